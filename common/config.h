@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ESPGW_CONFIG_H
+#define ESPGW_CONFIG_H
+
+#include <stddef.h>
+
+#include "common/desc.h"
+
+/*
+ * Load a YAML configuration. On error returns NULL and writes
+ * "file:line: what is wrong" into err. Nothing global is touched, so a bad
+ * file changes nothing (reload is transactional by construction).
+ */
+struct espgw_config *config_load_file(const char *path, char *err, size_t errlen);
+struct espgw_config *config_load_string(const char *text, const char *source,
+					char *err, size_t errlen);
+/* The built-in default configuration (the demo's). */
+extern const char config_default_yaml[];
+void config_free(struct espgw_config *c);
+/* Cross-reference checks shared by the loader and run-time edits. */
+int config_check_sa(const struct sa_desc *sa, char *err, size_t errlen);
+const struct sa_desc *config_find_sa(const struct espgw_config *c, const char *name);
+int config_find_port(const struct espgw_config *c, const char *name);
+/* Parse one SA / policy given as "key=value" words (the CLI form). */
+int config_parse_sa_words(int argc, char **argv, struct sa_desc *sa,
+			  char *err, size_t errlen);
+int config_parse_policy_words(int argc, char **argv, struct policy_desc *p,
+			      char *err, size_t errlen);
+int hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen);
+
+#endif

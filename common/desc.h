@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Descriptors of what the gateway is told to do: ports, routes, policies
+ * and SAs. The config loader produces them, the management socket edits
+ * them, the control thread turns them into data-plane objects. Plain data,
+ * no DPDK types, so the loader and its tests need no EAL.
+ */
+#ifndef ESPGW_DESC_H
+#define ESPGW_DESC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+
+#define NAME_MAX_LEN 32
+#define MAX_PORT_ADDRS 8
+#define MAX_KEY_LEN 64
+#define MAX_WORKERS 16
+#define REPLAY_WIN_MAX 4096
+
+enum sa_dir { SA_DIR_INBOUND, SA_DIR_OUTBOUND };
+enum sa_mode { SA_MODE_TUNNEL, SA_MODE_TRANSPORT };
+
+/*
+ * ESP transforms. Key lengths are the keying material as RFCs 4106/7634
+ * define it: for AEAD ciphers the key followed by the 4-byte salt.
+ */
+#define ESPGW_ALGS(X) \
+	X(AES_GCM_128,  "aes-gcm-128",         20, 0,  16) \
+	X(AES_GCM_256,  "aes-gcm-256",         36, 0,  16) \
+	X(AES_CBC_128_SHA256, "aes-cbc-128-sha256", 16, 32, 16) \
+	X(AES_CBC_256_SHA256, "aes-cbc-256-sha256", 32, 32, 16) \
+	X(CHACHA20_POLY1305, "chacha20-poly1305", 36, 0, 16)
+
+enum esp_alg {
+#define X(id, name, klen, alen, icv) ESP_ALG_##id,
+	ESPGW_ALGS(X)
+#undef X
+	ESP_ALG_MAX
+};
+
+struct esp_alg_info {
+	const char *name;
+	uint8_t enc_key_len;	/* incl. salt for AEAD */
+	uint8_t auth_key_len;	/* 0 for AEAD */
+	uint8_t icv_len;
+};
+extern const struct esp_alg_info esp_alg_info[ESP_ALG_MAX];
+int esp_alg_by_name(const char *name);
+
+enum lookup_type { SAD_SPI, SAD_SPI_DST, SAD_SPI_DST_SRC };
+
+struct lifetime {
+	uint64_t soft_bytes, hard_bytes;	/* 0 = unlimited */
+	uint64_t soft_packets, hard_packets;
+	uint64_t soft_seconds, hard_seconds;
+};
+
+struct sa_desc {
+	char name[NAME_MAX_LEN];
+	uint32_t spi;
+	enum sa_dir dir;
+	enum sa_mode mode;
+	enum esp_alg alg;
+	uint8_t enc_key[MAX_KEY_LEN];
+	uint8_t auth_key[MAX_KEY_LEN];
+	struct ip_addr local, remote;	/* tunnel endpoints (outer src/dst for outbound) */
+	struct selector sel;		/* inbound: checked on the inner packet */
+	enum lookup_type lookup;	/* inbound SAD key */
+	uint32_t replay_window;		/* 0 disables anti-replay */
+	bool esn;
+	uint8_t inner_family;		/* AF_INET/AF_INET6 carried inside */
+	struct lifetime life;
+};
+
+enum spd_action { SPD_PROTECT, SPD_BYPASS, SPD_DISCARD };
+
+struct policy_desc {
+	char name[NAME_MAX_LEN];
+	uint32_t priority;		/* higher wins */
+	struct selector sel;
+	enum spd_action action;
+	char sa[NAME_MAX_LEN];		/* PROTECT: the outbound SA's name */
+};
+
+struct port_desc {
+	char name[NAME_MAX_LEN];
+	char devargs[256];
+	uint16_t mtu;
+	unsigned n_addrs;
+	struct ip_prefix addrs[MAX_PORT_ADDRS];
+};
+
+struct route_desc {
+	struct ip_prefix prefix;
+	struct ip_addr via;		/* family 0: directly connected */
+	char port[NAME_MAX_LEN];
+};
+
+enum crypto_engine { ENGINE_CPU, ENGINE_LOOKASIDE };
+
+struct espgw_config {
+	char source[256];		/* file name, or "<built-in>" */
+	unsigned workers;
+	enum crypto_engine engine;
+	char eal_args[512];		/* extra EAL args, space separated */
+	char file_prefix[64];
+	bool no_huge;
+	unsigned mem_mb;
+	char mgmt_socket[108];
+	unsigned max_sas;
+	unsigned idle_sleep_us;		/* worker back-off ceiling */
+	unsigned n_ports, n_routes, n_policies, n_sas;
+	struct port_desc *ports;
+	struct route_desc *routes;
+	struct policy_desc *policies;
+	struct sa_desc *sas;
+};
+
+const char *sa_dir_name(enum sa_dir d);
+const char *sa_mode_name(enum sa_mode m);
+const char *spd_action_name(enum spd_action a);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Control-thread state: the one writer of configuration and SA state. */
+#ifndef ESPGW_CTL_H
+#define ESPGW_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/config.h"
+#include "dataplane/dp.h"
+
+struct ctl_sa {
+	struct dp_sa *dp;		/* NULL: slot free */
+	time_t added;
+	bool deleting;
+	bool soft_logged;
+};
+
+struct ctl_stats {
+	uint64_t msgs_posted, msgs_acked;
+	uint64_t soft_events, hard_events;
+	uint64_t punt_arp, punt_nd, punt_icmp, punt_other, icmp_errors_sent;
+	uint64_t mgmt_requests, mgmt_errors;
+	uint64_t ack_lat_ns_last, ack_lat_ns_max;
+};
+
+struct ctl {
+	struct espgw_config *cfg;	/* ports/routes/eal as running */
+	struct ctl_sa *sa;		/* [max_sas], by id */
+	unsigned max_sas;
+	unsigned n_policies;
+	struct policy_desc *policies;
+	struct dp_spd *spd;
+	struct dp_rt *rt;
+	unsigned in_flight;		/* messages not yet acked by all */
+	struct ctl_stats st;
+	time_t started;
+};
+extern struct ctl ctl;
+
+/* sa_mgr.c */
+int ctl_init_tables(struct espgw_config *c, char *err, size_t el);
+int ctl_apply(const struct espgw_config *nc, char *err, size_t el);
+int ctl_sa_add(const struct sa_desc *d, char *err, size_t el);
+int ctl_sa_del(const char *name, char *err, size_t el);
+int ctl_policy_add(const struct policy_desc *p, char *err, size_t el);
+int ctl_policy_del(const char *name, char *err, size_t el);
+int ctl_find_sa(const char *name);
+void ctl_poll_rings(void);
+void ctl_tick(void);
+void ctl_quit(void);
+
+/* punt.c */
+void ctl_punt_poll(void);
+
+/* mgmt.c */
+int mgmt_open(const char *path);
+void mgmt_close(void);
+int mgmt_fd(void);
+void mgmt_accept(void);
+void mgmt_client_event(int fd);
+bool mgmt_is_client(int fd);
+extern int mgmt_epfd;
+extern volatile int ctl_stop;
+
+#endif

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * espgw: the daemon. The main lcore is the control thread: an epoll loop
+ * over the management socket and a timerfd; between events it drains the
+ * workers' event and punt rings.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+#include "common/log.h"
+#include "control/ctl.h"
+
+volatile int ctl_stop;
+void mgmt_set_reload_path(const char *p);
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	ctl_stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: espgw [-c FILE] [--check-config FILE] [-s SOCKET] [-v] [-q]\n"
+		"  -c, --config FILE        configuration (default: built-in demo)\n"
+		"      --check-config FILE  validate FILE and exit (0 = good)\n"
+		"      --print-default      print the built-in configuration\n"
+		"  -s, --socket PATH        management socket (overrides the file)\n"
+		"  -v / -q                  more / less logging\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "print-default", no_argument, NULL, 'P' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL, *sock = NULL;
+	struct espgw_config *c;
+	char err[512];
+	int opt, tfd, rc = 1;
+
+	while ((opt = getopt_long(argc, argv, "c:s:vqh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'C':
+			c = config_load_file(optarg, err, sizeof(err));
+			if (c == NULL) {
+				fprintf(stderr, "%s\n", err);
+				return 1;
+			}
+			printf("%s: OK (%u ports, %u routes, %u policies, %u SAs)\n",
+			       optarg, c->n_ports, c->n_routes, c->n_policies, c->n_sas);
+			config_free(c);
+			return 0;
+		case 'P':
+			fputs(config_default_yaml, stdout);
+			return 0;
+		case 's':
+			sock = optarg;
+			break;
+		case 'v':
+			espgw_log_level++;
+			break;
+		case 'q':
+			espgw_log_level--;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	c = cfg_path ? config_load_file(cfg_path, err, sizeof(err)) :
+		       config_load_string(config_default_yaml, "<built-in>", err,
+					  sizeof(err));
+	if (c == NULL) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (sock != NULL)
+		snprintf(c->mgmt_socket, sizeof(c->mgmt_socket), "%s", sock);
+	mgmt_set_reload_path(cfg_path);
+
+	if (dp_init(c, argv[0]) < 0)
+		return 1;
+	if (ctl_init_tables(c, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (mgmt_open(c->mgmt_socket) < 0)
+		return 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (dp_start() < 0) {
+		log_err("cannot start workers");
+		return 1;
+	}
+	/* the running config is applied like any reload, from an empty state */
+	if (ctl_apply(c, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		ctl_stop = 1;
+	} else {
+		log_info("espgw %s up: %u ports, %u workers, %u SAs, %u policies; "
+			 "management socket %s", ESPGW_VERSION, c->n_ports, c->workers,
+			 c->n_sas, c->n_policies, c->mgmt_socket);
+		rc = 0;
+	}
+
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	{
+		struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = tfd };
+		timerfd_settime(tfd, 0, &its, NULL);
+		epoll_ctl(mgmt_epfd, EPOLL_CTL_ADD, tfd, &ev);
+	}
+	while (!ctl_stop) {
+		struct epoll_event ev[16];
+		/*
+		 * 1 ms: punts (ARP, ping) and acks are drained at least this
+		 * often. An eventfd kick from workers would make it event-driven;
+		 * the control core is not a worker core, so this costs little.
+		 */
+		int n = epoll_wait(mgmt_epfd, ev, 16, 1);
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+			if (fd == mgmt_fd()) {
+				mgmt_accept();
+			} else if (fd == tfd) {
+				uint64_t x;
+				if (read(tfd, &x, sizeof(x)) > 0)
+					ctl_tick();
+			} else {
+				mgmt_client_event(fd);
+			}
+		}
+		ctl_poll_rings();
+		ctl_punt_poll();
+	}
+	log_info("shutting down");
+	ctl_quit();
+	dp_stop();
+	mgmt_close();
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Management socket: one request line in, one framed reply out
+ * ("OK <len>\n" or "ERR <len>\n", then len bytes). Human tables by
+ * default, JSON with --json. Every request is parsed as untrusted input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include "common/log.h"
+#include "control/ctl.h"
+
+#define MAX_LINE 8192
+#define MAX_WORDS 64
+#define MAX_CLIENTS 32
+
+int mgmt_epfd = -1;
+static int lfd = -1;
+static char sock_path[108];
+
+struct client {
+	int fd;
+	size_t len;
+	char buf[MAX_LINE];
+};
+static struct client clients[MAX_CLIENTS];
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
+			      fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->p && b->len + n < b->cap) {
+			b->len += n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
+		char *p = realloc(b->p, cap);
+		if (p == NULL)
+			return;
+		b->p = p;
+		b->cap = cap;
+	}
+}
+
+static void
+sb_json(struct sbuf *b, json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (s)
+		sb_printf(b, "%s\n", s);
+	free(s);
+	json_decref(j);
+}
+
+static const char *
+alg_name(enum esp_alg a)
+{
+	return esp_alg_info[a].name;
+}
+
+static void
+cmd_version(struct sbuf *b, bool js)
+{
+	time_t up = time(NULL) - ctl.started;
+
+	if (js) {
+		sb_json(b, json_pack("{s:s, s:s, s:i, s:s, s:I}", "version", ESPGW_VERSION,
+				     "dpdk", rte_version(), "workers", dp.n_workers,
+				     "crypto_engine", dp.engine == ENGINE_CPU ? "cpu" : "lookaside",
+				     "uptime_s", (json_int_t)up));
+		return;
+	}
+	sb_printf(b, "espgw %s\n%s\nworkers %u, crypto engine %s, up %lds\n",
+		  ESPGW_VERSION, rte_version(), dp.n_workers,
+		  dp.engine == ENGINE_CPU ? "cpu" : "lookaside", (long)up);
+}
+
+static void
+cmd_ports(struct sbuf *b, bool js)
+{
+	json_t *arr = json_array();
+
+	if (!js)
+		sb_printf(b, "%-10s %-4s %-17s %-5s %12s %14s %12s %14s %10s  %s\n",
+			  "PORT", "ID", "MAC", "MTU", "RX-PKTS", "RX-BYTES", "TX-PKTS",
+			  "TX-BYTES", "NIC-MISSED", "ADDRESSES");
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		const struct dp_port *p = &dp.port[i];
+		struct dp_port_ctr c;
+		struct rte_eth_stats es = { 0 };
+		char mac[RTE_ETHER_ADDR_FMT_SIZE], addrs[400] = "", a[IP_PREFIX_STRLEN];
+		json_t *ja = json_array();
+
+		dp_sum_port(i, &c);
+		rte_eth_stats_get(p->port_id, &es);
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		for (unsigned k = 0; k < p->n_addrs; k++) {
+			ip_prefix_fmt(&p->addrs[k], a, sizeof(a));
+			snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs),
+				 "%s%s", k ? "," : "", a);
+			json_array_append_new(ja, json_string(a));
+		}
+		if (js)
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+				"name", p->name, "port_id", p->port_id, "mac", mac,
+				"mtu", p->mtu, "rx_packets", (json_int_t)c.rx_pkts,
+				"rx_bytes", (json_int_t)c.rx_bytes,
+				"tx_packets", (json_int_t)c.tx_pkts,
+				"tx_bytes", (json_int_t)c.tx_bytes,
+				"nic_missed", (json_int_t)es.imissed,
+				"nic_errors", (json_int_t)(es.ierrors + es.oerrors),
+				"addresses", ja));
+		else {
+			json_decref(ja);
+			sb_printf(b, "%-10s %-4u %-17s %-5u %12lu %14lu %12lu %14lu %10lu  %s\n",
+				  p->name, p->port_id, mac, p->mtu, c.rx_pkts, c.rx_bytes,
+				  c.tx_pkts, c.tx_bytes, es.imissed, addrs);
+		}
+	}
+	if (js)
+		sb_json(b, arr);
+	else
+		json_decref(arr);
+}
+
+static uint64_t
+drops_total(const struct dp_worker_ctr *c)
+{
+	uint64_t t = 0;
+
+	for (int d = 0; d < ESPGW_DROP_MAX; d++)
+		t += c->drops[d];
+	return t;
+}
+
+static void
+cmd_workers(struct sbuf *b, bool js)
+{
+	json_t *arr = json_array();
+
+	if (!js)
+		sb_printf(b, "%-6s %-5s %12s %12s %10s %12s %12s %12s %10s %10s\n",
+			  "WORKER", "LCORE", "POLLS", "IDLE-POLLS", "SLEEPS", "ESP-IN",
+			  "ESP-OUT", "BYPASS", "PUNTED", "DROPS");
+	for (unsigned i = 0; i < dp.n_workers; i++) {
+		struct dp_worker_ctr c;
+		dp_sum_worker(i, &c);
+		if (js)
+			json_array_append_new(arr, json_pack(
+				"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				"worker", i, "lcore", dp_worker_lcore(i),
+				"polls", (json_int_t)c.polls,
+				"idle_polls", (json_int_t)c.idle_polls,
+				"sleeps", (json_int_t)c.sleeps,
+				"esp_in", (json_int_t)c.esp_in, "esp_out", (json_int_t)c.esp_out,
+				"bypass", (json_int_t)c.plain_fwd, "punted", (json_int_t)c.punted,
+				"drops", (json_int_t)drops_total(&c)));
+		else
+			sb_printf(b, "%-6u %-5u %12lu %12lu %10lu %12lu %12lu %12lu %10lu %10lu\n",
+				  i, dp_worker_lcore(i), c.polls, c.idle_polls, c.sleeps,
+				  c.esp_in, c.esp_out, c.plain_fwd, c.punted, drops_total(&c));
+	}
+	if (js)
+		sb_json(b, arr);
+	else
+		json_decref(arr);
+}
+
+static void
+cmd_drops(struct sbuf *b, bool js, bool all)
+{
+	uint64_t tot[ESPGW_DROP_MAX] = { 0 };
+	json_t *obj = json_object();
+
+	for (unsigned i = 0; i < dp.n_workers; i++) {
+		struct dp_worker_ctr c;
+		dp_sum_worker(i, &c);
+		for (int d = 0; d < ESPGW_DROP_MAX; d++)
+			tot[d] += c.drops[d];
+	}
+	if (!js)
+		sb_printf(b, "%-16s %14s  %s\n", "REASON", "PACKETS", "MEANING");
+	for (int d = 0; d < ESPGW_DROP_MAX; d++) {
+		if (js)
+			json_object_set_new(obj, espgw_drop_name[d], json_integer(tot[d]));
+		else if (tot[d] || all)
+			sb_printf(b, "%-16s %14lu  %s\n", espgw_drop_name[d], tot[d],
+				  espgw_drop_help[d]);
+	}
+	if (js)
+		sb_json(b, obj);
+	else
+		json_decref(obj);
+}
+
+static void
+sel_fmt(const struct selector *s, char *buf, size_t len)
+{
+	char a[IP_PREFIX_STRLEN], c[IP_PREFIX_STRLEN];
+
+	snprintf(buf, len, "%s > %s proto %u sport %u-%u dport %u-%u",
+		 ip_prefix_fmt(&s->src, a, sizeof(a)), ip_prefix_fmt(&s->dst, c, sizeof(c)),
+		 s->proto, s->sport_lo, s->sport_hi, s->dport_lo, s->dport_hi);
+}
+
+static json_t *
+sel_json(const struct selector *s)
+{
+	char a[IP_PREFIX_STRLEN], c[IP_PREFIX_STRLEN];
+
+	return json_pack("{s:s, s:s, s:i, s:[i,i], s:[i,i]}",
+			 "src", ip_prefix_fmt(&s->src, a, sizeof(a)),
+			 "dst", ip_prefix_fmt(&s->dst, c, sizeof(c)), "proto", s->proto,
+			 "sport", s->sport_lo, s->sport_hi, "dport", s->dport_lo, s->dport_hi);
+}
+
+static void
+cmd_policies(struct sbuf *b, bool js)
+{
+	json_t *arr = json_array();
+
+	if (!js)
+		sb_printf(b, "%-16s %-8s %-8s %-16s %s\n", "POLICY", "PRIO", "ACTION",
+			  "SA", "SELECTOR");
+	for (unsigned i = 0; i < ctl.n_policies; i++) {
+		const struct policy_desc *p = &ctl.policies[i];
+		char sel[200];
+		if (js) {
+			json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s, s:o}",
+				"name", p->name, "priority", p->priority,
+				"action", spd_action_name(p->action), "sa", p->sa,
+				"selector", sel_json(&p->sel)));
+			continue;
+		}
+		sel_fmt(&p->sel, sel, sizeof(sel));
+		sb_printf(b, "%-16s %-8u %-8s %-16s %s\n", p->name, p->priority,
+			  spd_action_name(p->action), p->sa[0] ? p->sa : "-", sel);
+	}
+	if (js)
+		sb_json(b, arr);
+	else
+		json_decref(arr);
+}
+
+static void
+cmd_sas(struct sbuf *b, bool js)
+{
+	json_t *arr = json_array();
+	time_t now = time(NULL);
+
+	if (!js)
+		sb_printf(b, "%-14s %-4s %-10s %-9s %-18s %-16s %-16s %12s %14s %8s %6s\n",
+			  "SA", "DIR", "SPI", "MODE", "ALGORITHM", "LOCAL", "REMOTE",
+			  "PACKETS", "BYTES", "ERRORS", "AGE");
+	for (unsigned i = 0; i < ctl.max_sas; i++) {
+		const struct ctl_sa *s = &ctl.sa[i];
+		const struct sa_desc *d;
+		struct dp_sa_ctr c;
+		char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+		if (s->dp == NULL || s->deleting)
+			continue;
+		d = &s->dp->desc;
+		dp_sum_sa(i, &c);
+		ip_addr_fmt(&d->local, l, sizeof(l));
+		ip_addr_fmt(&d->remote, r, sizeof(r));
+		if (js) {
+			json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:i,"
+					      " s:I, s:I, s:I, s:I, s:o}",
+				"name", d->name, "direction", sa_dir_name(d->dir),
+				"spi", (json_int_t)d->spi, "mode", sa_mode_name(d->mode),
+				"algorithm", alg_name(d->alg), "local", l, "remote", r,
+				"esn", d->esn, "replay_window", d->replay_window,
+				"packets", (json_int_t)c.pkts, "bytes", (json_int_t)c.bytes,
+				"errors", (json_int_t)c.errors,
+				"age_s", (json_int_t)(now - s->added),
+				"selector", sel_json(&d->sel));
+			json_object_set_new(o, "lifetime", json_pack(
+				"{s:I, s:I, s:I, s:I, s:I, s:I}",
+				"soft_bytes", (json_int_t)d->life.soft_bytes,
+				"hard_bytes", (json_int_t)d->life.hard_bytes,
+				"soft_packets", (json_int_t)d->life.soft_packets,
+				"hard_packets", (json_int_t)d->life.hard_packets,
+				"soft_seconds", (json_int_t)d->life.soft_seconds,
+				"hard_seconds", (json_int_t)d->life.hard_seconds));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		sb_printf(b, "%-14s %-4s 0x%08x %-9s %-18s %-16s %-16s %12lu %14lu %8lu %5lds\n",
+			  d->name, d->dir == SA_DIR_INBOUND ? "in" : "out", d->spi,
+			  sa_mode_name(d->mode), alg_name(d->alg), l, r, c.pkts, c.bytes,
+			  c.errors, (long)(now - s->added));
+	}
+	if (js)
+		sb_json(b, arr);
+	else
+		json_decref(arr);
+}
+
+static void
+cmd_stats(struct sbuf *b, bool js)
+{
+	const struct ctl_stats *s = &ctl.st;
+
+	if (js) {
+		sb_json(b, json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+				     " s:I, s:I, s:I}",
+			"messages_posted", (json_int_t)s->msgs_posted,
+			"messages_acked", (json_int_t)s->msgs_acked,
+			"in_flight", ctl.in_flight,
+			"soft_events", (json_int_t)s->soft_events,
+			"hard_events", (json_int_t)s->hard_events,
+			"arp", (json_int_t)s->punt_arp, "nd", (json_int_t)s->punt_nd,
+			"icmp_echo", (json_int_t)s->punt_icmp,
+			"punt_other", (json_int_t)s->punt_other,
+			"icmp_errors_sent", (json_int_t)s->icmp_errors_sent,
+			"mgmt_requests", (json_int_t)s->mgmt_requests,
+			"ack_latency_ns_last", (json_int_t)s->ack_lat_ns_last,
+			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max));
+		return;
+	}
+	sb_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
+		  "ack latency last %lu ns, max %lu ns\n"
+		  "lifetime events soft %lu, hard %lu\n"
+		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu\n"
+		  "management requests %lu, errors %lu\n",
+		  s->msgs_posted, s->msgs_acked, ctl.in_flight, s->ack_lat_ns_last,
+		  s->ack_lat_ns_max, s->soft_events, s->hard_events, s->punt_arp,
+		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
+		  s->mgmt_requests, s->mgmt_errors);
+}
+
+static const char help_text[] =
+	"show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
+	"sa add name=N spi=S direction=in|out mode=tunnel|transport algorithm=A key=HEX\n"
+	"       [auth_key=HEX] [local=IP remote=IP] [src=P dst=P proto=X sport=R dport=R]\n"
+	"       [inner=ipv4|ipv6] [lookup=spi|spi-dst|spi-dst-src] [replay_window=N]\n"
+	"       [esn=true] [soft_bytes=..] [hard_bytes=..] [soft_packets=..]\n"
+	"       [hard_packets=..] [soft_seconds=..] [hard_seconds=..]\n"
+	"sa del NAME\n"
+	"policy add name=N action=protect|bypass|discard [sa=SA] [priority=N]\n"
+	"       [src=P] [dst=P] [proto=X] [sport=R] [dport=R]\n"
+	"policy del NAME\n"
+	"reload [FILE]\n"
+	"help\n";
+
+static char reload_path[256];
+
+static int
+cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
+{
+	struct espgw_config *nc;
+	const char *path = argc > 0 ? argv[0] : reload_path;
+
+	if (argc > 1 || path[0] == '\0') {
+		snprintf(err, el, "usage: reload FILE (espgw started without -c)");
+		return -1;
+	}
+	nc = config_load_file(path, err, el);
+	if (nc == NULL)
+		return -1;
+	if (ctl_apply(nc, err, el) < 0) {
+		config_free(nc);
+		return -1;
+	}
+	/* keep the new file's description as the running one */
+	{
+		struct espgw_config *old = ctl.cfg;
+		ctl.cfg = nc;
+		config_free(old);
+	}
+	snprintf(reload_path, sizeof(reload_path), "%s", path);
+	sb_printf(b, "reloaded %s: %u SAs, %u policies, %u routes\n", path,
+		  nc->n_sas, nc->n_policies, nc->n_routes);
+	return 0;
+}
+
+void
+mgmt_set_reload_path(const char *p)
+{
+	snprintf(reload_path, sizeof(reload_path), "%s", p ? p : "");
+}
+
+/* Split a request into words; false on bad characters or too many words. */
+static int
+tokenize(char *line, char **argv, char *err, size_t el)
+{
+	int argc = 0;
+
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			snprintf(err, el, "request contains control characters");
+			return -1;
+		}
+	for (char *tok = strtok(line, " \t"); tok; tok = strtok(NULL, " \t")) {
+		if (argc == MAX_WORDS) {
+			snprintf(err, el, "too many words (max %d)", MAX_WORDS);
+			return -1;
+		}
+		argv[argc++] = tok;
+	}
+	return argc;
+}
+
+/* Run one request; returns 0 (OK) or -1 (ERR, text in err). */
+int
+mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
+{
+	char *argv[MAX_WORDS];
+	int argc = tokenize(line, argv, err, el);
+	bool js = false;
+	int n = 0;
+
+	if (argc < 0)
+		return -1;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			js = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argc = n;
+	if (argc == 0 || !strcmp(argv[0], "help")) {
+		sb_printf(b, "%s", help_text);
+		return 0;
+	}
+	if (!strcmp(argv[0], "show") && argc >= 2) {
+		const char *w = argv[1];
+		if (argc > 3 || (argc == 3 && strcmp(w, "drops"))) {
+			snprintf(err, el, "show %s takes no arguments", w);
+			return -1;
+		}
+		if (!strcmp(w, "version"))
+			cmd_version(b, js);
+		else if (!strcmp(w, "ports"))
+			cmd_ports(b, js);
+		else if (!strcmp(w, "workers"))
+			cmd_workers(b, js);
+		else if (!strcmp(w, "policies"))
+			cmd_policies(b, js);
+		else if (!strcmp(w, "sas") || !strcmp(w, "counters"))
+			cmd_sas(b, js);
+		else if (!strcmp(w, "drops")) {
+			if (argc == 3 && strcmp(argv[2], "all")) {
+				snprintf(err, el, "usage: show drops [all]");
+				return -1;
+			}
+			cmd_drops(b, js, argc == 3);
+		} else if (!strcmp(w, "stats"))
+			cmd_stats(b, js);
+		else {
+			snprintf(err, el, "unknown: show %s (try help)", w);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(argv[0], "sa") && argc >= 2) {
+		if (!strcmp(argv[1], "add")) {
+			struct sa_desc d;
+			int rc = config_parse_sa_words(argc - 2, argv + 2, &d, err, el);
+			if (rc == 0)
+				rc = ctl_sa_add(&d, err, el);
+			explicit_bzero(&d, sizeof(d));
+			if (rc == 0)
+				sb_printf(b, "SA added\n");
+			return rc;
+		}
+		if (!strcmp(argv[1], "del") && argc == 3) {
+			if (ctl_sa_del(argv[2], err, el) < 0)
+				return -1;
+			sb_printf(b, "SA %s deleted\n", argv[2]);
+			return 0;
+		}
+	}
+	if (!strcmp(argv[0], "policy") && argc >= 2) {
+		if (!strcmp(argv[1], "add")) {
+			struct policy_desc p;
+			if (config_parse_policy_words(argc - 2, argv + 2, &p, err, el) < 0 ||
+			    ctl_policy_add(&p, err, el) < 0)
+				return -1;
+			sb_printf(b, "policy added\n");
+			return 0;
+		}
+		if (!strcmp(argv[1], "del") && argc == 3) {
+			if (ctl_policy_del(argv[2], err, el) < 0)
+				return -1;
+			sb_printf(b, "policy %s deleted\n", argv[2]);
+			return 0;
+		}
+	}
+	if (!strcmp(argv[0], "reload"))
+		return cmd_reload(b, argc - 1, argv + 1, err, el);
+	snprintf(err, el, "unknown command '%s' (try help)", argv[0]);
+	return -1;
+}
+
+static int
+mkdir_parent(const char *path)
+{
+	char d[108];
+	char *slash;
+
+	snprintf(d, sizeof(d), "%s", path);
+	slash = strrchr(d, '/');
+	if (slash == NULL || slash == d)
+		return 0;
+	*slash = '\0';
+	if (mkdir(d, 0750) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int
+mgmt_open(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (mkdir_parent(path) < 0) {
+		log_err("cannot create directory for %s: %s", path, strerror(errno));
+		return -1;
+	}
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -1;
+	unlink(path);
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0660) < 0 || listen(lfd, 16) < 0) {
+		log_err("management socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		clients[i].fd = -1;
+	mgmt_epfd = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.fd = lfd;
+	return epoll_ctl(mgmt_epfd, EPOLL_CTL_ADD, lfd, &ev);
+}
+
+int mgmt_fd(void) { return lfd; }
+
+void
+mgmt_close(void)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0)
+			close(clients[i].fd);
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(sock_path);
+	}
+}
+
+void
+mgmt_accept(void)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (clients[i].fd < 0) {
+			clients[i].fd = fd;
+			clients[i].len = 0;
+			ev.data.fd = fd;
+			epoll_ctl(mgmt_epfd, EPOLL_CTL_ADD, fd, &ev);
+			return;
+		}
+	}
+	close(fd);	/* too many clients */
+}
+
+static struct client *
+client_of(int fd)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd == fd)
+			return &clients[i];
+	return NULL;
+}
+
+bool
+mgmt_is_client(int fd)
+{
+	return client_of(fd) != NULL;
+}
+
+static void
+client_close(struct client *c)
+{
+	epoll_ctl(mgmt_epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+}
+
+static void
+send_all(int fd, const char *p, size_t len)
+{
+	int flags = fcntl(fd, F_GETFL);
+	struct timeval tv = { 2, 0 };
+
+	/* replies are small; a stuck reader gets cut off after 2 s */
+	fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		p += n;
+		len -= n;
+	}
+	fcntl(fd, F_SETFL, flags);
+}
+
+void
+mgmt_client_event(int fd)
+{
+	struct client *c = client_of(fd);
+	ssize_t n;
+	char *nl;
+
+	if (c == NULL)
+		return;
+	n = recv(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			client_close(c);
+		return;
+	}
+	c->len += n;
+	c->buf[c->len] = '\0';
+	while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		struct sbuf b = { 0 };
+		char err[512] = "", hdr[32];
+		size_t used = nl - c->buf + 1;
+		int rc;
+
+		*nl = '\0';
+		if (nl > c->buf && nl[-1] == '\r')
+			nl[-1] = '\0';
+		ctl.st.mgmt_requests++;
+		rc = mgmt_execute(c->buf, &b, err, sizeof(err));
+		if (rc < 0) {
+			ctl.st.mgmt_errors++;
+			b.len = 0;
+			sb_printf(&b, "%s\n", err[0] ? err : "failed");
+		}
+		snprintf(hdr, sizeof(hdr), "%s %zu\n", rc < 0 ? "ERR" : "OK", b.len);
+		send_all(fd, hdr, strlen(hdr));
+		if (b.len)
+			send_all(fd, b.p, b.len);
+		free(b.p);
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+	}
+	if (c->len == sizeof(c->buf) - 1) {
+		static const char e[] = "ERR 22\nrequest line too long\n";
+		send_all(fd, e, sizeof(e) - 1);
+		client_close(c);
+	}
+}

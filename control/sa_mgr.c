@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The SA manager: owns SAs and policies, builds data-plane objects off to
+ * the side and publishes them to the workers through their rings. An
+ * object leaves memory only after every worker acknowledged the message
+ * that retired it (a message-based grace period, no RCU library).
+ *
+ * A configuration change is built completely before anything is posted,
+ * so a change that fails part-way changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_pause.h>
+
+#include "common/log.h"
+#include "control/ctl.h"
+
+struct ctl ctl;
+
+int
+ctl_find_sa(const char *name)
+{
+	for (unsigned i = 0; i < ctl.max_sas; i++)
+		if (ctl.sa[i].dp && !ctl.sa[i].deleting &&
+		    !strcmp(ctl.sa[i].dp->desc.name, name))
+			return i;
+	return -1;
+}
+
+static void
+on_ack(struct dp_msg *m)
+{
+	uint64_t ns = (rte_get_tsc_cycles() - m->submit_tsc) * 1000000000ull /
+		      rte_get_tsc_hz();
+
+	ctl.st.msgs_acked++;
+	ctl.st.ack_lat_ns_last = ns;
+	if (ns > ctl.st.ack_lat_ns_max)
+		ctl.st.ack_lat_ns_max = ns;
+	switch (m->type) {
+	case MSG_SA_DEL: {
+		struct dp_sa *sa = m->obj;
+		ctl.sa[sa->id].dp = NULL;
+		ctl.sa[sa->id].deleting = false;
+		dp_sa_free(sa);
+		break;
+	}
+	case MSG_SPD_SWAP:
+		dp_spd_free(m->old);
+		break;
+	case MSG_RT_SWAP:
+		dp_rt_free(m->old);
+		break;
+	default:
+		break;
+	}
+	ctl.in_flight--;
+	free(m);
+}
+
+static void
+on_event(unsigned worker, int ev, uint32_t id)
+{
+	struct ctl_sa *s = id < ctl.max_sas ? &ctl.sa[id] : NULL;
+	char err[128];
+
+	(void)worker;
+	if (s == NULL || s->dp == NULL || s->deleting)
+		return;
+	if (ev == EV_SOFT_LIFE) {
+		ctl.st.soft_events++;
+		log_info("SA %s: soft lifetime reached (rekey due)", s->dp->desc.name);
+	} else if (ev == EV_HARD_LIFE) {
+		ctl.st.hard_events++;
+		log_info("SA %s: hard lifetime reached, deleting", s->dp->desc.name);
+		ctl_sa_del(s->dp->desc.name, err, sizeof(err));
+	}
+}
+
+void
+ctl_poll_rings(void)
+{
+	dp_poll(on_ack, on_event);
+}
+
+/* Post, waiting for ring space if the workers lag behind. */
+static void
+post(enum dp_msg_type t, void *obj, void *old)
+{
+	struct dp_msg *m = calloc(1, sizeof(*m));
+
+	if (m == NULL) {
+		log_err("out of memory posting a message: aborting");
+		abort();
+	}
+	m->type = t;
+	m->obj = obj;
+	m->old = old;
+	while (dp_post(m) < 0) {
+		ctl_poll_rings();
+		rte_pause();
+	}
+	ctl.in_flight++;
+	ctl.st.msgs_posted++;
+}
+
+static int
+alloc_id(void)
+{
+	for (unsigned i = 0; i < ctl.max_sas; i++)
+		if (ctl.sa[i].dp == NULL)
+			return i;
+	return -1;
+}
+
+/* SA pointer of each policy (PROTECT only), looked up by name. */
+static struct dp_spd *
+build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
+	  unsigned n_extra, const char *skip_sa, char *err, size_t el)
+{
+	struct dp_sa **sa = calloc(n ? n : 1, sizeof(*sa));
+	struct dp_spd *spd;
+
+	if (sa == NULL) {
+		snprintf(err, el, "out of memory");
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int id;
+		if (p[i].action != SPD_PROTECT)
+			continue;
+		if (skip_sa && !strcmp(p[i].sa, skip_sa))
+			continue;
+		id = ctl_find_sa(p[i].sa);
+		if (id >= 0 && ctl.sa[id].dp->dir == SA_DIR_OUTBOUND)
+			sa[i] = ctl.sa[id].dp;
+		for (unsigned j = 0; j < n_extra; j++)
+			if (!strcmp(extra[j]->desc.name, p[i].sa) &&
+			    extra[j]->dir == SA_DIR_OUTBOUND)
+				sa[i] = extra[j];
+	}
+	spd = dp_spd_build(p, sa, n, err, el);
+	free(sa);
+	return spd;
+}
+
+static void
+swap_spd(struct dp_spd *spd)
+{
+	struct dp_spd *old = ctl.spd;
+
+	ctl.spd = spd;
+	post(MSG_SPD_SWAP, spd, old);
+}
+
+int
+ctl_init_tables(struct espgw_config *c, char *err, size_t el)
+{
+	ctl.cfg = c;
+	ctl.max_sas = c->max_sas;
+	ctl.sa = calloc(c->max_sas, sizeof(*ctl.sa));
+	ctl.rt = dp_rt_build(c, err, el);
+	ctl.spd = dp_spd_build(NULL, NULL, 0, err, el);
+	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL)
+		return -1;
+	dp_set_tables(ctl.spd, ctl.rt);
+	ctl.started = time(NULL);
+	return 0;
+}
+
+static bool
+sa_inbound_clash(const struct sa_desc *d, const char *ignore)
+{
+	if (d->dir != SA_DIR_INBOUND)
+		return false;
+	for (unsigned i = 0; i < ctl.max_sas; i++) {
+		const struct dp_sa *s = ctl.sa[i].dp;
+		if (s && !ctl.sa[i].deleting && s->dir == SA_DIR_INBOUND &&
+		    s->spi == d->spi && (ignore == NULL || strcmp(s->desc.name, ignore)))
+			return true;
+	}
+	return false;
+}
+
+int
+ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
+{
+	struct dp_sa *sa;
+	struct dp_spd *spd = NULL;
+	int id;
+
+	if (config_check_sa(d, err, el) < 0)
+		return -1;
+	if (ctl_find_sa(d->name) >= 0) {
+		snprintf(err, el, "SA %s already exists", d->name);
+		return -1;
+	}
+	if (sa_inbound_clash(d, NULL)) {
+		snprintf(err, el, "inbound SPI 0x%x is in use", d->spi);
+		return -1;
+	}
+	id = alloc_id();
+	if (id < 0) {
+		snprintf(err, el, "SA table full (max_sas %u)", ctl.max_sas);
+		return -1;
+	}
+	if (dp_sa_create(d, id, &sa, err, el) < 0)
+		return -1;
+	if (sa->dir == SA_DIR_OUTBOUND) {
+		spd = build_spd(ctl.policies, ctl.n_policies, &sa, 1, NULL, err, el);
+		if (spd == NULL) {
+			dp_sa_free(sa);
+			return -1;
+		}
+	}
+	ctl.sa[id].dp = sa;
+	ctl.sa[id].added = time(NULL);
+	ctl.sa[id].soft_logged = false;
+	post(MSG_SA_ADD, sa, NULL);
+	if (spd != NULL)
+		swap_spd(spd);
+	return 0;
+}
+
+/* Retire an SA: first make the SPD stop pointing at it, then remove it. */
+static void
+retire(int id, bool spd_done)
+{
+	struct dp_sa *sa = ctl.sa[id].dp;
+
+	ctl.sa[id].deleting = true;
+	if (!spd_done && sa->dir == SA_DIR_OUTBOUND) {
+		char err[128];
+		struct dp_spd *spd = build_spd(ctl.policies, ctl.n_policies, NULL, 0,
+					       NULL, err, sizeof(err));
+		if (spd != NULL)
+			swap_spd(spd);
+		else
+			log_err("SPD rebuild failed: %s", err);
+	}
+	post(MSG_SA_DEL, sa, NULL);
+}
+
+int
+ctl_sa_del(const char *name, char *err, size_t el)
+{
+	int id = ctl_find_sa(name);
+
+	if (id < 0) {
+		snprintf(err, el, "no SA named %s", name);
+		return -1;
+	}
+	retire(id, false);
+	return 0;
+}
+
+static int
+find_policy(const struct policy_desc *p, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(p[i].name, name))
+			return i;
+	return -1;
+}
+
+int
+ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
+{
+	struct policy_desc *np;
+	struct dp_spd *spd;
+	int id;
+
+	if (find_policy(ctl.policies, ctl.n_policies, p->name) >= 0) {
+		snprintf(err, el, "policy %s already exists", p->name);
+		return -1;
+	}
+	if (p->action == SPD_PROTECT) {
+		id = ctl_find_sa(p->sa);
+		if (id < 0 || ctl.sa[id].dp->dir != SA_DIR_OUTBOUND) {
+			snprintf(err, el, "policy %s: no outbound SA named %s",
+				 p->name, p->sa);
+			return -1;
+		}
+		int fam = p->sel.src.addr.family ? p->sel.src.addr.family :
+			  p->sel.dst.addr.family;
+		if (fam != ctl.sa[id].dp->inner_family) {
+			snprintf(err, el, "policy %s: src/dst family must match SA "
+				 "%s's inner family", p->name, p->sa);
+			return -1;
+		}
+	}
+	np = malloc((ctl.n_policies + 1) * sizeof(*np));
+	if (np == NULL) {
+		snprintf(err, el, "out of memory");
+		return -1;
+	}
+	memcpy(np, ctl.policies, ctl.n_policies * sizeof(*np));
+	np[ctl.n_policies] = *p;
+	spd = build_spd(np, ctl.n_policies + 1, NULL, 0, NULL, err, el);
+	if (spd == NULL) {
+		free(np);
+		return -1;
+	}
+	free(ctl.policies);
+	ctl.policies = np;
+	ctl.n_policies++;
+	swap_spd(spd);
+	return 0;
+}
+
+int
+ctl_policy_del(const char *name, char *err, size_t el)
+{
+	int i = find_policy(ctl.policies, ctl.n_policies, name);
+	struct dp_spd *spd;
+	struct policy_desc *np;
+
+	if (i < 0) {
+		snprintf(err, el, "no policy named %s", name);
+		return -1;
+	}
+	np = malloc((ctl.n_policies ? ctl.n_policies : 1) * sizeof(*np));
+	if (np == NULL) {
+		snprintf(err, el, "out of memory");
+		return -1;
+	}
+	memcpy(np, ctl.policies, i * sizeof(*np));
+	memcpy(np + i, ctl.policies + i + 1, (ctl.n_policies - i - 1) * sizeof(*np));
+	spd = build_spd(np, ctl.n_policies - 1, NULL, 0, NULL, err, el);
+	if (spd == NULL) {
+		free(np);
+		return -1;
+	}
+	free(ctl.policies);
+	ctl.policies = np;
+	ctl.n_policies--;
+	swap_spd(spd);
+	return 0;
+}
+
+static bool
+same_ports(const struct espgw_config *a, const struct espgw_config *b)
+{
+	if (a->n_ports != b->n_ports || a->workers != b->workers ||
+	    a->engine != b->engine || a->max_sas != b->max_sas)
+		return false;
+	for (unsigned i = 0; i < a->n_ports; i++)
+		if (strcmp(a->ports[i].name, b->ports[i].name) ||
+		    strcmp(a->ports[i].devargs, b->ports[i].devargs))
+			return false;
+	return true;
+}
+
+/*
+ * Make the running state equal to nc: SAs whose descriptor is unchanged
+ * keep running (counters, sequence numbers and replay windows intact);
+ * new and changed ones are created first, and only when everything was
+ * built does anything get posted.
+ */
+int
+ctl_apply(const struct espgw_config *nc, char *err, size_t el)
+{
+	struct dp_sa **created = NULL;
+	bool *keep = NULL, *reserved = NULL;
+	unsigned n_created = 0;
+	struct dp_rt *rt = NULL;
+	struct dp_spd *spd = NULL;
+	struct policy_desc *pol = NULL;
+	int rc = -1;
+
+	if (ctl.cfg != nc && !same_ports(ctl.cfg, nc)) {
+		snprintf(err, el, "%s: ports, workers, crypto_engine or max_sas "
+			 "changed: these need a restart", nc->source);
+		return -1;
+	}
+	created = calloc(nc->n_sas + 1, sizeof(*created));
+	keep = calloc(ctl.max_sas, sizeof(*keep));
+	reserved = calloc(ctl.max_sas, sizeof(*reserved));
+	pol = malloc((nc->n_policies + 1) * sizeof(*pol));
+	if (!created || !keep || !reserved || !pol) {
+		snprintf(err, el, "out of memory");
+		goto out;
+	}
+	memcpy(pol, nc->policies, nc->n_policies * sizeof(*pol));
+	for (unsigned i = 0; i < nc->n_sas; i++) {
+		const struct sa_desc *d = &nc->sas[i];
+		int id = ctl_find_sa(d->name);
+		if (id >= 0 && memcmp(&ctl.sa[id].dp->desc, d, sizeof(*d)) == 0) {
+			keep[id] = true;
+			continue;
+		}
+		/* an id that is neither in use nor taken by this change */
+		id = -1;
+		for (unsigned j = 0; j < ctl.max_sas; j++)
+			if (ctl.sa[j].dp == NULL && !reserved[j]) {
+				id = j;
+				break;
+			}
+		if (id < 0) {
+			snprintf(err, el, "%s: more SAs than max_sas %u", nc->source,
+				 ctl.max_sas);
+			goto out;
+		}
+		reserved[id] = true;
+		if (dp_sa_create(d, id, &created[n_created], err, el) < 0)
+			goto out;
+		n_created++;
+	}
+	rt = dp_rt_build(nc, err, el);
+	if (rt == NULL)
+		goto out;
+	{
+		/* the SPD sees kept SAs by name and the new ones by pointer */
+		struct dp_sa **sa = calloc(nc->n_policies + 1, sizeof(*sa));
+		if (sa == NULL)
+			goto out;
+		for (unsigned i = 0; i < nc->n_policies; i++) {
+			if (pol[i].action != SPD_PROTECT)
+				continue;
+			int id = ctl_find_sa(pol[i].sa);
+			if (id >= 0 && keep[id])
+				sa[i] = ctl.sa[id].dp;
+			for (unsigned j = 0; j < n_created; j++)
+				if (!strcmp(created[j]->desc.name, pol[i].sa))
+					sa[i] = created[j];
+		}
+		spd = dp_spd_build(pol, sa, nc->n_policies, err, el);
+		free(sa);
+		if (spd == NULL)
+			goto out;
+	}
+
+	/* commit: nothing below can fail */
+	for (unsigned j = 0; j < n_created; j++) {
+		struct dp_sa *s = created[j];
+		ctl.sa[s->id].dp = s;
+		ctl.sa[s->id].added = time(NULL);
+		ctl.sa[s->id].soft_logged = false;
+		ctl.sa[s->id].deleting = false;
+	}
+	/* old SAs that are not kept: retire after the new SPD is in */
+	for (unsigned i = 0; i < ctl.max_sas; i++) {
+		bool mine = false;
+		for (unsigned j = 0; j < n_created; j++)
+			mine |= created[j]->id == i;
+		if (ctl.sa[i].dp && !ctl.sa[i].deleting && !keep[i] && !mine)
+			ctl.sa[i].deleting = true;
+	}
+	for (unsigned j = 0; j < n_created; j++)
+		post(MSG_SA_ADD, created[j], NULL);
+	{
+		struct dp_rt *old = ctl.rt;
+		ctl.rt = rt;
+		post(MSG_RT_SWAP, rt, old);
+	}
+	free(ctl.policies);
+	ctl.policies = pol;
+	ctl.n_policies = nc->n_policies;
+	pol = NULL;
+	swap_spd(spd);
+	for (unsigned i = 0; i < ctl.max_sas; i++)
+		if (ctl.sa[i].dp && ctl.sa[i].deleting)
+			post(MSG_SA_DEL, ctl.sa[i].dp, NULL);
+	n_created = 0;
+	rt = NULL;
+	spd = NULL;
+	rc = 0;
+out:
+	for (unsigned j = 0; j < n_created; j++)
+		dp_sa_free(created[j]);
+	dp_rt_free(rt);
+	dp_spd_free(spd);
+	free(created);
+	free(keep);
+	free(reserved);
+	free(pol);
+	return rc;
+}
+
+/* Once a second: lifetimes in seconds (RFC 4301 4.4.2.1). */
+void
+ctl_tick(void)
+{
+	time_t now = time(NULL);
+	char err[128];
+
+	for (unsigned i = 0; i < ctl.max_sas; i++) {
+		struct ctl_sa *s = &ctl.sa[i];
+		const struct lifetime *l;
+		if (s->dp == NULL || s->deleting)
+			continue;
+		l = &s->dp->desc.life;
+		if (l->hard_seconds && (uint64_t)(now - s->added) >= l->hard_seconds) {
+			ctl.st.hard_events++;
+			log_info("SA %s: hard lifetime (%llu s) reached, deleting",
+				 s->dp->desc.name, (unsigned long long)l->hard_seconds);
+			ctl_sa_del(s->dp->desc.name, err, sizeof(err));
+		} else if (l->soft_seconds && !s->soft_logged &&
+			   (uint64_t)(now - s->added) >= l->soft_seconds) {
+			s->soft_logged = true;
+			ctl.st.soft_events++;
+			log_info("SA %s: soft lifetime (%llu s) reached (rekey due)",
+				 s->dp->desc.name, (unsigned long long)l->soft_seconds);
+		}
+	}
+}
+
+/* Stop the workers once everything posted so far was acknowledged. */
+void
+ctl_quit(void)
+{
+	struct dp_msg *m = calloc(1, sizeof(*m));
+
+	m->type = MSG_QUIT;
+	while (dp_post(m) < 0)
+		ctl_poll_rings();
+	ctl.in_flight++;
+	while (ctl.in_flight > 0) {
+		ctl_poll_rings();
+		rte_pause();
+	}
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inbound ESP (RFC 4303 3.4): SAD lookup, cheap structural checks, then
+ * librte_ipsec (window check before crypto, ICV, window update after),
+ * then the RFC 4301 5.2 check of the inner packet against the SA's
+ * selectors, then forwarding.
+ */
+#include <rte_esp.h>
+
+#include "dataplane/worker.h"
+
+/* Why did librte_ipsec's process() reject a decrypted packet? */
+static enum espgw_drop
+process_reason(const struct dp_sa *sa, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t tail, hl = m->l2_len + m->l3_len;
+	uint8_t padlen;
+
+	if (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED)
+		return ESPGW_DROP_ESP_ICV;
+	/* the ICV was good: a bad trailer, or a replay inside this burst */
+	tail = len - sa->icv_len - sa->sqh_len - 2;
+	padlen = p[tail];
+	if (tail < hl + 8 + padlen)
+		return ESPGW_DROP_ESP_TRAILER;
+	for (unsigned i = 0; i < padlen; i++)
+		if (p[tail - padlen + i] != i + 1)
+			return ESPGW_DROP_ESP_TRAILER;
+	if (sa->mode == SA_MODE_TUNNEL &&
+	    p[tail + 1] != (sa->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6))
+		return ESPGW_DROP_ESP_TRAILER;
+	return ESPGW_DROP_ESP_REPLAY;
+}
+
+/* Minimum sane ESP length for this SA, so librte_ipsec never sees less. */
+static bool
+esp_len_ok(const struct dp_sa *sa, const struct rte_mbuf *m)
+{
+	uint32_t plen = rte_pktmbuf_pkt_len(m) - m->l3_len;
+	uint32_t iv = sa->desc.alg == ESP_ALG_AES_CBC_128_SHA256 ||
+		      sa->desc.alg == ESP_ALG_AES_CBC_256_SHA256 ? 16 : 8;
+	uint32_t align = iv == 16 ? 16 : 4;
+	uint32_t min = sizeof(struct rte_esp_hdr) + iv + 2 + sa->icv_len;
+
+	if (plen < min)
+		return false;
+	return ((plen - sizeof(struct rte_esp_hdr) - iv - sa->icv_len) & (align - 1)) == 0;
+}
+
+static void
+inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
+	      uint16_t n)
+{
+	uint16_t k, r;
+	uint64_t bytes = 0;
+	unsigned good = 0;
+
+	k = esp_crypto(w, sa, m, n);
+	for (uint16_t i = k; i < n; i++) {
+		w->sa_ctr[sa->id].errors++;
+		/* lengths were checked before: prepare only refuses replays */
+		w_drop(w, m[i], ESPGW_DROP_ESP_REPLAY);
+	}
+	r = rte_ipsec_pkt_process(&sa->ss, m, k);
+	for (uint16_t i = r; i < k; i++) {
+		w->sa_ctr[sa->id].errors++;
+		w_drop(w, m[i], process_reason(sa, m[i]));
+	}
+	for (uint16_t i = 0; i < r; i++) {
+		struct pkt_info pi;
+		/* librte_ipsec leaves tunnel-mode data at the inner header */
+		if (pkt_parse_l3(m[i], &pi) < 0 || pi.family != sa->inner_family) {
+			w_drop(w, m[i], ESPGW_DROP_IP_MALFORMED);
+			continue;
+		}
+		/* RFC 4301 5.2 step 4: the inner packet must match the SA */
+		if (!selector_match(&sa->sel, pi.family, pi.src, pi.dst, pi.proto,
+				    pi.sport, pi.dport)) {
+			w->sa_ctr[sa->id].errors++;
+			w_drop(w, m[i], ESPGW_DROP_INNER_POLICY);
+			continue;
+		}
+		if (pi.family == AF_INET) {
+			/* transport mode rewrote length/proto: refresh the sum */
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m[i], void *);
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		bytes += rte_pktmbuf_pkt_len(m[i]);
+		good++;
+		w->ctr.esp_in++;
+		w_forward(w, m[i], true);
+	}
+	sa_account(w, sa, good, bytes);
+}
+
+void
+esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
+{
+	union rte_ipsec_sad_key k4[DP_BURST], k6[DP_BURST];
+	const union rte_ipsec_sad_key *kp4[DP_BURST], *kp6[DP_BURST];
+	void *sa4[DP_BURST], *sa6[DP_BURST];
+	struct rte_mbuf *m4[DP_BURST], *m6[DP_BURST], *grp[DP_BURST];
+	struct dp_sa *sa_of[DP_BURST];
+	struct rte_mbuf *ok[DP_BURST];
+	unsigned n4 = 0, n6 = 0, n_ok = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *p = rte_pktmbuf_mtod(m[i], uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m[i]);
+		if (len < m[i]->l3_len + sizeof(struct rte_esp_hdr)) {
+			w_drop(w, m[i], ESPGW_DROP_ESP_TRUNCATED);
+			continue;
+		}
+		const struct rte_esp_hdr *esp = (const void *)(p + m[i]->l3_len);
+		if ((p[0] >> 4) == 4) {
+			const struct rte_ipv4_hdr *ip = (const void *)p;
+			k4[n4].v4.spi = esp->spi;
+			k4[n4].v4.dip = ip->dst_addr;
+			k4[n4].v4.sip = ip->src_addr;
+			kp4[n4] = &k4[n4];
+			m4[n4++] = m[i];
+		} else {
+			const struct rte_ipv6_hdr *ip6 = (const void *)p;
+			k6[n6].v6.spi = esp->spi;
+			memcpy(k6[n6].v6.dip, ip6->dst_addr, 16);
+			memcpy(k6[n6].v6.sip, ip6->src_addr, 16);
+			kp6[n6] = &k6[n6];
+			m6[n6++] = m[i];
+		}
+	}
+	if (n4)
+		rte_ipsec_sad_lookup(w->sad4, kp4, sa4, n4);
+	if (n6)
+		rte_ipsec_sad_lookup(w->sad6, kp6, sa6, n6);
+
+	for (unsigned i = 0; i < n4 + n6; i++) {
+		struct rte_mbuf *mb = i < n4 ? m4[i] : m6[i - n4];
+		struct dp_sa *sa = i < n4 ? sa4[i] : sa6[i - n4];
+		if (sa == NULL) {
+			/* ESP in transit (not ours) is plain traffic to the SPD */
+			int nh = w_route(w, (rte_pktmbuf_mtod(mb, uint8_t *)[0] >> 4) == 4 ?
+					 AF_INET : AF_INET6,
+					 (rte_pktmbuf_mtod(mb, uint8_t *)[0] >> 4) == 4 ?
+					 rte_pktmbuf_mtod_offset(mb, uint8_t *, 16) :
+					 rte_pktmbuf_mtod_offset(mb, uint8_t *, 24));
+			if (nh >= 0 && w->rt->nh[nh].type != NH_LOCAL) {
+				esp_outbound(w, &mb, 1);
+				continue;
+			}
+			w_drop(w, mb, ESPGW_DROP_NO_SA);
+			continue;
+		}
+		if (unlikely(sa->expired)) {
+			w_drop(w, mb, ESPGW_DROP_SA_EXPIRED);
+			continue;
+		}
+		if (!esp_len_ok(sa, mb)) {
+			w->sa_ctr[sa->id].errors++;
+			w_drop(w, mb, ESPGW_DROP_ESP_TRUNCATED);
+			continue;
+		}
+		/* the lookaside path marks failures here; start clean */
+		mb->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED;
+		sa_of[n_ok] = sa;
+		ok[n_ok++] = mb;
+	}
+	/* runs of the same SA go to librte_ipsec together, order kept */
+	for (unsigned i = 0; i < n_ok;) {
+		unsigned j = i, g = 0;
+		while (j < n_ok && sa_of[j] == sa_of[i])
+			grp[g++] = ok[j++];
+		inbound_group(w, sa_of[i], grp, g);
+		i = j;
+	}
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Outbound: SPD lookup (rte_acl) -> PROTECT / BYPASS / DISCARD; protected
+ * packets are grouped by SA, checked against the egress MTU (RFC 4301
+ * 8.1/8.2: fragment IPv4 without DF before encryption, otherwise tell the
+ * sender its path MTU), encrypted by librte_ipsec and forwarded.
+ */
+#include <rte_acl.h>
+#include <rte_esp.h>
+
+#include "dataplane/spd_key.h"
+#include "dataplane/worker.h"
+
+static uint16_t
+egress_mtu(struct dp_worker *w, int family, const uint8_t *dst)
+{
+	int nh = w_route(w, family, dst);
+
+	return nh < 0 ? 0 : dp.port[w->rt->nh[nh].port].mtu;
+}
+
+/*
+ * Split an IPv4 packet (no DF) into fragments whose length is at most
+ * mtu; copies into fresh mbufs. Slow path by nature (RFC 791).
+ */
+static unsigned
+ipv4_fragment(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu,
+	      struct rte_mbuf **out, unsigned max)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+	uint32_t hl = (ip->version_ihl & 0xf) * 4u;
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	uint32_t chunk = ((mtu - hl) / 8) * 8;
+	uint16_t off0 = rte_be_to_cpu_16(ip->fragment_offset);
+	unsigned n = 0;
+
+	if (chunk == 0)
+		return 0;
+	for (uint32_t pos = hl; pos < tot; pos += chunk) {
+		uint32_t len = RTE_MIN(chunk, tot - pos);
+		struct rte_mbuf *f;
+		struct rte_ipv4_hdr *fh;
+		uint16_t fo;
+
+		if (n == max || (f = rte_pktmbuf_alloc(w->pool)) == NULL)
+			goto fail;
+		out[n++] = f;
+		fh = (void *)rte_pktmbuf_append(f, hl + len);
+		if (fh == NULL)
+			goto fail;
+		memcpy(fh, ip, hl);
+		memcpy((uint8_t *)fh + hl, (uint8_t *)ip + pos, len);
+		fo = (off0 & RTE_IPV4_HDR_OFFSET_MASK) + (pos - hl) / 8;
+		if (pos + len < tot || (off0 & RTE_IPV4_HDR_MF_FLAG))
+			fo |= RTE_IPV4_HDR_MF_FLAG;
+		fh->fragment_offset = rte_cpu_to_be_16(fo);
+		fh->total_length = rte_cpu_to_be_16(hl + len);
+		fh->hdr_checksum = 0;
+		fh->hdr_checksum = rte_ipv4_cksum(fh);
+		f->l2_len = 0;
+		f->l3_len = hl;
+		f->port = m->port;
+	}
+	rte_pktmbuf_free(m);
+	return n;
+fail:
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i]);
+	return 0;
+}
+
+static void
+outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
+	       uint16_t n)
+{
+	struct rte_mbuf *m[DP_BURST * 2];
+	uint32_t plen[DP_BURST * 2];
+	uint16_t k, r, cnt = 0, tmtu = 0;
+	uint64_t bytes = 0;
+
+	if (sa->mode == SA_MODE_TUNNEL)
+		tmtu = egress_mtu(w, sa->outer_family, sa->route_dst.a);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *p = in[i];
+		uint8_t *h = rte_pktmbuf_mtod(p, uint8_t *);
+		uint32_t len = rte_pktmbuf_pkt_len(p);
+		uint16_t mtu = tmtu;
+
+		if (sa->mode == SA_MODE_TRANSPORT)
+			mtu = egress_mtu(w, sa->outer_family,
+					 h + (sa->outer_family == AF_INET ? 16 : 24));
+		if (mtu == 0) {
+			w_drop(w, p, ESPGW_DROP_NO_ROUTE);
+			continue;
+		}
+		if (!w_dec_ttl(p)) {
+			w_drop(w, p, ESPGW_DROP_TTL_EXPIRED);
+			continue;
+		}
+		if (len + sa->overhead > mtu) {
+			struct rte_ipv4_hdr *ip = (void *)h;
+			if ((h[0] >> 4) == 4 && sa->mode == SA_MODE_TUNNEL &&
+			    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
+				unsigned f = ipv4_fragment(w, p, mtu - sa->overhead,
+							   m + cnt, RTE_DIM(m) - cnt);
+				if (f == 0) {
+					w_drop(w, p, ESPGW_DROP_FRAG_FAILED);
+					continue;
+				}
+				for (unsigned j = 0; j < f; j++)
+					plen[cnt + j] = rte_pktmbuf_pkt_len(m[cnt + j]);
+				cnt += f;
+				continue;
+			}
+			/* RFC 4301 8.2.1: report the MTU left after ESP */
+			dp_meta(p)->mtu = mtu - sa->overhead;
+			w->ctr.drops[ESPGW_DROP_MTU_EXCEEDED]++;
+			w_punt(w, p, PUNT_MTU, p->port);
+			continue;
+		}
+		plen[cnt] = len;
+		m[cnt++] = p;
+	}
+	for (uint16_t base = 0; base < cnt; base += DP_BURST) {
+		uint16_t g = RTE_MIN(DP_BURST, cnt - base);
+		struct rte_mbuf **b = m + base;
+
+		k = esp_crypto(w, sa, b, g);
+		for (uint16_t i = k; i < g; i++) {
+			w->sa_ctr[sa->id].errors++;
+			w_drop(w, b[i], rte_errno == EOVERFLOW ?
+			       ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_ENCAP_FAILED);
+		}
+		r = rte_ipsec_pkt_process(&sa->ss, b, k);
+		for (uint16_t i = r; i < k; i++) {
+			w->sa_ctr[sa->id].errors++;
+			w_drop(w, b[i], ESPGW_DROP_CRYPTO_ERROR);
+		}
+		for (uint16_t i = 0; i < r; i++) {
+			uint8_t *h = rte_pktmbuf_mtod(b[i], uint8_t *);
+			if ((h[0] >> 4) == 4) {
+				/* librte_ipsec sets length and id, not the checksum */
+				struct rte_ipv4_hdr *ip = (void *)h;
+				ip->hdr_checksum = 0;
+				ip->hdr_checksum = rte_ipv4_cksum(ip);
+			}
+			bytes += plen[base + i];
+			w->ctr.esp_out++;
+			w_forward(w, b[i], false);
+		}
+		sa_account(w, sa, r, bytes);
+		bytes = 0;
+	}
+}
+
+void
+esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
+{
+	struct spd_key4 k4[DP_BURST];
+	struct spd_key6 k6[DP_BURST];
+	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
+	uint32_t r4[DP_BURST], r6[DP_BURST];
+	uint8_t fam[DP_BURST];
+	struct dp_sa *sa_of[DP_BURST];
+	struct rte_mbuf *prot[DP_BURST], *grp[DP_BURST];
+	unsigned n4 = 0, n6 = 0, np = 0, i4 = 0, i6 = 0;
+	const struct dp_spd *spd = w->spd;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pkt_info pi;
+		if (pkt_parse_l3(m[i], &pi) < 0) {
+			fam[i] = 0;
+			continue;
+		}
+		fam[i] = pi.family;
+		if (pi.family == AF_INET) {
+			spd_key4_fill(&k4[n4], &pi);
+			d4[n4] = (const uint8_t *)&k4[n4];
+			n4++;
+		} else {
+			spd_key6_fill(&k6[n6], &pi);
+			d6[n6] = (const uint8_t *)&k6[n6];
+			n6++;
+		}
+	}
+	memset(r4, 0, sizeof(r4[0]) * n4);
+	memset(r6, 0, sizeof(r6[0]) * n6);
+	if (n4 && spd != NULL && spd->acl4 != NULL)
+		rte_acl_classify(spd->acl4, d4, r4, n4, 1);
+	if (n6 && spd != NULL && spd->acl6 != NULL)
+		rte_acl_classify(spd->acl6, d6, r6, n6, 1);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_spd_entry *e;
+		uint32_t res;
+
+		if (fam[i] == 0) {
+			w_drop(w, m[i], ESPGW_DROP_IP_MALFORMED);
+			continue;
+		}
+		res = fam[i] == AF_INET ? r4[i4++] : r6[i6++];
+		if (res == 0) {
+			w_drop(w, m[i], ESPGW_DROP_SPD_NO_MATCH);
+			continue;
+		}
+		e = &spd->e[res - 1];
+		switch (e->action) {
+		case SPD_DISCARD:
+			w_drop(w, m[i], ESPGW_DROP_SPD_DISCARD);
+			break;
+		case SPD_BYPASS:
+			w->ctr.plain_fwd++;
+			w_forward(w, m[i], true);
+			break;
+		default:
+			if (e->sa == NULL) {
+				w_drop(w, m[i], ESPGW_DROP_SA_DOWN);
+			} else if (unlikely(e->sa->expired)) {
+				w_drop(w, m[i], ESPGW_DROP_SA_EXPIRED);
+			} else {
+				sa_of[np] = e->sa;
+				prot[np++] = m[i];
+			}
+		}
+	}
+	for (unsigned i = 0; i < np;) {
+		unsigned j = i, g = 0;
+		while (j < np && sa_of[j] == sa_of[i])
+			grp[g++] = prot[j++];
+		outbound_group(w, sa_of[i], grp, g);
+		i = j;
+	}
+}

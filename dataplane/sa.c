@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Turn an SA descriptor into a librte_ipsec SA with a crypto session on
+ * an Intel IPsec-MB PMD: CPU crypto (synchronous) by default, lookaside
+ * (enqueue/dequeue, as a hardware engine needs) when configured.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_cryptodev.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+
+#include "dataplane/dp.h"
+
+/* IV lives in the crypto op's private area, right after the sym op */
+#define IV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+
+static bool
+is_aead(enum esp_alg a)
+{
+	return a == ESP_ALG_AES_GCM_128 || a == ESP_ALG_AES_GCM_256 ||
+	       a == ESP_ALG_CHACHA20_POLY1305;
+}
+
+static int
+pick_dev(enum esp_alg a)
+{
+	if (a == ESP_ALG_CHACHA20_POLY1305)
+		return dp.dev_chacha >= 0 ? dp.dev_chacha : dp.dev_mb;
+	if (a == ESP_ALG_AES_GCM_128 || a == ESP_ALG_AES_GCM_256)
+		return dp.dev_gcm >= 0 ? dp.dev_gcm : dp.dev_mb;
+	return dp.dev_mb;
+}
+
+/* crypto xforms as librte_ipsec expects them for each direction */
+static void
+fill_xforms(const struct sa_desc *d, struct rte_crypto_sym_xform *x)
+{
+	const struct esp_alg_info *ai = &esp_alg_info[d->alg];
+	bool out = d->dir == SA_DIR_OUTBOUND;
+
+	memset(x, 0, 2 * sizeof(*x));
+	if (is_aead(d->alg)) {
+		x[0].type = RTE_CRYPTO_SYM_XFORM_AEAD;
+		x[0].aead.op = out ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT;
+		x[0].aead.algo = d->alg == ESP_ALG_CHACHA20_POLY1305 ?
+				 RTE_CRYPTO_AEAD_CHACHA20_POLY1305 : RTE_CRYPTO_AEAD_AES_GCM;
+		x[0].aead.key.data = d->enc_key;
+		x[0].aead.key.length = ai->enc_key_len - 4;	/* salt excluded */
+		x[0].aead.iv.offset = IV_OFFSET;
+		x[0].aead.iv.length = 12;
+		x[0].aead.digest_length = ai->icv_len;
+		/* RFC 4106 5 / RFC 7634 2.1: SPI + (extended) sequence number */
+		x[0].aead.aad_length = d->esn ? 12 : 8;
+		return;
+	}
+	struct rte_crypto_sym_xform *c = out ? &x[0] : &x[1];
+	struct rte_crypto_sym_xform *a = out ? &x[1] : &x[0];
+	c->type = RTE_CRYPTO_SYM_XFORM_CIPHER;
+	c->cipher.op = out ? RTE_CRYPTO_CIPHER_OP_ENCRYPT : RTE_CRYPTO_CIPHER_OP_DECRYPT;
+	c->cipher.algo = RTE_CRYPTO_CIPHER_AES_CBC;
+	c->cipher.key.data = d->enc_key;
+	c->cipher.key.length = ai->enc_key_len;
+	c->cipher.iv.offset = IV_OFFSET;
+	c->cipher.iv.length = 16;
+	a->type = RTE_CRYPTO_SYM_XFORM_AUTH;
+	a->auth.op = out ? RTE_CRYPTO_AUTH_OP_GENERATE : RTE_CRYPTO_AUTH_OP_VERIFY;
+	a->auth.algo = RTE_CRYPTO_AUTH_SHA256_HMAC;
+	a->auth.key.data = d->auth_key;
+	a->auth.key.length = ai->auth_key_len;
+	a->auth.digest_length = ai->icv_len;	/* RFC 4868: truncated to 128 bits */
+	x[0].next = &x[1];
+}
+
+/* outer header template for tunnel mode */
+static unsigned
+fill_tunnel_hdr(const struct sa_desc *d, uint8_t *h)
+{
+	if (d->local.family == AF_INET) {
+		struct rte_ipv4_hdr *ip = (void *)h;
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_ESP;
+		memcpy(&ip->src_addr, d->local.a, 4);
+		memcpy(&ip->dst_addr, d->remote.a, 4);
+		return sizeof(*ip);
+	}
+	struct rte_ipv6_hdr *ip6 = (void *)h;
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->proto = IPPROTO_ESP;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, d->local.a, 16);
+	memcpy(ip6->dst_addr, d->remote.a, 16);
+	return sizeof(*ip6);
+}
+
+int
+dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
+	     char *err, size_t el)
+{
+	const struct esp_alg_info *ai = &esp_alg_info[d->alg];
+	struct rte_crypto_sym_xform xf[2];
+	struct rte_ipsec_sa_prm prm;
+	uint8_t hdr[64];
+	struct dp_sa *sa;
+	int dev, sz, rc;
+	bool aead = is_aead(d->alg);
+
+	if (id >= dp.max_sas) {
+		snprintf(err, el, "SA table full (max_sas %u)", dp.max_sas);
+		return -1;
+	}
+	dev = pick_dev(d->alg);
+	if (dev < 0) {
+		snprintf(err, el, "no crypto device supports %s", ai->name);
+		return -1;
+	}
+	sa = rte_zmalloc("dp_sa", sizeof(*sa), RTE_CACHE_LINE_SIZE);
+	if (sa == NULL) {
+		snprintf(err, el, "out of memory for SA");
+		return -1;
+	}
+	sa->desc = *d;
+	sa->id = id;
+	sa->spi = d->spi;
+	sa->dir = d->dir;
+	sa->mode = d->mode;
+	sa->inner_family = d->inner_family;
+	sa->icv_len = ai->icv_len;
+	sa->sqh_len = d->esn ? 4 : 0;
+	sa->sel = d->sel;
+	sa->created_tsc = rte_get_tsc_cycles();
+	sa->soft_bytes = d->life.soft_bytes;
+	sa->hard_bytes = d->life.hard_bytes;
+	sa->soft_packets = d->life.soft_packets;
+	sa->hard_packets = d->life.hard_packets;
+	sa->check_life = sa->soft_bytes || sa->hard_bytes || sa->soft_packets ||
+			 sa->hard_packets;
+	sa->dev_id = dev;
+
+	memset(&prm, 0, sizeof(prm));
+	prm.userdata = (uintptr_t)sa;
+	if (dp.n_workers > 1)
+		prm.flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
+	prm.ipsec_xform.spi = d->spi;
+	if (aead)	/* the salt is the last 4 bytes of the keying material */
+		memcpy(&prm.ipsec_xform.salt, d->enc_key + ai->enc_key_len - 4, 4);
+	prm.ipsec_xform.options.esn = d->esn;
+	prm.ipsec_xform.direction = d->dir == SA_DIR_OUTBOUND ?
+		RTE_SECURITY_IPSEC_SA_DIR_EGRESS : RTE_SECURITY_IPSEC_SA_DIR_INGRESS;
+	prm.ipsec_xform.proto = RTE_SECURITY_IPSEC_SA_PROTO_ESP;
+	prm.ipsec_xform.replay_win_sz = d->dir == SA_DIR_INBOUND ? d->replay_window : 0;
+	if (d->mode == SA_MODE_TUNNEL) {
+		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
+		prm.ipsec_xform.tunnel.type = d->local.family == AF_INET ?
+			RTE_SECURITY_IPSEC_TUNNEL_IPV4 : RTE_SECURITY_IPSEC_TUNNEL_IPV6;
+		prm.tun.hdr_len = fill_tunnel_hdr(d, hdr);
+		prm.tun.hdr_l3_off = 0;
+		prm.tun.hdr = hdr;
+		prm.tun.next_proto = d->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+		sa->outer_family = d->local.family;
+		sa->route_dst = d->remote;
+		sa->overhead = prm.tun.hdr_len;
+	} else {
+		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TRANSPORT;
+		prm.trs.proto = 0;
+		sa->outer_family = d->inner_family;
+	}
+	/* ESP header + IV + worst padding + pad len/next header + ICV */
+	sa->overhead += 8 + (aead ? 8 : 16) + (aead ? 3 : 15) + 2 + ai->icv_len;
+	fill_xforms(d, xf);
+	prm.crypto_xform = xf;
+
+	sz = rte_ipsec_sa_size(&prm);
+	if (sz < 0) {
+		snprintf(err, el, "SA %s: librte_ipsec refuses parameters (%d)",
+			 d->name, sz);
+		goto fail;
+	}
+	sa->isa = rte_zmalloc("rte_ipsec_sa", sz, RTE_CACHE_LINE_SIZE);
+	if (sa->isa == NULL) {
+		snprintf(err, el, "out of memory for SA");
+		goto fail;
+	}
+	rc = rte_ipsec_sa_init(sa->isa, &prm, sz);
+	if (rc < 0) {
+		snprintf(err, el, "SA %s: rte_ipsec_sa_init: %d", d->name, rc);
+		goto fail;
+	}
+	sa->crypto_sess = rte_cryptodev_sym_session_create(dev, xf, dp.sess_pool);
+	if (sa->crypto_sess == NULL) {
+		snprintf(err, el, "SA %s: crypto session on device %d failed (%d)",
+			 d->name, dev, rte_errno);
+		goto fail;
+	}
+	sa->ss.sa = sa->isa;
+	sa->ss.type = dp.engine == ENGINE_CPU ? RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO :
+		      RTE_SECURITY_ACTION_TYPE_NONE;
+	sa->ss.crypto.ses = sa->crypto_sess;
+	sa->ss.crypto.dev_id = dev;
+	rc = rte_ipsec_session_prepare(&sa->ss);
+	if (rc != 0) {
+		snprintf(err, el, "SA %s: rte_ipsec_session_prepare: %d", d->name, rc);
+		goto fail;
+	}
+	explicit_bzero(xf, sizeof(xf));
+	*out = sa;
+	return 0;
+fail:
+	explicit_bzero(xf, sizeof(xf));
+	dp_sa_free(sa);
+	return -1;
+}
+
+void
+dp_sa_free(struct dp_sa *sa)
+{
+	if (sa == NULL)
+		return;
+	if (sa->crypto_sess != NULL)
+		rte_cryptodev_sym_session_free(sa->dev_id, sa->crypto_sess);
+	if (sa->isa != NULL) {
+		rte_ipsec_sa_fini(sa->isa);
+		rte_free(sa->isa);
+	}
+	explicit_bzero(&sa->desc, sizeof(sa->desc));
+	rte_free(sa);
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop: drain control messages, then for each RX queue take a
+ * burst, classify it, and hand the pieces to the inbound (ESP to us),
+ * outbound (SPD) and punt paths; flush TX at the end. Nothing here
+ * allocates (apart from the mbufs the NIC hands us), locks or logs.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_pause.h>
+#include <unistd.h>
+
+#include "dataplane/worker.h"
+
+#define IDLE_SPIN 64		/* empty polls before we start pausing */
+#define IDLE_PAUSE 512		/* ... and before we start sleeping */
+
+int
+pkt_parse_l3(struct rte_mbuf *m, struct pkt_info *pi)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t hl, l4;
+
+	if (len < 1)
+		return -1;
+	if ((p[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ip = (const void *)p;
+		if (len < sizeof(*ip))
+			return -1;
+		hl = (ip->version_ihl & 0xf) * 4u;
+		if (hl < 20 || len < hl || rte_be_to_cpu_16(ip->total_length) < hl)
+			return -1;
+		pi->family = AF_INET;
+		pi->proto = ip->next_proto_id;
+		pi->src = (const uint8_t *)&ip->src_addr;
+		pi->dst = (const uint8_t *)&ip->dst_addr;
+		l4 = hl;
+		/* ports only in first fragments */
+		if (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK)
+			l4 = 0;
+	} else if ((p[0] >> 4) == 6) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)p;
+		if (len < sizeof(*ip6))
+			return -1;
+		pi->family = AF_INET6;
+		pi->proto = ip6->proto;
+		pi->src = ip6->src_addr;
+		pi->dst = ip6->dst_addr;
+		l4 = sizeof(*ip6);
+	} else {
+		return -1;
+	}
+	pi->sport = pi->dport = 0;
+	if (l4 != 0 && (pi->proto == IPPROTO_UDP || pi->proto == IPPROTO_TCP ||
+			pi->proto == IPPROTO_SCTP) && len >= l4 + 4) {
+		pi->sport = rte_be_to_cpu_16(*(const uint16_t *)(p + l4));
+		pi->dport = rte_be_to_cpu_16(*(const uint16_t *)(p + l4 + 2));
+	}
+	return 0;
+}
+
+int
+w_route(struct dp_worker *w, int family, const uint8_t *dst)
+{
+	uint32_t nh4;
+	uint32_t nh6;
+
+	if (family == AF_INET) {
+		uint32_t a;
+		memcpy(&a, dst, 4);
+		if (rte_lpm_lookup(w->rt->lpm4, rte_be_to_cpu_32(a), &nh4) != 0)
+			return -1;
+		return nh4;
+	}
+	if (rte_lpm6_lookup(w->rt->lpm6, dst, &nh6) != 0)
+		return -1;
+	return nh6;
+}
+
+void
+w_punt(struct dp_worker *w, struct rte_mbuf *m, uint8_t reason, uint16_t port)
+{
+	struct dp_punt_meta *md = dp_meta(m);
+
+	md->reason = reason;
+	md->port = port;
+	if (rte_ring_sp_enqueue(w->punt_ring, m) != 0) {
+		w_drop(w, m, ESPGW_DROP_PUNT_FULL);
+		return;
+	}
+	w->ctr.punted++;
+}
+
+static inline void
+tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct tx_buf *t = &w->tx[port];
+
+	if (t->n == RTE_DIM(t->m)) {
+		w_drop(w, m, ESPGW_DROP_TX_FULL);
+		return;
+	}
+	t->m[t->n++] = m;
+}
+
+/*
+ * Route an IP packet (data starts at L3), resolve the next hop, add the
+ * Ethernet header and queue it for TX.
+ */
+void
+w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
+{
+	struct pkt_info pi;
+	const struct dp_nexthop *nh;
+	struct rte_ether_hdr *eh;
+	struct rte_ether_addr dmac;
+	const uint8_t *hop;
+	int i;
+
+	if (pkt_parse_l3(m, &pi) < 0) {
+		w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+		return;
+	}
+	i = w_route(w, pi.family, pi.dst);
+	if (i < 0) {
+		w_drop(w, m, ESPGW_DROP_NO_ROUTE);
+		return;
+	}
+	nh = &w->rt->nh[i];
+	if (nh->type == NH_LOCAL) {
+		/* decrypted traffic for the gateway itself (ping through the tunnel) */
+		w_punt(w, m, PUNT_INNER_LOCAL, nh->port);
+		return;
+	}
+	if (ttl && !w_dec_ttl(m)) {
+		w_drop(w, m, ESPGW_DROP_TTL_EXPIRED);
+		return;
+	}
+	hop = nh->via.family ? nh->via.a : pi.dst;
+	if (!dp_neigh_get(nh->port, pi.family, hop, &dmac)) {
+		struct dp_punt_meta *md = dp_meta(m);
+		md->family = pi.family;
+		memcpy(md->nh, hop, ip_alen(pi.family));
+		w->ctr.drops[ESPGW_DROP_NEIGH_MISS]++;
+		/* the control thread sends ARP/NS and drops the packet */
+		w_punt(w, m, PUNT_NEIGH_MISS, nh->port);
+		return;
+	}
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
+	if (eh == NULL) {
+		w_drop(w, m, ESPGW_DROP_ENCAP_FAILED);
+		return;
+	}
+	eh->dst_addr = dmac;
+	eh->src_addr = dp.port[nh->port].mac;
+	eh->ether_type = rte_cpu_to_be_16(pi.family == AF_INET ?
+					  RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	tx_enqueue(w, nh->port, m);
+}
+
+static void
+tx_flush(struct dp_worker *w)
+{
+	for (unsigned p = 0; p < dp.n_ports; p++) {
+		struct tx_buf *t = &w->tx[p];
+		uint16_t sent = 0;
+		if (t->n == 0)
+			continue;
+		while (sent < t->n) {
+			uint16_t k = rte_eth_tx_burst(dp.port[p].port_id, w->idx,
+						      t->m + sent, t->n - sent);
+			if (k == 0)
+				break;
+			sent += k;
+		}
+		for (uint16_t i = 0; i < sent; i++)
+			w->pctr[p].tx_bytes += rte_pktmbuf_pkt_len(t->m[i]);
+		w->pctr[p].tx_pkts += sent;
+		for (uint16_t i = sent; i < t->n; i++)
+			w_drop(w, t->m[i], ESPGW_DROP_TX_FULL);
+		t->n = 0;
+	}
+}
+
+static void
+sad_key(const struct dp_sa *sa, union rte_ipsec_sad_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	/* keys hold wire-order bytes, as lookups read them from packets */
+	if (sa->outer_family == AF_INET6) {
+		k->v6.spi = rte_cpu_to_be_32(sa->spi);
+		memcpy(k->v6.dip, sa->desc.local.a, 16);
+		memcpy(k->v6.sip, sa->desc.remote.a, 16);
+	} else {
+		k->v4.spi = rte_cpu_to_be_32(sa->spi);
+		memcpy(&k->v4.dip, sa->desc.local.a, 4);
+		memcpy(&k->v4.sip, sa->desc.remote.a, 4);
+	}
+}
+
+static struct rte_ipsec_sad *
+sad_of(struct dp_worker *w, const struct dp_sa *sa)
+{
+	return sa->outer_family == AF_INET6 ? w->sad6 : w->sad4;
+}
+
+static void
+handle_msg(struct dp_worker *w, struct dp_msg *m)
+{
+	struct dp_sa *sa = m->obj;
+	union rte_ipsec_sad_key k;
+
+	switch (m->type) {
+	case MSG_SA_ADD:
+		memset(&w->sa_ctr[sa->id], 0, sizeof(w->sa_ctr[0]));
+		if (sa->dir == SA_DIR_INBOUND) {
+			sad_key(sa, &k);
+			/* SPI-only SAs serve both families */
+			if (sa->desc.lookup == SAD_SPI) {
+				rte_ipsec_sad_add(w->sad4, &k, RTE_IPSEC_SAD_SPI_ONLY, sa);
+				rte_ipsec_sad_add(w->sad6, &k, RTE_IPSEC_SAD_SPI_ONLY, sa);
+			} else {
+				rte_ipsec_sad_add(sad_of(w, sa), &k,
+						  sa->desc.lookup == SAD_SPI_DST ?
+						  RTE_IPSEC_SAD_SPI_DIP :
+						  RTE_IPSEC_SAD_SPI_DIP_SIP, sa);
+			}
+		}
+		break;
+	case MSG_SA_DEL:
+		if (sa->dir == SA_DIR_INBOUND) {
+			sad_key(sa, &k);
+			if (sa->desc.lookup == SAD_SPI) {
+				rte_ipsec_sad_del(w->sad4, &k, RTE_IPSEC_SAD_SPI_ONLY);
+				rte_ipsec_sad_del(w->sad6, &k, RTE_IPSEC_SAD_SPI_ONLY);
+			} else {
+				rte_ipsec_sad_del(sad_of(w, sa), &k,
+						  sa->desc.lookup == SAD_SPI_DST ?
+						  RTE_IPSEC_SAD_SPI_DIP :
+						  RTE_IPSEC_SAD_SPI_DIP_SIP);
+			}
+		}
+		break;
+	case MSG_SPD_SWAP:
+		w->spd = m->obj;
+		break;
+	case MSG_RT_SWAP:
+		w->rt = m->obj;
+		break;
+	case MSG_QUIT:
+		break;
+	}
+	/* the ack: the ring is sized so that it cannot be full */
+	while (rte_ring_sp_enqueue(w->ev_ring, m) != 0)
+		rte_pause();
+}
+
+/*
+ * Classify a burst from one port. Packets leave the function in one of
+ * the lists (L3 at data start, L2 stripped), punted, or dropped.
+ */
+static void
+classify(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
+	 uint16_t n)
+{
+	struct rte_mbuf *in[DP_BURST], *out[DP_BURST];
+	unsigned n_in = 0, n_out = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ether_hdr *eh;
+		uint16_t et;
+		uint32_t l3len, hl;
+		uint8_t proto;
+		const uint8_t *dst;
+		int family, nh;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		w->pctr[port].rx_bytes += rte_pktmbuf_pkt_len(m);
+		if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < sizeof(*eh)) {
+			w_drop(w, m, ESPGW_DROP_L2_MALFORMED);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		et = rte_be_to_cpu_16(eh->ether_type);
+		if (et == RTE_ETHER_TYPE_ARP) {
+			w_punt(w, m, PUNT_ARP, port);
+			continue;
+		}
+		if (et != RTE_ETHER_TYPE_IPV4 && et != RTE_ETHER_TYPE_IPV6) {
+			w_drop(w, m, ESPGW_DROP_L2_MALFORMED);
+			continue;
+		}
+		rte_pktmbuf_adj(m, sizeof(*eh));
+		l3len = rte_pktmbuf_data_len(m);
+		m->l2_len = 0;
+		if (et == RTE_ETHER_TYPE_IPV4) {
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+			uint32_t tot;
+			if (l3len < sizeof(*ip) || (ip->version_ihl >> 4) != 4) {
+				w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+				continue;
+			}
+			hl = (ip->version_ihl & 0xf) * 4u;
+			tot = rte_be_to_cpu_16(ip->total_length);
+			if (hl < 20 || tot < hl || tot > l3len || hl > l3len) {
+				w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+				continue;
+			}
+			if (rte_raw_cksum(ip, hl) != 0xffff) {
+				w_drop(w, m, ESPGW_DROP_IP_CHECKSUM);
+				continue;
+			}
+			/* Ethernet pads short frames: the IP length is the truth */
+			rte_pktmbuf_trim(m, l3len - tot);
+			family = AF_INET;
+			proto = ip->next_proto_id;
+			dst = (const uint8_t *)&ip->dst_addr;
+			if (proto == IPPROTO_ESP &&
+			    (rte_be_to_cpu_16(ip->fragment_offset) &
+			     (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
+				/* we do not reassemble ESP (RFC 4303 3.4.1 allows it) */
+				w_drop(w, m, ESPGW_DROP_IP_FRAGMENT);
+				continue;
+			}
+		} else {
+			struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod(m, void *);
+			uint32_t tot;
+			if (l3len < sizeof(*ip6) ||
+			    (rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6) {
+				w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+				continue;
+			}
+			hl = sizeof(*ip6);
+			tot = hl + rte_be_to_cpu_16(ip6->payload_len);
+			if (tot > l3len) {
+				w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+				continue;
+			}
+			rte_pktmbuf_trim(m, l3len - tot);
+			family = AF_INET6;
+			proto = ip6->proto;
+			dst = ip6->dst_addr;
+			if (dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)) {
+				/* multicast (ND) and link-local: the control thread's */
+				w_punt(w, m, PUNT_LOCAL, port);
+				continue;
+			}
+		}
+		m->l3_len = hl;
+		m->port = port;
+		if (proto == IPPROTO_ESP) {
+			in[n_in++] = m;
+			continue;
+		}
+		nh = w_route(w, family, dst);
+		if (nh >= 0 && w->rt->nh[nh].type == NH_LOCAL) {
+			w_punt(w, m, PUNT_LOCAL, port);
+			continue;
+		}
+		out[n_out++] = m;
+	}
+	if (n_in)
+		esp_inbound(w, in, n_in);
+	if (n_out)
+		esp_outbound(w, out, n_out);
+}
+
+static void
+drain_ctl_tx(struct dp_worker *w)
+{
+	struct rte_mbuf *m[DP_BURST];
+
+	for (unsigned p = 0; p < dp.n_ports; p++) {
+		unsigned k = rte_ring_sc_dequeue_burst(dp.port[p].ctl_tx,
+						       (void **)m, DP_BURST, NULL);
+		for (unsigned i = 0; i < k; i++)
+			tx_enqueue(w, p, m[i]);
+	}
+}
+
+int
+worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct rte_mbuf *pkts[DP_BURST];
+	void *msgs[16];
+	bool quit = false;
+
+	while (!quit) {
+		unsigned work = 0, k;
+
+		k = rte_ring_sc_dequeue_burst(w->msg_ring, msgs, RTE_DIM(msgs), NULL);
+		for (unsigned i = 0; i < k; i++) {
+			struct dp_msg *m = msgs[i];
+			if (m->type == MSG_QUIT)
+				quit = true;
+			handle_msg(w, m);
+		}
+		work += k;
+		for (unsigned q = 0; q < w->n_rxq; q++) {
+			uint16_t port = w->rxq[q].port;
+			uint16_t n = rte_eth_rx_burst(dp.port[port].port_id,
+						      w->rxq[q].queue, pkts, DP_BURST);
+			if (n == 0)
+				continue;
+			w->pctr[port].rx_pkts += n;
+			classify(w, port, pkts, n);
+			work += n;
+		}
+		if (w->idx == 0)
+			drain_ctl_tx(w);
+		tx_flush(w);
+		w->ctr.polls++;
+		/*
+		 * Adaptive back-off (as l3fwd-power / VPP adaptive mode): spin,
+		 * then pause, then sleep once the queues stay empty, so an idle
+		 * gateway gives its cores back. Any work resets it.
+		 */
+		if (work != 0) {
+			w->idle = 0;
+			continue;
+		}
+		w->ctr.idle_polls++;
+		if (++w->idle < IDLE_SPIN)
+			continue;
+		if (w->idle < IDLE_PAUSE) {
+			rte_pause();
+			continue;
+		}
+		w->ctr.sleeps++;
+		if (dp.idle_sleep_us)
+			usleep(dp.idle_sleep_us);
+	}
+	return 0;
+}

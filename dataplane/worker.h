@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker-private state and the stages of the per-burst packet path. */
+#ifndef ESPGW_WORKER_H
+#define ESPGW_WORKER_H
+
+#include <rte_crypto.h>
+#include <rte_ip.h>
+#include <rte_ipsec_sad.h>
+
+#include "dataplane/dp.h"
+
+struct tx_buf {
+	uint16_t n;
+	struct rte_mbuf *m[DP_BURST * 4];
+};
+
+struct dp_worker {
+	unsigned idx, lcore;
+	struct rte_ring *msg_ring;	/* control -> worker (SPSC) */
+	struct rte_ring *ev_ring;	/* worker -> control (SPSC) */
+	struct rte_ring *punt_ring;	/* worker -> control (SPSC) */
+	struct rte_mempool *pool;
+	struct rte_mempool *cop_pool;	/* lookaside crypto ops */
+	struct rte_ipsec_sad *sad4, *sad6;
+	struct dp_spd *spd;
+	struct dp_rt *rt;
+	unsigned n_rxq;
+	struct { uint16_t port, queue; } rxq[DP_MAX_PORTS];
+	unsigned idle;
+	struct tx_buf tx[DP_MAX_PORTS];
+	struct dp_worker_ctr ctr;
+	struct dp_port_ctr pctr[DP_MAX_PORTS];
+	struct dp_sa_ctr *sa_ctr;	/* [max_sas], this worker's only */
+};
+
+static inline void
+w_drop(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why)
+{
+	w->ctr.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Parsed facts about an L3 packet (mbuf data starts at the IP header). */
+struct pkt_info {
+	uint8_t family, proto;
+	uint16_t sport, dport;
+	const uint8_t *src, *dst;
+};
+int pkt_parse_l3(struct rte_mbuf *m, struct pkt_info *pi);
+
+/* Decrement TTL / hop limit of a forwarded packet; false if it expired. */
+static inline bool
+w_dec_ttl(struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if ((p[0] >> 4) == 4) {
+		struct rte_ipv4_hdr *ip = (void *)p;
+		uint32_t sum;
+		if (ip->time_to_live <= 1)
+			return false;
+		ip->time_to_live--;
+		/* RFC 1624 incremental update: TTL is the high byte */
+		sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+		ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+		return true;
+	}
+	struct rte_ipv6_hdr *ip6 = (void *)p;
+	if (ip6->hop_limits <= 1)
+		return false;
+	ip6->hop_limits--;
+	return true;
+}
+
+void w_forward(struct dp_worker *w, struct rte_mbuf *m, bool dec_ttl);
+void w_punt(struct dp_worker *w, struct rte_mbuf *m, uint8_t reason,
+	    uint16_t port);
+int w_route(struct dp_worker *w, int family, const uint8_t *dst);
+
+void esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
+void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
+/* run the crypto of one SA group; returns good count, bad moved to end */
+uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,
+		    struct rte_mbuf **m, uint16_t n);
+void sa_account(struct dp_worker *w, struct dp_sa *sa, unsigned pkts,
+		uint64_t bytes);
+
+int worker_main(void *arg);
+
+#endif
