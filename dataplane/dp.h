@@ -20,9 +20,11 @@
 #include <rte_ipsec.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "common/desc.h"
 #include "common/drop.h"
+#include "common/replay.h"
 
 #define DP_MAX_PORTS 8
 #define DP_BURST 32
@@ -50,6 +52,8 @@ struct dp_sa {
 	uint16_t overhead;		/* worst-case bytes ESP adds */
 	struct ip_addr route_dst;	/* outer destination (tunnel) */
 	struct selector sel;		/* inbound: inner packet check */
+	struct replay_win *rw;		/* inbound with a window: ours */
+	rte_spinlock_t rw_lock;		/* only taken with several workers */
 	struct dp_sa_life life __rte_cache_aligned;
 	/* cold */
 	struct sa_desc desc;
@@ -142,6 +146,7 @@ struct dp_punt_meta {
 	uint16_t port;			/* port it arrived on / leaves by */
 	uint16_t mtu;			/* PUNT_MTU: the MTU to report */
 	uint8_t nh[16];
+	uint64_t seq;			/* inbound: reconstructed sequence number */
 };
 extern int dp_meta_off;
 static inline struct dp_punt_meta *

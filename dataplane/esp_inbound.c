@@ -70,6 +70,20 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	}
 	for (uint16_t i = 0; i < r; i++) {
 		struct pkt_info pi;
+		if (sa->rw != NULL) {
+			int rc;
+			/* the ICV is good: now the window may move (RFC 4303 3.4.3) */
+			if (dp.n_workers > 1)
+				rte_spinlock_lock(&sa->rw_lock);
+			rc = replay_update(sa->rw, dp_meta(m[i])->seq);
+			if (dp.n_workers > 1)
+				rte_spinlock_unlock(&sa->rw_lock);
+			if (rc < 0) {
+				w->sa_ctr[sa->id].errors++;
+				w_drop(w, m[i], ESPGW_DROP_ESP_REPLAY);
+				continue;
+			}
+		}
 		/* librte_ipsec leaves tunnel-mode data at the inner header */
 		if (pkt_parse_l3(m[i], &pi) < 0 || pi.family != sa->inner_family) {
 			w_drop(w, m[i], ESPGW_DROP_IP_MALFORMED);
@@ -161,6 +175,19 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			w->sa_ctr[sa->id].errors++;
 			w_drop(w, mb, ESPGW_DROP_ESP_TRUNCATED);
 			continue;
+		}
+		if (sa->rw != NULL) {
+			const struct rte_esp_hdr *eh = rte_pktmbuf_mtod_offset(
+				mb, const struct rte_esp_hdr *, mb->l3_len);
+			uint32_t lo = rte_be_to_cpu_32(eh->seq);
+			uint64_t s = sa->desc.esn ? replay_esn(sa->rw, lo) : lo;
+			/* cheap check before any crypto is spent on it */
+			if (replay_check(sa->rw, s) < 0) {
+				w->sa_ctr[sa->id].errors++;
+				w_drop(w, mb, ESPGW_DROP_ESP_REPLAY);
+				continue;
+			}
+			dp_meta(mb)->seq = s;
 		}
 		/* the lookaside path marks failures here; start clean */
 		mb->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED;

@@ -284,7 +284,7 @@ dp_init(const struct espgw_config *c, const char *argv0)
 	static const struct rte_mbuf_dynfield meta = {
 		.name = "espgw_punt_meta",
 		.size = sizeof(struct dp_punt_meta),
-		.align = 4,
+		.align = 8,
 	};
 	struct rte_hash_parameters hp = {
 		.name = "neigh", .entries = 4096, .key_len = sizeof(struct neigh_key),
