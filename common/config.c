@@ -111,15 +111,14 @@ hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen)
 }
 
 static int
-parse_key(const char *s, uint8_t *out, size_t want, char *err, size_t el)
+parse_key(const char *s, uint8_t *out, uint8_t *len, char *err, size_t el)
 {
 	size_t n;
 
+	memset(out, 0, MAX_KEY_LEN);
 	if (hex_parse(s, out, MAX_KEY_LEN, &n) < 0)
-		return fail(err, el, "key is not hex");
-	if (want != 0 && n != want)
-		return fail(err, el, "key has %zu bytes, the algorithm needs %zu",
-			    n, want);
+		return fail(err, el, "key is not hex (at most %d bytes)", MAX_KEY_LEN);
+	*len = n;
 	return 0;
 }
 
@@ -292,9 +291,9 @@ sa_set(struct sa_desc *sa, const char *k, const char *v, char *err, size_t el)
 		return 0;
 	}
 	if (!strcmp(k, "key"))
-		return parse_key(v, sa->enc_key, 0, err, el);
+		return parse_key(v, sa->enc_key, &sa->enc_key_len, err, el);
 	if (!strcmp(k, "auth_key"))
-		return parse_key(v, sa->auth_key, 0, err, el);
+		return parse_key(v, sa->auth_key, &sa->auth_key_len, err, el);
 	if (!strcmp(k, "local"))
 		return parse_addr(v, &sa->local, err, el);
 	if (!strcmp(k, "remote"))
@@ -393,7 +392,6 @@ int
 config_check_sa(const struct sa_desc *sa, char *err, size_t el)
 {
 	const struct esp_alg_info *ai = &esp_alg_info[sa->alg];
-	static const uint8_t zero[MAX_KEY_LEN];
 
 	if (sa->name[0] == '\0')
 		return fail(err, el, "SA needs a name");
@@ -401,19 +399,14 @@ config_check_sa(const struct sa_desc *sa, char *err, size_t el)
 	if (sa->spi < 256)
 		return fail(err, el, "SA %s: spi %u is reserved (must be >= 256)",
 			    sa->name, sa->spi);
-	if (memcmp(sa->enc_key + ai->enc_key_len, zero,
-		   MAX_KEY_LEN - ai->enc_key_len) != 0 ||
-	    memcmp(sa->enc_key, zero, ai->enc_key_len) == 0)
+	if (sa->enc_key_len != ai->enc_key_len)
 		return fail(err, el, "SA %s: %s needs a key of exactly %u bytes%s",
 			    sa->name, ai->name, ai->enc_key_len,
 			    ai->auth_key_len ? "" : " (key followed by 4-byte salt)");
-	if (ai->auth_key_len == 0 && memcmp(sa->auth_key, zero, MAX_KEY_LEN) != 0)
+	if (ai->auth_key_len == 0 && sa->auth_key_len != 0)
 		return fail(err, el, "SA %s: %s is an AEAD and takes no auth_key",
 			    sa->name, ai->name);
-	if (ai->auth_key_len != 0 &&
-	    (memcmp(sa->auth_key + ai->auth_key_len, zero,
-		    MAX_KEY_LEN - ai->auth_key_len) != 0 ||
-	     memcmp(sa->auth_key, zero, ai->auth_key_len) == 0))
+	if (ai->auth_key_len != 0 && sa->auth_key_len != ai->auth_key_len)
 		return fail(err, el, "SA %s: %s needs an auth_key of exactly %u bytes",
 			    sa->name, ai->name, ai->auth_key_len);
 	if (sa->mode == SA_MODE_TUNNEL) {

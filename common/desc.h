@@ -65,6 +65,7 @@ struct sa_desc {
 	enum esp_alg alg;
 	uint8_t enc_key[MAX_KEY_LEN];
 	uint8_t auth_key[MAX_KEY_LEN];
+	uint8_t enc_key_len, auth_key_len;	/* as given */
 	struct ip_addr local, remote;	/* tunnel endpoints (outer src/dst for outbound) */
 	struct selector sel;		/* inbound: checked on the inner packet */
 	enum lookup_type lookup;	/* inbound SAD key */

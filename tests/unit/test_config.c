@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The config loader: the built-in file loads; every bad file is refused
+ * with "file:line: what is wrong" pointing at the right line. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sys/socket.h>
+
+#include <CUnit/Basic.h>
+
+#include "common/config.h"
+
+#define PORTS "ports:\n  - { name: a, devargs: net_null0 }\n"
+
+static void
+test_default(void)
+{
+	char err[256];
+	struct espgw_config *c = config_load_string(config_default_yaml, "d", err,
+						    sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->n_ports, 2);
+	CU_ASSERT_EQUAL(c->n_sas, 4);
+	CU_ASSERT_EQUAL(c->sas[0].alg, ESP_ALG_AES_GCM_128);
+	CU_ASSERT_EQUAL(c->sas[0].spi, 0x1001);
+	CU_ASSERT_TRUE(c->sas[0].esn);
+	CU_ASSERT_EQUAL(c->sas[1].replay_window, 1024);
+	CU_ASSERT_EQUAL(c->sas[1].inner_family, AF_INET);
+	CU_ASSERT_EQUAL(c->policies[0].action, SPD_PROTECT);
+	config_free(c);
+}
+
+static const struct bad {
+	const char *yaml;
+	const char *want;	/* expected prefix "t:LINE: ..." substring */
+} bad[] = {
+	{ "workers: [1\n", "t:2:" },
+	{ "workers: 0\n" PORTS, "t:1: workers must be" },
+	{ "wrkers: 1\n" PORTS, "t:1: unknown top-level key 'wrkers'" },
+	{ "workers: 1\nworkers: 2\n" PORTS, "t:2: configuration: duplicate key" },
+	{ "workers: 1\n", "at least one port" },
+	{ PORTS "routes:\n  - { prefix: 10.0.0.0/33, port: a }\n", "t:4: '10.0.0.0/33' is not a prefix" },
+	{ PORTS "routes:\n  - { prefix: 10.0.0.0/8, port: b }\n", "t:4: route refers to unknown port 'b'" },
+	{ PORTS "sas:\n  - name: x\n    spi: 100\n    algorithm: aes-gcm-128\n"
+	  "    key: 0x0102030405060708090a0b0c0d0e0f1011121314\n"
+	  "    local: 1.1.1.1\n    remote: 1.1.1.2\n", "t:4: SA x: spi 100 is reserved" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: aes-gcm-128\n"
+	  "    key: 0x0102\n    local: 1.1.1.1\n    remote: 1.1.1.2\n",
+	  "needs a key of exactly 20 bytes" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: des\n", "t:6: unknown algorithm 'des'" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: aes-gcm-128\n"
+	  "    key: 0xzz\n", "t:7: key is not hex" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: aes-gcm-128\n"
+	  "    key: 0x0102030405060708090a0b0c0d0e0f1011121314\n    local: 1.1.1.1\n"
+	  "    remote: \"::1\"\n", "same address family" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    replay_window: 5000\n", "t:6: 5000 is out of range" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: aes-cbc-128-sha256\n"
+	  "    key: 0x0102030405060708090a0b0c0d0e0f10\n    local: 1.1.1.1\n"
+	  "    remote: 1.1.1.2\n", "needs an auth_key of exactly 32 bytes" },
+	{ PORTS "policies:\n  - { name: p, src: 10.0.0.0/8, dst: 10.1.0.0/16, action: protect, sa: nope }\n",
+	  "t:4: policy p: unknown SA 'nope'" },
+	{ PORTS "policies:\n  - { name: p, action: maybe }\n", "t:4: action must be" },
+	{ PORTS "policies:\n  - { name: p, src: 10.0.0.0/8, dst: \"::/0\" }\n", "differ in family" },
+	{ PORTS "policies:\n  - { name: p, sport: 9-1 }\n", "t:4: port range '9-1' is reversed" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    soft_bytes: 10\n    hard_bytes: 5\n"
+	  "    algorithm: aes-gcm-128\n    key: 0x0102030405060708090a0b0c0d0e0f1011121314\n"
+	  "    local: 1.1.1.1\n    remote: 1.1.1.2\n", "soft lifetime must be below" },
+	{ "ports:\n  - { name: a }\n", "t:2: port needs name and devargs" },
+	{ "ports: 5\n", "t:1: ports must be a list" },
+	{ "- 1\n- 2\n", "t:1: configuration must be a mapping" },
+	{ "", "empty configuration" },
+};
+
+static void
+test_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[256] = "";
+		struct espgw_config *c = config_load_string(bad[i].yaml, "t", err,
+							    sizeof(err));
+		if (c != NULL || strstr(err, bad[i].want) == NULL)
+			printf("\ncase %zu: want '%s', got '%s'\n", i, bad[i].want, err);
+		CU_ASSERT_PTR_NULL(c);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+		config_free(c);
+	}
+}
+
+static void
+test_words(void)
+{
+	char err[256];
+	char *ok[] = { "name=s1", "spi=0x1234", "direction=in", "algorithm=aes-gcm-256",
+		"key=0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223",
+		"local=fd00::1", "remote=fd00::2", "src=fd00:2::/64", "esn=true" };
+	char *badw[] = { "name=s1", "spi" };
+	struct sa_desc d;
+	struct policy_desc p;
+	char *pw[] = { "name=p", "action=bypass", "proto=udp", "dport=500" };
+
+	CU_ASSERT_EQUAL(config_parse_sa_words(9, ok, &d, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(d.spi, 0x1234);
+	CU_ASSERT_EQUAL(d.inner_family, AF_INET6);
+	CU_ASSERT_EQUAL(config_parse_sa_words(2, badw, &d, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected key=value"));
+	CU_ASSERT_EQUAL(config_parse_policy_words(4, pw, &p, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p.sel.proto, 17);
+	CU_ASSERT_EQUAL(p.sel.dport_lo, 500);
+}
+
+static void
+test_prefix(void)
+{
+	struct ip_prefix p;
+	uint8_t a[4] = { 198, 18, 1, 77 }, b[4] = { 198, 18, 2, 1 };
+
+	CU_ASSERT_EQUAL(ip_prefix_parse("198.18.1.9/24", &p), 0);
+	CU_ASSERT_TRUE(ip_prefix_contains(&p, AF_INET, a));
+	CU_ASSERT_FALSE(ip_prefix_contains(&p, AF_INET, b));
+	CU_ASSERT_EQUAL(ip_prefix_parse("198.18.1.9/", &p), -1);
+	CU_ASSERT_EQUAL(ip_prefix_parse("fd00::/129", &p), -1);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("config", NULL, NULL);
+	CU_add_test(s, "built-in default loads", test_default);
+	CU_add_test(s, "bad files give file:line errors", test_bad);
+	CU_add_test(s, "CLI key=value words", test_words);
+	CU_add_test(s, "prefixes", test_prefix);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	int f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return f ? 1 : 0;
+}
