@@ -53,6 +53,7 @@ void ctl_quit(void);
 
 /* punt.c */
 void ctl_punt_poll(void);
+void ctl_resolve(uint16_t port, int family, const uint8_t *addr);
 
 /* mgmt.c */
 int mgmt_open(const char *path);

@@ -130,6 +130,11 @@ main(int argc, char **argv)
 			 "management socket %s", ESPGW_VERSION, c->n_ports, c->workers,
 			 c->n_sas, c->n_policies, c->mgmt_socket);
 		rc = 0;
+		/* ask for the routes' gateways now, not on the first packet */
+		for (unsigned i = 0; i < c->n_routes; i++)
+			if (c->routes[i].via.family)
+				ctl_resolve(config_find_port(c, c->routes[i].port),
+					    c->routes[i].via.family, c->routes[i].via.a);
 	}
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

@@ -406,8 +406,8 @@ struct pending_res {
 };
 
 /* Ask for a next hop at most every 200 ms: misses come in bursts. */
-static void
-resolve(uint16_t port, int family, const uint8_t *a)
+void
+ctl_resolve(uint16_t port, int family, const uint8_t *a)
 {
 	static struct pending_res recent[64];
 	static unsigned next;
@@ -448,7 +448,7 @@ ctl_punt_poll(void)
 			handle_local_ip(port, m[i]);
 			break;
 		case PUNT_NEIGH_MISS:
-			resolve(port, md->family, md->nh);
+			ctl_resolve(port, md->family, md->nh);
 			rte_pktmbuf_free(m[i]);
 			break;
 		case PUNT_MTU:
