@@ -468,11 +468,12 @@ sa_finish(struct sa_desc *sa)
 				   sa->remote.family ? sa->remote.family : AF_INET;
 }
 
-int
-config_parse_sa_words(int argc, char **argv, struct sa_desc *sa, char *err,
-		      size_t el)
+/* Feed "key=value" words (the CLI form) through a setter. */
+static int
+apply_words(int argc, char **argv, void *obj,
+	    int (*set)(void *, const char *, const char *, char *, size_t),
+	    char *err, size_t el)
 {
-	sa_defaults(sa);
 	for (int i = 0; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		char key[40];
@@ -480,9 +481,57 @@ config_parse_sa_words(int argc, char **argv, struct sa_desc *sa, char *err,
 			return fail(err, el, "expected key=value, got '%s'", argv[i]);
 		memcpy(key, argv[i], eq - argv[i]);
 		key[eq - argv[i]] = '\0';
-		if (sa_set(sa, key, eq + 1, err, el) < 0)
+		if (set(obj, key, eq + 1, err, el) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+static int sa_set_v(void *o, const char *k, const char *v, char *e, size_t el)
+{ return sa_set(o, k, v, e, el); }
+static int policy_set_v(void *o, const char *k, const char *v, char *e, size_t el)
+{ return policy_set(o, k, v, e, el); }
+
+/* Checks of one policy on its own; SA references are the caller's. */
+static int
+check_policy(const struct policy_desc *p, char *err, size_t el)
+{
+	if (p->name[0] == '\0')
+		return fail(err, el, "policy needs a name");
+	if (p->action == SPD_PROTECT && p->sa[0] == '\0')
+		return fail(err, el, "policy %s: protect needs sa=NAME", p->name);
+	if (p->action != SPD_PROTECT && p->sa[0] != '\0')
+		return fail(err, el, "policy %s: only protect takes an sa", p->name);
+	if (p->sel.src.addr.family && p->sel.dst.addr.family &&
+	    p->sel.src.addr.family != p->sel.dst.addr.family)
+		return fail(err, el, "policy %s: src and dst differ in family", p->name);
+	return 0;
+}
+
+int
+config_policy_sa_ok(const struct policy_desc *p, const struct sa_desc *s,
+		    char *err, size_t el)
+{
+	int fam = p->sel.src.addr.family ? p->sel.src.addr.family :
+		  p->sel.dst.addr.family;
+
+	if (s == NULL)
+		return fail(err, el, "policy %s: unknown SA '%s'", p->name, p->sa);
+	if (s->dir != SA_DIR_OUTBOUND)
+		return fail(err, el, "policy %s: SA '%s' is not outbound", p->name, p->sa);
+	if (fam != s->inner_family)
+		return fail(err, el, "policy %s: its src/dst family must match "
+			    "SA %s's inner family", p->name, s->name);
+	return 0;
+}
+
+int
+config_parse_sa_words(int argc, char **argv, struct sa_desc *sa, char *err,
+		      size_t el)
+{
+	sa_defaults(sa);
+	if (apply_words(argc, argv, sa, sa_set_v, err, el) < 0)
+		return -1;
 	sa_finish(sa);
 	return config_check_sa(sa, err, el);
 }
@@ -492,24 +541,9 @@ config_parse_policy_words(int argc, char **argv, struct policy_desc *p,
 			  char *err, size_t el)
 {
 	policy_defaults(p);
-	for (int i = 0; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		char key[40];
-		if (eq == NULL || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof(key))
-			return fail(err, el, "expected key=value, got '%s'", argv[i]);
-		memcpy(key, argv[i], eq - argv[i]);
-		key[eq - argv[i]] = '\0';
-		if (policy_set(p, key, eq + 1, err, el) < 0)
-			return -1;
-	}
-	if (p->name[0] == '\0')
-		return fail(err, el, "policy needs a name");
-	if (p->action == SPD_PROTECT && p->sa[0] == '\0')
-		return fail(err, el, "policy %s: protect needs sa=NAME", p->name);
-	if (p->sel.src.addr.family && p->sel.dst.addr.family &&
-	    p->sel.src.addr.family != p->sel.dst.addr.family)
-		return fail(err, el, "policy %s: src and dst differ in family", p->name);
-	return 0;
+	if (apply_words(argc, argv, p, policy_set_v, err, el) < 0)
+		return -1;
+	return check_policy(p, err, el);
 }
 
 /* ---- YAML walking ---- */
@@ -609,11 +643,6 @@ setter_kv(struct loader *L, void *vctx, const char *key, yaml_node_t *kn,
 		return lfail(L, vn, "%s", msg);
 	return 0;
 }
-
-static int sa_set_v(void *o, const char *k, const char *v, char *e, size_t el)
-{ return sa_set(o, k, v, e, el); }
-static int policy_set_v(void *o, const char *k, const char *v, char *e, size_t el)
-{ return policy_set(o, k, v, e, el); }
 
 static int
 port_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
@@ -912,35 +941,14 @@ cross_check(struct loader *L)
 	for (unsigned i = 0; i < c->n_policies; i++) {
 		yaml_node_t *n = list_item_node(L, "policies", i);
 		struct policy_desc *p = &c->policies[i];
-		const struct sa_desc *s;
-		if (p->name[0] == '\0')
-			return lfail(L, n, "policy needs a name");
+		if (check_policy(p, msg, sizeof(msg)) < 0)
+			return lfail(L, n, "%s", msg);
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(p->name, c->policies[j].name))
 				return lfail(L, n, "duplicate policy name '%s'", p->name);
-		if (p->sel.src.addr.family && p->sel.dst.addr.family &&
-		    p->sel.src.addr.family != p->sel.dst.addr.family)
-			return lfail(L, n, "policy %s: src and dst differ in family",
-				     p->name);
-		if (p->action != SPD_PROTECT) {
-			if (p->sa[0] != '\0')
-				return lfail(L, n, "policy %s: only protect takes an sa",
-					     p->name);
-			continue;
-		}
-		if (p->sa[0] == '\0')
-			return lfail(L, n, "policy %s: protect needs 'sa'", p->name);
-		s = config_find_sa(c, p->sa);
-		if (s == NULL)
-			return lfail(L, n, "policy %s: unknown SA '%s'", p->name, p->sa);
-		if (s->dir != SA_DIR_OUTBOUND)
-			return lfail(L, n, "policy %s: SA '%s' is not outbound",
-				     p->name, p->sa);
-		if ((p->sel.src.addr.family | p->sel.dst.addr.family) == 0 ||
-		    (p->sel.src.addr.family ? p->sel.src.addr.family :
-		     p->sel.dst.addr.family) != s->inner_family)
-			return lfail(L, n, "policy %s: its src/dst family must match "
-				     "SA %s's inner family", p->name, s->name);
+		if (p->action == SPD_PROTECT &&
+		    config_policy_sa_ok(p, config_find_sa(c, p->sa), msg, sizeof(msg)) < 0)
+			return lfail(L, n, "%s", msg);
 	}
 	return 0;
 }

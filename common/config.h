@@ -26,6 +26,9 @@ int config_parse_sa_words(int argc, char **argv, struct sa_desc *sa,
 			  char *err, size_t errlen);
 int config_parse_policy_words(int argc, char **argv, struct policy_desc *p,
 			      char *err, size_t errlen);
+/* Does PROTECT policy p fit SA s (outbound, same inner family)? */
+int config_policy_sa_ok(const struct policy_desc *p, const struct sa_desc *s,
+			char *err, size_t errlen);
 int hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen);
 
 #endif

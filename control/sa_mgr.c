@@ -279,18 +279,9 @@ ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
 	}
 	if (p->action == SPD_PROTECT) {
 		id = ctl_find_sa(p->sa);
-		if (id < 0 || ctl.sa[id].dp->dir != SA_DIR_OUTBOUND) {
-			snprintf(err, el, "policy %s: no outbound SA named %s",
-				 p->name, p->sa);
+		if (config_policy_sa_ok(p, id < 0 ? NULL : &ctl.sa[id].dp->desc,
+					err, el) < 0)
 			return -1;
-		}
-		int fam = p->sel.src.addr.family ? p->sel.src.addr.family :
-			  p->sel.dst.addr.family;
-		if (fam != ctl.sa[id].dp->inner_family) {
-			snprintf(err, el, "policy %s: src/dst family must match SA "
-				 "%s's inner family", p->name, p->sa);
-			return -1;
-		}
 	}
 	np = malloc((ctl.n_policies + 1) * sizeof(*np));
 	if (np == NULL) {

@@ -202,48 +202,48 @@ sad_key(const struct dp_sa *sa, union rte_ipsec_sad_key *k)
 	}
 }
 
-static struct rte_ipsec_sad *
-sad_of(struct dp_worker *w, const struct dp_sa *sa)
+/* Add an inbound SA to this worker's SAD, or remove it. */
+static void
+sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add)
 {
-	return sa->outer_family == AF_INET6 ? w->sad6 : w->sad4;
+	union rte_ipsec_sad_key k;
+	struct rte_ipsec_sad *sad[2];
+	int type, n = 1;
+
+	sad_key(sa, &k);
+	if (sa->desc.lookup == SAD_SPI) {
+		/* SPI-only SAs serve both families */
+		type = RTE_IPSEC_SAD_SPI_ONLY;
+		sad[0] = w->sad4;
+		sad[1] = w->sad6;
+		n = 2;
+	} else {
+		type = sa->desc.lookup == SAD_SPI_DST ? RTE_IPSEC_SAD_SPI_DIP :
+		       RTE_IPSEC_SAD_SPI_DIP_SIP;
+		sad[0] = sa->outer_family == AF_INET6 ? w->sad6 : w->sad4;
+	}
+	for (int i = 0; i < n; i++) {
+		if (add)
+			rte_ipsec_sad_add(sad[i], &k, type, sa);
+		else
+			rte_ipsec_sad_del(sad[i], &k, type);
+	}
 }
 
 static void
 handle_msg(struct dp_worker *w, struct dp_msg *m)
 {
 	struct dp_sa *sa = m->obj;
-	union rte_ipsec_sad_key k;
 
 	switch (m->type) {
 	case MSG_SA_ADD:
 		memset(&w->sa_ctr[sa->id], 0, sizeof(w->sa_ctr[0]));
-		if (sa->dir == SA_DIR_INBOUND) {
-			sad_key(sa, &k);
-			/* SPI-only SAs serve both families */
-			if (sa->desc.lookup == SAD_SPI) {
-				rte_ipsec_sad_add(w->sad4, &k, RTE_IPSEC_SAD_SPI_ONLY, sa);
-				rte_ipsec_sad_add(w->sad6, &k, RTE_IPSEC_SAD_SPI_ONLY, sa);
-			} else {
-				rte_ipsec_sad_add(sad_of(w, sa), &k,
-						  sa->desc.lookup == SAD_SPI_DST ?
-						  RTE_IPSEC_SAD_SPI_DIP :
-						  RTE_IPSEC_SAD_SPI_DIP_SIP, sa);
-			}
-		}
+		if (sa->dir == SA_DIR_INBOUND)
+			sad_apply(w, sa, true);
 		break;
 	case MSG_SA_DEL:
-		if (sa->dir == SA_DIR_INBOUND) {
-			sad_key(sa, &k);
-			if (sa->desc.lookup == SAD_SPI) {
-				rte_ipsec_sad_del(w->sad4, &k, RTE_IPSEC_SAD_SPI_ONLY);
-				rte_ipsec_sad_del(w->sad6, &k, RTE_IPSEC_SAD_SPI_ONLY);
-			} else {
-				rte_ipsec_sad_del(sad_of(w, sa), &k,
-						  sa->desc.lookup == SAD_SPI_DST ?
-						  RTE_IPSEC_SAD_SPI_DIP :
-						  RTE_IPSEC_SAD_SPI_DIP_SIP);
-			}
-		}
+		if (sa->dir == SA_DIR_INBOUND)
+			sad_apply(w, sa, false);
 		break;
 	case MSG_SPD_SWAP:
 		w->spd = m->obj;

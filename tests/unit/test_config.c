@@ -6,7 +6,7 @@
 
 #include <sys/socket.h>
 
-#include <CUnit/Basic.h>
+#include "tests/unit/unit.h"
 
 #include "common/config.h"
 
@@ -125,18 +125,13 @@ test_prefix(void)
 int
 main(void)
 {
-	CU_pSuite s;
+	static const struct unit_test t[] = {
+		{ "built-in default loads", test_default },
+		{ "bad files give file:line errors", test_bad },
+		{ "CLI key=value words", test_words },
+		{ "prefixes", test_prefix },
+		{ NULL, NULL },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("config", NULL, NULL);
-	CU_add_test(s, "built-in default loads", test_default);
-	CU_add_test(s, "bad files give file:line errors", test_bad);
-	CU_add_test(s, "CLI key=value words", test_words);
-	CU_add_test(s, "prefixes", test_prefix);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	int f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f ? 1 : 0;
+	return unit_run("config", t);
 }

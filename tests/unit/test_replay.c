@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "tests/unit/unit.h"
 
 #include "common/replay.h"
 
@@ -159,20 +159,15 @@ test_zero_and_start(void)
 int
 main(void)
 {
-	CU_pSuite s;
+	static const struct unit_test t[] = {
+		{ "every position, low numbers", test_positions_low },
+		{ "every position, 32-bit top", test_positions_u32_edge },
+		{ "every position, ESN across 2^32", test_positions_esn_cross },
+		{ "random walk, no ESN", test_walk_plain },
+		{ "random walk, ESN across 2^32", test_walk_esn_cross },
+		{ "zero and start", test_zero_and_start },
+		{ NULL, NULL },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("replay", NULL, NULL);
-	CU_add_test(s, "every position, low numbers", test_positions_low);
-	CU_add_test(s, "every position, 32-bit top", test_positions_u32_edge);
-	CU_add_test(s, "every position, ESN across 2^32", test_positions_esn_cross);
-	CU_add_test(s, "random walk, no ESN", test_walk_plain);
-	CU_add_test(s, "random walk, ESN across 2^32", test_walk_esn_cross);
-	CU_add_test(s, "zero and start", test_zero_and_start);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	int f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f ? 1 : 0;
+	return unit_run("replay", t);
 }
