@@ -155,11 +155,9 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 		struct dp_sa *sa = i < n4 ? sa4[i] : sa6[i - n4];
 		if (sa == NULL) {
 			/* ESP in transit (not ours) is plain traffic to the SPD */
-			int nh = w_route(w, (rte_pktmbuf_mtod(mb, uint8_t *)[0] >> 4) == 4 ?
-					 AF_INET : AF_INET6,
-					 (rte_pktmbuf_mtod(mb, uint8_t *)[0] >> 4) == 4 ?
-					 rte_pktmbuf_mtod_offset(mb, uint8_t *, 16) :
-					 rte_pktmbuf_mtod_offset(mb, uint8_t *, 24));
+			struct pkt_info pi;
+			int nh = pkt_parse_l3(mb, &pi) < 0 ? -1 :
+				 w_route(w, pi.family, pi.dst);
 			if (nh >= 0 && w->rt->nh[nh].type != NH_LOCAL) {
 				esp_outbound(w, &mb, 1);
 				continue;
