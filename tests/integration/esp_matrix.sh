@@ -1,6 +1,6 @@
 #!/bin/bash
 # Integration test: the ESP matrix against scapy and tshark.
-# usage: esp_matrix.sh BUILD_DIR
+# usage: esp_matrix.sh BUILD_DIR [cpu|lookaside]
 set -u
 BUILD=$(cd "$1" && pwd)
 cd "$(dirname "$0")"
@@ -8,4 +8,4 @@ export EGP=egm$$
 . ./netns.sh
 trap topo_down EXIT
 topo_up || { echo "cannot create namespaces"; exit 1; }
-timeout 600 /usr/bin/python3 ./esp_peer.py "$BUILD/control/espgw" "$BUILD/control/espgwctl"
+timeout 600 /usr/bin/python3 ./esp_peer.py "$BUILD/control/espgw" "$BUILD/control/espgwctl" "${2:-cpu}"
