@@ -12,30 +12,21 @@ checks, packet by packet:
 Then feeds bad ESP/IP and checks each is dropped under its own reason.
 Exit status 0 only if every check passed.
 """
-import ctypes
-import json
 import os
 import random
-import select
-import socket
-import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-from scapy.all import Ether, IP, IPv6, UDP, Raw, conf, wrpcap
-from scapy.compat import raw
-from scapy.layers.ipsec import ESP, IPSecIntegrityError, SecurityAssociation
+from scapy.all import Ether, IP, IPv6, UDP, Raw, wrpcap
+from scapy.layers.ipsec import ESP, SecurityAssociation
 
-EGP = os.environ["EGP"]
-NS_H, NS_GW, NS_R = EGP + "-h", EGP + "-gw", EGP + "-r"
-ESPGW, ESPGWCTL = sys.argv[1], sys.argv[2]
+import harness as H
+from harness import check, ctl, drops, recv_match, WORK, EsnAuth, l3, dec_ttl
+
+ESPGW = sys.argv[1]
+H.ESPGWCTL = sys.argv[2]
 ENGINE = sys.argv[3] if len(sys.argv) > 3 else "cpu"     # cpu | lookaside
-WORK = tempfile.mkdtemp(prefix="espgw-it-")
-SOCK = os.path.join(WORK, "espgw.sock")
-libc = ctypes.CDLL("libc.so.6", use_errno=True)
-conf.verb = 0
 
 ALGS = {  # name: (scapy crypt, key len incl. salt, scapy auth, auth key len, tshark enc, tshark auth)
     "aes-gcm-128": ("AES-GCM", 20, "NULL", 0, "AES-GCM with 16 octet ICV [RFC4106]", "NULL"),
@@ -44,84 +35,6 @@ ALGS = {  # name: (scapy crypt, key len incl. salt, scapy auth, auth key len, ts
     "aes-cbc-256-sha256": ("AES-CBC", 32, "SHA2-256-128", 32, "AES-CBC [RFC3602]", "HMAC-SHA-256-128 [RFC4868]"),
     "chacha20-poly1305": ("CHACHA20-POLY1305", 36, "NULL", 0, "ChaCha20 with Poly1305 [RFC7634]", "NULL"),
 }
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-
-
-def setns(name):
-    fd = os.open("/var/run/netns/" + name, os.O_RDONLY)
-    if libc.setns(fd, 0x40000000) != 0:
-        raise OSError(ctypes.get_errno(), "setns " + name)
-    os.close(fd)
-
-
-def hwaddr(ifname):
-    """MAC of ifname in the current network namespace (sysfs shows root's)."""
-    import fcntl
-    import struct
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        r = fcntl.ioctl(s.fileno(), 0x8927, struct.pack("256s", ifname.encode()))
-    finally:
-        s.close()
-    return ":".join("%02x" % b for b in r[18:24])
-
-
-def l2sock(ns, ifname):
-    setns(ns)
-    return conf.L2socket(iface=ifname), hwaddr(ifname)
-
-
-def ctl(*args):
-    out = subprocess.run([ESPGWCTL, "-s", SOCK] + list(args), capture_output=True,
-                         text=True, timeout=10)
-    return out.returncode, out.stdout, out.stderr
-
-
-def drops():
-    rc, out, _ = ctl("show", "drops", "--json")
-    return json.loads(out) if rc == 0 else {}
-
-
-class EsnAuth:
-    """scapy 2.5.0 ignores esn_en for ESP in AuthAlgo.sign/verify (only its
-    AH branch appends the high-order bits), so its HMAC of an ESN SA omits
-    them; RFC 4303 2.2.1 and 3.3.2.2.1 put them in. Sign and verify ESP
-    with them here, for SAs with ESN; the high half is 0 in these tests."""
-
-    def __init__(self, inner, esn_hi=0):
-        self.inner = inner
-        self.hi = struct.pack("!L", esn_hi)
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def _mac(self, data, key):
-        mac = self.inner.new_mac(key)
-        mac.update(data + self.hi)
-        return mac.finalize()[:self.inner.icv_size]
-
-    def sign(self, pkt, key, esn_en=False, esn=0):
-        pkt[ESP].data += self._mac(raw(pkt[ESP]), key)
-        return pkt
-
-    def verify(self, pkt, key, esn_en=False, esn=0):
-        icv = pkt.data[len(pkt.data) - self.inner.icv_size:]
-        clone = pkt.copy()
-        clone.data = clone.data[:len(clone.data) - self.inner.icv_size]
-        if self._mac(raw(clone), key) != icv:
-            raise IPSecIntegrityError("ICV mismatch (ESN)")
-
-
 def v4(i):
     return "198.18.2.%d" % (10 + i)
 
@@ -168,7 +81,6 @@ class Case:
         ends = ("198.18.0.1", "198.18.0.2") if self.outer == 4 else ('"fd00::1"', '"fd00::2"')
         net_in = "198.18.1.0/24" if self.inner == 4 else '"fd00:1::/64"'
         plen = 32 if self.inner == 4 else 128
-        rem = self.remote if self.inner == 4 else '"%s"' % self.remote
         remp = ('"%s/%d"' % (self.remote, plen))
         y = []
         for d, spi, k, ak in (("outbound", self.spi_out, self.key, self.akey),
@@ -203,52 +115,17 @@ def build_cases():
     return cases
 
 
-def write_config(cases):
+def config_text(cases):
     sas, pols = zip(*(c.yaml() for c in cases))
-    cfg = """workers: 1
+    return """workers: 1
 crypto_engine: %s
 mgmt_socket: %s
 eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
-ports:
-  - { name: inside, devargs: "net_af_packet0,iface=eg-in", addresses: [198.18.1.1/24, "fd00:1::1/64"] }
-  - { name: outside, devargs: "net_af_packet1,iface=eg-out", addresses: [198.18.0.1/24, "fd00::1/64"] }
-routes:
-  - { prefix: 198.18.2.0/24, via: 198.18.0.2, port: outside }
-  - { prefix: "fd00:2::/64", via: "fd00::2", port: outside }
-sas:
+%ssas:
 %s
 policies:
 %s
-""" % (ENGINE, SOCK, EGP, "\n".join(sas), "\n".join(pols))
-    path = os.path.join(WORK, "espgw.yaml")
-    open(path, "w").write(cfg)
-    return path
-
-
-def recv_match(sock, pred, timeout=3.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        r, _, _ = select.select([sock], [], [], max(0.0, end - time.time()))
-        if not r:
-            break
-        p = sock.recv()
-        if p is not None and pred(p):
-            return p
-    return None
-
-
-def l3(p):
-    return p[IP] if IP in p else p[IPv6]
-
-
-def dec_ttl(pkt):
-    q = pkt.copy()
-    if IP in q:
-        q[IP].ttl -= 1
-        del q[IP].chksum
-    else:
-        q[IPv6].hlim -= 1
-    return q.__class__(bytes(q))
+""" % (ENGINE, H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), "\n".join(sas), "\n".join(pols))
 
 
 def inner_pkt(c, out, size, tag):
@@ -269,54 +146,26 @@ def esp_of(spi):
 
 def main():
     cases = build_cases()
-    cfg = write_config(cases)
-    rc = subprocess.run([ESPGW, "--check-config", cfg], capture_output=True, text=True)
-    check(rc.returncode == 0, "generated config validates: " + rc.stderr.strip())
-    log = open(os.path.join(WORK, "espgw.log"), "w")
-    gw = subprocess.Popen(["ip", "netns", "exec", NS_GW, ESPGW, "-c", cfg], stdout=log,
-                          stderr=subprocess.STDOUT)
+    gw, cfg, logp = H.start_espgw(ESPGW, config_text(cases))
     try:
-        for _ in range(100):
-            if os.path.exists(SOCK):
-                break
-            time.sleep(0.1)
-        check(os.path.exists(SOCK), "espgw management socket appears")
-        hs, hmac = l2sock(NS_H, "h0")
-        # a listener on the test port, so the host answers no ICMP errors
-        # (they would be encrypted too and arrive among the test packets)
-        sinks = [socket.socket(f, socket.SOCK_DGRAM) for f in (socket.AF_INET, socket.AF_INET6)]
-        sinks[0].bind(("0.0.0.0", 9))
-        sinks[1].setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sinks[1].bind(("::", 9))
-        rs, rmac = l2sock(NS_R, "r0")
-        setns(NS_GW)
-        gin, gout = hwaddr("eg-in"), hwaddr("eg-out")
-        # let the gateway learn both neighbours (ARP / ND)
-        for ns in (NS_H, NS_R):
-            for addr in (("198.18.1.1", "fd00:1::1") if ns == NS_H else ("198.18.0.1", "fd00::1")):
-                subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", addr],
-                               capture_output=True)
+        rc = subprocess.run([ESPGW, "--check-config", cfg], capture_output=True, text=True)
+        check(rc.returncode == 0, "generated config validates: " + rc.stderr.strip())
+        hs, hmac = H.l2sock(H.NS_H, "h0")
+        H.SINKS = H.host_sinks()   # kept open for the whole test
+        rs, rmac = H.l2sock(H.NS_R, "r0")
+        H.setns(H.NS_GW)
+        gin, gout = H.hwaddr("eg-in"), H.hwaddr("eg-out")
+        H.warm_neighbours()
         captured, sa_lines = [], []
         for c in cases:
             run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines)
         tshark_check(captured, sa_lines)
         bad_input(cases, rs, rmac, gout, hs)
-        rc, out, _ = ctl("show", "sas")
-        print(out)
-        rc, out, _ = ctl("show", "drops")
-        print(out)
+        print(ctl("show", "sas")[1])
+        print(ctl("show", "drops")[1])
     finally:
-        gw.terminate()
-        try:
-            gw.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            gw.kill()
-        check(gw.returncode == 0, "espgw exits cleanly (rc %s)" % gw.returncode)
-        log.close()
-        if failures:
-            print(open(os.path.join(WORK, "espgw.log")).read()[-3000:])
-    print("%d passed, %d failed" % (passed, len(failures)))
-    return 1 if failures else 0
+        H.stop_espgw(gw, logp)
+    return H.summary()
 
 
 def run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines):
