@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""Operations: what a carrier does to a running gateway, checked on the wire.
+
+- MTU: IPv4 with DF and IPv6 too big for the tunnel get ICMP "fragmentation
+  needed" / ICMPv6 "packet too big" with the MTU left after ESP; IPv4
+  without DF is fragmented before encryption and scapy's decrypted
+  fragments reassemble to the original.
+- Lifetimes: hard packet limit deletes the SA after exactly that many
+  packets; soft limits and seconds raise their events.
+- SAs and policies added and deleted through espgwctl while traffic flows
+  (the ASan build of this test is the use-after-free check).
+- Malformed management requests get ERR and change nothing.
+- reload: a bad file changes nothing; a good one keeps unchanged SAs
+  (their counters) and adds the new ones.
+"""
+import os
+import socket
+import sys
+import threading
+import time
+
+from scapy.all import Ether, IP, IPv6, UDP, ICMP, Raw, IPerror, ICMPv6PacketTooBig
+from scapy.layers.ipsec import ESP, SecurityAssociation
+
+import harness as H
+from harness import check, ctl, drops, recv_match, dec_ttl
+
+ESPGW = sys.argv[1]
+H.ESPGWCTL = sys.argv[2]
+K_OUT = bytes(range(1, 21))
+K_IN = bytes(range(21, 41))
+K6_OUT = bytes(range(41, 61))
+K6_IN = bytes(range(61, 81))
+OUT_MTU = 1400
+# ESP overhead of an AES-GCM tunnel SA: outer IP + ESP header + IV + worst
+# padding + pad length/next header + ICV (what espgw reserves)
+OVH4 = 20 + 8 + 8 + 3 + 2 + 16
+OVH6 = 40 + 8 + 8 + 3 + 2 + 16
+
+
+def sa_yaml(name, d, spi, key, local, remote, extra=""):
+    return ("  - { name: %s, direction: %s, spi: %d, mode: tunnel, algorithm: aes-gcm-128, "
+            "key: 0x%s, local: \"%s\", remote: \"%s\"%s }" % (name, d, spi, key.hex(), local,
+                                                           remote, extra))
+
+
+def config(extra_sas="", extra_pols=""):
+    return """workers: 1
+mgmt_socket: %s
+eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
+%ssas:
+%s
+%s
+%s
+%s
+policies:
+  - { name: p4, src: 198.18.1.0/24, dst: 198.18.2.0/24, action: protect, sa: o4 }
+  - { name: p6, src: "fd00:1::/64", dst: "fd00:2::/64", action: protect, sa: o6 }
+%s
+""" % (H.SOCK, H.EGP, H.PORTS_YAML % ("", ", mtu: %d" % OUT_MTU),
+       sa_yaml("o4", "outbound", 0x1001, K_OUT, "198.18.0.1", "198.18.0.2"),
+       sa_yaml("i4", "inbound", 0x2001, K_IN, "198.18.0.1", "198.18.0.2",
+               ", selector: { src: 198.18.2.0/24, dst: 198.18.1.0/24 }"),
+       sa_yaml("o6", "outbound", 0x1002, K6_OUT, "fd00::1", "fd00::2"),
+       sa_yaml("i6", "inbound", 0x2002, K6_IN, "fd00::1", "fd00::2",
+               ", selector: { src: \"fd00:2::/64\", dst: \"fd00:1::/64\" }") + extra_sas,
+       extra_pols)
+
+
+def sa_o4():
+    return SecurityAssociation(ESP, spi=0x1001, crypt_algo="AES-GCM", crypt_key=K_OUT,
+                               tunnel_header=IP(src="198.18.0.1", dst="198.18.0.2"))
+
+
+def sa_i4():
+    return SecurityAssociation(ESP, spi=0x2001, crypt_algo="AES-GCM", crypt_key=K_IN,
+                               tunnel_header=IP(src="198.18.0.2", dst="198.18.0.1"))
+
+
+def sa_rows():
+    rc, out, _ = ctl("show", "sas", "--json")
+    import json
+    return {s["name"]: s for s in json.loads(out)} if rc == 0 else {}
+
+
+class Net:
+    def __init__(self):
+        self.hs, self.hmac = H.l2sock(H.NS_H, "h0")
+        H.SINKS = H.host_sinks()
+        self.rs, self.rmac = H.l2sock(H.NS_R, "r0")
+        H.setns(H.NS_GW)
+        self.gin, self.gout = H.hwaddr("eg-in"), H.hwaddr("eg-out")
+
+    def from_host(self, pkt):
+        self.hs.send(Ether(src=self.hmac, dst=self.gin) / pkt)
+
+    def from_remote(self, pkt):
+        self.rs.send(Ether(src=self.rmac, dst=self.gout) / pkt)
+
+
+def test_mtu(n):
+    # IPv4 with DF: ICMP fragmentation needed, next-hop MTU after ESP
+    big = IP(src="198.18.1.2", dst="198.18.2.2", flags="DF") / UDP(sport=7, dport=9) / Raw(b"d" * 1400)
+    n.from_host(big)
+    got = recv_match(n.hs, lambda p: ICMP in p and p[ICMP].type == 3)
+    check(got is not None and got[ICMP].code == 4 and got[ICMP].nexthopmtu == OUT_MTU - OVH4
+          and IPerror in got and got[IPerror].dst == "198.18.2.2",
+          "IPv4 DF too big: ICMP frag-needed with MTU %d (%s)" % (
+              OUT_MTU - OVH4, got[ICMP].nexthopmtu if got is not None and ICMP in got else None))
+    # IPv6: packet too big
+    big6 = IPv6(src="fd00:1::2", dst="fd00:2::2") / UDP(sport=7, dport=9) / Raw(b"e" * 1400)
+    n.from_host(big6)
+    got = recv_match(n.hs, lambda p: ICMPv6PacketTooBig in p)
+    check(got is not None and got[ICMPv6PacketTooBig].mtu == OUT_MTU - OVH6,
+          "IPv6 too big: ICMPv6 PTB with MTU %d" % (OUT_MTU - OVH6))
+    # IPv4 without DF: fragmented before encryption, each fragment its own ESP
+    orig = IP(src="198.18.1.2", dst="198.18.2.2", id=4242) / UDP(sport=7, dport=9) / Raw(
+        bytes(i % 251 for i in range(1400)))
+    orig = IP(bytes(orig))
+    n.from_host(orig)
+    sa = sa_o4()
+    frags = []
+    for _ in range(2):
+        got = recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x1001)
+        if got is None:
+            break
+        check(len(got[IP]) <= OUT_MTU, "encrypted fragment fits the MTU (%d)" % len(got[IP]))
+        frags.append(sa.decrypt(IP(bytes(got[IP]))))
+    check(len(frags) == 2, "IPv4 without DF: two encrypted fragments")
+    if len(frags) == 2:
+        frags.sort(key=lambda f: f.frag)
+        data = b"".join(bytes(f[IP].payload) for f in frags)
+        want = dec_ttl(orig)
+        check(frags[0].flags.MF and not frags[1].flags.MF and frags[1].frag * 8 == len(bytes(frags[0][IP].payload))
+              and data == bytes(want[IP].payload) and all(f.id == 4242 for f in frags),
+              "fragments reassemble to exactly the original payload")
+
+
+def test_lifetimes(n):
+    rc, out, err = ctl("sa", "add", "name=olife", "direction=out", "spi=0x3001", "mode=tunnel",
+                       "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
+                       "remote=198.18.0.2", "soft_packets=3", "hard_packets=5")
+    check(rc == 0, "sa add with lifetimes: " + err.strip())
+    rc, out, err = ctl("policy", "add", "name=plife", "priority=500", "src=198.18.1.0/24",
+                       "dst=198.18.2.50/32", "action=protect", "sa=olife")
+    check(rc == 0, "policy add: " + err.strip())
+    time.sleep(0.2)
+    seen = 0
+    for i in range(8):
+        n.from_host(IP(src="198.18.1.2", dst="198.18.2.50") / UDP(sport=7, dport=9) / Raw(b"life%d" % i))
+        if recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x3001, 0.5) is not None:
+            seen += 1
+    time.sleep(0.5)
+    check(seen == 5, "hard_packets=5: exactly 5 packets encrypted (%d)" % seen)
+    check("olife" not in sa_rows(), "SA deleted at its hard lifetime")
+    rc, out, _ = ctl("show", "stats", "--json")
+    import json
+    st = json.loads(out)
+    check(st["soft_events"] >= 1 and st["hard_events"] >= 1, "soft and hard lifetime events counted")
+    d = drops()
+    check(d.get("sa-expired", 0) + d.get("sa-down", 0) >= 3, "packets after expiry dropped and counted")
+    ctl("policy", "del", "plife")
+    # seconds
+    rc, _, err = ctl("sa", "add", "name=osec", "direction=out", "spi=0x3002", "mode=tunnel",
+                     "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
+                     "remote=198.18.0.2", "hard_seconds=2")
+    check(rc == 0, "sa add hard_seconds=2: " + err.strip())
+    time.sleep(3.5)
+    check("osec" not in sa_rows(), "SA deleted after hard_seconds")
+
+
+def test_churn(n):
+    """Add and delete SAs/policies through the rings while traffic flows."""
+    stop = threading.Event()
+    sent = [0]
+    sa = sa_i4()
+
+    def traffic():
+        seq = 5000
+        while not stop.is_set():
+            n.from_host(IP(src="198.18.1.2", dst="198.18.2.2") / UDP(sport=8, dport=9) / Raw(b"churn"))
+            seq += 1
+            n.from_remote(sa.encrypt(IP(src="198.18.2.2", dst="198.18.1.2") / UDP(sport=8, dport=9)
+                                     / Raw(b"churn-in"), seq_num=seq))
+            n.from_host(IP(src="198.18.1.2", dst="198.18.2.77") / UDP(sport=8, dport=9) / Raw(b"c77"))
+            sent[0] += 1
+            time.sleep(0.001)
+
+    before = sa_rows()
+    t = threading.Thread(target=traffic)
+    t.start()
+    ok = True
+    for i in range(40):
+        spi_o, spi_i = 0x4000 + i, 0x5000 + i
+        steps = [
+            ("sa", "add", "name=co%d" % i, "direction=out", "spi=%d" % spi_o, "mode=tunnel",
+             "algorithm=aes-gcm-256", "key=0x" + os.urandom(36).hex(), "local=198.18.0.1",
+             "remote=198.18.0.2"),
+            ("sa", "add", "name=ci%d" % i, "direction=in", "spi=%d" % spi_i, "mode=tunnel",
+             "algorithm=aes-cbc-128-sha256", "key=0x" + os.urandom(16).hex(),
+             "auth_key=0x" + os.urandom(32).hex(), "local=198.18.0.1", "remote=198.18.0.2"),
+            ("policy", "add", "name=cp%d" % i, "priority=300", "src=198.18.1.0/24",
+             "dst=198.18.2.77/32", "action=protect", "sa=co%d" % i),
+        ]
+        # delete the SA under the policy first on odd rounds (sa-down path)
+        dels = [("sa", "del", "co%d" % i), ("policy", "del", "cp%d" % i)] if i % 2 else \
+               [("policy", "del", "cp%d" % i), ("sa", "del", "co%d" % i)]
+        for st in steps + dels + [("sa", "del", "ci%d" % i)]:
+            rc, _, err = ctl(*st)
+            if rc != 0:
+                ok = False
+                print("churn step failed:", st[:3], err.strip())
+    stop.set()
+    t.join()
+    check(ok, "40 rounds of SA/policy add+delete under traffic (%d bursts sent)" % sent[0])
+    after = sa_rows()
+    check(set(after) == set(before), "only the configured SAs remain")
+    check(after["o4"]["packets"] > before["o4"]["packets"] and
+          after["i4"]["packets"] > before["i4"]["packets"],
+          "the configured tunnel kept carrying traffic in both directions")
+    rc, out, _ = ctl("show", "stats", "--json")
+    import json
+    st = json.loads(out)
+    check(st["in_flight"] == 0 and st["messages_posted"] == st["messages_acked"],
+          "every ring message acknowledged (%d)" % st["messages_posted"])
+
+
+def test_bad_requests():
+    def raw_req(data):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(H.SOCK)
+        s.sendall(data)
+        buf = b""
+        try:
+            while True:
+                c = s.recv(65536)
+                if not c:
+                    break
+                buf += c
+                hdr, _, body = buf.partition(b"\n")
+                if _ and len(body) >= int(hdr.split()[1]):
+                    break
+        except (socket.timeout, ValueError, IndexError):
+            pass
+        s.close()
+        return buf
+
+    before = sa_rows()
+    for req, what in ((b"\n", "empty line (help)"),):
+        check(raw_req(req).startswith(b"OK"), what)
+    for req, what in ((b"bogus\n", "unknown command"), (b"show\x01 sas\n", "control characters"),
+                      (b"show sas extra\n", "extra words"), (b"show nothing\n", "unknown show"),
+                      (b"sa add spi=zz\n", "bad SA value"), (b"sa add name=x\n", "incomplete SA"),
+                      (b"sa del nope\n", "delete unknown SA"),
+                      (b"policy add name=x action=protect sa=nope\n", "policy on unknown SA"),
+                      (b"policy add name=x action=protect sa=i4 dst=198.18.2.0/24\n",
+                       "policy on an inbound SA"),
+                      (b"reload /nonexistent.yaml\n", "reload missing file"),
+                      (b" ".join([b"w"] * 100) + b"\n", "too many words"),
+                      (b"sa add name=o4 spi=0x1001 direction=out algorithm=aes-gcm-128 key=0x"
+                       + K_OUT.hex().encode() + b" local=198.18.0.1 remote=198.18.0.2\n",
+                       "duplicate SA name")):
+        check(raw_req(req).startswith(b"ERR"), "malformed request gets ERR: " + what)
+    check(raw_req(b"x" * 9000).startswith(b"ERR"), "overlong request line gets ERR")
+    rc, out, _ = ctl("show", "version")
+    check(rc == 0 and "espgw" in out, "daemon still answers")
+    check(set(sa_rows()) == set(before), "bad requests changed nothing")
+
+
+def test_reload(cfg_path, n):
+    before = sa_rows()
+    good = open(cfg_path).read()
+    open(cfg_path, "w").write(good.replace("policies:", "policies: [\n"))
+    rc, _, err = ctl("reload")
+    check(rc == 1 and cfg_path + ":" in err, "bad file refused with file:line (%s)" % err.strip())
+    check(sa_rows().keys() == before.keys(), "bad reload changed nothing")
+    extra = "\n" + sa_yaml("onew", "outbound", 0x1003, K_OUT, "198.18.0.1", "198.18.0.2")
+    open(cfg_path, "w").write(config(extra_sas=extra))
+    rc, out, err = ctl("reload")
+    check(rc == 0, "good reload: " + (out + err).strip())
+    after = sa_rows()
+    check("onew" in after and after["o4"]["packets"] >= before["o4"]["packets"] > 0,
+          "reload added the new SA and kept o4's counters")
+    open(cfg_path, "w").write(good)
+
+
+def main():
+    gw, cfg, logp = H.start_espgw(ESPGW, config())
+    try:
+        n = Net()
+        H.warm_neighbours()
+        test_mtu(n)
+        test_lifetimes(n)
+        test_churn(n)
+        test_bad_requests()
+        test_reload(cfg, n)
+        print(ctl("show", "drops")[1])
+    finally:
+        H.stop_espgw(gw, logp)
+    return H.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
