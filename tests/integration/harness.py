@@ -157,13 +157,15 @@ def stop_espgw(gw, logp):
         print(open(logp).read()[-3000:])
 
 
+# the DPDK driver on the veth ends: af_packet (default) or af_xdp
+PMD = os.environ.get("ESPGW_PMD", "af_packet")
 PORTS_YAML = """ports:
-  - { name: inside, devargs: "net_af_packet0,iface=eg-in", addresses: [198.18.1.1/24, "fd00:1::1/64"]%s }
-  - { name: outside, devargs: "net_af_packet1,iface=eg-out", addresses: [198.18.0.1/24, "fd00::1/64"]%s }
+  - { name: inside, devargs: "net_%(pmd)s0,iface=eg-in", addresses: [198.18.1.1/24, "fd00:1::1/64"]%%s }
+  - { name: outside, devargs: "net_%(pmd)s1,iface=eg-out", addresses: [198.18.0.1/24, "fd00::1/64"]%%s }
 routes:
   - { prefix: 198.18.2.0/24, via: 198.18.0.2, port: outside }
   - { prefix: "fd00:2::/64", via: "fd00::2", port: outside }
-"""
+""" % {"pmd": PMD}
 
 
 def host_sinks():
