@@ -146,6 +146,7 @@ def esp_of(spi):
 
 def main():
     cases = build_cases()
+    print("engine %s, ports net_%s" % (ENGINE, H.PMD))
     gw, cfg, logp = H.start_espgw(ESPGW, config_text(cases))
     try:
         rc = subprocess.run([ESPGW, "--check-config", cfg], capture_output=True, text=True)
