@@ -55,6 +55,9 @@ void ctl_quit(void);
 void ctl_punt_poll(void);
 void ctl_resolve(uint16_t port, int family, const uint8_t *addr);
 
+/* telemetry.c */
+void ctl_telemetry_init(void);
+
 /* mgmt.c */
 int mgmt_open(const char *path);
 void mgmt_close(void);

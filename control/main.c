@@ -114,6 +114,7 @@ main(int argc, char **argv)
 	}
 	if (mgmt_open(c->mgmt_socket) < 0)
 		return 1;
+	ctl_telemetry_init();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -285,6 +285,30 @@ def test_reload(cfg_path, n):
     open(cfg_path, "w").write(good)
 
 
+def test_telemetry():
+    """The same counters through DPDK telemetry (its v2 socket)."""
+    import json
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % H.EGP
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    s.connect(path)
+    json.loads(s.recv(16384))
+
+    def q(cmd):
+        s.send(cmd.encode())
+        return json.loads(s.recv(65536))[cmd]
+
+    tel = q("/espgw/drops")
+    mine = {k.replace("-", "_"): v for k, v in drops().items()}
+    check(tel.get("mtu_exceeded") == mine.get("mtu_exceeded") > 0 and
+          set(tel) == set(mine), "telemetry /espgw/drops equals espgwctl's drops")
+    ports = q("/espgw/ports")
+    check(set(ports) == {"inside", "outside"} and ports["inside"]["rx_packets"] > 0,
+          "telemetry /espgw/ports has both ports with traffic")
+    check("worker0" in q("/espgw/workers"), "telemetry /espgw/workers")
+    s.close()
+
+
 def main():
     gw, cfg, logp = H.start_espgw(ESPGW, config())
     try:
@@ -295,6 +319,7 @@ def main():
         test_churn(n)
         test_bad_requests()
         test_reload(cfg, n)
+        test_telemetry()
         print(ctl("show", "drops")[1])
     finally:
         H.stop_espgw(gw, logp)

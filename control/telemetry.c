@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters in DPDK telemetry, so standard tooling (dpdk-telemetry.py)
+ * reads them: /espgw/drops, /espgw/ports, /espgw/workers. The callbacks
+ * run on DPDK's telemetry thread, so they read only what never moves after
+ * start (ports, workers) through the same relaxed loads espgwctl uses; SA
+ * state, which the control thread changes, stays with espgwctl.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_telemetry.h>
+
+#include "control/ctl.h"
+
+static int
+tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t tot[ESPGW_DROP_MAX] = { 0 };
+
+	(void)cmd;
+	(void)params;
+	for (unsigned i = 0; i < dp.n_workers; i++) {
+		struct dp_worker_ctr c;
+		dp_sum_worker(i, &c);
+		for (int r = 0; r < ESPGW_DROP_MAX; r++)
+			tot[r] += c.drops[r];
+	}
+	rte_tel_data_start_dict(d);
+	for (int r = 0; r < ESPGW_DROP_MAX; r++) {
+		/* telemetry names allow [A-Za-z0-9_/]: esp-icv becomes esp_icv */
+		char name[RTE_TEL_MAX_STRING_LEN];
+		snprintf(name, sizeof(name), "%s", espgw_drop_name[r]);
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		rte_tel_data_add_dict_u64(d, name, tot[r]);
+	}
+	return 0;
+}
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		struct rte_tel_data *p = rte_tel_data_alloc();
+		struct dp_port_ctr c;
+		if (p == NULL)
+			return -ENOMEM;
+		dp_sum_port(i, &c);
+		rte_tel_data_start_dict(p);
+		rte_tel_data_add_dict_u64(p, "rx_packets", c.rx_pkts);
+		rte_tel_data_add_dict_u64(p, "rx_bytes", c.rx_bytes);
+		rte_tel_data_add_dict_u64(p, "tx_packets", c.tx_pkts);
+		rte_tel_data_add_dict_u64(p, "tx_bytes", c.tx_bytes);
+		rte_tel_data_add_dict_container(d, dp.port[i].name, p, 0);
+	}
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < dp.n_workers; i++) {
+		struct rte_tel_data *w = rte_tel_data_alloc();
+		struct dp_worker_ctr c;
+		char name[24];
+		if (w == NULL)
+			return -ENOMEM;
+		dp_sum_worker(i, &c);
+		rte_tel_data_start_dict(w);
+		rte_tel_data_add_dict_u64(w, "polls", c.polls);
+		rte_tel_data_add_dict_u64(w, "idle_polls", c.idle_polls);
+		rte_tel_data_add_dict_u64(w, "sleeps", c.sleeps);
+		rte_tel_data_add_dict_u64(w, "esp_in", c.esp_in);
+		rte_tel_data_add_dict_u64(w, "esp_out", c.esp_out);
+		rte_tel_data_add_dict_u64(w, "bypass", c.plain_fwd);
+		rte_tel_data_add_dict_u64(w, "punted", c.punted);
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, w, 0);
+	}
+	return 0;
+}
+
+void
+ctl_telemetry_init(void)
+{
+	rte_telemetry_register_cmd("/espgw/drops", tel_drops,
+				   "Packets dropped, by reason. No parameters");
+	rte_telemetry_register_cmd("/espgw/ports", tel_ports,
+				   "Per-port packet and byte counters. No parameters");
+	rte_telemetry_register_cmd("/espgw/workers", tel_workers,
+				   "Per-worker poll and packet counters. No parameters");
+}
