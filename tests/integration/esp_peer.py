@@ -117,7 +117,7 @@ def build_cases():
 
 def config_text(cases):
     sas, pols = zip(*(c.yaml() for c in cases))
-    return """workers: 1
+    return """workers: %d
 crypto_engine: %s
 mgmt_socket: %s
 eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
@@ -125,7 +125,7 @@ eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
 %s
 policies:
 %s
-""" % (ENGINE, H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), "\n".join(sas), "\n".join(pols))
+""" % (H.WORKERS, ENGINE, H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), "\n".join(sas), "\n".join(pols))
 
 
 def inner_pkt(c, out, size, tag):
@@ -146,7 +146,7 @@ def esp_of(spi):
 
 def main():
     cases = build_cases()
-    print("engine %s, ports net_%s" % (ENGINE, H.PMD))
+    print("engine %s, ports net_%s, %d workers" % (ENGINE, H.PMD, H.WORKERS))
     gw, cfg, logp = H.start_espgw(ESPGW, config_text(cases))
     try:
         rc = subprocess.run([ESPGW, "--check-config", cfg], capture_output=True, text=True)

@@ -159,13 +159,17 @@ def stop_espgw(gw, logp):
 
 # the DPDK driver on the veth ends: af_packet (default) or af_xdp
 PMD = os.environ.get("ESPGW_PMD", "af_packet")
+WORKERS = int(os.environ.get("ESPGW_WORKERS", "1"))
+# several workers need a queue pair each on every port
+PMD_ARGS = ",qpairs=%d" % WORKERS if WORKERS > 1 and PMD == "af_packet" else \
+           ",queue_count=%d" % WORKERS if WORKERS > 1 else ""
 PORTS_YAML = """ports:
-  - { name: inside, devargs: "net_%(pmd)s0,iface=eg-in", addresses: [198.18.1.1/24, "fd00:1::1/64"]%%s }
-  - { name: outside, devargs: "net_%(pmd)s1,iface=eg-out", addresses: [198.18.0.1/24, "fd00::1/64"]%%s }
+  - { name: inside, devargs: "net_%(pmd)s0,iface=eg-in%(args)s", addresses: [198.18.1.1/24, "fd00:1::1/64"]%%s }
+  - { name: outside, devargs: "net_%(pmd)s1,iface=eg-out%(args)s", addresses: [198.18.0.1/24, "fd00::1/64"]%%s }
 routes:
   - { prefix: 198.18.2.0/24, via: 198.18.0.2, port: outside }
   - { prefix: "fd00:2::/64", via: "fd00::2", port: outside }
-""" % {"pmd": PMD}
+""" % {"pmd": PMD, "args": PMD_ARGS}
 
 
 def host_sinks():
