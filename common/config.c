@@ -317,6 +317,10 @@ sa_set(struct sa_desc *sa, const char *k, const char *v, char *err, size_t el)
 	}
 	if (!strcmp(k, "esn"))
 		return parse_bool(v, &sa->esn, err, el);
+#ifdef ESPGW_TEST_HOOKS
+	if (!strcmp(k, "test_packets_used"))
+		return parse_u64(v, UINT64_MAX, &sa->test_packets_used, err, el);
+#endif
 	if (!strcmp(k, "inner")) {
 		if (!strcmp(v, "ipv4"))
 			sa->inner_family = AF_INET;

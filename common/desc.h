@@ -73,6 +73,7 @@ struct sa_desc {
 	bool esn;
 	uint8_t inner_family;		/* AF_INET/AF_INET6 carried inside */
 	struct lifetime life;
+	uint64_t test_packets_used;	/* test hook (-Dtest_hooks=true) only */
 };
 
 enum spd_action { SPD_PROTECT, SPD_BYPASS, SPD_DISCARD };

@@ -47,6 +47,7 @@ struct dp_sa {
 	uint8_t dir, mode, outer_family, inner_family;
 	uint8_t icv_len, sqh_len;
 	bool check_life;
+	bool hard_is_seq;		/* hard_packets is the sequence space */
 	volatile bool expired;		/* hard limit hit: drop everything */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	uint16_t overhead;		/* worst-case bytes ESP adds */

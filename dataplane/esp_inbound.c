@@ -53,9 +53,10 @@ static void
 inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	      uint16_t n)
 {
+	struct rte_mbuf *fwd[DP_BURST];
 	uint16_t k, r;
 	uint64_t bytes = 0;
-	unsigned good = 0;
+	unsigned good = 0, ok;
 
 	k = esp_crypto(w, sa, m, n);
 	for (uint16_t i = k; i < n; i++) {
@@ -103,11 +104,17 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 			ip->hdr_checksum = rte_ipv4_cksum(ip);
 		}
 		bytes += rte_pktmbuf_pkt_len(m[i]);
-		good++;
-		w->ctr.esp_in++;
-		w_forward(w, m[i], true);
+		fwd[good++] = m[i];
 	}
-	sa_account(w, sa, good, bytes);
+	/* verified packets count against the lifetime; past it they drop */
+	ok = sa_life_take(w, sa, good, bytes);
+	w_drop_expired(w, sa, fwd, ok, good);
+	for (unsigned i = 0; i < ok; i++) {
+		w->sa_ctr[sa->id].bytes += rte_pktmbuf_pkt_len(fwd[i]);
+		w_forward(w, fwd[i], true);
+	}
+	w->sa_ctr[sa->id].pkts += ok;
+	w->ctr.esp_in += ok;
 }
 
 void
@@ -166,7 +173,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			continue;
 		}
 		if (unlikely(sa->expired)) {
-			w_drop(w, mb, ESPGW_DROP_SA_EXPIRED);
+			w_drop(w, mb, sa_expired_reason(sa));
 			continue;
 		}
 		if (!esp_len_ok(sa, mb)) {

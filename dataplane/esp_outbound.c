@@ -124,7 +124,15 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	for (uint16_t base = 0; base < cnt; base += DP_BURST) {
 		uint16_t g = RTE_MIN(DP_BURST, cnt - base);
 		struct rte_mbuf **b = m + base;
+		uint64_t gb = 0;
+		unsigned ok;
 
+		for (uint16_t i = 0; i < g; i++)
+			gb += plen[base + i];
+		/* take the sequence numbers / lifetime before using them */
+		ok = sa_life_take(w, sa, g, gb);
+		w_drop_expired(w, sa, b, ok, g);
+		g = ok;
 		k = esp_crypto(w, sa, b, g);
 		for (uint16_t i = k; i < g; i++) {
 			w->sa_ctr[sa->id].errors++;
@@ -148,7 +156,8 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			w->ctr.esp_out++;
 			w_forward(w, b[i], false);
 		}
-		sa_account(w, sa, r, bytes);
+		w->sa_ctr[sa->id].pkts += r;
+		w->sa_ctr[sa->id].bytes += bytes;
 		bytes = 0;
 	}
 }
@@ -216,7 +225,7 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			if (e->sa == NULL) {
 				w_drop(w, m[i], ESPGW_DROP_SA_DOWN);
 			} else if (unlikely(e->sa->expired)) {
-				w_drop(w, m[i], ESPGW_DROP_SA_EXPIRED);
+				w_drop(w, m[i], sa_expired_reason(e->sa));
 			} else {
 				sa_of[np] = e->sa;
 				prot[np++] = m[i];

@@ -82,8 +82,23 @@ void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
 /* run the crypto of one SA group; returns good count, bad moved to end */
 uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,
 		    struct rte_mbuf **m, uint16_t n);
-void sa_account(struct dp_worker *w, struct dp_sa *sa, unsigned pkts,
-		uint64_t bytes);
+unsigned sa_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n,
+		      uint64_t bytes);
+
+/* Why an SA past its hard limit drops: the limit that was reached. */
+static inline enum espgw_drop
+sa_expired_reason(const struct dp_sa *sa)
+{
+	return sa->hard_is_seq ? ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_SA_EXPIRED;
+}
+
+static inline void
+w_drop_expired(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
+	       unsigned from, unsigned to)
+{
+	for (unsigned i = from; i < to; i++)
+		w_drop(w, m[i], sa_expired_reason(sa));
+}
 
 int worker_main(void *arg);
 

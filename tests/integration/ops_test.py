@@ -27,6 +27,7 @@ from harness import check, ctl, drops, recv_match, dec_ttl
 
 ESPGW = sys.argv[1]
 H.ESPGWCTL = sys.argv[2]
+HOOKS = "--test-hooks" in sys.argv[3:]     # espgw built with -Dtest_hooks=true
 K_OUT = bytes(range(1, 21))
 K_IN = bytes(range(21, 41))
 K6_OUT = bytes(range(41, 61))
@@ -167,6 +168,51 @@ def test_lifetimes(n):
     check(rc == 0, "sa add hard_seconds=2: " + err.strip())
     time.sleep(3.5)
     check("osec" not in sa_rows(), "SA deleted after hard_seconds")
+
+
+def test_seq_exhaustion(n):
+    """RFC 4303 3.3.3: without ESN the sequence number must not cycle.
+    The test hook starts an SA as if 2^32-6 packets had used it."""
+    import json
+    st0 = json.loads(ctl("show", "stats", "--json")[1])
+    d0 = drops()
+    rc, _, err = ctl("sa", "add", "name=oseq", "direction=out", "spi=0x3003", "mode=tunnel",
+                     "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
+                     "remote=198.18.0.2", "test_packets_used=%d" % (2**32 - 1 - 5))
+    check(rc == 0, "sa add with test_packets_used: " + err.strip())
+    ctl("policy", "add", "name=pseq", "priority=500", "src=198.18.1.0/24",
+        "dst=198.18.2.51/32", "action=protect", "sa=oseq")
+    time.sleep(0.2)
+    seen = 0
+    for i in range(8):
+        n.from_host(IP(src="198.18.1.2", dst="198.18.2.51") / UDP(sport=7, dport=9) / Raw(b"seq%d" % i))
+        if recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x3003, 0.5) is not None:
+            seen += 1
+    time.sleep(0.5)
+    st1 = json.loads(ctl("show", "stats", "--json")[1])
+    d1 = drops()
+    check(seen == 5, "exactly the 5 sequence numbers left were used (%d)" % seen)
+    check(d1.get("seq-overflow", 0) - d0.get("seq-overflow", 0) >= 1,
+          "packets past the sequence space counted as seq-overflow")
+    check(st1["soft_events"] > st0["soft_events"] and st1["hard_events"] > st0["hard_events"],
+          "rekey (soft) event and hard event at the end of the sequence space")
+    check("oseq" not in sa_rows(), "exhausted SA deleted")
+    ctl("policy", "del", "pseq")
+    # with ESN the 32-bit boundary is no limit
+    rc, _, err = ctl("sa", "add", "name=oesn", "direction=out", "spi=0x3004", "mode=tunnel",
+                     "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
+                     "remote=198.18.0.2", "esn=true", "test_packets_used=%d" % (2**32 - 1 - 5))
+    ctl("policy", "add", "name=pesn", "priority=500", "src=198.18.1.0/24",
+        "dst=198.18.2.52/32", "action=protect", "sa=oesn")
+    time.sleep(0.2)
+    seen = 0
+    for i in range(8):
+        n.from_host(IP(src="198.18.1.2", dst="198.18.2.52") / UDP(sport=7, dport=9) / Raw(b"esn%d" % i))
+        if recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x3004, 0.5) is not None:
+            seen += 1
+    check(rc == 0 and seen == 8, "ESN SA keeps going past 2^32 packets (%d)" % seen)
+    ctl("policy", "del", "pesn")
+    ctl("sa", "del", "oesn")
 
 
 def test_churn(n):
@@ -316,6 +362,8 @@ def main():
         H.warm_neighbours()
         test_mtu(n)
         test_lifetimes(n)
+        if HOOKS:
+            test_seq_exhaustion(n)
         test_churn(n)
         test_bad_requests()
         test_reload(cfg, n)
