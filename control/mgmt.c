@@ -130,7 +130,7 @@ cmd_ports(struct sbuf *b, bool js)
 		}
 		if (js)
 			json_array_append_new(arr, json_pack(
-				"{s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+				"{s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o}",
 				"name", p->name, "port_id", p->port_id, "mac", mac,
 				"mtu", p->mtu, "rx_packets", (json_int_t)c.rx_pkts,
 				"rx_bytes", (json_int_t)c.rx_bytes,
@@ -138,6 +138,7 @@ cmd_ports(struct sbuf *b, bool js)
 				"tx_bytes", (json_int_t)c.tx_bytes,
 				"nic_missed", (json_int_t)es.imissed,
 				"nic_errors", (json_int_t)(es.ierrors + es.oerrors),
+				"inline_ipsec", p->inline_ipsec,
 				"addresses", ja));
 		else {
 			json_decref(ja);

@@ -115,6 +115,7 @@ struct dp_port {
 	unsigned n_addrs;
 	struct ip_prefix addrs[MAX_PORT_ADDRS];	/* host part kept */
 	struct rte_ring *ctl_tx;	/* control thread -> worker 0 -> wire */
+	bool inline_ipsec;		/* port offers rte_security (not used yet) */
 };
 
 /* ---- messages to workers ---- */

@@ -171,6 +171,15 @@ port_setup(unsigned idx, const struct port_desc *pd, unsigned nq)
 		log_debug("port %s: device keeps its own MTU; espgw enforces %u",
 			  pd->name, pd->mtu);
 	rte_eth_macaddr_get(p->port_id, &p->mac);
+	/*
+	 * Inline IPsec needs a NIC with rte_security; none exists here to
+	 * test a data path against, so espgw reports it and uses CPU or
+	 * lookaside crypto on every port.
+	 */
+	p->inline_ipsec = rte_eth_dev_get_sec_ctx(p->port_id) != NULL;
+	if (p->inline_ipsec)
+		log_warn("port %s offers inline IPsec (rte_security); espgw does "
+			 "not use it yet", pd->name);
 	rc = rte_eth_dev_start(p->port_id);
 	if (rc != 0) {
 		log_err("port %s: start failed (%d)", pd->name, rc);

@@ -331,6 +331,29 @@ def test_reload(cfg_path, n):
     open(cfg_path, "w").write(good)
 
 
+def test_show():
+    """Every show command answers as text and as JSON."""
+    import json
+    for w in ("version", "ports", "workers", "policies", "sas", "counters", "drops", "stats"):
+        rc, out, _ = ctl("show", w)
+        check(rc == 0 and out.strip() != "", "show %s answers" % w)
+        rc, out, _ = ctl("show", w, "--json")
+        try:
+            json.loads(out)
+            ok = rc == 0
+        except ValueError:
+            ok = False
+        check(ok, "show %s --json is JSON" % w)
+    rc, out, _ = ctl("show", "drops", "all")
+    check(rc == 0 and out.count("\n") == 26, "show drops all lists every reason")
+    ports = json.loads(ctl("show", "ports", "--json")[1])
+    check([p["name"] for p in ports] == ["inside", "outside"] and
+          ports[1]["mtu"] == OUT_MTU and not ports[0]["inline_ipsec"],
+          "show ports: names, MTU, no inline IPsec on veth")
+    pol = json.loads(ctl("show", "policies", "--json")[1])
+    check({p["name"] for p in pol} >= {"p4", "p6"}, "show policies lists the configured ones")
+
+
 def test_telemetry():
     """The same counters through DPDK telemetry (its v2 socket)."""
     import json
@@ -368,6 +391,7 @@ def main():
         test_bad_requests()
         test_reload(cfg, n)
         test_telemetry()
+        test_show()
         print(ctl("show", "drops")[1])
     finally:
         H.stop_espgw(gw, logp)
