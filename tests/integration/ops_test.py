@@ -13,6 +13,7 @@
 - reload: a bad file changes nothing; a good one keeps unchanged SAs
   (their counters) and adds the new ones.
 """
+import json
 import os
 import socket
 import sys
@@ -80,7 +81,6 @@ def sa_i4():
 
 def sa_rows():
     rc, out, _ = ctl("show", "sas", "--json")
-    import json
     return {s["name"]: s for s in json.loads(out)} if rc == 0 else {}
 
 
@@ -155,7 +155,6 @@ def test_lifetimes(n):
     check(seen == 5, "hard_packets=5: exactly 5 packets encrypted (%d)" % seen)
     check("olife" not in sa_rows(), "SA deleted at its hard lifetime")
     rc, out, _ = ctl("show", "stats", "--json")
-    import json
     st = json.loads(out)
     check(st["soft_events"] >= 1 and st["hard_events"] >= 1, "soft and hard lifetime events counted")
     d = drops()
@@ -173,7 +172,6 @@ def test_lifetimes(n):
 def test_seq_exhaustion(n):
     """RFC 4303 3.3.3: without ESN the sequence number must not cycle.
     The test hook starts an SA as if 2^32-6 packets had used it."""
-    import json
     st0 = json.loads(ctl("show", "stats", "--json")[1])
     d0 = drops()
     rc, _, err = ctl("sa", "add", "name=oseq", "direction=out", "spi=0x3003", "mode=tunnel",
@@ -265,7 +263,6 @@ def test_churn(n):
           after["i4"]["packets"] > before["i4"]["packets"],
           "the configured tunnel kept carrying traffic in both directions")
     rc, out, _ = ctl("show", "stats", "--json")
-    import json
     st = json.loads(out)
     check(st["in_flight"] == 0 and st["messages_posted"] == st["messages_acked"],
           "every ring message acknowledged (%d)" % st["messages_posted"])
@@ -333,7 +330,6 @@ def test_reload(cfg_path, n):
 
 def test_show():
     """Every show command answers as text and as JSON."""
-    import json
     for w in ("version", "ports", "workers", "policies", "sas", "counters", "drops", "stats"):
         rc, out, _ = ctl("show", w)
         check(rc == 0 and out.strip() != "", "show %s answers" % w)
@@ -356,7 +352,6 @@ def test_show():
 
 def test_telemetry():
     """The same counters through DPDK telemetry (its v2 socket)."""
-    import json
     path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % H.EGP
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.settimeout(5)
