@@ -137,21 +137,30 @@ def test_mtu(n):
               "fragments reassemble to exactly the original payload")
 
 
-def test_lifetimes(n):
-    rc, out, err = ctl("sa", "add", "name=olife", "direction=out", "spi=0x3001", "mode=tunnel",
-                       "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
-                       "remote=198.18.0.2", "soft_packets=3", "hard_packets=5")
-    check(rc == 0, "sa add with lifetimes: " + err.strip())
-    rc, out, err = ctl("policy", "add", "name=plife", "priority=500", "src=198.18.1.0/24",
-                       "dst=198.18.2.50/32", "action=protect", "sa=olife")
-    check(rc == 0, "policy add: " + err.strip())
+def protect_one(n, name, spi, last_octet, count, *sa_keys):
+    """Add outbound SA `name` and a policy steering 198.18.2.<last_octet> to
+    it, send `count` packets there one by one; returns (sa add rc, error,
+    how many came out as ESP of that SPI)."""
+    rc, _, err = ctl("sa", "add", "name=" + name, "direction=out", "spi=%d" % spi,
+                     "mode=tunnel", "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(),
+                     "local=198.18.0.1", "remote=198.18.0.2", *sa_keys)
+    dst = "198.18.2.%d" % last_octet
+    ctl("policy", "add", "name=p" + name, "priority=500", "src=198.18.1.0/24",
+        "dst=%s/32" % dst, "action=protect", "sa=" + name)
     time.sleep(0.2)
     seen = 0
-    for i in range(8):
-        n.from_host(IP(src="198.18.1.2", dst="198.18.2.50") / UDP(sport=7, dport=9) / Raw(b"life%d" % i))
-        if recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x3001, 0.5) is not None:
+    for i in range(count):
+        n.from_host(IP(src="198.18.1.2", dst=dst) / UDP(sport=7, dport=9) / Raw(b"%s%d" % (name.encode(), i)))
+        if recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == spi, 0.5) is not None:
             seen += 1
     time.sleep(0.5)
+    ctl("policy", "del", "p" + name)
+    return rc, err.strip(), seen
+
+
+def test_lifetimes(n):
+    rc, err, seen = protect_one(n, "olife", 0x3001, 50, 8, "soft_packets=3", "hard_packets=5")
+    check(rc == 0, "sa add with lifetimes: " + err)
     check(seen == 5, "hard_packets=5: exactly 5 packets encrypted (%d)" % seen)
     check("olife" not in sa_rows(), "SA deleted at its hard lifetime")
     rc, out, _ = ctl("show", "stats", "--json")
@@ -159,7 +168,6 @@ def test_lifetimes(n):
     check(st["soft_events"] >= 1 and st["hard_events"] >= 1, "soft and hard lifetime events counted")
     d = drops()
     check(d.get("sa-expired", 0) + d.get("sa-down", 0) >= 3, "packets after expiry dropped and counted")
-    ctl("policy", "del", "plife")
     # seconds
     rc, _, err = ctl("sa", "add", "name=osec", "direction=out", "spi=0x3002", "mode=tunnel",
                      "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
@@ -174,19 +182,9 @@ def test_seq_exhaustion(n):
     The test hook starts an SA as if 2^32-6 packets had used it."""
     st0 = json.loads(ctl("show", "stats", "--json")[1])
     d0 = drops()
-    rc, _, err = ctl("sa", "add", "name=oseq", "direction=out", "spi=0x3003", "mode=tunnel",
-                     "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
-                     "remote=198.18.0.2", "test_packets_used=%d" % (2**32 - 1 - 5))
-    check(rc == 0, "sa add with test_packets_used: " + err.strip())
-    ctl("policy", "add", "name=pseq", "priority=500", "src=198.18.1.0/24",
-        "dst=198.18.2.51/32", "action=protect", "sa=oseq")
-    time.sleep(0.2)
-    seen = 0
-    for i in range(8):
-        n.from_host(IP(src="198.18.1.2", dst="198.18.2.51") / UDP(sport=7, dport=9) / Raw(b"seq%d" % i))
-        if recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x3003, 0.5) is not None:
-            seen += 1
-    time.sleep(0.5)
+    rc, err, seen = protect_one(n, "oseq", 0x3003, 51, 8,
+                                "test_packets_used=%d" % (2**32 - 1 - 5))
+    check(rc == 0, "sa add with test_packets_used: " + err)
     st1 = json.loads(ctl("show", "stats", "--json")[1])
     d1 = drops()
     check(seen == 5, "exactly the 5 sequence numbers left were used (%d)" % seen)
@@ -195,21 +193,10 @@ def test_seq_exhaustion(n):
     check(st1["soft_events"] > st0["soft_events"] and st1["hard_events"] > st0["hard_events"],
           "rekey (soft) event and hard event at the end of the sequence space")
     check("oseq" not in sa_rows(), "exhausted SA deleted")
-    ctl("policy", "del", "pseq")
     # with ESN the 32-bit boundary is no limit
-    rc, _, err = ctl("sa", "add", "name=oesn", "direction=out", "spi=0x3004", "mode=tunnel",
-                     "algorithm=aes-gcm-128", "key=0x" + K_OUT.hex(), "local=198.18.0.1",
-                     "remote=198.18.0.2", "esn=true", "test_packets_used=%d" % (2**32 - 1 - 5))
-    ctl("policy", "add", "name=pesn", "priority=500", "src=198.18.1.0/24",
-        "dst=198.18.2.52/32", "action=protect", "sa=oesn")
-    time.sleep(0.2)
-    seen = 0
-    for i in range(8):
-        n.from_host(IP(src="198.18.1.2", dst="198.18.2.52") / UDP(sport=7, dport=9) / Raw(b"esn%d" % i))
-        if recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x3004, 0.5) is not None:
-            seen += 1
-    check(rc == 0 and seen == 8, "ESN SA keeps going past 2^32 packets (%d)" % seen)
-    ctl("policy", "del", "pesn")
+    rc, err, seen = protect_one(n, "oesn", 0x3004, 52, 8, "esn=true",
+                                "test_packets_used=%d" % (2**32 - 1 - 5))
+    check(rc == 0 and seen == 8, "ESN SA keeps going past 2^32 packets (%d) %s" % (seen, err))
     ctl("sa", "del", "oesn")
 
 
