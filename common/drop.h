@@ -15,7 +15,7 @@
 	X(TTL_EXPIRED,    "ttl-expired",    "TTL / hop limit reached zero") \
 	X(NOT_FOR_US,     "local-unhandled","addressed to us but no service for it") \
 	X(NO_ROUTE,       "no-route",       "no route to the destination") \
-	X(NEIGH_MISS,     "neigh-miss",     "next hop not yet resolved (ARP/ND sent)") \
+	X(NEIGH_MISS,     "neigh-miss",     "next hop unresolved after 1 s, or too many packets waiting for it") \
 	X(SPD_DISCARD,    "spd-discard",    "outbound policy says DISCARD") \
 	X(SPD_NO_MATCH,   "spd-no-match",   "no outbound policy matched (RFC 4301 default discard)") \
 	X(SA_DOWN,        "sa-down",        "policy points at an SA that is not installed") \

@@ -23,6 +23,8 @@ struct ctl_stats {
 	uint64_t punt_arp, punt_nd, punt_icmp, punt_other, icmp_errors_sent;
 	uint64_t mgmt_requests, mgmt_errors;
 	uint64_t ack_lat_ns_last, ack_lat_ns_max;
+	uint64_t neigh_held, neigh_released;
+	uint64_t drops[ESPGW_DROP_MAX];	/* what the control thread dropped */
 };
 
 struct ctl {
@@ -54,6 +56,7 @@ void ctl_quit(void);
 /* punt.c */
 void ctl_punt_poll(void);
 void ctl_resolve(uint16_t port, int family, const uint8_t *addr);
+void ctl_neigh_expire(void);
 
 /* telemetry.c */
 void ctl_telemetry_init(void);

@@ -199,9 +199,10 @@ cmd_workers(struct sbuf *b, bool js)
 static void
 cmd_drops(struct sbuf *b, bool js, bool all)
 {
-	uint64_t tot[ESPGW_DROP_MAX] = { 0 };
+	uint64_t tot[ESPGW_DROP_MAX];
 	json_t *obj = json_object();
 
+	memcpy(tot, ctl.st.drops, sizeof(tot));	/* the control thread's own */
 	for (unsigned i = 0; i < dp.n_workers; i++) {
 		struct dp_worker_ctr c;
 		dp_sum_worker(i, &c);
@@ -333,7 +334,7 @@ cmd_stats(struct sbuf *b, bool js)
 
 	if (js) {
 		sb_json(b, json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				     " s:I, s:I, s:I}",
+				     " s:I, s:I, s:I, s:I, s:I}",
 			"messages_posted", (json_int_t)s->msgs_posted,
 			"messages_acked", (json_int_t)s->msgs_acked,
 			"in_flight", ctl.in_flight,
@@ -345,17 +346,21 @@ cmd_stats(struct sbuf *b, bool js)
 			"icmp_errors_sent", (json_int_t)s->icmp_errors_sent,
 			"mgmt_requests", (json_int_t)s->mgmt_requests,
 			"ack_latency_ns_last", (json_int_t)s->ack_lat_ns_last,
-			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max));
+			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max,
+			"neigh_held", (json_int_t)s->neigh_held,
+			"neigh_released", (json_int_t)s->neigh_released));
 		return;
 	}
 	sb_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
 		  "ack latency last %lu ns, max %lu ns\n"
 		  "lifetime events soft %lu, hard %lu\n"
 		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu\n"
+		  "held for an unresolved next hop %lu, released %lu\n"
 		  "management requests %lu, errors %lu\n",
 		  s->msgs_posted, s->msgs_acked, ctl.in_flight, s->ack_lat_ns_last,
 		  s->ack_lat_ns_max, s->soft_events, s->hard_events, s->punt_arp,
 		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
+		  s->neigh_held, s->neigh_released,
 		  s->mgmt_requests, s->mgmt_errors);
 }
 

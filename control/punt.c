@@ -48,6 +48,83 @@ first_addr(uint16_t port, int family)
 	return NULL;
 }
 
+/*
+ * Packets waiting for their next hop (as a host's unresolved queue): a
+ * few per address, a bounded number in all, released when the neighbour
+ * is learned and dropped as neigh-miss when it is not within a second.
+ */
+#define HOLD_MAX 64
+#define HOLD_PER_ADDR 4
+
+static struct held {
+	struct rte_mbuf *m;		/* L3 at data start; NULL = free slot */
+	uint16_t port;
+	uint8_t family;
+	uint8_t a[16];
+	time_t since;
+} held[HOLD_MAX];
+
+static void
+hold(struct rte_mbuf *m, uint16_t port, int family, const uint8_t *a)
+{
+	struct held *free_slot = NULL;
+	unsigned same = 0;
+
+	for (unsigned i = 0; i < HOLD_MAX; i++) {
+		if (held[i].m == NULL)
+			free_slot = free_slot ? free_slot : &held[i];
+		else if (held[i].port == port && held[i].family == family &&
+			 !memcmp(held[i].a, a, ip_alen(family)))
+			same++;
+	}
+	if (free_slot == NULL || same >= HOLD_PER_ADDR) {
+		ctl.st.drops[ESPGW_DROP_NEIGH_MISS]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	*free_slot = (struct held){ m, port, family, { 0 }, time(NULL) };
+	memcpy(free_slot->a, a, ip_alen(family));
+	ctl.st.neigh_held++;
+}
+
+static void
+release(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *mac)
+{
+	for (unsigned i = 0; i < HOLD_MAX; i++) {
+		struct held *h = &held[i];
+		struct rte_ether_hdr *eh;
+		if (h->m == NULL || h->port != port || h->family != family ||
+		    memcmp(h->a, a, ip_alen(family)) != 0)
+			continue;
+		eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(h->m, sizeof(*eh));
+		if (eh == NULL) {
+			ctl.st.drops[ESPGW_DROP_ENCAP_FAILED]++;
+			rte_pktmbuf_free(h->m);
+		} else {
+			eh->dst_addr = *mac;
+			eh->src_addr = dp.port[port].mac;
+			eh->ether_type = rte_cpu_to_be_16(family == AF_INET ?
+				RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+			ctl.st.neigh_released++;
+			dp_ctl_tx(port, h->m);
+		}
+		h->m = NULL;
+	}
+}
+
+void
+ctl_neigh_expire(void)
+{
+	time_t now = time(NULL);
+
+	for (unsigned i = 0; i < HOLD_MAX; i++)
+		if (held[i].m != NULL && now - held[i].since >= 1) {
+			ctl.st.drops[ESPGW_DROP_NEIGH_MISS]++;
+			rte_pktmbuf_free(held[i].m);
+			held[i].m = NULL;
+		}
+}
+
 static void
 learn(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *mac)
 {
@@ -57,6 +134,7 @@ learn(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *
 		return;
 	memcpy(ip.a, a, ip_alen(family));
 	dp_neigh_set(port, &ip, mac);
+	release(port, family, a, mac);
 }
 
 static void
@@ -449,7 +527,7 @@ ctl_punt_poll(void)
 			break;
 		case PUNT_NEIGH_MISS:
 			ctl_resolve(port, md->family, md->nh);
-			rte_pktmbuf_free(m[i]);
+			hold(m[i], port, md->family, md->nh);
 			break;
 		case PUNT_MTU:
 			send_too_big(m[i], port, md->mtu);

@@ -478,6 +478,7 @@ ctl_tick(void)
 	time_t now = time(NULL);
 	char err[128];
 
+	ctl_neigh_expire();
 	for (unsigned i = 0; i < ctl.max_sas; i++) {
 		struct ctl_sa *s = &ctl.sa[i];
 		const struct lifetime *l;

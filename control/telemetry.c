@@ -16,10 +16,12 @@
 static int
 tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	uint64_t tot[ESPGW_DROP_MAX] = { 0 };
+	uint64_t tot[ESPGW_DROP_MAX];
 
 	(void)cmd;
 	(void)params;
+	for (int r = 0; r < ESPGW_DROP_MAX; r++)
+		tot[r] = __atomic_load_n(&ctl.st.drops[r], __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < dp.n_workers; i++) {
 		struct dp_worker_ctr c;
 		dp_sum_worker(i, &c);

@@ -145,8 +145,7 @@ w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
 		struct dp_punt_meta *md = dp_meta(m);
 		md->family = pi.family;
 		memcpy(md->nh, hop, ip_alen(pi.family));
-		w->ctr.drops[ESPGW_DROP_NEIGH_MISS]++;
-		/* the control thread sends ARP/NS and drops the packet */
+		/* the control thread resolves and holds it until then */
 		w_punt(w, m, PUNT_NEIGH_MISS, nh->port);
 		return;
 	}

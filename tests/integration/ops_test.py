@@ -99,6 +99,22 @@ class Net:
         self.rs.send(Ether(src=self.rmac, dst=self.gout) / pkt)
 
 
+def test_first_packet(n):
+    """A packet to a neighbour not yet resolved is held during ARP and
+    delivered, not dropped (a host's unresolved queue)."""
+    import subprocess
+    subprocess.run(["ip", "-n", H.NS_H, "addr", "add", "198.18.1.3/24", "dev", "h0"], check=True)
+    st0 = json.loads(ctl("show", "stats", "--json")[1])
+    inner = IP(src="198.18.2.2", dst="198.18.1.3") / UDP(sport=7, dport=9) / Raw(b"first-packet")
+    n.from_remote(sa_i4().encrypt(inner, seq_num=3000))   # below the churn test's
+    got = recv_match(n.hs, lambda p: Raw in p and bytes(p[Raw]) == b"first-packet")
+    st1 = json.loads(ctl("show", "stats", "--json")[1])
+    check(got is not None and got[IP].dst == "198.18.1.3",
+          "first packet to an unresolved neighbour delivered after ARP")
+    check(st1["neigh_held"] == st0["neigh_held"] + 1 and
+          st1["neigh_released"] == st0["neigh_released"] + 1, "held once, released once")
+
+
 def test_mtu(n):
     # IPv4 with DF: ICMP fragmentation needed, next-hop MTU after ESP
     big = IP(src="198.18.1.2", dst="198.18.2.2", flags="DF") / UDP(sport=7, dport=9) / Raw(b"d" * 1400)
@@ -365,6 +381,7 @@ def main():
     try:
         n = Net()
         H.warm_neighbours()
+        test_first_packet(n)
         test_mtu(n)
         test_lifetimes(n)
         if HOOKS:
