@@ -334,7 +334,7 @@ cmd_stats(struct sbuf *b, bool js)
 
 	if (js) {
 		sb_json(b, json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				     " s:I, s:I, s:I, s:I, s:I}",
+				     " s:I, s:I, s:I, s:I, s:I, s:I}",
 			"messages_posted", (json_int_t)s->msgs_posted,
 			"messages_acked", (json_int_t)s->msgs_acked,
 			"in_flight", ctl.in_flight,
@@ -348,7 +348,8 @@ cmd_stats(struct sbuf *b, bool js)
 			"ack_latency_ns_last", (json_int_t)s->ack_lat_ns_last,
 			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max,
 			"neigh_held", (json_int_t)s->neigh_held,
-			"neigh_released", (json_int_t)s->neigh_released));
+			"neigh_released", (json_int_t)s->neigh_released,
+			"crypto_sessions", (json_int_t)rte_mempool_in_use_count(dp.sess_pool)));
 		return;
 	}
 	sb_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
@@ -356,11 +357,13 @@ cmd_stats(struct sbuf *b, bool js)
 		  "lifetime events soft %lu, hard %lu\n"
 		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu\n"
 		  "held for an unresolved next hop %lu, released %lu\n"
+		  "crypto sessions in use %u\n"
 		  "management requests %lu, errors %lu\n",
 		  s->msgs_posted, s->msgs_acked, ctl.in_flight, s->ack_lat_ns_last,
 		  s->ack_lat_ns_max, s->soft_events, s->hard_events, s->punt_arp,
 		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
 		  s->neigh_held, s->neigh_released,
+		  rte_mempool_in_use_count(dp.sess_pool),
 		  s->mgmt_requests, s->mgmt_errors);
 }
 
@@ -403,7 +406,8 @@ cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
 		ctl.cfg = nc;
 		config_free(old);
 	}
-	snprintf(reload_path, sizeof(reload_path), "%s", path);
+	if (path != reload_path)	/* a file given here is the one from now on */
+		snprintf(reload_path, sizeof(reload_path), "%s", path);
 	sb_printf(b, "reloaded %s: %u SAs, %u policies, %u routes\n", path,
 		  nc->n_sas, nc->n_policies, nc->n_routes);
 	return 0;

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
 #include <rte_pause.h>
 
 #include "common/log.h"
@@ -20,14 +22,87 @@
 
 struct ctl ctl;
 
+/*
+ * Indexes of the live (not deleting) SAs: by name, and inbound ones by
+ * SPI, plus a stack of free ids, so that adding an SA costs the same with
+ * 10 SAs or 100 000.
+ */
+static struct rte_hash *by_name, *by_spi;
+static uint32_t *free_ids;
+static unsigned n_free;
+
+static void
+name_key(const char *name, char key[NAME_MAX_LEN])
+{
+	size_t n = strnlen(name, NAME_MAX_LEN - 1);
+
+	memset(key, 0, NAME_MAX_LEN);
+	memcpy(key, name, n);
+}
+
 int
 ctl_find_sa(const char *name)
 {
-	for (unsigned i = 0; i < ctl.max_sas; i++)
-		if (ctl.sa[i].dp && !ctl.sa[i].deleting &&
-		    !strcmp(ctl.sa[i].dp->desc.name, name))
-			return i;
-	return -1;
+	char key[NAME_MAX_LEN];
+	void *v;
+
+	name_key(name, key);
+	return rte_hash_lookup_data(by_name, key, &v) < 0 ? -1 : (int)(uintptr_t)v;
+}
+
+static int
+find_inbound_spi(uint32_t spi)
+{
+	void *v;
+
+	return rte_hash_lookup_data(by_spi, &spi, &v) < 0 ? -1 : (int)(uintptr_t)v;
+}
+
+/* id is now the live SA of its name (and inbound SPI) */
+static void
+index_add(uint32_t id)
+{
+	const struct dp_sa *sa = ctl.sa[id].dp;
+	char key[NAME_MAX_LEN];
+
+	name_key(sa->desc.name, key);
+	rte_hash_add_key_data(by_name, key, (void *)(uintptr_t)id);
+	if (sa->dir == SA_DIR_INBOUND)
+		rte_hash_add_key_data(by_spi, &sa->spi, (void *)(uintptr_t)id);
+}
+
+/* id stops being live; leave entries that already point at a successor */
+static void
+index_del(uint32_t id)
+{
+	const struct dp_sa *sa = ctl.sa[id].dp;
+	char key[NAME_MAX_LEN];
+
+	name_key(sa->desc.name, key);
+	if (ctl_find_sa(sa->desc.name) == (int)id)
+		rte_hash_del_key(by_name, key);
+	if (sa->dir == SA_DIR_INBOUND && find_inbound_spi(sa->spi) == (int)id)
+		rte_hash_del_key(by_spi, &sa->spi);
+}
+
+static int
+id_take(void)
+{
+	return n_free == 0 ? -1 : (int)free_ids[--n_free];
+}
+
+static void
+id_put(uint32_t id)
+{
+	free_ids[n_free++] = id;
+}
+
+/* Mark an SA as leaving: invisible to lookups from now on. */
+static void
+mark_deleting(uint32_t id)
+{
+	index_del(id);
+	ctl.sa[id].deleting = true;
 }
 
 static void
@@ -45,6 +120,7 @@ on_ack(struct dp_msg *m)
 		struct dp_sa *sa = m->obj;
 		ctl.sa[sa->id].dp = NULL;
 		ctl.sa[sa->id].deleting = false;
+		id_put(sa->id);
 		dp_sa_free(sa);
 		break;
 	}
@@ -107,15 +183,6 @@ post(enum dp_msg_type t, void *obj, void *old)
 	ctl.st.msgs_posted++;
 }
 
-static int
-alloc_id(void)
-{
-	for (unsigned i = 0; i < ctl.max_sas; i++)
-		if (ctl.sa[i].dp == NULL)
-			return i;
-	return -1;
-}
-
 /* SA pointer of each policy (PROTECT only), looked up by name. */
 static struct dp_spd *
 build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
@@ -161,7 +228,26 @@ ctl_init_tables(struct espgw_config *c, char *err, size_t el)
 {
 	ctl.cfg = c;
 	ctl.max_sas = c->max_sas;
+	struct rte_hash_parameters hp = {
+		.entries = c->max_sas, .hash_func = rte_jhash,
+		.socket_id = SOCKET_ID_ANY,
+	};
+
 	ctl.sa = calloc(c->max_sas, sizeof(*ctl.sa));
+	free_ids = malloc(c->max_sas * sizeof(*free_ids));
+	hp.name = "ctl_sa_name";
+	hp.key_len = NAME_MAX_LEN;
+	by_name = rte_hash_create(&hp);
+	hp.name = "ctl_sa_spi";
+	hp.key_len = sizeof(uint32_t);
+	by_spi = rte_hash_create(&hp);
+	if (free_ids == NULL || by_name == NULL || by_spi == NULL) {
+		snprintf(err, el, "out of memory for %u SAs", c->max_sas);
+		return -1;
+	}
+	/* hand out low ids first */
+	for (unsigned i = c->max_sas; i > 0; i--)
+		id_put(i - 1);
 	ctl.rt = dp_rt_build(c, err, el);
 	ctl.spd = dp_spd_build(NULL, NULL, 0, err, el);
 	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL)
@@ -171,17 +257,14 @@ ctl_init_tables(struct espgw_config *c, char *err, size_t el)
 	return 0;
 }
 
+/* Does any policy name this SA? (Only then must the SPD be rebuilt.) */
 static bool
-sa_inbound_clash(const struct sa_desc *d, const char *ignore)
+sa_in_policies(const char *name)
 {
-	if (d->dir != SA_DIR_INBOUND)
-		return false;
-	for (unsigned i = 0; i < ctl.max_sas; i++) {
-		const struct dp_sa *s = ctl.sa[i].dp;
-		if (s && !ctl.sa[i].deleting && s->dir == SA_DIR_INBOUND &&
-		    s->spi == d->spi && (ignore == NULL || strcmp(s->desc.name, ignore)))
+	for (unsigned i = 0; i < ctl.n_policies; i++)
+		if (ctl.policies[i].action == SPD_PROTECT &&
+		    !strcmp(ctl.policies[i].sa, name))
 			return true;
-	}
 	return false;
 }
 
@@ -198,27 +281,31 @@ ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
 		snprintf(err, el, "SA %s already exists", d->name);
 		return -1;
 	}
-	if (sa_inbound_clash(d, NULL)) {
+	if (d->dir == SA_DIR_INBOUND && find_inbound_spi(d->spi) >= 0) {
 		snprintf(err, el, "inbound SPI 0x%x is in use", d->spi);
 		return -1;
 	}
-	id = alloc_id();
+	id = id_take();
 	if (id < 0) {
 		snprintf(err, el, "SA table full (max_sas %u)", ctl.max_sas);
 		return -1;
 	}
-	if (dp_sa_create(d, id, &sa, err, el) < 0)
+	if (dp_sa_create(d, id, &sa, err, el) < 0) {
+		id_put(id);
 		return -1;
-	if (sa->dir == SA_DIR_OUTBOUND) {
+	}
+	if (sa->dir == SA_DIR_OUTBOUND && sa_in_policies(d->name)) {
 		spd = build_spd(ctl.policies, ctl.n_policies, &sa, 1, NULL, err, el);
 		if (spd == NULL) {
 			dp_sa_free(sa);
+			id_put(id);
 			return -1;
 		}
 	}
 	ctl.sa[id].dp = sa;
 	ctl.sa[id].added = time(NULL);
 	ctl.sa[id].soft_logged = false;
+	index_add(id);
 	post(MSG_SA_ADD, sa, NULL);
 	if (spd != NULL)
 		swap_spd(spd);
@@ -231,8 +318,8 @@ retire(int id, bool spd_done)
 {
 	struct dp_sa *sa = ctl.sa[id].dp;
 
-	ctl.sa[id].deleting = true;
-	if (!spd_done && sa->dir == SA_DIR_OUTBOUND) {
+	mark_deleting(id);
+	if (!spd_done && sa->dir == SA_DIR_OUTBOUND && sa_in_policies(sa->desc.name)) {
 		char err[128];
 		struct dp_spd *spd = build_spd(ctl.policies, ctl.n_policies, NULL, 0,
 					       NULL, err, sizeof(err));
@@ -355,8 +442,9 @@ int
 ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 {
 	struct dp_sa **created = NULL;
-	bool *keep = NULL, *reserved = NULL;
-	unsigned n_created = 0;
+	uint32_t *retiring = NULL;
+	bool *keep = NULL;
+	unsigned n_created = 0, n_retiring = 0;
 	struct dp_rt *rt = NULL;
 	struct dp_spd *spd = NULL;
 	struct policy_desc *pol = NULL;
@@ -369,9 +457,9 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	}
 	created = calloc(nc->n_sas + 1, sizeof(*created));
 	keep = calloc(ctl.max_sas, sizeof(*keep));
-	reserved = calloc(ctl.max_sas, sizeof(*reserved));
+	retiring = malloc(ctl.max_sas * sizeof(*retiring));
 	pol = malloc((nc->n_policies + 1) * sizeof(*pol));
-	if (!created || !keep || !reserved || !pol) {
+	if (!created || !keep || !retiring || !pol) {
 		snprintf(err, el, "out of memory");
 		goto out;
 	}
@@ -383,21 +471,16 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 			keep[id] = true;
 			continue;
 		}
-		/* an id that is neither in use nor taken by this change */
-		id = -1;
-		for (unsigned j = 0; j < ctl.max_sas; j++)
-			if (ctl.sa[j].dp == NULL && !reserved[j]) {
-				id = j;
-				break;
-			}
+		id = id_take();
 		if (id < 0) {
 			snprintf(err, el, "%s: more SAs than max_sas %u", nc->source,
 				 ctl.max_sas);
 			goto out;
 		}
-		reserved[id] = true;
-		if (dp_sa_create(d, id, &created[n_created], err, el) < 0)
+		if (dp_sa_create(d, id, &created[n_created], err, el) < 0) {
+			id_put(id);
 			goto out;
+		}
 		n_created++;
 	}
 	rt = dp_rt_build(nc, err, el);
@@ -425,23 +508,21 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	}
 
 	/* commit: nothing below can fail */
+	/* live SAs the file does not keep leave (after the new SPD is in) */
+	for (unsigned i = 0; i < ctl.max_sas; i++)
+		if (ctl.sa[i].dp && !ctl.sa[i].deleting && !keep[i]) {
+			mark_deleting(i);
+			retiring[n_retiring++] = i;
+		}
 	for (unsigned j = 0; j < n_created; j++) {
 		struct dp_sa *s = created[j];
 		ctl.sa[s->id].dp = s;
 		ctl.sa[s->id].added = time(NULL);
 		ctl.sa[s->id].soft_logged = false;
 		ctl.sa[s->id].deleting = false;
+		index_add(s->id);
+		post(MSG_SA_ADD, s, NULL);
 	}
-	/* old SAs that are not kept: retire after the new SPD is in */
-	for (unsigned i = 0; i < ctl.max_sas; i++) {
-		bool mine = false;
-		for (unsigned j = 0; j < n_created; j++)
-			mine |= created[j]->id == i;
-		if (ctl.sa[i].dp && !ctl.sa[i].deleting && !keep[i] && !mine)
-			ctl.sa[i].deleting = true;
-	}
-	for (unsigned j = 0; j < n_created; j++)
-		post(MSG_SA_ADD, created[j], NULL);
 	{
 		struct dp_rt *old = ctl.rt;
 		ctl.rt = rt;
@@ -452,21 +533,22 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	ctl.n_policies = nc->n_policies;
 	pol = NULL;
 	swap_spd(spd);
-	for (unsigned i = 0; i < ctl.max_sas; i++)
-		if (ctl.sa[i].dp && ctl.sa[i].deleting)
-			post(MSG_SA_DEL, ctl.sa[i].dp, NULL);
+	for (unsigned k = 0; k < n_retiring; k++)
+		post(MSG_SA_DEL, ctl.sa[retiring[k]].dp, NULL);
 	n_created = 0;
 	rt = NULL;
 	spd = NULL;
 	rc = 0;
 out:
-	for (unsigned j = 0; j < n_created; j++)
+	for (unsigned j = 0; j < n_created; j++) {
+		id_put(created[j]->id);
 		dp_sa_free(created[j]);
+	}
 	dp_rt_free(rt);
 	dp_spd_free(spd);
 	free(created);
 	free(keep);
-	free(reserved);
+	free(retiring);
 	free(pol);
 	return rc;
 }

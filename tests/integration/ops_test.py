@@ -271,27 +271,36 @@ def test_churn(n):
           "every ring message acknowledged (%d)" % st["messages_posted"])
 
 
-def test_bad_requests():
-    def raw_req(data):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(5)
-        s.connect(H.SOCK)
-        s.sendall(data)
-        buf = b""
-        try:
-            while True:
-                c = s.recv(65536)
-                if not c:
+def raw_req(data, replies=1):
+    """Write data to the management socket in one go; return the raw
+    bytes of the first `replies` framed replies."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(H.SOCK)
+    s.sendall(data)
+    buf, got, pos = b"", 0, 0
+    try:
+        while got < replies:
+            c = s.recv(65536)
+            if not c:
+                break
+            buf += c
+            while got < replies:
+                nl = buf.find(b"\n", pos)
+                if nl < 0:
                     break
-                buf += c
-                hdr, _, body = buf.partition(b"\n")
-                if _ and len(body) >= int(hdr.split()[1]):
+                size = int(buf[pos:nl].split()[1])
+                if len(buf) < nl + 1 + size:
                     break
-        except (socket.timeout, ValueError, IndexError):
-            pass
-        s.close()
-        return buf
+                pos = nl + 1 + size
+                got += 1
+    except (socket.timeout, ValueError, IndexError):
+        pass
+    s.close()
+    return buf
 
+
+def test_bad_requests():
     before = sa_rows()
     for req, what in ((b"\n", "empty line (help)"),):
         check(raw_req(req).startswith(b"OK"), what)
@@ -328,6 +337,19 @@ def test_reload(cfg_path, n):
     after = sa_rows()
     check("onew" in after and after["o4"]["packets"] >= before["o4"]["packets"] > 0,
           "reload added the new SA and kept o4's counters")
+    # a reload while a deletion is still in flight (one write: no ring
+    # polling in between) must not delete that SA a second time
+    reply = raw_req(b"sa del o6\nreload\n", replies=2)
+    check(reply.startswith(b"OK") and b"\nOK " in reply, "delete + reload in one write: both OK (%r)" % reply)
+    rc, out, _ = ctl("show", "version")
+    check(rc == 0, "daemon alive after delete + reload")
+    time.sleep(0.3)
+    rows = sa_rows()
+    check("o6" in rows, "reload brought o6 back")
+    st = json.loads(ctl("show", "stats", "--json")[1])
+    check(st["crypto_sessions"] == len(rows) and st["in_flight"] == 0,
+          "one crypto session per SA, none freed twice (%d sessions, %d SAs)"
+          % (st["crypto_sessions"], len(rows)))
     open(cfg_path, "w").write(good)
 
 
