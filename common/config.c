@@ -5,6 +5,7 @@
  * setters the CLI uses, so the file and `espgwctl sa add` cannot disagree.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -892,6 +893,57 @@ config_find_sa(const struct espgw_config *c, const char *name)
 	return NULL;
 }
 
+/* a name (or SPI) and where it stands in its list */
+struct key_ix {
+	const char *name;
+	uint32_t spi;
+	unsigned i;
+};
+
+static int
+ix_name_only(const void *a, const void *b)
+{
+	return strcmp(((const struct key_ix *)a)->name, ((const struct key_ix *)b)->name);
+}
+
+static int
+ix_by_name(const void *a, const void *b)
+{
+	const struct key_ix *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int
+ix_by_spi(const void *a, const void *b)
+{
+	const struct key_ix *x = a, *y = b;
+
+	if (x->spi != y->spi)
+		return x->spi < y->spi ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * In a sorted index: the entry that repeats an earlier key and stands
+ * first in the file (so errors point where a reader would look), or
+ * UINT_MAX.
+ */
+static unsigned
+first_dup(const struct key_ix *x, unsigned n, int (*cmp)(const void *, const void *))
+{
+	unsigned best = UINT_MAX;
+
+	for (unsigned k = 1; k < n; k++) {
+		struct key_ix a = x[k - 1], b = x[k];
+		a.i = b.i = 0;	/* compare keys only */
+		if (cmp(&a, &b) == 0 && (best == UINT_MAX || x[k].i < x[best].i))
+			best = k;
+	}
+	return best;
+}
+
 static int
 cross_check(struct loader *L)
 {
@@ -920,34 +972,72 @@ cross_check(struct loader *L)
 		if (r->via.family && r->via.family != r->prefix.addr.family)
 			return lfail(L, n, "route via is not the prefix's family");
 	}
+	/* names and inbound SPIs are checked through sorted indexes: a file
+	 * with 100 000 SAs must not take n^2 comparisons */
+	struct key_ix *sx = NULL, *spx = NULL, *px = NULL;
+	unsigned n_spi = 0, dup;
+	int rc = -1;
+
+	sx = malloc((c->n_sas + 1) * sizeof(*sx));
+	spx = malloc((c->n_sas + 1) * sizeof(*spx));
+	px = malloc((c->n_policies + 1) * sizeof(*px));
+	if (sx == NULL || spx == NULL || px == NULL) {
+		lfail(L, NULL, "out of memory");
+		goto out;
+	}
 	for (unsigned i = 0; i < c->n_sas; i++) {
-		yaml_node_t *n = list_item_node(L, "sas", i);
 		struct sa_desc *s = &c->sas[i];
 		sa_finish(s);
-		if (config_check_sa(s, msg, sizeof(msg)) < 0)
-			return lfail(L, n, "%s", msg);
-		for (unsigned j = 0; j < i; j++) {
-			if (!strcmp(s->name, c->sas[j].name))
-				return lfail(L, n, "duplicate SA name '%s'", s->name);
-			if (s->dir == SA_DIR_INBOUND && c->sas[j].dir == SA_DIR_INBOUND &&
-			    s->spi == c->sas[j].spi)
-				return lfail(L, n, "inbound SPI 0x%x already used by SA %s",
-					     s->spi, c->sas[j].name);
+		if (config_check_sa(s, msg, sizeof(msg)) < 0) {
+			lfail(L, list_item_node(L, "sas", i), "%s", msg);
+			goto out;
 		}
+		sx[i] = (struct key_ix){ s->name, 0, i };
+		if (s->dir == SA_DIR_INBOUND)
+			spx[n_spi++] = (struct key_ix){ s->name, s->spi, i };
+	}
+	qsort(sx, c->n_sas, sizeof(*sx), ix_by_name);
+	if ((dup = first_dup(sx, c->n_sas, ix_by_name)) != UINT_MAX) {
+		lfail(L, list_item_node(L, "sas", sx[dup].i), "duplicate SA name '%s'",
+		      sx[dup].name);
+		goto out;
+	}
+	qsort(spx, n_spi, sizeof(*spx), ix_by_spi);
+	if ((dup = first_dup(spx, n_spi, ix_by_spi)) != UINT_MAX) {
+		lfail(L, list_item_node(L, "sas", spx[dup].i),
+		      "inbound SPI 0x%x already used by SA %s", spx[dup].spi,
+		      spx[dup - 1].name);
+		goto out;
 	}
 	for (unsigned i = 0; i < c->n_policies; i++) {
 		yaml_node_t *n = list_item_node(L, "policies", i);
 		struct policy_desc *p = &c->policies[i];
-		if (check_policy(p, msg, sizeof(msg)) < 0)
-			return lfail(L, n, "%s", msg);
-		for (unsigned j = 0; j < i; j++)
-			if (!strcmp(p->name, c->policies[j].name))
-				return lfail(L, n, "duplicate policy name '%s'", p->name);
-		if (p->action == SPD_PROTECT &&
-		    config_policy_sa_ok(p, config_find_sa(c, p->sa), msg, sizeof(msg)) < 0)
-			return lfail(L, n, "%s", msg);
+		const struct key_ix *hit = NULL, key = { p->sa, 0, 0 };
+		if (check_policy(p, msg, sizeof(msg)) < 0) {
+			lfail(L, n, "%s", msg);
+			goto out;
+		}
+		px[i] = (struct key_ix){ p->name, 0, i };
+		if (p->action != SPD_PROTECT)
+			continue;
+		hit = bsearch(&key, sx, c->n_sas, sizeof(*sx), ix_name_only);
+		if (config_policy_sa_ok(p, hit ? &c->sas[hit->i] : NULL, msg, sizeof(msg)) < 0) {
+			lfail(L, n, "%s", msg);
+			goto out;
+		}
 	}
-	return 0;
+	qsort(px, c->n_policies, sizeof(*px), ix_by_name);
+	if ((dup = first_dup(px, c->n_policies, ix_by_name)) != UINT_MAX) {
+		lfail(L, list_item_node(L, "policies", px[dup].i),
+		      "duplicate policy name '%s'", px[dup].name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(sx);
+	free(spx);
+	free(px);
+	return rc;
 }
 
 static void

@@ -161,8 +161,8 @@ w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
 	tx_enqueue(w, nh->port, m);
 }
 
-static void
-tx_flush(struct dp_worker *w)
+void
+worker_flush(struct dp_worker *w)
 {
 	for (unsigned p = 0; p < dp.n_ports; p++) {
 		struct tx_buf *t = &w->tx[p];
@@ -262,8 +262,8 @@ handle_msg(struct dp_worker *w, struct dp_msg *m)
  * Classify a burst from one port. Packets leave the function in one of
  * the lists (L3 at data start, L2 stripped), punted, or dropped.
  */
-static void
-classify(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
+void
+worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 	 uint16_t n)
 {
 	struct rte_mbuf *in[DP_BURST], *out[DP_BURST];
@@ -383,24 +383,32 @@ drain_ctl_tx(struct dp_worker *w)
 	}
 }
 
+unsigned
+worker_msgs(struct dp_worker *w, bool *quit)
+{
+	void *msgs[16];
+	unsigned k = rte_ring_sc_dequeue_burst(w->msg_ring, msgs, RTE_DIM(msgs), NULL);
+
+	for (unsigned i = 0; i < k; i++) {
+		struct dp_msg *m = msgs[i];
+		if (m->type == MSG_QUIT)
+			*quit = true;
+		handle_msg(w, m);
+	}
+	return k;
+}
+
 int
 worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	struct rte_mbuf *pkts[DP_BURST];
-	void *msgs[16];
 	bool quit = false;
 
 	while (!quit) {
 		unsigned work = 0, k;
 
-		k = rte_ring_sc_dequeue_burst(w->msg_ring, msgs, RTE_DIM(msgs), NULL);
-		for (unsigned i = 0; i < k; i++) {
-			struct dp_msg *m = msgs[i];
-			if (m->type == MSG_QUIT)
-				quit = true;
-			handle_msg(w, m);
-		}
+		k = worker_msgs(w, &quit);
 		work += k;
 		for (unsigned q = 0; q < w->n_rxq; q++) {
 			uint16_t port = w->rxq[q].port;
@@ -409,12 +417,12 @@ worker_main(void *arg)
 			if (n == 0)
 				continue;
 			w->pctr[port].rx_pkts += n;
-			classify(w, port, pkts, n);
+			worker_burst(w, port, pkts, n);
 			work += n;
 		}
 		if (w->idx == 0)
 			drain_ctl_tx(w);
-		tx_flush(w);
+		worker_flush(w);
 		w->ctr.polls++;
 		/*
 		 * Adaptive back-off (as l3fwd-power / VPP adaptive mode): spin,

@@ -100,6 +100,11 @@ w_drop_expired(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 		w_drop(w, m[i], sa_expired_reason(sa));
 }
 
+/* The worker loop's pieces, also driven directly by bench/. */
+void worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
+		  uint16_t n);
+void worker_flush(struct dp_worker *w);
+unsigned worker_msgs(struct dp_worker *w, bool *quit);
 int worker_main(void *arg);
 
 #endif

@@ -11,6 +11,8 @@
 #include "common/config.h"
 
 #define PORTS "ports:\n  - { name: a, devargs: net_null0 }\n"
+#define SA1(name, dir) "  - { name: " name ", direction: " dir ", spi: 1000, algorithm: aes-gcm-128, " \
+	"key: 0x0102030405060708090a0b0c0d0e0f1011121314, local: 1.1.1.1, remote: 1.1.1.2 }\n"
 
 static void
 test_default(void)
@@ -66,6 +68,12 @@ static const struct bad {
 	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    soft_bytes: 10\n    hard_bytes: 5\n"
 	  "    algorithm: aes-gcm-128\n    key: 0x0102030405060708090a0b0c0d0e0f1011121314\n"
 	  "    local: 1.1.1.1\n    remote: 1.1.1.2\n", "soft lifetime must be below" },
+	{ PORTS "sas:\n" SA1("x", "outbound") SA1("y", "outbound") SA1("x", "outbound"),
+	  "t:6: duplicate SA name 'x'" },
+	{ PORTS "sas:\n" SA1("a", "inbound") SA1("b", "outbound") SA1("c", "inbound"),
+	  "t:6: inbound SPI 0x3e8 already used by SA a" },
+	{ PORTS "policies:\n  - { name: p, action: bypass }\n  - { name: q, action: bypass }\n"
+	  "  - { name: p, action: discard }\n", "t:6: duplicate policy name 'p'" },
 	{ "ports:\n  - { name: a }\n", "t:2: port needs name and devargs" },
 	{ "ports: 5\n", "t:1: ports must be a list" },
 	{ "- 1\n- 2\n", "t:1: configuration must be a mapping" },

@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * espgw-bench: the worker pipeline of espgw in one process, against the
+ * crypto ceiling measured in the same run on the same core.
+ *
+ * Modes (one per run, one CSV line on stdout):
+ *   outbound     plain packets -> SPD -> ESP -> route -> TX (net_null)
+ *   inbound      ESP packets -> SAD -> decrypt -> selector -> route -> TX
+ *   ipsec        ceiling: librte_ipsec + the same PMD on the same packets,
+ *                no lookup, routing or TX (one SA)
+ *   raw          ceiling: Intel IPsec-MB AES-GCM directly on the same sizes
+ *   install      control plane: SAs added through the rings to a running
+ *                worker: installs/s and submit->all-acked latency p50/p99
+ *   reload       control plane: time to apply a configuration of N SAs
+ *
+ * Every mode refills its mbufs from prebuilt frames each burst (what a NIC
+ * does), so "ipsec" vs "outbound" isolates lookup, routing and TX.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+
+#include "common/log.h"
+#include "control/ctl.h"
+#include "dataplane/worker.h"
+
+static struct {
+	const char *mode, *alg, *dist, *engine;
+	int size;			/* frame size; -1 = IMIX */
+	unsigned sas, burst;
+	double seconds;
+} o = { "outbound", "aes-gcm-128", "uniform", "cpu", 64, 1, 32, 2.0 };
+
+#define NTEMPL 4096		/* prebuilt frames, cycled */
+static struct {
+	uint16_t len;		/* bytes handed to the pipeline */
+	uint16_t plain;		/* the cleartext frame it stands for */
+	uint8_t *data;
+} templ[NTEMPL];
+
+static const uint8_t key_out[36] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	32, 33, 34, 35, 36 };
+static const uint8_t auth_key[32] = { 0x55 };
+
+static void
+hex(char *out, const uint8_t *k, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", k[i]);
+}
+
+/* remote host i: 198.18.2.0 + i, up to 198.19.255.255 */
+static uint32_t
+remote_ip(unsigned i)
+{
+	return (198u << 24) | (18u << 16) | ((2u << 8) + i);
+}
+
+static const char *
+ipstr(uint32_t a, char *b)
+{
+	sprintf(b, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	return b;
+}
+
+/* The configuration: N outbound SAs (policy per remote host) and N inbound */
+static char *
+config_text(unsigned n, const char *alg)
+{
+	const struct esp_alg_info *ai = &esp_alg_info[esp_alg_by_name(alg)];
+	size_t cap = 4096 + (size_t)n * 700;
+	char *t = malloc(cap), k[80], ak[80] = "", a[20];
+	size_t off;
+
+	hex(k, key_out, ai->enc_key_len);
+	if (ai->auth_key_len)
+		hex(ak, auth_key, ai->auth_key_len);
+	off = snprintf(t, cap,
+		"workers: 1\ncrypto_engine: %s\nmax_sas: %u\nmgmt_socket: /tmp/espgw-bench.sock\n"
+		"eal: { file_prefix: espgw-bench, hugepages: false, memory_mb: %u }\n"
+		"ports:\n  - { name: inside, devargs: net_null0, addresses: [198.18.1.1/24] }\n"
+		"  - { name: outside, devargs: net_null1, addresses: [198.18.0.1/24] }\n"
+		"routes:\n  - { prefix: 198.18.2.0/23, via: 198.18.0.2, port: outside }\n"
+		"  - { prefix: 198.19.0.0/16, via: 198.18.0.2, port: outside }\nsas:\n",
+		o.engine, 2 * n + 64, 1024 + n / 64 * 3);
+	for (unsigned i = 0; i < n; i++) {
+		off += snprintf(t + off, cap - off,
+			"  - { name: o%u, direction: outbound, spi: %u, algorithm: %s, key: 0x%s,%s%s%s"
+			" local: 198.18.0.1, remote: 198.18.0.2 }\n"
+			"  - { name: i%u, direction: inbound, spi: %u, algorithm: %s, key: 0x%s,%s%s%s"
+			" local: 198.18.0.1, remote: 198.18.0.2, replay_window: 0,"
+			" selector: { dst: 198.18.1.0/24 } }\n",
+			i, 0x10000 + i, alg, k, ak[0] ? " auth_key: 0x" : "", ak, ak[0] ? "," : "",
+			i, 0x20000 + i, alg, k, ak[0] ? " auth_key: 0x" : "", ak, ak[0] ? "," : "");
+	}
+	off += snprintf(t + off, cap - off, "policies:\n");
+	for (unsigned i = 0; i < n; i++)
+		off += snprintf(t + off, cap - off,
+			"  - { name: p%u, src: 198.18.1.0/24, dst: %s/32, action: protect, sa: o%u }\n",
+			i, ipstr(remote_ip(i), a), i);
+	return t;
+}
+
+static unsigned
+frame_size(unsigned i)
+{
+	static const unsigned imix[12] = { 64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500 };
+
+	return o.size > 0 ? (unsigned)o.size : imix[i % 12];
+}
+
+/* flow (SA) of template i: uniform, or Zipf(1) over the SAs */
+static unsigned
+flow_of(unsigned i)
+{
+	static double *cdf;
+	double u;
+
+	if (strcmp(o.dist, "zipf") != 0 || o.sas == 1)
+		return i % o.sas;
+	if (cdf == NULL) {
+		double sum = 0;
+		cdf = malloc(o.sas * sizeof(*cdf));
+		for (unsigned k = 0; k < o.sas; k++)
+			cdf[k] = (sum += 1.0 / (k + 1));
+		for (unsigned k = 0; k < o.sas; k++)
+			cdf[k] /= sum;
+	}
+	u = (double)rand() / RAND_MAX;
+	unsigned lo = 0, hi = o.sas - 1;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (cdf[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Plain Ethernet/IPv4/UDP frame of `len` bytes from the inside host. */
+static void
+build_plain(uint8_t *f, unsigned len, uint32_t dst)
+{
+	struct rte_ether_hdr *eh = (void *)f;
+	struct rte_ipv4_hdr *ip = (void *)(eh + 1);
+	struct rte_udp_hdr *udp = (void *)(ip + 1);
+
+	memset(f, 0, len);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memcpy(&eh->dst_addr, &dp.port[0].mac, 6);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(len - sizeof(*eh));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32((198u << 24) | (18u << 16) | (1u << 8) | 2);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(1024);
+	udp->dst_port = rte_cpu_to_be_16(9);
+	udp->dgram_len = rte_cpu_to_be_16(len - sizeof(*eh) - sizeof(*ip));
+}
+
+/*
+ * Apply the configuration through the rings to a running worker (as the
+ * daemon does; more messages than a ring holds need a consumer), then stop
+ * that worker so this thread can drive its pipeline directly.
+ */
+static uint64_t
+apply_with_worker(struct espgw_config *c)
+{
+	char err[512];
+	uint64_t t0 = rte_rdtsc();
+
+	if (dp_start() < 0 || ctl_apply(c, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		exit(1);
+	}
+	ctl_quit();		/* returns once everything was acked */
+	rte_eal_mp_wait_lcore();
+	return rte_rdtsc() - t0;
+}
+
+/* fill n mbufs from templates starting at *t (what RX would hand us) */
+static int
+refill(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n, unsigned *t)
+{
+	if (rte_pktmbuf_alloc_bulk(mp, m, n) != 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = (*t)++ % NTEMPL;
+		rte_memcpy(rte_pktmbuf_mtod(m[i], void *), templ[k].data, templ[k].len);
+		m[i]->data_len = m[i]->pkt_len = templ[k].len;
+	}
+	return 0;
+}
+
+/*
+ * Make the inbound templates: encrypt plain frames from each remote host
+ * with the twin of inbound SA i (same SPI and key) through librte_ipsec.
+ */
+static void
+build_inbound(struct dp_worker *w)
+{
+	for (unsigned t = 0; t < NTEMPL; t++) {
+		unsigned f = flow_of(t);
+		struct sa_desc d = ctl.sa[ctl_find_sa("o0")].dp->desc;
+		struct dp_sa *twin;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+		char err[200];
+		unsigned len = frame_size(t);
+
+		snprintf(d.name, sizeof(d.name), "twin");
+		d.spi = 0x20000 + f;
+		/* the peer's outbound SA: its outer header comes to us */
+		d.local = ctl.sa[ctl_find_sa("o0")].dp->desc.remote;
+		d.remote = ctl.sa[ctl_find_sa("o0")].dp->desc.local;
+		if (dp_sa_create(&d, 0, &twin, err, sizeof(err)) < 0) {
+			log_err("%s", err);
+			exit(1);
+		}
+		build_plain(rte_pktmbuf_mtod(m, uint8_t *), len, 0);
+		{
+			/* inner packet: remote host -> inside host */
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, void *, 14);
+			ip->src_addr = rte_cpu_to_be_32(remote_ip(f));
+			ip->dst_addr = rte_cpu_to_be_32((198u << 24) | (18u << 16) | (1u << 8) | 2);
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		m->data_len = m->pkt_len = len;
+		rte_pktmbuf_adj(m, 14);
+		m->l2_len = 0;
+		m->l3_len = 20;
+		if (esp_crypto(w, twin, &m, 1) != 1 || rte_ipsec_pkt_process(&twin->ss, &m, 1) != 1) {
+			log_err("cannot build inbound template");
+			exit(1);
+		}
+		{
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		struct rte_ether_hdr *eh = (void *)rte_pktmbuf_prepend(m, 14);
+		memset(eh, 0, 14);
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		templ[t].len = rte_pktmbuf_pkt_len(m);
+		templ[t].plain = len;
+		templ[t].data = malloc(templ[t].len);
+		memcpy(templ[t].data, eh, templ[t].len);
+		rte_pktmbuf_free(m);
+		dp_sa_free(twin);
+	}
+}
+
+static void
+build_outbound(void)
+{
+	for (unsigned t = 0; t < NTEMPL; t++) {
+		templ[t].len = templ[t].plain = frame_size(t);
+		templ[t].data = malloc(templ[t].len);
+		build_plain(templ[t].data, templ[t].len, remote_ip(flow_of(t)));
+	}
+}
+
+struct result {
+	uint64_t pkts, bytes, cycles;
+};
+
+static void
+report(const char *mode, struct result r, const char *extra)
+{
+	double s = (double)r.cycles / rte_get_tsc_hz();
+	char size[16];
+
+	if (o.size > 0)
+		snprintf(size, sizeof(size), "%d", o.size);
+	else
+		snprintf(size, sizeof(size), "imix");
+	printf("%s,%s,%s,%u,%s,%s,%lu,%.3f,%.3f,%.3f,%.1f%s\n", mode, o.alg,
+	       size, o.sas, o.dist, o.engine,
+	       r.pkts, s, r.pkts / s / 1e6, r.bytes * 8 / s / 1e9,
+	       r.pkts ? (double)r.cycles / r.pkts : 0, extra ? extra : "");
+}
+
+/*
+ * Throughput is counted in cleartext frame bytes in every mode, so that
+ * outbound, inbound and the ceilings compare (Gbit/s of user traffic).
+ */
+static uint64_t
+tbytes(unsigned t)
+{
+	return templ[t % NTEMPL].plain;
+}
+
+static struct result
+run_pipeline(struct dp_worker *w, uint16_t in_port)
+{
+	struct rte_mbuf *m[DP_BURST];
+	struct result r = { 0 };
+	uint64_t end, start, tx0 = 0, tx1 = 0;
+	unsigned t = 0;
+
+	for (unsigned p = 0; p < dp.n_ports; p++)
+		tx0 += w->pctr[p].tx_pkts;
+	start = rte_rdtsc();
+	end = start + (uint64_t)(o.seconds * rte_get_tsc_hz());
+	while (rte_rdtsc() < end) {
+		for (int i = 0; i < 64; i++) {
+			unsigned t0 = t;
+			if (refill(w->pool, m, o.burst, &t) < 0)
+				break;
+			for (unsigned k = t0; k < t; k++)
+				r.bytes += tbytes(k);
+			worker_burst(w, in_port, m, o.burst);
+			worker_flush(w);
+		}
+	}
+	r.cycles = rte_rdtsc() - start;
+	for (unsigned p = 0; p < dp.n_ports; p++)
+		tx1 += w->pctr[p].tx_pkts;
+	r.pkts = tx1 - tx0;
+	/* a benchmark that drops is measuring the wrong thing: say so */
+	for (int d = 0; d < ESPGW_DROP_MAX; d++)
+		if (w->ctr.drops[d])
+			fprintf(stderr, "espgw-bench: %lu packets dropped as %s\n",
+				w->ctr.drops[d], espgw_drop_name[d]);
+	return r;
+}
+
+/* Ceiling: librte_ipsec + the same PMD, one SA, no lookups, no TX. */
+static struct result
+run_ipsec(struct dp_worker *w, struct dp_sa *sa, bool inbound)
+{
+	struct rte_mbuf *m[DP_BURST];
+	struct result r = { 0 };
+	uint64_t end, start;
+	unsigned t = 0;
+
+	start = rte_rdtsc();
+	end = start + (uint64_t)(o.seconds * rte_get_tsc_hz());
+	while (rte_rdtsc() < end) {
+		for (int i = 0; i < 64; i++) {
+			unsigned t0 = t, k;
+			if (refill(w->pool, m, o.burst, &t) < 0)
+				break;
+			for (unsigned j = 0; j < o.burst; j++) {
+				rte_pktmbuf_adj(m[j], 14);
+				m[j]->l2_len = 0;
+				m[j]->l3_len = 20;
+				r.bytes += tbytes(t0 + j);
+			}
+			k = esp_crypto(w, sa, m, o.burst);
+			k = rte_ipsec_pkt_process(&sa->ss, m, k);
+			r.pkts += k;
+			rte_pktmbuf_free_bulk(m, o.burst);
+		}
+	}
+	r.cycles = rte_rdtsc() - start;
+	(void)inbound;
+	return r;
+}
+
+/* Ceiling: raw Intel IPsec-MB AES-GCM on buffers of the same sizes. */
+static struct result
+run_raw(void)
+{
+	IMB_MGR *mgr = alloc_mb_mgr(0);
+	struct gcm_key_data kd;
+	struct gcm_context_data ctx;
+	static uint8_t buf[2048], out[2048];
+	uint8_t iv[12] = { 0 }, aad[8] = { 0 }, tag[16];
+	struct result r = { 0 };
+	bool k256 = strcmp(o.alg, "aes-gcm-256") == 0;
+	uint64_t start, end;
+	unsigned t = 0;
+
+	init_mb_mgr_auto(mgr, NULL);
+	if (k256)
+		IMB_AES256_GCM_PRE(mgr, key_out, &kd);
+	else
+		IMB_AES128_GCM_PRE(mgr, key_out, &kd);
+	start = rte_rdtsc();
+	end = start + (uint64_t)(o.seconds * rte_get_tsc_hz());
+	while (rte_rdtsc() < end) {
+		for (int i = 0; i < 256; i++, t++) {
+			/* what ESP encrypts: the inner IP packet + trailer */
+			unsigned len = ((frame_size(t) - 14 + 2 + 3) & ~3u);
+			if (k256)
+				IMB_AES256_GCM_ENC(mgr, &kd, &ctx, out, buf, len, iv, aad, 8, tag, 16);
+			else
+				IMB_AES128_GCM_ENC(mgr, &kd, &ctx, out, buf, len, iv, aad, 8, tag, 16);
+			r.bytes += frame_size(t);
+			r.pkts++;
+		}
+	}
+	r.cycles = rte_rdtsc() - start;
+	free_mb_mgr(mgr);
+	return r;
+}
+
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* SA installs through the rings to a running worker */
+static void
+run_install(void)
+{
+	uint64_t *lat = malloc(o.sas * sizeof(*lat));
+	uint64_t start, t;
+	struct sa_desc d;
+	char err[200], *argv[8], name[32], spi[32], k[100];
+	char extra[160];
+	size_t heap0, heap1;
+	struct rte_malloc_socket_stats st;
+
+	snprintf(k, sizeof(k), "key=0x0102030405060708090a0b0c0d0e0f1011121314");
+	rte_malloc_get_socket_stats(0, &st);
+	heap0 = st.heap_allocsz_bytes;
+	dp_start();
+	start = rte_rdtsc();
+	for (unsigned i = 0; i < o.sas; i++) {
+		uint64_t posted = ctl.st.msgs_acked;
+		snprintf(name, sizeof(name), "name=b%u", i);
+		snprintf(spi, sizeof(spi), "spi=%u", 0x100000 + i);
+		argv[0] = name; argv[1] = spi; argv[2] = "direction=in";
+		argv[3] = "algorithm=aes-gcm-128"; argv[4] = k;
+		argv[5] = "local=198.18.0.1"; argv[6] = "remote=198.18.0.2";
+		if (config_parse_sa_words(7, argv, &d, err, sizeof(err)) < 0 ||
+		    ctl_sa_add(&d, err, sizeof(err)) < 0) {
+			log_err("install %u: %s", i, err);
+			exit(1);
+		}
+		/* latency of this install: posted -> every worker acked */
+		while (ctl.st.msgs_acked == posted)
+			ctl_poll_rings();
+		lat[i] = ctl.st.ack_lat_ns_last;
+	}
+	t = rte_rdtsc() - start;
+	rte_malloc_get_socket_stats(0, &st);
+	heap1 = st.heap_allocsz_bytes;
+	qsort(lat, o.sas, sizeof(*lat), u64cmp);
+	snprintf(extra, sizeof(extra), ",installs_per_s=%.0f,p50_us=%.1f,p99_us=%.1f,heap_bytes_per_sa=%.0f",
+		 o.sas / ((double)t / rte_get_tsc_hz()), lat[o.sas / 2] / 1e3,
+		 lat[(size_t)(o.sas * 0.99)] / 1e3, (double)(heap1 - heap0) / o.sas);
+	report("install", (struct result){ o.sas, 0, t }, extra);
+	free(lat);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "alg", required_argument, NULL, 'a' },
+		{ "size", required_argument, NULL, 's' },
+		{ "sas", required_argument, NULL, 'n' },
+		{ "dist", required_argument, NULL, 'd' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct espgw_config *c;
+	struct dp_worker *w;
+	char err[512], *text;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': o.mode = optarg; break;
+		case 'a': o.alg = optarg; break;
+		case 's': o.size = strcmp(optarg, "imix") ? atoi(optarg) : -1; break;
+		case 'n': o.sas = atoi(optarg); break;
+		case 'd': o.dist = optarg; break;
+		case 'e': o.engine = optarg; break;
+		case 't': o.seconds = atof(optarg); break;
+		case 'b': o.burst = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: espgw-bench --mode M [--alg A] [--size N|imix] "
+				"[--sas N] [--dist uniform|zipf] [--engine cpu|lookaside] "
+				"[--seconds S] [--burst N]\n");
+			return 2;
+		}
+	}
+	if (esp_alg_by_name(o.alg) < 0 || o.sas == 0 || o.sas > 130000 ||
+	    o.burst == 0 || o.burst > DP_BURST || (o.size > 0 && (o.size < 64 || o.size > 1500))) {
+		fprintf(stderr, "espgw-bench: bad arguments\n");
+		return 2;
+	}
+	espgw_log_level = LOG_LVL_WARN;
+	text = config_text(!strcmp(o.mode, "install") ? 1 : o.sas, o.alg);
+	if (!strcmp(o.mode, "install")) {
+		/* room for the installs; the config itself has one pair */
+		char *p = strstr(text, "max_sas: ");
+		sprintf(p, "max_sas: %7u", 2 * o.sas + 64);
+		p[16] = '\n';
+	}
+	c = config_load_string(text, "<bench>", err, sizeof(err));
+	if (c == NULL) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (dp_init(c, argv[0]) < 0 || ctl_init_tables(c, err, sizeof(err)) < 0)
+		return 1;
+	w = dp.w[0];
+	if (!strcmp(o.mode, "reload")) {
+		/* parse + build + install + all acked, for o.sas SA pairs */
+		uint64_t t0 = rte_rdtsc(), t1;
+		struct espgw_config *c2 = config_load_string(text, "<bench>", err, sizeof(err));
+		char extra[80];
+
+		t1 = rte_rdtsc();
+		if (c2 == NULL) {
+			log_err("%s", err);
+			return 1;
+		}
+		apply_with_worker(c2);
+		snprintf(extra, sizeof(extra), ",parse_s=%.3f", (double)(t1 - t0) / rte_get_tsc_hz());
+		report("reload", (struct result){ o.sas, 0, rte_rdtsc() - t0 }, extra);
+		return 0;
+	}
+	if (!strcmp(o.mode, "install")) {
+		run_install();
+		ctl_quit();
+		return 0;
+	}
+	apply_with_worker(c);
+	/* the inside host and the next hop are known neighbours */
+	{
+		struct ip_addr a = { .family = AF_INET };
+		struct rte_ether_addr mac = { { 2, 0, 0, 0, 0, 1 } };
+		uint32_t v = rte_cpu_to_be_32((198u << 24) | (18u << 16) | 2);
+		memcpy(a.a, &v, 4);
+		dp_neigh_set(1, &a, &mac);
+		v = rte_cpu_to_be_32((198u << 24) | (18u << 16) | (1u << 8) | 2);
+		memcpy(a.a, &v, 4);
+		dp_neigh_set(0, &a, &mac);
+	}
+	srand(1);
+	if (!strcmp(o.mode, "outbound") || !strcmp(o.mode, "ipsec-out") ) {
+		build_outbound();
+		if (!strcmp(o.mode, "outbound"))
+			report("outbound", run_pipeline(w, 0), NULL);
+		else
+			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp, false), NULL);
+	} else if (!strcmp(o.mode, "inbound") || !strcmp(o.mode, "ipsec-in")) {
+		build_inbound(w);
+		if (!strcmp(o.mode, "inbound"))
+			report("inbound", run_pipeline(w, 1), NULL);
+		else
+			report("ipsec-in", run_ipsec(w, ctl.sa[ctl_find_sa("i0")].dp, true), NULL);
+	} else if (!strcmp(o.mode, "raw")) {
+		build_outbound();
+		report("raw", run_raw(), NULL);
+	} else {
+		fprintf(stderr, "espgw-bench: unknown mode %s\n", o.mode);
+		return 2;
+	}
+	return 0;
+}
