@@ -419,6 +419,19 @@ ctl_policy_del(const char *name, char *err, size_t el)
 	return 0;
 }
 
+static int
+sa_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct dp_sa *const *)a)->desc.name,
+		      (*(struct dp_sa *const *)b)->desc.name);
+}
+
+static int
+sa_name_key_cmp(const void *key, const void *b)
+{
+	return strcmp(key, (*(struct dp_sa *const *)b)->desc.name);
+}
+
 static bool
 same_ports(const struct espgw_config *a, const struct espgw_config *b)
 {
@@ -491,15 +504,19 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 		struct dp_sa **sa = calloc(nc->n_policies + 1, sizeof(*sa));
 		if (sa == NULL)
 			goto out;
+		/* new SAs by name: sorted, so 100k policies do not scan 100k SAs */
+		qsort(created, n_created, sizeof(*created), sa_name_cmp);
 		for (unsigned i = 0; i < nc->n_policies; i++) {
+			struct dp_sa **hit;
 			if (pol[i].action != SPD_PROTECT)
 				continue;
 			int id = ctl_find_sa(pol[i].sa);
 			if (id >= 0 && keep[id])
 				sa[i] = ctl.sa[id].dp;
-			for (unsigned j = 0; j < n_created; j++)
-				if (!strcmp(created[j]->desc.name, pol[i].sa))
-					sa[i] = created[j];
+			hit = bsearch(pol[i].sa, created, n_created, sizeof(*created),
+				      sa_name_key_cmp);
+			if (hit != NULL)
+				sa[i] = *hit;
 		}
 		spd = dp_spd_build(pol, sa, nc->n_policies, err, el);
 		free(sa);
