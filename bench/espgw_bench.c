@@ -74,7 +74,7 @@ ipstr(uint32_t a, char *b)
 
 /* The configuration: N outbound SAs (policy per remote host) and N inbound */
 static char *
-config_text(unsigned n, const char *alg)
+config_text(unsigned n, const char *alg, unsigned max_sas)
 {
 	const struct esp_alg_info *ai = &esp_alg_info[esp_alg_by_name(alg)];
 	size_t cap = 4096 + (size_t)n * 700;
@@ -91,7 +91,7 @@ config_text(unsigned n, const char *alg)
 		"  - { name: outside, devargs: net_null1, addresses: [198.18.0.1/24] }\n"
 		"routes:\n  - { prefix: 198.18.2.0/23, via: 198.18.0.2, port: outside }\n"
 		"  - { prefix: 198.19.0.0/16, via: 198.18.0.2, port: outside }\nsas:\n",
-		o.engine, 2 * n + 64, 1024 + n / 64 * 3);
+		o.engine, max_sas, 1024 + max_sas / 32 * 3);
 	for (unsigned i = 0; i < n; i++) {
 		off += snprintf(t + off, cap - off,
 			"  - { name: o%u, direction: outbound, spi: %u, algorithm: %s, key: 0x%s,%s%s%s"
@@ -187,6 +187,9 @@ apply_with_worker(struct espgw_config *c)
 	}
 	ctl_quit();		/* returns once everything was acked */
 	rte_eal_mp_wait_lcore();
+	/* what the worker saw on the null ports meanwhile is not the bench's */
+	memset(&dp.w[0]->ctr, 0, sizeof(dp.w[0]->ctr));
+	memset(dp.w[0]->pctr, 0, sizeof(dp.w[0]->pctr));
 	return rte_rdtsc() - t0;
 }
 
@@ -453,9 +456,11 @@ run_install(void)
 	rte_malloc_get_socket_stats(0, &st);
 	heap1 = st.heap_allocsz_bytes;
 	qsort(lat, o.sas, sizeof(*lat), u64cmp);
-	snprintf(extra, sizeof(extra), ",installs_per_s=%.0f,p50_us=%.1f,p99_us=%.1f,heap_bytes_per_sa=%.0f",
+	snprintf(extra, sizeof(extra), ",installs_per_s=%.0f,p50_us=%.1f,p99_us=%.1f,"
+		 "heap_bytes_per_sa=%.0f,session_bytes=%u",
 		 o.sas / ((double)t / rte_get_tsc_hz()), lat[o.sas / 2] / 1e3,
-		 lat[(size_t)(o.sas * 0.99)] / 1e3, (double)(heap1 - heap0) / o.sas);
+		 lat[(size_t)(o.sas * 0.99)] / 1e3, (double)(heap1 - heap0) / o.sas,
+		 dp.sess_pool->elt_size);
 	report("install", (struct result){ o.sas, 0, t }, extra);
 	free(lat);
 }
@@ -502,13 +507,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	espgw_log_level = LOG_LVL_WARN;
-	text = config_text(!strcmp(o.mode, "install") ? 1 : o.sas, o.alg);
-	if (!strcmp(o.mode, "install")) {
-		/* room for the installs; the config itself has one pair */
-		char *p = strstr(text, "max_sas: ");
-		sprintf(p, "max_sas: %7u", 2 * o.sas + 64);
-		p[16] = '\n';
-	}
+	/* install: the file has one pair, the run adds o.sas more */
+	text = config_text(!strcmp(o.mode, "install") ? 1 : o.sas, o.alg, 2 * o.sas + 64);
 	c = config_load_string(text, "<bench>", err, sizeof(err));
 	if (c == NULL) {
 		log_err("%s", err);

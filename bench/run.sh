@@ -1,0 +1,83 @@
+#!/bin/bash
+# espgw benchmark suite: runs espgw-bench over sizes, algorithms, SA counts,
+# flow distributions and engines, each point 3 times, writes CSV and
+# regenerates docs/BENCHMARKS.md with plots. Run as root.
+#
+#   bench/run.sh [--smoke] [--out DIR] [--seconds S] [BUILD_DIR]
+#
+# --smoke: a few points for a fraction of a second each (CI checks the
+# harness, not speed); results go to --out (default: a temporary folder)
+# and docs/ is left alone.
+set -eu
+cd "$(dirname "$0")/.."
+SMOKE=0 OUT="" SECS=1 BUILD=build REPS=3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) SMOKE=1; SECS=0.2; REPS=1 ;;
+	--out) OUT=$2; shift ;;
+	--seconds) SECS=$2; shift ;;
+	*) BUILD=$1 ;;
+	esac
+	shift
+done
+BENCH=$BUILD/bench/espgw-bench
+[ -x "$BENCH" ] || { echo "build first: $BENCH missing"; exit 1; }
+[ -n "$OUT" ] || OUT=$(mktemp -d /tmp/espgw-bench.XXXXXX)
+mkdir -p "$OUT"
+CSV=$OUT/results.csv
+echo "mode,alg,size,sas,dist,engine,packets,seconds,mpps,gbps,cycles_per_pkt,extra" > "$CSV"
+n=0
+point() {	# args for espgw-bench
+	local r line
+	for r in $(seq $REPS); do
+		n=$((n + 1))
+		line=$("$BENCH" --seconds "$SECS" "$@" 2>"$OUT/last.err" | tail -1) || true
+		if ! echo "$line" | grep -q ','; then
+			echo "FAILED: espgw-bench $*"; cat "$OUT/last.err"; exit 1
+		fi
+		grep -q "dropped as" "$OUT/last.err" && { echo "DROPS in espgw-bench $*:"; cat "$OUT/last.err"; exit 1; }
+		# the fields of install/reload rows after the 11th go to 'extra'
+		echo "$line" | awk -F, -v OFS=, '{ e=""; for (i = 12; i <= NF; i++) e = e (e == "" ? "" : ";") $i; NF=11; print $0, e }' >> "$CSV"
+		printf '[%3d] %s\n' $n "$line"
+	done
+}
+
+if [ $SMOKE = 1 ]; then
+	for m in outbound inbound ipsec-out ipsec-in raw; do point --mode $m --size 64; done
+	point --mode outbound --size imix --sas 16 --dist zipf
+	point --mode install --sas 200
+	point --mode reload --sas 200
+	python3 bench/report.py "$CSV" "$OUT" --no-docs
+	echo "smoke OK: $CSV"
+	exit 0
+fi
+
+SIZES="64 128 256 512 1024 1420 imix"
+# 1. throughput vs size, AES-GCM-128, one SA, and the same-run ceilings
+for s in $SIZES; do
+	for m in outbound inbound ipsec-out ipsec-in raw; do point --mode $m --size $s; done
+done
+# 2. algorithms
+for a in aes-gcm-256 aes-cbc-128-sha256 aes-cbc-256-sha256 chacha20-poly1305; do
+	for s in 64 1420; do
+		for m in outbound inbound ipsec-out ipsec-in; do point --mode $m --alg $a --size $s; done
+	done
+done
+# 3. SAs and policies, uniform and Zipf flows
+for n in 1 16 1000 10000 100000; do
+	for d in uniform zipf; do
+		for m in outbound inbound; do point --mode $m --size 64 --sas $n --dist $d; done
+	done
+done
+# 4. lookaside engine
+for s in 64 1420; do
+	for m in outbound inbound ipsec-out ipsec-in; do point --mode $m --size $s --engine lookaside; done
+done
+# 5. control plane
+for n in 1000 100000; do
+	point --mode install --sas $n
+	point --mode reload --sas $n
+done
+python3 bench/report.py "$CSV" "$OUT" --cmd "bench/run.sh $*"
+cp "$CSV" docs/bench/results.csv
+echo "wrote docs/BENCHMARKS.md and docs/bench/"
