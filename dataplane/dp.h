@@ -186,6 +186,7 @@ struct dp {
 	struct rte_mempool *pool;	/* control thread's own mbufs */
 	struct dp_worker *w[MAX_WORKERS];
 	struct rte_hash *neigh;		/* shared, lock-free readers */
+	uint32_t neigh_gen;		/* bumped on every neighbour write */
 	struct rte_mempool *sess_pool;
 	int dev_gcm, dev_mb, dev_chacha;	/* crypto device ids, -1 absent */
 	unsigned idle_sleep_us;

@@ -100,8 +100,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 		if (pi.family == AF_INET) {
 			/* transport mode rewrote length/proto: refresh the sum */
 			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m[i], void *);
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			ip4_set_cksum(ip);
 		}
 		bytes += rte_pktmbuf_pkt_len(m[i]);
 		fwd[good++] = m[i];

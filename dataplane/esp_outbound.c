@@ -55,8 +55,7 @@ ipv4_fragment(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu,
 			fo |= RTE_IPV4_HDR_MF_FLAG;
 		fh->fragment_offset = rte_cpu_to_be_16(fo);
 		fh->total_length = rte_cpu_to_be_16(hl + len);
-		fh->hdr_checksum = 0;
-		fh->hdr_checksum = rte_ipv4_cksum(fh);
+		ip4_set_cksum(fh);
 		f->l2_len = 0;
 		f->l3_len = hl;
 		f->port = m->port;
@@ -77,9 +76,13 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	uint32_t plen[DP_BURST * 2];
 	uint16_t k, r, cnt = 0, tmtu = 0;
 	uint64_t bytes = 0;
+	struct w_hop hop;
+	bool tun = sa->mode == SA_MODE_TUNNEL;
 
-	if (sa->mode == SA_MODE_TUNNEL)
-		tmtu = egress_mtu(w, sa->outer_family, sa->route_dst.a);
+	/* a tunnel SA's packets all leave the same way: resolve it once */
+	if (tun && w_resolve(w, sa->outer_family, sa->route_dst.a, &hop) == 0 &&
+	    !hop.local)
+		tmtu = dp.port[hop.port].mtu;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *p = in[i];
 		uint8_t *h = rte_pktmbuf_mtod(p, uint8_t *);
@@ -149,12 +152,14 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			if ((h[0] >> 4) == 4) {
 				/* librte_ipsec sets length and id, not the checksum */
 				struct rte_ipv4_hdr *ip = (void *)h;
-				ip->hdr_checksum = 0;
-				ip->hdr_checksum = rte_ipv4_cksum(ip);
+				ip4_set_cksum(ip);
 			}
 			bytes += plen[base + i];
 			w->ctr.esp_out++;
-			w_forward(w, b[i], false);
+			if (tun)
+				w_send(w, b[i], &hop);
+			else
+				w_forward(w, b[i], false);
 		}
 		w->sa_ctr[sa->id].pkts += r;
 		w->sa_ctr[sa->id].bytes += bytes;

@@ -456,7 +456,10 @@ dp_neigh_set(uint16_t port, const struct ip_addr *a,
 	neigh_key(&k, port, a->family, a->a);
 	memcpy(&v, mac->addr_bytes, 6);
 	/* one pointer-sized store: readers see the old or the new MAC */
-	return rte_hash_add_key_data(dp.neigh, &k, (void *)(uintptr_t)v);
+	int rc = rte_hash_add_key_data(dp.neigh, &k, (void *)(uintptr_t)v);
+	/* and every worker's cache entry goes stale */
+	__atomic_add_fetch(&dp.neigh_gen, 1, __ATOMIC_RELEASE);
+	return rc;
 }
 
 bool

@@ -108,45 +108,61 @@ tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 }
 
 /*
- * Route an IP packet (data starts at L3), resolve the next hop, add the
- * Ethernet header and queue it for TX.
+ * Neighbour lookups go through a small per-worker cache in front of the
+ * shared hash; an entry is good while the table's generation (bumped by
+ * every control-thread write) is unchanged.
  */
-void
-w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
+static bool
+neigh_cached(struct dp_worker *w, uint16_t port, int family, const uint8_t *a,
+	     struct rte_ether_addr *mac)
 {
-	struct pkt_info pi;
-	const struct dp_nexthop *nh;
-	struct rte_ether_hdr *eh;
-	struct rte_ether_addr dmac;
-	const uint8_t *hop;
-	int i;
+	unsigned alen = ip_alen(family);
+	struct neigh_cache *c = &w->ncache[(a[alen - 1] ^ port) & (NCACHE - 1)];
+	uint32_t gen = __atomic_load_n(&dp.neigh_gen, __ATOMIC_ACQUIRE);
 
-	if (pkt_parse_l3(m, &pi) < 0) {
-		w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
-		return;
+	if (c->gen == gen && c->port == port && c->family == family &&
+	    memcmp(c->a, a, alen) == 0) {
+		*mac = c->mac;
+		return true;
 	}
-	i = w_route(w, pi.family, pi.dst);
-	if (i < 0) {
-		w_drop(w, m, ESPGW_DROP_NO_ROUTE);
-		return;
-	}
+	if (!dp_neigh_get(port, family, a, mac))
+		return false;
+	c->gen = gen;
+	c->port = port;
+	c->family = family;
+	memcpy(c->a, a, alen);
+	c->mac = *mac;
+	return true;
+}
+
+int
+w_resolve(struct dp_worker *w, int family, const uint8_t *dst, struct w_hop *h)
+{
+	const struct dp_nexthop *nh;
+	int i = w_route(w, family, dst);
+
+	if (i < 0)
+		return -1;
 	nh = &w->rt->nh[i];
-	if (nh->type == NH_LOCAL) {
-		/* decrypted traffic for the gateway itself (ping through the tunnel) */
-		w_punt(w, m, PUNT_INNER_LOCAL, nh->port);
-		return;
-	}
-	if (ttl && !w_dec_ttl(m)) {
-		w_drop(w, m, ESPGW_DROP_TTL_EXPIRED);
-		return;
-	}
-	hop = nh->via.family ? nh->via.a : pi.dst;
-	if (!dp_neigh_get(nh->port, pi.family, hop, &dmac)) {
+	h->port = nh->port;
+	h->local = nh->type == NH_LOCAL;
+	h->family = family;
+	h->addr = nh->via.family ? nh->via.a : dst;
+	h->resolved = !h->local && neigh_cached(w, h->port, family, h->addr, &h->dmac);
+	return 0;
+}
+
+void
+w_send(struct dp_worker *w, struct rte_mbuf *m, const struct w_hop *h)
+{
+	struct rte_ether_hdr *eh;
+
+	if (!h->resolved) {
 		struct dp_punt_meta *md = dp_meta(m);
-		md->family = pi.family;
-		memcpy(md->nh, hop, ip_alen(pi.family));
+		md->family = h->family;
+		memcpy(md->nh, h->addr, ip_alen(h->family));
 		/* the control thread resolves and holds it until then */
-		w_punt(w, m, PUNT_NEIGH_MISS, nh->port);
+		w_punt(w, m, PUNT_NEIGH_MISS, h->port);
 		return;
 	}
 	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
@@ -154,11 +170,38 @@ w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
 		w_drop(w, m, ESPGW_DROP_ENCAP_FAILED);
 		return;
 	}
-	eh->dst_addr = dmac;
-	eh->src_addr = dp.port[nh->port].mac;
-	eh->ether_type = rte_cpu_to_be_16(pi.family == AF_INET ?
+	eh->dst_addr = h->dmac;
+	eh->src_addr = dp.port[h->port].mac;
+	eh->ether_type = rte_cpu_to_be_16(h->family == AF_INET ?
 					  RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	tx_enqueue(w, nh->port, m);
+	tx_enqueue(w, h->port, m);
+}
+
+/* Route an IP packet (data at L3), resolve the next hop, queue for TX. */
+void
+w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
+{
+	struct pkt_info pi;
+	struct w_hop h;
+
+	if (pkt_parse_l3(m, &pi) < 0) {
+		w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+		return;
+	}
+	if (w_resolve(w, pi.family, pi.dst, &h) < 0) {
+		w_drop(w, m, ESPGW_DROP_NO_ROUTE);
+		return;
+	}
+	if (h.local) {
+		/* decrypted traffic for the gateway itself (ping through the tunnel) */
+		w_punt(w, m, PUNT_INNER_LOCAL, h.port);
+		return;
+	}
+	if (ttl && !w_dec_ttl(m)) {
+		w_drop(w, m, ESPGW_DROP_TTL_EXPIRED);
+		return;
+	}
+	w_send(w, m, &h);
 }
 
 void
@@ -311,7 +354,7 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 				w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
 				continue;
 			}
-			if (rte_raw_cksum(ip, hl) != 0xffff) {
+			if (ip4_hdr_sum(ip, hl / 4) != 0xffff) {
 				w_drop(w, m, ESPGW_DROP_IP_CHECKSUM);
 				continue;
 			}

@@ -14,6 +14,25 @@ struct tx_buf {
 	struct rte_mbuf *m[DP_BURST * 4];
 };
 
+#define NCACHE 64
+
+struct neigh_cache {
+	uint32_t gen;
+	uint16_t port;
+	uint8_t family;
+	uint8_t a[16];
+	struct rte_ether_addr mac;
+};
+
+/* Where a packet leaves: port, next hop and (if resolved) its MAC. */
+struct w_hop {
+	uint16_t port;
+	uint8_t family;
+	bool local, resolved;
+	const uint8_t *addr;
+	struct rte_ether_addr dmac;
+};
+
 struct dp_worker {
 	unsigned idx, lcore;
 	struct rte_ring *msg_ring;	/* control -> worker (SPSC) */
@@ -31,7 +50,39 @@ struct dp_worker {
 	struct dp_worker_ctr ctr;
 	struct dp_port_ctr pctr[DP_MAX_PORTS];
 	struct dp_sa_ctr *sa_ctr;	/* [max_sas], this worker's only */
+	struct neigh_cache ncache[NCACHE];
 };
+
+/*
+ * One's-complement sum of an IPv4 header (ihl 32-bit words), folded: the
+ * word-at-a-time form of RFC 1071 that the per-packet path can afford.
+ * 0xffff over a header with its checksum means the checksum is right.
+ */
+typedef uint32_t __attribute__((__may_alias__)) u32_alias;
+
+static inline uint16_t
+ip4_hdr_sum(const void *hdr, unsigned ihl)
+{
+	/* may_alias: callers just stored the checksum field as a uint16_t */
+	const u32_alias *p = hdr;
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < ihl; i++)
+		sum += p[i];
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Set the header checksum of an IPv4 header in place. */
+static inline void
+ip4_set_cksum(struct rte_ipv4_hdr *ip)
+{
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = (uint16_t)~ip4_hdr_sum(ip, ip->version_ihl & 0xf);
+}
 
 static inline void
 w_drop(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why)
@@ -73,6 +124,8 @@ w_dec_ttl(struct rte_mbuf *m)
 }
 
 void w_forward(struct dp_worker *w, struct rte_mbuf *m, bool dec_ttl);
+int w_resolve(struct dp_worker *w, int family, const uint8_t *dst, struct w_hop *h);
+void w_send(struct dp_worker *w, struct rte_mbuf *m, const struct w_hop *h);
 void w_punt(struct dp_worker *w, struct rte_mbuf *m, uint8_t reason,
 	    uint16_t port);
 int w_route(struct dp_worker *w, int family, const uint8_t *dst);

@@ -203,6 +203,9 @@ def run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines):
         rs.send(Ether(src=rmac, dst=gout) / enc)
         want = bytes(dec_ttl(inner))
         got = recv_match(hs, lambda p: (IP in p or IPv6 in p) and Raw in p and bytes(p[Raw]).startswith(tag))
+        if got is not None and bytes(l3(got)) != want and os.environ.get("ESPGW_DEBUG"):
+            print("got ", bytes(l3(got)).hex())
+            print("want", want.hex())
         check(got is not None and bytes(l3(got)) == want,
               "%s: inbound %dB delivered exactly" % (c.name, size))
     if not c.esn and c.alg != "chacha20-poly1305":   # tshark 4.0 has no ChaCha20 ESP
