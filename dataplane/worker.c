@@ -312,6 +312,10 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 	struct rte_mbuf *in[DP_BURST], *out[DP_BURST];
 	unsigned n_in = 0, n_out = 0;
 
+	/* librte_ipsec needs l2_len/l3_len: the mbuf's second cache line */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(&pkts[i]->cacheline1);
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eh;
