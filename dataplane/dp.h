@@ -51,6 +51,7 @@ struct dp_sa {
 	volatile bool expired;		/* hard limit hit: drop everything */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	uint16_t overhead;		/* worst-case bytes ESP adds */
+	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
 	struct ip_addr route_dst;	/* outer destination (tunnel) */
 	struct selector sel;		/* inbound: inner packet check */
 	struct replay_win *rw;		/* inbound with a window: ours */
@@ -167,8 +168,21 @@ struct dp_sa_ctr {
 	uint64_t pkts, bytes, errors;
 };
 
+/* Pipeline stages timed with -Dstage_cycles=true (zero otherwise). */
+#define ESPGW_STAGES(X) X(RX, "rx") X(CLASSIFY, "classify") X(SPD, "spd") \
+	X(SAD, "sad") X(CRYPTO, "crypto") X(FORWARD, "route+tx-prep") X(TX, "tx") \
+	X(OTHER, "other")
+enum dp_stage {
+#define X(id, name) ST_##id,
+	ESPGW_STAGES(X)
+#undef X
+	ST_MAX
+};
+extern const char *const dp_stage_name[ST_MAX];
+
 struct dp_worker_ctr {
 	uint64_t drops[ESPGW_DROP_MAX];
+	uint64_t cycles[ST_MAX];
 	uint64_t punted, polls, idle_polls, sleeps;
 	uint64_t esp_in, esp_out, plain_fwd;
 } __rte_cache_aligned;

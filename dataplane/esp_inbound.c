@@ -58,6 +58,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	uint64_t bytes = 0;
 	unsigned good = 0, ok;
 
+	stage_mark(w, ST_SAD);
 	k = esp_crypto(w, sa, m, n);
 	for (uint16_t i = k; i < n; i++) {
 		w->sa_ctr[sa->id].errors++;
@@ -65,6 +66,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 		w_drop(w, m[i], ESPGW_DROP_ESP_REPLAY);
 	}
 	r = rte_ipsec_pkt_process(&sa->ss, m, k);
+	stage_mark(w, ST_CRYPTO);
 	for (uint16_t i = r; i < k; i++) {
 		w->sa_ctr[sa->id].errors++;
 		w_drop(w, m[i], process_reason(sa, m[i]));
@@ -114,6 +116,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	}
 	w->sa_ctr[sa->id].pkts += ok;
 	w->ctr.esp_in += ok;
+	stage_mark(w, ST_FORWARD);
 }
 
 void

@@ -136,6 +136,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		ok = sa_life_take(w, sa, g, gb);
 		w_drop_expired(w, sa, b, ok, g);
 		g = ok;
+		stage_mark(w, ST_FORWARD);
 		k = esp_crypto(w, sa, b, g);
 		for (uint16_t i = k; i < g; i++) {
 			w->sa_ctr[sa->id].errors++;
@@ -143,6 +144,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			       ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_ENCAP_FAILED);
 		}
 		r = rte_ipsec_pkt_process(&sa->ss, b, k);
+		stage_mark(w, ST_CRYPTO);
 		for (uint16_t i = r; i < k; i++) {
 			w->sa_ctr[sa->id].errors++;
 			w_drop(w, b[i], ESPGW_DROP_CRYPTO_ERROR);
@@ -152,7 +154,16 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			if ((h[0] >> 4) == 4) {
 				/* librte_ipsec sets length and id, not the checksum */
 				struct rte_ipv4_hdr *ip = (void *)h;
-				ip4_set_cksum(ip);
+				if (tun) {
+					/* the template's sum plus the two that change */
+					uint32_t sum = sa->tun_sum + ip->total_length +
+						       ip->packet_id;
+					sum = (sum & 0xffff) + (sum >> 16);
+					sum = (sum & 0xffff) + (sum >> 16);
+					ip->hdr_checksum = (uint16_t)~sum;
+				} else {
+					ip4_set_cksum(ip);
+				}
 			}
 			bytes += plen[base + i];
 			w->ctr.esp_out++;
@@ -164,6 +175,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		w->sa_ctr[sa->id].pkts += r;
 		w->sa_ctr[sa->id].bytes += bytes;
 		bytes = 0;
+		stage_mark(w, ST_FORWARD);
 	}
 }
 
@@ -237,6 +249,7 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			}
 		}
 	}
+	stage_mark(w, ST_SPD);
 	for (unsigned i = 0; i < np;) {
 		unsigned j = i, g = 0;
 		while (j < np && sa_of[j] == sa_of[i])

@@ -66,6 +66,8 @@ eal_start(const struct espgw_config *c, const char *argv0)
 	add_arg(argv, &argc, 128, "--file-prefix");
 	add_arg(argv, &argc, 128, c->file_prefix);
 	add_arg(argv, &argc, 128, "--log-level=*:warning");
+	/* let rte_acl and friends use AVX-512 where the CPU has it */
+	add_arg(argv, &argc, 128, "--force-max-simd-bitwidth=512");
 	if (c->no_huge)
 		add_arg(argv, &argc, 128, "--no-huge");
 	snprintf(buf, sizeof(buf), "%u", c->mem_mb);

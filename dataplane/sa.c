@@ -187,6 +187,12 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		prm.tun.next_proto = d->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
 		sa->outer_family = d->local.family;
 		sa->route_dst = d->remote;
+		if (d->local.family == AF_INET) {
+			/* per packet only length and id change: sum the rest now */
+			const uint16_t *w16 = (const void *)hdr;
+			for (unsigned i = 0; i < prm.tun.hdr_len / 2; i++)
+				sa->tun_sum += w16[i];
+		}
 		sa->overhead = prm.tun.hdr_len;
 	} else {
 		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TRANSPORT;

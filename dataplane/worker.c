@@ -15,6 +15,12 @@
 
 #include "dataplane/worker.h"
 
+const char *const dp_stage_name[ST_MAX] = {
+#define X(id, name) [ST_##id] = name,
+	ESPGW_STAGES(X)
+#undef X
+};
+
 #define IDLE_SPIN 64		/* empty polls before we start pausing */
 #define IDLE_PAUSE 512		/* ... and before we start sleeping */
 
@@ -411,6 +417,7 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 		}
 		out[n_out++] = m;
 	}
+	stage_mark(w, ST_CLASSIFY);
 	if (n_in)
 		esp_inbound(w, in, n_in);
 	if (n_out)
@@ -457,6 +464,7 @@ worker_main(void *arg)
 
 		k = worker_msgs(w, &quit);
 		work += k;
+		stage_mark(w, ST_OTHER);
 		for (unsigned q = 0; q < w->n_rxq; q++) {
 			uint16_t port = w->rxq[q].port;
 			uint16_t n = rte_eth_rx_burst(dp.port[port].port_id,
@@ -464,12 +472,14 @@ worker_main(void *arg)
 			if (n == 0)
 				continue;
 			w->pctr[port].rx_pkts += n;
+			stage_mark(w, ST_RX);
 			worker_burst(w, port, pkts, n);
 			work += n;
 		}
 		if (w->idx == 0)
 			drain_ctl_tx(w);
 		worker_flush(w);
+		stage_mark(w, ST_TX);
 		w->ctr.polls++;
 		/*
 		 * Adaptive back-off (as l3fwd-power / VPP adaptive mode): spin,

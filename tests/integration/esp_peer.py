@@ -187,6 +187,11 @@ def run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines):
         if c.mode == "tunnel":
             exp_src = "198.18.0.1" if c.outer == 4 else "fd00::1"
             check(outer.src == exp_src, "%s: outer source %s" % (c.name, outer.src))
+        if IP in got:
+            fresh = got[IP].copy()
+            del fresh.chksum
+            check(IP(bytes(fresh)).chksum == got[IP].chksum,
+                  "%s: outer IPv4 header checksum right" % c.name)
         try:
             dec = sa_out.decrypt(outer.__class__(bytes(outer)))
             ok = bytes(dec) == bytes(dec_ttl(orig))
