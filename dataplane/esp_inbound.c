@@ -54,6 +54,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	      uint16_t n)
 {
 	struct rte_mbuf *fwd[DP_BURST];
+	struct pkt_info fpi[DP_BURST];
 	uint16_t k, r;
 	uint64_t bytes = 0;
 	unsigned good = 0, ok;
@@ -99,12 +100,13 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 			w_drop(w, m[i], ESPGW_DROP_INNER_POLICY);
 			continue;
 		}
-		if (pi.family == AF_INET) {
+		if (pi.family == AF_INET && sa->mode == SA_MODE_TRANSPORT) {
 			/* transport mode rewrote length/proto: refresh the sum */
 			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m[i], void *);
 			ip4_set_cksum(ip);
 		}
 		bytes += rte_pktmbuf_pkt_len(m[i]);
+		fpi[good] = pi;
 		fwd[good++] = m[i];
 	}
 	/* verified packets count against the lifetime; past it they drop */
@@ -112,7 +114,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	w_drop_expired(w, sa, fwd, ok, good);
 	for (unsigned i = 0; i < ok; i++) {
 		w->sa_ctr[sa->id].bytes += rte_pktmbuf_pkt_len(fwd[i]);
-		w_forward(w, fwd[i], true);
+		w_forward_pi(w, fwd[i], &fpi[i], true);
 	}
 	w->sa_ctr[sa->id].pkts += ok;
 	w->ctr.esp_in += ok;

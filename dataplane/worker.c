@@ -188,12 +188,22 @@ void
 w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
 {
 	struct pkt_info pi;
-	struct w_hop h;
 
 	if (pkt_parse_l3(m, &pi) < 0) {
 		w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
 		return;
 	}
+	w_forward_pi(w, m, &pi, ttl);
+}
+
+/* The same, for a packet the caller has parsed already. */
+void
+w_forward_pi(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *p,
+	     bool ttl)
+{
+	struct pkt_info pi = *p;
+	struct w_hop h;
+
 	if (w_resolve(w, pi.family, pi.dst, &h) < 0) {
 		w_drop(w, m, ESPGW_DROP_NO_ROUTE);
 		return;

@@ -144,6 +144,8 @@ w_dec_ttl(struct rte_mbuf *m)
 }
 
 void w_forward(struct dp_worker *w, struct rte_mbuf *m, bool dec_ttl);
+void w_forward_pi(struct dp_worker *w, struct rte_mbuf *m,
+		  const struct pkt_info *pi, bool dec_ttl);
 int w_resolve(struct dp_worker *w, int family, const uint8_t *dst, struct w_hop *h);
 void w_send(struct dp_worker *w, struct rte_mbuf *m, const struct w_hop *h);
 void w_punt(struct dp_worker *w, struct rte_mbuf *m, uint8_t reason,
