@@ -37,7 +37,9 @@ static struct {
 	int size;			/* frame size; -1 = IMIX */
 	unsigned sas, burst;
 	double seconds;
-} o = { "outbound", "aes-gcm-128", "uniform", "cpu", 64, 1, 32, 2.0 };
+	const char *pcap;		/* write the frames here and exit */
+	unsigned pcap_count;
+} o = { "outbound", "aes-gcm-128", "uniform", "cpu", 64, 1, 32, 2.0, NULL, 64 };
 
 #define NTEMPL 4096		/* prebuilt frames, cycled */
 static struct {
@@ -58,11 +60,11 @@ hex(char *out, const uint8_t *k, unsigned n)
 		sprintf(out + 2 * i, "%02x", k[i]);
 }
 
-/* remote host i: 198.18.2.0 + i, up to 198.19.255.255 */
+/* remote host i: 198.18.2.1 + i, up to 198.19.255.255 */
 static uint32_t
 remote_ip(unsigned i)
 {
-	return (198u << 24) | (18u << 16) | ((2u << 8) + i);
+	return (198u << 24) | (18u << 16) | ((2u << 8) + 1 + i);
 }
 
 static const char *
@@ -273,6 +275,27 @@ build_outbound(void)
 		templ[t].data = malloc(templ[t].len);
 		build_plain(templ[t].data, templ[t].len, remote_ip(flow_of(t)));
 	}
+}
+
+/* The frames this run would use, as a pcap for pktgen (docs/pktgen.md). */
+static void
+write_pcap(void)
+{
+	FILE *f = fopen(o.pcap, "wb");
+	const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+
+	if (f == NULL) {
+		perror(o.pcap);
+		exit(1);
+	}
+	fwrite(hdr, sizeof(hdr), 1, f);
+	for (unsigned t = 0; t < o.pcap_count && t < NTEMPL; t++) {
+		const uint32_t rec[4] = { 0, t, templ[t].len, templ[t].len };
+		fwrite(rec, sizeof(rec), 1, f);
+		fwrite(templ[t].data, templ[t].len, 1, f);
+	}
+	fclose(f);
+	exit(0);
 }
 
 struct result {
@@ -486,6 +509,8 @@ main(int argc, char **argv)
 		{ "engine", required_argument, NULL, 'e' },
 		{ "seconds", required_argument, NULL, 't' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "write-pcap", required_argument, NULL, 'w' },
+		{ "pcap-count", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct espgw_config *c;
@@ -503,10 +528,12 @@ main(int argc, char **argv)
 		case 'e': o.engine = optarg; break;
 		case 't': o.seconds = atof(optarg); break;
 		case 'b': o.burst = atoi(optarg); break;
+		case 'w': o.pcap = optarg; break;
+		case 'c': o.pcap_count = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: espgw-bench --mode M [--alg A] [--size N|imix] "
 				"[--sas N] [--dist uniform|zipf] [--engine cpu|lookaside] "
-				"[--seconds S] [--burst N]\n");
+				"[--seconds S] [--burst N] [--write-pcap FILE [--pcap-count N]]\n");
 			return 2;
 		}
 	}
@@ -562,12 +589,16 @@ main(int argc, char **argv)
 	srand(1);
 	if (!strcmp(o.mode, "outbound") || !strcmp(o.mode, "ipsec-out") ) {
 		build_outbound();
+		if (o.pcap)
+			write_pcap();
 		if (!strcmp(o.mode, "outbound"))
 			report("outbound", run_pipeline(w, 0), NULL);
 		else
 			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp, false), NULL);
 	} else if (!strcmp(o.mode, "inbound") || !strcmp(o.mode, "ipsec-in")) {
 		build_inbound(w);
+		if (o.pcap)
+			write_pcap();
 		if (!strcmp(o.mode, "inbound"))
 			report("inbound", run_pipeline(w, 1), NULL);
 		else

@@ -26,11 +26,11 @@ BENCH=$BUILD/bench/espgw-bench
 mkdir -p "$OUT"
 CSV=$OUT/results.csv
 echo "mode,alg,size,sas,dist,engine,packets,seconds,mpps,gbps,cycles_per_pkt,extra" > "$CSV"
-n=0
+runs=0
 point() {	# args for espgw-bench
 	local r line
 	for r in $(seq $REPS); do
-		n=$((n + 1))
+		runs=$((runs + 1))
 		line=$("$BENCH" --seconds "$SECS" "$@" 2>"$OUT/last.err" | tail -1) || true
 		if ! echo "$line" | grep -q ','; then
 			echo "FAILED: espgw-bench $*"; cat "$OUT/last.err"; exit 1
@@ -38,7 +38,7 @@ point() {	# args for espgw-bench
 		grep -q "dropped as" "$OUT/last.err" && { echo "DROPS in espgw-bench $*:"; cat "$OUT/last.err"; exit 1; }
 		# the fields of install/reload rows after the 11th go to 'extra'
 		echo "$line" | awk -F, -v OFS=, '{ e=""; for (i = 12; i <= NF; i++) e = e (e == "" ? "" : ";") $i; NF=11; print $0, e }' >> "$CSV"
-		printf '[%3d] %s\n' $n "$line"
+		printf "[%3d] %s\n" $runs "$line"
 	done
 }
 
