@@ -10,6 +10,7 @@
 # and docs/ is left alone.
 set -eu
 cd "$(dirname "$0")/.."
+ARGS="$*"
 SMOKE=0 OUT="" SECS=1 BUILD=build REPS=3
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -78,6 +79,6 @@ for n in 1000 100000; do
 	point --mode install --sas $n
 	point --mode reload --sas $n
 done
-python3 bench/report.py "$CSV" "$OUT" --cmd "bench/run.sh $*"
+python3 bench/report.py "$CSV" "$OUT" --cmd "bench/run.sh $ARGS"
 cp "$CSV" docs/bench/results.csv
 echo "wrote docs/BENCHMARKS.md and docs/bench/"
