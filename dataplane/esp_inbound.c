@@ -127,7 +127,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	union rte_ipsec_sad_key k4[DP_BURST], k6[DP_BURST];
 	const union rte_ipsec_sad_key *kp4[DP_BURST], *kp6[DP_BURST];
 	void *sa4[DP_BURST], *sa6[DP_BURST];
-	struct rte_mbuf *m4[DP_BURST], *m6[DP_BURST], *grp[DP_BURST];
+	struct rte_mbuf *m4[DP_BURST], *m6[DP_BURST];
 	struct dp_sa *sa_of[DP_BURST];
 	struct rte_mbuf *ok[DP_BURST];
 	unsigned n4 = 0, n6 = 0, n_ok = 0;
@@ -203,12 +203,5 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 		sa_of[n_ok] = sa;
 		ok[n_ok++] = mb;
 	}
-	/* runs of the same SA go to librte_ipsec together, order kept */
-	for (unsigned i = 0; i < n_ok;) {
-		unsigned j = i, g = 0;
-		while (j < n_ok && sa_of[j] == sa_of[i])
-			grp[g++] = ok[j++];
-		inbound_group(w, sa_of[i], grp, g);
-		i = j;
-	}
+	for_each_sa_group(w, sa_of, ok, n_ok, inbound_group);
 }

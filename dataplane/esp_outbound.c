@@ -188,7 +188,7 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	uint32_t r4[DP_BURST], r6[DP_BURST];
 	uint8_t fam[DP_BURST];
 	struct dp_sa *sa_of[DP_BURST];
-	struct rte_mbuf *prot[DP_BURST], *grp[DP_BURST];
+	struct rte_mbuf *prot[DP_BURST];
 	unsigned n4 = 0, n6 = 0, np = 0, i4 = 0, i6 = 0;
 	const struct dp_spd *spd = w->spd;
 
@@ -250,11 +250,5 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 		}
 	}
 	stage_mark(w, ST_SPD);
-	for (unsigned i = 0; i < np;) {
-		unsigned j = i, g = 0;
-		while (j < np && sa_of[j] == sa_of[i])
-			grp[g++] = prot[j++];
-		outbound_group(w, sa_of[i], grp, g);
-		i = j;
-	}
+	for_each_sa_group(w, sa_of, prot, np, outbound_group);
 }

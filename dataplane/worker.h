@@ -182,4 +182,33 @@ void worker_flush(struct dp_worker *w);
 unsigned worker_msgs(struct dp_worker *w, bool *quit);
 int worker_main(void *arg);
 
+typedef void (*sa_group_fn)(struct dp_worker *w, struct dp_sa *sa,
+			    struct rte_mbuf **m, uint16_t n);
+
+/*
+ * Hand fn each SA's packets of a burst at once, in arrival order within
+ * the SA: librte_ipsec and the crypto PMD cost per call, so two packets of
+ * one SA separated by another SA's should still travel together.
+ */
+static inline void
+for_each_sa_group(struct dp_worker *w, struct dp_sa **sa_of, struct rte_mbuf **m,
+		  unsigned n, sa_group_fn fn)
+{
+	struct rte_mbuf *grp[DP_BURST];
+	uint32_t done = 0;
+
+	_Static_assert(DP_BURST <= 32, "one bit per packet of a burst");
+	for (unsigned i = 0; i < n; i++) {
+		unsigned g = 0;
+		if ((done >> i) & 1)
+			continue;
+		for (unsigned j = i; j < n; j++)
+			if (!((done >> j) & 1) && sa_of[j] == sa_of[i]) {
+				grp[g++] = m[j];
+				done |= 1u << j;
+			}
+		fn(w, sa_of[i], grp, g);
+	}
+}
+
 #endif
