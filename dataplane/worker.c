@@ -25,51 +25,6 @@ const char *const dp_stage_name[ST_MAX] = {
 #define IDLE_PAUSE 512		/* ... and before we start sleeping */
 
 int
-pkt_parse_l3(struct rte_mbuf *m, struct pkt_info *pi)
-{
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m);
-	uint32_t hl, l4;
-
-	if (len < 1)
-		return -1;
-	if ((p[0] >> 4) == 4) {
-		const struct rte_ipv4_hdr *ip = (const void *)p;
-		if (len < sizeof(*ip))
-			return -1;
-		hl = (ip->version_ihl & 0xf) * 4u;
-		if (hl < 20 || len < hl || rte_be_to_cpu_16(ip->total_length) < hl)
-			return -1;
-		pi->family = AF_INET;
-		pi->proto = ip->next_proto_id;
-		pi->src = (const uint8_t *)&ip->src_addr;
-		pi->dst = (const uint8_t *)&ip->dst_addr;
-		l4 = hl;
-		/* ports only in first fragments */
-		if (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK)
-			l4 = 0;
-	} else if ((p[0] >> 4) == 6) {
-		const struct rte_ipv6_hdr *ip6 = (const void *)p;
-		if (len < sizeof(*ip6))
-			return -1;
-		pi->family = AF_INET6;
-		pi->proto = ip6->proto;
-		pi->src = ip6->src_addr;
-		pi->dst = ip6->dst_addr;
-		l4 = sizeof(*ip6);
-	} else {
-		return -1;
-	}
-	pi->sport = pi->dport = 0;
-	if (l4 != 0 && (pi->proto == IPPROTO_UDP || pi->proto == IPPROTO_TCP ||
-			pi->proto == IPPROTO_SCTP) && len >= l4 + 4) {
-		pi->sport = rte_be_to_cpu_16(*(const uint16_t *)(p + l4));
-		pi->dport = rte_be_to_cpu_16(*(const uint16_t *)(p + l4 + 2));
-	}
-	return 0;
-}
-
-int
 w_route(struct dp_worker *w, int family, const uint8_t *dst)
 {
 	uint32_t nh4;
