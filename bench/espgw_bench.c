@@ -374,7 +374,7 @@ run_pipeline(struct dp_worker *w, uint16_t in_port)
 
 /* Ceiling: librte_ipsec + the same PMD, one SA, no lookups, no TX. */
 static struct result
-run_ipsec(struct dp_worker *w, struct dp_sa *sa, bool inbound)
+run_ipsec(struct dp_worker *w, struct dp_sa *sa)
 {
 	struct rte_mbuf *m[DP_BURST];
 	struct result r = { 0 };
@@ -401,7 +401,6 @@ run_ipsec(struct dp_worker *w, struct dp_sa *sa, bool inbound)
 		}
 	}
 	r.cycles = rte_rdtsc() - start;
-	(void)inbound;
 	return r;
 }
 
@@ -594,7 +593,7 @@ main(int argc, char **argv)
 		if (!strcmp(o.mode, "outbound"))
 			report("outbound", run_pipeline(w, 0), NULL);
 		else
-			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp, false), NULL);
+			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp), NULL);
 	} else if (!strcmp(o.mode, "inbound") || !strcmp(o.mode, "ipsec-in")) {
 		build_inbound(w);
 		if (o.pcap)
@@ -602,7 +601,7 @@ main(int argc, char **argv)
 		if (!strcmp(o.mode, "inbound"))
 			report("inbound", run_pipeline(w, 1), NULL);
 		else
-			report("ipsec-in", run_ipsec(w, ctl.sa[ctl_find_sa("i0")].dp, true), NULL);
+			report("ipsec-in", run_ipsec(w, ctl.sa[ctl_find_sa("i0")].dp), NULL);
 	} else if (!strcmp(o.mode, "raw")) {
 		build_outbound();
 		report("raw", run_raw(), NULL);
