@@ -159,6 +159,8 @@ def main():
         H.warm_neighbours()
         captured, sa_lines = [], []
         for c in cases:
+            if not H.alive(gw):
+                break
             run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines)
         tshark_check(captured, sa_lines)
         bad_input(cases, rs, rmac, gout, hs)

@@ -145,6 +145,14 @@ def start_espgw(espgw, cfg_text, name="espgw"):
     return gw, path, logp
 
 
+def alive(gw):
+    """A dead espgw fails the test now instead of timing out packet by
+    packet."""
+    ok = gw.poll() is None
+    check(ok, "espgw still running")
+    return ok
+
+
 def stop_espgw(gw, logp):
     gw.terminate()
     try:
