@@ -6,9 +6,10 @@
  * Modes (one per run, one CSV line on stdout):
  *   outbound     plain packets -> SPD -> ESP -> route -> TX (net_null)
  *   inbound      ESP packets -> SAD -> decrypt -> selector -> route -> TX
+ *   both         outbound and inbound bursts alternating on one worker
  *   ipsec        ceiling: librte_ipsec + the same PMD on the same packets,
  *                no lookup, routing or TX (one SA)
- *   raw          ceiling: Intel IPsec-MB AES-GCM directly on the same sizes
+ *   raw          ceiling: Intel IPsec-MB directly on the same sizes and algorithm
  *   install      control plane: SAs added through the rings to a running
  *                worker: installs/s and submit->all-acked latency p50/p99
  *   reload       control plane: time to apply a configuration of N SAs
@@ -42,11 +43,13 @@ static struct {
 } o = { "outbound", "aes-gcm-128", "uniform", "cpu", 64, 1, 32, 2.0, NULL, 64 };
 
 #define NTEMPL 4096		/* prebuilt frames, cycled */
-static struct {
+struct tmpl {
 	uint16_t len;		/* bytes handed to the pipeline */
 	uint16_t plain;		/* the cleartext frame it stands for */
 	uint8_t *data;
-} templ[NTEMPL];
+};
+/* plain frames for the inside port, ESP frames for the outside port */
+static struct tmpl tout[NTEMPL], tin[NTEMPL];
 
 static const uint8_t key_out[36] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
 	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
@@ -197,7 +200,8 @@ apply_with_worker(struct espgw_config *c)
 
 /* fill n mbufs from templates starting at *t (what RX would hand us) */
 static int
-refill(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n, unsigned *t)
+refill(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n, unsigned *t,
+       const struct tmpl *templ)
 {
 	if (rte_pktmbuf_alloc_bulk(mp, m, n) != 0)
 		return -1;
@@ -216,6 +220,8 @@ refill(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n, unsigned *t)
 static void
 build_inbound(struct dp_worker *w)
 {
+	struct tmpl *templ = tin;
+
 	for (unsigned t = 0; t < NTEMPL; t++) {
 		unsigned f = flow_of(t);
 		struct sa_desc d = ctl.sa[ctl_find_sa("o0")].dp->desc;
@@ -270,6 +276,8 @@ build_inbound(struct dp_worker *w)
 static void
 build_outbound(void)
 {
+	struct tmpl *templ = tout;
+
 	for (unsigned t = 0; t < NTEMPL; t++) {
 		templ[t].len = templ[t].plain = frame_size(t);
 		templ[t].data = malloc(templ[t].len);
@@ -279,7 +287,7 @@ build_outbound(void)
 
 /* The frames this run would use, as a pcap for pktgen (docs/pktgen.md). */
 static void
-write_pcap(void)
+write_pcap(const struct tmpl *templ)
 {
 	FILE *f = fopen(o.pcap, "wb");
 	const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
@@ -323,18 +331,22 @@ report(const char *mode, struct result r, const char *extra)
  * outbound, inbound and the ceilings compare (Gbit/s of user traffic).
  */
 static uint64_t
-tbytes(unsigned t)
+tbytes(const struct tmpl *templ, unsigned t)
 {
 	return templ[t % NTEMPL].plain;
 }
 
+/*
+ * in_port 0: plain frames into the inside port (outbound), 1: ESP into the
+ * outside port (inbound), 2: both, alternating bursts.
+ */
 static struct result
-run_pipeline(struct dp_worker *w, uint16_t in_port)
+run_pipeline(struct dp_worker *w, unsigned in_port)
 {
 	struct rte_mbuf *m[DP_BURST];
 	struct result r = { 0 };
 	uint64_t end, start, tx0 = 0, tx1 = 0;
-	unsigned t = 0;
+	unsigned t = 0, burst = 0;
 
 	for (unsigned p = 0; p < dp.n_ports; p++)
 		tx0 += w->pctr[p].tx_pkts;
@@ -342,14 +354,16 @@ run_pipeline(struct dp_worker *w, uint16_t in_port)
 	w->st_t = start;
 	end = start + (uint64_t)(o.seconds * rte_get_tsc_hz());
 	while (rte_rdtsc() < end) {
-		for (int i = 0; i < 64; i++) {
+		for (int i = 0; i < 64; i++, burst++) {
 			unsigned t0 = t;
-			if (refill(w->pool, m, o.burst, &t) < 0)
+			uint16_t port = in_port < 2 ? in_port : burst & 1;
+			const struct tmpl *templ = port ? tin : tout;
+			if (refill(w->pool, m, o.burst, &t, templ) < 0)
 				break;
 			for (unsigned k = t0; k < t; k++)
-				r.bytes += tbytes(k);
+				r.bytes += tbytes(templ, k);
 			stage_mark(w, ST_RX);	/* the refill stands for RX */
-			worker_burst(w, in_port, m, o.burst);
+			worker_burst(w, port, m, o.burst);
 			worker_flush(w);
 			stage_mark(w, ST_TX);
 		}
@@ -374,7 +388,7 @@ run_pipeline(struct dp_worker *w, uint16_t in_port)
 
 /* Ceiling: librte_ipsec + the same PMD, one SA, no lookups, no TX. */
 static struct result
-run_ipsec(struct dp_worker *w, struct dp_sa *sa)
+run_ipsec(struct dp_worker *w, struct dp_sa *sa, const struct tmpl *templ)
 {
 	struct rte_mbuf *m[DP_BURST];
 	struct result r = { 0 };
@@ -386,13 +400,13 @@ run_ipsec(struct dp_worker *w, struct dp_sa *sa)
 	while (rte_rdtsc() < end) {
 		for (int i = 0; i < 64; i++) {
 			unsigned t0 = t, k;
-			if (refill(w->pool, m, o.burst, &t) < 0)
+			if (refill(w->pool, m, o.burst, &t, templ) < 0)
 				break;
 			for (unsigned j = 0; j < o.burst; j++) {
 				rte_pktmbuf_adj(m[j], 14);
 				m[j]->l2_len = 0;
 				m[j]->l3_len = 20;
-				r.bytes += tbytes(t0 + j);
+				r.bytes += tbytes(templ, t0 + j);
 			}
 			k = esp_crypto(w, sa, m, o.burst);
 			k = rte_ipsec_pkt_process(&sa->ss, m, k);
@@ -404,39 +418,110 @@ run_ipsec(struct dp_worker *w, struct dp_sa *sa)
 	return r;
 }
 
-/* Ceiling: raw Intel IPsec-MB AES-GCM on buffers of the same sizes. */
+/*
+ * Ceiling: raw Intel IPsec-MB on buffers of the same sizes, the same
+ * algorithm, what ESP encrypts (inner packet + trailer) and authenticates
+ * (+ ESP header and IV). AES-GCM through its direct API; AES-CBC+HMAC and
+ * ChaCha20-Poly1305 through the job API in bursts (what the aesni_mb PMD
+ * uses), each job completed before the run's clock stops.
+ */
 static struct result
 run_raw(void)
 {
 	IMB_MGR *mgr = alloc_mb_mgr(0);
+	const struct esp_alg_info *ai = &esp_alg_info[esp_alg_by_name(o.alg)];
 	struct gcm_key_data kd;
 	struct gcm_context_data ctx;
 	static uint8_t buf[2048], out[2048];
-	uint8_t iv[12] = { 0 }, aad[8] = { 0 }, tag[16];
+	DECLARE_ALIGNED(uint32_t enc_exp[60], 16);
+	DECLARE_ALIGNED(uint32_t dec_exp[60], 16);
+	DECLARE_ALIGNED(uint8_t ipad[32], 16);
+	DECLARE_ALIGNED(uint8_t opad[32], 16);
+	uint8_t iv[16] = { 0 }, aad[8] = { 0 }, tag[16];
 	struct result r = { 0 };
-	bool k256 = strcmp(o.alg, "aes-gcm-256") == 0;
+	bool gcm = !strncmp(o.alg, "aes-gcm", 7), cbc = !strncmp(o.alg, "aes-cbc", 7);
+	unsigned klen = cbc ? ai->enc_key_len : 32, blk = cbc ? 16 : 4;
 	uint64_t start, end;
 	unsigned t = 0;
 
 	init_mb_mgr_auto(mgr, NULL);
-	if (k256)
+	if (gcm && ai->enc_key_len == 36)
 		IMB_AES256_GCM_PRE(mgr, key_out, &kd);
-	else
+	else if (gcm)
 		IMB_AES128_GCM_PRE(mgr, key_out, &kd);
+	if (cbc) {
+		uint8_t b[64];
+		if (klen == 32)
+			IMB_AES_KEYEXP_256(mgr, key_out, enc_exp, dec_exp);
+		else
+			IMB_AES_KEYEXP_128(mgr, key_out, enc_exp, dec_exp);
+		memset(b, 0x36, 64);
+		for (unsigned i = 0; i < 32; i++)
+			b[i] ^= auth_key[i];
+		IMB_SHA256_ONE_BLOCK(mgr, b, ipad);
+		memset(b, 0x5c, 64);
+		for (unsigned i = 0; i < 32; i++)
+			b[i] ^= auth_key[i];
+		IMB_SHA256_ONE_BLOCK(mgr, b, opad);
+	}
 	start = rte_rdtsc();
 	end = start + (uint64_t)(o.seconds * rte_get_tsc_hz());
 	while (rte_rdtsc() < end) {
 		for (int i = 0; i < 256; i++, t++) {
-			/* what ESP encrypts: the inner IP packet + trailer */
-			unsigned len = ((frame_size(t) - 14 + 2 + 3) & ~3u);
-			if (k256)
+			/* ESP payload: inner IP packet + 2-byte trailer, padded */
+			unsigned len = (frame_size(t) - 14 + 2 + blk - 1) & ~(blk - 1);
+			if (gcm && ai->enc_key_len == 36) {
 				IMB_AES256_GCM_ENC(mgr, &kd, &ctx, out, buf, len, iv, aad, 8, tag, 16);
-			else
+			} else if (gcm) {
 				IMB_AES128_GCM_ENC(mgr, &kd, &ctx, out, buf, len, iv, aad, 8, tag, 16);
+			} else {
+				IMB_JOB *j = IMB_GET_NEXT_JOB(mgr);
+				j->cipher_direction = IMB_DIR_ENCRYPT;
+				j->chain_order = IMB_ORDER_CIPHER_HASH;
+				j->src = buf;
+				j->dst = out + 24;
+				j->cipher_start_src_offset_in_bytes = 24;
+				j->msg_len_to_cipher_in_bytes = len;
+				j->key_len_in_bytes = klen;
+				j->auth_tag_output = tag;
+				j->auth_tag_output_len_in_bytes = 16;
+				if (cbc) {
+					j->cipher_mode = IMB_CIPHER_CBC;
+					j->enc_keys = enc_exp;
+					j->dec_keys = dec_exp;
+					j->iv = iv;
+					j->iv_len_in_bytes = 16;
+					j->hash_alg = IMB_AUTH_HMAC_SHA_256;
+					j->hash_start_src_offset_in_bytes = 0;
+					j->msg_len_to_hash_in_bytes = 24 + len;
+					j->u.HMAC._hashed_auth_key_xor_ipad = ipad;
+					j->u.HMAC._hashed_auth_key_xor_opad = opad;
+				} else {
+					j->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
+					j->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
+					j->enc_keys = key_out;
+					j->iv = iv;
+					j->iv_len_in_bytes = 12;
+					j->hash_start_src_offset_in_bytes = 24;
+					j->msg_len_to_hash_in_bytes = len;
+					j->u.CHACHA20_POLY1305.aad = aad;
+					j->u.CHACHA20_POLY1305.aad_len_in_bytes = 8;
+				}
+				j = IMB_SUBMIT_JOB(mgr);
+				while (j != NULL) {
+					if (j->status != IMB_STATUS_COMPLETED) {
+						log_err("raw: job failed (%d)", j->status);
+						exit(1);
+					}
+					j = IMB_GET_COMPLETED_JOB(mgr);
+				}
+			}
 			r.bytes += frame_size(t);
 			r.pkts++;
 		}
 	}
+	while (IMB_FLUSH_JOB(mgr) != NULL)
+		;
 	r.cycles = rte_rdtsc() - start;
 	free_mb_mgr(mgr);
 	return r;
@@ -589,21 +674,24 @@ main(int argc, char **argv)
 	if (!strcmp(o.mode, "outbound") || !strcmp(o.mode, "ipsec-out") ) {
 		build_outbound();
 		if (o.pcap)
-			write_pcap();
+			write_pcap(tout);
 		if (!strcmp(o.mode, "outbound"))
 			report("outbound", run_pipeline(w, 0), NULL);
 		else
-			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp), NULL);
+			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp, tout), NULL);
 	} else if (!strcmp(o.mode, "inbound") || !strcmp(o.mode, "ipsec-in")) {
 		build_inbound(w);
 		if (o.pcap)
-			write_pcap();
+			write_pcap(tin);
 		if (!strcmp(o.mode, "inbound"))
 			report("inbound", run_pipeline(w, 1), NULL);
 		else
-			report("ipsec-in", run_ipsec(w, ctl.sa[ctl_find_sa("i0")].dp), NULL);
-	} else if (!strcmp(o.mode, "raw")) {
+			report("ipsec-in", run_ipsec(w, ctl.sa[ctl_find_sa("i0")].dp, tin), NULL);
+	} else if (!strcmp(o.mode, "both")) {
 		build_outbound();
+		build_inbound(w);
+		report("both", run_pipeline(w, 2), NULL);
+	} else if (!strcmp(o.mode, "raw")) {
 		report("raw", run_raw(), NULL);
 	} else {
 		fprintf(stderr, "espgw-bench: unknown mode %s\n", o.mode);

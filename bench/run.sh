@@ -44,7 +44,8 @@ point() {	# args for espgw-bench
 }
 
 if [ $SMOKE = 1 ]; then
-	for m in outbound inbound ipsec-out ipsec-in raw; do point --mode $m --size 64; done
+	for m in outbound inbound both ipsec-out ipsec-in raw; do point --mode $m --size 64; done
+	point --mode raw --size 64 --alg chacha20-poly1305
 	point --mode outbound --size imix --sas 16 --dist zipf
 	point --mode install --sas 200
 	point --mode reload --sas 200
@@ -56,12 +57,12 @@ fi
 SIZES="64 128 256 512 1024 1420 imix"
 # 1. throughput vs size, AES-GCM-128, one SA, and the same-run ceilings
 for s in $SIZES; do
-	for m in outbound inbound ipsec-out ipsec-in raw; do point --mode $m --size $s; done
+	for m in outbound inbound both ipsec-out ipsec-in raw; do point --mode $m --size $s; done
 done
 # 2. algorithms
 for a in aes-gcm-256 aes-cbc-128-sha256 aes-cbc-256-sha256 chacha20-poly1305; do
 	for s in 64 1420; do
-		for m in outbound inbound ipsec-out ipsec-in; do point --mode $m --alg $a --size $s; done
+		for m in outbound inbound ipsec-out ipsec-in raw; do point --mode $m --alg $a --size $s; done
 	done
 done
 # 3. SAs and policies, uniform and Zipf flows
