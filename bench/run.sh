@@ -49,6 +49,7 @@ if [ $SMOKE = 1 ]; then
 	point --mode outbound --size imix --sas 16 --dist zipf
 	point --mode install --sas 200
 	point --mode reload --sas 200
+	bash bench/memif.sh --sizes 64 --seconds $SECS --csv "$CSV" "$BUILD"
 	python3 bench/report.py "$CSV" "$OUT" --no-docs
 	echo "smoke OK: $CSV"
 	exit 0
@@ -79,6 +80,12 @@ done
 for n in 1000 100000; do
 	point --mode install --sas $n
 	point --mode reload --sas $n
+done
+# 6. two processes over memif: espgw's worker on one CPU, espgw-gen on the other
+for r in $(seq $REPS); do
+	echo "memif round $r"
+	bash bench/memif.sh --sizes "64 1420 imix" --seconds $SECS --csv "$CSV" "$BUILD"
+	bash bench/memif.sh --sizes 64 --flows 1000 --seconds $SECS --csv "$CSV" "$BUILD"
 done
 python3 bench/report.py "$CSV" "$OUT" --cmd "bench/run.sh $ARGS"
 cp "$CSV" docs/bench/results.csv
