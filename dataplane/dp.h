@@ -46,6 +46,8 @@ struct dp_sa {
 	uint32_t spi;
 	uint8_t dir, mode, outer_family, inner_family;
 	uint8_t icv_len, sqh_len;
+	uint8_t iv_len;			/* ESP IV bytes: 16 CBC, 8 otherwise */
+	bool esn;
 	bool check_life;
 	bool hard_is_seq;		/* hard_packets is the sequence space */
 	volatile bool expired;		/* hard limit hit: drop everything */

@@ -39,8 +39,7 @@ static bool
 esp_len_ok(const struct dp_sa *sa, const struct rte_mbuf *m)
 {
 	uint32_t plen = rte_pktmbuf_pkt_len(m) - m->l3_len;
-	uint32_t iv = sa->desc.alg == ESP_ALG_AES_CBC_128_SHA256 ||
-		      sa->desc.alg == ESP_ALG_AES_CBC_256_SHA256 ? 16 : 8;
+	uint32_t iv = sa->iv_len;
 	uint32_t align = iv == 16 ? 16 : 4;
 	uint32_t min = sizeof(struct rte_esp_hdr) + iv + 2 + sa->icv_len;
 
@@ -160,6 +159,11 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 		rte_ipsec_sad_lookup(w->sad4, kp4, sa4, n4);
 	if (n6)
 		rte_ipsec_sad_lookup(w->sad6, kp6, sa6, n6);
+	/* with many SAs each is likely a cache miss: start them all now */
+	for (unsigned i = 0; i < n4; i++)
+		sa_prefetch(sa4[i]);
+	for (unsigned i = 0; i < n6; i++)
+		sa_prefetch(sa6[i]);
 
 	for (unsigned i = 0; i < n4 + n6; i++) {
 		struct rte_mbuf *mb = i < n4 ? m4[i] : m6[i - n4];
@@ -189,7 +193,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			const struct rte_esp_hdr *eh = rte_pktmbuf_mtod_offset(
 				mb, const struct rte_esp_hdr *, mb->l3_len);
 			uint32_t lo = rte_be_to_cpu_32(eh->seq);
-			uint64_t s = sa->desc.esn ? replay_esn(sa->rw, lo) : lo;
+			uint64_t s = sa->esn ? replay_esn(sa->rw, lo) : lo;
 			/* cheap check before any crypto is spent on it */
 			if (replay_check(sa->rw, s) < 0) {
 				w->sa_ctr[sa->id].errors++;

@@ -137,6 +137,9 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 	sa->inner_family = d->inner_family;
 	sa->icv_len = ai->icv_len;
 	sa->sqh_len = d->esn ? 4 : 0;
+	sa->esn = d->esn;
+	sa->iv_len = d->alg == ESP_ALG_AES_CBC_128_SHA256 ||
+		     d->alg == ESP_ALG_AES_CBC_256_SHA256 ? 16 : 8;
 	sa->sel = d->sel;
 	sa->created_tsc = rte_get_tsc_cycles();
 	sa->soft_bytes = d->life.soft_bytes;

@@ -240,6 +240,17 @@ typedef void (*sa_group_fn)(struct dp_worker *w, struct dp_sa *sa,
  * the SA: librte_ipsec and the crypto PMD cost per call, so two packets of
  * one SA separated by another SA's should still travel together.
  */
+/* the hot lines of an SA and what its first use touches next */
+static inline void
+sa_prefetch(const struct dp_sa *sa)
+{
+	if (sa != NULL) {
+		rte_prefetch0(sa);
+		rte_prefetch0((const uint8_t *)sa + RTE_CACHE_LINE_SIZE);
+		rte_prefetch0(&sa->life);
+	}
+}
+
 static inline void
 for_each_sa_group(struct dp_worker *w, struct dp_sa **sa_of, struct rte_mbuf **m,
 		  unsigned n, sa_group_fn fn)
