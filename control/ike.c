@@ -1,0 +1,1467 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKEv2 engine (RFC 7296): IKE_SA_INIT and IKE_AUTH with PSK, one CHILD_SA
+ * per IKE_SA from IKE_AUTH, INFORMATIONAL (liveness, delete), message IDs
+ * with window size 1, retransmission with back-off, cached responses for
+ * retransmitted requests, NAT detection and floating to port 4500.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "common/log.h"
+#include "control/ike.h"
+
+#define MAX_CONNS 64
+#define MSG_CAP 4096
+#define NONCE_LEN 32
+
+enum ike_state {
+	S_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
+	S_AUTH_SENT,		/* initiator: IKE_AUTH request out */
+	S_INIT_DONE,		/* responder: answered IKE_SA_INIT */
+	S_ESTABLISHED,
+	S_DELETING,		/* our Delete is out */
+	S_DEAD,
+};
+
+struct child {
+	bool up;
+	uint32_t spi_in, spi_out;
+	struct ike_algs esp;
+	struct ike_child_keys keys;
+	struct ike_ts ts_l, ts_r;
+};
+
+struct ike_sa {
+	struct ike_sa *next;
+	const struct ike_conn *conn;
+	enum ike_state state;
+	bool initiator;			/* the original initiator */
+	uint64_t spi_i, spi_r;
+	struct ike_ep local, remote;
+	bool natt;			/* IKE on 4500 with the marker, ESP encapsulated */
+	struct ike_dh *dh;
+	uint16_t dh_group;
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	size_t nilen, nrlen;
+	uint8_t *msg1, *msg2;		/* IKE_SA_INIT request and response, for AUTH */
+	size_t msg1_len, msg2_len;
+	struct ike_keys keys;
+	struct child child;
+	/* message IDs (2.2): ours as requester, the peer's as requester */
+	uint32_t my_id, peer_id;
+	uint8_t *req;			/* our outstanding request */
+	size_t req_len;
+	uint64_t req_sent, req_timeout;
+	unsigned req_tries;
+	uint8_t *resp;			/* our last response, for retransmits */
+	size_t resp_len;
+	bool have_resp;
+	uint64_t last_heard, established_at;
+};
+
+struct ike_engine {
+	const struct ike_ops *ops;
+	void *ctx;
+	struct ike_conn conn[MAX_CONNS];
+	unsigned n_conn;
+	struct ike_sa *sas;
+	struct ike_stats st;
+	uint32_t next_child_spi;
+	uint64_t now;
+};
+
+/* ---- helpers ---- */
+
+static void
+sa_free(struct ike_sa *sa)
+{
+	ike_dh_free(sa->dh);
+	free(sa->msg1);
+	free(sa->msg2);
+	free(sa->req);
+	free(sa->resp);
+	ike_keys_wipe(&sa->keys);
+	ike_wipe(&sa->child.keys, sizeof(sa->child.keys));
+	free(sa);
+}
+
+static void
+child_info(const struct ike_sa *sa, struct ike_child_info *ci)
+{
+	const struct child *c = &sa->child;
+	bool i = sa->initiator;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->conn = sa->conn->name;
+	ci->ike_spi_i = sa->spi_i;
+	ci->ike_spi_r = sa->spi_r;
+	ci->spi_in = c->spi_in;
+	ci->spi_out = c->spi_out;
+	ci->esp = c->esp;
+	/* keys i->r protect what the initiator sends */
+	ci->key_out = i ? c->keys.ei : c->keys.er;
+	ci->key_in = i ? c->keys.er : c->keys.ei;
+	ci->auth_out = c->keys.akey_len ? (i ? c->keys.ai : c->keys.ar) : NULL;
+	ci->auth_in = c->keys.akey_len ? (i ? c->keys.ar : c->keys.ai) : NULL;
+	ci->key_len = c->keys.ekey_len;
+	ci->auth_len = c->keys.akey_len;
+	ci->local = sa->local;
+	ci->remote = sa->remote;
+	ci->encap = sa->natt;
+	ci->transport = sa->conn->transport;
+	ci->local_ts = c->ts_l;
+	ci->remote_ts = c->ts_r;
+}
+
+static void
+sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
+{
+	struct ike_child_info ci;
+
+	if (sa->child.up) {
+		child_info(sa, &ci);
+		if (e->ops->child_down)
+			e->ops->child_down(e->ctx, &ci);
+		sa->child.up = false;
+	}
+	if (sa->state == S_ESTABLISHED || sa->state == S_DELETING) {
+		if (e->ops->ike_down)
+			e->ops->ike_down(e->ctx, sa->conn->name, sa->spi_i, sa->spi_r, why);
+	}
+	log_info("ike %s: IKE_SA %016lx_%016lx closed: %s", sa->conn->name,
+		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, why);
+	sa->state = S_DEAD;
+}
+
+static void
+xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n)
+{
+	e->st.tx++;
+	e->ops->send(e->ctx, &sa->local, &sa->remote, b, n);
+}
+
+/* keep b as our outstanding request and send it */
+static void
+send_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n)
+{
+	free(sa->req);
+	sa->req = malloc(n);
+	if (sa->req == NULL)
+		return;
+	memcpy(sa->req, b, n);
+	sa->req_len = n;
+	sa->req_tries = 0;
+	sa->req_sent = e->now;
+	sa->req_timeout = sa->conn->retransmit_ms;
+	xmit(e, sa, b, n);
+}
+
+static void
+keep_response(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n)
+{
+	free(sa->resp);
+	sa->resp = malloc(n);
+	sa->have_resp = sa->resp != NULL;
+	if (sa->resp)
+		memcpy(sa->resp, b, n);
+	sa->resp_len = n;
+	xmit(e, sa, b, n);
+}
+
+static void
+hdr_for(const struct ike_sa *sa, struct ike_hdr *h, uint8_t x, bool response, uint32_t id)
+{
+	memset(h, 0, sizeof(*h));
+	h->spi_i = sa->spi_i;
+	h->spi_r = sa->spi_r;
+	h->exchange = x;
+	h->flags = (sa->initiator ? IKE_FLAG_I : 0) | (response ? IKE_FLAG_R : 0);
+	h->msg_id = id;
+}
+
+/* NAT detection hash (2.23): SHA-1(SPIi | SPIr | IP | port) */
+static void
+nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_ep *ep, uint8_t out[20])
+{
+	uint8_t buf[16 + 16 + 2];
+	unsigned n = 0, al = ip_alen(ep->addr.family);
+
+	for (int i = 7; i >= 0; i--)
+		buf[n++] = spi_i >> (8 * i);
+	for (int i = 7; i >= 0; i--)
+		buf[n++] = spi_r >> (8 * i);
+	memcpy(buf + n, ep->addr.a, al);
+	n += al;
+	buf[n++] = ep->port >> 8;
+	buf[n++] = ep->port & 255;
+	EVP_Digest(buf, n, out, NULL, EVP_sha1(), NULL);
+}
+
+static void
+put_nat_notifies(struct ike_buf *b, const struct ike_sa *sa)
+{
+	uint8_t h[20];
+
+	nat_hash(sa->spi_i, sa->spi_r, &sa->local, h);
+	ike_put_notify(b, 0, N_NAT_DETECTION_SOURCE_IP, NULL, 0, h, 20);
+	nat_hash(sa->spi_i, sa->spi_r, &sa->remote, h);
+	ike_put_notify(b, 0, N_NAT_DETECTION_DESTINATION_IP, NULL, 0, h, 20);
+}
+
+/* true when a NAT is between us (either side's hash differs) */
+static bool
+nat_detected(const struct ike_msg *m, const struct ike_sa *sa)
+{
+	struct ike_notify_pl n;
+	uint8_t h[20];
+	bool src_ok = false, any = false;
+
+	/* the hashes cover the SPIs of the message's own header (SPIr 0 in a request) */
+	nat_hash(m->h.spi_i, m->h.spi_r, &sa->remote, h);
+	for (unsigned i = 0; i < m->n; i++) {
+		struct ike_err er;
+		if (m->pl[i].type != PL_NOTIFY || ike_notify_parse(&m->pl[i], &n, &er) < 0 ||
+		    n.type != N_NAT_DETECTION_SOURCE_IP)
+			continue;
+		any = true;
+		if (n.data_len == 20 && CRYPTO_memcmp(n.data, h, 20) == 0)
+			src_ok = true;
+	}
+	if (!any)
+		return false;
+	nat_hash(m->h.spi_i, m->h.spi_r, &sa->local, h);
+	if (ike_find_notify(m, N_NAT_DETECTION_DESTINATION_IP, &n) == NULL ||
+	    n.data_len != 20 || CRYPTO_memcmp(n.data, h, 20) != 0)
+		return true;
+	return !src_ok;
+}
+
+/* ---- configuration ---- */
+
+static const struct {
+	const char *name;
+	uint8_t type;
+	uint16_t id, bits;
+} alg_words[] = {
+	{ "aes128gcm16", TT_ENCR, ENCR_AES_GCM_16, 128 },
+	{ "aes256gcm16", TT_ENCR, ENCR_AES_GCM_16, 256 },
+	{ "aes128gcm", TT_ENCR, ENCR_AES_GCM_16, 128 },
+	{ "aes256gcm", TT_ENCR, ENCR_AES_GCM_16, 256 },
+	{ "aes128", TT_ENCR, ENCR_AES_CBC, 128 },
+	{ "aes256", TT_ENCR, ENCR_AES_CBC, 256 },
+	{ "chacha20poly1305", TT_ENCR, ENCR_CHACHA20_POLY1305, 0 },
+	{ "sha256", TT_INTEG, AUTH_HMAC_SHA2_256_128, 0 },
+	{ "sha384", TT_INTEG, AUTH_HMAC_SHA2_384_192, 0 },
+	{ "sha512", TT_INTEG, AUTH_HMAC_SHA2_512_256, 0 },
+	{ "prfsha256", TT_PRF, PRF_HMAC_SHA2_256, 0 },
+	{ "prfsha384", TT_PRF, PRF_HMAC_SHA2_384, 0 },
+	{ "prfsha512", TT_PRF, PRF_HMAC_SHA2_512, 0 },
+	{ "modp2048", TT_DH, DH_MODP2048, 0 },
+	{ "ecp256", TT_DH, DH_ECP256, 0 },
+	{ "ecp384", TT_DH, DH_ECP384, 0 },
+	{ "ecp521", TT_DH, DH_ECP521, 0 },
+	{ "x25519", TT_DH, DH_CURVE25519, 0 },
+	{ "curve25519", TT_DH, DH_CURVE25519, 0 },
+	{ "esn", TT_ESN, 1, 0 },
+	{ "noesn", TT_ESN, 0, 0 },
+};
+
+static bool
+has_type(const struct ike_proposal *p, uint8_t t)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->t[i].type == t)
+			return true;
+	return false;
+}
+
+int
+ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *err, size_t el)
+{
+	char buf[256], *save, *tok;
+	bool aead = false;
+
+	memset(p, 0, sizeof(*p));
+	p->num = 1;
+	p->proto = esp ? PROTO_ESP : PROTO_IKE;
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, el, "proposal too long");
+		return -1;
+	}
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, "-", &save); tok; tok = strtok_r(NULL, "-", &save)) {
+		unsigned i;
+		for (i = 0; i < sizeof(alg_words) / sizeof(alg_words[0]); i++)
+			if (!strcmp(tok, alg_words[i].name))
+				break;
+		if (i == sizeof(alg_words) / sizeof(alg_words[0]) ||
+		    (esp && alg_words[i].type == TT_PRF) || (!esp && alg_words[i].type == TT_ESN)) {
+			snprintf(err, el, "proposal '%s': unknown or misplaced algorithm '%s'", s, tok);
+			return -1;
+		}
+		if (p->n == IKE_MAX_TRANSFORMS)
+			break;
+		p->t[p->n++] = (struct ike_transform){ alg_words[i].type, alg_words[i].id,
+						       alg_words[i].bits };
+		if (alg_words[i].type == TT_ENCR && ike_encr_aead(alg_words[i].id))
+			aead = true;
+	}
+	if (!has_type(p, TT_ENCR)) {
+		snprintf(err, el, "proposal '%s': no encryption algorithm", s);
+		return -1;
+	}
+	if (aead && has_type(p, TT_INTEG)) {
+		snprintf(err, el, "proposal '%s': an AEAD cipher takes no integrity algorithm", s);
+		return -1;
+	}
+	if (!aead && !has_type(p, TT_INTEG)) {
+		snprintf(err, el, "proposal '%s': no integrity algorithm", s);
+		return -1;
+	}
+	if (!esp) {
+		if (!has_type(p, TT_PRF)) {
+			/* the PRF follows the integrity algorithm's hash */
+			for (unsigned i = 0; i < p->n && !aead; i++)
+				if (p->t[i].type == TT_INTEG && p->n < IKE_MAX_TRANSFORMS)
+					p->t[p->n++] = (struct ike_transform){ TT_PRF,
+						p->t[i].id - AUTH_HMAC_SHA2_256_128 + PRF_HMAC_SHA2_256, 0 };
+			if (!has_type(p, TT_PRF)) {
+				snprintf(err, el, "proposal '%s': an AEAD IKE proposal needs a prf", s);
+				return -1;
+			}
+		}
+		if (!has_type(p, TT_DH)) {
+			snprintf(err, el, "proposal '%s': no key exchange group", s);
+			return -1;
+		}
+	} else if (!has_type(p, TT_ESN)) {
+		p->t[p->n++] = (struct ike_transform){ TT_ESN, 0, 0 };
+	}
+	return 0;
+}
+
+int
+ike_ts_from_prefix(const char *s, struct ike_ts *ts)
+{
+	struct ip_prefix p;
+	unsigned al;
+
+	if (ip_prefix_parse(s, &p) < 0)
+		return -1;
+	memset(ts, 0, sizeof(*ts));
+	al = ip_alen(p.addr.family);
+	ts->type = al == 4 ? TS_IPV4_ADDR_RANGE : TS_IPV6_ADDR_RANGE;
+	ts->port_hi = 65535;
+	for (unsigned i = 0; i < al; i++) {
+		int bits = (int)p.len - 8 * (int)i;
+		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+		ts->lo[i] = p.addr.a[i] & mask;
+		ts->hi[i] = p.addr.a[i] | (uint8_t)~mask;
+	}
+	return 0;
+}
+
+int
+ike_id_parse(const char *s, struct ike_id *id)
+{
+	struct ip_addr a;
+
+	memset(id, 0, sizeof(*id));
+	if (strlen(s) > 255 || !*s)
+		return -1;
+	if (ip_addr_parse(s, &a) == 0) {
+		id->type = a.family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR;
+		id->len = ip_alen(a.family);
+		memcpy(id->data, a.a, id->len);
+		return 0;
+	}
+	id->type = strchr(s, '@') && s[0] != '@' ? ID_RFC822_ADDR : ID_FQDN;
+	if (s[0] == '@')
+		s++;
+	id->len = strlen(s);
+	memcpy(id->data, s, id->len);
+	return 0;
+}
+
+int
+ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el)
+{
+	if (e->n_conn == MAX_CONNS) {
+		snprintf(err, el, "too many connections");
+		return -1;
+	}
+	if (c->n_ike == 0 || c->n_esp == 0 || c->psk_len == 0 || c->local.family == 0) {
+		snprintf(err, el, "connection %s: needs proposals, a PSK and a local address",
+			 c->name);
+		return -1;
+	}
+	e->conn[e->n_conn] = *c;
+	if (e->conn[e->n_conn].retransmit_ms == 0)
+		e->conn[e->n_conn].retransmit_ms = 1000;
+	if (e->conn[e->n_conn].retransmit_tries == 0)
+		e->conn[e->n_conn].retransmit_tries = 5;
+	e->n_conn++;
+	return 0;
+}
+
+/* ---- proposals and selectors ---- */
+
+static bool
+offers(const struct ike_proposal *p, const struct ike_transform *t)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->t[i].type == t->type && p->t[i].id == t->id &&
+		    p->t[i].key_len == t->key_len)
+			return true;
+	return false;
+}
+
+int
+ike_proposal_select(const struct ike_proposal *peer, unsigned np,
+		    const struct ike_proposal *ours, unsigned no, bool esp, bool ignore_dh,
+		    struct ike_algs *out, unsigned *chosen)
+{
+	static const uint8_t types[] = { TT_ENCR, TT_PRF, TT_INTEG, TT_DH, TT_ESN };
+
+	for (unsigned i = 0; i < np; i++) {
+		const struct ike_proposal *p = &peer[i];
+		if (p->proto != (esp ? PROTO_ESP : PROTO_IKE))
+			continue;
+		if (esp ? p->spi_size != 4 : (p->spi_size != 0 && p->spi_size != 8))
+			continue;
+		for (unsigned j = 0; j < no; j++) {
+			struct ike_algs a = { 0 };
+			bool ok = true;
+			for (unsigned t = 0; t < sizeof(types) && ok; t++) {
+				const struct ike_transform *pick = NULL;
+				bool peer_has = false;
+				if (ignore_dh && types[t] == TT_DH)
+					continue;
+				for (unsigned k = 0; k < p->n && !pick; k++) {
+					if (p->t[k].type != types[t])
+						continue;
+					/* "none" counts as absent for INTEG and DH */
+					if ((types[t] == TT_INTEG || types[t] == TT_DH) && p->t[k].id == 0)
+						continue;
+					peer_has = true;
+					if (offers(&ours[j], &p->t[k]))
+						pick = &p->t[k];
+				}
+				if (pick == NULL) {
+					ok = !peer_has && !has_type(&ours[j], types[t]);
+					continue;
+				}
+				switch (types[t]) {
+				case TT_ENCR: a.encr = pick->id; a.encr_bits = pick->key_len; break;
+				case TT_PRF: a.prf = pick->id; break;
+				case TT_INTEG: a.integ = pick->id; break;
+				case TT_DH: a.dh = pick->id; break;
+				case TT_ESN: a.esn = pick->id == 1; break;
+				}
+			}
+			if (ok) {
+				*out = a;
+				*chosen = i;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+bool
+ike_ts_narrow(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
+{
+	unsigned al = a->type == TS_IPV4_ADDR_RANGE ? 4 : 16;
+
+	if (a->type != b->type)
+		return false;
+	if (a->proto && b->proto && a->proto != b->proto)
+		return false;
+	*out = *a;
+	out->proto = a->proto ? a->proto : b->proto;
+	out->port_lo = a->port_lo > b->port_lo ? a->port_lo : b->port_lo;
+	out->port_hi = a->port_hi < b->port_hi ? a->port_hi : b->port_hi;
+	if (out->port_lo > out->port_hi)
+		return false;
+	if (memcmp(b->lo, a->lo, al) > 0)
+		memcpy(out->lo, b->lo, al);
+	if (memcmp(b->hi, a->hi, al) < 0)
+		memcpy(out->hi, b->hi, al);
+	return memcmp(out->lo, out->hi, al) <= 0;
+}
+
+/* ---- engine ---- */
+
+struct ike_engine *
+ike_engine_new(const struct ike_ops *ops, void *ctx)
+{
+	struct ike_engine *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	e->ops = ops;
+	e->ctx = ctx;
+	ike_random(&e->next_child_spi, sizeof(e->next_child_spi));
+	e->next_child_spi = (e->next_child_spi & 0x0fffffff) | 0xc0000000;
+	return e;
+}
+
+void
+ike_engine_free(struct ike_engine *e)
+{
+	while (e->sas) {
+		struct ike_sa *n = e->sas->next;
+		sa_free(e->sas);
+		e->sas = n;
+	}
+	ike_wipe(e->conn, sizeof(e->conn));
+	free(e);
+}
+
+void
+ike_get_stats(const struct ike_engine *e, struct ike_stats *s)
+{
+	*s = e->st;
+	s->ike_sas = s->half_open = 0;
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		s->ike_sas++;
+		s->half_open += sa->state == S_INIT_DONE || sa->state == S_INIT_SENT;
+	}
+}
+
+static struct ike_sa *
+sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (sa == NULL)
+		return NULL;
+	sa->conn = c;
+	sa->initiator = initiator;
+	if (initiator)
+		ike_random(&sa->spi_i, 8);
+	else
+		ike_random(&sa->spi_r, 8);
+	sa->last_heard = e->now;
+	sa->next = e->sas;
+	e->sas = sa;
+	return sa;
+}
+
+static uint32_t
+child_spi(struct ike_engine *e)
+{
+	return e->next_child_spi++;
+}
+
+static void
+put_ke(struct ike_buf *b, struct ike_sa *sa)
+{
+	uint8_t pub[2 * 66 + 256];
+	size_t n = ike_dh_public(sa->dh, pub, sizeof(pub)), off = ike_pl_begin(b, PL_KE);
+
+	ike_put16(b, sa->dh_group);
+	ike_put16(b, 0);
+	ike_put(b, pub, n);
+	ike_pl_end(b, off);
+}
+
+static void
+put_nonce(struct ike_buf *b, const uint8_t *n, size_t len)
+{
+	size_t off = ike_pl_begin(b, PL_NONCE);
+	ike_put(b, n, len);
+	ike_pl_end(b, off);
+}
+
+static int
+send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie,
+		  size_t cookie_len)
+{
+	uint8_t mem[MSG_CAP];
+	struct ike_buf b;
+	struct ike_hdr h;
+	size_t n;
+
+	ike_dh_free(sa->dh);
+	sa->dh = ike_dh_new(sa->dh_group);
+	if (sa->dh == NULL)
+		return -1;
+	sa->nilen = NONCE_LEN;
+	ike_random(sa->ni, sa->nilen);
+	hdr_for(sa, &h, IKE_SA_INIT, false, 0);
+	ike_buf_init(&b, mem, sizeof(mem));
+	ike_hdr_put(&b, &h);
+	if (cookie)
+		ike_put_notify(&b, 0, N_COOKIE, NULL, 0, cookie, cookie_len);
+	ike_put_sa(&b, sa->conn->ike, sa->conn->n_ike);
+	put_ke(&b, sa);
+	put_nonce(&b, sa->ni, sa->nilen);
+	put_nat_notifies(&b, sa);
+	n = ike_msg_finish(&b);
+	if (n == 0)
+		return -1;
+	free(sa->msg1);
+	sa->msg1 = malloc(n);
+	if (sa->msg1 == NULL)
+		return -1;
+	memcpy(sa->msg1, mem, n);
+	sa->msg1_len = n;
+	sa->state = S_INIT_SENT;
+	sa->my_id = 0;
+	send_request(e, sa, mem, n);
+	return 0;
+}
+
+int
+ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, size_t el)
+{
+	const struct ike_conn *c = NULL;
+	struct ike_sa *sa;
+
+	e->now = now;
+	for (unsigned i = 0; i < e->n_conn; i++)
+		if (!strcmp(e->conn[i].name, name))
+			c = &e->conn[i];
+	if (c == NULL || c->remote.family == 0) {
+		snprintf(err, el, c ? "connection %s has no remote address" : "no connection %s",
+			 name);
+		return -1;
+	}
+	sa = sa_new(e, c, true);
+	if (sa == NULL)
+		return -1;
+	sa->local = (struct ike_ep){ c->local, IKE_PORT };
+	sa->remote = (struct ike_ep){ c->remote, IKE_PORT };
+	for (unsigned i = 0; i < c->ike[0].n; i++)
+		if (c->ike[0].t[i].type == TT_DH) {
+			sa->dh_group = c->ike[0].t[i].id;
+			break;
+		}
+	if (send_init_request(e, sa, NULL, 0) < 0) {
+		snprintf(err, el, "cannot build IKE_SA_INIT");
+		sa->state = S_DEAD;
+		return -1;
+	}
+	log_info("ike %s: initiating IKE_SA %016lx", c->name, (unsigned long)sa->spi_i);
+	return 0;
+}
+
+/* ---- AUTH (2.15) ---- */
+
+static int
+psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
+	 uint8_t *out)
+{
+	static const char pad[] = "Key Pad for IKEv2";
+	uint16_t prf = sa->keys.a.prf;
+	uint8_t kp[IKE_MAX_PRF], macid[IKE_MAX_PRF];
+	struct ike_iov v1 = { pad, sizeof(pad) - 1 }, vid = { id_body, id_len };
+	const uint8_t *msg = of_initiator ? sa->msg1 : sa->msg2;
+	size_t mlen = of_initiator ? sa->msg1_len : sa->msg2_len;
+	/* the other side's nonce */
+	const uint8_t *nonce = of_initiator ? sa->nr : sa->ni;
+	size_t nlen = of_initiator ? sa->nrlen : sa->nilen;
+	struct ike_iov v[3] = { { msg, mlen }, { nonce, nlen }, { macid, sa->keys.prf_len } };
+	int rc;
+
+	if (ike_prf(prf, of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
+		    &vid, 1, macid) < 0 ||
+	    ike_prf(prf, sa->conn->psk, sa->conn->psk_len, &v1, 1, kp) < 0)
+		return -1;
+	rc = ike_prf(prf, kp, sa->keys.prf_len, v, 3, out);
+	ike_wipe(kp, sizeof(kp));
+	return rc;
+}
+
+static void
+put_id(struct ike_buf *b, uint8_t type, const struct ike_id *id)
+{
+	size_t off = ike_pl_begin(b, type);
+	ike_put8(b, id->type);
+	ike_put(b, NULL, 3);
+	ike_put(b, id->data, id->len);
+	ike_pl_end(b, off);
+}
+
+static void
+put_auth(struct ike_buf *b, const uint8_t *a, size_t n)
+{
+	size_t off = ike_pl_begin(b, PL_AUTH);
+	ike_put8(b, AUTH_PSK);
+	ike_put(b, NULL, 3);
+	ike_put(b, a, n);
+	ike_pl_end(b, off);
+}
+
+/* an encrypted message: header for sa, inner chain built by fill() */
+static size_t
+seal(struct ike_sa *sa, uint8_t *mem, size_t cap, uint8_t x, bool response, uint32_t id,
+     const uint8_t *inner, size_t ilen, uint8_t first)
+{
+	struct ike_buf b;
+	struct ike_hdr h;
+
+	hdr_for(sa, &h, x, response, id);
+	ike_buf_init(&b, mem, cap);
+	ike_hdr_put(&b, &h);
+	return ike_sk_seal(&sa->keys, sa->initiator, &b, first, inner, ilen);
+}
+
+static int
+derive_keys(struct ike_sa *sa, const struct ike_algs *a, const uint8_t *peer_ke, size_t kelen)
+{
+	uint8_t gir[IKE_MAX_DH];
+	size_t glen;
+	int rc;
+
+	if (ike_dh_shared(sa->dh, peer_ke, kelen, gir, &glen) < 0)
+		return -1;
+	rc = ike_derive_ike_keys(&sa->keys, a, gir, glen, sa->ni, sa->nilen, sa->nr, sa->nrlen,
+				 sa->spi_i, sa->spi_r, NULL, 0);
+	ike_wipe(gir, sizeof(gir));
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	return rc;
+}
+
+static size_t
+build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
+{
+	const struct ike_conn *c = sa->conn;
+	uint8_t idb[4 + 255], auth[IKE_MAX_PRF];
+	struct ike_proposal p;
+	size_t n;
+
+	ike_buf_init(ib, ib->p, ib->cap);
+	ib->np_off = (size_t)-1;	/* the first type goes into the SK header */
+	idb[0] = c->local_id.type;
+	memset(idb + 1, 0, 3);
+	memcpy(idb + 4, c->local_id.data, c->local_id.len);
+	if (psk_auth(sa, sa->initiator, idb, 4u + c->local_id.len, auth) < 0)
+		return 0;
+	put_id(ib, sa->initiator ? PL_IDI : PL_IDR, &c->local_id);
+	if (request && c->remote_id.type)
+		put_id(ib, PL_IDR, &c->remote_id);
+	put_auth(ib, auth, sa->keys.prf_len);
+	ike_wipe(auth, sizeof(auth));
+	if (request) {
+		struct ike_proposal props[IKE_MAX_CONN_PROPS];
+		for (unsigned i = 0; i < c->n_esp; i++) {
+			props[i] = c->esp[i];
+			props[i].num = i + 1;
+			props[i].spi_size = 4;
+			props[i].spi = sa->child.spi_in;
+			/* no KE in IKE_AUTH: drop DH transforms (1.2) */
+			unsigned k = 0;
+			for (unsigned t = 0; t < props[i].n; t++)
+				if (props[i].t[t].type != TT_DH)
+					props[i].t[k++] = props[i].t[t];
+			props[i].n = k;
+		}
+		if (c->transport)
+			ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+		ike_put_sa(ib, props, c->n_esp);
+		ike_put_ts(ib, PL_TSI, &c->local_ts, 1);
+		ike_put_ts(ib, PL_TSR, &c->remote_ts, 1);
+	} else {
+		memset(&p, 0, sizeof(p));
+		p.num = 1;
+		p.proto = PROTO_ESP;
+		p.spi_size = 4;
+		p.spi = sa->child.spi_in;
+		p.t[p.n++] = (struct ike_transform){ TT_ENCR, sa->child.esp.encr,
+						     sa->child.esp.encr_bits };
+		if (sa->child.esp.integ)
+			p.t[p.n++] = (struct ike_transform){ TT_INTEG, sa->child.esp.integ, 0 };
+		p.t[p.n++] = (struct ike_transform){ TT_ESN, sa->child.esp.esn, 0 };
+		if (c->transport)
+			ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+		ike_put_sa(ib, &p, 1);
+		/* TSi is the initiator's side: the peer's traffic for us */
+		ike_put_ts(ib, PL_TSI, &sa->child.ts_r, 1);
+		ike_put_ts(ib, PL_TSR, &sa->child.ts_l, 1);
+	}
+	n = ib->overflow ? 0 : ib->len;
+	return n;
+}
+
+static void
+send_auth_request(struct ike_engine *e, struct ike_sa *sa)
+{
+	uint8_t inner[MSG_CAP], mem[MSG_CAP], first;
+	struct ike_buf ib;
+	size_t n;
+
+	sa->child.spi_in = child_spi(e);
+	ike_buf_init(&ib, inner, sizeof(inner));
+	n = build_auth_inner(sa, &ib, true);
+	first = PL_IDI;
+	n = n ? seal(sa, mem, sizeof(mem), IKE_AUTH, false, sa->my_id, inner, n, first) : 0;
+	if (n == 0) {
+		sa_kill(e, sa, "cannot build IKE_AUTH");
+		return;
+	}
+	sa->state = S_AUTH_SENT;
+	send_request(e, sa, mem, n);
+}
+
+static void
+child_install(struct ike_engine *e, struct ike_sa *sa, const uint8_t *ni, size_t nilen,
+	      const uint8_t *nr, size_t nrlen)
+{
+	struct ike_child_info ci;
+
+	if (ike_derive_child_keys(&sa->child.keys, &sa->keys, &sa->child.esp, NULL, 0,
+				  ni, nilen, nr, nrlen) < 0)
+		return;
+	child_info(sa, &ci);
+	if (e->ops->child_up && e->ops->child_up(e->ctx, &ci) < 0) {
+		log_warn("ike %s: CHILD_SA install failed", sa->conn->name);
+		return;
+	}
+	sa->child.up = true;
+	e->st.child_up++;
+	log_info("ike %s: CHILD_SA up, SPIs in %08x out %08x", sa->conn->name,
+		 sa->child.spi_in, sa->child.spi_out);
+}
+
+static void
+established(struct ike_engine *e, struct ike_sa *sa)
+{
+	sa->state = S_ESTABLISHED;
+	sa->established_at = e->now;
+	e->st.ike_up++;
+	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->name,
+		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
+	if (e->ops->ike_up)
+		e->ops->ike_up(e->ctx, sa->conn->name, sa->spi_i, sa->spi_r);
+}
+
+/* ---- message handling ---- */
+
+static void
+send_init_error(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
+		const struct ike_ep *remote, uint16_t type, const void *data, size_t len)
+{
+	uint8_t mem[256];
+	struct ike_buf b;
+	struct ike_hdr h = { .spi_i = rh->spi_i, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R };
+
+	ike_buf_init(&b, mem, sizeof(mem));
+	ike_hdr_put(&b, &h);
+	ike_put_notify(&b, 0, type, NULL, 0, data, len);
+	if (ike_msg_finish(&b)) {
+		e->st.tx++;
+		e->ops->send(e->ctx, local, remote, mem, b.len);
+	}
+}
+
+static const struct ike_conn *
+conn_for(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote)
+{
+	for (unsigned i = 0; i < e->n_conn; i++) {
+		const struct ike_conn *c = &e->conn[i];
+		if (ip_addr_eq(&c->local, &local->addr) &&
+		    (c->remote.family == 0 || ip_addr_eq(&c->remote, &remote->addr)))
+			return c;
+	}
+	return NULL;
+}
+
+static void
+init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep *local,
+	     const struct ike_ep *remote)
+{
+	const struct ike_conn *c = conn_for(e, local, remote);
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pke = ike_find(m, PL_KE),
+			    *pn = ike_find(m, PL_NONCE);
+	struct ike_algs a;
+	unsigned np, chosen;
+	uint16_t group;
+	const uint8_t *ke;
+	size_t kelen;
+	struct ike_err er;
+	struct ike_sa *sa;
+	uint8_t mem[MSG_CAP];
+	struct ike_buf b;
+	struct ike_hdr h;
+	struct ike_proposal sel;
+
+	/* a retransmitted request: answer with the same response */
+	for (sa = e->sas; sa; sa = sa->next)
+		if (!sa->initiator && sa->spi_i == m->h.spi_i && sa->state != S_DEAD &&
+		    ip_addr_eq(&sa->remote.addr, &remote->addr)) {
+			if (sa->have_resp && sa->peer_id == 1 && sa->state == S_INIT_DONE)
+				xmit(e, sa, sa->resp, sa->resp_len);
+			return;
+		}
+	if (c == NULL || psa == NULL || pke == NULL || pn == NULL ||
+	    pn->len < 16 || pn->len > IKE_MAX_NONCE) {
+		e->st.rx_dropped++;
+		if (c && (psa == NULL || pke == NULL || pn == NULL))
+			send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if (ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 ||
+	    ike_ke_parse(pke, &group, &ke, &kelen, &er) < 0) {
+		e->st.rx_dropped++;
+		send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if (ike_proposal_select(props, np, c->ike, c->n_ike, false, false, &a, &chosen) < 0) {
+		send_init_error(e, &m->h, local, remote, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (group != a.dh) {
+		uint8_t g[2] = { a.dh >> 8, a.dh & 255 };
+		send_init_error(e, &m->h, local, remote, N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	sa = sa_new(e, c, false);
+	if (sa == NULL)
+		return;
+	sa->spi_i = m->h.spi_i;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->dh_group = group;
+	sa->dh = ike_dh_new(group);
+	sa->nilen = pn->len;
+	memcpy(sa->ni, pn->body, pn->len);
+	sa->nrlen = NONCE_LEN;
+	ike_random(sa->nr, sa->nrlen);
+	sa->msg1 = malloc(m->raw_len);
+	if (sa->dh == NULL || sa->msg1 == NULL) {
+		sa->state = S_DEAD;
+		return;
+	}
+	memcpy(sa->msg1, m->raw, m->raw_len);
+	sa->msg1_len = m->raw_len;
+	sa->natt = nat_detected(m, sa);
+	/* response: SAr1, KEr, Nr, NAT detection */
+	hdr_for(sa, &h, IKE_SA_INIT, true, 0);
+	ike_buf_init(&b, mem, sizeof(mem));
+	ike_hdr_put(&b, &h);
+	sel = props[chosen];
+	sel.spi_size = 0;
+	sel.num = props[chosen].num;
+	sel.n = 0;
+	sel.t[sel.n++] = (struct ike_transform){ TT_ENCR, a.encr, a.encr_bits };
+	sel.t[sel.n++] = (struct ike_transform){ TT_PRF, a.prf, 0 };
+	if (a.integ)
+		sel.t[sel.n++] = (struct ike_transform){ TT_INTEG, a.integ, 0 };
+	sel.t[sel.n++] = (struct ike_transform){ TT_DH, a.dh, 0 };
+	ike_put_sa(&b, &sel, 1);
+	put_ke(&b, sa);
+	put_nonce(&b, sa->nr, sa->nrlen);
+	put_nat_notifies(&b, sa);
+	if (ike_msg_finish(&b) == 0 || derive_keys(sa, &a, ke, kelen) < 0) {
+		sa->state = S_DEAD;
+		e->st.rx_dropped++;
+		return;
+	}
+	sa->msg2 = malloc(b.len);
+	if (sa->msg2 == NULL) {
+		sa->state = S_DEAD;
+		return;
+	}
+	memcpy(sa->msg2, mem, b.len);
+	sa->msg2_len = b.len;
+	sa->state = S_INIT_DONE;
+	sa->peer_id = 1;
+	keep_response(e, sa, mem, b.len);
+}
+
+static void
+init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_notify_pl n;
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pke = ike_find(m, PL_KE),
+			    *pn = ike_find(m, PL_NONCE);
+	struct ike_algs a;
+	unsigned np, chosen;
+	uint16_t group;
+	const uint8_t *ke;
+	size_t kelen;
+	struct ike_err er;
+
+	if (ike_find_notify(m, N_COOKIE, &n) && n.data_len >= 1 && n.data_len <= 64) {
+		uint8_t cookie[64];
+		memcpy(cookie, n.data, n.data_len);
+		send_init_request(e, sa, cookie, n.data_len);
+		return;
+	}
+	if (ike_find_notify(m, N_INVALID_KE_PAYLOAD, &n) && n.data_len == 2) {
+		uint16_t g = (uint16_t)(n.data[0] << 8 | n.data[1]);
+		struct ike_transform t = { TT_DH, g, 0 };
+		bool ours = false;
+		for (unsigned i = 0; i < sa->conn->n_ike; i++)
+			ours |= offers(&sa->conn->ike[i], &t);
+		if (!ours || g == sa->dh_group) {
+			sa_kill(e, sa, "peer wants a group we do not offer");
+			return;
+		}
+		log_info("ike %s: peer asks for group %u", sa->conn->name, g);
+		sa->dh_group = g;
+		send_init_request(e, sa, NULL, 0);
+		return;
+	}
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == PL_NOTIFY && ike_notify_parse(&m->pl[i], &n, &er) == 0 &&
+		    n.type <= N_ERROR_MAX) {
+			char why[80];
+			snprintf(why, sizeof(why), "IKE_SA_INIT refused: %s", ike_notify_name(n.type));
+			sa_kill(e, sa, why);
+			return;
+		}
+	if (m->h.spi_r == 0 || psa == NULL || pke == NULL || pn == NULL || pn->len < 16 ||
+	    pn->len > IKE_MAX_NONCE || ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 ||
+	    np != 1 || ike_ke_parse(pke, &group, &ke, &kelen, &er) < 0 ||
+	    ike_proposal_select(props, 1, sa->conn->ike, sa->conn->n_ike, false, false, &a,
+				&chosen) < 0 || group != a.dh || group != sa->dh_group) {
+		e->st.rx_dropped++;
+		sa_kill(e, sa, "unacceptable IKE_SA_INIT response");
+		return;
+	}
+	sa->spi_r = m->h.spi_r;
+	sa->nrlen = pn->len;
+	memcpy(sa->nr, pn->body, pn->len);
+	free(sa->msg2);
+	sa->msg2 = malloc(m->raw_len);
+	if (sa->msg2 == NULL)
+		return;
+	memcpy(sa->msg2, m->raw, m->raw_len);
+	sa->msg2_len = m->raw_len;
+	if (derive_keys(sa, &a, ke, kelen) < 0) {
+		sa_kill(e, sa, "bad key exchange value");
+		return;
+	}
+	free(sa->req);
+	sa->req = NULL;
+	sa->my_id = 1;
+	sa->natt = nat_detected(m, sa);
+	if (sa->natt) {
+		/* 2.23: float to 4500 from IKE_AUTH on */
+		sa->local.port = IKE_NATT_PORT;
+		sa->remote.port = IKE_NATT_PORT;
+	}
+	send_auth_request(e, sa);
+}
+
+/* check the peer's ID and AUTH payloads; the ID body for AUTH */
+static bool
+verify_auth(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_pl *pid = ike_find(m, sa->initiator ? PL_IDR : PL_IDI),
+			    *pa = ike_find(m, PL_AUTH);
+	uint8_t want[IKE_MAX_PRF], type, method;
+	const uint8_t *id, *auth;
+	size_t idlen, alen;
+	struct ike_err er;
+	const struct ike_id *rid = &sa->conn->remote_id;
+	bool ok;
+
+	if (pid == NULL || pa == NULL || ike_typed_parse(pid, &type, &id, &idlen, &er) < 0 ||
+	    ike_typed_parse(pa, &method, &auth, &alen, &er) < 0)
+		return false;
+	if (rid->type && (rid->type != type || rid->len != idlen || memcmp(rid->data, id, idlen)))
+		return false;
+	if (method != AUTH_PSK || alen != sa->keys.prf_len ||
+	    psk_auth(sa, !sa->initiator, pid->body, pid->len, want) < 0)
+		return false;
+	ok = CRYPTO_memcmp(want, auth, alen) == 0;
+	ike_wipe(want, sizeof(want));
+	return ok;
+}
+
+static void
+send_encrypted_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x, uint32_t id,
+			const uint8_t *inner, size_t ilen, uint8_t first)
+{
+	uint8_t mem[MSG_CAP];
+	size_t n = seal(sa, mem, sizeof(mem), x, true, id, inner, ilen, first);
+
+	if (n)
+		keep_response(e, sa, mem, n);
+}
+
+static void
+send_notify_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x, uint32_t id,
+		     uint16_t type)
+{
+	uint8_t inner[64];
+	struct ike_buf ib;
+
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	ike_put_notify(&ib, 0, type, NULL, 0, NULL, 0);
+	send_encrypted_response(e, sa, x, id, inner, ib.len, PL_NOTIFY);
+}
+
+static void
+auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pti = ike_find(m, PL_TSI),
+			    *ptr = ike_find(m, PL_TSR);
+	const struct ike_conn *c = sa->conn;
+	unsigned np, chosen, ni, nr;
+	struct ike_err er;
+	struct ike_notify_pl n;
+	uint8_t inner[MSG_CAP];
+	struct ike_buf ib;
+	size_t len;
+	bool ts_ok = false;
+
+	if (!verify_auth(sa, m)) {
+		e->st.auth_failed++;
+		log_warn("ike %s: peer authentication failed", c->name);
+		send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_AUTHENTICATION_FAILED);
+		sa_kill(e, sa, "authentication failed");
+		return;
+	}
+	if (psa == NULL || pti == NULL || ptr == NULL ||
+	    ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 ||
+	    ike_ts_parse(pti, tsi, IKE_MAX_TS, &ni, &er) < 0 ||
+	    ike_ts_parse(ptr, tsr, IKE_MAX_TS, &nr, &er) < 0) {
+		send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_INVALID_SYNTAX);
+		sa_kill(e, sa, "malformed IKE_AUTH");
+		return;
+	}
+	/* the IKE SA is up once AUTH verified, even if no CHILD_SA results */
+	established(e, sa);
+	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->transport ||
+	    ike_proposal_select(props, np, c->esp, c->n_esp, true, true, &sa->child.esp,
+				&chosen) < 0) {
+		send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
+	sa->child.spi_out = (uint32_t)props[chosen].spi;
+	/* narrow: TSi against our remote side, TSr against our local side */
+	for (unsigned i = 0; i < ni && !ts_ok; i++)
+		if (ike_ts_narrow(&tsi[i], &c->remote_ts, &sa->child.ts_r))
+			for (unsigned j = 0; j < nr && !ts_ok; j++)
+				ts_ok = ike_ts_narrow(&tsr[j], &c->local_ts, &sa->child.ts_l);
+	if (!ts_ok) {
+		send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_TS_UNACCEPTABLE);
+		return;
+	}
+	sa->child.spi_in = child_spi(e);
+	ike_buf_init(&ib, inner, sizeof(inner));
+	len = build_auth_inner(sa, &ib, false);
+	if (len == 0)
+		return;
+	send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);
+	child_install(e, sa, sa->ni, sa->nilen, sa->nr, sa->nrlen);
+}
+
+static void
+auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pti = ike_find(m, PL_TSI),
+			    *ptr = ike_find(m, PL_TSR);
+	unsigned np, chosen, ni, nr;
+	struct ike_err er;
+	struct ike_notify_pl n;
+
+	if (!verify_auth(sa, m)) {
+		e->st.auth_failed++;
+		sa_kill(e, sa, ike_find_notify(m, N_AUTHENTICATION_FAILED, &n) ?
+			"peer refused our authentication" : "peer authentication failed");
+		return;
+	}
+	established(e, sa);
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == PL_NOTIFY && ike_notify_parse(&m->pl[i], &n, &er) == 0 &&
+		    n.type <= N_ERROR_MAX) {
+			log_warn("ike %s: no CHILD_SA: %s", sa->conn->name, ike_notify_name(n.type));
+			return;
+		}
+	if (psa == NULL || pti == NULL || ptr == NULL ||
+	    ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 || np != 1 ||
+	    props[0].spi_size != 4 ||
+	    ike_proposal_select(props, 1, sa->conn->esp, sa->conn->n_esp, true, true,
+				&sa->child.esp, &chosen) < 0 ||
+	    ike_ts_parse(pti, tsi, IKE_MAX_TS, &ni, &er) < 0 ||
+	    ike_ts_parse(ptr, tsr, IKE_MAX_TS, &nr, &er) < 0 ||
+	    !ike_ts_narrow(&tsi[0], &sa->conn->local_ts, &sa->child.ts_l) ||
+	    !ike_ts_narrow(&tsr[0], &sa->conn->remote_ts, &sa->child.ts_r) ||
+	    memcmp(&sa->child.ts_l, &tsi[0], sizeof(tsi[0])) != 0 ||
+	    memcmp(&sa->child.ts_r, &tsr[0], sizeof(tsr[0])) != 0) {
+		/* the responder may only narrow what we proposed */
+		log_warn("ike %s: unacceptable CHILD_SA in IKE_AUTH response", sa->conn->name);
+		return;
+	}
+	sa->child.spi_out = (uint32_t)props[0].spi;
+	child_install(e, sa, sa->ni, sa->nilen, sa->nr, sa->nrlen);
+}
+
+static void
+informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	uint8_t inner[512];
+	struct ike_buf ib;
+	uint8_t first = PL_NONE;
+	bool kill = false;
+
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	for (unsigned i = 0; i < m->n; i++) {
+		struct ike_delete_pl d;
+		struct ike_err er;
+		if (m->pl[i].type != PL_DELETE || ike_delete_parse(&m->pl[i], &d, &er) < 0)
+			continue;
+		if (d.proto == PROTO_IKE) {
+			kill = true;
+		} else if (d.proto == PROTO_ESP && sa->child.up) {
+			for (unsigned k = 0; k < d.n; k++) {
+				const uint8_t *s = d.spis + 4 * k;
+				uint32_t spi = (uint32_t)s[0] << 24 | s[1] << 16 | s[2] << 8 | s[3];
+				if (spi != sa->child.spi_out)
+					continue;
+				/* answer with our inbound SPI of the pair (1.4.1) */
+				size_t off = ike_pl_begin(&ib, PL_DELETE);
+				if (first == PL_NONE)
+					first = PL_DELETE;
+				ike_put8(&ib, PROTO_ESP);
+				ike_put8(&ib, 4);
+				ike_put16(&ib, 1);
+				ike_put32(&ib, sa->child.spi_in);
+				ike_pl_end(&ib, off);
+				struct ike_child_info ci;
+				child_info(sa, &ci);
+				if (e->ops->child_down)
+					e->ops->child_down(e->ctx, &ci);
+				sa->child.up = false;
+			}
+		}
+	}
+	send_encrypted_response(e, sa, INFORMATIONAL, m->h.msg_id, inner, ib.len, first);
+	if (kill)
+		sa_kill(e, sa, "deleted by the peer");
+}
+
+static struct ike_sa *
+find_sa(struct ike_engine *e, const struct ike_hdr *h)
+{
+	bool we_initiated = !(h->flags & IKE_FLAG_I);
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == S_DEAD || sa->initiator != we_initiated)
+			continue;
+		if (we_initiated ? sa->spi_i == h->spi_i &&
+				   (sa->spi_r == h->spi_r || sa->state == S_INIT_SENT)
+				 : sa->spi_i == h->spi_i && sa->spi_r == h->spi_r)
+			return sa;
+	}
+	return NULL;
+}
+
+void
+ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote,
+	  const uint8_t *buf, size_t len, uint64_t now)
+{
+	static uint8_t plain[IKE_MAX_MSG];
+	struct ike_msg m;
+	struct ike_err er;
+	struct ike_sa *sa;
+	const struct ike_pl *sk;
+	bool response;
+	int n;
+
+	e->now = now;
+	e->st.rx++;
+	if (ike_msg_parse(buf, len, &m, &er) < 0) {
+		e->st.rx_dropped++;
+		log_debug("ike: dropped a message: %s", er.why);
+		return;
+	}
+	response = m.h.flags & IKE_FLAG_R;
+	if (m.h.exchange == IKE_SA_INIT && !response) {
+		if (m.h.spi_r == 0 && m.h.msg_id == 0 && (m.h.flags & IKE_FLAG_I))
+			init_request(e, &m, local, remote);
+		else
+			e->st.rx_dropped++;
+		return;
+	}
+	sa = find_sa(e, &m.h);
+	if (sa == NULL) {
+		e->st.rx_dropped++;
+		return;
+	}
+	if (m.h.exchange == IKE_SA_INIT) {
+		if (sa->state == S_INIT_SENT && m.h.msg_id == 0)
+			init_response(e, sa, &m);
+		else
+			e->st.rx_dropped++;
+		return;
+	}
+	/* message IDs (2.2, 2.3): window size 1 */
+	if (response) {
+		if (sa->req == NULL || m.h.msg_id != sa->my_id) {
+			e->st.rx_dropped++;
+			return;
+		}
+	} else if (m.h.msg_id + 1 == sa->peer_id) {
+		/* a retransmission of the request we answered last */
+		if (sa->have_resp)
+			xmit(e, sa, sa->resp, sa->resp_len);
+		return;
+	} else if (m.h.msg_id != sa->peer_id) {
+		e->st.rx_dropped++;
+		return;
+	}
+	sk = ike_find(&m, PL_SK);
+	if (sk == NULL || sa->state == S_INIT_SENT) {
+		e->st.rx_dropped++;
+		return;
+	}
+	n = ike_sk_open(&sa->keys, m.h.flags & IKE_FLAG_I, &m, sk, plain, sizeof(plain));
+	if (n < 0 || ike_chain_parse(sk->body[-4], plain, (size_t)n, &m, &er) < 0) {
+		/* integrity failure: drop silently (2.21.2) */
+		e->st.rx_dropped++;
+		return;
+	}
+	sa->last_heard = now;
+	/* a peer that moved behind a NAT: follow it (2.23) */
+	if (remote->port == IKE_NATT_PORT || local->port == IKE_NATT_PORT) {
+		sa->local = *local;
+		sa->remote = *remote;
+	}
+	if (!response) {
+		sa->peer_id++;
+		sa->have_resp = false;
+	} else {
+		/* our request is answered: the window moves on */
+		free(sa->req);
+		sa->req = NULL;
+		sa->my_id++;
+	}
+	switch (m.h.exchange) {
+	case IKE_AUTH:
+		if (!response && sa->state == S_INIT_DONE)
+			auth_request(e, sa, &m);
+		else if (response && sa->state == S_AUTH_SENT)
+			auth_response(e, sa, &m);
+		else
+			e->st.rx_dropped++;
+		break;
+	case INFORMATIONAL:
+		if (!response && (sa->state == S_ESTABLISHED || sa->state == S_DELETING)) {
+			informational_request(e, sa, &m);
+		} else if (response) {
+			if (sa->state == S_DELETING)
+				sa_kill(e, sa, "deleted");
+		}
+		break;
+	case CREATE_CHILD_SA:
+		if (!response)
+			send_notify_response(e, sa, CREATE_CHILD_SA, m.h.msg_id,
+					     N_NO_ADDITIONAL_SAS);
+		break;
+	default:
+		e->st.rx_dropped++;
+	}
+}
+
+static void
+send_informational(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner, size_t ilen,
+		   uint8_t first)
+{
+	uint8_t mem[MSG_CAP];
+	size_t n = seal(sa, mem, sizeof(mem), INFORMATIONAL, false, sa->my_id, inner, ilen, first);
+
+	if (n)
+		send_request(e, sa, mem, n);
+}
+
+int
+ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
+{
+	int n = 0;
+
+	e->now = now;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		uint8_t inner[16];
+		struct ike_buf ib;
+		size_t off;
+
+		if (sa->state == S_DEAD || strcmp(sa->conn->name, name))
+			continue;
+		n++;
+		if (sa->state != S_ESTABLISHED || sa->req != NULL) {
+			sa_kill(e, sa, "terminated");
+			continue;
+		}
+		ike_buf_init(&ib, inner, sizeof(inner));
+		ib.np_off = (size_t)-1;
+		off = ike_pl_begin(&ib, PL_DELETE);
+		ike_put8(&ib, PROTO_IKE);
+		ike_put8(&ib, 0);
+		ike_put16(&ib, 0);
+		ike_pl_end(&ib, off);
+		sa->state = S_DELETING;
+		send_informational(e, sa, inner, ib.len, PL_DELETE);
+	}
+	return n;
+}
+
+uint64_t
+ike_timer(struct ike_engine *e, uint64_t now)
+{
+	uint64_t next = 1000;
+	struct ike_sa **pp = &e->sas;
+
+	e->now = now;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		const struct ike_conn *c = sa->conn;
+		if (sa->state == S_DEAD)
+			continue;
+		if (sa->req != NULL) {
+			if (now - sa->req_sent >= sa->req_timeout) {
+				if (++sa->req_tries > c->retransmit_tries) {
+					sa_kill(e, sa, sa->state == S_ESTABLISHED ?
+						"peer dead (no answer)" : "no answer from the peer");
+					continue;
+				}
+				e->st.retransmits++;
+				sa->req_sent = now;
+				sa->req_timeout *= 2;
+				xmit(e, sa, sa->req, sa->req_len);
+			}
+			if (sa->req_sent + sa->req_timeout - now < next)
+				next = sa->req_sent + sa->req_timeout - now;
+		} else if (sa->state == S_ESTABLISHED && c->dpd_delay &&
+			   now - sa->last_heard >= c->dpd_delay * 1000ull) {
+			/* liveness check: an empty INFORMATIONAL request (2.4) */
+			sa->last_heard = now;
+			send_informational(e, sa, NULL, 0, PL_NONE);
+		} else if (sa->state == S_INIT_DONE && now - sa->last_heard > 30000) {
+			sa_kill(e, sa, "half-open IKE_SA timed out");
+		}
+	}
+	/* reap */
+	while (*pp) {
+		struct ike_sa *sa = *pp;
+		if (sa->state == S_DEAD) {
+			*pp = sa->next;
+			sa_free(sa);
+		} else {
+			pp = &sa->next;
+		}
+	}
+	return next;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKEv2 engine (RFC 7296): connections, IKE SAs and their CHILD_SAs.
+ * It owns no sockets and no clock: the embedder hands it datagrams and the
+ * time, and it calls back to send datagrams and to install or remove
+ * CHILD_SAs. espgw's control thread embeds it on the DPDK ports;
+ * espgw-ike (ike_tool.c) embeds it on UDP sockets for tests.
+ */
+#ifndef ESPGW_IKE_H
+#define ESPGW_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "control/ike_crypto.h"
+#include "control/ike_msg.h"
+
+#define IKE_PORT 500
+#define IKE_NATT_PORT 4500
+#define IKE_MAX_CONN_PROPS 8
+
+struct ike_ep {
+	struct ip_addr addr;
+	uint16_t port;
+};
+
+struct ike_id {
+	uint8_t type;			/* ID_* */
+	uint8_t len;
+	uint8_t data[255];
+};
+
+struct ike_conn {
+	char name[32];
+	struct ip_addr local, remote;	/* remote family 0: any (responder) */
+	struct ike_id local_id, remote_id;	/* remote type 0: any */
+	uint8_t psk[128];
+	size_t psk_len;
+	struct ike_proposal ike[IKE_MAX_CONN_PROPS], esp[IKE_MAX_CONN_PROPS];
+	unsigned n_ike, n_esp;
+	struct ike_ts local_ts, remote_ts;	/* one range each */
+	bool transport;
+	uint32_t ike_lifetime, child_lifetime;	/* seconds; 0 = none */
+	uint32_t dpd_delay;		/* seconds; 0 = off */
+	uint32_t retransmit_ms;		/* first timeout, doubled per retry */
+	unsigned retransmit_tries;
+};
+
+/* What a CHILD_SA install needs, both directions. */
+struct ike_child_info {
+	const char *conn;
+	uint64_t ike_spi_i, ike_spi_r;
+	uint32_t spi_in, spi_out;	/* ours (inbound), the peer's (outbound) */
+	struct ike_algs esp;
+	const uint8_t *key_in, *key_out;	/* encryption key (+ salt) */
+	const uint8_t *auth_in, *auth_out;	/* integrity keys, NULL for AEAD */
+	size_t key_len, auth_len;
+	struct ike_ep local, remote;
+	bool encap;			/* UDP-encapsulated ESP (RFC 3948) */
+	bool transport;
+	struct ike_ts local_ts, remote_ts;
+};
+
+struct ike_ops {
+	/* one datagram; natt: prepend the non-ESP marker (port 4500) */
+	void (*send)(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
+		     const uint8_t *buf, size_t len);
+	int (*child_up)(void *ctx, const struct ike_child_info *c);
+	void (*child_down)(void *ctx, const struct ike_child_info *c);
+	void (*ike_up)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r);
+	void (*ike_down)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r,
+			 const char *why);
+};
+
+struct ike_engine;
+
+struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx);
+void ike_engine_free(struct ike_engine *e);
+int ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el);
+/* a datagram from the network (non-ESP marker already stripped) */
+void ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote,
+	       const uint8_t *buf, size_t len, uint64_t now_ms);
+/* retransmissions, DPD, lifetimes; returns ms until it wants to run again */
+uint64_t ike_timer(struct ike_engine *e, uint64_t now_ms);
+int ike_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms, char *err, size_t el);
+int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
+
+struct ike_stats {
+	uint64_t rx, tx, rx_dropped, retransmits, ike_up, child_up, auth_failed;
+	unsigned ike_sas, half_open;
+};
+void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);
+
+/* "aes128gcm16-prfsha256-x25519", "aes256-sha256-modp2048", "aes128gcm16-esn" */
+int ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *err, size_t el);
+/* "198.18.1.0/24" -> an address range selector */
+int ike_ts_from_prefix(const char *s, struct ike_ts *ts);
+int ike_id_parse(const char *s, struct ike_id *id);
+
+/* proposal matching (exported for tests): peer's proposals against ours */
+int ike_proposal_select(const struct ike_proposal *peer, unsigned np,
+			const struct ike_proposal *ours, unsigned no, bool esp,
+			bool ignore_dh, struct ike_algs *out, unsigned *chosen);
+/* narrowing: the intersection of two ranges, false when empty */
+bool ike_ts_narrow(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out);
+
+#endif

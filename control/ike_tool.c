@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * espgw-ike: espgw's IKEv2 engine on plain UDP sockets (ports 500 and
+ * 4500 of one local address), for interoperability tests and debugging.
+ * Events go to stdout as JSON lines, one per IKE_SA or CHILD_SA change,
+ * with the CHILD_SA keys so that a test can compare them with the peer's.
+ *
+ *   espgw-ike --local ADDR [--remote ADDR] --psk SECRET
+ *             [--local-id ID] [--remote-id ID] [--ike PROPOSAL]... [--esp PROPOSAL]...
+ *             [--local-ts PREFIX] [--remote-ts PREFIX] [--transport]
+ *             [--initiate] [--terminate-after S] [--dpd S] [--seconds S]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+#include "control/ike.h"
+
+static int sock[2];		/* 500, 4500 */
+static struct ip_addr local_addr;
+static volatile sig_atomic_t stop;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static socklen_t
+to_sa(const struct ike_ep *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->addr.family == AF_INET) {
+		struct sockaddr_in *s = (void *)ss;
+		s->sin_family = AF_INET;
+		s->sin_port = htons(ep->port);
+		memcpy(&s->sin_addr, ep->addr.a, 4);
+		return sizeof(*s);
+	}
+	struct sockaddr_in6 *s6 = (void *)ss;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(ep->port);
+	memcpy(&s6->sin6_addr, ep->addr.a, 16);
+	return sizeof(*s6);
+}
+
+static void
+from_sa(const struct sockaddr_storage *ss, struct ike_ep *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+		ep->addr.family = AF_INET;
+		memcpy(ep->addr.a, &s->sin_addr, 4);
+		ep->port = ntohs(s->sin_port);
+	} else {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		ep->addr.family = AF_INET6;
+		memcpy(ep->addr.a, &s6->sin6_addr, 16);
+		ep->port = ntohs(s6->sin6_port);
+	}
+}
+
+static void
+tool_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
+	  const uint8_t *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sa(remote, &ss);
+	uint8_t out[IKE_MAX_MSG + 4] = { 0 };
+	bool natt = local->port == IKE_NATT_PORT;
+
+	(void)ctx;
+	if (len > IKE_MAX_MSG)
+		return;
+	/* RFC 3948 2.2: IKE on 4500 carries a 4-byte non-ESP marker */
+	memcpy(out + (natt ? 4 : 0), buf, len);
+	if (sendto(sock[natt], out, len + (natt ? 4 : 0), 0, (void *)&ss, sl) < 0)
+		log_warn("sendto: %s", strerror(errno));
+}
+
+static void
+hexs(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+	out[2 * n] = 0;
+}
+
+static void
+ts_str(const struct ike_ts *t, char *out, size_t n)
+{
+	char lo[64], hi[64];
+	int fam = t->type == TS_IPV4_ADDR_RANGE ? AF_INET : AF_INET6;
+
+	inet_ntop(fam, t->lo, lo, sizeof(lo));
+	inet_ntop(fam, t->hi, hi, sizeof(hi));
+	snprintf(out, n, "%s-%s", lo, hi);
+}
+
+static void
+child_event(const char *ev, const struct ike_child_info *c)
+{
+	char ki[80], ko[80], ai[140] = "", ao[140] = "", tl[140], tr[140];
+
+	hexs(c->key_in, c->key_len, ki);
+	hexs(c->key_out, c->key_len, ko);
+	if (c->auth_len) {
+		hexs(c->auth_in, c->auth_len, ai);
+		hexs(c->auth_out, c->auth_len, ao);
+	}
+	ts_str(&c->local_ts, tl, sizeof(tl));
+	ts_str(&c->remote_ts, tr, sizeof(tr));
+	printf("{\"event\":\"%s\",\"conn\":\"%s\",\"spi_in\":\"%08x\",\"spi_out\":\"%08x\","
+	       "\"encr\":%u,\"encr_bits\":%u,\"integ\":%u,\"esn\":%s,\"encap\":%s,"
+	       "\"key_in\":\"%s\",\"key_out\":\"%s\",\"auth_in\":\"%s\",\"auth_out\":\"%s\","
+	       "\"local_ts\":\"%s\",\"remote_ts\":\"%s\"}\n",
+	       ev, c->conn, c->spi_in, c->spi_out, c->esp.encr, c->esp.encr_bits, c->esp.integ,
+	       c->esp.esn ? "true" : "false", c->encap ? "true" : "false", ki, ko, ai, ao, tl, tr);
+	fflush(stdout);
+}
+
+static int
+tool_child_up(void *ctx, const struct ike_child_info *c)
+{
+	(void)ctx;
+	child_event("child_up", c);
+	return 0;
+}
+
+static void
+tool_child_down(void *ctx, const struct ike_child_info *c)
+{
+	(void)ctx;
+	child_event("child_down", c);
+}
+
+static void
+tool_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
+{
+	(void)ctx;
+	printf("{\"event\":\"ike_up\",\"conn\":\"%s\",\"spi_i\":\"%016lx\",\"spi_r\":\"%016lx\"}\n",
+	       conn, (unsigned long)i, (unsigned long)r);
+	fflush(stdout);
+}
+
+static void
+tool_ike_down(void *ctx, const char *conn, uint64_t i, uint64_t r, const char *why)
+{
+	(void)ctx;
+	printf("{\"event\":\"ike_down\",\"conn\":\"%s\",\"spi_i\":\"%016lx\",\"spi_r\":\"%016lx\","
+	       "\"why\":\"%s\"}\n", conn, (unsigned long)i, (unsigned long)r, why);
+	fflush(stdout);
+}
+
+static int
+open_sock(uint16_t port)
+{
+	struct ike_ep ep = { local_addr, port };
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sa(&ep, &ss);
+	int s = socket(local_addr.family, SOCK_DGRAM, 0), one = 1;
+
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(s, (void *)&ss, sl) < 0) {
+		log_err("bind port %u: %s", port, strerror(errno));
+		exit(1);
+	}
+	return s;
+}
+
+static void
+on_sig(int s)
+{
+	(void)s;
+	stop = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "local", required_argument, NULL, 'l' },
+		{ "remote", required_argument, NULL, 'r' },
+		{ "psk", required_argument, NULL, 'k' },
+		{ "local-id", required_argument, NULL, 'L' },
+		{ "remote-id", required_argument, NULL, 'R' },
+		{ "ike", required_argument, NULL, 'i' },
+		{ "esp", required_argument, NULL, 'e' },
+		{ "local-ts", required_argument, NULL, 't' },
+		{ "remote-ts", required_argument, NULL, 'T' },
+		{ "transport", no_argument, NULL, 'x' },
+		{ "initiate", no_argument, NULL, 'I' },
+		{ "terminate-after", required_argument, NULL, 'q' },
+		{ "dpd", required_argument, NULL, 'd' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct ike_ops ops = {
+		.send = tool_send, .child_up = tool_child_up, .child_down = tool_child_down,
+		.ike_up = tool_ike_up, .ike_down = tool_ike_down,
+	};
+	struct ike_conn c;
+	struct ike_engine *e;
+	bool initiate = false;
+	double seconds = 60, term_after = 0;
+	uint64_t start, next = 0;
+	char err[256];
+	int opt;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "tool");
+	ike_ts_from_prefix("0.0.0.0/0", &c.local_ts);
+	ike_ts_from_prefix("0.0.0.0/0", &c.remote_ts);
+	espgw_log_level = LOG_LVL_WARN;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case 'l': rc = ip_addr_parse(optarg, &c.local); break;
+		case 'r': rc = ip_addr_parse(optarg, &c.remote); break;
+		case 'k':
+			c.psk_len = strlen(optarg) < sizeof(c.psk) ? strlen(optarg) : 0;
+			memcpy(c.psk, optarg, c.psk_len);
+			break;
+		case 'L': rc = ike_id_parse(optarg, &c.local_id); break;
+		case 'R': rc = ike_id_parse(optarg, &c.remote_id); break;
+		case 'i':
+			if (c.n_ike == IKE_MAX_CONN_PROPS)
+				rc = -1;
+			else
+				rc = ike_proposal_parse(optarg, false, &c.ike[c.n_ike++], err, sizeof(err));
+			break;
+		case 'e':
+			if (c.n_esp == IKE_MAX_CONN_PROPS)
+				rc = -1;
+			else
+				rc = ike_proposal_parse(optarg, true, &c.esp[c.n_esp++], err, sizeof(err));
+			break;
+		case 't': rc = ike_ts_from_prefix(optarg, &c.local_ts); break;
+		case 'T': rc = ike_ts_from_prefix(optarg, &c.remote_ts); break;
+		case 'x': c.transport = true; break;
+		case 'I': initiate = true; break;
+		case 'q': term_after = atof(optarg); break;
+		case 'd': c.dpd_delay = atoi(optarg); break;
+		case 's': seconds = atof(optarg); break;
+		case 'v': espgw_log_level = LOG_LVL_DEBUG; break;
+		default:
+			fprintf(stderr, "usage: see control/ike_tool.c\n");
+			return 2;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "espgw-ike: bad value for --%s: %s (%s)\n",
+				opts[0].name ? argv[optind - 1] : "?", optarg ? optarg : "",
+				opt == 'i' || opt == 'e' ? err : "unparsable");
+			return 2;
+		}
+	}
+	if (c.n_ike == 0)
+		ike_proposal_parse("aes128gcm16-prfsha256-x25519", false, &c.ike[c.n_ike++], err,
+				   sizeof(err));
+	if (c.n_esp == 0)
+		ike_proposal_parse("aes128gcm16", true, &c.esp[c.n_esp++], err, sizeof(err));
+	if (c.local_id.type == 0) {
+		char a[IP_ADDR_STRLEN];
+		ike_id_parse(ip_addr_fmt(&c.local, a, sizeof(a)), &c.local_id);
+	}
+	local_addr = c.local;
+	e = ike_engine_new(&ops, NULL);
+	if (e == NULL || ike_conn_add(e, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "espgw-ike: %s\n", err);
+		return 2;
+	}
+	sock[0] = open_sock(IKE_PORT);
+	sock[1] = open_sock(IKE_NATT_PORT);
+	signal(SIGTERM, on_sig);
+	signal(SIGINT, on_sig);
+	start = now_ms();
+	if (initiate && ike_initiate(e, c.name, start, err, sizeof(err)) < 0) {
+		fprintf(stderr, "espgw-ike: %s\n", err);
+		return 1;
+	}
+	while (!stop && now_ms() - start < seconds * 1000) {
+		struct pollfd p[2] = { { sock[0], POLLIN, 0 }, { sock[1], POLLIN, 0 } };
+		uint64_t t = now_ms();
+		if (t >= next)
+			next = t + ike_timer(e, t);
+		if (term_after > 0 && t - start >= term_after * 1000) {
+			ike_terminate(e, c.name, t);
+			term_after = 0;
+		}
+		if (poll(p, 2, (int)(next - t < 100 ? next - t : 100)) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			uint8_t buf[IKE_MAX_MSG];
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+			struct ike_ep from, to = { local_addr, i ? IKE_NATT_PORT : IKE_PORT };
+			ssize_t n;
+
+			if (!(p[i].revents & POLLIN))
+				continue;
+			n = recvfrom(sock[i], buf, sizeof(buf), 0, (void *)&ss, &sl);
+			if (n <= 0)
+				continue;
+			from_sa(&ss, &from);
+			if (i == 1) {
+				/* 4500: IKE behind the marker; ESP and keepalives are not ours */
+				if (n < 4 + IKE_HDR_LEN || memcmp(buf, "\0\0\0\0", 4) != 0)
+					continue;
+				ike_input(e, &to, &from, buf + 4, (size_t)n - 4, now_ms());
+			} else {
+				ike_input(e, &to, &from, buf, (size_t)n, now_ms());
+			}
+		}
+	}
+	{
+		struct ike_stats st;
+		ike_get_stats(e, &st);
+		printf("{\"event\":\"stats\",\"rx\":%lu,\"tx\":%lu,\"rx_dropped\":%lu,"
+		       "\"retransmits\":%lu,\"ike_up\":%lu,\"child_up\":%lu,\"auth_failed\":%lu}\n",
+		       st.rx, st.tx, st.rx_dropped, st.retransmits, st.ike_up, st.child_up,
+		       st.auth_failed);
+	}
+	ike_engine_free(e);
+	return 0;
+}
