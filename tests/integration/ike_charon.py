@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+"""IKEv2 interop: espgw's IKE engine (espgw-ike on UDP sockets) against
+strongSwan's charon from Debian, each in its own network namespace.
+
+  [ik-a: espgw-ike 198.18.0.1] a0 ==veth== b0 [ik-b: charon 198.18.0.2]
+
+For each case, espgw as initiator and as responder: the IKE_SA and the
+CHILD_SA must come up on both sides with the same SPIs and the same ESP
+keys (charon logs them at chd level 4), and a delete from either side must
+reach the other. Cases cover the proposal sets and groups espgw offers,
+INVALID_KE_PAYLOAD (espgw offers a group charon does not take first), and a
+wrong PSK, which must fail on both sides.
+
+usage: ike_charon.py BUILD_DIR
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = sys.argv[1]
+TOOL = os.path.join(BUILD, "control", "espgw-ike")
+A, B = "ik-a", "ik-b"
+IP_A, IP_B = "198.18.0.1", "198.18.0.2"
+NET_A, NET_B = "198.18.1.0/24", "198.18.2.0/24"
+PSK = "interop-test-psk-0123456789"
+W = tempfile.mkdtemp(prefix="espgw-ike.")
+passed = failed = 0
+charon_pid = None
+
+
+def sh(*cmd, check=True, **kw):
+    return subprocess.run(list(cmd), check=check, capture_output=True, text=True, **kw)
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   " + what)
+    else:
+        failed += 1
+        print("FAIL " + what)
+
+
+def netns_up():
+    for ns in (A, B):
+        sh("ip", "netns", "del", ns, check=False)
+        sh("ip", "netns", "add", ns)
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+    sh("ip", "link", "add", "a0", "netns", A, "type", "veth", "peer", "name", "b0", "netns", B)
+    sh("ip", "-n", A, "addr", "add", IP_A + "/24", "dev", "a0")
+    sh("ip", "-n", B, "addr", "add", IP_B + "/24", "dev", "b0")
+    sh("ip", "-n", A, "link", "set", "a0", "up")
+    sh("ip", "-n", B, "link", "set", "b0", "up")
+
+
+def cleanup():
+    charon_stop()
+    for ns in (A, B):
+        sh("ip", "netns", "del", ns, check=False)
+    shutil.rmtree(W, ignore_errors=True)
+
+
+def charon_conf():
+    os.makedirs(W + "/run", exist_ok=True)
+    with open(W + "/strongswan.conf", "w") as f:
+        f.write("""charon {
+  load = random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici
+  install_routes = no
+  retransmit_tries = 2
+  retransmit_timeout = 1
+  filelog {
+    log {
+      path = %s/charon.log
+      default = 1
+      ike = 2
+      chd = 4
+      cfg = 2
+    }
+  }
+  plugins {
+    vici { socket = unix://%s/charon.vici }
+  }
+}
+""" % (W, W))
+
+
+def charon_start():
+    global charon_pid
+    charon_conf()
+    open(W + "/charon.log", "w").close()
+    cmd = ("mount --bind %s/run /run && exec env STRONGSWAN_CONF=%s/strongswan.conf "
+           "/usr/lib/ipsec/charon" % (W, W))
+    p = subprocess.Popen(["ip", "netns", "exec", B, "unshare", "--mount", "--propagation",
+                          "private", "sh", "-c", cmd],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    charon_pid = p
+    for _ in range(100):
+        if os.path.exists(W + "/charon.vici"):
+            return
+        time.sleep(0.1)
+    raise SystemExit("charon did not start: " + open(W + "/charon.log").read()[-2000:])
+
+
+def charon_stop():
+    global charon_pid
+    if charon_pid:
+        charon_pid.send_signal(signal.SIGTERM)
+        try:
+            charon_pid.wait(5)
+        except subprocess.TimeoutExpired:
+            charon_pid.kill()
+        charon_pid = None
+    if os.path.exists(W + "/charon.vici"):
+        os.unlink(W + "/charon.vici")
+
+
+def swanctl(*args):
+    return sh("swanctl", "--uri", "unix://%s/charon.vici" % W, *args, check=False)
+
+
+def charon_load(ike, esp, psk=PSK, start=False):
+    with open(W + "/swanctl.conf", "w") as f:
+        f.write("""connections {
+  gw {
+    version = 2
+    local_addrs = %s
+    remote_addrs = %s
+    proposals = %s
+    local { auth = psk
+      id = %s }
+    remote { auth = psk
+      id = %s }
+    children {
+      net {
+        local_ts = %s
+        remote_ts = %s
+        esp_proposals = %s
+      }
+    }
+  }
+}
+secrets {
+  ike-gw {
+    id-a = %s
+    id-b = %s
+    secret = "%s"
+  }
+}
+""" % (IP_B, IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp, IP_A, IP_B, psk))
+    r = swanctl("--load-all", "--noprompt", "--file", W + "/swanctl.conf")
+    if r.returncode != 0:
+        raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
+
+
+def tool(initiate, ike, esp, seconds, extra=()):
+    cmd = ["ip", "netns", "exec", A, TOOL, "--local", IP_A, "--remote", IP_B, "--psk", PSK,
+           "--local-ts", NET_A, "--remote-ts", NET_B, "--seconds", str(seconds)]
+    for p in ike:
+        cmd += ["--ike", p]
+    for p in esp:
+        cmd += ["--esp", p]
+    if initiate:
+        cmd.append("--initiate")
+    cmd += list(extra)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def events(p):
+    out, err = p.communicate(timeout=60)
+    evs = []
+    for line in out.splitlines():
+        try:
+            evs.append(json.loads(line))
+        except ValueError:
+            pass
+    return evs, err
+
+
+def charon_log():
+    return open(W + "/charon.log").read()
+
+
+def charon_keys(log):
+    """ESP keys charon derived: {'encryption initiator': hex, ...}"""
+    keys = {}
+    lines = log.splitlines()
+    for i, l in enumerate(lines):
+        m = re.search(r"(encryption|integrity) (initiator|responder) key => (\d+) bytes", l)
+        if not m:
+            continue
+        n, hexs = int(m.group(3)), ""
+        for d in lines[i + 1:]:
+            dm = re.match(r".*?\s+\d+: ((?:[0-9A-F]{2} ){1,16})", d)
+            if not dm or len(hexs) >= 2 * n:
+                break
+            hexs += dm.group(1).replace(" ", "").lower()
+        keys["%s %s" % (m.group(1), m.group(2))] = hexs[:2 * n]
+    return keys
+
+
+def charon_spis(log):
+    m = re.findall(r"CHILD_SA net\{\d+\} established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o", log)
+    return m[-1] if m else None
+
+
+def run_case(name, ike_tool, esp_tool, ike_charon, esp_charon, espgw_initiates):
+    charon_start()
+    try:
+        charon_load(ike_charon, esp_charon)
+        role = "initiator" if espgw_initiates else "responder"
+        p = tool(espgw_initiates, ike_tool, esp_tool, 4,
+                 ["--terminate-after", "2.5"] if espgw_initiates else [])
+        if not espgw_initiates:
+            time.sleep(0.5)
+            r = swanctl("--initiate", "--child", "net", "--timeout", "5")
+            check(r.returncode == 0, "%s/%s: charon initiates" % (name, role))
+        evs, err = events(p)
+        log = charon_log()
+        ups = [e for e in evs if e["event"] == "child_up"]
+        check(any(e["event"] == "ike_up" for e in evs), "%s/%s: espgw IKE_SA up" % (name, role))
+        check(re.search(r"IKE_SA gw\[\d+\] established", log) is not None,
+              "%s/%s: charon IKE_SA established" % (name, role))
+        check(len(ups) == 1, "%s/%s: espgw CHILD_SA up" % (name, role))
+        spis = charon_spis(log)
+        check(spis is not None, "%s/%s: charon CHILD_SA established" % (name, role))
+        if ups and spis:
+            c = ups[0]
+            # charon's _i SPI is its inbound = our outbound
+            check(spis == (c["spi_out"], c["spi_in"]),
+                  "%s/%s: SPIs agree (charon %s_i %s_o)" % (name, role, spis[0], spis[1]))
+            k = charon_keys(log)
+            ini = "initiator" if espgw_initiates else "responder"
+            res = "responder" if espgw_initiates else "initiator"
+            check(k.get("encryption " + ini) == c["key_out"] and
+                  k.get("encryption " + res) == c["key_in"],
+                  "%s/%s: ESP encryption keys agree" % (name, role))
+            if c["auth_out"]:
+                check(k.get("integrity " + ini) == c["auth_out"] and
+                      k.get("integrity " + res) == c["auth_in"],
+                      "%s/%s: ESP integrity keys agree" % (name, role))
+            check(c["encap"], "%s/%s: NAT-T chosen (charon fakes a NAT for kernel-libipsec)"
+                  % (name, role))
+        if espgw_initiates:
+            downs = [e for e in evs if e["event"] == "ike_down"]
+            check(len(downs) == 1 and downs[0]["why"] == "deleted",
+                  "%s/%s: espgw's delete answered" % (name, role))
+            check("received DELETE for IKE_SA gw" in log,
+                  "%s/%s: charon saw the delete" % (name, role))
+        if failed:
+            sys.stderr.write(err[-3000:] + "\n" + log[-6000:] + "\n")
+    finally:
+        charon_stop()
+
+
+def wrong_psk():
+    charon_start()
+    try:
+        charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16", psk="not-the-same-secret")
+        p = tool(True, ["aes128gcm16-prfsha256-x25519"], ["aes128gcm16"], 3)
+        evs, _ = events(p)
+        log = charon_log()
+        check(not any(e["event"] in ("ike_up", "child_up") for e in evs),
+              "wrong PSK: espgw initiator does not come up")
+        check("tried to authenticate" in log or "AUTHENTICATION_FAILED" in log
+              or "verification failed" in log.lower(), "wrong PSK: charon refuses")
+        p = tool(False, ["aes128gcm16-prfsha256-x25519"], ["aes128gcm16"], 3)
+        time.sleep(0.5)
+        swanctl("--initiate", "--child", "net", "--timeout", "3")
+        evs, _ = events(p)
+        st = [e for e in evs if e["event"] == "stats"]
+        check(not any(e["event"] == "child_up" for e in evs) and st and st[0]["auth_failed"] == 1,
+              "wrong PSK: espgw responder refuses charon")
+    finally:
+        charon_stop()
+
+
+def main():
+    if not os.path.exists("/usr/lib/ipsec/charon"):
+        raise SystemExit("strongSwan charon is not installed (.ci/setup installs it)")
+    netns_up()
+    try:
+        cases = [
+            ("gcm128-x25519", ["aes128gcm16-prfsha256-x25519"], ["aes128gcm16"],
+             "aes128gcm16-prfsha256-x25519", "aes128gcm16"),
+            ("cbc256-sha256-modp2048", ["aes256-sha256-modp2048"], ["aes256-sha256"],
+             "aes256-sha256-modp2048", "aes256-sha256"),
+            ("gcm256-ecp384-esn", ["aes256gcm16-prfsha384-ecp384"], ["aes256gcm16-esn"],
+             "aes256gcm16-prfsha384-ecp384", "aes256gcm16-esn"),
+            ("chacha-ecp256", ["chacha20poly1305-prfsha512-ecp256"], ["chacha20poly1305"],
+             "chacha20poly1305-prfsha512-ecp256", "chacha20poly1305"),
+            ("cbc128-sha512-ecp521", ["aes128-sha512-ecp521"], ["aes128-sha384"],
+             "aes128-sha512-ecp521", "aes128-sha384"),
+            # espgw proposes x25519 first; charon only takes ecp256: INVALID_KE_PAYLOAD
+            ("invalid-ke-retry", ["aes128gcm16-prfsha256-x25519", "aes128gcm16-prfsha256-ecp256"],
+             ["aes128gcm16"], "aes128gcm16-prfsha256-ecp256", "aes128gcm16"),
+        ]
+        for c in cases:
+            for initiates in (True, False):
+                run_case(c[0], c[1], c[2], c[3], c[4], initiates)
+        wrong_psk()
+    finally:
+        cleanup()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
