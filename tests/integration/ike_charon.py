@@ -56,6 +56,9 @@ def netns_up():
     sh("ip", "link", "add", "a0", "netns", A, "type", "veth", "peer", "name", "b0", "netns", B)
     sh("ip", "-n", A, "addr", "add", IP_A + "/24", "dev", "a0")
     sh("ip", "-n", B, "addr", "add", IP_B + "/24", "dev", "b0")
+    # charon's kernel-libipsec routes its local_ts via ipsec0 with a source
+    # address from that net: give charon's side its protected net's first host
+    sh("ip", "-n", B, "addr", "add", "198.18.2.1/32", "dev", "lo")
     sh("ip", "-n", A, "link", "set", "a0", "up")
     sh("ip", "-n", B, "link", "set", "b0", "up")
 
@@ -71,13 +74,14 @@ def charon_conf():
     os.makedirs(W + "/run", exist_ok=True)
     with open(W + "/strongswan.conf", "w") as f:
         f.write("""charon {
-  load = random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici
+  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici
   install_routes = no
   retransmit_tries = 2
   retransmit_timeout = 1
   filelog {
     log {
       path = %s/charon.log
+      flush_line = yes
       default = 1
       ike = 2
       chd = 4
@@ -121,8 +125,9 @@ def charon_stop():
         os.unlink(W + "/charon.vici")
 
 
-def swanctl(*args):
-    return sh("swanctl", "--uri", "unix://%s/charon.vici" % W, *args, check=False)
+def swanctl(cmd, *args):
+    # the command comes first, then its options
+    return sh("swanctl", cmd, "--uri", "unix://%s/charon.vici" % W, *args, check=False)
 
 
 def charon_load(ike, esp, psk=PSK, start=False):
