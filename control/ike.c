@@ -403,6 +403,11 @@ ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t e
 		return -1;
 	}
 	e->conn[e->n_conn] = *c;
+	/* proposals are numbered 1, 2, ... in the order offered (3.3.1) */
+	for (unsigned i = 0; i < c->n_ike; i++)
+		e->conn[e->n_conn].ike[i].num = i + 1;
+	for (unsigned i = 0; i < c->n_esp; i++)
+		e->conn[e->n_conn].esp[i].num = i + 1;
 	if (e->conn[e->n_conn].retransmit_ms == 0)
 		e->conn[e->n_conn].retransmit_ms = 1000;
 	if (e->conn[e->n_conn].retransmit_tries == 0)
