@@ -527,7 +527,8 @@ ike_sk_seal(const struct ike_keys *k, bool as_initiator, struct ike_buf *b, uint
 		return 0;
 	/* plaintext in place: inner | padding (zeros) | pad length */
 	pt = b->p + cto;
-	memmove(pt, inner, ilen);
+	if (ilen)	/* an empty INFORMATIONAL has no inner chain */
+		memmove(pt, inner, ilen);
 	memset(pt + ilen, 0, plen - ilen);
 	pt[plen - 1] = plen - ilen - 1;
 	if (ae) {
