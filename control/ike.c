@@ -882,21 +882,47 @@ conn_for(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 	return NULL;
 }
 
+/* SA, KE and Nonce of an IKE_SA_INIT message, matched against c's proposals */
+struct init_pls {
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	unsigned np, chosen;
+	struct ike_algs a;
+	uint16_t group;
+	const uint8_t *ke;
+	size_t kelen;
+	const struct ike_pl *nonce;
+};
+
+enum { INIT_MISSING = -1, INIT_BAD_NONCE = -2, INIT_SYNTAX = -3, INIT_NO_PROPOSAL = -4 };
+
+static int
+init_payloads(const struct ike_msg *m, const struct ike_conn *c, struct init_pls *x)
+{
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pke = ike_find(m, PL_KE);
+	struct ike_err er;
+
+	x->nonce = ike_find(m, PL_NONCE);
+	if (psa == NULL || pke == NULL || x->nonce == NULL)
+		return INIT_MISSING;
+	if (x->nonce->len < 16 || x->nonce->len > IKE_MAX_NONCE)
+		return INIT_BAD_NONCE;
+	if (ike_sa_parse(psa, x->props, IKE_MAX_PROPOSALS, &x->np, &er) < 0 ||
+	    ike_ke_parse(pke, &x->group, &x->ke, &x->kelen, &er) < 0)
+		return INIT_SYNTAX;
+	if (ike_proposal_select(x->props, x->np, c->ike, c->n_ike, false, false, &x->a,
+				&x->chosen) < 0)
+		return INIT_NO_PROPOSAL;
+	return 0;
+}
+
 static void
 init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep *local,
 	     const struct ike_ep *remote)
 {
 	const struct ike_conn *c = conn_for(e, local, remote);
-	struct ike_proposal props[IKE_MAX_PROPOSALS];
-	const struct ike_pl *psa = ike_find(m, PL_SA), *pke = ike_find(m, PL_KE),
-			    *pn = ike_find(m, PL_NONCE);
-	struct ike_algs a;
-	unsigned np, chosen;
-	uint16_t group;
-	const uint8_t *ke;
-	size_t kelen;
-	struct ike_err er;
+	struct init_pls x;
 	struct ike_sa *sa;
+	int rc;
 	uint8_t mem[MSG_CAP];
 	struct ike_buf b;
 	struct ike_hdr h;
@@ -910,25 +936,23 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 				xmit(e, sa, sa->resp, sa->resp_len);
 			return;
 		}
-	if (c == NULL || psa == NULL || pke == NULL || pn == NULL ||
-	    pn->len < 16 || pn->len > IKE_MAX_NONCE) {
+	if (c == NULL) {
 		e->st.rx_dropped++;
-		if (c && (psa == NULL || pke == NULL || pn == NULL))
-			send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	if (ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 ||
-	    ike_ke_parse(pke, &group, &ke, &kelen, &er) < 0) {
-		e->st.rx_dropped++;
-		send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
-		return;
-	}
-	if (ike_proposal_select(props, np, c->ike, c->n_ike, false, false, &a, &chosen) < 0) {
+	rc = init_payloads(m, c, &x);
+	if (rc == INIT_NO_PROPOSAL) {
 		send_init_error(e, &m->h, local, remote, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
-	if (group != a.dh) {
-		uint8_t g[2] = { a.dh >> 8, a.dh & 255 };
+	if (rc < 0) {
+		e->st.rx_dropped++;
+		if (rc != INIT_BAD_NONCE)
+			send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if (x.group != x.a.dh) {
+		uint8_t g[2] = { x.a.dh >> 8, x.a.dh & 255 };
 		send_init_error(e, &m->h, local, remote, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
@@ -938,10 +962,10 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	sa->spi_i = m->h.spi_i;
 	sa->local = *local;
 	sa->remote = *remote;
-	sa->dh_group = group;
-	sa->dh = ike_dh_new(group);
-	sa->nilen = pn->len;
-	memcpy(sa->ni, pn->body, pn->len);
+	sa->dh_group = x.group;
+	sa->dh = ike_dh_new(x.group);
+	sa->nilen = x.nonce->len;
+	memcpy(sa->ni, x.nonce->body, x.nonce->len);
 	sa->nrlen = NONCE_LEN;
 	ike_random(sa->nr, sa->nrlen);
 	sa->msg1 = malloc(m->raw_len);
@@ -956,20 +980,19 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	hdr_for(sa, &h, IKE_SA_INIT, true, 0);
 	ike_buf_init(&b, mem, sizeof(mem));
 	ike_hdr_put(&b, &h);
-	sel = props[chosen];
+	sel = x.props[x.chosen];
 	sel.spi_size = 0;
-	sel.num = props[chosen].num;
 	sel.n = 0;
-	sel.t[sel.n++] = (struct ike_transform){ TT_ENCR, a.encr, a.encr_bits };
-	sel.t[sel.n++] = (struct ike_transform){ TT_PRF, a.prf, 0 };
-	if (a.integ)
-		sel.t[sel.n++] = (struct ike_transform){ TT_INTEG, a.integ, 0 };
-	sel.t[sel.n++] = (struct ike_transform){ TT_DH, a.dh, 0 };
+	sel.t[sel.n++] = (struct ike_transform){ TT_ENCR, x.a.encr, x.a.encr_bits };
+	sel.t[sel.n++] = (struct ike_transform){ TT_PRF, x.a.prf, 0 };
+	if (x.a.integ)
+		sel.t[sel.n++] = (struct ike_transform){ TT_INTEG, x.a.integ, 0 };
+	sel.t[sel.n++] = (struct ike_transform){ TT_DH, x.a.dh, 0 };
 	ike_put_sa(&b, &sel, 1);
 	put_ke(&b, sa);
 	put_nonce(&b, sa->nr, sa->nrlen);
 	put_nat_notifies(&b, sa);
-	if (ike_msg_finish(&b) == 0 || derive_keys(sa, &a, ke, kelen) < 0) {
+	if (ike_msg_finish(&b) == 0 || derive_keys(sa, &x.a, x.ke, x.kelen) < 0) {
 		sa->state = S_DEAD;
 		e->st.rx_dropped++;
 		return;
@@ -990,14 +1013,7 @@ static void
 init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_notify_pl n;
-	struct ike_proposal props[IKE_MAX_PROPOSALS];
-	const struct ike_pl *psa = ike_find(m, PL_SA), *pke = ike_find(m, PL_KE),
-			    *pn = ike_find(m, PL_NONCE);
-	struct ike_algs a;
-	unsigned np, chosen;
-	uint16_t group;
-	const uint8_t *ke;
-	size_t kelen;
+	struct init_pls x;
 	struct ike_err er;
 
 	if (ike_find_notify(m, N_COOKIE, &n) && n.data_len >= 1 && n.data_len <= 64) {
@@ -1029,25 +1045,23 @@ init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 			sa_kill(e, sa, why);
 			return;
 		}
-	if (m->h.spi_r == 0 || psa == NULL || pke == NULL || pn == NULL || pn->len < 16 ||
-	    pn->len > IKE_MAX_NONCE || ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 ||
-	    np != 1 || ike_ke_parse(pke, &group, &ke, &kelen, &er) < 0 ||
-	    ike_proposal_select(props, 1, sa->conn->ike, sa->conn->n_ike, false, false, &a,
-				&chosen) < 0 || group != a.dh || group != sa->dh_group) {
+	/* the responder picks exactly one of our proposals, for our KE group */
+	if (m->h.spi_r == 0 || init_payloads(m, sa->conn, &x) < 0 || x.np != 1 ||
+	    x.group != x.a.dh || x.group != sa->dh_group) {
 		e->st.rx_dropped++;
 		sa_kill(e, sa, "unacceptable IKE_SA_INIT response");
 		return;
 	}
 	sa->spi_r = m->h.spi_r;
-	sa->nrlen = pn->len;
-	memcpy(sa->nr, pn->body, pn->len);
+	sa->nrlen = x.nonce->len;
+	memcpy(sa->nr, x.nonce->body, x.nonce->len);
 	free(sa->msg2);
 	sa->msg2 = malloc(m->raw_len);
 	if (sa->msg2 == NULL)
 		return;
 	memcpy(sa->msg2, m->raw, m->raw_len);
 	sa->msg2_len = m->raw_len;
-	if (derive_keys(sa, &a, ke, kelen) < 0) {
+	if (derive_keys(sa, &x.a, x.ke, x.kelen) < 0) {
 		sa_kill(e, sa, "bad key exchange value");
 		return;
 	}
