@@ -318,6 +318,27 @@ sa_set(struct sa_desc *sa, const char *k, const char *v, char *err, size_t el)
 	}
 	if (!strcmp(k, "esn"))
 		return parse_bool(v, &sa->esn, err, el);
+	if (!strcmp(k, "udp_encap")) {
+		bool on;
+		if (parse_bool(v, &on, err, el) < 0)
+			return -1;
+		/* ports given before or after keep their values */
+		if (!on)
+			sa->encap_sport = sa->encap_dport = 0;
+		if (on && sa->encap_sport == 0)
+			sa->encap_sport = 4500;
+		if (on && sa->encap_dport == 0)
+			sa->encap_dport = 4500;
+		return 0;
+	}
+	if (!strcmp(k, "encap_sport") || !strcmp(k, "encap_dport")) {
+		if (parse_u64(v, 65535, &u, err, el) < 0)
+			return -1;
+		if (u == 0)
+			return fail(err, el, "%s must be 1..65535", k);
+		*(k[6] == 's' ? &sa->encap_sport : &sa->encap_dport) = u;
+		return 0;
+	}
 #ifdef ESPGW_TEST_HOOKS
 	if (!strcmp(k, "test_packets_used"))
 		return parse_u64(v, UINT64_MAX, &sa->test_packets_used, err, el);
@@ -422,6 +443,13 @@ config_check_sa(const struct sa_desc *sa, char *err, size_t el)
 			return fail(err, el, "SA %s: local and remote must be the "
 				    "same address family", sa->name);
 	}
+	if ((sa->encap_sport != 0) != (sa->encap_dport != 0))
+		return fail(err, el, "SA %s: UDP encapsulation needs both ports "
+			    "(udp_encap: true sets both to 4500)", sa->name);
+	if (sa->encap_sport && sa->mode != SA_MODE_TUNNEL)
+		return fail(err, el, "SA %s: UDP encapsulation needs tunnel mode "
+			    "(transport mode would need RFC 3948 checksum fix-ups)",
+			    sa->name);
 	if ((sa->lookup != SAD_SPI && sa->dir == SA_DIR_INBOUND &&
 	     sa->local.family == 0))
 		return fail(err, el, "SA %s: lookup %s needs 'local' (the "

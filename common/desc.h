@@ -71,6 +71,9 @@ struct sa_desc {
 	enum lookup_type lookup;	/* inbound SAD key */
 	uint32_t replay_window;		/* 0 disables anti-replay */
 	bool esn;
+	/* RFC 3948 UDP encapsulation (tunnel mode): outbound ESP goes in
+	 * UDP encap_sport -> encap_dport; 0 = plain ESP */
+	uint16_t encap_sport, encap_dport;
 	uint8_t inner_family;		/* AF_INET/AF_INET6 carried inside */
 	struct lifetime life;
 	uint64_t test_packets_used;	/* test hook (-Dtest_hooks=true) only */

@@ -305,6 +305,9 @@ cmd_sas(struct sbuf *b, bool js)
 				"errors", (json_int_t)c.errors,
 				"age_s", (json_int_t)(now - s->added),
 				"selector", sel_json(&d->sel));
+			if (d->encap_sport)
+				json_object_set_new(o, "udp_encap", json_pack("{s:i, s:i}",
+					"sport", d->encap_sport, "dport", d->encap_dport));
 			json_object_set_new(o, "lifetime", json_pack(
 				"{s:I, s:I, s:I, s:I, s:I, s:I}",
 				"soft_bytes", (json_int_t)d->life.soft_bytes,
@@ -372,7 +375,8 @@ static const char help_text[] =
 	"sa add name=N spi=S direction=in|out mode=tunnel|transport algorithm=A key=HEX\n"
 	"       [auth_key=HEX] [local=IP remote=IP] [src=P dst=P proto=X sport=R dport=R]\n"
 	"       [inner=ipv4|ipv6] [lookup=spi|spi-dst|spi-dst-src] [replay_window=N]\n"
-	"       [esn=true] [soft_bytes=..] [hard_bytes=..] [soft_packets=..]\n"
+	"       [esn=true] [udp_encap=true] [encap_sport=P] [encap_dport=P]\n"
+	"       [soft_bytes=..] [hard_bytes=..] [soft_packets=..]\n"
 	"       [hard_packets=..] [soft_seconds=..] [hard_seconds=..]\n"
 	"sa del NAME\n"
 	"policy add name=N action=protect|bypass|discard [sa=SA] [priority=N]\n"

@@ -47,6 +47,7 @@ struct dp_sa {
 	uint8_t dir, mode, outer_family, inner_family;
 	uint8_t icv_len, sqh_len;
 	uint8_t iv_len;			/* ESP IV bytes: 16 CBC, 8 otherwise */
+	rte_be16_t encap_sport, encap_dport;	/* RFC 3948; 0: plain ESP */
 	bool esn;
 	bool check_life;
 	bool hard_is_seq;		/* hard_packets is the sequence space */

@@ -7,6 +7,7 @@
  */
 #include <rte_acl.h>
 #include <rte_esp.h>
+#include <rte_udp.h>
 
 #include "dataplane/spd_key.h"
 #include "dataplane/worker.h"
@@ -65,6 +66,44 @@ ipv4_fragment(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu,
 fail:
 	for (unsigned i = 0; i < n; i++)
 		rte_pktmbuf_free(out[i]);
+	return 0;
+}
+
+/*
+ * RFC 3948 2.1: put a UDP header between the outer IP header librte_ipsec
+ * built and the ESP header. IPv4 sends a zero UDP checksum (3948 2.1);
+ * IPv6 computes it (RFC 8200 8.1).
+ */
+static int
+udp_encap(struct dp_sa *sa, struct rte_mbuf *m)
+{
+	uint32_t hl = sa->outer_family == AF_INET ? sizeof(struct rte_ipv4_hdr) :
+		      sizeof(struct rte_ipv6_hdr);
+	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct rte_udp_hdr));
+	struct rte_udp_hdr *u;
+	uint32_t len;
+
+	if (h == NULL)
+		return -1;
+	memmove(h, old, hl);
+	len = rte_pktmbuf_pkt_len(m);
+	u = (struct rte_udp_hdr *)(h + hl);
+	u->src_port = sa->encap_sport;
+	u->dst_port = sa->encap_dport;
+	u->dgram_len = rte_cpu_to_be_16(len - hl);
+	u->dgram_cksum = 0;
+	if (sa->outer_family == AF_INET) {
+		struct rte_ipv4_hdr *ip = (void *)h;
+		ip->total_length = rte_cpu_to_be_16(len);
+		ip->next_proto_id = IPPROTO_UDP;
+		ip4_set_cksum(ip);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (void *)h;
+		ip6->payload_len = rte_cpu_to_be_16(len - hl);
+		ip6->proto = IPPROTO_UDP;
+		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
+	}
 	return 0;
 }
 
@@ -128,7 +167,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		uint16_t g = RTE_MIN(DP_BURST, cnt - base);
 		struct rte_mbuf **b = m + base;
 		uint64_t gb = 0;
-		unsigned ok;
+		unsigned ok, sent = 0;
 
 		for (uint16_t i = 0; i < g; i++)
 			gb += plen[base + i];
@@ -151,7 +190,13 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		}
 		for (uint16_t i = 0; i < r; i++) {
 			uint8_t *h = rte_pktmbuf_mtod(b[i], uint8_t *);
-			if ((h[0] >> 4) == 4) {
+			if (sa->encap_sport) {
+				if (udp_encap(sa, b[i]) < 0) {
+					w->sa_ctr[sa->id].errors++;
+					w_drop(w, b[i], ESPGW_DROP_ENCAP_FAILED);
+					continue;
+				}
+			} else if ((h[0] >> 4) == 4) {
 				/* librte_ipsec sets length and id, not the checksum */
 				struct rte_ipv4_hdr *ip = (void *)h;
 				if (tun) {
@@ -166,13 +211,14 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 				}
 			}
 			bytes += plen[base + i];
+			sent++;
 			w->ctr.esp_out++;
 			if (tun)
 				w_send(w, b[i], &hop);
 			else
 				w_forward(w, b[i], false);
 		}
-		w->sa_ctr[sa->id].pkts += r;
+		w->sa_ctr[sa->id].pkts += sent;
 		w->sa_ctr[sa->id].bytes += bytes;
 		bytes = 0;
 		stage_mark(w, ST_FORWARD);

@@ -12,6 +12,7 @@
 #include <rte_errno.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_udp.h>
 
 #include "dataplane/dp.h"
 
@@ -197,6 +198,12 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 				sa->tun_sum += w16[i];
 		}
 		sa->overhead = prm.tun.hdr_len;
+		if (d->encap_sport) {
+			/* the UDP header goes in after librte_ipsec (esp_outbound.c) */
+			sa->encap_sport = rte_cpu_to_be_16(d->encap_sport);
+			sa->encap_dport = rte_cpu_to_be_16(d->encap_dport);
+			sa->overhead += sizeof(struct rte_udp_hdr);
+		}
 	} else {
 		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TRANSPORT;
 		/* librte_ipsec reads the family of a transport SA from here */

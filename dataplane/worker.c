@@ -13,6 +13,8 @@
 #include <rte_pause.h>
 #include <unistd.h>
 
+#include <rte_udp.h>
+
 #include "dataplane/worker.h"
 
 const char *const dp_stage_name[ST_MAX] = {
@@ -273,6 +275,40 @@ handle_msg(struct dp_worker *w, struct dp_msg *m)
 }
 
 /*
+ * RFC 3948 3: UDP to port 4500 whose first four bytes are not the zero
+ * non-ESP marker is ESP: drop the UDP header so that the packet reads as
+ * plain ESP (tunnel mode discards the outer header; espgw refuses UDP
+ * encapsulation for transport SAs). Anything else stays UDP.
+ */
+static int
+natt_decap(struct rte_mbuf *m, int family, uint32_t hl)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct rte_udp_hdr *u = (const void *)(p + hl);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	static const uint8_t zero[4];
+
+	if (len < hl + sizeof(*u) + 8 || u->dst_port != RTE_BE16(4500) ||
+	    rte_be_to_cpu_16(u->dgram_len) != len - hl ||
+	    memcmp(p + hl + sizeof(*u), zero, 4) == 0)
+		return -1;
+	if (family == AF_INET) {
+		struct rte_ipv4_hdr *ip = (void *)p;
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))
+			return -1;
+		ip->total_length = rte_cpu_to_be_16(len - sizeof(*u));
+		ip->next_proto_id = IPPROTO_ESP;
+	} else {
+		struct rte_ipv6_hdr *ip6 = (void *)p;
+		ip6->payload_len = rte_cpu_to_be_16(len - hl - sizeof(*u));
+		ip6->proto = IPPROTO_ESP;
+	}
+	memmove(p + sizeof(*u), p, hl);
+	rte_pktmbuf_adj(m, sizeof(*u));
+	return 0;
+}
+
+/*
  * Classify a burst from one port. Packets leave the function in one of
  * the lists (L3 at data start, L2 stripped), punted, or dropped.
  */
@@ -377,7 +413,11 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 		}
 		nh = w_route(w, family, dst);
 		if (nh >= 0 && w->rt->nh[nh].type == NH_LOCAL) {
-			w_punt(w, m, PUNT_LOCAL, port);
+			/* ESP in UDP to us goes the ESP way; IKE and the rest are punted */
+			if (proto == IPPROTO_UDP && natt_decap(m, family, hl) == 0)
+				in[n_in++] = m;
+			else
+				w_punt(w, m, PUNT_LOCAL, port);
 			continue;
 		}
 		out[n_out++] = m;

@@ -12,6 +12,7 @@ checks, packet by packet:
 Then feeds bad ESP/IP and checks each is dropped under its own reason.
 Exit status 0 only if every check passed.
 """
+import json
 import os
 import random
 import subprocess
@@ -43,9 +44,13 @@ def v6(i):
     return "fd00:2::%x" % (10 + i)
 
 
+ENCAP_PEER_PORT = 4501   # the peer's NAT-mapped port: not 4500, as behind a NAT
+
+
 class Case:
-    def __init__(self, i, alg, mode, outer, inner):
+    def __init__(self, i, alg, mode, outer, inner, encap=False):
         self.i, self.alg, self.mode, self.outer, self.inner = i, alg, mode, outer, inner
+        self.encap = encap      # RFC 3948 UDP-encapsulated ESP
         a = ALGS[alg]
         self.key = os.urandom(a[1])
         self.akey = os.urandom(a[3]) if a[3] else b""
@@ -56,7 +61,8 @@ class Case:
         self.spi_out, self.spi_in = 0x1000 + i, 0x2000 + i
         self.remote = v4(i) if inner == 4 else v6(i)
         self.host = "198.18.1.2" if inner == 4 else "fd00:1::2"
-        self.name = "%s/%s/%sin%s%s" % (alg, mode, inner, outer, "/esn" if self.esn else "")
+        self.name = "%s/%s/%sin%s%s%s" % (alg, mode, inner, outer, "/esn" if self.esn else "",
+                                          "/udp" if encap else "")
 
     def outer_hdr(self, out):
         if self.mode != "tunnel":
@@ -94,6 +100,8 @@ class Case:
             y.append("    esn: %s\n    inner: ipv%d" % ("true" if self.esn else "false", self.inner))
             if self.mode == "tunnel":
                 y.append("    local: %s\n    remote: %s" % ends)
+            if self.encap:
+                y.append("    udp_encap: true\n    encap_dport: %d" % ENCAP_PEER_PORT)
             else:
                 y.append("    lookup: spi")
             if d == "inbound":
@@ -112,6 +120,11 @@ def build_cases():
             for outer, inner in pairs:
                 cases.append(Case(i, alg, mode, outer, inner))
                 i += 1
+    # UDP encapsulation: every algorithm 4in4, and both outer families
+    for alg, outer, inner in [(a, 4, 4) for a in ALGS] + [("aes-gcm-128", 6, 6),
+                                                         ("aes-gcm-128", 6, 4)]:
+        cases.append(Case(i, alg, "tunnel", outer, inner, encap=True))
+        i += 1
     return cases
 
 
@@ -142,6 +155,30 @@ def esp_of(spi):
     def f(p):
         return ESP in p and p[ESP].spi == spi
     return f
+
+
+def udp_esp_of(spi):
+    def f(p):
+        return (UDP in p and p[UDP].sport == 4500 and p[UDP].dport == ENCAP_PEER_PORT and
+                bytes(p[UDP].payload)[:4] == spi.to_bytes(4, "big"))
+    return f
+
+
+def outer_ip(src, dst, family, proto):
+    return IP(src=src, dst=dst, proto=proto) if family == 4 else IPv6(src=src, dst=dst, nh=proto)
+
+
+def unwrap_udp(outer):
+    """IP/UDP/ESP (RFC 3948) -> the same packet as plain IP/ESP"""
+    h = outer_ip(outer.src, outer.dst, 4 if IP in outer else 6, 50)
+    return h.__class__(bytes(h / Raw(bytes(outer[UDP].payload))))
+
+
+def wrap_udp(enc):
+    """IP/ESP from scapy -> IP/UDP(4501 -> 4500)/ESP, as a peer behind a NAT sends"""
+    h = outer_ip(enc.src, enc.dst, 4 if IP in enc else 6, 17)
+    p = h / UDP(sport=ENCAP_PEER_PORT, dport=4500) / Raw(bytes(enc[ESP]))
+    return p.__class__(bytes(p))
 
 
 def main():
@@ -178,13 +215,24 @@ def run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines):
         tag = b"espgw-%d-%d-" % (c.i, n)
         orig = inner_pkt(c, True, size, tag)
         hs.send(Ether(src=hmac, dst=gin) / orig)
-        got = recv_match(rs, esp_of(c.spi_out))
+        got = recv_match(rs, udp_esp_of(c.spi_out) if c.encap else esp_of(c.spi_out))
         check(got is not None, "%s: outbound ESP for %dB seen" % (c.name, size))
         if got is None:
             continue
         seq += 1
-        captured.append(got)
         outer = l3(got)
+        if c.encap:
+            u = got[UDP]
+            fresh = outer.__class__(bytes(outer))
+            del fresh[UDP].chksum
+            check(u.len == 8 + len(bytes(u.payload)) and
+                  (u.chksum == 0 if c.outer == 4 else
+                   u.chksum == outer.__class__(bytes(fresh))[UDP].chksum),
+                  "%s: UDP header right (length, checksum %s)" %
+                  (c.name, "zero" if c.outer == 4 else "valid"))
+            outer = unwrap_udp(outer)
+        else:
+            captured.append(got)
         check(outer[ESP].seq == seq, "%s: ESP seq %d (got %d)" % (c.name, seq, outer[ESP].seq))
         if c.mode == "tunnel":
             exp_src = "198.18.0.1" if c.outer == 4 else "fd00::1"
@@ -207,7 +255,7 @@ def run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines):
         # inbound: scapy encrypts, the host must get exactly the inner packet
         inner = inner_pkt(c, False, size, tag)
         enc = sa_in.encrypt(inner)
-        rs.send(Ether(src=rmac, dst=gout) / enc)
+        rs.send(Ether(src=rmac, dst=gout) / (wrap_udp(enc) if c.encap else enc))
         want = bytes(dec_ttl(inner))
         got = recv_match(hs, lambda p: (IP in p or IPv6 in p) and Raw in p and bytes(p[Raw]).startswith(tag))
         if got is not None and bytes(l3(got)) != want and os.environ.get("ESPGW_DEBUG"):
@@ -215,7 +263,8 @@ def run_case(c, hs, hmac, gin, rs, rmac, gout, captured, sa_lines):
             print("want", want.hex())
         check(got is not None and bytes(l3(got)) == want,
               "%s: inbound %dB delivered exactly" % (c.name, size))
-    if not c.esn and c.alg != "chacha20-poly1305":   # tshark 4.0 has no ChaCha20 ESP
+    # tshark 4.0 has no ChaCha20 ESP; UDP-encapsulated ESP is checked by scapy only
+    if not c.esn and c.alg != "chacha20-poly1305" and not c.encap:
         a = ALGS[c.alg]
         if c.mode == "tunnel":
             src, dst = ("198.18.0.1", "198.18.0.2") if c.outer == 4 else ("fd00::1", "fd00::2")
@@ -320,6 +369,23 @@ def bad_input(cases, rs, rmac, gout, hs):
     esp = sacbc.auth_algo.sign(esp, sacbc.auth_key)
     pkt = IP(src="198.18.0.2", dst="198.18.0.1", proto=50) / esp
     send_expect(IP(bytes(pkt)), "esp-trailer", "bad padding bytes (valid ICV)")
+    # UDP to 4500: the zero non-ESP marker is IKE (to the control thread,
+    # not the ESP path); ESP in UDP that is too short or has a UDP length
+    # that lies is not decapsulated either; neither counts as an ESP drop
+    def punt_other():
+        return json.loads(ctl("show", "stats", "--json")[1])["punt_other"]
+    p0 = punt_other()
+    ike = IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=4500, dport=4500) / Raw(b"\0" * 4 + b"i" * 28)
+    send_expect(ike, "esp-no-sa", "IKE (non-ESP marker) on 4500 is not ESP", count=0)
+    short = IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=4500, dport=4500) / Raw(b"\1\2\3\4")
+    send_expect(short, "esp-truncated", "4 bytes in UDP 4500 are not ESP", count=0)
+    liar = IP(bytes(IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=4500, dport=4500) /
+                    Raw(bytes(good[ESP]))))
+    liar[UDP].len = 12
+    del liar[UDP].chksum
+    send_expect(IP(bytes(liar)), "esp-no-sa", "UDP length that lies: not decapsulated", count=0)
+    check(punt_other() - p0 == 3, "the three went to the control thread (punt_other +%d)"
+          % (punt_other() - p0))
     # unknown ethertype and garbage frames are counted, not crashing
     before = drops().get("l2-malformed", 0)
     rs.send(Ether(src=rmac, dst=gout, type=0x88b5) / Raw(b"\x00" * 50))

@@ -60,6 +60,13 @@ static const struct bad {
 	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: aes-cbc-128-sha256\n"
 	  "    key: 0x0102030405060708090a0b0c0d0e0f10\n    local: 1.1.1.1\n"
 	  "    remote: 1.1.1.2\n", "needs an auth_key of exactly 32 bytes" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    mode: transport\n    udp_encap: true\n"
+	  "    algorithm: aes-gcm-128\n    key: 0x0102030405060708090a0b0c0d0e0f1011121314\n",
+	  "SA x: UDP encapsulation needs tunnel mode" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    encap_dport: 0\n", "t:6: encap_dport must be 1..65535" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    encap_sport: 4500\n"
+	  "    algorithm: aes-gcm-128\n    key: 0x0102030405060708090a0b0c0d0e0f1011121314\n"
+	  "    local: 1.1.1.1\n    remote: 1.1.1.2\n", "UDP encapsulation needs both ports" },
 	{ PORTS "policies:\n  - { name: p, src: 10.0.0.0/8, dst: 10.1.0.0/16, action: protect, sa: nope }\n",
 	  "t:4: policy p: unknown SA 'nope'" },
 	{ PORTS "policies:\n  - { name: p, action: maybe }\n", "t:4: action must be" },
