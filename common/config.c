@@ -822,6 +822,112 @@ policy_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn,
 	return setter_kv(L, &ctx, k, kn, vn);
 }
 
+static int
+copy_str(char *dst, size_t cap, const char *v, const char *key, char *err, size_t el)
+{
+	if (strlen(v) >= cap)
+		return fail(err, el, "%s is longer than %zu characters", key, cap - 1);
+	strcpy(dst, v);
+	return 0;
+}
+
+static int
+conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el)
+{
+	uint64_t u;
+
+	if (!strcmp(k, "name"))
+		return parse_name(v, c->name, err, el);
+	if (!strcmp(k, "local"))
+		return parse_addr(v, &c->local, err, el);
+	if (!strcmp(k, "remote")) {
+		if (!strcmp(v, "any")) {
+			memset(&c->remote, 0, sizeof(c->remote));
+			return 0;
+		}
+		return parse_addr(v, &c->remote, err, el);
+	}
+	if (!strcmp(k, "local_id"))
+		return copy_str(c->local_id, sizeof(c->local_id), v, k, err, el);
+	if (!strcmp(k, "remote_id"))
+		return copy_str(c->remote_id, sizeof(c->remote_id), v, k, err, el);
+	if (!strcmp(k, "psk"))
+		return copy_str(c->psk, sizeof(c->psk), v, k, err, el);
+	if (!strcmp(k, "proposals"))
+		return copy_str(c->proposals, sizeof(c->proposals), v, k, err, el);
+	if (!strcmp(k, "esp_proposals"))
+		return copy_str(c->esp_proposals, sizeof(c->esp_proposals), v, k, err, el);
+	if (!strcmp(k, "local_ts") || !strcmp(k, "remote_ts")) {
+		if (ip_prefix_parse(v, k[0] == 'l' ? &c->local_ts : &c->remote_ts) < 0)
+			return fail(err, el, "'%s' is not a prefix", v);
+		return 0;
+	}
+	if (!strcmp(k, "mode")) {
+		if (strcmp(v, "tunnel") && strcmp(v, "transport"))
+			return fail(err, el, "mode must be tunnel or transport");
+		c->transport = !strcmp(v, "transport");
+		return 0;
+	}
+	if (!strcmp(k, "dpd")) {
+		if (parse_u64(v, 86400, &u, err, el) < 0)
+			return -1;
+		c->dpd_delay = u;
+		return 0;
+	}
+	if (!strcmp(k, "start")) {
+		if (!strcmp(v, "none"))
+			c->start = CONN_START_NONE;
+		else if (!strcmp(v, "start"))
+			c->start = CONN_START_START;
+		else
+			return fail(err, el, "start must be none or start");
+		return 0;
+	}
+	return fail(err, el, "unknown connection key '%s'", k);
+}
+
+static int conn_set_v(void *o, const char *k, const char *v, char *e, size_t el)
+{ return conn_set(o, k, v, e, el); }
+
+static int
+conn_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
+{
+	struct setter_ctx ctx = { obj, conn_set_v, NULL };
+	return setter_kv(L, &ctx, k, kn, vn);
+}
+
+static void
+conn_init(void *o)
+{
+	struct conn_desc *c = o;
+
+	memset(c, 0, sizeof(*c));
+	strcpy(c->proposals, "aes128gcm16-prfsha256-x25519");
+	strcpy(c->esp_proposals, "aes128gcm16");
+	c->dpd_delay = 30;
+}
+
+int
+config_check_conn(const struct conn_desc *c, char *err, size_t el)
+{
+	if (c->name[0] == '\0')
+		return fail(err, el, "connection needs a name");
+	if (c->local.family == 0)
+		return fail(err, el, "connection %s needs a local address", c->name);
+	if (c->remote.family && c->remote.family != c->local.family)
+		return fail(err, el, "connection %s: local and remote differ in family", c->name);
+	if (c->psk[0] == '\0')
+		return fail(err, el, "connection %s needs a psk", c->name);
+	if (c->local_ts.addr.family == 0 || c->remote_ts.addr.family == 0)
+		return fail(err, el, "connection %s needs local_ts and remote_ts", c->name);
+	if (c->local_ts.addr.family != c->remote_ts.addr.family)
+		return fail(err, el, "connection %s: local_ts and remote_ts differ in family",
+			    c->name);
+	if (c->start == CONN_START_START && c->remote.family == 0)
+		return fail(err, el, "connection %s: start needs a remote address", c->name);
+	return 0;
+}
+
 static void sa_init(void *o) { sa_defaults(o); }
 static void policy_init(void *o) { policy_defaults(o); }
 static void port_init(void *o) { memset(o, 0, sizeof(struct port_desc)); ((struct port_desc *)o)->mtu = 1500; }
@@ -851,6 +957,9 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	if (!strcmp(key, "sas"))
 		return walk_list(L, vn, "sas", (void **)&c->sas, &c->n_sas,
 				 sizeof(struct sa_desc), sa_init, sa_item);
+	if (!strcmp(key, "connections"))
+		return walk_list(L, vn, "connections", (void **)&c->conns, &c->n_conns,
+				 sizeof(struct conn_desc), conn_init, conn_item);
 	if (scalar_of(L, vn, key, &v) < 0)
 		return -1;
 	if (!strcmp(key, "workers")) {
@@ -1060,6 +1169,18 @@ cross_check(struct loader *L)
 		      "duplicate policy name '%s'", px[dup].name);
 		goto out;
 	}
+	for (unsigned i = 0; i < c->n_conns; i++) {
+		yaml_node_t *n = list_item_node(L, "connections", i);
+		if (config_check_conn(&c->conns[i], msg, sizeof(msg)) < 0) {
+			lfail(L, n, "%s", msg);
+			goto out;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(c->conns[i].name, c->conns[j].name)) {
+				lfail(L, n, "duplicate connection name '%s'", c->conns[i].name);
+				goto out;
+			}
+	}
 	rc = 0;
 out:
 	free(sx);
@@ -1162,5 +1283,8 @@ config_free(struct espgw_config *c)
 	if (c->sas)	/* keys are secrets */
 		explicit_bzero(c->sas, sizeof(*c->sas) * c->n_sas);
 	free(c->sas);
+	if (c->conns)	/* PSKs are secrets */
+		explicit_bzero(c->conns, sizeof(*c->conns) * c->n_conns);
+	free(c->conns);
 	free(c);
 }

@@ -20,6 +20,7 @@ void config_free(struct espgw_config *c);
 /* Cross-reference checks shared by the loader and run-time edits. */
 int config_check_sa(const struct sa_desc *sa, char *err, size_t errlen);
 const struct sa_desc *config_find_sa(const struct espgw_config *c, const char *name);
+int config_check_conn(const struct conn_desc *c, char *err, size_t errlen);
 int config_find_port(const struct espgw_config *c, const char *name);
 /* Parse one SA / policy given as "key=value" words (the CLI form). */
 int config_parse_sa_words(int argc, char **argv, struct sa_desc *sa,

@@ -87,6 +87,7 @@ struct policy_desc {
 	struct selector sel;
 	enum spd_action action;
 	char sa[NAME_MAX_LEN];		/* PROTECT: the outbound SA's name */
+	bool dynamic;			/* made by IKE: a reload keeps it */
 };
 
 struct port_desc {
@@ -103,6 +104,24 @@ struct route_desc {
 	char port[NAME_MAX_LEN];
 };
 
+/*
+ * An IKEv2 connection (control/ike_ctl.c turns it into the engine's form;
+ * proposals stay strings in strongSwan notation, checked there).
+ */
+enum conn_start { CONN_START_NONE, CONN_START_START };
+
+struct conn_desc {
+	char name[NAME_MAX_LEN];
+	struct ip_addr local, remote;	/* remote family 0: any peer */
+	char local_id[128], remote_id[128];	/* "" = the address / any */
+	char psk[129];
+	char proposals[256], esp_proposals[256];	/* comma separated */
+	struct ip_prefix local_ts, remote_ts;
+	bool transport;
+	uint32_t dpd_delay;		/* seconds, 0 = off */
+	enum conn_start start;
+};
+
 enum crypto_engine { ENGINE_CPU, ENGINE_LOOKASIDE };
 
 struct espgw_config {
@@ -116,7 +135,8 @@ struct espgw_config {
 	char mgmt_socket[108];
 	unsigned max_sas;
 	unsigned idle_sleep_us;		/* worker back-off ceiling */
-	unsigned n_ports, n_routes, n_policies, n_sas;
+	unsigned n_ports, n_routes, n_policies, n_sas, n_conns;
+	struct conn_desc *conns;
 	struct port_desc *ports;
 	struct route_desc *routes;
 	struct policy_desc *policies;

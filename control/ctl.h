@@ -15,6 +15,7 @@ struct ctl_sa {
 	time_t added;
 	bool deleting;
 	bool soft_logged;
+	bool dynamic;			/* made by IKE: a reload keeps it */
 };
 
 struct ctl_stats {
@@ -57,6 +58,18 @@ void ctl_quit(void);
 void ctl_punt_poll(void);
 void ctl_resolve(uint16_t port, int family, const uint8_t *addr);
 void ctl_neigh_expire(void);
+void ctl_send_l3(struct rte_mbuf *m, int family, const uint8_t *dst);
+
+/* ike_ctl.c: the IKEv2 engine on the DPDK ports */
+struct ike_conn;
+int ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el);
+int ctl_ike_init(const struct espgw_config *c, char *err, size_t el);
+bool ctl_ike_input(const uint8_t *l3, uint32_t len);
+void ctl_ike_timer(void);
+void ctl_ike_fini(void);
+int ctl_ike_show(char *buf, size_t cap, bool json);
+int ctl_ike_initiate(const char *conn, char *err, size_t el);
+int ctl_ike_terminate(const char *conn, char *err, size_t el);
 
 /* telemetry.c */
 void ctl_telemetry_init(void);

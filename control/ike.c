@@ -542,6 +542,29 @@ ike_get_stats(const struct ike_engine *e, struct ike_stats *s)
 	}
 }
 
+void
+ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *), void *ctx)
+{
+	static const char *const names[] = {
+		[S_INIT_SENT] = "connecting", [S_AUTH_SENT] = "authenticating",
+		[S_INIT_DONE] = "half-open", [S_ESTABLISHED] = "established",
+		[S_DELETING] = "deleting", [S_DEAD] = "dead",
+	};
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		struct ike_sa_info i = {
+			.conn = sa->conn->name, .state = names[sa->state],
+			.spi_i = sa->spi_i, .spi_r = sa->spi_r, .initiator = sa->initiator,
+			.natt = sa->natt, .child_up = sa->child.up, .local = sa->local,
+			.remote = sa->remote, .ike = sa->keys.a, .esp = sa->child.esp,
+			.spi_in = sa->child.spi_in, .spi_out = sa->child.spi_out,
+			.age_ms = sa->established_at ? e->now - sa->established_at : 0,
+		};
+		if (sa->state != S_DEAD)
+			fn(ctx, &i);
+	}
+}
+
 static struct ike_sa *
 sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator)
 {

@@ -87,6 +87,19 @@ uint64_t ike_timer(struct ike_engine *e, uint64_t now_ms);
 int ike_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms, char *err, size_t el);
 int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
 
+/* A summary of one IKE_SA for listings. */
+struct ike_sa_info {
+	const char *conn, *state;
+	uint64_t spi_i, spi_r;
+	bool initiator, natt, child_up;
+	struct ike_ep local, remote;
+	struct ike_algs ike, esp;
+	uint32_t spi_in, spi_out;
+	uint64_t age_ms;		/* since established, 0 if not */
+};
+void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),
+		 void *ctx);
+
 struct ike_stats {
 	uint64_t rx, tx, rx_dropped, retransmits, ike_up, child_up, auth_failed;
 	unsigned ike_sas, half_open;

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/ike.h"
 
 volatile int ctl_stop;
 void mgmt_set_reload_path(const char *p);
@@ -67,8 +68,18 @@ main(int argc, char **argv)
 				fprintf(stderr, "%s\n", err);
 				return 1;
 			}
-			printf("%s: OK (%u ports, %u routes, %u policies, %u SAs)\n",
-			       optarg, c->n_ports, c->n_routes, c->n_policies, c->n_sas);
+			for (unsigned i = 0; i < c->n_conns; i++) {
+				struct ike_conn ic;
+				int bad = ctl_ike_conn(&c->conns[i], &ic, err, sizeof(err));
+				ike_wipe(&ic, sizeof(ic));
+				if (bad < 0) {
+					fprintf(stderr, "%s: %s\n", optarg, err);
+					config_free(c);
+					return 1;
+				}
+			}
+			printf("%s: OK (%u ports, %u routes, %u policies, %u SAs, %u connections)\n",
+			       optarg, c->n_ports, c->n_routes, c->n_policies, c->n_sas, c->n_conns);
 			config_free(c);
 			return 0;
 		case 'P':
@@ -131,6 +142,11 @@ main(int argc, char **argv)
 			 "management socket %s", ESPGW_VERSION, c->n_ports, c->workers,
 			 c->n_sas, c->n_policies, c->mgmt_socket);
 		rc = 0;
+		if (ctl_ike_init(c, err, sizeof(err)) < 0) {
+			log_err("%s", err);
+			ctl_stop = 1;
+			rc = 1;
+		}
 		/* ask for the routes' gateways now, not on the first packet */
 		for (unsigned i = 0; i < c->n_routes; i++)
 			if (c->routes[i].via.family)
@@ -167,8 +183,10 @@ main(int argc, char **argv)
 		}
 		ctl_poll_rings();
 		ctl_punt_poll();
+		ctl_ike_timer();
 	}
 	log_info("shutting down");
+	ctl_ike_fini();
 	ctl_quit();
 	dp_stop();
 	mgmt_close();

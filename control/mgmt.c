@@ -371,7 +371,8 @@ cmd_stats(struct sbuf *b, bool js)
 }
 
 static const char help_text[] =
-	"show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
+	"show version|ports|workers|policies|sas|counters|drops [all]|stats|ike [--json]\n"
+	"ike initiate|terminate CONNECTION\n"
 	"sa add name=N spi=S direction=in|out mode=tunnel|transport algorithm=A key=HEX\n"
 	"       [auth_key=HEX] [local=IP remote=IP] [src=P dst=P proto=X sport=R dport=R]\n"
 	"       [inner=ipv4|ipv6] [lookup=spi|spi-dst|spi-dst-src] [replay_window=N]\n"
@@ -488,9 +489,16 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 				return -1;
 			}
 			cmd_drops(b, js, argc == 3);
-		} else if (!strcmp(w, "stats"))
+		} else if (!strcmp(w, "stats")) {
 			cmd_stats(b, js);
-		else {
+		} else if (!strcmp(w, "ike")) {
+			static char out[65536];
+			if (ctl_ike_show(out, sizeof(out), js) < 0) {
+				snprintf(err, el, "too many IKE_SAs to list");
+				return -1;
+			}
+			sb_printf(b, "%s", out);
+		} else {
 			snprintf(err, el, "unknown: show %s (try help)", w);
 			return -1;
 		}
@@ -529,6 +537,19 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 			sb_printf(b, "policy %s deleted\n", argv[2]);
 			return 0;
 		}
+	}
+	if (!strcmp(argv[0], "ike") && argc == 3) {
+		if (!strcmp(argv[1], "initiate") && ctl_ike_initiate(argv[2], err, el) == 0) {
+			sb_printf(b, "initiating %s\n", argv[2]);
+			return 0;
+		}
+		if (!strcmp(argv[1], "terminate") && ctl_ike_terminate(argv[2], err, el) == 0) {
+			sb_printf(b, "terminating %s\n", argv[2]);
+			return 0;
+		}
+		if (strcmp(argv[1], "initiate") && strcmp(argv[1], "terminate"))
+			snprintf(err, el, "usage: ike initiate|terminate CONNECTION");
+		return -1;
 	}
 	if (!strcmp(argv[0], "reload"))
 		return cmd_reload(b, argc - 1, argv + 1, err, el);

@@ -325,6 +325,12 @@ handle_local_ip(uint16_t port, struct rte_mbuf *m)
 	if (eh == NULL)
 		goto drop;
 	smac = eh->src_addr;
+	/* IKE (UDP 500, and 4500 behind the non-ESP marker) */
+	if (ctl_ike_input(l3, len)) {
+		learn(port, (l3[0] >> 4) == 4 ? AF_INET : AF_INET6,
+		      (l3[0] >> 4) == 4 ? l3 + 12 : l3 + 8, &smac);
+		goto drop;
+	}
 	if ((l3[0] >> 4) == 4) {
 		struct rte_ipv4_hdr *ip = (void *)l3;
 		uint32_t hl = (ip->version_ihl & 0xf) * 4u;
@@ -381,13 +387,11 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
-/* Route a packet we originate: returns port and next-hop MAC. */
+/* The port and next-hop address of a destination we send to. */
 static bool
-ctl_route(int family, const uint8_t *dst, uint16_t *port,
-	  struct rte_ether_addr *mac)
+ctl_next_hop(int family, const uint8_t *dst, uint16_t *port, const uint8_t **hop)
 {
 	uint32_t nh;
-	const uint8_t *hop;
 	int rc;
 
 	if (family == AF_INET) {
@@ -400,7 +404,19 @@ ctl_route(int family, const uint8_t *dst, uint16_t *port,
 	if (rc != 0 || ctl.rt->nh[nh].type != NH_FORWARD)
 		return false;
 	*port = ctl.rt->nh[nh].port;
-	hop = ctl.rt->nh[nh].via.family ? ctl.rt->nh[nh].via.a : dst;
+	*hop = ctl.rt->nh[nh].via.family ? ctl.rt->nh[nh].via.a : dst;
+	return true;
+}
+
+/* Route a packet we originate: returns port and next-hop MAC. */
+static bool
+ctl_route(int family, const uint8_t *dst, uint16_t *port,
+	  struct rte_ether_addr *mac)
+{
+	const uint8_t *hop;
+
+	if (!ctl_next_hop(family, dst, port, &hop))
+		return false;
 	if (dp_neigh_get(*port, family, hop, mac))
 		return true;
 	if (family == AF_INET)
@@ -474,6 +490,40 @@ send_too_big(struct rte_mbuf *orig, uint16_t in_port, uint16_t mtu)
 	return;
 fail:
 	rte_pktmbuf_free(m);
+}
+
+/*
+ * Send an IP packet the control thread built (L3 at data start): to its
+ * next hop now, or held until ARP/ND finds it.
+ */
+void
+ctl_send_l3(struct rte_mbuf *m, int family, const uint8_t *dst)
+{
+	struct rte_ether_addr mac;
+	struct rte_ether_hdr *eh;
+	const uint8_t *hop;
+	uint16_t port;
+
+	if (!ctl_next_hop(family, dst, &port, &hop)) {
+		ctl.st.drops[ESPGW_DROP_NO_ROUTE]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!dp_neigh_get(port, family, hop, &mac)) {
+		ctl_resolve(port, family, hop);
+		hold(m, port, family, hop);
+		return;
+	}
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
+	if (eh == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eh->dst_addr = mac;
+	eh->src_addr = dp.port[port].mac;
+	eh->ether_type = rte_cpu_to_be_16(family == AF_INET ? RTE_ETHER_TYPE_IPV4 :
+					  RTE_ETHER_TYPE_IPV6);
+	dp_ctl_tx(port, m);
 }
 
 struct pending_res {

@@ -304,6 +304,7 @@ ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
 	}
 	ctl.sa[id].dp = sa;
 	ctl.sa[id].added = time(NULL);
+	ctl.sa[id].dynamic = false;
 	ctl.sa[id].soft_logged = false;
 	index_add(id);
 	post(MSG_SA_ADD, sa, NULL);
@@ -457,7 +458,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	struct dp_sa **created = NULL;
 	uint32_t *retiring = NULL;
 	bool *keep = NULL;
-	unsigned n_created = 0, n_retiring = 0;
+	unsigned n_created = 0, n_retiring = 0, n_pol = 0;
 	struct dp_rt *rt = NULL;
 	struct dp_spd *spd = NULL;
 	struct policy_desc *pol = NULL;
@@ -471,12 +472,22 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	created = calloc(nc->n_sas + 1, sizeof(*created));
 	keep = calloc(ctl.max_sas, sizeof(*keep));
 	retiring = malloc(ctl.max_sas * sizeof(*retiring));
-	pol = malloc((nc->n_policies + 1) * sizeof(*pol));
+	/* the file's policies, then the running ones IKE made */
+	for (unsigned i = 0; i < ctl.n_policies; i++)
+		n_pol += ctl.policies[i].dynamic;
+	pol = malloc((nc->n_policies + n_pol + 1) * sizeof(*pol));
 	if (!created || !keep || !retiring || !pol) {
 		snprintf(err, el, "out of memory");
 		goto out;
 	}
-	memcpy(pol, nc->policies, nc->n_policies * sizeof(*pol));
+	if (nc->n_policies)	/* a file without policies has none to copy */
+		memcpy(pol, nc->policies, nc->n_policies * sizeof(*pol));
+	n_pol = nc->n_policies;
+	for (unsigned i = 0; i < ctl.n_policies; i++)
+		if (ctl.policies[i].dynamic)
+			pol[n_pol++] = ctl.policies[i];
+	for (unsigned i = 0; i < ctl.max_sas; i++)
+		keep[i] = ctl.sa[i].dp && !ctl.sa[i].deleting && ctl.sa[i].dynamic;
 	for (unsigned i = 0; i < nc->n_sas; i++) {
 		const struct sa_desc *d = &nc->sas[i];
 		int id = ctl_find_sa(d->name);
@@ -501,12 +512,12 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 		goto out;
 	{
 		/* the SPD sees kept SAs by name and the new ones by pointer */
-		struct dp_sa **sa = calloc(nc->n_policies + 1, sizeof(*sa));
+		struct dp_sa **sa = calloc(n_pol + 1, sizeof(*sa));
 		if (sa == NULL)
 			goto out;
 		/* new SAs by name: sorted, so 100k policies do not scan 100k SAs */
 		qsort(created, n_created, sizeof(*created), sa_name_cmp);
-		for (unsigned i = 0; i < nc->n_policies; i++) {
+		for (unsigned i = 0; i < n_pol; i++) {
 			struct dp_sa **hit;
 			if (pol[i].action != SPD_PROTECT)
 				continue;
@@ -518,7 +529,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 			if (hit != NULL)
 				sa[i] = *hit;
 		}
-		spd = dp_spd_build(pol, sa, nc->n_policies, err, el);
+		spd = dp_spd_build(pol, sa, n_pol, err, el);
 		free(sa);
 		if (spd == NULL)
 			goto out;
@@ -537,6 +548,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 		ctl.sa[s->id].added = time(NULL);
 		ctl.sa[s->id].soft_logged = false;
 		ctl.sa[s->id].deleting = false;
+		ctl.sa[s->id].dynamic = false;
 		index_add(s->id);
 		post(MSG_SA_ADD, s, NULL);
 	}
@@ -547,7 +559,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	}
 	free(ctl.policies);
 	ctl.policies = pol;
-	ctl.n_policies = nc->n_policies;
+	ctl.n_policies = n_pol;
 	pol = NULL;
 	swap_spd(spd);
 	for (unsigned k = 0; k < n_retiring; k++)

@@ -25,7 +25,8 @@ import time
 
 BUILD = sys.argv[1]
 TOOL = os.path.join(BUILD, "control", "espgw-ike")
-A, B = "ik-a", "ik-b"
+A, B = "ik-a", "ik-b"      # ike_gw.py reuses this file with its own namespaces
+INSTALL_ROUTES = "no"      # yes where ESP must flow through charon's ipsec0
 IP_A, IP_B = "198.18.0.1", "198.18.0.2"
 NET_A, NET_B = "198.18.1.0/24", "198.18.2.0/24"
 PSK = "interop-test-psk-0123456789"
@@ -75,7 +76,7 @@ def charon_conf():
     with open(W + "/strongswan.conf", "w") as f:
         f.write("""charon {
   load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici
-  install_routes = no
+  install_routes = %s
   retransmit_tries = 2
   retransmit_timeout = 1
   filelog {
@@ -92,7 +93,7 @@ def charon_conf():
     vici { socket = unix://%s/charon.vici }
   }
 }
-""" % (W, W))
+""" % (INSTALL_ROUTES, W, W))
 
 
 def charon_start():

@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKEv2 engine inside espgw: IKE datagrams arrive through the punt
+ * ring (UDP 500, and 4500 behind the non-ESP marker; the workers take ESP
+ * in UDP 4500 themselves) and leave through the control thread's TX path.
+ * Each CHILD_SA becomes an inbound SA, an outbound SA and a protect policy
+ * in the data plane, through the same SA manager as configured SAs, with
+ * UDP encapsulation when NAT-T was negotiated.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "common/log.h"
+#include "control/ctl.h"
+#include "control/ike.h"
+
+static struct ike_engine *eng;
+static uint64_t next_timer;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- datagrams out ---- */
+
+static void
+ike_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
+	 const uint8_t *buf, size_t len)
+{
+	bool v4 = local->addr.family == AF_INET, natt = local->port == IKE_NATT_PORT;
+	uint32_t hl = v4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
+	uint32_t ulen = sizeof(struct rte_udp_hdr) + (natt ? 4 : 0) + len;
+	struct rte_mbuf *m = NULL;
+	struct rte_udp_hdr *u;
+	uint8_t *p;
+
+	(void)ctx;
+	if (hl + ulen > 1500 || (m = rte_pktmbuf_alloc(dp.pool)) == NULL ||
+	    (p = (uint8_t *)rte_pktmbuf_append(m, hl + ulen)) == NULL) {
+		/* IKE fragmentation is not implemented: larger messages drop */
+		ctl.st.drops[ESPGW_DROP_ENCAP_FAILED]++;
+		if (m)
+			rte_pktmbuf_free(m);
+		return;
+	}
+	memset(p, 0, hl + sizeof(*u) + 4);
+	u = (struct rte_udp_hdr *)(p + hl);
+	u->src_port = rte_cpu_to_be_16(local->port);
+	u->dst_port = rte_cpu_to_be_16(remote->port);
+	u->dgram_len = rte_cpu_to_be_16(ulen);
+	memcpy((uint8_t *)(u + 1) + (natt ? 4 : 0), buf, len);
+	if (v4) {
+		struct rte_ipv4_hdr *ip = (void *)p;
+		static uint16_t id;
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16(hl + ulen);
+		ip->packet_id = rte_cpu_to_be_16(id++);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip->src_addr, local->addr.a, 4);
+		memcpy(&ip->dst_addr, remote->addr.a, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (void *)p;
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(ulen);
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, local->addr.a, 16);
+		memcpy(ip6->dst_addr, remote->addr.a, 16);
+		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
+	}
+	ctl_send_l3(m, local->addr.family, remote->addr.a);
+}
+
+/* ---- datagrams in ---- */
+
+bool
+ctl_ike_input(const uint8_t *l3, uint32_t len)
+{
+	struct ike_ep local = { 0 }, remote = { 0 };
+	const struct rte_udp_hdr *u;
+	const uint8_t *pl;
+	uint32_t hl, plen;
+	uint16_t dport;
+
+	if (eng == NULL || len < 1)
+		return false;
+	if ((l3[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ip = (const void *)l3;
+		hl = (ip->version_ihl & 0xf) * 4u;
+		if (len < hl + sizeof(*u) || ip->next_proto_id != IPPROTO_UDP ||
+		    (ip->fragment_offset & rte_cpu_to_be_16(0x3fff)))
+			return false;
+		local.addr.family = remote.addr.family = AF_INET;
+		memcpy(local.addr.a, &ip->dst_addr, 4);
+		memcpy(remote.addr.a, &ip->src_addr, 4);
+	} else {
+		const struct rte_ipv6_hdr *ip6 = (const void *)l3;
+		hl = sizeof(*ip6);
+		if (len < hl + sizeof(*u) || ip6->proto != IPPROTO_UDP)
+			return false;
+		local.addr.family = remote.addr.family = AF_INET6;
+		memcpy(local.addr.a, ip6->dst_addr, 16);
+		memcpy(remote.addr.a, ip6->src_addr, 16);
+	}
+	u = (const void *)(l3 + hl);
+	dport = rte_be_to_cpu_16(u->dst_port);
+	if (dport != IKE_PORT && dport != IKE_NATT_PORT)
+		return false;
+	if (rte_be_to_cpu_16(u->dgram_len) != len - hl)
+		return true;	/* ours, and malformed: dropped */
+	local.port = dport;
+	remote.port = rte_be_to_cpu_16(u->src_port);
+	pl = (const uint8_t *)(u + 1);
+	plen = len - hl - sizeof(*u);
+	if (dport == IKE_NATT_PORT) {
+		/* NAT keepalives (one 0xff byte) and anything unmarked end here */
+		if (plen < 4 || memcmp(pl, "\0\0\0\0", 4) != 0)
+			return true;
+		pl += 4;
+		plen -= 4;
+	}
+	ike_input(eng, &local, &remote, pl, plen, now_ms());
+	return true;
+}
+
+/* ---- CHILD_SAs into the data plane ---- */
+
+static const char *
+esp_alg(const struct ike_algs *a)
+{
+	switch (a->encr) {
+	case ENCR_AES_GCM_16:
+		return a->encr_bits == 256 ? "aes-gcm-256" : "aes-gcm-128";
+	case ENCR_CHACHA20_POLY1305:
+		return "chacha20-poly1305";
+	case ENCR_AES_CBC:
+		if (a->integ != AUTH_HMAC_SHA2_256_128)
+			return NULL;
+		return a->encr_bits == 256 ? "aes-cbc-256-sha256" : "aes-cbc-128-sha256";
+	default:
+		return NULL;
+	}
+}
+
+/* an address range that is exactly a prefix, as "ADDR/LEN" */
+static int
+ts_prefix(const struct ike_ts *t, char *out, size_t n)
+{
+	unsigned al = t->type == TS_IPV4_ADDR_RANGE ? 4 : 16, len = 0;
+	struct ip_addr a = { .family = al == 4 ? AF_INET : AF_INET6 };
+	char s[IP_ADDR_STRLEN];
+	bool host_bits = false;
+
+	for (unsigned i = 0; i < al; i++) {
+		uint8_t diff = t->lo[i] ^ t->hi[i];
+		/* the differing bits must be a suffix: lo all zero, hi all one */
+		if (host_bits ? (t->lo[i] != 0 || t->hi[i] != 0xff) :
+				(diff & (uint8_t)(diff + 1)) != 0 || (t->lo[i] & diff) ||
+				(t->hi[i] & diff) != diff)
+			return -1;
+		if (!host_bits) {
+			len += 8 - __builtin_popcount(diff);
+			host_bits = diff != 0;
+		}
+	}
+	memcpy(a.a, t->lo, al);
+	snprintf(out, n, "%s/%u", ip_addr_fmt(&a, s, sizeof(s)), len);
+	return 0;
+}
+
+static void
+names(const struct ike_child_info *c, char *in, char *out, char *pol)
+{
+	snprintf(in, NAME_MAX_LEN, "%.18s-i%08x", c->conn, c->spi_in);
+	snprintf(out, NAME_MAX_LEN, "%.18s-o%08x", c->conn, c->spi_out);
+	snprintf(pol, NAME_MAX_LEN, "%.18s-p%08x", c->conn, c->spi_in);
+}
+
+static void
+hexs(const uint8_t *k, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", k[i]);
+}
+
+/* one SA through the same words `espgwctl sa add` takes */
+static int
+add_sa(const struct ike_child_info *c, bool in, const char *name, const char *alg,
+       const char *lts, const char *rts, char *err, size_t el)
+{
+	char w[16][160], *argv[16], l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+	char key[2 * IKE_MAX_KEY + 1], akey[2 * IKE_MAX_PRF + 1];
+	struct sa_desc d;
+	int n = 0, rc;
+
+	hexs(in ? c->key_in : c->key_out, c->key_len, key);
+	snprintf(w[n++], 160, "name=%s", name);
+	snprintf(w[n++], 160, "spi=%u", in ? c->spi_in : c->spi_out);
+	snprintf(w[n++], 160, "direction=%s", in ? "inbound" : "outbound");
+	snprintf(w[n++], 160, "mode=%s", c->transport ? "transport" : "tunnel");
+	snprintf(w[n++], 160, "algorithm=%s", alg);
+	snprintf(w[n++], 160, "key=0x%s", key);
+	if (c->auth_len) {
+		hexs(in ? c->auth_in : c->auth_out, c->auth_len, akey);
+		snprintf(w[n++], 160, "auth_key=0x%.64s", akey);
+	}
+	snprintf(w[n++], 160, "local=%s", ip_addr_fmt(&c->local.addr, l, sizeof(l)));
+	snprintf(w[n++], 160, "remote=%s", ip_addr_fmt(&c->remote.addr, r, sizeof(r)));
+	snprintf(w[n++], 160, "esn=%s", c->esp.esn ? "true" : "false");
+	if (in) {
+		snprintf(w[n++], 160, "replay_window=1024");
+		snprintf(w[n++], 160, "src=%s", rts);
+		snprintf(w[n++], 160, "dst=%s", lts);
+	} else {
+		snprintf(w[n++], 160, "inner=ipv%d", strchr(lts, ':') ? 6 : 4);
+		if (c->encap) {
+			snprintf(w[n++], 160, "encap_sport=%u", c->local.port);
+			snprintf(w[n++], 160, "encap_dport=%u", c->remote.port);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		argv[i] = w[i];
+	rc = config_parse_sa_words(n, argv, &d, err, el) < 0 ? -1 : ctl_sa_add(&d, err, el);
+	if (rc == 0)	/* IKE owns it: a reload leaves it alone */
+		ctl.sa[ctl_find_sa(name)].dynamic = true;
+	ike_wipe(w, sizeof(w));
+	ike_wipe(key, sizeof(key));
+	ike_wipe(akey, sizeof(akey));
+	ike_wipe(&d, sizeof(d));
+	return rc;
+}
+
+static int
+child_up(void *ctx, const struct ike_child_info *c)
+{
+	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
+	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN], w[4][96], *argv[5];
+	const char *alg = esp_alg(&c->esp);
+	struct policy_desc p;
+
+	(void)ctx;
+	names(c, in, out, pol);
+	if (alg == NULL) {
+		log_warn("ike %s: the data plane has no ESP transform %u/%u", c->conn,
+			 c->esp.encr, c->esp.integ);
+		return -1;
+	}
+	if (ts_prefix(&c->local_ts, lts, sizeof(lts)) < 0 ||
+	    ts_prefix(&c->remote_ts, rts, sizeof(rts)) < 0) {
+		log_warn("ike %s: traffic selectors that are not prefixes are not supported",
+			 c->conn);
+		return -1;
+	}
+	if (add_sa(c, true, in, alg, lts, rts, err, sizeof(err)) < 0)
+		goto fail;
+	if (add_sa(c, false, out, alg, lts, rts, err, sizeof(err)) < 0) {
+		ctl_sa_del(in, err + 128, 128);
+		goto fail;
+	}
+	snprintf(w[0], 96, "name=%s", pol);
+	snprintf(w[1], 96, "src=%s", lts);
+	snprintf(w[2], 96, "dst=%s", rts);
+	snprintf(w[3], 96, "sa=%s", out);
+	for (int i = 0; i < 4; i++)
+		argv[i] = w[i];
+	argv[4] = "action=protect";
+	if (config_parse_policy_words(5, argv, &p, err, sizeof(err)) < 0 ||
+	    (p.dynamic = true, ctl_policy_add(&p, err, sizeof(err)) < 0)) {
+		ctl_sa_del(out, err + 128, 128);
+		ctl_sa_del(in, err + 128, 128);
+		goto fail;
+	}
+	log_info("ike %s: installed %s, %s, policy %s (%s <-> %s)", c->conn, in, out, pol,
+		 lts, rts);
+	return 0;
+fail:
+	log_warn("ike %s: CHILD_SA not installed: %s", c->conn, err);
+	return -1;
+}
+
+static void
+child_down(void *ctx, const struct ike_child_info *c)
+{
+	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
+
+	(void)ctx;
+	names(c, in, out, pol);
+	/* the policy first, so no packet looks for the SA in between */
+	if (ctl_policy_del(pol, err, sizeof(err)) < 0 || ctl_sa_del(out, err, sizeof(err)) < 0 ||
+	    ctl_sa_del(in, err, sizeof(err)) < 0)
+		log_warn("ike %s: removing the CHILD_SA: %s", c->conn, err);
+}
+
+/* ---- connections ---- */
+
+static int
+props(const char *list, bool esp, struct ike_proposal *p, unsigned *n, const char *conn,
+      char *err, size_t el)
+{
+	char buf[256], *save, *tok, e[160];
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	*n = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (*n == IKE_MAX_CONN_PROPS) {
+			snprintf(err, el, "connection %s: at most %d proposals", conn,
+				 IKE_MAX_CONN_PROPS);
+			return -1;
+		}
+		if (ike_proposal_parse(tok, esp, &p[*n], e, sizeof(e)) < 0) {
+			snprintf(err, el, "connection %s: %s", conn, e);
+			return -1;
+		}
+		if (esp) {
+			struct ike_algs a = { 0 };
+			for (unsigned i = 0; i < p[*n].n; i++) {
+				if (p[*n].t[i].type == TT_ENCR) {
+					a.encr = p[*n].t[i].id;
+					a.encr_bits = p[*n].t[i].key_len;
+				}
+				if (p[*n].t[i].type == TT_INTEG)
+					a.integ = p[*n].t[i].id;
+			}
+			if (esp_alg(&a) == NULL) {
+				snprintf(err, el, "connection %s: ESP proposal '%s': the data "
+					 "plane does AES-GCM, ChaCha20-Poly1305 and AES-CBC "
+					 "with sha256 only", conn, tok);
+				return -1;
+			}
+		}
+		(*n)++;
+	}
+	if (*n == 0) {
+		snprintf(err, el, "connection %s: no %s proposals", conn, esp ? "ESP" : "IKE");
+		return -1;
+	}
+	return 0;
+}
+
+/* the engine's form of a configured connection (also checks it) */
+int
+ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el)
+{
+	char a[IP_PREFIX_STRLEN];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", d->name);
+	c->local = d->local;
+	c->remote = d->remote;
+	if (ike_id_parse(d->local_id[0] ? d->local_id : ip_addr_fmt(&d->local, a, sizeof(a)),
+			 &c->local_id) < 0 ||
+	    (d->remote_id[0] && ike_id_parse(d->remote_id, &c->remote_id) < 0)) {
+		snprintf(err, el, "connection %s: bad identity", d->name);
+		return -1;
+	}
+	c->psk_len = strlen(d->psk);
+	memcpy(c->psk, d->psk, c->psk_len);
+	if (props(d->proposals, false, c->ike, &c->n_ike, d->name, err, el) < 0 ||
+	    props(d->esp_proposals, true, c->esp, &c->n_esp, d->name, err, el) < 0)
+		return -1;
+	ike_ts_from_prefix(ip_prefix_fmt(&d->local_ts, a, sizeof(a)), &c->local_ts);
+	ike_ts_from_prefix(ip_prefix_fmt(&d->remote_ts, a, sizeof(a)), &c->remote_ts);
+	c->transport = d->transport;
+	c->dpd_delay = d->dpd_delay;
+	if (c->transport) {
+		snprintf(err, el, "connection %s: transport mode is not supported with IKE yet",
+			 d->name);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct ike_ops ops = {
+	.send = ike_send, .child_up = child_up, .child_down = child_down,
+};
+
+int
+ctl_ike_init(const struct espgw_config *cfg, char *err, size_t el)
+{
+	struct ike_conn c;
+
+	if (cfg->n_conns == 0)
+		return 0;
+	eng = ike_engine_new(&ops, NULL);
+	if (eng == NULL) {
+		snprintf(err, el, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->n_conns; i++) {
+		int rc = ctl_ike_conn(&cfg->conns[i], &c, err, el);
+		if (rc == 0)
+			rc = ike_conn_add(eng, &c, err, el);
+		ike_wipe(&c, sizeof(c));
+		if (rc < 0)
+			return -1;
+	}
+	for (unsigned i = 0; i < cfg->n_conns; i++)
+		if (cfg->conns[i].start == CONN_START_START &&
+		    ike_initiate(eng, cfg->conns[i].name, now_ms(), err, el) < 0)
+			return -1;
+	return 0;
+}
+
+void
+ctl_ike_timer(void)
+{
+	uint64_t t = now_ms();
+
+	if (eng != NULL && t >= next_timer)
+		next_timer = t + ike_timer(eng, t);
+}
+
+void
+ctl_ike_fini(void)
+{
+	if (eng != NULL) {
+		ike_engine_free(eng);
+		eng = NULL;
+	}
+}
+
+int
+ctl_ike_initiate(const char *conn, char *err, size_t el)
+{
+	if (eng == NULL) {
+		snprintf(err, el, "no IKE connections configured");
+		return -1;
+	}
+	next_timer = 0;
+	return ike_initiate(eng, conn, now_ms(), err, el);
+}
+
+int
+ctl_ike_terminate(const char *conn, char *err, size_t el)
+{
+	if (eng == NULL || ike_terminate(eng, conn, now_ms()) == 0) {
+		snprintf(err, el, "no IKE_SA of connection %s", conn);
+		return -1;
+	}
+	next_timer = 0;
+	return 0;
+}
+
+struct show_ctx {
+	char *buf;
+	size_t cap, off;
+	bool json, first;
+};
+
+static void
+show_one(void *vctx, const struct ike_sa_info *i)
+{
+	struct show_ctx *s = vctx;
+	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+	int n;
+
+	ip_addr_fmt(&i->local.addr, l, sizeof(l));
+	ip_addr_fmt(&i->remote.addr, r, sizeof(r));
+	if (s->off >= s->cap)
+		return;
+	if (s->json)
+		n = snprintf(s->buf + s->off, s->cap - s->off,
+			     "%s{\"connection\":\"%s\",\"state\":\"%s\",\"spi_i\":\"%016lx\","
+			     "\"spi_r\":\"%016lx\",\"role\":\"%s\",\"local\":\"%s[%u]\","
+			     "\"remote\":\"%s[%u]\",\"nat_t\":%s,\"encr\":%u,\"encr_bits\":%u,"
+			     "\"prf\":%u,\"integ\":%u,\"dh\":%u,\"age_s\":%lu,"
+			     "\"child\":{\"up\":%s,\"spi_in\":\"%08x\",\"spi_out\":\"%08x\","
+			     "\"encr\":%u,\"encr_bits\":%u,\"integ\":%u,\"esn\":%s}}",
+			     s->first ? "" : ",", i->conn, i->state, (unsigned long)i->spi_i,
+			     (unsigned long)i->spi_r, i->initiator ? "initiator" : "responder",
+			     l, i->local.port, r, i->remote.port, i->natt ? "true" : "false",
+			     i->ike.encr, i->ike.encr_bits, i->ike.prf, i->ike.integ, i->ike.dh,
+			     (unsigned long)(i->age_ms / 1000), i->child_up ? "true" : "false",
+			     i->spi_in, i->spi_out, i->esp.encr, i->esp.encr_bits, i->esp.integ,
+			     i->esp.esn ? "true" : "false");
+	else
+		n = snprintf(s->buf + s->off, s->cap - s->off,
+			     "%-16s %-14s %016lx_%016lx %-9s %s[%u] <-> %s[%u]%s  "
+			     "CHILD %s %08x/%08x\n", i->conn, i->state, (unsigned long)i->spi_i,
+			     (unsigned long)i->spi_r, i->initiator ? "initiator" : "responder",
+			     l, i->local.port, r, i->remote.port, i->natt ? " NAT-T" : "",
+			     i->child_up ? "up" : "none", i->spi_in, i->spi_out);
+	s->first = false;
+	s->off += n > 0 ? (size_t)n : 0;
+}
+
+int
+ctl_ike_show(char *buf, size_t cap, bool json)
+{
+	struct show_ctx s = { buf, cap, 0, json, true };
+
+	if (json)
+		s.off = snprintf(buf, cap, "[");
+	if (eng != NULL)
+		ike_foreach(eng, show_one, &s);
+	if (s.off < cap)
+		s.off += snprintf(buf + s.off, cap - s.off, json ? "]\n" : "%s",
+				  s.first && !json ? "no IKE_SAs\n" : "");
+	return s.off < cap ? (int)s.off : -1;
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""espgw as an IKEv2 VPN gateway against strongSwan's charon: IKE through
+the DPDK ports, CHILD_SAs installed in the data plane, UDP-encapsulated ESP
+(charon's kernel-libipsec always encapsulates) carrying real traffic.
+
+  [h] 198.18.1.2 -- eg-in [gw: espgw] eg-out -- 198.18.0.2 [r: charon, 198.18.2.1 on lo]
+
+usage: ike_gw.py ESPGW ESPGWCTL   (run by ike_gw.sh, which builds the namespaces)
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import harness as H
+from harness import check, ctl
+
+ESPGW, H.ESPGWCTL = sys.argv[1], sys.argv[2]
+sys.argv = [sys.argv[0], os.path.dirname(os.path.dirname(ESPGW))]
+import ike_charon as C  # noqa: E402 - reads sys.argv at import
+
+C.B = H.NS_R
+C.INSTALL_ROUTES = "yes"
+PSK = C.PSK
+
+
+def config(start):
+    return """workers: %d
+mgmt_socket: %s
+eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
+%sconnections:
+  - name: gw
+    local: 198.18.0.1
+    remote: 198.18.0.2
+    psk: "%s"
+    proposals: "aes128gcm16-prfsha256-x25519, aes256-sha256-modp2048"
+    esp_proposals: "aes128gcm16, aes256-sha256"
+    local_ts: 198.18.1.0/24
+    remote_ts: 198.18.2.0/24
+    start: %s
+""" % (H.WORKERS, H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), PSK, start)
+
+
+def ike_state():
+    rc, out, err = ctl("show", "ike", "--json")
+    try:
+        return json.loads(out) if rc == 0 else []
+    except ValueError:
+        print("show ike --json is not JSON: %r %r" % (out[:300], err[:200]))
+        return []
+
+
+def wait_up(seconds=15):
+    for _ in range(seconds * 10):
+        s = ike_state()
+        if s and s[0]["state"] == "established" and s[0]["child"]["up"]:
+            return s[0]
+        time.sleep(0.1)
+    print("show ike:", ctl("show", "ike", "--json"))
+    return None
+
+
+def dynamic_sas():
+    rc, out, _ = ctl("show", "sas", "--json")
+    return [s for s in json.loads(out) if s["name"].startswith("gw-")] if rc == 0 else []
+
+
+def ping(n=5):
+    r = subprocess.run(["ip", "netns", "exec", H.NS_H, "ping", "-c", str(n), "-i", "0.2",
+                        "-W", "2", "198.18.2.1"], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        if "received" in line:
+            return int(line.split(",")[1].split()[0])
+    return 0
+
+
+def udp_stream(n=500):
+    """n datagrams host -> 198.18.2.1:5001 through the tunnel; how many arrive"""
+    H.setns(H.NS_R)
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # room for all of them: read only after the last is sent
+    rx.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)    # SO_RCVBUFFORCE
+    rx.bind(("198.18.2.1", 5001))
+    rx.settimeout(0.5)
+    H.setns(H.NS_H)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(n):
+        tx.sendto(b"espgw-ike-%06d" % i, ("198.18.2.1", 5001))
+        if i % 10 == 9:
+            time.sleep(0.001)
+    got = set()
+    try:
+        while True:
+            got.add(rx.recv(100))
+    except socket.timeout:
+        pass
+    rx.close()
+    tx.close()
+    return len(got)
+
+
+def run(start):
+    gw, _, logp = H.start_espgw(ESPGW, config(start))
+    try:
+        H.warm_neighbours()
+        if start == "none":
+            time.sleep(0.5)
+            r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
+            check(r.returncode == 0, "charon initiates to espgw: " + r.stdout[-200:])
+        role = "initiator" if start == "start" else "responder"
+        s = wait_up()
+        check(s is not None, "espgw as %s: IKE_SA and CHILD_SA up" % role)
+        if s is None:
+            print(C.charon_log()[-4000:])
+            return
+        check(s["nat_t"] and s["remote"].endswith("[4500]"),
+              "%s: NAT-T, IKE floated to 4500 (%s)" % (role, s["remote"]))
+        sas = dynamic_sas()
+        check(len(sas) == 2 and {x["direction"] for x in sas} == {"inbound", "outbound"},
+              "%s: an inbound and an outbound SA in the data plane" % role)
+        out = [x for x in sas if x["direction"] == "outbound"]
+        check(out and out[0].get("udp_encap", {}).get("dport") == 4500,
+              "%s: outbound SA UDP-encapsulated to 4500" % role)
+        check(C.charon_spis(C.charon_log()) == (s["child"]["spi_out"], s["child"]["spi_in"]),
+              "%s: SPIs agree with charon's" % role)
+        n = ping(5)
+        check(n == 5, "%s: ping through the tunnel %d/5" % (role, n))
+        n = udp_stream(500)
+        check(n == 500, "%s: UDP through the tunnel %d/500" % (role, n))
+        if n != 500:
+            print(ctl("show", "drops")[1], ctl("show", "sas")[1])
+        sas = {x["direction"]: x for x in dynamic_sas()}
+        check(sas.get("outbound", {}).get("packets", 0) >= 505 and
+              sas.get("inbound", {}).get("packets", 0) >= 5,
+              "%s: SA counters %s out / %s in" % (role, sas.get("outbound", {}).get("packets"),
+                                                 sas.get("inbound", {}).get("packets")))
+        # a reload leaves IKE's SAs and policy alone
+        rc, out_, err = ctl("reload")
+        check(rc == 0, "%s: reload: %s" % (role, (out_ + err).strip()))
+        check(len(dynamic_sas()) == 2, "%s: reload kept the IKE SAs" % role)
+        n = ping(3)
+        check(n == 3, "%s: ping after reload %d/3" % (role, n))
+        rc, _, err = ctl("ike", "terminate", "gw")
+        check(rc == 0, "%s: espgwctl ike terminate: %s" % (role, err.strip()))
+        for _ in range(50):
+            if not ike_state() and not dynamic_sas():
+                break
+            time.sleep(0.1)
+        check(not ike_state() and not dynamic_sas(), "%s: IKE_SA and its SAs removed" % role)
+        time.sleep(0.5)
+        check("IKE_SA deleted" in C.charon_log() or "deleting IKE_SA" in C.charon_log(),
+              "%s: charon saw the delete" % role)
+        check(ping(2) == 0, "%s: no traffic without the tunnel" % role)
+        rc, _, _ = ctl("ike", "initiate", "nope")
+        check(rc != 0, "%s: initiate of an unknown connection is an error" % role)
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
+def main():
+    subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
+    H.setns(H.NS_GW)
+    for start in ("start", "none"):
+        C.charon_start()
+        try:
+            C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+            run(start)
+        finally:
+            C.charon_stop()
+    C.shutil.rmtree(C.W, ignore_errors=True)
+    return H.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
