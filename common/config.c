@@ -874,6 +874,14 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 		c->dpd_delay = u;
 		return 0;
 	}
+	if (!strcmp(k, "rekey_time") || !strcmp(k, "child_rekey_time")) {
+		if (parse_u64(v, 30 * 86400, &u, err, el) < 0)
+			return -1;
+		if (u && u < 5)
+			return fail(err, el, "%s must be 0 (never) or at least 5 seconds", k);
+		*(k[0] == 'r' ? &c->rekey_time : &c->child_rekey_time) = u;
+		return 0;
+	}
 	if (!strcmp(k, "start")) {
 		if (!strcmp(v, "none"))
 			c->start = CONN_START_NONE;
@@ -905,6 +913,8 @@ conn_init(void *o)
 	strcpy(c->proposals, "aes128gcm16-prfsha256-x25519");
 	strcpy(c->esp_proposals, "aes128gcm16");
 	c->dpd_delay = 30;
+	c->rekey_time = 14400;
+	c->child_rekey_time = 3600;
 }
 
 int

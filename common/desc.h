@@ -119,6 +119,7 @@ struct conn_desc {
 	struct ip_prefix local_ts, remote_ts;
 	bool transport;
 	uint32_t dpd_delay;		/* seconds, 0 = off */
+	uint32_t rekey_time, child_rekey_time;	/* seconds, 0 = never */
 	enum conn_start start;
 };
 

@@ -70,6 +70,7 @@ void ctl_ike_fini(void);
 int ctl_ike_show(char *buf, size_t cap, bool json);
 int ctl_ike_initiate(const char *conn, char *err, size_t el);
 int ctl_ike_terminate(const char *conn, char *err, size_t el);
+int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);
 
 /* telemetry.c */
 void ctl_telemetry_init(void);

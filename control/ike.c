@@ -30,12 +30,28 @@ enum ike_state {
 	S_DEAD,
 };
 
+/*
+ * A CHILD_SA. During a rekey the old and the new one coexist: the new one
+ * is installed first, takes the outbound policy ("routed") when it is safe,
+ * and the old one leaves once its Delete exchange is done (make before
+ * break, RFC 7296 2.8).
+ */
+#define MAX_CHILD 4
 struct child {
-	bool up;
+	bool used, up, routed;
+	bool initiator;			/* we began the exchange that made it */
 	uint32_t spi_in, spi_out;
 	struct ike_algs esp;
 	struct ike_child_keys keys;
 	struct ike_ts ts_l, ts_r;
+	uint64_t rekey_at;		/* ms; 0 = no rekey planned */
+	uint8_t prop_num;		/* the peer's number of the chosen proposal */
+	bool replaced;			/* a successor exists: never rekey again */
+};
+
+/* the exchange we have outstanding, beyond IKE_SA_INIT/IKE_AUTH */
+enum pending {
+	P_NONE, P_REKEY_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER,
 };
 
 struct ike_sa {
@@ -53,7 +69,15 @@ struct ike_sa {
 	uint8_t *msg1, *msg2;		/* IKE_SA_INIT request and response, for AUTH */
 	size_t msg1_len, msg2_len;
 	struct ike_keys keys;
-	struct child child;
+	struct child ch[MAX_CHILD];	/* ch[0] is IKE_AUTH's until moved */
+	uint32_t route_prio;		/* grows per rekey: the newest policy wins */
+	enum pending pend;
+	int pend_old, pend_new;		/* child slots of the pending exchange */
+	struct ike_dh *pend_dh;
+	uint8_t pend_ni[IKE_MAX_NONCE];
+	size_t pend_nilen;
+	uint64_t pend_spi;		/* IKE rekey: our new IKE SPI */
+	uint64_t rekey_at;		/* IKE_SA rekey, ms; 0 = none */
 	/* message IDs (2.2): ours as requester, the peer's as requester */
 	uint32_t my_id, peer_id;
 	uint8_t *req;			/* our outstanding request */
@@ -88,15 +112,16 @@ sa_free(struct ike_sa *sa)
 	free(sa->req);
 	free(sa->resp);
 	ike_keys_wipe(&sa->keys);
-	ike_wipe(&sa->child.keys, sizeof(sa->child.keys));
+	ike_dh_free(sa->pend_dh);
+	ike_wipe(sa->ch, sizeof(sa->ch));
 	free(sa);
 }
 
 static void
-child_info(const struct ike_sa *sa, struct ike_child_info *ci)
+child_info(const struct ike_sa *sa, const struct child *c, struct ike_child_info *ci)
 {
-	const struct child *c = &sa->child;
-	bool i = sa->initiator;
+	/* keys i->r protect what the initiator of the creating exchange sends */
+	bool i = c->initiator;
 
 	memset(ci, 0, sizeof(*ci));
 	ci->conn = sa->conn->name;
@@ -118,19 +143,76 @@ child_info(const struct ike_sa *sa, struct ike_child_info *ci)
 	ci->transport = sa->conn->transport;
 	ci->local_ts = c->ts_l;
 	ci->remote_ts = c->ts_r;
+	ci->priority = sa->route_prio;
+}
+
+/* the child takes the outbound policy for its selectors */
+static void
+child_route(struct ike_engine *e, struct ike_sa *sa, struct child *c)
+{
+	struct ike_child_info ci;
+
+	if (!c->up || c->routed)
+		return;
+	sa->route_prio++;
+	child_info(sa, c, &ci);
+	if (e->ops->child_route == NULL || e->ops->child_route(e->ctx, &ci) == 0)
+		c->routed = true;
+}
+
+static void
+child_remove(struct ike_engine *e, struct ike_sa *sa, struct child *c)
+{
+	struct ike_child_info ci;
+
+	if (c->up) {
+		child_info(sa, c, &ci);
+		if (c->routed && e->ops->child_unroute)
+			e->ops->child_unroute(e->ctx, &ci);
+		if (e->ops->child_down)
+			e->ops->child_down(e->ctx, &ci);
+	}
+	ike_wipe(c, sizeof(*c));
+}
+
+/* a successor of c is up: it takes the route, then c may go */
+static void
+child_switch(struct ike_engine *e, struct ike_sa *sa, struct child *nc, struct child *old)
+{
+	struct ike_child_info ci;
+
+	child_route(e, sa, nc);
+	if (old->routed && e->ops->child_unroute) {
+		child_info(sa, old, &ci);
+		e->ops->child_unroute(e->ctx, &ci);
+	}
+	old->routed = false;
+}
+
+static struct child *
+child_free_slot(struct ike_sa *sa)
+{
+	for (int i = 0; i < MAX_CHILD; i++)
+		if (!sa->ch[i].used)
+			return &sa->ch[i];
+	return NULL;
+}
+
+static struct child *
+child_by_spi_out(struct ike_sa *sa, uint32_t spi)
+{
+	for (int i = 0; i < MAX_CHILD; i++)
+		if (sa->ch[i].used && sa->ch[i].up && sa->ch[i].spi_out == spi)
+			return &sa->ch[i];
+	return NULL;
 }
 
 static void
 sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 {
-	struct ike_child_info ci;
-
-	if (sa->child.up) {
-		child_info(sa, &ci);
-		if (e->ops->child_down)
-			e->ops->child_down(e->ctx, &ci);
-		sa->child.up = false;
-	}
+	for (int i = 0; i < MAX_CHILD; i++)
+		if (sa->ch[i].used)
+			child_remove(e, sa, &sa->ch[i]);
 	if (sa->state == S_ESTABLISHED || sa->state == S_DELETING) {
 		if (e->ops->ike_down)
 			e->ops->ike_down(e->ctx, sa->conn->name, sa->spi_i, sa->spi_r, why);
@@ -552,14 +634,21 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 	};
 
 	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		/* the CHILD_SA that carries the traffic now (newest routed one) */
+		const struct child *c = &sa->ch[0];
+		for (int k = 0; k < MAX_CHILD; k++)
+			if (sa->ch[k].used && sa->ch[k].routed)
+				c = &sa->ch[k];
 		struct ike_sa_info i = {
 			.conn = sa->conn->name, .state = names[sa->state],
 			.spi_i = sa->spi_i, .spi_r = sa->spi_r, .initiator = sa->initiator,
-			.natt = sa->natt, .child_up = sa->child.up, .local = sa->local,
-			.remote = sa->remote, .ike = sa->keys.a, .esp = sa->child.esp,
-			.spi_in = sa->child.spi_in, .spi_out = sa->child.spi_out,
+			.natt = sa->natt, .child_up = c->up, .local = sa->local,
+			.remote = sa->remote, .ike = sa->keys.a, .esp = c->esp,
+			.spi_in = c->spi_in, .spi_out = c->spi_out,
 			.age_ms = sa->established_at ? e->now - sa->established_at : 0,
 		};
+		for (int k = 0; k < MAX_CHILD; k++)
+			i.children += sa->ch[k].up;
 		if (sa->state != S_DEAD)
 			fn(ctx, &i);
 	}
@@ -591,15 +680,60 @@ child_spi(struct ike_engine *e)
 }
 
 static void
-put_ke(struct ike_buf *b, struct ike_sa *sa)
+put_ke_of(struct ike_buf *b, uint16_t group, struct ike_dh *dh)
 {
 	uint8_t pub[2 * 66 + 256];
-	size_t n = ike_dh_public(sa->dh, pub, sizeof(pub)), off = ike_pl_begin(b, PL_KE);
+	size_t n = ike_dh_public(dh, pub, sizeof(pub)), off = ike_pl_begin(b, PL_KE);
 
-	ike_put16(b, sa->dh_group);
+	ike_put16(b, group);
 	ike_put16(b, 0);
 	ike_put(b, pub, n);
 	ike_pl_end(b, off);
+}
+
+static void
+put_ke(struct ike_buf *b, struct ike_sa *sa)
+{
+	put_ke_of(b, sa->dh_group, sa->dh);
+}
+
+/* our ESP proposals with our inbound SPI; DH transforms only with a KE */
+static void
+put_esp_offer(struct ike_buf *ib, const struct ike_conn *c, uint32_t spi, bool keep_dh)
+{
+	struct ike_proposal props[IKE_MAX_CONN_PROPS];
+
+	for (unsigned i = 0; i < c->n_esp; i++) {
+		unsigned k = 0;
+		props[i] = c->esp[i];
+		props[i].spi_size = 4;
+		props[i].spi = spi;
+		for (unsigned t = 0; t < props[i].n; t++)
+			if (keep_dh || props[i].t[t].type != TT_DH)
+				props[i].t[k++] = props[i].t[t];
+		props[i].n = k;
+	}
+	ike_put_sa(ib, props, c->n_esp);
+}
+
+/* the proposal we accepted, under the peer's number, with our SPI */
+static void
+put_esp_chosen(struct ike_buf *ib, const struct child *c)
+{
+	struct ike_proposal p;
+
+	memset(&p, 0, sizeof(p));
+	p.num = c->prop_num;
+	p.proto = PROTO_ESP;
+	p.spi_size = 4;
+	p.spi = c->spi_in;
+	p.t[p.n++] = (struct ike_transform){ TT_ENCR, c->esp.encr, c->esp.encr_bits };
+	if (c->esp.integ)
+		p.t[p.n++] = (struct ike_transform){ TT_INTEG, c->esp.integ, 0 };
+	if (c->esp.dh)
+		p.t[p.n++] = (struct ike_transform){ TT_DH, c->esp.dh, 0 };
+	p.t[p.n++] = (struct ike_transform){ TT_ESN, c->esp.esn, 0 };
+	ike_put_sa(ib, &p, 1);
 }
 
 static void
@@ -766,7 +900,6 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 {
 	const struct ike_conn *c = sa->conn;
 	uint8_t idb[4 + 255], auth[IKE_MAX_PRF];
-	struct ike_proposal p;
 	size_t n;
 
 	ike_buf_init(ib, ib->p, ib->cap);
@@ -781,42 +914,18 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 		put_id(ib, PL_IDR, &c->remote_id);
 	put_auth(ib, auth, sa->keys.prf_len);
 	ike_wipe(auth, sizeof(auth));
+	if (c->transport)
+		ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	if (request) {
-		struct ike_proposal props[IKE_MAX_CONN_PROPS];
-		for (unsigned i = 0; i < c->n_esp; i++) {
-			props[i] = c->esp[i];
-			props[i].num = i + 1;
-			props[i].spi_size = 4;
-			props[i].spi = sa->child.spi_in;
-			/* no KE in IKE_AUTH: drop DH transforms (1.2) */
-			unsigned k = 0;
-			for (unsigned t = 0; t < props[i].n; t++)
-				if (props[i].t[t].type != TT_DH)
-					props[i].t[k++] = props[i].t[t];
-			props[i].n = k;
-		}
-		if (c->transport)
-			ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
-		ike_put_sa(ib, props, c->n_esp);
+		/* no KE in IKE_AUTH: no DH transforms (1.2) */
+		put_esp_offer(ib, c, sa->ch[0].spi_in, false);
 		ike_put_ts(ib, PL_TSI, &c->local_ts, 1);
 		ike_put_ts(ib, PL_TSR, &c->remote_ts, 1);
 	} else {
-		memset(&p, 0, sizeof(p));
-		p.num = 1;
-		p.proto = PROTO_ESP;
-		p.spi_size = 4;
-		p.spi = sa->child.spi_in;
-		p.t[p.n++] = (struct ike_transform){ TT_ENCR, sa->child.esp.encr,
-						     sa->child.esp.encr_bits };
-		if (sa->child.esp.integ)
-			p.t[p.n++] = (struct ike_transform){ TT_INTEG, sa->child.esp.integ, 0 };
-		p.t[p.n++] = (struct ike_transform){ TT_ESN, sa->child.esp.esn, 0 };
-		if (c->transport)
-			ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
-		ike_put_sa(ib, &p, 1);
+		put_esp_chosen(ib, &sa->ch[0]);
 		/* TSi is the initiator's side: the peer's traffic for us */
-		ike_put_ts(ib, PL_TSI, &sa->child.ts_r, 1);
-		ike_put_ts(ib, PL_TSR, &sa->child.ts_l, 1);
+		ike_put_ts(ib, PL_TSI, &sa->ch[0].ts_r, 1);
+		ike_put_ts(ib, PL_TSR, &sa->ch[0].ts_l, 1);
 	}
 	n = ib->overflow ? 0 : ib->len;
 	return n;
@@ -829,7 +938,7 @@ send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 	struct ike_buf ib;
 	size_t n;
 
-	sa->child.spi_in = child_spi(e);
+	sa->ch[0].spi_in = child_spi(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
 	n = build_auth_inner(sa, &ib, true);
 	first = PL_IDI;
@@ -842,24 +951,39 @@ send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 	send_request(e, sa, mem, n);
 }
 
-static void
-child_install(struct ike_engine *e, struct ike_sa *sa, const uint8_t *ni, size_t nilen,
-	      const uint8_t *nr, size_t nrlen)
+/* a rekey time a random 0-10 % early, so that both sides rarely collide */
+static uint64_t
+jittered(struct ike_engine *e, uint32_t life_s)
+{
+	uint32_t r;
+
+	if (life_s == 0)
+		return 0;
+	ike_random(&r, sizeof(r));
+	return e->now + life_s * 1000ull - r % (life_s * 100ull + 1);
+}
+
+/* keys, then the data plane; the rekey timer starts */
+static int
+child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, const uint8_t *gir,
+	      size_t girlen, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen)
 {
 	struct ike_child_info ci;
 
-	if (ike_derive_child_keys(&sa->child.keys, &sa->keys, &sa->child.esp, NULL, 0,
+	if (ike_derive_child_keys(&c->keys, &sa->keys, &c->esp, gir, girlen,
 				  ni, nilen, nr, nrlen) < 0)
-		return;
-	child_info(sa, &ci);
+		return -1;
+	child_info(sa, c, &ci);
 	if (e->ops->child_up && e->ops->child_up(e->ctx, &ci) < 0) {
 		log_warn("ike %s: CHILD_SA install failed", sa->conn->name);
-		return;
+		return -1;
 	}
-	sa->child.up = true;
+	c->up = true;
 	e->st.child_up++;
+	c->rekey_at = jittered(e, sa->conn->child_rekey);
 	log_info("ike %s: CHILD_SA up, SPIs in %08x out %08x", sa->conn->name,
-		 sa->child.spi_in, sa->child.spi_out);
+		 c->spi_in, c->spi_out);
+	return 0;
 }
 
 static void
@@ -867,6 +991,7 @@ established(struct ike_engine *e, struct ike_sa *sa)
 {
 	sa->state = S_ESTABLISHED;
 	sa->established_at = e->now;
+	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
 	e->st.ike_up++;
 	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
@@ -1184,28 +1309,32 @@ auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	/* the IKE SA is up once AUTH verified, even if no CHILD_SA results */
 	established(e, sa);
 	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->transport ||
-	    ike_proposal_select(props, np, c->esp, c->n_esp, true, true, &sa->child.esp,
+	    ike_proposal_select(props, np, c->esp, c->n_esp, true, true, &sa->ch[0].esp,
 				&chosen) < 0) {
 		send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	sa->child.spi_out = (uint32_t)props[chosen].spi;
+	sa->ch[0].spi_out = (uint32_t)props[chosen].spi;
+	sa->ch[0].prop_num = props[chosen].num;
 	/* narrow: TSi against our remote side, TSr against our local side */
 	for (unsigned i = 0; i < ni && !ts_ok; i++)
-		if (ike_ts_narrow(&tsi[i], &c->remote_ts, &sa->child.ts_r))
+		if (ike_ts_narrow(&tsi[i], &c->remote_ts, &sa->ch[0].ts_r))
 			for (unsigned j = 0; j < nr && !ts_ok; j++)
-				ts_ok = ike_ts_narrow(&tsr[j], &c->local_ts, &sa->child.ts_l);
+				ts_ok = ike_ts_narrow(&tsr[j], &c->local_ts, &sa->ch[0].ts_l);
 	if (!ts_ok) {
 		send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_TS_UNACCEPTABLE);
 		return;
 	}
-	sa->child.spi_in = child_spi(e);
+	sa->ch[0].spi_in = child_spi(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
 	len = build_auth_inner(sa, &ib, false);
 	if (len == 0)
 		return;
 	send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);
-	child_install(e, sa, sa->ni, sa->nilen, sa->nr, sa->nrlen);
+	sa->ch[0].used = true;
+	sa->ch[0].initiator = false;
+	if (child_install(e, sa, &sa->ch[0], NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen) == 0)
+		child_route(e, sa, &sa->ch[0]);
 }
 
 static void
@@ -1236,19 +1365,22 @@ auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	    ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 || np != 1 ||
 	    props[0].spi_size != 4 ||
 	    ike_proposal_select(props, 1, sa->conn->esp, sa->conn->n_esp, true, true,
-				&sa->child.esp, &chosen) < 0 ||
+				&sa->ch[0].esp, &chosen) < 0 ||
 	    ike_ts_parse(pti, tsi, IKE_MAX_TS, &ni, &er) < 0 ||
 	    ike_ts_parse(ptr, tsr, IKE_MAX_TS, &nr, &er) < 0 ||
-	    !ike_ts_narrow(&tsi[0], &sa->conn->local_ts, &sa->child.ts_l) ||
-	    !ike_ts_narrow(&tsr[0], &sa->conn->remote_ts, &sa->child.ts_r) ||
-	    memcmp(&sa->child.ts_l, &tsi[0], sizeof(tsi[0])) != 0 ||
-	    memcmp(&sa->child.ts_r, &tsr[0], sizeof(tsr[0])) != 0) {
+	    !ike_ts_narrow(&tsi[0], &sa->conn->local_ts, &sa->ch[0].ts_l) ||
+	    !ike_ts_narrow(&tsr[0], &sa->conn->remote_ts, &sa->ch[0].ts_r) ||
+	    memcmp(&sa->ch[0].ts_l, &tsi[0], sizeof(tsi[0])) != 0 ||
+	    memcmp(&sa->ch[0].ts_r, &tsr[0], sizeof(tsr[0])) != 0) {
 		/* the responder may only narrow what we proposed */
 		log_warn("ike %s: unacceptable CHILD_SA in IKE_AUTH response", sa->conn->name);
 		return;
 	}
-	sa->child.spi_out = (uint32_t)props[0].spi;
-	child_install(e, sa, sa->ni, sa->nilen, sa->nr, sa->nrlen);
+	sa->ch[0].spi_out = (uint32_t)props[0].spi;
+	sa->ch[0].used = true;
+	sa->ch[0].initiator = true;
+	if (child_install(e, sa, &sa->ch[0], NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen) == 0)
+		child_route(e, sa, &sa->ch[0]);
 }
 
 static void
@@ -1268,11 +1400,12 @@ informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 			continue;
 		if (d.proto == PROTO_IKE) {
 			kill = true;
-		} else if (d.proto == PROTO_ESP && sa->child.up) {
+		} else if (d.proto == PROTO_ESP) {
 			for (unsigned k = 0; k < d.n; k++) {
-				const uint8_t *s = d.spis + 4 * k;
-				uint32_t spi = (uint32_t)s[0] << 24 | s[1] << 16 | s[2] << 8 | s[3];
-				if (spi != sa->child.spi_out)
+				const uint8_t *x = d.spis + 4 * k;
+				uint32_t spi = (uint32_t)x[0] << 24 | x[1] << 16 | x[2] << 8 | x[3];
+				struct child *c = child_by_spi_out(sa, spi);
+				if (c == NULL)
 					continue;
 				/* answer with our inbound SPI of the pair (1.4.1) */
 				size_t off = ike_pl_begin(&ib, PL_DELETE);
@@ -1281,19 +1414,511 @@ informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 				ike_put8(&ib, PROTO_ESP);
 				ike_put8(&ib, 4);
 				ike_put16(&ib, 1);
-				ike_put32(&ib, sa->child.spi_in);
+				ike_put32(&ib, c->spi_in);
 				ike_pl_end(&ib, off);
-				struct ike_child_info ci;
-				child_info(sa, &ci);
-				if (e->ops->child_down)
-					e->ops->child_down(e->ctx, &ci);
-				sa->child.up = false;
+				/* the end of a rekey: its successor takes the traffic */
+				if (c->routed)
+					for (int j = 0; j < MAX_CHILD; j++)
+						if (&sa->ch[j] != c && sa->ch[j].up && !sa->ch[j].routed &&
+						    !memcmp(&sa->ch[j].ts_l, &c->ts_l, sizeof(c->ts_l)) &&
+						    !memcmp(&sa->ch[j].ts_r, &c->ts_r, sizeof(c->ts_r))) {
+							child_switch(e, sa, &sa->ch[j], c);
+							break;
+						}
+				child_remove(e, sa, c);
 			}
 		}
 	}
 	send_encrypted_response(e, sa, INFORMATIONAL, m->h.msg_id, inner, ib.len, first);
 	if (kill)
 		sa_kill(e, sa, "deleted by the peer");
+}
+
+/* ---- CREATE_CHILD_SA (1.3): CHILD_SA rekey, new CHILD_SAs, IKE_SA rekey ---- */
+
+static void send_informational(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner,
+			       size_t ilen, uint8_t first);
+
+/* the PFS group: the DH transform of our first ESP proposal, if any */
+static uint16_t
+pfs_group(const struct ike_conn *c)
+{
+	for (unsigned i = 0; i < c->esp[0].n; i++)
+		if (c->esp[0].t[i].type == TT_DH)
+			return c->esp[0].t[i].id;
+	return 0;
+}
+
+/* an error notify in a response, or 0 */
+static uint16_t
+error_notify(const struct ike_msg *m)
+{
+	struct ike_notify_pl n;
+	struct ike_err er;
+
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == PL_NOTIFY && ike_notify_parse(&m->pl[i], &n, &er) == 0 &&
+		    n.type <= N_ERROR_MAX)
+			return n.type;
+	return 0;
+}
+
+static void
+send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
+{
+	uint8_t inner[16];
+	struct ike_buf ib;
+	size_t off;
+
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	off = ike_pl_begin(&ib, PL_DELETE);
+	ike_put8(&ib, PROTO_ESP);
+	ike_put8(&ib, 4);
+	ike_put16(&ib, 1);
+	ike_put32(&ib, c->spi_in);
+	ike_pl_end(&ib, off);
+	sa->pend = P_DELETE_CHILD;
+	sa->pend_old = (int)(c - sa->ch);
+	send_informational(e, sa, inner, ib.len, PL_DELETE);
+}
+
+static void
+send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
+{
+	uint8_t inner[MSG_CAP], mem[MSG_CAP], spi[4];
+	struct child *nc = child_free_slot(sa);
+	uint16_t g = pfs_group(sa->conn);
+	struct ike_buf ib;
+	size_t n;
+
+	if (nc == NULL || sa->req != NULL)
+		return;
+	memset(nc, 0, sizeof(*nc));
+	nc->used = true;
+	nc->initiator = true;
+	nc->spi_in = child_spi(e);
+	nc->ts_l = old->ts_l;
+	nc->ts_r = old->ts_r;
+	sa->pend_nilen = NONCE_LEN;
+	ike_random(sa->pend_ni, sa->pend_nilen);
+	ike_dh_free(sa->pend_dh);
+	sa->pend_dh = g ? ike_dh_new(g) : NULL;
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	spi[0] = old->spi_in >> 24;
+	spi[1] = old->spi_in >> 16;
+	spi[2] = old->spi_in >> 8;
+	spi[3] = old->spi_in;
+	/* the SA being rekeyed, by the SPI we receive on (1.3.3) */
+	ike_put_notify(&ib, PROTO_ESP, N_REKEY_SA, spi, 4, NULL, 0);
+	put_esp_offer(&ib, sa->conn, nc->spi_in, sa->pend_dh != NULL);
+	put_nonce(&ib, sa->pend_ni, sa->pend_nilen);
+	if (sa->pend_dh)
+		put_ke_of(&ib, g, sa->pend_dh);
+	ike_put_ts(&ib, PL_TSI, &nc->ts_l, 1);
+	ike_put_ts(&ib, PL_TSR, &nc->ts_r, 1);
+	n = ib.overflow || (g && sa->pend_dh == NULL) ? 0 :
+	    seal(sa, mem, sizeof(mem), CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_NOTIFY);
+	if (n == 0) {
+		memset(nc, 0, sizeof(*nc));
+		return;
+	}
+	sa->pend = P_REKEY_CHILD;
+	sa->pend_old = (int)(old - sa->ch);
+	sa->pend_new = (int)(nc - sa->ch);
+	log_info("ike %s: rekeying CHILD_SA %08x/%08x", sa->conn->name, old->spi_in, old->spi_out);
+	send_request(e, sa, mem, n);
+}
+
+static void
+send_rekey_ike(struct ike_engine *e, struct ike_sa *sa)
+{
+	uint8_t inner[MSG_CAP], mem[MSG_CAP];
+	struct ike_proposal props[IKE_MAX_CONN_PROPS];
+	const struct ike_conn *c = sa->conn;
+	struct ike_buf ib;
+	size_t n;
+
+	if (sa->req != NULL)
+		return;
+	ike_random(&sa->pend_spi, sizeof(sa->pend_spi));
+	sa->pend_nilen = NONCE_LEN;
+	ike_random(sa->pend_ni, sa->pend_nilen);
+	ike_dh_free(sa->pend_dh);
+	/* the group in use: the peer accepted it once */
+	sa->pend_dh = ike_dh_new(sa->keys.a.dh);
+	if (sa->pend_dh == NULL)
+		return;
+	for (unsigned i = 0; i < c->n_ike; i++) {
+		props[i] = c->ike[i];
+		props[i].spi_size = 8;
+		props[i].spi = sa->pend_spi;
+	}
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	ike_put_sa(&ib, props, c->n_ike);
+	put_nonce(&ib, sa->pend_ni, sa->pend_nilen);
+	put_ke_of(&ib, sa->keys.a.dh, sa->pend_dh);
+	n = ib.overflow ? 0 :
+	    seal(sa, mem, sizeof(mem), CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_SA);
+	if (n == 0)
+		return;
+	sa->pend = P_REKEY_IKE;
+	log_info("ike %s: rekeying IKE_SA %016lx_%016lx", c->name, (unsigned long)sa->spi_i,
+		 (unsigned long)sa->spi_r);
+	send_request(e, sa, mem, n);
+}
+
+/*
+ * The new IKE_SA of a rekey takes over the CHILD_SAs; the rekey's
+ * initiator is the new SA's original initiator (2.18).
+ */
+static struct ike_sa *
+ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t spi_i,
+	      uint64_t spi_r, const struct ike_algs *a, const uint8_t *gir, size_t girlen,
+	      const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen)
+{
+	struct ike_sa *sa = sa_new(e, old->conn, initiator);
+
+	if (sa == NULL)
+		return NULL;
+	sa->spi_i = spi_i;
+	sa->spi_r = spi_r;
+	sa->local = old->local;
+	sa->remote = old->remote;
+	sa->natt = old->natt;
+	if (ike_derive_ike_keys(&sa->keys, a, gir, girlen, ni, nilen, nr, nrlen, spi_i, spi_r,
+				old->keys.sk_d, old->keys.a.prf) < 0) {
+		sa->state = S_DEAD;
+		return NULL;
+	}
+	memcpy(sa->ch, old->ch, sizeof(sa->ch));
+	memset(old->ch, 0, sizeof(old->ch));
+	/* the old one only waits for its Delete exchange now */
+	old->state = S_DELETING;
+	old->rekey_at = 0;
+	sa->route_prio = old->route_prio;
+	sa->state = S_ESTABLISHED;
+	sa->established_at = e->now;
+	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
+	e->st.ike_rekeyed++;
+	log_info("ike %s: IKE_SA rekeyed to %016lx_%016lx", sa->conn->name,
+		 (unsigned long)spi_i, (unsigned long)spi_r);
+	if (e->ops->ike_up)
+		e->ops->ike_up(e->ctx, sa->conn->name, spi_i, spi_r);
+	return sa;
+}
+
+/* their KE (if any) against our new DH: the shared secret */
+static int
+pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, uint8_t *gir,
+	   size_t *glen)
+{
+	const struct ike_pl *pke = ike_find(m, PL_KE);
+	struct ike_err er;
+	const uint8_t *ke;
+	size_t kelen;
+	uint16_t g;
+
+	*glen = 0;
+	if (dh == NULL)
+		return pke == NULL ? 0 : -1;
+	if (pke == NULL || ike_ke_parse(pke, &g, &ke, &kelen, &er) < 0 || g != group)
+		return -1;
+	return ike_dh_shared(dh, ke, kelen, gir, glen);
+}
+
+static void
+rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct child *old = &sa->ch[sa->pend_old], *nc = &sa->ch[sa->pend_new];
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pn = ike_find(m, PL_NONCE),
+			    *pti = ike_find(m, PL_TSI), *ptr = ike_find(m, PL_TSR);
+	uint8_t gir[IKE_MAX_DH];
+	size_t glen;
+	unsigned np, chosen, ni, nr;
+	struct ike_err er;
+	uint16_t err = error_notify(m);
+	int rc;
+
+	if (err || psa == NULL || pn == NULL || pn->len < 16 || pn->len > IKE_MAX_NONCE ||
+	    pti == NULL || ptr == NULL ||
+	    ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 || np != 1 ||
+	    props[0].spi_size != 4 ||
+	    ike_proposal_select(props, 1, sa->conn->esp, sa->conn->n_esp, true,
+				sa->pend_dh == NULL, &nc->esp, &chosen) < 0 ||
+	    ike_ts_parse(pti, tsi, IKE_MAX_TS, &ni, &er) < 0 ||
+	    ike_ts_parse(ptr, tsr, IKE_MAX_TS, &nr, &er) < 0 ||
+	    !ike_ts_narrow(&tsi[0], &old->ts_l, &nc->ts_l) ||
+	    !ike_ts_narrow(&tsr[0], &old->ts_r, &nc->ts_r) ||
+	    pfs_secret(sa->pend_dh, m, pfs_group(sa->conn), gir, &glen) < 0) {
+		log_warn("ike %s: CHILD_SA rekey refused%s%s, retrying in 10 s", sa->conn->name,
+			 err ? ": " : "", err ? ike_notify_name(err) : "");
+		memset(nc, 0, sizeof(*nc));
+		old->rekey_at = e->now + 10000;
+		return;
+	}
+	nc->spi_out = (uint32_t)props[0].spi;
+	nc->prop_num = props[0].num;
+	rc = child_install(e, sa, nc, glen ? gir : NULL, glen, sa->pend_ni, sa->pend_nilen,
+			   pn->body, pn->len);
+	ike_wipe(gir, sizeof(gir));
+	if (rc < 0) {
+		memset(nc, 0, sizeof(*nc));
+		old->rekey_at = e->now + 10000;
+		return;
+	}
+	/* the responder has the new SAs already: switch, then retire the old */
+	child_switch(e, sa, nc, old);
+	old->replaced = true;
+	e->st.child_rekeyed++;
+	send_child_delete(e, sa, old);
+}
+
+static void
+rekey_ike_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pn = ike_find(m, PL_NONCE);
+	uint8_t gir[IKE_MAX_DH], inner[16];
+	struct ike_algs a;
+	struct ike_sa *nsa;
+	struct ike_buf ib;
+	unsigned np, chosen;
+	size_t glen, off;
+	struct ike_err er;
+	uint16_t err = error_notify(m);
+
+	if (err || psa == NULL || pn == NULL || pn->len < 16 || pn->len > IKE_MAX_NONCE ||
+	    ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 || np != 1 ||
+	    props[0].spi_size != 8 || props[0].spi == 0 ||
+	    ike_proposal_select(props, 1, sa->conn->ike, sa->conn->n_ike, false, false, &a,
+				&chosen) < 0 || a.dh != sa->keys.a.dh ||
+	    pfs_secret(sa->pend_dh, m, a.dh, gir, &glen) < 0) {
+		log_warn("ike %s: IKE_SA rekey refused%s%s, retrying in 10 s", sa->conn->name,
+			 err ? ": " : "", err ? ike_notify_name(err) : "");
+		sa->rekey_at = e->now + 10000;
+		return;
+	}
+	nsa = ike_successor(e, sa, true, sa->pend_spi, props[0].spi, &a, gir, glen,
+			    sa->pend_ni, sa->pend_nilen, pn->body, pn->len);
+	ike_wipe(gir, sizeof(gir));
+	if (nsa == NULL)
+		return;
+	/* the old IKE_SA goes, without its (moved) CHILD_SAs */
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	off = ike_pl_begin(&ib, PL_DELETE);
+	ike_put8(&ib, PROTO_IKE);
+	ike_put8(&ib, 0);
+	ike_put16(&ib, 0);
+	ike_pl_end(&ib, off);
+	sa->state = S_DELETING;
+	send_informational(e, sa, inner, ib.len, PL_DELETE);
+}
+
+static void
+create_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	enum pending p = sa->pend;
+
+	sa->pend = P_NONE;
+	if (p == P_REKEY_CHILD)
+		rekey_child_response(e, sa, m);
+	else if (p == P_REKEY_IKE)
+		rekey_ike_response(e, sa, m);
+	ike_dh_free(sa->pend_dh);
+	sa->pend_dh = NULL;
+}
+
+static void
+rekey_ike_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+		  struct ike_proposal *props, unsigned np)
+{
+	const struct ike_pl *pn = ike_find(m, PL_NONCE), *pke = ike_find(m, PL_KE);
+	uint8_t inner[MSG_CAP], gir[IKE_MAX_DH], nr[NONCE_LEN];
+	struct ike_proposal sel;
+	struct ike_algs a;
+	struct ike_dh *dh = NULL;
+	struct ike_buf ib;
+	struct ike_err er;
+	struct ike_sa *nsa;
+	const uint8_t *ke;
+	unsigned chosen;
+	size_t kelen, glen;
+	uint16_t g;
+	uint64_t spi_r;
+
+	if (pn == NULL || pn->len < 16 || pn->len > IKE_MAX_NONCE || pke == NULL ||
+	    ike_ke_parse(pke, &g, &ke, &kelen, &er) < 0) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
+		return;
+	}
+	if (ike_proposal_select(props, np, sa->conn->ike, sa->conn->n_ike, false, false, &a,
+				&chosen) < 0 || props[chosen].spi_size != 8 || props[chosen].spi == 0) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
+	if (g != a.dh) {
+		uint8_t gb[2] = { a.dh >> 8, a.dh & 255 }, in2[32];
+		ike_buf_init(&ib, in2, sizeof(in2));
+		ib.np_off = (size_t)-1;
+		ike_put_notify(&ib, 0, N_INVALID_KE_PAYLOAD, NULL, 0, gb, 2);
+		send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, in2, ib.len, PL_NOTIFY);
+		return;
+	}
+	dh = ike_dh_new(g);
+	if (dh == NULL || ike_dh_shared(dh, ke, kelen, gir, &glen) < 0) {
+		ike_dh_free(dh);
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
+		return;
+	}
+	ike_random(nr, sizeof(nr));
+	ike_random(&spi_r, sizeof(spi_r));
+	sel = props[chosen];
+	sel.spi = spi_r;
+	sel.n = 0;
+	sel.t[sel.n++] = (struct ike_transform){ TT_ENCR, a.encr, a.encr_bits };
+	sel.t[sel.n++] = (struct ike_transform){ TT_PRF, a.prf, 0 };
+	if (a.integ)
+		sel.t[sel.n++] = (struct ike_transform){ TT_INTEG, a.integ, 0 };
+	sel.t[sel.n++] = (struct ike_transform){ TT_DH, a.dh, 0 };
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	ike_put_sa(&ib, &sel, 1);
+	put_nonce(&ib, nr, sizeof(nr));
+	put_ke_of(&ib, g, dh);
+	ike_dh_free(dh);
+	/* answer on the old IKE_SA, then the new one takes over */
+	send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, inner, ib.len, PL_SA);
+	nsa = ike_successor(e, sa, false, props[chosen].spi, spi_r, &a, gir, glen, pn->body,
+			    pn->len, nr, sizeof(nr));
+	ike_wipe(gir, sizeof(gir));
+	(void)nsa;
+}
+
+static void
+create_child_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pn = ike_find(m, PL_NONCE),
+			    *pti = ike_find(m, PL_TSI), *ptr = ike_find(m, PL_TSR),
+			    *pke = ike_find(m, PL_KE);
+	const struct ike_conn *c = sa->conn;
+	struct child *old = NULL, *nc;
+	struct ike_notify_pl n;
+	uint8_t inner[MSG_CAP], gir[IKE_MAX_DH], nr[NONCE_LEN];
+	struct ike_dh *dh = NULL;
+	struct ike_buf ib;
+	struct ike_err er;
+	unsigned np, chosen, ni, nrn;
+	size_t glen = 0;
+	bool ts_ok = false;
+	int rc;
+
+	if (psa == NULL || ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
+		return;
+	}
+	if (props[0].proto == PROTO_IKE) {
+		rekey_ike_request(e, sa, m, props, np);
+		return;
+	}
+	if (ike_find_notify(m, N_REKEY_SA, &n)) {
+		old = n.proto == PROTO_ESP && n.spi_size == 4 ? child_by_spi_out(sa, (uint32_t)n.spi)
+							       : NULL;
+		if (old == NULL) {
+			send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id,
+					     N_CHILD_SA_NOT_FOUND);
+			return;
+		}
+	}
+	if (pn == NULL || pn->len < 16 || pn->len > IKE_MAX_NONCE || pti == NULL || ptr == NULL ||
+	    ike_ts_parse(pti, tsi, IKE_MAX_TS, &ni, &er) < 0 ||
+	    ike_ts_parse(ptr, tsr, IKE_MAX_TS, &nrn, &er) < 0) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
+		return;
+	}
+	nc = child_free_slot(sa);
+	if (nc == NULL) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_NO_ADDITIONAL_SAS);
+		return;
+	}
+	memset(nc, 0, sizeof(*nc));
+	if (ike_proposal_select(props, np, c->esp, c->n_esp, true, pke == NULL, &nc->esp,
+				&chosen) < 0) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
+	if (pke != NULL) {
+		const uint8_t *ke;
+		size_t kelen;
+		uint16_t g;
+		if (ike_ke_parse(pke, &g, &ke, &kelen, &er) < 0 || nc->esp.dh == 0) {
+			send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
+			return;
+		}
+		if (g != nc->esp.dh) {
+			uint8_t gb[2] = { nc->esp.dh >> 8, nc->esp.dh & 255 };
+			ike_buf_init(&ib, inner, sizeof(inner));
+			ib.np_off = (size_t)-1;
+			ike_put_notify(&ib, 0, N_INVALID_KE_PAYLOAD, NULL, 0, gb, 2);
+			send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, inner, ib.len,
+						PL_NOTIFY);
+			return;
+		}
+		dh = ike_dh_new(g);
+		if (dh == NULL || ike_dh_shared(dh, ke, kelen, gir, &glen) < 0) {
+			ike_dh_free(dh);
+			send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
+			return;
+		}
+	}
+	for (unsigned i = 0; i < ni && !ts_ok; i++)
+		if (ike_ts_narrow(&tsi[i], old ? &old->ts_r : &c->remote_ts, &nc->ts_r))
+			for (unsigned j = 0; j < nrn && !ts_ok; j++)
+				ts_ok = ike_ts_narrow(&tsr[j], old ? &old->ts_l : &c->local_ts,
+						      &nc->ts_l);
+	if (!ts_ok) {
+		ike_dh_free(dh);
+		memset(nc, 0, sizeof(*nc));
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_TS_UNACCEPTABLE);
+		return;
+	}
+	nc->used = true;
+	nc->initiator = false;
+	nc->spi_in = child_spi(e);
+	nc->spi_out = (uint32_t)props[chosen].spi;
+	nc->prop_num = props[chosen].num;
+	ike_random(nr, sizeof(nr));
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	put_esp_chosen(&ib, nc);
+	put_nonce(&ib, nr, sizeof(nr));
+	if (dh)
+		put_ke_of(&ib, nc->esp.dh, dh);
+	ike_put_ts(&ib, PL_TSI, &nc->ts_r, 1);
+	ike_put_ts(&ib, PL_TSR, &nc->ts_l, 1);
+	ike_dh_free(dh);
+	rc = child_install(e, sa, nc, glen ? gir : NULL, glen, pn->body, pn->len, nr, sizeof(nr));
+	ike_wipe(gir, sizeof(gir));
+	if (rc < 0) {
+		memset(nc, 0, sizeof(*nc));
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_TEMPORARY_FAILURE);
+		return;
+	}
+	send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, inner, ib.len, PL_SA);
+	if (old != NULL) {
+		/* make before break: traffic moves when the initiator deletes the old one */
+		old->replaced = true;
+		e->st.child_rekeyed++;
+	} else {
+		child_route(e, sa, nc);
+	}
 }
 
 static struct ike_sa *
@@ -1405,14 +2030,23 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		if (!response && (sa->state == S_ESTABLISHED || sa->state == S_DELETING)) {
 			informational_request(e, sa, &m);
 		} else if (response) {
+			if (sa->pend == P_DELETE_CHILD) {
+				/* the old CHILD_SA of a rekey: both sides are done with it */
+				sa->pend = P_NONE;
+				child_remove(e, sa, &sa->ch[sa->pend_old]);
+			}
 			if (sa->state == S_DELETING)
 				sa_kill(e, sa, "deleted");
 		}
 		break;
 	case CREATE_CHILD_SA:
-		if (!response)
+		if (!response && sa->state == S_ESTABLISHED)
+			create_child_request(e, sa, &m);
+		else if (response)
+			create_child_response(e, sa, &m);
+		else
 			send_notify_response(e, sa, CREATE_CHILD_SA, m.h.msg_id,
-					     N_NO_ADDITIONAL_SAS);
+					     N_TEMPORARY_FAILURE);
 		break;
 	default:
 		e->st.rx_dropped++;
@@ -1461,6 +2095,38 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 	return n;
 }
 
+/* a routed CHILD_SA whose rekey time has come */
+static struct child *
+child_due(struct ike_sa *sa, uint64_t now)
+{
+	for (int i = 0; i < MAX_CHILD; i++) {
+		struct child *c = &sa->ch[i];
+		if (c->up && c->routed && !c->replaced && c->rekey_at && now >= c->rekey_at)
+			return c;
+	}
+	return NULL;
+}
+
+int
+ike_rekey(struct ike_engine *e, const char *name, bool ike, uint64_t now)
+{
+	int n = 0;
+
+	e->now = now;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state != S_ESTABLISHED || strcmp(sa->conn->name, name))
+			continue;
+		n++;
+		if (ike)
+			sa->rekey_at = now;
+		else
+			for (int i = 0; i < MAX_CHILD; i++)
+				if (sa->ch[i].routed && !sa->ch[i].replaced)
+					sa->ch[i].rekey_at = now;
+	}
+	return n;
+}
+
 uint64_t
 ike_timer(struct ike_engine *e, uint64_t now)
 {
@@ -1486,6 +2152,13 @@ ike_timer(struct ike_engine *e, uint64_t now)
 			}
 			if (sa->req_sent + sa->req_timeout - now < next)
 				next = sa->req_sent + sa->req_timeout - now;
+		} else if (sa->state == S_ESTABLISHED && sa->rekey_at && now >= sa->rekey_at) {
+			sa->rekey_at = 0;
+			send_rekey_ike(e, sa);
+			continue;
+		} else if (sa->state == S_ESTABLISHED && child_due(sa, now) != NULL) {
+			send_rekey_child(e, sa, child_due(sa, now));
+			continue;
 		} else if (sa->state == S_ESTABLISHED && c->dpd_delay &&
 			   now - sa->last_heard >= c->dpd_delay * 1000ull) {
 			/* liveness check: an empty INFORMATIONAL request (2.4) */
@@ -1493,6 +2166,8 @@ ike_timer(struct ike_engine *e, uint64_t now)
 			send_informational(e, sa, NULL, 0, PL_NONE);
 		} else if (sa->state == S_INIT_DONE && now - sa->last_heard > 30000) {
 			sa_kill(e, sa, "half-open IKE_SA timed out");
+		} else if (sa->state == S_DELETING && now - sa->last_heard > 30000) {
+			sa_kill(e, sa, "rekeyed IKE_SA not deleted by the peer");
 		}
 	}
 	/* reap */

@@ -42,7 +42,7 @@ struct ike_conn {
 	unsigned n_ike, n_esp;
 	struct ike_ts local_ts, remote_ts;	/* one range each */
 	bool transport;
-	uint32_t ike_lifetime, child_lifetime;	/* seconds; 0 = none */
+	uint32_t ike_rekey, child_rekey;	/* seconds between rekeys; 0 = never */
 	uint32_t dpd_delay;		/* seconds; 0 = off */
 	uint32_t retransmit_ms;		/* first timeout, doubled per retry */
 	unsigned retransmit_tries;
@@ -61,13 +61,22 @@ struct ike_child_info {
 	bool encap;			/* UDP-encapsulated ESP (RFC 3948) */
 	bool transport;
 	struct ike_ts local_ts, remote_ts;
+	uint32_t priority;		/* child_route: above its predecessor's */
 };
 
 struct ike_ops {
 	/* one datagram; natt: prepend the non-ESP marker (port 4500) */
 	void (*send)(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
 		     const uint8_t *buf, size_t len);
+	/*
+	 * child_up installs a CHILD_SA's two SAs; child_route points the
+	 * outbound policy for its selectors at it (priority above the one it
+	 * replaces); child_unroute takes that policy away; child_down removes
+	 * the SAs (after child_unroute if it was routed).
+	 */
 	int (*child_up)(void *ctx, const struct ike_child_info *c);
+	int (*child_route)(void *ctx, const struct ike_child_info *c);
+	void (*child_unroute)(void *ctx, const struct ike_child_info *c);
 	void (*child_down)(void *ctx, const struct ike_child_info *c);
 	void (*ike_up)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r);
 	void (*ike_down)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r,
@@ -86,6 +95,8 @@ void ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ik
 uint64_t ike_timer(struct ike_engine *e, uint64_t now_ms);
 int ike_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms, char *err, size_t el);
 int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
+/* rekey the connection's IKE_SA (ike) or its CHILD_SAs now */
+int ike_rekey(struct ike_engine *e, const char *conn, bool ike, uint64_t now_ms);
 
 /* A summary of one IKE_SA for listings. */
 struct ike_sa_info {
@@ -94,7 +105,8 @@ struct ike_sa_info {
 	bool initiator, natt, child_up;
 	struct ike_ep local, remote;
 	struct ike_algs ike, esp;
-	uint32_t spi_in, spi_out;
+	uint32_t spi_in, spi_out;	/* the CHILD_SA carrying traffic now */
+	unsigned children;		/* installed, old and new during a rekey */
 	uint64_t age_ms;		/* since established, 0 if not */
 };
 void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),
@@ -102,6 +114,7 @@ void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa
 
 struct ike_stats {
 	uint64_t rx, tx, rx_dropped, retransmits, ike_up, child_up, auth_failed;
+	uint64_t ike_rekeyed, child_rekeyed;
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);

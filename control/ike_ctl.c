@@ -248,9 +248,8 @@ static int
 child_up(void *ctx, const struct ike_child_info *c)
 {
 	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
-	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN], w[4][96], *argv[5];
+	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN];
 	const char *alg = esp_alg(&c->esp);
-	struct policy_desc p;
 
 	(void)ctx;
 	names(c, in, out, pol);
@@ -271,25 +270,52 @@ child_up(void *ctx, const struct ike_child_info *c)
 		ctl_sa_del(in, err + 128, 128);
 		goto fail;
 	}
-	snprintf(w[0], 96, "name=%s", pol);
-	snprintf(w[1], 96, "src=%s", lts);
-	snprintf(w[2], 96, "dst=%s", rts);
-	snprintf(w[3], 96, "sa=%s", out);
-	for (int i = 0; i < 4; i++)
-		argv[i] = w[i];
-	argv[4] = "action=protect";
-	if (config_parse_policy_words(5, argv, &p, err, sizeof(err)) < 0 ||
-	    (p.dynamic = true, ctl_policy_add(&p, err, sizeof(err)) < 0)) {
-		ctl_sa_del(out, err + 128, 128);
-		ctl_sa_del(in, err + 128, 128);
-		goto fail;
-	}
-	log_info("ike %s: installed %s, %s, policy %s (%s <-> %s)", c->conn, in, out, pol,
-		 lts, rts);
+	log_info("ike %s: installed %s, %s", c->conn, in, out);
 	return 0;
 fail:
 	log_warn("ike %s: CHILD_SA not installed: %s", c->conn, err);
 	return -1;
+}
+
+/* the protect policy for the child's selectors, above its predecessor's */
+static int
+child_route(void *ctx, const struct ike_child_info *c)
+{
+	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
+	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN], w[5][96], *argv[6];
+	struct policy_desc p;
+
+	(void)ctx;
+	names(c, in, out, pol);
+	if (ts_prefix(&c->local_ts, lts, sizeof(lts)) < 0 ||
+	    ts_prefix(&c->remote_ts, rts, sizeof(rts)) < 0)
+		return -1;
+	snprintf(w[0], 96, "name=%s", pol);
+	snprintf(w[1], 96, "src=%s", lts);
+	snprintf(w[2], 96, "dst=%s", rts);
+	snprintf(w[3], 96, "sa=%s", out);
+	snprintf(w[4], 96, "priority=%u", 1000000u + c->priority);
+	for (int i = 0; i < 5; i++)
+		argv[i] = w[i];
+	argv[5] = "action=protect";
+	if (config_parse_policy_words(6, argv, &p, err, sizeof(err)) < 0 ||
+	    (p.dynamic = true, ctl_policy_add(&p, err, sizeof(err)) < 0)) {
+		log_warn("ike %s: policy %s not installed: %s", c->conn, pol, err);
+		return -1;
+	}
+	log_info("ike %s: policy %s (%s -> %s) uses %s", c->conn, pol, lts, rts, out);
+	return 0;
+}
+
+static void
+child_unroute(void *ctx, const struct ike_child_info *c)
+{
+	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
+
+	(void)ctx;
+	names(c, in, out, pol);
+	if (ctl_policy_del(pol, err, sizeof(err)) < 0)
+		log_warn("ike %s: %s", c->conn, err);
 }
 
 static void
@@ -299,9 +325,7 @@ child_down(void *ctx, const struct ike_child_info *c)
 
 	(void)ctx;
 	names(c, in, out, pol);
-	/* the policy first, so no packet looks for the SA in between */
-	if (ctl_policy_del(pol, err, sizeof(err)) < 0 || ctl_sa_del(out, err, sizeof(err)) < 0 ||
-	    ctl_sa_del(in, err, sizeof(err)) < 0)
+	if (ctl_sa_del(out, err, sizeof(err)) < 0 || ctl_sa_del(in, err, sizeof(err)) < 0)
 		log_warn("ike %s: removing the CHILD_SA: %s", c->conn, err);
 }
 
@@ -376,6 +400,8 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 	ike_ts_from_prefix(ip_prefix_fmt(&d->remote_ts, a, sizeof(a)), &c->remote_ts);
 	c->transport = d->transport;
 	c->dpd_delay = d->dpd_delay;
+	c->ike_rekey = d->rekey_time;
+	c->child_rekey = d->child_rekey_time;
 	if (c->transport) {
 		snprintf(err, el, "connection %s: transport mode is not supported with IKE yet",
 			 d->name);
@@ -385,7 +411,8 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 }
 
 static const struct ike_ops ops = {
-	.send = ike_send, .child_up = child_up, .child_down = child_down,
+	.send = ike_send, .child_up = child_up, .child_route = child_route,
+	.child_unroute = child_unroute, .child_down = child_down,
 };
 
 int
@@ -449,6 +476,17 @@ ctl_ike_terminate(const char *conn, char *err, size_t el)
 {
 	if (eng == NULL || ike_terminate(eng, conn, now_ms()) == 0) {
 		snprintf(err, el, "no IKE_SA of connection %s", conn);
+		return -1;
+	}
+	next_timer = 0;
+	return 0;
+}
+
+int
+ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el)
+{
+	if (eng == NULL || ike_rekey(eng, conn, ike, now_ms()) == 0) {
+		snprintf(err, el, "no established IKE_SA of connection %s", conn);
 		return -1;
 	}
 	next_timer = 0;

@@ -373,6 +373,7 @@ cmd_stats(struct sbuf *b, bool js)
 static const char help_text[] =
 	"show version|ports|workers|policies|sas|counters|drops [all]|stats|ike [--json]\n"
 	"ike initiate|terminate CONNECTION\n"
+	"ike rekey CONNECTION ike|child\n"
 	"sa add name=N spi=S direction=in|out mode=tunnel|transport algorithm=A key=HEX\n"
 	"       [auth_key=HEX] [local=IP remote=IP] [src=P dst=P proto=X sport=R dport=R]\n"
 	"       [inner=ipv4|ipv6] [lookup=spi|spi-dst|spi-dst-src] [replay_window=N]\n"
@@ -538,6 +539,13 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 			return 0;
 		}
 	}
+	if (!strcmp(argv[0], "ike") && argc == 4 && !strcmp(argv[1], "rekey") &&
+	    (!strcmp(argv[3], "ike") || !strcmp(argv[3], "child"))) {
+		if (ctl_ike_rekey(argv[2], !strcmp(argv[3], "ike"), err, el) < 0)
+			return -1;
+		sb_printf(b, "rekeying %s (%s)\n", argv[2], argv[3]);
+		return 0;
+	}
 	if (!strcmp(argv[0], "ike") && argc == 3) {
 		if (!strcmp(argv[1], "initiate") && ctl_ike_initiate(argv[2], err, el) == 0) {
 			sb_printf(b, "initiating %s\n", argv[2]);
@@ -548,7 +556,8 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 			return 0;
 		}
 		if (strcmp(argv[1], "initiate") && strcmp(argv[1], "terminate"))
-			snprintf(err, el, "usage: ike initiate|terminate CONNECTION");
+			snprintf(err, el, "usage: ike initiate|terminate CONNECTION, "
+				 "ike rekey CONNECTION ike|child");
 		return -1;
 	}
 	if (!strcmp(argv[0], "reload"))

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import harness as H
@@ -101,6 +102,66 @@ def udp_stream(n=500):
     return len(got)
 
 
+def rekeys_under_traffic(role):
+    """Both directions stream datagrams (5 ms apart) while espgw rekeys the
+    CHILD_SA, then the IKE_SA, then charon does both: not one may be lost."""
+    n = 1200
+    H.setns(H.NS_R)
+    r_rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r_rx.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
+    r_rx.bind(("198.18.2.1", 5002))
+    r_tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r_tx.bind(("198.18.2.1", 0))
+    H.setns(H.NS_H)
+    h_rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    h_rx.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
+    h_rx.bind(("198.18.1.2", 5003))
+    h_tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+    def stream():
+        for i in range(n):
+            h_tx.sendto(b"out-%06d" % i, ("198.18.2.1", 5002))
+            r_tx.sendto(b"in-%06d" % i, ("198.18.1.2", 5003))
+            time.sleep(0.005)
+    t = threading.Thread(target=stream)
+    t.start()
+    steps = [("espgw CHILD_SA rekey", lambda: ctl("ike", "rekey", "gw", "child")[0] == 0),
+             ("espgw IKE_SA rekey", lambda: ctl("ike", "rekey", "gw", "ike")[0] == 0),
+             ("charon CHILD_SA rekey", lambda: C.swanctl("--rekey", "--child", "net").returncode == 0),
+             ("charon IKE_SA rekey", lambda: C.swanctl("--rekey", "--ike", "gw").returncode == 0)]
+    for what, fn in steps:
+        time.sleep(1.2)
+        check(fn(), "%s: %s started" % (role, what))
+    t.join()
+    time.sleep(0.5)
+    got = []
+    for sock in (r_rx, h_rx):
+        sock.settimeout(0.3)
+        seen = set()
+        try:
+            while True:
+                seen.add(sock.recv(100))
+        except socket.timeout:
+            pass
+        got.append(len(seen))
+        sock.close()
+    r_tx.close()
+    h_tx.close()
+    check(got == [n, n], "%s: zero loss through four rekeys: %d/%d out, %d/%d in"
+          % (role, got[0], n, got[1], n))
+    s = ike_state()
+    check(len(s) == 1 and s[0]["state"] == "established" and s[0]["child"]["up"],
+          "%s: one IKE_SA left, established, CHILD_SA up" % role)
+    check(len(dynamic_sas()) == 2, "%s: the old SAs are gone (%d IKE SAs in the data plane)"
+          % (role, len(dynamic_sas())))
+    log = C.charon_log()
+    check(log.count("established with SPIs") >= 3,
+          "%s: charon saw the CHILD_SA rekeys (%d CHILD_SAs)" % (role, log.count("established with SPIs")))
+    if s:
+        check(C.charon_spis(log) == (s[0]["child"]["spi_out"], s[0]["child"]["spi_in"]),
+              "%s: the current CHILD_SA's SPIs agree with charon's newest" % role)
+
+
 def run(start):
     gw, _, logp = H.start_espgw(ESPGW, config(start))
     try:
@@ -142,6 +203,7 @@ def run(start):
         check(len(dynamic_sas()) == 2, "%s: reload kept the IKE SAs" % role)
         n = ping(3)
         check(n == 3, "%s: ping after reload %d/3" % (role, n))
+        rekeys_under_traffic(role)
         rc, _, err = ctl("ike", "terminate", "gw")
         check(rc == 0, "%s: espgwctl ike terminate: %s" % (role, err.strip()))
         for _ in range(50):

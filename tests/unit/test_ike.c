@@ -336,7 +336,7 @@ static unsigned qn, sent_count, drop_mask, dup_every;
 static struct ike_engine *eng[2];
 static struct ike_child_info up[2];
 static uint8_t upkeys[2][2][IKE_MAX_KEY];
-static int ups[2], downs[2], ike_ups[2];
+static int ups[2], downs[2], ike_ups[2], routes[2], unroutes[2];
 
 static void
 link_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote, const uint8_t *b,
@@ -381,6 +381,21 @@ link_child_up(void *ctx, const struct ike_child_info *c)
 	return 0;
 }
 
+static int
+link_child_route(void *ctx, const struct ike_child_info *c)
+{
+	(void)c;
+	routes[(int)(intptr_t)ctx]++;
+	return 0;
+}
+
+static void
+link_child_unroute(void *ctx, const struct ike_child_info *c)
+{
+	(void)c;
+	unroutes[(int)(intptr_t)ctx]++;
+}
+
 static void
 link_child_down(void *ctx, const struct ike_child_info *c)
 {
@@ -399,6 +414,7 @@ link_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 
 static const struct ike_ops link_ops = {
 	.send = link_send, .child_up = link_child_up, .child_down = link_child_down,
+	.child_route = link_child_route, .child_unroute = link_child_unroute,
 	.ike_up = link_ike_up,
 };
 
@@ -411,6 +427,8 @@ link_setup(const char *ike_prop, const char *esp_prop)
 	memset(ups, 0, sizeof(ups));
 	memset(downs, 0, sizeof(downs));
 	memset(ike_ups, 0, sizeof(ike_ups));
+	memset(routes, 0, sizeof(routes));
+	memset(unroutes, 0, sizeof(unroutes));
 	for (int i = 0; i < 2; i++) {
 		struct ike_conn c;
 		memset(&c, 0, sizeof(c));
@@ -471,14 +489,50 @@ link_case(const char *ike_prop, const char *esp_prop, unsigned drops, unsigned d
 	CU_ASSERT(memcmp(upkeys[0][1], upkeys[1][0], up[0].key_len) == 0);
 	ike_get_stats(eng[0], &st);
 	CU_ASSERT(drops == 0 || st.retransmits > 0);
-	/* liveness checks pass quietly; then a delete reaches the other side */
+	/* liveness checks pass quietly */
 	link_run(&now, 12000);
 	CU_ASSERT_EQUAL(downs[0] + downs[1], 0);
+	/*
+	 * CHILD_SA rekey from each side in turn, then IKE_SA rekey from each
+	 * side: every time one new CHILD_SA pair agrees on SPIs and keys, the
+	 * old one leaves, and each side keeps exactly one routed CHILD_SA
+	 */
+	for (int round = 0; round < 4; round++) {
+		int who = round & 1, n_ups = ups[0];
+		bool ike = round >= 2;
+		struct ike_stats st0;
+		CU_ASSERT_EQUAL(ike_rekey(eng[who], who ? "c1" : "c0", ike, now), 1);
+		link_run(&now, 4000);
+		ike_get_stats(eng[0], &st0);
+		if (ike) {
+			CU_ASSERT_EQUAL(ike_ups[0], 2 + round - 2);
+			CU_ASSERT_EQUAL(ike_ups[1], 2 + round - 2);
+			CU_ASSERT_EQUAL(st0.ike_sas, 1);
+			CU_ASSERT_EQUAL(ups[0], n_ups);
+		} else {
+			CU_ASSERT_EQUAL(ups[0], n_ups + 1);
+			CU_ASSERT_EQUAL(ups[1], n_ups + 1);
+			CU_ASSERT_EQUAL(downs[0], round + 1);
+			CU_ASSERT_EQUAL(downs[1], round + 1);
+			CU_ASSERT_EQUAL(up[0].spi_in, up[1].spi_out);
+			CU_ASSERT(memcmp(upkeys[0][0], upkeys[1][1], up[0].key_len) == 0);
+			CU_ASSERT(memcmp(upkeys[0][1], upkeys[1][0], up[0].key_len) == 0);
+		}
+		CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+		CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+	}
+	/* the rekeyed IKE_SA still carries a CHILD_SA rekey and the delete */
+	CU_ASSERT_EQUAL(ike_rekey(eng[0], "c0", false, now), 1);
+	link_run(&now, 4000);
+	CU_ASSERT_EQUAL(downs[0], 3);
+	CU_ASSERT_EQUAL(downs[1], 3);
 	drop_mask = 0;
 	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
 	link_run(&now, 2000);
-	CU_ASSERT_EQUAL(downs[0], 1);
-	CU_ASSERT_EQUAL(downs[1], 1);
+	CU_ASSERT_EQUAL(downs[0], 4);
+	CU_ASSERT_EQUAL(downs[1], 4);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
 	ike_get_stats(eng[1], &st);
 	CU_ASSERT_EQUAL(st.ike_sas, 0);
 	ike_engine_free(eng[0]);
@@ -492,6 +546,8 @@ test_link_clean(void)
 {
 	link_case("aes128gcm16-prfsha256-x25519", "aes128gcm16", 0, 0);
 	link_case("aes256-sha512-ecp521", "aes256-sha256-esn", 0, 0);
+	/* CHILD_SA rekeys with PFS (a KE in CREATE_CHILD_SA) */
+	link_case("aes128gcm16-prfsha256-x25519", "aes128gcm16-ecp256", 0, 0);
 }
 
 static void
@@ -538,7 +594,8 @@ main(void)
 		{ "SK payload seal/open for every cipher; tampering fails", test_sk },
 		{ "proposal parsing and selection", test_proposals },
 		{ "traffic selector narrowing", test_narrowing },
-		{ "two engines: establish, liveness, delete", test_link_clean },
+		{ "two engines: establish, liveness, CHILD_SA and IKE_SA rekeys, delete",
+		  test_link_clean },
 		{ "two engines: lost, duplicated, reordered datagrams", test_link_lossy },
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
 		{ NULL, NULL },
