@@ -874,6 +874,18 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 		c->dpd_delay = u;
 		return 0;
 	}
+	if (!strcmp(k, "retransmit_ms")) {
+		if (parse_u64(v, 60000, &u, err, el) < 0 || u < 100)
+			return fail(err, el, "retransmit_ms must be 100..60000");
+		c->retransmit_ms = u;
+		return 0;
+	}
+	if (!strcmp(k, "retransmit_tries")) {
+		if (parse_u64(v, 20, &u, err, el) < 0 || u < 1)
+			return fail(err, el, "retransmit_tries must be 1..20");
+		c->retransmit_tries = u;
+		return 0;
+	}
 	if (!strcmp(k, "rekey_time") || !strcmp(k, "child_rekey_time")) {
 		if (parse_u64(v, 30 * 86400, &u, err, el) < 0)
 			return -1;
@@ -915,6 +927,8 @@ conn_init(void *o)
 	c->dpd_delay = 30;
 	c->rekey_time = 14400;
 	c->child_rekey_time = 3600;
+	c->retransmit_ms = 1000;
+	c->retransmit_tries = 5;
 }
 
 int

@@ -120,6 +120,7 @@ struct conn_desc {
 	bool transport;
 	uint32_t dpd_delay;		/* seconds, 0 = off */
 	uint32_t rekey_time, child_rekey_time;	/* seconds, 0 = never */
+	uint32_t retransmit_ms, retransmit_tries;	/* first timeout, doubling */
 	enum conn_start start;
 };
 

@@ -402,6 +402,8 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 	c->dpd_delay = d->dpd_delay;
 	c->ike_rekey = d->rekey_time;
 	c->child_rekey = d->child_rekey_time;
+	c->retransmit_ms = d->retransmit_ms;
+	c->retransmit_tries = d->retransmit_tries;
 	if (c->transport) {
 		snprintf(err, el, "connection %s: transport mode is not supported with IKE yet",
 			 d->name);

@@ -27,7 +27,7 @@ C.INSTALL_ROUTES = "yes"
 PSK = C.PSK
 
 
-def config(start):
+def config(start, extra=""):
     return """workers: %d
 mgmt_socket: %s
 eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
@@ -41,7 +41,7 @@ eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
     local_ts: 198.18.1.0/24
     remote_ts: 198.18.2.0/24
     start: %s
-""" % (H.WORKERS, H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), PSK, start)
+%s""" % (H.WORKERS, H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), PSK, start, extra)
 
 
 def ike_state():
@@ -223,6 +223,31 @@ def run(start):
             os.unlink(H.SOCK)
 
 
+def dead_peer():
+    """charon dies: liveness checks (dpd 2 s, then 0.5 + 1 + 2 s of
+    retransmits) find it and the tunnel leaves the data plane"""
+    extra = "    dpd: 2\n    retransmit_ms: 500\n    retransmit_tries: 2\n"
+    gw, _, logp = H.start_espgw(ESPGW, config("start", extra))
+    try:
+        H.warm_neighbours()
+        check(wait_up() is not None, "dpd: tunnel up")
+        check(ping(2) == 2, "dpd: traffic flows")
+        C.charon_pid.kill()
+        C.charon_pid.wait()
+        t0 = time.time()
+        while time.time() - t0 < 15 and (ike_state() or dynamic_sas()):
+            time.sleep(0.1)
+        took = time.time() - t0
+        print("dpd: charon killed, tunnel removed after %.1f s" % took)
+        check(not ike_state() and not dynamic_sas() and took < 9,
+              "dpd: dead peer detected and its SAs removed in %.1f s (limit 2 + 3.5 s + slack)"
+              % took)
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
 def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
@@ -233,6 +258,12 @@ def main():
             run(start)
         finally:
             C.charon_stop()
+    C.charon_start()
+    try:
+        C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+        dead_peer()
+    finally:
+        C.charon_stop()
     C.shutil.rmtree(C.W, ignore_errors=True)
     return H.summary()
 
