@@ -78,6 +78,7 @@ struct ike_sa {
 	size_t pend_nilen;
 	uint64_t pend_spi;		/* IKE rekey: our new IKE SPI */
 	uint64_t rekey_at;		/* IKE_SA rekey, ms; 0 = none */
+	unsigned cookie_tries;
 	/* message IDs (2.2): ours as requester, the peer's as requester */
 	uint32_t my_id, peer_id;
 	uint8_t *req;			/* our outstanding request */
@@ -99,6 +100,11 @@ struct ike_engine {
 	struct ike_stats st;
 	uint32_t next_child_spi;
 	uint64_t now;
+	/* anti-DoS (2.6): cookies above this many half-open SAs, and a cap per source */
+	unsigned half_open, cookie_threshold, half_open_per_source;
+	uint8_t secret[2][32];		/* cookie secrets: current, previous */
+	uint8_t secret_ver;
+	uint64_t secret_at;
 };
 
 /* ---- helpers ---- */
@@ -210,6 +216,8 @@ child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 static void
 sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 {
+	if (sa->state == S_INIT_DONE)
+		e->half_open--;
 	for (int i = 0; i < MAX_CHILD; i++)
 		if (sa->ch[i].used)
 			child_remove(e, sa, &sa->ch[i]);
@@ -597,6 +605,9 @@ ike_engine_new(const struct ike_ops *ops, void *ctx)
 	e->ops = ops;
 	e->ctx = ctx;
 	ike_random(&e->next_child_spi, sizeof(e->next_child_spi));
+	ike_random(e->secret[0], sizeof(e->secret[0]));
+	e->cookie_threshold = 64;
+	e->half_open_per_source = 8;
 	e->next_child_spi = (e->next_child_spi & 0x0fffffff) | 0xc0000000;
 	return e;
 }
@@ -753,12 +764,15 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 	struct ike_hdr h;
 	size_t n;
 
-	ike_dh_free(sa->dh);
-	sa->dh = ike_dh_new(sa->dh_group);
-	if (sa->dh == NULL)
-		return -1;
-	sa->nilen = NONCE_LEN;
-	ike_random(sa->ni, sa->nilen);
+	/* a cookie retry repeats the request: the cookie covers our nonce (2.6) */
+	if (cookie == NULL || sa->dh == NULL) {
+		ike_dh_free(sa->dh);
+		sa->dh = ike_dh_new(sa->dh_group);
+		if (sa->dh == NULL)
+			return -1;
+		sa->nilen = NONCE_LEN;
+		ike_random(sa->ni, sa->nilen);
+	}
 	hdr_for(sa, &h, IKE_SA_INIT, false, 0);
 	ike_buf_init(&b, mem, sizeof(mem));
 	ike_hdr_put(&b, &h);
@@ -989,6 +1003,8 @@ child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, const ui
 static void
 established(struct ike_engine *e, struct ike_sa *sa)
 {
+	if (sa->state == S_INIT_DONE)
+		e->half_open--;
 	sa->state = S_ESTABLISHED;
 	sa->established_at = e->now;
 	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
@@ -1063,6 +1079,65 @@ init_payloads(const struct ike_msg *m, const struct ike_conn *c, struct init_pls
 	return 0;
 }
 
+/*
+ * Stateless cookie (2.6): version | SHA-256(Ni | IPi | SPIi | secret)
+ * truncated to 16 bytes. The secret changes every 5 minutes; cookies of
+ * the previous one still count.
+ */
+static void
+cookie_of(struct ike_engine *e, uint8_t ver, const struct ike_msg *m, const struct ike_pl *pn,
+	  const struct ike_ep *remote, uint8_t out[17])
+{
+	uint8_t buf[IKE_MAX_NONCE + 16 + 8 + 32], md[32];
+	size_t n = 0;
+	unsigned al = ip_alen(remote->addr.family);
+
+	memcpy(buf, pn->body, pn->len);
+	n += pn->len;
+	memcpy(buf + n, remote->addr.a, al);
+	n += al;
+	for (int i = 7; i >= 0; i--)
+		buf[n++] = m->h.spi_i >> (8 * i);
+	memcpy(buf + n, e->secret[ver == e->secret_ver ? 0 : 1], 32);
+	n += 32;
+	EVP_Digest(buf, n, md, NULL, EVP_sha256(), NULL);
+	out[0] = ver;
+	memcpy(out + 1, md, 16);
+	ike_wipe(buf, sizeof(buf));
+}
+
+static bool
+cookie_ok(struct ike_engine *e, const struct ike_msg *m, const struct ike_pl *pn,
+	  const struct ike_ep *remote)
+{
+	struct ike_notify_pl n;
+	uint8_t want[17];
+
+	if (ike_find_notify(m, N_COOKIE, &n) == NULL || n.data_len != 17 ||
+	    (n.data[0] != e->secret_ver && n.data[0] != (uint8_t)(e->secret_ver - 1)))
+		return false;
+	cookie_of(e, n.data[0], m, pn, remote, want);
+	return CRYPTO_memcmp(want, n.data, 17) == 0;
+}
+
+/* half-open SAs from one address */
+static unsigned
+half_open_from(struct ike_engine *e, const struct ike_ep *remote)
+{
+	unsigned n = 0;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		n += sa->state == S_INIT_DONE && ip_addr_eq(&sa->remote.addr, &remote->addr);
+	return n;
+}
+
+void
+ike_set_limits(struct ike_engine *e, unsigned cookie_threshold, unsigned per_source)
+{
+	e->cookie_threshold = cookie_threshold;
+	e->half_open_per_source = per_source;
+}
+
 static void
 init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep *local,
 	     const struct ike_ep *remote)
@@ -1086,6 +1161,31 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 		}
 	if (c == NULL) {
 		e->st.rx_dropped++;
+		return;
+	}
+	/* under load, no state and no DH before the initiator proves its address */
+	if (e->half_open >= e->cookie_threshold) {
+		const struct ike_pl *pn = ike_find(m, PL_NONCE);
+		if (pn == NULL || pn->len < 16 || pn->len > IKE_MAX_NONCE) {
+			e->st.rx_dropped++;
+			return;
+		}
+		if (e->now - e->secret_at > 300000) {
+			memcpy(e->secret[1], e->secret[0], 32);
+			ike_random(e->secret[0], 32);
+			e->secret_ver++;
+			e->secret_at = e->now;
+		}
+		if (!cookie_ok(e, m, pn, remote)) {
+			uint8_t ck[17];
+			cookie_of(e, e->secret_ver, m, pn, remote, ck);
+			e->st.cookies_sent++;
+			send_init_error(e, &m->h, local, remote, N_COOKIE, ck, sizeof(ck));
+			return;
+		}
+	}
+	if (e->half_open && half_open_from(e, remote) >= e->half_open_per_source) {
+		e->st.half_open_refused++;
 		return;
 	}
 	rc = init_payloads(m, c, &x);
@@ -1153,6 +1253,7 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	memcpy(sa->msg2, mem, b.len);
 	sa->msg2_len = b.len;
 	sa->state = S_INIT_DONE;
+	e->half_open++;
 	sa->peer_id = 1;
 	keep_response(e, sa, mem, b.len);
 }
@@ -1166,6 +1267,10 @@ init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 
 	if (ike_find_notify(m, N_COOKIE, &n) && n.data_len >= 1 && n.data_len <= 64) {
 		uint8_t cookie[64];
+		if (++sa->cookie_tries > 3) {
+			sa_kill(e, sa, "the responder keeps asking for cookies");
+			return;
+		}
 		memcpy(cookie, n.data, n.data_len);
 		send_init_request(e, sa, cookie, n.data_len);
 		return;

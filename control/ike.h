@@ -115,9 +115,13 @@ void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa
 struct ike_stats {
 	uint64_t rx, tx, rx_dropped, retransmits, ike_up, child_up, auth_failed;
 	uint64_t ike_rekeyed, child_rekeyed;
+	uint64_t cookies_sent, half_open_refused;
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);
+/* anti-DoS: require cookies once this many IKE_SAs are half-open
+ * (default 64); at most per_source half-open from one address (default 8) */
+void ike_set_limits(struct ike_engine *e, unsigned cookie_threshold, unsigned per_source);
 
 /* "aes128gcm16-prfsha256-x25519", "aes256-sha256-modp2048", "aes128gcm16-esn" */
 int ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *err, size_t el);

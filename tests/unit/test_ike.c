@@ -418,6 +418,8 @@ static const struct ike_ops link_ops = {
 	.ike_up = link_ike_up,
 };
 
+static bool resp_any;		/* the responder takes any peer address */
+
 static void
 link_setup(const char *ike_prop, const char *esp_prop)
 {
@@ -435,6 +437,8 @@ link_setup(const char *ike_prop, const char *esp_prop)
 		snprintf(c.name, sizeof(c.name), "c%d", i);
 		ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
 		ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c.remote);
+		if (i && resp_any)
+			memset(&c.remote, 0, sizeof(c.remote));
 		ike_id_parse(i ? "b.example" : "a.example", &c.local_id);
 		ike_id_parse(i ? "a.example" : "b.example", &c.remote_id);
 		memcpy(c.psk, "in-memory-psk", 13);
@@ -582,6 +586,91 @@ test_link_dead_peer(void)
 		free(q[--qn]);
 }
 
+/* the flooder's IKE_SA_INIT requests, captured instead of sent */
+static uint8_t flood_msg[IKE_MAX_MSG];
+static size_t flood_len;
+
+static void
+flood_send(void *ctx, const struct ike_ep *l, const struct ike_ep *r, const uint8_t *b, size_t n)
+{
+	(void)ctx;
+	(void)l;
+	(void)r;
+	memcpy(flood_msg, b, n);
+	flood_len = n;
+}
+
+/* one fresh, valid IKE_SA_INIT request from source address 10.x.y.z */
+static void
+flood_one(struct ike_engine *fl, uint32_t src, uint64_t now)
+{
+	struct ike_ep l = { .port = 500 }, r = { .port = 500 };
+	char err[100];
+	uint32_t be = htonl(src);
+
+	ike_initiate(fl, "c0", now, err, sizeof(err));
+	ip_addr_parse("198.18.0.2", &l.addr);
+	r.addr.family = AF_INET;
+	memcpy(r.addr.a, &be, 4);
+	ike_input(eng[1], &l, &r, flood_msg, flood_len, now);
+}
+
+static void
+test_flood(void)
+{
+	static const struct ike_ops fops = { .send = flood_send };
+	struct ike_engine *fl = ike_engine_new(&fops, NULL);
+	struct ike_conn c;
+	struct ike_stats st;
+	uint64_t now = 1000;
+	char err[128];
+
+	resp_any = true;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	memset(&c, 0, sizeof(c));
+	strcpy(c.name, "c0");
+	ip_addr_parse("10.0.0.1", &c.local);
+	ip_addr_parse("198.18.0.2", &c.remote);
+	ike_id_parse("flood", &c.local_id);
+	memcpy(c.psk, "x", 1);
+	c.psk_len = 1;
+	ike_proposal_parse("aes128gcm16-prfsha256-x25519", false, &c.ike[c.n_ike++], err, 128);
+	ike_proposal_parse("aes128gcm16", true, &c.esp[c.n_esp++], err, 128);
+	CU_ASSERT_EQUAL(ike_conn_add(fl, &c, err, sizeof(err)), 0);
+	/* one source: at most 4 half-open from it */
+	ike_set_limits(eng[1], 1000, 4);
+	for (int k = 0; k < 10; k++)
+		flood_one(fl, 0x0a000001, now);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.half_open, 4);
+	CU_ASSERT_EQUAL(st.half_open_refused, 6);
+	/* 500 sources: past 16 half-open, only cookies (no state, no DH) */
+	ike_set_limits(eng[1], 16, 4);
+	for (uint32_t k = 0; k < 500; k++)
+		flood_one(fl, 0x0a010000 + k, now);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.half_open, 16);
+	CU_ASSERT_EQUAL(st.cookies_sent, 500 - 12);
+	/* the legitimate initiator answers the cookie and gets through */
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 3000);
+	CU_ASSERT_EQUAL(ups[0], 1);
+	CU_ASSERT_EQUAL(ups[1], 1);
+	/* and the half-open ones time out */
+	link_run(&now, 31000);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.half_open, 0);
+	CU_ASSERT_EQUAL(st.ike_sas, 1);
+	resp_any = false;
+	ike_engine_free(fl);
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	while (qn)
+		free(q[--qn]);
+}
+
 int
 main(void)
 {
@@ -598,6 +687,8 @@ main(void)
 		  test_link_clean },
 		{ "two engines: lost, duplicated, reordered datagrams", test_link_lossy },
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
+		{ "IKE_SA_INIT flood: per-source cap, cookies, the real peer still connects",
+		  test_flood },
 		{ NULL, NULL },
 	};
 
