@@ -55,7 +55,11 @@ enum pending {
 };
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next;		/* all SAs, for timers */
+	struct ike_sa *hnext_our;	/* hash chain by our SPI */
+	struct ike_sa *hnext_peer;	/* responders: hash chain by the peer's SPI */
+	struct ike_sa *ho_prev, *ho_next;	/* half-open responders */
+	bool indexed;
 	const struct ike_conn *conn;
 	enum ike_state state;
 	bool initiator;			/* the original initiator */
@@ -97,6 +101,8 @@ struct ike_engine {
 	struct ike_conn conn[MAX_CONNS];
 	unsigned n_conn;
 	struct ike_sa *sas;
+	struct ike_sa **by_our, **by_peer;	/* SPI hash buckets */
+	struct ike_sa *half_open_list;
 	struct ike_stats st;
 	uint32_t next_child_spi;
 	uint64_t now;
@@ -108,6 +114,81 @@ struct ike_engine {
 };
 
 /* ---- helpers ---- */
+
+#define HASH_BITS 18			/* 256k buckets: 100k+ IKE_SAs stay O(1) */
+
+static unsigned
+spi_hash(uint64_t spi)
+{
+	return (unsigned)((spi * 0x9e3779b97f4a7c15ull) >> (64 - HASH_BITS));
+}
+
+static uint64_t
+our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+/* once its SPIs are final: findable by ours, and (responders) by the peer's */
+static void
+sa_index(struct ike_engine *e, struct ike_sa *sa)
+{
+	unsigned h = spi_hash(our_spi(sa));
+
+	sa->hnext_our = e->by_our[h];
+	e->by_our[h] = sa;
+	if (!sa->initiator) {
+		h = spi_hash(sa->spi_i);
+		sa->hnext_peer = e->by_peer[h];
+		e->by_peer[h] = sa;
+	}
+	sa->indexed = true;
+}
+
+static void
+sa_unindex(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_sa **pp;
+
+	if (!sa->indexed)
+		return;
+	for (pp = &e->by_our[spi_hash(our_spi(sa))]; *pp; pp = &(*pp)->hnext_our)
+		if (*pp == sa) {
+			*pp = sa->hnext_our;
+			break;
+		}
+	if (!sa->initiator)
+		for (pp = &e->by_peer[spi_hash(sa->spi_i)]; *pp; pp = &(*pp)->hnext_peer)
+			if (*pp == sa) {
+				*pp = sa->hnext_peer;
+				break;
+			}
+	sa->indexed = false;
+}
+
+static void
+half_open_add(struct ike_engine *e, struct ike_sa *sa)
+{
+	sa->ho_prev = NULL;
+	sa->ho_next = e->half_open_list;
+	if (e->half_open_list)
+		e->half_open_list->ho_prev = sa;
+	e->half_open_list = sa;
+	e->half_open++;
+}
+
+static void
+half_open_del(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->ho_prev)
+		sa->ho_prev->ho_next = sa->ho_next;
+	else
+		e->half_open_list = sa->ho_next;
+	if (sa->ho_next)
+		sa->ho_next->ho_prev = sa->ho_prev;
+	sa->ho_prev = sa->ho_next = NULL;
+	e->half_open--;
+}
 
 static void
 sa_free(struct ike_sa *sa)
@@ -217,7 +298,7 @@ static void
 sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 {
 	if (sa->state == S_INIT_DONE)
-		e->half_open--;
+		half_open_del(e, sa);
 	for (int i = 0; i < MAX_CHILD; i++)
 		if (sa->ch[i].used)
 			child_remove(e, sa, &sa->ch[i]);
@@ -604,6 +685,14 @@ ike_engine_new(const struct ike_ops *ops, void *ctx)
 		return NULL;
 	e->ops = ops;
 	e->ctx = ctx;
+	e->by_our = calloc(1u << HASH_BITS, sizeof(*e->by_our));
+	e->by_peer = calloc(1u << HASH_BITS, sizeof(*e->by_peer));
+	if (e->by_our == NULL || e->by_peer == NULL) {
+		free(e->by_our);
+		free(e->by_peer);
+		free(e);
+		return NULL;
+	}
 	ike_random(&e->next_child_spi, sizeof(e->next_child_spi));
 	ike_random(e->secret[0], sizeof(e->secret[0]));
 	e->cookie_threshold = 64;
@@ -621,6 +710,8 @@ ike_engine_free(struct ike_engine *e)
 		e->sas = n;
 	}
 	ike_wipe(e->conn, sizeof(e->conn));
+	free(e->by_our);
+	free(e->by_peer);
 	free(e);
 }
 
@@ -815,6 +906,7 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 	sa = sa_new(e, c, true);
 	if (sa == NULL)
 		return -1;
+	sa_index(e, sa);
 	sa->local = (struct ike_ep){ c->local, IKE_PORT };
 	sa->remote = (struct ike_ep){ c->remote, IKE_PORT };
 	for (unsigned i = 0; i < c->ike[0].n; i++)
@@ -1004,7 +1096,7 @@ static void
 established(struct ike_engine *e, struct ike_sa *sa)
 {
 	if (sa->state == S_INIT_DONE)
-		e->half_open--;
+		half_open_del(e, sa);
 	sa->state = S_ESTABLISHED;
 	sa->established_at = e->now;
 	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
@@ -1126,8 +1218,8 @@ half_open_from(struct ike_engine *e, const struct ike_ep *remote)
 {
 	unsigned n = 0;
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		n += sa->state == S_INIT_DONE && ip_addr_eq(&sa->remote.addr, &remote->addr);
+	for (struct ike_sa *sa = e->half_open_list; sa; sa = sa->ho_next)
+		n += ip_addr_eq(&sa->remote.addr, &remote->addr);
 	return n;
 }
 
@@ -1152,7 +1244,7 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	struct ike_proposal sel;
 
 	/* a retransmitted request: answer with the same response */
-	for (sa = e->sas; sa; sa = sa->next)
+	for (sa = e->by_peer[spi_hash(m->h.spi_i)]; sa; sa = sa->hnext_peer)
 		if (!sa->initiator && sa->spi_i == m->h.spi_i && sa->state != S_DEAD &&
 		    ip_addr_eq(&sa->remote.addr, &remote->addr)) {
 			if (sa->have_resp && sa->peer_id == 1 && sa->state == S_INIT_DONE)
@@ -1208,6 +1300,7 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	if (sa == NULL)
 		return;
 	sa->spi_i = m->h.spi_i;
+	sa_index(e, sa);
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->dh_group = x.group;
@@ -1253,7 +1346,7 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	memcpy(sa->msg2, mem, b.len);
 	sa->msg2_len = b.len;
 	sa->state = S_INIT_DONE;
-	e->half_open++;
+	half_open_add(e, sa);
 	sa->peer_id = 1;
 	keep_response(e, sa, mem, b.len);
 }
@@ -1690,6 +1783,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 		return NULL;
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
+	sa_index(e, sa);
 	sa->local = old->local;
 	sa->remote = old->remote;
 	sa->natt = old->natt;
@@ -2031,7 +2125,8 @@ find_sa(struct ike_engine *e, const struct ike_hdr *h)
 {
 	bool we_initiated = !(h->flags & IKE_FLAG_I);
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+	for (struct ike_sa *sa = e->by_our[spi_hash(we_initiated ? h->spi_i : h->spi_r)]; sa;
+	     sa = sa->hnext_our) {
 		if (sa->state == S_DEAD || sa->initiator != we_initiated)
 			continue;
 		if (we_initiated ? sa->spi_i == h->spi_i &&
@@ -2280,6 +2375,7 @@ ike_timer(struct ike_engine *e, uint64_t now)
 		struct ike_sa *sa = *pp;
 		if (sa->state == S_DEAD) {
 			*pp = sa->next;
+			sa_unindex(e, sa);
 			sa_free(sa);
 		} else {
 			pp = &sa->next;
