@@ -213,7 +213,43 @@ def main():
             w("| %s | %s | %s | %s | %s | %s | %d, %d | %s |" % (
                 s, n, cols[0], cols[1], cols[2], " / ".join(txs), chk, bad,
                 "%.2f" % inproc if inproc else "–"))
-    # 6. control plane
+    # 6. IKE
+    ik = [k for k in agg if k[0] == "ike-setup"]
+    if ik:
+        w("\n## IKEv2 setups\n")
+        w("`ike-bench` (bench/ike_bench.c): two espgw IKE engines in one process over an "
+          "in-memory link, one core, PSK; each setup is IKE_SA_INIT + IKE_AUTH with one "
+          "CHILD_SA (no data plane install). CPU per setup is counted on each side; the "
+          "responder's is what a concentrator pays. 32-64 setups in flight.\n")
+        w("| proposal | setups | responder µs/setup | responder setups/s (1 core) | initiator µs/setup | both on one core, setups/s | heap bytes per tunnel |")
+        w("|---|---|---|---|---|---|---|")
+        for k in sorted(ik, key=lambda k: (k[1], int(k[3]))):
+            rs = agg[k]
+            w("| %s | %s | %s | %s | %s | %s | %s |" % (
+                k[1], k[3], fmt3(extra(rs, "resp_us"), "%.1f"),
+                fmt3(extra(rs, "resp_setups_per_s"), "%.0f"), fmt3(extra(rs, "init_us"), "%.1f"),
+                fmt3(extra(rs, "setups_per_s"), "%.0f"), fmt3(extra(rs, "heap_bytes_per_tunnel"), "%.0f")))
+    so = [k for k in agg if k[0] == "ike-socket"]
+    if so:
+        w("\nOver UDP between two namespaces (bench/ike_setup.py): the same initiator "
+          "(`espgw-ike --count N`, 32 in flight) against espgw's engine (`espgw-ike`) and "
+          "against strongSwan's charon (kernel-libipsec, logging off, no cookie/half-open "
+          "limits) as responders, in the same run on the same cores; responder CPU from "
+          "/proc (10 ms ticks).\n")
+        w("| responder | setups | responder CPU ms/setup | setups/s |")
+        w("|---|---|---|---|")
+        for k in sorted(so):
+            rs = agg[k]
+            w("| %s | %s | %s | %s |" % (k[2].split("=")[1], k[3], fmt3(extra(rs, "resp_ms"), "%.3f"),
+                                       fmt3(extra(rs, "setups_per_s"), "%.0f")))
+    da, dd = ("dp-alone", "aes-gcm-128", "64", "1", "uniform", "cpu"), \
+             ("dp-during-ike", "aes-gcm-128", "64", "1", "uniform", "cpu")
+    if da in agg and dd in agg:
+        w("\nData plane while tunnels are set up: `espgw-bench --mode outbound --size 64` on "
+          "CPU 1, alone and while `ike-bench` sets up IKE_SAs on CPU 0: %s Mpps alone, %s Mpps "
+          "during (%s).\n" % (fmt3(stat(agg[da], "mpps")), fmt3(stat(agg[dd], "mpps")),
+                             ratio(med(agg, dd), med(agg, da))))
+    # 7. control plane
     w("\n## Control plane\n")
     w("| SAs | installs/s | install latency p50 µs | p99 µs | heap bytes per SA | crypto session bytes | reload of N SA pairs + N policies, s (parse s) |")
     w("|---|---|---|---|---|---|---|")

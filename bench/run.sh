@@ -28,6 +28,12 @@ mkdir -p "$OUT"
 CSV=$OUT/results.csv
 echo "mode,alg,size,sas,dist,engine,packets,seconds,mpps,gbps,cycles_per_pkt,extra" > "$CSV"
 runs=0
+ike() {	# ike-bench COUNT [args]: IKE setups between two engines in-process
+	local line
+	line=$("$BUILD/bench/ike-bench" --count "$@") || { echo "FAILED: ike-bench $*"; exit 1; }
+	echo "$line" | awk -F, -v OFS=, '{ e=""; for (i = 12; i <= NF; i++) e = e (e == "" ? "" : ";") $i; NF=11; print $0, e }' >> "$CSV"
+	echo "$line"
+}
 point() {	# args for espgw-bench
 	local r line
 	for r in $(seq $REPS); do
@@ -50,6 +56,8 @@ if [ $SMOKE = 1 ]; then
 	point --mode install --sas 200
 	point --mode reload --sas 200
 	bash bench/memif.sh --sizes 64 --seconds $SECS --csv "$CSV" "$BUILD"
+	ike 200
+	python3 bench/ike_setup.py "$BUILD" 50 "$CSV"
 	python3 bench/report.py "$CSV" "$OUT" --no-docs
 	echo "smoke OK: $CSV"
 	exit 0
@@ -86,6 +94,23 @@ for r in $(seq $REPS); do
 	echo "memif round $r"
 	bash bench/memif.sh --sizes "64 1420 imix" --seconds $SECS --csv "$CSV" "$BUILD"
 	bash bench/memif.sh --sizes 64 --flows 1000 --seconds $SECS --csv "$CSV" "$BUILD"
+done
+# 7. IKE: setups in-process (responder CPU per setup), 100k held, over UDP
+# against charon on the same cores, and the data plane while tunnels are set up
+for r in $(seq $REPS); do
+	ike 10000
+	ike 5000 --ike aes128gcm16-prfsha256-ecp256
+	python3 bench/ike_setup.py "$BUILD" 2000 "$CSV"
+done
+ike 100000
+for r in $(seq $REPS); do
+	line=$(taskset -c 1 "$BENCH" --mode outbound --size 64 --seconds 3 2>/dev/null | tail -1)
+	echo "${line/outbound,/dp-alone,}" >> "$CSV"; echo "dp alone: $line"
+	taskset -c 0 "$BUILD/bench/ike-bench" --count 1000000 > /dev/null &
+	sleep 0.5
+	line=$(taskset -c 1 "$BENCH" --mode outbound --size 64 --seconds 3 2>/dev/null | tail -1)
+	kill $! 2>/dev/null; wait $! 2>/dev/null
+	echo "${line/outbound,/dp-during-ike,}" >> "$CSV"; echo "dp during IKE setups: $line"
 done
 python3 bench/report.py "$CSV" "$OUT" --cmd "bench/run.sh $ARGS"
 cp "$CSV" docs/bench/results.csv

@@ -29,6 +29,7 @@
 static int sock[2];		/* 500, 4500 */
 static struct ip_addr local_addr;
 static volatile sig_atomic_t stop;
+static unsigned long count, n_up;	/* --count: setups wanted, IKE_SAs up */
 
 static uint64_t
 now_ms(void)
@@ -137,6 +138,8 @@ static int
 tool_child_up(void *ctx, const struct ike_child_info *c)
 {
 	(void)ctx;
+	if (count)
+		return 0;
 	child_event("child_up", c);
 	return 0;
 }
@@ -152,6 +155,9 @@ static void
 tool_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 {
 	(void)ctx;
+	n_up++;
+	if (count)
+		return;
 	printf("{\"event\":\"ike_up\",\"conn\":\"%s\",\"spi_i\":\"%016lx\",\"spi_r\":\"%016lx\"}\n",
 	       conn, (unsigned long)i, (unsigned long)r);
 	fflush(stdout);
@@ -208,6 +214,7 @@ main(int argc, char **argv)
 		{ "dpd", required_argument, NULL, 'd' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ike_ops ops = {
@@ -219,6 +226,7 @@ main(int argc, char **argv)
 	bool initiate = false;
 	double seconds = 60, term_after = 0;
 	uint64_t start, next = 0;
+	unsigned long started = 0;
 	char err[256];
 	int opt;
 
@@ -258,6 +266,7 @@ main(int argc, char **argv)
 		case 'd': c.dpd_delay = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
 		case 'v': espgw_log_level = LOG_LVL_DEBUG; break;
+		case 'n': count = strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: see control/ike_tool.c\n");
 			return 2;
@@ -288,12 +297,20 @@ main(int argc, char **argv)
 	sock[1] = open_sock(IKE_NATT_PORT);
 	signal(SIGTERM, on_sig);
 	signal(SIGINT, on_sig);
+	/* a benchmark peer: many IKE_SAs from one address are expected */
+	ike_set_limits(e, ~0u, ~0u);
 	start = now_ms();
-	if (initiate && ike_initiate(e, c.name, start, err, sizeof(err)) < 0) {
+	if (initiate && !count && ike_initiate(e, c.name, start, err, sizeof(err)) < 0) {
 		fprintf(stderr, "espgw-ike: %s\n", err);
 		return 1;
 	}
 	while (!stop && now_ms() - start < seconds * 1000) {
+		/* --count: N IKE_SAs, at most 32 in the making at once */
+		for (; initiate && count && started < count && started - n_up < 32; started++)
+			if (ike_initiate(e, c.name, now_ms(), err, sizeof(err)) < 0)
+				return 1;
+		if (count && n_up >= count)
+			break;
 		struct pollfd p[2] = { { sock[0], POLLIN, 0 }, { sock[1], POLLIN, 0 } };
 		uint64_t t = now_ms();
 		if (t >= next)
@@ -330,6 +347,10 @@ main(int argc, char **argv)
 	{
 		struct ike_stats st;
 		ike_get_stats(e, &st);
+		double secs = (now_ms() - start) / 1000.0;
+		if (count)
+			printf("{\"event\":\"setups\",\"count\":%lu,\"seconds\":%.3f,"
+			       "\"setups_per_s\":%.1f}\n", n_up, secs, n_up / secs);
 		printf("{\"event\":\"stats\",\"rx\":%lu,\"tx\":%lu,\"rx_dropped\":%lu,"
 		       "\"retransmits\":%lu,\"ike_up\":%lu,\"child_up\":%lu,\"auth_failed\":%lu}\n",
 		       st.rx, st.tx, st.rx_dropped, st.retransmits, st.ike_up, st.child_up,

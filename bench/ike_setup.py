@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""IKE_SA + CHILD_SA setups over real UDP, responder CPU per setup: espgw's
+engine (espgw-ike) and strongSwan's charon as responders in turn, driven by
+the same initiator (espgw-ike --count N, 32 setups in flight) from another
+namespace, on the same cores in the same run. Responder CPU is read from
+/proc/PID/stat (user + system) before and after.
+
+  bench/ike_setup.py BUILD_DIR [N] [CSV]
+
+Prints one CSV line per responder (espgw-bench's columns, mode ike-socket).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.path.abspath(sys.argv[1])
+N = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+CSV = sys.argv[3] if len(sys.argv) > 3 else None
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+sys.argv = [sys.argv[0], BUILD]
+import ike_charon as C  # noqa: E402
+
+TOOL = os.path.join(BUILD, "control", "espgw-ike")
+TICK = os.sysconf("SC_CLK_TCK")
+PROP = "aes128gcm16-prfsha256-x25519"
+
+
+def cpu_s(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / TICK
+
+
+def initiator():
+    r = subprocess.run(["ip", "netns", "exec", C.A, TOOL, "--local", C.IP_A, "--remote", C.IP_B,
+                        "--psk", C.PSK, "--local-ts", C.NET_A, "--remote-ts", C.NET_B,
+                        "--ike", PROP, "--esp", "aes128gcm16", "--initiate",
+                        "--count", str(N), "--seconds", "120"],
+                       capture_output=True, text=True, timeout=180)
+    for line in r.stdout.splitlines():
+        if '"setups"' in line:
+            return json.loads(line)
+    raise SystemExit("initiator failed: " + r.stdout[-500:] + r.stderr[-500:])
+
+
+def measure(name, pid):
+    c0 = cpu_s(pid)
+    t0 = time.time()
+    res = initiator()
+    wall = time.time() - t0
+    used = cpu_s(pid) - c0
+    line = ("ike-socket,%s,responder=%s,%d,-,-,%d,%.3f,%.6f,0,0,resp_ms=%.3f,setups_per_s=%.0f"
+            % (PROP, name, N, res["count"], wall, res["count"] / wall / 1e6,
+               used * 1000 / max(res["count"], 1), res["setups_per_s"]))
+    print(line, flush=True)
+    if CSV:
+        f = line.split(",")
+        open(CSV, "a").write(",".join(f[:11]) + "," + ";".join(f[11:]) + "\n")
+    return res["count"] == N
+
+
+def main():
+    ok = True
+    C.netns_up()
+    try:
+        # espgw's engine as the responder
+        p = subprocess.Popen(["ip", "netns", "exec", C.B, TOOL, "--local", C.IP_B, "--psk",
+                              C.PSK, "--local-ts", C.NET_B, "--remote-ts", C.NET_A, "--ike",
+                              PROP, "--esp", "aes128gcm16", "--count", str(N), "--seconds",
+                              "150"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        ok &= measure("espgw", p.pid)
+        p.terminate()
+        p.wait()
+        # charon as the responder: no cookie or half-open limits (one source)
+        orig = C.charon_conf
+
+        def conf():
+            orig()
+            s = open(C.W + "/strongswan.conf").read().replace(
+                "  install_routes", "  cookie_threshold = 1000000\n  block_threshold = 1000000\n"
+                "  init_limit_half_open = 1000000\n  install_routes")
+            open(C.W + "/strongswan.conf", "w").write(s.replace("chd = 4", "chd = 0")
+                                                      .replace("ike = 2", "ike = 0")
+                                                      .replace("cfg = 2", "cfg = 0"))
+        C.charon_conf = conf
+        C.charon_start()
+        C.charon_load(PROP, "aes128gcm16")
+        pid = int(subprocess.run(["ip", "netns", "pids", C.B], capture_output=True,
+                                 text=True).stdout.split()[0])
+        ok &= measure("charon", pid)
+    finally:
+        C.cleanup()
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
