@@ -27,6 +27,7 @@ BUILD = sys.argv[1]
 TOOL = os.path.join(BUILD, "control", "espgw-ike")
 A, B = "ik-a", "ik-b"      # ike_gw.py reuses this file with its own namespaces
 INSTALL_ROUTES = "no"      # yes where ESP must flow through charon's ipsec0
+REMOTE_ADDRS = None        # charon's remote_addrs when not espgw's address (NAT)
 IP_A, IP_B = "198.18.0.1", "198.18.0.2"
 NET_A, NET_B = "198.18.1.0/24", "198.18.2.0/24"
 PSK = "interop-test-psk-0123456789"
@@ -159,7 +160,7 @@ secrets {
     secret = "%s"
   }
 }
-""" % (IP_B, IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp, IP_A, IP_B, psk))
+""" % (IP_B, REMOTE_ADDRS or IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp, IP_A, IP_B, psk))
     r = swanctl("--load-all", "--noprompt", "--file", W + "/swanctl.conf")
     if r.returncode != 0:
         raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)

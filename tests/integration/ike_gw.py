@@ -248,6 +248,54 @@ def dead_peer():
             os.unlink(H.SOCK)
 
 
+def nat_rewire():
+    """Put a masquerading namespace between espgw and charon:
+    espgw eg-out 198.18.0.1 -- 198.18.0.254 [nat] 198.18.3.1 -- r0 198.18.3.2 charon"""
+    nat = H.EGP + "-nat"
+    run = lambda *a: subprocess.run(list(a), check=True, capture_output=True)
+    run("ip", "-n", H.NS_R, "link", "del", "r0")          # takes eg-out with it
+    run("ip", "netns", "add", nat)
+    run("ip", "-n", nat, "link", "set", "lo", "up")
+    run("ip", "link", "add", "eg-out", "netns", H.NS_GW, "type", "veth", "peer", "name", "n-in",
+        "netns", nat)
+    run("ip", "link", "add", "n-out", "netns", nat, "type", "veth", "peer", "name", "r0",
+        "netns", H.NS_R)
+    run("ip", "netns", "exec", H.NS_GW, "sysctl", "-qw", "net.ipv6.conf.eg-out.disable_ipv6=1")
+    run("ip", "-n", nat, "addr", "add", "198.18.0.254/24", "dev", "n-in")
+    run("ip", "-n", nat, "addr", "add", "198.18.3.1/24", "dev", "n-out")
+    run("ip", "-n", H.NS_R, "addr", "add", "198.18.3.2/24", "dev", "r0")
+    for ns, dev in ((H.NS_GW, "eg-out"), (nat, "n-in"), (nat, "n-out"), (H.NS_R, "r0")):
+        run("ip", "-n", ns, "link", "set", dev, "up")
+        subprocess.run(["ip", "netns", "exec", ns, "ethtool", "-K", dev, "tx", "off", "rx", "off"],
+                       capture_output=True)
+    run("ip", "netns", "exec", nat, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    run("ip", "netns", "exec", nat, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "n-out",
+        "-j", "MASQUERADE")
+    return nat
+
+
+def behind_nat():
+    """espgw behind a masquerading NAT initiates to charon: NAT detected,
+    IKE and ESP in UDP through the NAT's mapping, traffic both ways"""
+    cfg = config("start").replace("remote: 198.18.0.2", "remote: 198.18.3.2").replace(
+        "routes:\n", "routes:\n  - { prefix: 198.18.3.0/24, via: 198.18.0.254, port: outside }\n")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        s = wait_up()
+        check(s is not None and s["nat_t"] and s["remote"] == "198.18.3.2[4500]",
+              "nat: tunnel up through the NAT with NAT-T (%s)" % (s and s["remote"]))
+        log = C.charon_log()
+        check("198.18.3.1" in log, "nat: charon saw espgw as the NAT's address 198.18.3.1")
+        n = ping(5)
+        check(n == 5, "nat: ping through the NAT and the tunnel %d/5" % n)
+        n = udp_stream(300)
+        check(n == 300, "nat: UDP through the NAT and the tunnel %d/300" % n)
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
 def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
@@ -264,6 +312,18 @@ def main():
         dead_peer()
     finally:
         C.charon_stop()
+    nat = nat_rewire()
+    try:
+        C.IP_B = "198.18.3.2"
+        C.REMOTE_ADDRS = "%any"
+        C.charon_start()
+        try:
+            C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+            behind_nat()
+        finally:
+            C.charon_stop()
+    finally:
+        subprocess.run(["ip", "netns", "del", nat], capture_output=True)
     C.shutil.rmtree(C.W, ignore_errors=True)
     return H.summary()
 
