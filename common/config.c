@@ -853,6 +853,12 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 		return copy_str(c->remote_id, sizeof(c->remote_id), v, k, err, el);
 	if (!strcmp(k, "psk"))
 		return copy_str(c->psk, sizeof(c->psk), v, k, err, el);
+	if (!strcmp(k, "cert"))
+		return copy_str(c->cert, sizeof(c->cert), v, k, err, el);
+	if (!strcmp(k, "key"))
+		return copy_str(c->key, sizeof(c->key), v, k, err, el);
+	if (!strcmp(k, "ca"))
+		return copy_str(c->ca, sizeof(c->ca), v, k, err, el);
 	if (!strcmp(k, "proposals"))
 		return copy_str(c->proposals, sizeof(c->proposals), v, k, err, el);
 	if (!strcmp(k, "esp_proposals"))
@@ -940,8 +946,10 @@ config_check_conn(const struct conn_desc *c, char *err, size_t el)
 		return fail(err, el, "connection %s needs a local address", c->name);
 	if (c->remote.family && c->remote.family != c->local.family)
 		return fail(err, el, "connection %s: local and remote differ in family", c->name);
-	if (c->psk[0] == '\0')
-		return fail(err, el, "connection %s needs a psk", c->name);
+	if ((c->cert[0] != '\0') != (c->key[0] != '\0'))
+		return fail(err, el, "connection %s: cert and key go together", c->name);
+	if (c->psk[0] == '\0' && (c->cert[0] == '\0' || c->ca[0] == '\0'))
+		return fail(err, el, "connection %s needs a psk, or cert, key and ca", c->name);
 	if (c->local_ts.addr.family == 0 || c->remote_ts.addr.family == 0)
 		return fail(err, el, "connection %s needs local_ts and remote_ts", c->name);
 	if (c->local_ts.addr.family != c->remote_ts.addr.family)

@@ -114,7 +114,8 @@ struct conn_desc {
 	char name[NAME_MAX_LEN];
 	struct ip_addr local, remote;	/* remote family 0: any peer */
 	char local_id[128], remote_id[128];	/* "" = the address / any */
-	char psk[129];
+	char psk[129];			/* "" = certificates only */
+	char cert[256], key[256], ca[256];	/* PEM files: ours, our key, trusted CAs */
 	char proposals[256], esp_proposals[256];	/* comma separated */
 	struct ip_prefix local_ts, remote_ts;
 	bool transport;

@@ -115,6 +115,12 @@ struct ike_engine {
 
 /* ---- helpers ---- */
 
+static bool
+auth_by_cert(const struct ike_conn *c)
+{
+	return c->creds.cert != NULL && c->creds.key != NULL;
+}
+
 #define HASH_BITS 18			/* 256k buckets: 100k+ IKE_SAs stay O(1) */
 
 static unsigned
@@ -375,6 +381,15 @@ nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_ep *ep, uint8_t out[20
 	EVP_Digest(buf, n, out, NULL, EVP_sha1(), NULL);
 }
 
+/* RFC 7427 4: we verify and make SHA2-256/384/512 signatures */
+static void
+put_sig_hashes(struct ike_buf *b)
+{
+	static const uint8_t h[6] = { 0, 2, 0, 3, 0, 4 };
+
+	ike_put_notify(b, 0, N_SIGNATURE_HASH_ALGORITHMS, NULL, 0, h, sizeof(h));
+}
+
 static void
 put_nat_notifies(struct ike_buf *b, const struct ike_sa *sa)
 {
@@ -553,6 +568,14 @@ ike_id_parse(const char *s, struct ike_id *id)
 		memcpy(id->data, a.a, id->len);
 		return 0;
 	}
+	if (strchr(s, '=')) {
+		size_t n;
+		if (ike_dn_parse(s, id->data, sizeof(id->data), &n) < 0)
+			return -1;
+		id->type = ID_DER_ASN1_DN;
+		id->len = (uint8_t)n;
+		return 0;
+	}
 	id->type = strchr(s, '@') && s[0] != '@' ? ID_RFC822_ADDR : ID_FQDN;
 	if (s[0] == '@')
 		s++;
@@ -568,12 +591,18 @@ ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t e
 		snprintf(err, el, "too many connections");
 		return -1;
 	}
-	if (c->n_ike == 0 || c->n_esp == 0 || c->psk_len == 0 || c->local.family == 0) {
-		snprintf(err, el, "connection %s: needs proposals, a PSK and a local address",
-			 c->name);
+	if (c->n_ike == 0 || c->n_esp == 0 || c->local.family == 0 ||
+	    (c->psk_len == 0 && !auth_by_cert(c)) || (c->psk_len == 0 && c->creds.ca == NULL)) {
+		snprintf(err, el, "connection %s: needs proposals, a local address, and a PSK "
+			 "or a certificate, key and CA", c->name);
 		return -1;
 	}
 	e->conn[e->n_conn] = *c;
+	if (c->local_id.type == 0 && auth_by_cert(c) &&
+	    ike_cert_subject_id(&c->creds, &e->conn[e->n_conn].local_id) < 0) {
+		snprintf(err, el, "connection %s: certificate subject too long", c->name);
+		return -1;
+	}
 	/* proposals are numbered 1, 2, ... in the order offered (3.3.1) */
 	for (unsigned i = 0; i < c->n_ike; i++)
 		e->conn[e->n_conn].ike[i].num = i + 1;
@@ -873,6 +902,7 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 	put_ke(&b, sa);
 	put_nonce(&b, sa->ni, sa->nilen);
 	put_nat_notifies(&b, sa);
+	put_sig_hashes(&b);
 	n = ike_msg_finish(&b);
 	if (n == 0)
 		return -1;
@@ -925,6 +955,29 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 
 /* ---- AUTH (2.15) ---- */
 
+/*
+ * What an AUTH covers (2.15): the IKE_SA_INIT message of the signer, the
+ * other side's nonce, and prf(SK_p, the signer's ID payload body).
+ */
+static size_t
+signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
+	      uint8_t *out, size_t cap)
+{
+	const uint8_t *msg = of_initiator ? sa->msg1 : sa->msg2;
+	size_t mlen = of_initiator ? sa->msg1_len : sa->msg2_len;
+	const uint8_t *nonce = of_initiator ? sa->nr : sa->ni;
+	size_t nlen = of_initiator ? sa->nrlen : sa->nilen;
+	struct ike_iov vid = { id_body, id_len };
+
+	if (mlen + nlen + sa->keys.prf_len > cap ||
+	    ike_prf(sa->keys.a.prf, of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr,
+		    sa->keys.prf_len, &vid, 1, out + mlen + nlen) < 0)
+		return 0;
+	memcpy(out, msg, mlen);
+	memcpy(out + mlen, nonce, nlen);
+	return mlen + nlen + sa->keys.prf_len;
+}
+
 static int
 psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
 	 uint8_t *out)
@@ -948,6 +1001,21 @@ psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, siz
 	rc = ike_prf(prf, kp, sa->keys.prf_len, v, 3, out);
 	ike_wipe(kp, sizeof(kp));
 	return rc;
+}
+
+/* CERTREQ (3.7): the CAs we trust, when we trust any */
+static void
+put_certreq(struct ike_buf *b, const struct ike_conn *c)
+{
+	uint8_t h[20 * 16];
+	size_t n = ike_certreq_data(&c->creds, h, sizeof(h)), off;
+
+	if (n == 0)
+		return;
+	off = ike_pl_begin(b, PL_CERTREQ);
+	ike_put8(b, 4);
+	ike_put(b, h, n);
+	ike_pl_end(b, off);
 }
 
 static void
@@ -1013,13 +1081,39 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 	idb[0] = c->local_id.type;
 	memset(idb + 1, 0, 3);
 	memcpy(idb + 4, c->local_id.data, c->local_id.len);
-	if (psk_auth(sa, sa->initiator, idb, 4u + c->local_id.len, auth) < 0)
-		return 0;
 	put_id(ib, sa->initiator ? PL_IDI : PL_IDR, &c->local_id);
-	if (request && c->remote_id.type)
-		put_id(ib, PL_IDR, &c->remote_id);
-	put_auth(ib, auth, sa->keys.prf_len);
-	ike_wipe(auth, sizeof(auth));
+	if (auth_by_cert(c)) {
+		/* CERT (X.509, encoding 4), then a digital signature AUTH (RFC 7427) */
+		static uint8_t der[8192], octets[MSG_CAP + 2 * IKE_MAX_NONCE], sig[1024];
+		size_t dl = ike_cert_der(&c->creds, der, sizeof(der)), on, sl, off;
+		on = signed_octets(sa, sa->initiator, idb, 4u + c->local_id.len, octets,
+				   sizeof(octets));
+		sl = on ? ike_sign(&c->creds, octets, on, sig, sizeof(sig)) : 0;
+		if (dl == 0 || sl == 0)
+			return 0;
+		off = ike_pl_begin(ib, PL_CERT);
+		ike_put8(ib, 4);
+		ike_put(ib, der, dl);
+		ike_pl_end(ib, off);
+		if (request)
+			put_certreq(ib, c);
+		if (request && c->remote_id.type)
+			put_id(ib, PL_IDR, &c->remote_id);
+		off = ike_pl_begin(ib, PL_AUTH);
+		ike_put8(ib, AUTH_DIGSIG);
+		ike_put(ib, NULL, 3);
+		ike_put(ib, sig, sl);
+		ike_pl_end(ib, off);
+	} else {
+		if (psk_auth(sa, sa->initiator, idb, 4u + c->local_id.len, auth) < 0)
+			return 0;
+		if (request)
+			put_certreq(ib, c);
+		if (request && c->remote_id.type)
+			put_id(ib, PL_IDR, &c->remote_id);
+		put_auth(ib, auth, sa->keys.prf_len);
+		ike_wipe(auth, sizeof(auth));
+	}
 	if (c->transport)
 		ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	if (request) {
@@ -1333,6 +1427,8 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	put_ke(&b, sa);
 	put_nonce(&b, sa->nr, sa->nrlen);
 	put_nat_notifies(&b, sa);
+	put_sig_hashes(&b);
+	put_certreq(&b, c);
 	if (ike_msg_finish(&b) == 0 || derive_keys(sa, &x.a, x.ke, x.kelen) < 0) {
 		sa->state = S_DEAD;
 		e->st.rx_dropped++;
@@ -1439,9 +1535,41 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 	if (pid == NULL || pa == NULL || ike_typed_parse(pid, &type, &id, &idlen, &er) < 0 ||
 	    ike_typed_parse(pa, &method, &auth, &alen, &er) < 0)
 		return false;
-	if (rid->type && (rid->type != type || rid->len != idlen || memcmp(rid->data, id, idlen)))
+	if (idlen > sizeof(rid->data))
 		return false;
-	if (method != AUTH_PSK || alen != sa->keys.prf_len ||
+	if (rid->type) {
+		struct ike_id got = { .type = type, .len = (uint8_t)idlen };
+		memcpy(got.data, id, idlen);
+		if (!ike_id_equal(rid, &got))
+			return false;
+	}
+	if (method == AUTH_DIGSIG && sa->conn->creds.ca != NULL) {
+		static uint8_t octets[MSG_CAP + 2 * IKE_MAX_NONCE];
+		const uint8_t *certs[8];
+		size_t lens[8], on;
+		unsigned nc = 0;
+		struct ike_id pidv = { .type = type, .len = (uint8_t)idlen };
+		char why[160];
+
+		if (idlen > sizeof(pidv.data))
+			return false;
+		memcpy(pidv.data, id, idlen);
+		/* the end entity first, then any intermediates, X.509 only */
+		for (unsigned i = 0; i < m->n && nc < 8; i++)
+			if (m->pl[i].type == PL_CERT && m->pl[i].len > 1 && m->pl[i].body[0] == 4) {
+				certs[nc] = m->pl[i].body + 1;
+				lens[nc++] = m->pl[i].len - 1u;
+			}
+		on = signed_octets(sa, !sa->initiator, pid->body, pid->len, octets, sizeof(octets));
+		if (on == 0 || ike_verify(&sa->conn->creds, certs, lens, nc, &pidv, octets, on,
+					  auth, alen, why, sizeof(why)) < 0) {
+			log_warn("ike %s: peer's certificate authentication failed: %s",
+				 sa->conn->name, why);
+			return false;
+		}
+		return true;
+	}
+	if (method != AUTH_PSK || sa->conn->psk_len == 0 || alen != sa->keys.prf_len ||
 	    psk_auth(sa, !sa->initiator, pid->body, pid->len, want) < 0)
 		return false;
 	ok = CRYPTO_memcmp(want, auth, alen) == 0;

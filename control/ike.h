@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "control/ike_cert.h"
 #include "control/ike_crypto.h"
 #include "control/ike_msg.h"
 
@@ -37,7 +38,10 @@ struct ike_conn {
 	struct ip_addr local, remote;	/* remote family 0: any (responder) */
 	struct ike_id local_id, remote_id;	/* remote type 0: any */
 	uint8_t psk[128];
-	size_t psk_len;
+	size_t psk_len;			/* 0: no PSK (certificates only) */
+	/* X.509: with cert and key we authenticate by signature (RFC 7427),
+	 * with a CA we accept peers' signatures; shared, owned by the embedder */
+	struct ike_creds creds;
 	struct ike_proposal ike[IKE_MAX_CONN_PROPS], esp[IKE_MAX_CONN_PROPS];
 	unsigned n_ike, n_esp;
 	struct ike_ts local_ts, remote_ts;	/* one range each */

@@ -22,6 +22,9 @@
 
 static struct ike_engine *eng;
 static uint64_t next_timer;
+/* the connections' certificates and keys, shared with the engine */
+static struct ike_creds creds[64];
+static unsigned n_creds;
 
 static uint64_t
 now_ms(void)
@@ -385,14 +388,22 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 	snprintf(c->name, sizeof(c->name), "%s", d->name);
 	c->local = d->local;
 	c->remote = d->remote;
-	if (ike_id_parse(d->local_id[0] ? d->local_id : ip_addr_fmt(&d->local, a, sizeof(a)),
-			 &c->local_id) < 0 ||
+	if ((d->local_id[0] ? ike_id_parse(d->local_id, &c->local_id) :
+	     d->cert[0] ? 0 : ike_id_parse(ip_addr_fmt(&d->local, a, sizeof(a)), &c->local_id)) < 0 ||
 	    (d->remote_id[0] && ike_id_parse(d->remote_id, &c->remote_id) < 0)) {
 		snprintf(err, el, "connection %s: bad identity", d->name);
 		return -1;
 	}
 	c->psk_len = strlen(d->psk);
 	memcpy(c->psk, d->psk, c->psk_len);
+	if ((d->cert[0] || d->ca[0]) &&
+	    ike_creds_load(&c->creds, d->cert, d->key, d->ca, err, el) < 0) {
+		char e2[256];
+		snprintf(e2, sizeof(e2), "connection %s: %s", d->name, err);
+		snprintf(err, el, "%s", e2);
+		ike_creds_free(&c->creds);
+		return -1;
+	}
 	if (props(d->proposals, false, c->ike, &c->n_ike, d->name, err, el) < 0 ||
 	    props(d->esp_proposals, true, c->esp, &c->n_esp, d->name, err, el) < 0)
 		return -1;
@@ -433,6 +444,8 @@ ctl_ike_init(const struct espgw_config *cfg, char *err, size_t el)
 		int rc = ctl_ike_conn(&cfg->conns[i], &c, err, el);
 		if (rc == 0)
 			rc = ike_conn_add(eng, &c, err, el);
+		if (n_creds < sizeof(creds) / sizeof(creds[0]))
+			creds[n_creds++] = c.creds;	/* freed at the end */
 		ike_wipe(&c, sizeof(c));
 		if (rc < 0)
 			return -1;
@@ -460,6 +473,8 @@ ctl_ike_fini(void)
 		ike_engine_free(eng);
 		eng = NULL;
 	}
+	while (n_creds)
+		ike_creds_free(&creds[--n_creds]);
 }
 
 int

@@ -215,6 +215,9 @@ main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "ca", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ike_ops ops = {
@@ -227,6 +230,7 @@ main(int argc, char **argv)
 	double seconds = 60, term_after = 0;
 	uint64_t start, next = 0;
 	unsigned long started = 0;
+	const char *cert = NULL, *keyf = NULL, *caf = NULL;
 	char err[256];
 	int opt;
 
@@ -267,6 +271,9 @@ main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'v': espgw_log_level = LOG_LVL_DEBUG; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
+		case 'C': cert = optarg; break;
+		case 'K': keyf = optarg; break;
+		case 'A': caf = optarg; break;
 		default:
 			fprintf(stderr, "usage: see control/ike_tool.c\n");
 			return 2;
@@ -283,7 +290,12 @@ main(int argc, char **argv)
 				   sizeof(err));
 	if (c.n_esp == 0)
 		ike_proposal_parse("aes128gcm16", true, &c.esp[c.n_esp++], err, sizeof(err));
-	if (c.local_id.type == 0) {
+	if ((cert || keyf || caf) &&
+	    ike_creds_load(&c.creds, cert, keyf, caf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "espgw-ike: %s\n", err);
+		return 2;
+	}
+	if (c.local_id.type == 0 && c.creds.cert == NULL) {
 		char a[IP_ADDR_STRLEN];
 		ike_id_parse(ip_addr_fmt(&c.local, a, sizeof(a)), &c.local_id);
 	}
@@ -357,5 +369,6 @@ main(int argc, char **argv)
 		       st.auth_failed);
 	}
 	ike_engine_free(e);
+	ike_creds_free(&c.creds);
 	return 0;
 }

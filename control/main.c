@@ -71,6 +71,7 @@ main(int argc, char **argv)
 			for (unsigned i = 0; i < c->n_conns; i++) {
 				struct ike_conn ic;
 				int bad = ctl_ike_conn(&c->conns[i], &ic, err, sizeof(err));
+				ike_creds_free(&ic.creds);
 				ike_wipe(&ic, sizeof(ic));
 				if (bad < 0) {
 					fprintf(stderr, "%s: %s\n", optarg, err);

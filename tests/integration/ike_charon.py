@@ -166,9 +166,11 @@ secrets {
         raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
 
 
-def tool(initiate, ike, esp, seconds, extra=()):
-    cmd = ["ip", "netns", "exec", A, TOOL, "--local", IP_A, "--remote", IP_B, "--psk", PSK,
+def tool(initiate, ike, esp, seconds, extra=(), psk=True):
+    cmd = ["ip", "netns", "exec", A, TOOL, "--local", IP_A, "--remote", IP_B,
            "--local-ts", NET_A, "--remote-ts", NET_B, "--seconds", str(seconds)]
+    if psk:
+        cmd += ["--psk", PSK]
     for p in ike:
         cmd += ["--ike", p]
     for p in esp:
@@ -217,13 +219,18 @@ def charon_spis(log):
     return m[-1] if m else None
 
 
-def run_case(name, ike_tool, esp_tool, ike_charon, esp_charon, espgw_initiates):
+def run_case(name, ike_tool, esp_tool, ike_charon, esp_charon, espgw_initiates,
+             load=None, tool_extra=(), psk=True):
     charon_start()
     try:
-        charon_load(ike_charon, esp_charon)
+        if load:
+            load()
+        else:
+            charon_load(ike_charon, esp_charon)
         role = "initiator" if espgw_initiates else "responder"
         p = tool(espgw_initiates, ike_tool, esp_tool, 4,
-                 ["--terminate-after", "2.5"] if espgw_initiates else [])
+                 (["--terminate-after", "2.5"] if espgw_initiates else []) + list(tool_extra),
+                 psk=psk)
         if not espgw_initiates:
             time.sleep(0.5)
             r = swanctl("--initiate", "--child", "net", "--timeout", "5")
@@ -264,6 +271,114 @@ def run_case(name, ike_tool, esp_tool, ike_charon, esp_charon, espgw_initiates):
             sys.stderr.write(err[-3000:] + "\n" + log[-6000:] + "\n")
     finally:
         charon_stop()
+
+
+DN_A, DN_B = "C=CH, O=espgw-test, CN=espgw", "C=CH, O=espgw-test, CN=charon"
+
+
+def make_certs(kind):
+    """a CA and a certificate for each side, made with strongSwan's pki"""
+    d = os.path.join(W, "pki-" + kind)
+    os.makedirs(d, exist_ok=True)
+    t, size = ("ecdsa", "256") if kind.startswith("ecdsa") else ("rsa", "3072")
+
+    def pki(*args, out=None, inp=None):
+        r = subprocess.run(["pki"] + list(args), input=inp, capture_output=True)
+        if r.returncode != 0:
+            raise SystemExit("pki %s failed: %s" % (args, r.stderr[-300:]))
+        if out:
+            open(os.path.join(d, out), "wb").write(r.stdout)
+        return r.stdout
+    pki("--gen", "--type", t, "--size", size, "--outform", "pem", out="ca.key")
+    pki("--self", "--ca", "--lifetime", "30", "--in", os.path.join(d, "ca.key"), "--type", t,
+        "--dn", "C=CH, O=espgw-test, CN=test CA " + kind, "--outform", "pem", out="ca.crt")
+    for n, dn, ip in (("a", DN_A, IP_A), ("b", DN_B, IP_B)):
+        pki("--gen", "--type", t, "--size", size, "--outform", "pem", out=n + ".key")
+        pub = pki("--pub", "--in", os.path.join(d, n + ".key"), "--type", t)
+        pki("--issue", "--lifetime", "30", "--cacert", os.path.join(d, "ca.crt"), "--cakey",
+            os.path.join(d, "ca.key"), "--dn", dn, "--san", ip, "--outform", "pem",
+            inp=pub, out=n + ".crt")
+    return d, t
+
+
+def charon_load_cert(d, t, asym=False):
+    """charon authenticates with its certificate (or, asym, with the PSK)
+    and wants espgw's certificate"""
+    local = ("auth = psk\n      id = %s" % IP_B) if asym else \
+        ('auth = pubkey\n      certs = %s/b.crt\n      id = "%s"' % (d, DN_B))
+    with open(W + "/swanctl.conf", "w") as f:
+        f.write("""connections {
+  gw {
+    version = 2
+    local_addrs = %s
+    remote_addrs = %s
+    proposals = aes128gcm16-prfsha256-x25519
+    send_cert = always
+    local {
+      %s
+    }
+    remote {
+      auth = pubkey
+      id = "%s"
+      cacerts = %s/ca.crt
+    }
+    children {
+      net {
+        local_ts = %s
+        remote_ts = %s
+        esp_proposals = aes128gcm16
+      }
+    }
+  }
+}
+secrets {
+  ike-gw {
+    id-b = %s
+    secret = "%s"
+  }
+}
+""" % (IP_B, IP_A, local, DN_A, d, NET_B, NET_A, IP_B, PSK))
+    # swanctl loads private keys from its rsa/ and ecdsa/ folders
+    os.makedirs(os.path.join(W, t), exist_ok=True)
+    shutil.copy(os.path.join(d, "b.key"), os.path.join(W, t, "b-%s.key" % os.path.basename(d)))
+    r = swanctl("--load-all", "--noprompt", "--file", W + "/swanctl.conf")
+    if r.returncode != 0:
+        raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
+
+
+def cert_cases():
+    for kind in ("ecdsa", "rsa"):
+        d, t = make_certs(kind)
+        extra = ["--cert", d + "/a.crt", "--key", d + "/a.key", "--ca", d + "/ca.crt",
+                 "--remote-id", DN_B]
+        for initiates in (True, False):
+            run_case("cert-" + kind, ["aes128gcm16-prfsha256-x25519"], ["aes128gcm16"], None,
+                     None, initiates, load=lambda: charon_load_cert(d, t), tool_extra=extra,
+                     psk=False)
+    # charon's certificate from a CA espgw does not trust: refused
+    other, _ = make_certs("ecdsa-other")
+    d, t = make_certs("ecdsa")
+    charon_start()
+    try:
+        charon_load_cert(d, t)
+        p = tool(True, ["aes128gcm16-prfsha256-x25519"], ["aes128gcm16"], 3,
+                 ["--cert", d + "/a.crt", "--key", d + "/a.key", "--ca",
+                  other + "/ca.crt", "--remote-id", DN_B], psk=False)
+        evs, err = events(p)
+        st = [e for e in evs if e["event"] == "stats"]
+        check(not any(e["event"] == "ike_up" for e in evs) and st and st[0]["auth_failed"] == 1,
+              "untrusted CA: espgw refuses charon's certificate")
+        check("certificate not trusted" in err, "untrusted CA: espgw says why: " +
+              err.strip().splitlines()[-1][-120:] if err.strip() else "")
+    finally:
+        charon_stop()
+    # asymmetric: espgw signs with its ECDSA certificate, charon uses the PSK
+    d, t = make_certs("ecdsa")
+    extra = ["--cert", d + "/a.crt", "--key", d + "/a.key", "--ca", d + "/ca.crt",
+             "--remote-id", IP_B]
+    for initiates in (True, False):
+        run_case("asym-cert-psk", ["aes128gcm16-prfsha256-x25519"], ["aes128gcm16"], None, None,
+                 initiates, load=lambda: charon_load_cert(d, t, asym=True), tool_extra=extra)
 
 
 def wrong_psk():
@@ -313,6 +428,7 @@ def main():
         for c in cases:
             for initiates in (True, False):
                 run_case(c[0], c[1], c[2], c[3], c[4], initiates)
+        cert_cases()
         wrong_psk()
     finally:
         cleanup()

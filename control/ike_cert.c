@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* X.509 and RFC 7427 signatures for IKEv2 (see ike_cert.h). */
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "control/ike.h"
+#include "control/ike_cert.h"
+
+static int
+fail(char *err, size_t el, const char *fmt, const char *a)
+{
+	snprintf(err, el, fmt, a);
+	return -1;
+}
+
+int
+ike_creds_load(struct ike_creds *c, const char *cert, const char *key, const char *ca,
+	       char *err, size_t el)
+{
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	if (cert && *cert) {
+		if ((f = fopen(cert, "r")) == NULL)
+			return fail(err, el, "cannot open certificate %s", cert);
+		c->cert = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+		if (c->cert == NULL)
+			return fail(err, el, "%s: not a PEM certificate", cert);
+	}
+	if (key && *key) {
+		if ((f = fopen(key, "r")) == NULL)
+			return fail(err, el, "cannot open key %s", key);
+		c->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (c->key == NULL)
+			return fail(err, el, "%s: not a PEM private key", key);
+		if (c->cert && X509_check_private_key(c->cert, c->key) != 1)
+			return fail(err, el, "%s does not belong to the certificate", key);
+	}
+	if (ca && *ca) {
+		X509_STORE *st = X509_STORE_new();
+		c->ca = st;
+		if (st == NULL || X509_STORE_load_file(st, ca) != 1)
+			return fail(err, el, "%s: cannot load CA certificates", ca);
+	}
+	return 0;
+}
+
+void
+ike_creds_free(struct ike_creds *c)
+{
+	X509_free(c->cert);
+	EVP_PKEY_free(c->key);
+	X509_STORE_free(c->ca);
+	memset(c, 0, sizeof(*c));
+}
+
+size_t
+ike_cert_der(const struct ike_creds *c, uint8_t *out, size_t cap)
+{
+	int n = c->cert ? i2d_X509(c->cert, NULL) : 0;
+	uint8_t *p = out;
+
+	if (n <= 0 || (size_t)n > cap)
+		return 0;
+	return (size_t)i2d_X509(c->cert, &p);
+}
+
+int
+ike_cert_subject_id(const struct ike_creds *c, struct ike_id *id)
+{
+	X509_NAME *nm = c->cert ? X509_get_subject_name(c->cert) : NULL;
+	int n = nm ? i2d_X509_NAME(nm, NULL) : 0;
+	uint8_t *p = id->data;
+
+	if (n <= 0 || n > (int)sizeof(id->data))
+		return -1;
+	id->type = ID_DER_ASN1_DN;
+	id->len = (uint8_t)i2d_X509_NAME(nm, &p);
+	return 0;
+}
+
+size_t
+ike_certreq_data(const struct ike_creds *c, uint8_t *out, size_t cap)
+{
+	STACK_OF(X509_OBJECT) *objs;
+	size_t n = 0;
+
+	if (c->ca == NULL)
+		return 0;
+	objs = X509_STORE_get0_objects(c->ca);
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		uint8_t *der = NULL;
+		int len;
+		if (x == NULL || n + 20 > cap)
+			continue;
+		len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+		if (len > 0)
+			EVP_Digest(der, len, out + n, NULL, EVP_sha1(), NULL), n += 20;
+		OPENSSL_free(der);
+	}
+	return n;
+}
+
+/* RFC 7427 AlgorithmIdentifiers (DER) */
+static const uint8_t ai_ecdsa256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x04, 0x03, 0x02 };
+static const uint8_t ai_ecdsa384[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x04, 0x03, 0x03 };
+static const uint8_t ai_ecdsa512[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x04, 0x03, 0x04 };
+static const uint8_t ai_rsa256[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+static const uint8_t ai_rsa384[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	0x0d, 0x01, 0x01, 0x0c, 0x05, 0x00 };
+static const uint8_t ai_rsa512[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	0x0d, 0x01, 0x01, 0x0d, 0x05, 0x00 };
+
+static const struct {
+	const uint8_t *ai;
+	size_t len;
+	const char *md;
+	int key_type;
+} sigalgs[] = {
+	{ ai_ecdsa256, sizeof(ai_ecdsa256), "SHA256", EVP_PKEY_EC },
+	{ ai_ecdsa384, sizeof(ai_ecdsa384), "SHA384", EVP_PKEY_EC },
+	{ ai_ecdsa512, sizeof(ai_ecdsa512), "SHA512", EVP_PKEY_EC },
+	{ ai_rsa256, sizeof(ai_rsa256), "SHA256", EVP_PKEY_RSA },
+	{ ai_rsa384, sizeof(ai_rsa384), "SHA384", EVP_PKEY_RSA },
+	{ ai_rsa512, sizeof(ai_rsa512), "SHA512", EVP_PKEY_RSA },
+};
+
+size_t
+ike_sign(const struct ike_creds *c, const uint8_t *octets, size_t n, uint8_t *out, size_t cap)
+{
+	EVP_PKEY *k = c->key;
+	EVP_MD_CTX *md;
+	unsigned a = 0;
+	size_t slen;
+	int rc;
+
+	if (k == NULL)
+		return 0;
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC) {
+		/* the hash that matches the curve (RFC 5656 style) */
+		int bits = EVP_PKEY_get_bits(k);
+		a = bits > 384 ? 2 : bits > 256 ? 1 : 0;
+	} else if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA) {
+		a = 3;
+	} else {
+		return 0;
+	}
+	if (cap < 1 + sigalgs[a].len)
+		return 0;
+	out[0] = (uint8_t)sigalgs[a].len;
+	memcpy(out + 1, sigalgs[a].ai, sigalgs[a].len);
+	slen = cap - 1 - sigalgs[a].len;
+	md = EVP_MD_CTX_new();
+	rc = md && EVP_DigestSignInit_ex(md, NULL, sigalgs[a].md, NULL, NULL, k, NULL) == 1 &&
+	     EVP_DigestSign(md, out + 1 + sigalgs[a].len, &slen, octets, n) == 1;
+	EVP_MD_CTX_free(md);
+	return rc ? 1 + sigalgs[a].len + slen : 0;
+}
+
+/* does the certificate carry this identity? */
+static bool
+cert_has_id(X509 *x, const struct ike_id *id)
+{
+	char s[256];
+
+	switch (id->type) {
+	case ID_DER_ASN1_DN: {
+		const uint8_t *p = id->data;
+		X509_NAME *nm = d2i_X509_NAME(NULL, &p, id->len);
+		bool ok = nm && X509_NAME_cmp(nm, X509_get_subject_name(x)) == 0;
+		X509_NAME_free(nm);
+		return ok;
+	}
+	case ID_FQDN:
+		snprintf(s, sizeof(s), "%.*s", id->len, id->data);
+		return X509_check_host(x, s, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+	case ID_RFC822_ADDR:
+		snprintf(s, sizeof(s), "%.*s", id->len, id->data);
+		return X509_check_email(x, s, 0, 0) == 1;
+	case ID_IPV4_ADDR:
+	case ID_IPV6_ADDR:
+		return X509_check_ip(x, id->data, id->len, 0) == 1;
+	default:
+		return false;
+	}
+}
+
+int
+ike_verify(const struct ike_creds *c, const uint8_t *const *certs, const size_t *lens,
+	   unsigned ncerts, const struct ike_id *peer_id, const uint8_t *octets, size_t n,
+	   const uint8_t *auth, size_t alen, char *why, size_t wl)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_STORE_CTX *vc = NULL;
+	X509 *leaf = NULL;
+	EVP_MD_CTX *md = NULL;
+	unsigned a;
+	int rc = -1;
+
+	snprintf(why, wl, "no trusted CA");
+	if (c->ca == NULL || ncerts == 0 || chain == NULL)
+		goto out;
+	for (unsigned i = 0; i < ncerts; i++) {
+		const uint8_t *p = certs[i];
+		X509 *x = d2i_X509(NULL, &p, (long)lens[i]);
+		if (x == NULL || p != certs[i] + lens[i]) {
+			X509_free(x);
+			snprintf(why, wl, "malformed certificate");
+			goto out;
+		}
+		if (i == 0)
+			leaf = x;
+		else
+			sk_X509_push(chain, x);
+	}
+	vc = X509_STORE_CTX_new();
+	if (vc == NULL || X509_STORE_CTX_init(vc, c->ca, leaf, chain) != 1 ||
+	    X509_verify_cert(vc) != 1) {
+		snprintf(why, wl, "certificate not trusted: %s",
+			 vc ? X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc)) : "?");
+		goto out;
+	}
+	if (!cert_has_id(leaf, peer_id)) {
+		snprintf(why, wl, "the certificate does not carry the peer's identity");
+		goto out;
+	}
+	/* RFC 7427 3: length | AlgorithmIdentifier | signature */
+	for (a = 0; a < sizeof(sigalgs) / sizeof(sigalgs[0]); a++)
+		if (alen > 1 + sigalgs[a].len && auth[0] == sigalgs[a].len &&
+		    !memcmp(auth + 1, sigalgs[a].ai, sigalgs[a].len))
+			break;
+	if (a == sizeof(sigalgs) / sizeof(sigalgs[0]) ||
+	    EVP_PKEY_get_base_id(X509_get0_pubkey(leaf)) != sigalgs[a].key_type) {
+		snprintf(why, wl, "unsupported signature algorithm");
+		goto out;
+	}
+	md = EVP_MD_CTX_new();
+	if (md == NULL ||
+	    EVP_DigestVerifyInit_ex(md, NULL, sigalgs[a].md, NULL, NULL, X509_get0_pubkey(leaf),
+				    NULL) != 1 ||
+	    EVP_DigestVerify(md, auth + 1 + sigalgs[a].len, alen - 1 - sigalgs[a].len, octets,
+			     n) != 1) {
+		snprintf(why, wl, "bad signature");
+		goto out;
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	X509_STORE_CTX_free(vc);
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+bool
+ike_id_equal(const struct ike_id *a, const struct ike_id *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == ID_DER_ASN1_DN) {
+		/* distinguished names compare canonically (string types, case) */
+		const uint8_t *pa = a->data, *pb = b->data;
+		X509_NAME *x = d2i_X509_NAME(NULL, &pa, a->len), *y = d2i_X509_NAME(NULL, &pb, b->len);
+		bool eq = x && y && X509_NAME_cmp(x, y) == 0;
+		X509_NAME_free(x);
+		X509_NAME_free(y);
+		ERR_clear_error();
+		return eq;
+	}
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+int
+ike_dn_parse(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	X509_NAME *nm = X509_NAME_new();
+	char buf[512], *save, *tok;
+	uint8_t *p = out;
+	int n;
+
+	if (nm == NULL || strlen(s) >= sizeof(buf))
+		goto fail;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		while (*tok == ' ')
+			tok++;
+		if (eq == NULL)
+			goto fail;
+		*eq = 0;
+		if (X509_NAME_add_entry_by_txt(nm, tok, MBSTRING_UTF8, (uint8_t *)eq + 1, -1, -1,
+					       0) != 1)
+			goto fail;
+	}
+	n = i2d_X509_NAME(nm, NULL);
+	if (n <= 0 || (size_t)n > cap)
+		goto fail;
+	*len = (size_t)i2d_X509_NAME(nm, &p);
+	X509_NAME_free(nm);
+	return 0;
+fail:
+	ERR_clear_error();
+	X509_NAME_free(nm);
+	return -1;
+}

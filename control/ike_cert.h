@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * X.509 authentication for IKEv2 through OpenSSL 3: our certificate and
+ * key, a CA trust store, RFC 7427 "Digital Signature" AUTH payloads
+ * (ECDSA P-256/P-384/P-521 and RSA PKCS#1 v1.5 with SHA-2), certificate
+ * chain and identity checks.
+ */
+#ifndef ESPGW_IKE_CERT_H
+#define ESPGW_IKE_CERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ike_id;
+
+/* One connection's credentials; any part may be absent. */
+struct ike_creds {
+	void *cert;			/* X509 *: ours */
+	void *key;			/* EVP_PKEY *: ours */
+	void *ca;			/* X509_STORE *: whom we trust */
+};
+
+int ike_creds_load(struct ike_creds *c, const char *cert, const char *key, const char *ca,
+		   char *err, size_t el);
+void ike_creds_free(struct ike_creds *c);
+
+/* our certificate, DER; returns its length or 0 */
+size_t ike_cert_der(const struct ike_creds *c, uint8_t *out, size_t cap);
+/* our subject as an ID_DER_ASN1_DN identity */
+int ike_cert_subject_id(const struct ike_creds *c, struct ike_id *id);
+/* CERTREQ data (3.7): SHA-1 of each trusted CA's SubjectPublicKeyInfo */
+size_t ike_certreq_data(const struct ike_creds *c, uint8_t *out, size_t cap);
+
+/* RFC 7427 AUTH data over `octets`: length | AlgorithmIdentifier | signature */
+size_t ike_sign(const struct ike_creds *c, const uint8_t *octets, size_t n, uint8_t *out,
+		size_t cap);
+/*
+ * Check the peer: its certificate (DER, plus intermediates) chains to our
+ * CA store, binds the peer's ID, and signed `octets` as `auth` (RFC 7427).
+ */
+int ike_verify(const struct ike_creds *c, const uint8_t *const *certs, const size_t *lens,
+	       unsigned ncerts, const struct ike_id *peer_id, const uint8_t *octets, size_t n,
+	       const uint8_t *auth, size_t alen, char *why, size_t wl);
+
+/* identities equal? (distinguished names canonically) */
+bool ike_id_equal(const struct ike_id *a, const struct ike_id *b);
+/* "C=CH, O=Example, CN=gw" -> DER of the name */
+int ike_dn_parse(const char *s, uint8_t *out, size_t cap, size_t *len);
+
+#endif
