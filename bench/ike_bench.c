@@ -6,7 +6,10 @@
  * a concentrator pays), setups per second with both sides on the core, and
  * heap per IKE_SA with every tunnel held.
  *
- *   ike-bench [--count N] [--window W] [--ike PROPOSAL] [--esp PROPOSAL]
+ *   ike-bench [--count N] [--window W] [--ike PROPOSAL] [--esp PROPOSAL] [--certs DIR]
+ *
+ * --certs DIR: certificate authentication instead of the PSK, with
+ * DIR/{ca.crt,a.crt,a.key,b.crt,b.key} (initiator a, responder b).
  *
  * One CSV line on stdout (espgw-bench's columns):
  *   ike-setup,PROPOSAL,-,N,-,-,N,SECONDS,SETUPS_PER_S/1e6,0,0,resp_us=..;init_us=..;...
@@ -102,10 +105,12 @@ main(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "ike", required_argument, NULL, 'i' },
 		{ "esp", required_argument, NULL, 'e' },
+		{ "certs", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ike_ops ops = { .send = send_cb, .child_up = child_up, .ike_up = ike_up };
-	const char *ike = "aes128gcm16-prfsha256-x25519", *esp = "aes128gcm16";
+	const char *ike = "aes128gcm16-prfsha256-x25519", *esp = "aes128gcm16", *certs = NULL;
+	char label[160];
 	unsigned long n = 10000, window = 64, started = 0;
 	struct mallinfo2 m0, m1;
 	double hz, secs;
@@ -119,6 +124,7 @@ main(int argc, char **argv)
 		case 'w': window = strtoul(optarg, NULL, 10); break;
 		case 'i': ike = optarg; break;
 		case 'e': esp = optarg; break;
+		case 'c': certs = optarg; break;
 		default:
 			fprintf(stderr, "usage: ike-bench [--count N] [--window W] [--ike P] [--esp P]\n");
 			return 2;
@@ -136,8 +142,20 @@ main(int argc, char **argv)
 		if (i == 0)
 			ip_addr_parse("198.18.0.2", &c.remote);
 		ike_id_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local_id);
-		memcpy(c.psk, "ike-bench-pre-shared-key", 24);
-		c.psk_len = 24;
+		if (certs) {
+			char crt[512], key[512], ca[512];
+			snprintf(crt, sizeof(crt), "%s/%s.crt", certs, i ? "b" : "a");
+			snprintf(key, sizeof(key), "%s/%s.key", certs, i ? "b" : "a");
+			snprintf(ca, sizeof(ca), "%s/ca.crt", certs);
+			memset(&c.local_id, 0, sizeof(c.local_id));
+			if (ike_creds_load(&c.creds, crt, key, ca, err, sizeof(err)) < 0) {
+				fprintf(stderr, "ike-bench: %s\n", err);
+				return 2;
+			}
+		} else {
+			memcpy(c.psk, "ike-bench-pre-shared-key", 24);
+			c.psk_len = 24;
+		}
 		if (ike_proposal_parse(ike, false, &c.ike[c.n_ike++], err, sizeof(err)) < 0 ||
 		    ike_proposal_parse(esp, true, &c.esp[c.n_esp++], err, sizeof(err)) < 0) {
 			fprintf(stderr, "ike-bench: %s\n", err);
@@ -185,10 +203,11 @@ main(int argc, char **argv)
 	{
 		struct ike_stats st;
 		ike_get_stats(eng[1], &st);
+		snprintf(label, sizeof(label), "%s%s", ike, certs ? "+certs" : "+psk");
 		printf("ike-setup,%s,-,%lu,-,-,%lu,%.3f,%.6f,0,0,resp_us=%.1f,init_us=%.1f,"
 		       "resp_setups_per_s=%.0f,setups_per_s=%.0f,held=%u,child_sas=%lu,"
 		       "heap_bytes_per_tunnel=%.0f\n",
-		       ike, n, ups[1], secs, ups[1] / secs / 1e6, cyc[1] / hz / n * 1e6,
+		       label, n, ups[1], secs, ups[1] / secs / 1e6, cyc[1] / hz / n * 1e6,
 		       cyc[0] / hz / n * 1e6, n / (cyc[1] / hz), n / secs, st.ike_sas,
 		       child_ups[1], (double)(m1.uordblks - m0.uordblks) / 2 / n);
 	}

@@ -30,9 +30,22 @@ echo "mode,alg,size,sas,dist,engine,packets,seconds,mpps,gbps,cycles_per_pkt,ext
 runs=0
 ike() {	# ike-bench COUNT [args]: IKE setups between two engines in-process
 	local line
-	line=$("$BUILD/bench/ike-bench" --count "$@") || { echo "FAILED: ike-bench $*"; exit 1; }
+	line=$("$BUILD/bench/ike-bench" --count "$@" 2>/dev/null) || { echo "FAILED: ike-bench $*"; exit 1; }
 	echo "$line" | awk -F, -v OFS=, '{ e=""; for (i = 12; i <= NF; i++) e = e (e == "" ? "" : ";") $i; NF=11; print $0, e }' >> "$CSV"
 	echo "$line"
+}
+certs() {	# an ECDSA P-256 CA and two end entities, made with strongSwan's pki
+	local d=$OUT/certs n
+	mkdir -p "$d"
+	pki --gen --type ecdsa --size 256 --outform pem > "$d/ca.key" 2>/dev/null
+	pki --self --ca --lifetime 30 --in "$d/ca.key" --type ecdsa --dn "CN=bench CA" \
+		--outform pem > "$d/ca.crt" 2>/dev/null
+	for n in a b; do
+		pki --gen --type ecdsa --size 256 --outform pem > "$d/$n.key" 2>/dev/null
+		pki --pub --in "$d/$n.key" --type ecdsa 2>/dev/null | pki --issue --lifetime 30 \
+			--cacert "$d/ca.crt" --cakey "$d/ca.key" --dn "CN=$n" --outform pem \
+			> "$d/$n.crt" 2>/dev/null
+	done
 }
 point() {	# args for espgw-bench
 	local r line
@@ -57,6 +70,8 @@ if [ $SMOKE = 1 ]; then
 	point --mode reload --sas 200
 	bash bench/memif.sh --sizes 64 --seconds $SECS --csv "$CSV" "$BUILD"
 	ike 200
+	certs
+	ike 100 --certs "$OUT/certs"
 	python3 bench/ike_setup.py "$BUILD" 50 "$CSV"
 	python3 bench/report.py "$CSV" "$OUT" --no-docs
 	echo "smoke OK: $CSV"
@@ -97,9 +112,11 @@ for r in $(seq $REPS); do
 done
 # 7. IKE: setups in-process (responder CPU per setup), 100k held, over UDP
 # against charon on the same cores, and the data plane while tunnels are set up
+certs
 for r in $(seq $REPS); do
 	ike 10000
 	ike 5000 --ike aes128gcm16-prfsha256-ecp256
+	ike 2000 --certs "$OUT/certs"
 	python3 bench/ike_setup.py "$BUILD" 2000 "$CSV"
 done
 ike 100000
