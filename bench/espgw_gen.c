@@ -535,8 +535,18 @@ main(int argc, char **argv)
 		}
 		poll_rx(true);
 	}
+	/*
+	 * Stop sending, keep receiving for a while before leaving: DPDK 22.11's
+	 * net_memif unmaps its regions in the interrupt thread when the peer
+	 * goes, under a TX burst of espgw's worker (a crash there), so let
+	 * espgw's queues drain first.
+	 */
 	{
-		double s = (double)(rte_rdtsc() - t0) / hz;
+		uint64_t t2 = rte_rdtsc(), c0 = st.rx;
+		double s = (double)(t2 - t0) / hz;
+		while (rte_rdtsc() - t2 < hz / 3)
+			poll_rx(false);
+		st.rx = c0;
 		double avg = st.tx ? (double)st.tx_bytes / st.tx : 0;
 		const char *mode = do_out && do_in ? "memif-both" : do_out ? "memif-out" : "memif-in";
 		char size[8];

@@ -28,6 +28,7 @@ trap cleanup EXIT
 "$GEN" --write-config "$D/espgw.yaml" --flows "$FLOWS" --socket-dir "$D"
 # a fresh espgw per run: the generator's ESP starts at sequence number 1
 start_espgw() {
+	rm -f "$D/espgw.sock"
 	"$ESPGW" -q -c "$D/espgw.yaml" > "$D/espgw.log" 2>&1 &
 	PID=$!
 	for i in $(seq 100); do
@@ -37,8 +38,12 @@ start_espgw() {
 	done
 	echo "espgw did not start"; exit 1
 }
-stop_espgw() {
-	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+stop_espgw() {	# espgw must still be alive, and leave cleanly
+	local rc=0
+	kill "$PID" 2>/dev/null || { echo "FAILED: espgw died during the run"; tail -5 "$D/espgw.log"; fail=1; }
+	wait "$PID" 2>/dev/null || rc=$?
+	[ $rc = 0 ] || { echo "FAILED: espgw exited with $rc"; fail=1; }
+	PID=""
 }
 fail=0
 for s in $SIZES; do
