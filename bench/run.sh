@@ -126,7 +126,7 @@ for r in $(seq $REPS); do
 	taskset -c 0 "$BUILD/bench/ike-bench" --count 1000000 > /dev/null &
 	sleep 0.5
 	line=$(taskset -c 1 "$BENCH" --mode outbound --size 64 --seconds 3 2>/dev/null | tail -1)
-	kill $! 2>/dev/null; wait $! 2>/dev/null
+	kill $! 2>/dev/null; wait $! 2>/dev/null || true
 	echo "${line/outbound,/dp-during-ike,}" >> "$CSV"; echo "dp during IKE setups: $line"
 done
 python3 bench/report.py "$CSV" "$OUT" --cmd "bench/run.sh $ARGS"

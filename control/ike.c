@@ -1809,6 +1809,25 @@ send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 	send_informational(e, sa, inner, ib.len, PL_DELETE);
 }
 
+/* an INFORMATIONAL Delete of the IKE_SA (its CHILD_SAs go with it) */
+static void
+send_ike_delete(struct ike_engine *e, struct ike_sa *sa)
+{
+	uint8_t inner[16];
+	struct ike_buf ib;
+	size_t off;
+
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	off = ike_pl_begin(&ib, PL_DELETE);
+	ike_put8(&ib, PROTO_IKE);
+	ike_put8(&ib, 0);
+	ike_put16(&ib, 0);
+	ike_pl_end(&ib, off);
+	sa->state = S_DELETING;
+	send_informational(e, sa, inner, ib.len, PL_DELETE);
+}
+
 static void
 send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
 {
@@ -2010,12 +2029,11 @@ rekey_ike_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 {
 	struct ike_proposal props[IKE_MAX_PROPOSALS];
 	const struct ike_pl *psa = ike_find(m, PL_SA), *pn = ike_find(m, PL_NONCE);
-	uint8_t gir[IKE_MAX_DH], inner[16];
+	uint8_t gir[IKE_MAX_DH];
 	struct ike_algs a;
 	struct ike_sa *nsa;
-	struct ike_buf ib;
 	unsigned np, chosen;
-	size_t glen, off;
+	size_t glen;
 	struct ike_err er;
 	uint16_t err = error_notify(m);
 
@@ -2036,15 +2054,7 @@ rekey_ike_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	if (nsa == NULL)
 		return;
 	/* the old IKE_SA goes, without its (moved) CHILD_SAs */
-	ike_buf_init(&ib, inner, sizeof(inner));
-	ib.np_off = (size_t)-1;
-	off = ike_pl_begin(&ib, PL_DELETE);
-	ike_put8(&ib, PROTO_IKE);
-	ike_put8(&ib, 0);
-	ike_put16(&ib, 0);
-	ike_pl_end(&ib, off);
-	sa->state = S_DELETING;
-	send_informational(e, sa, inner, ib.len, PL_DELETE);
+	send_ike_delete(e, sa);
 }
 
 static void
@@ -2399,10 +2409,6 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 
 	e->now = now;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		uint8_t inner[16];
-		struct ike_buf ib;
-		size_t off;
-
 		if (sa->state == S_DEAD || strcmp(sa->conn->name, name))
 			continue;
 		n++;
@@ -2410,15 +2416,7 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 			sa_kill(e, sa, "terminated");
 			continue;
 		}
-		ike_buf_init(&ib, inner, sizeof(inner));
-		ib.np_off = (size_t)-1;
-		off = ike_pl_begin(&ib, PL_DELETE);
-		ike_put8(&ib, PROTO_IKE);
-		ike_put8(&ib, 0);
-		ike_put16(&ib, 0);
-		ike_pl_end(&ib, off);
-		sa->state = S_DELETING;
-		send_informational(e, sa, inner, ib.len, PL_DELETE);
+		send_ike_delete(e, sa);
 	}
 	return n;
 }
