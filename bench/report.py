@@ -220,7 +220,8 @@ def main():
         w("`ike-bench` (bench/ike_bench.c): two espgw IKE engines in one process over an "
           "in-memory link, one core, PSK; each setup is IKE_SA_INIT + IKE_AUTH with one "
           "CHILD_SA (no data plane install). CPU per setup is counted on each side; the "
-          "responder's is what a concentrator pays. 32-64 setups in flight.\n")
+          "responder's is what a concentrator pays. 32-64 setups in flight. `+psk`: "
+          "pre-shared key; `+certs`: ECDSA P-256 certificates with RFC 7427 signatures.\n")
         w("| proposal | setups | responder µs/setup | responder setups/s (1 core) | initiator µs/setup | both on one core, setups/s | heap bytes per tunnel |")
         w("|---|---|---|---|---|---|---|")
         for k in sorted(ik, key=lambda k: (k[1], int(k[3]))):
