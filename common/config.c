@@ -892,6 +892,22 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 		c->retransmit_tries = u;
 		return 0;
 	}
+	if (!strcmp(k, "fragmentation")) {
+		/* RFC 7383: "no" turns it off, "yes" is the default size */
+		if (!strcmp(v, "no") || !strcmp(v, "false"))
+			c->fragment_size = 0;
+		else if (!strcmp(v, "yes") || !strcmp(v, "true"))
+			c->fragment_size = 1280;
+		else
+			return fail(err, el, "fragmentation must be yes or no");
+		return 0;
+	}
+	if (!strcmp(k, "fragment_size")) {
+		if (parse_u64(v, 65535, &u, err, el) < 0 || u < 576)
+			return fail(err, el, "fragment_size must be 576..65535");
+		c->fragment_size = u;
+		return 0;
+	}
 	if (!strcmp(k, "rekey_time") || !strcmp(k, "child_rekey_time")) {
 		if (parse_u64(v, 30 * 86400, &u, err, el) < 0)
 			return -1;
@@ -935,6 +951,7 @@ conn_init(void *o)
 	c->child_rekey_time = 3600;
 	c->retransmit_ms = 1000;
 	c->retransmit_tries = 5;
+	c->fragment_size = 1280;
 }
 
 int

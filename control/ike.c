@@ -18,7 +18,8 @@
 #include "control/ike.h"
 
 #define MAX_CONNS 64
-#define MSG_CAP 4096
+#define MSG_CAP 8192
+#define MAX_FRAGS 64			/* RFC 7383: fragments of one message we take */
 #define NONCE_LEN 32
 
 enum ike_state {
@@ -49,6 +50,29 @@ struct child {
 	bool replaced;			/* a successor exists: never rekey again */
 };
 
+/*
+ * A message arriving in Encrypted Fragments (RFC 7383 2.6): each piece is
+ * authenticated and decrypted on arrival and kept until all are in.
+ */
+struct frag_rx {
+	uint32_t msg_id;
+	bool response;
+	uint8_t first;			/* the inner chain's first type, from fragment 1 */
+	uint16_t total, got;
+	size_t bytes;
+	uint8_t *piece[MAX_FRAGS];
+	uint16_t len[MAX_FRAGS];
+};
+
+/*
+ * What we send and may send again: one datagram, or the fragments of one
+ * message (RFC 7383), each as a 2-byte length and its bytes.
+ */
+struct dgrams {
+	uint8_t *p;
+	size_t len;
+};
+
 /* the exchange we have outstanding, beyond IKE_SA_INIT/IKE_AUTH */
 enum pending {
 	P_NONE, P_REKEY_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER,
@@ -66,6 +90,8 @@ struct ike_sa {
 	uint64_t spi_i, spi_r;
 	struct ike_ep local, remote;
 	bool natt;			/* IKE on 4500 with the marker, ESP encapsulated */
+	bool frag;			/* both sides announced RFC 7383 fragmentation */
+	struct frag_rx *frx;		/* a fragmented message coming in */
 	struct ike_dh *dh;
 	uint16_t dh_group;
 	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
@@ -85,11 +111,11 @@ struct ike_sa {
 	unsigned cookie_tries;
 	/* message IDs (2.2): ours as requester, the peer's as requester */
 	uint32_t my_id, peer_id;
-	uint8_t *req;			/* our outstanding request */
+	uint8_t *req;			/* our outstanding request (struct dgrams) */
 	size_t req_len;
 	uint64_t req_sent, req_timeout;
 	unsigned req_tries;
-	uint8_t *resp;			/* our last response, for retransmits */
+	uint8_t *resp;			/* our last response, for retransmits (dgrams) */
 	size_t resp_len;
 	bool have_resp;
 	uint64_t last_heard, established_at;
@@ -114,6 +140,14 @@ struct ike_engine {
 };
 
 /* ---- helpers ---- */
+
+static bool
+has_notify(const struct ike_msg *m, uint16_t type)
+{
+	struct ike_notify_pl n;
+
+	return ike_find_notify(m, type, &n) != NULL;
+}
 
 static bool
 auth_by_cert(const struct ike_conn *c)
@@ -197,8 +231,20 @@ half_open_del(struct ike_engine *e, struct ike_sa *sa)
 }
 
 static void
+frx_free(struct ike_sa *sa)
+{
+	if (sa->frx == NULL)
+		return;
+	for (unsigned i = 0; i < MAX_FRAGS; i++)
+		free(sa->frx->piece[i]);
+	free(sa->frx);
+	sa->frx = NULL;
+}
+
+static void
 sa_free(struct ike_sa *sa)
 {
+	frx_free(sa);
 	ike_dh_free(sa->dh);
 	free(sa->msg1);
 	free(sa->msg2);
@@ -317,39 +363,77 @@ sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 	sa->state = S_DEAD;
 }
 
-static void
-xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n)
+static int
+dg_add(struct dgrams *d, const uint8_t *b, size_t n)
 {
-	e->st.tx++;
-	e->ops->send(e->ctx, &sa->local, &sa->remote, b, n);
+	uint8_t *p = realloc(d->p, d->len + 2 + n);
+
+	if (p == NULL)
+		return -1;
+	p[d->len] = (uint8_t)(n >> 8);
+	p[d->len + 1] = (uint8_t)n;
+	memcpy(p + d->len + 2, b, n);
+	d->p = p;
+	d->len += 2 + n;
+	return 0;
 }
 
-/* keep b as our outstanding request and send it */
+/* every datagram of a struct dgrams */
 static void
-send_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n)
+xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len)
+{
+	while (len >= 2) {
+		size_t n = (size_t)p[0] << 8 | p[1];
+		if (n + 2 > len)
+			break;
+		e->st.tx++;
+		if (n > IKE_HDR_LEN && p[2 + 16] == PL_SKF)
+			e->st.frags_tx++;
+		e->ops->send(e->ctx, &sa->local, &sa->remote, p + 2, n);
+		p += 2 + n;
+		len -= 2 + n;
+	}
+}
+
+/* d (taken over) is our outstanding request: send it */
+static void
+send_request(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d)
 {
 	free(sa->req);
-	sa->req = malloc(n);
-	if (sa->req == NULL)
-		return;
-	memcpy(sa->req, b, n);
-	sa->req_len = n;
+	sa->req = d->p;
+	sa->req_len = d->len;
 	sa->req_tries = 0;
 	sa->req_sent = e->now;
 	sa->req_timeout = sa->conn->retransmit_ms;
-	xmit(e, sa, b, n);
+	d->p = NULL;
+	if (sa->req)
+		xmit(e, sa, sa->req, sa->req_len);
 }
 
 static void
-keep_response(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n)
+keep_response(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d)
 {
 	free(sa->resp);
-	sa->resp = malloc(n);
+	sa->resp = d->p;
+	sa->resp_len = d->len;
 	sa->have_resp = sa->resp != NULL;
+	d->p = NULL;
 	if (sa->resp)
-		memcpy(sa->resp, b, n);
-	sa->resp_len = n;
-	xmit(e, sa, b, n);
+		xmit(e, sa, sa->resp, sa->resp_len);
+}
+
+/* an unencrypted message (IKE_SA_INIT) */
+static void
+send_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n, bool response)
+{
+	struct dgrams d = { 0 };
+
+	if (dg_add(&d, b, n) < 0)
+		return;
+	if (response)
+		keep_response(e, sa, &d);
+	else
+		send_request(e, sa, &d);
 }
 
 static void
@@ -903,6 +987,8 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 	put_nonce(&b, sa->ni, sa->nilen);
 	put_nat_notifies(&b, sa);
 	put_sig_hashes(&b);
+	if (sa->conn->frag_size)
+		ike_put_notify(&b, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
 	n = ike_msg_finish(&b);
 	if (n == 0)
 		return -1;
@@ -914,7 +1000,7 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 	sa->msg1_len = n;
 	sa->state = S_INIT_SENT;
 	sa->my_id = 0;
-	send_request(e, sa, mem, n);
+	send_plain(e, sa, mem, n, false);
 	return 0;
 }
 
@@ -1038,18 +1124,61 @@ put_auth(struct ike_buf *b, const uint8_t *a, size_t n)
 	ike_pl_end(b, off);
 }
 
-/* an encrypted message: header for sa, inner chain built by fill() */
+/* IP, UDP and the non-ESP marker around an IKE message to the peer */
 static size_t
-seal(struct ike_sa *sa, uint8_t *mem, size_t cap, uint8_t x, bool response, uint32_t id,
+dgram_overhead(const struct ike_sa *sa)
+{
+	return (sa->remote.addr.family == AF_INET6 ? 40 : 20) + 8 +
+	       (sa->remote.port == IKE_NATT_PORT || sa->local.port == IKE_NATT_PORT ? 4 : 0);
+}
+
+/*
+ * An encrypted message for sa carrying the inner chain: one datagram, or,
+ * when both sides support RFC 7383 and the datagram would exceed the
+ * connection's fragment size, Encrypted Fragments that each fit (2.5.1).
+ * Returns 0 with d filled, -1 on failure.
+ */
+static int
+seal(struct ike_sa *sa, struct dgrams *d, uint8_t x, bool response, uint32_t id,
      const uint8_t *inner, size_t ilen, uint8_t first)
 {
+	uint8_t mem[MSG_CAP + 256];
+	const struct ike_keys *k = &sa->keys;
+	size_t frag_size = sa->conn->frag_size, n, fixed, room, total;
+	bool ae = ike_encr_aead(k->a.encr);
 	struct ike_buf b;
 	struct ike_hdr h;
 
+	memset(d, 0, sizeof(*d));
 	hdr_for(sa, &h, x, response, id);
-	ike_buf_init(&b, mem, cap);
+	ike_buf_init(&b, mem, sizeof(mem));
 	ike_hdr_put(&b, &h);
-	return ike_sk_seal(&sa->keys, sa->initiator, &b, first, inner, ilen);
+	n = ike_sk_seal(k, sa->initiator, &b, first, inner, ilen);
+	if (n == 0)
+		return -1;
+	if (!sa->frag || n + dgram_overhead(sa) <= frag_size)
+		return dg_add(d, mem, n);
+	/* per fragment: header, SKF header with the numbers, IV, ICV */
+	fixed = dgram_overhead(sa) + IKE_HDR_LEN + 8 + (ae ? 8 : 16) + k->icv_len;
+	if (frag_size < fixed + 32)
+		return -1;
+	room = ae ? frag_size - fixed - 1 : (frag_size - fixed) / 16 * 16 - 1;
+	total = (ilen + room - 1) / room;
+	if (total > MAX_FRAGS)
+		return -1;
+	for (size_t i = 0; i < total; i++) {
+		size_t off = i * room, len = ilen - off < room ? ilen - off : room;
+		ike_buf_init(&b, mem, sizeof(mem));
+		ike_hdr_put(&b, &h);
+		n = ike_skf_seal(k, sa->initiator, &b, i ? PL_NONE : first, inner + off, len,
+				 (uint16_t)(i + 1), (uint16_t)total);
+		if (n == 0 || dg_add(d, mem, n) < 0) {
+			free(d->p);
+			d->p = NULL;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -1134,21 +1263,20 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 static void
 send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 {
-	uint8_t inner[MSG_CAP], mem[MSG_CAP], first;
+	uint8_t inner[MSG_CAP];
 	struct ike_buf ib;
+	struct dgrams d;
 	size_t n;
 
 	sa->ch[0].spi_in = child_spi(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
 	n = build_auth_inner(sa, &ib, true);
-	first = PL_IDI;
-	n = n ? seal(sa, mem, sizeof(mem), IKE_AUTH, false, sa->my_id, inner, n, first) : 0;
-	if (n == 0) {
+	if (n == 0 || seal(sa, &d, IKE_AUTH, false, sa->my_id, inner, n, PL_IDI) < 0) {
 		sa_kill(e, sa, "cannot build IKE_AUTH");
 		return;
 	}
 	sa->state = S_AUTH_SENT;
-	send_request(e, sa, mem, n);
+	send_request(e, sa, &d);
 }
 
 /* a rekey time a random 0-10 % early, so that both sides rarely collide */
@@ -1411,6 +1539,7 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	memcpy(sa->msg1, m->raw, m->raw_len);
 	sa->msg1_len = m->raw_len;
 	sa->natt = nat_detected(m, sa);
+	sa->frag = c->frag_size && has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	/* response: SAr1, KEr, Nr, NAT detection */
 	hdr_for(sa, &h, IKE_SA_INIT, true, 0);
 	ike_buf_init(&b, mem, sizeof(mem));
@@ -1429,6 +1558,8 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	put_nat_notifies(&b, sa);
 	put_sig_hashes(&b);
 	put_certreq(&b, c);
+	if (sa->frag)
+		ike_put_notify(&b, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
 	if (ike_msg_finish(&b) == 0 || derive_keys(sa, &x.a, x.ke, x.kelen) < 0) {
 		sa->state = S_DEAD;
 		e->st.rx_dropped++;
@@ -1444,7 +1575,7 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	sa->state = S_INIT_DONE;
 	half_open_add(e, sa);
 	sa->peer_id = 1;
-	keep_response(e, sa, mem, b.len);
+	send_plain(e, sa, mem, b.len, true);
 }
 
 static void
@@ -1511,6 +1642,7 @@ init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	sa->req = NULL;
 	sa->my_id = 1;
 	sa->natt = nat_detected(m, sa);
+	sa->frag = sa->conn->frag_size && has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	if (sa->natt) {
 		/* 2.23: float to 4500 from IKE_AUTH on */
 		sa->local.port = IKE_NATT_PORT;
@@ -1581,11 +1713,10 @@ static void
 send_encrypted_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x, uint32_t id,
 			const uint8_t *inner, size_t ilen, uint8_t first)
 {
-	uint8_t mem[MSG_CAP];
-	size_t n = seal(sa, mem, sizeof(mem), x, true, id, inner, ilen, first);
+	struct dgrams d;
 
-	if (n)
-		keep_response(e, sa, mem, n);
+	if (seal(sa, &d, x, true, id, inner, ilen, first) == 0)
+		keep_response(e, sa, &d);
 }
 
 static void
@@ -1831,11 +1962,11 @@ send_ike_delete(struct ike_engine *e, struct ike_sa *sa)
 static void
 send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
 {
-	uint8_t inner[MSG_CAP], mem[MSG_CAP], spi[4];
+	uint8_t inner[MSG_CAP], spi[4];
+	struct dgrams d;
 	struct child *nc = child_free_slot(sa);
 	uint16_t g = pfs_group(sa->conn);
 	struct ike_buf ib;
-	size_t n;
 
 	if (nc == NULL || sa->req != NULL)
 		return;
@@ -1863,9 +1994,8 @@ send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
 		put_ke_of(&ib, g, sa->pend_dh);
 	ike_put_ts(&ib, PL_TSI, &nc->ts_l, 1);
 	ike_put_ts(&ib, PL_TSR, &nc->ts_r, 1);
-	n = ib.overflow || (g && sa->pend_dh == NULL) ? 0 :
-	    seal(sa, mem, sizeof(mem), CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_NOTIFY);
-	if (n == 0) {
+	if (ib.overflow || (g && sa->pend_dh == NULL) ||
+	    seal(sa, &d, CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_NOTIFY) < 0) {
 		memset(nc, 0, sizeof(*nc));
 		return;
 	}
@@ -1873,17 +2003,17 @@ send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
 	sa->pend_old = (int)(old - sa->ch);
 	sa->pend_new = (int)(nc - sa->ch);
 	log_info("ike %s: rekeying CHILD_SA %08x/%08x", sa->conn->name, old->spi_in, old->spi_out);
-	send_request(e, sa, mem, n);
+	send_request(e, sa, &d);
 }
 
 static void
 send_rekey_ike(struct ike_engine *e, struct ike_sa *sa)
 {
-	uint8_t inner[MSG_CAP], mem[MSG_CAP];
+	uint8_t inner[MSG_CAP];
 	struct ike_proposal props[IKE_MAX_CONN_PROPS];
 	const struct ike_conn *c = sa->conn;
 	struct ike_buf ib;
-	size_t n;
+	struct dgrams d;
 
 	if (sa->req != NULL)
 		return;
@@ -1905,14 +2035,13 @@ send_rekey_ike(struct ike_engine *e, struct ike_sa *sa)
 	ike_put_sa(&ib, props, c->n_ike);
 	put_nonce(&ib, sa->pend_ni, sa->pend_nilen);
 	put_ke_of(&ib, sa->keys.a.dh, sa->pend_dh);
-	n = ib.overflow ? 0 :
-	    seal(sa, mem, sizeof(mem), CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_SA);
-	if (n == 0)
+	if (ib.overflow ||
+	    seal(sa, &d, CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_SA) < 0)
 		return;
 	sa->pend = P_REKEY_IKE;
 	log_info("ike %s: rekeying IKE_SA %016lx_%016lx", c->name, (unsigned long)sa->spi_i,
 		 (unsigned long)sa->spi_r);
-	send_request(e, sa, mem, n);
+	send_request(e, sa, &d);
 }
 
 /*
@@ -1934,6 +2063,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	sa->local = old->local;
 	sa->remote = old->remote;
 	sa->natt = old->natt;
+	sa->frag = old->frag;
 	if (ike_derive_ike_keys(&sa->keys, a, gir, girlen, ni, nilen, nr, nrlen, spi_i, spi_r,
 				old->keys.sk_d, old->keys.a.prf) < 0) {
 		sa->state = S_DEAD;
@@ -2258,6 +2388,75 @@ create_child_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 	}
 }
 
+enum { FRAG_MORE = -2 };
+
+/*
+ * One Encrypted Fragment (RFC 7383 2.6): authenticated and decrypted on
+ * its own; once all of its message's fragments are in, the inner chain
+ * goes into out and its length is returned. FRAG_MORE while some are
+ * missing, -1 for a fragment to drop.
+ */
+static int
+frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+	   const struct ike_pl *skf, uint8_t *out, size_t cap, uint8_t *first)
+{
+	static uint8_t piece[IKE_MAX_MSG];
+	struct frag_rx *fr = sa->frx;
+	bool response = m->h.flags & IKE_FLAG_R;
+	struct ike_pl body = *skf;
+	uint16_t num, total;
+	size_t off = 0;
+	int n;
+
+	if (!sa->frag || skf->len < 4)
+		return -1;
+	num = (uint16_t)(skf->body[0] << 8 | skf->body[1]);
+	total = (uint16_t)(skf->body[2] << 8 | skf->body[3]);
+	if (num == 0 || num > total || total > MAX_FRAGS)
+		return -1;
+	body.body += 4;
+	body.len -= 4;
+	n = ike_sk_open(&sa->keys, m->h.flags & IKE_FLAG_I, m, &body, piece, sizeof(piece));
+	if (n < 0)
+		return -1;
+	e->st.frags_rx++;
+	/* another message, or the sender fragmented it anew into more: restart */
+	if (fr && (fr->msg_id != m->h.msg_id || fr->response != response || total > fr->total)) {
+		frx_free(sa);
+		fr = NULL;
+	}
+	if (fr && total < fr->total)
+		return -1;	/* from an older fragmentation of this message */
+	if (fr == NULL) {
+		fr = sa->frx = calloc(1, sizeof(*fr));
+		if (fr == NULL)
+			return -1;
+		fr->msg_id = m->h.msg_id;
+		fr->response = response;
+		fr->total = total;
+	}
+	if (fr->piece[num - 1])
+		return FRAG_MORE;	/* a duplicate */
+	if (fr->bytes + (size_t)n > cap || (fr->piece[num - 1] = malloc(n ? n : 1)) == NULL) {
+		frx_free(sa);
+		return -1;
+	}
+	memcpy(fr->piece[num - 1], piece, n);
+	fr->len[num - 1] = (uint16_t)n;
+	fr->bytes += n;
+	if (num == 1)
+		fr->first = skf->body[-4];
+	if (++fr->got < fr->total)
+		return FRAG_MORE;
+	for (unsigned i = 0; i < fr->total; i++) {
+		memcpy(out + off, fr->piece[i], fr->len[i]);
+		off += fr->len[i];
+	}
+	*first = fr->first;
+	frx_free(sa);
+	return (int)off;
+}
+
 static struct ike_sa *
 find_sa(struct ike_engine *e, const struct ike_hdr *h)
 {
@@ -2283,8 +2482,9 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 	struct ike_msg m;
 	struct ike_err er;
 	struct ike_sa *sa;
-	const struct ike_pl *sk;
+	const struct ike_pl *sk, *skf;
 	bool response;
+	uint8_t first;
 	int n;
 
 	e->now = now;
@@ -2321,8 +2521,11 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 			return;
 		}
 	} else if (m.h.msg_id + 1 == sa->peer_id) {
-		/* a retransmission of the request we answered last */
-		if (sa->have_resp)
+		/* a retransmission of the request we answered last; of a
+		 * fragmented one, only fragment 1 asks again (RFC 7383 2.6.1) */
+		skf = ike_find(&m, PL_SKF);
+		if (sa->have_resp &&
+		    (skf == NULL || (skf->len >= 2 && skf->body[0] == 0 && skf->body[1] == 1)))
 			xmit(e, sa, sa->resp, sa->resp_len);
 		return;
 	} else if (m.h.msg_id != sa->peer_id) {
@@ -2330,12 +2533,22 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		return;
 	}
 	sk = ike_find(&m, PL_SK);
-	if (sk == NULL || sa->state == S_INIT_SENT) {
+	skf = ike_find(&m, PL_SKF);
+	if ((sk == NULL && skf == NULL) || sa->state == S_INIT_SENT) {
 		e->st.rx_dropped++;
 		return;
 	}
-	n = ike_sk_open(&sa->keys, m.h.flags & IKE_FLAG_I, &m, sk, plain, sizeof(plain));
-	if (n < 0 || ike_chain_parse(sk->body[-4], plain, (size_t)n, &m, &er) < 0) {
+	if (sk) {
+		n = ike_sk_open(&sa->keys, m.h.flags & IKE_FLAG_I, &m, sk, plain, sizeof(plain));
+		first = sk->body[-4];
+	} else {
+		n = frag_input(e, sa, &m, skf, plain, sizeof(plain), &first);
+		if (n == FRAG_MORE) {
+			sa->last_heard = now;
+			return;
+		}
+	}
+	if (n < 0 || ike_chain_parse(first, plain, (size_t)n, &m, &er) < 0) {
 		/* integrity failure: drop silently (2.21.2) */
 		e->st.rx_dropped++;
 		return;
@@ -2395,11 +2608,10 @@ static void
 send_informational(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner, size_t ilen,
 		   uint8_t first)
 {
-	uint8_t mem[MSG_CAP];
-	size_t n = seal(sa, mem, sizeof(mem), INFORMATIONAL, false, sa->my_id, inner, ilen, first);
+	struct dgrams d;
 
-	if (n)
-		send_request(e, sa, mem, n);
+	if (seal(sa, &d, INFORMATIONAL, false, sa->my_id, inner, ilen, first) == 0)
+		send_request(e, sa, &d);
 }
 
 int

@@ -49,6 +49,9 @@ struct ike_conn {
 	uint32_t ike_rekey, child_rekey;	/* seconds between rekeys; 0 = never */
 	uint32_t dpd_delay;		/* seconds; 0 = off */
 	uint32_t retransmit_ms;		/* first timeout, doubled per retry */
+	/* RFC 7383: offer fragmentation and fragment messages whose IP
+	 * datagrams would exceed this many bytes; 0 = neither */
+	uint16_t frag_size;
 	unsigned retransmit_tries;
 };
 
@@ -120,6 +123,7 @@ struct ike_stats {
 	uint64_t rx, tx, rx_dropped, retransmits, ike_up, child_up, auth_failed;
 	uint64_t ike_rekeyed, child_rekeyed;
 	uint64_t cookies_sent, half_open_refused;
+	uint64_t frags_tx, frags_rx;	/* RFC 7383 fragments */
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);

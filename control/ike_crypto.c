@@ -506,17 +506,30 @@ size_t
 ike_sk_seal(const struct ike_keys *k, bool as_initiator, struct ike_buf *b, uint8_t first,
 	    const uint8_t *inner, size_t ilen)
 {
+	return ike_skf_seal(k, as_initiator, b, first, inner, ilen, 0, 0);
+}
+
+size_t
+ike_skf_seal(const struct ike_keys *k, bool as_initiator, struct ike_buf *b, uint8_t first,
+	     const uint8_t *inner, size_t ilen, uint16_t frag, uint16_t total)
+{
 	bool ae = ike_encr_aead(k->a.encr);
 	size_t ivlen = ae ? 8 : 16, blk = ae ? 1 : 16;
 	size_t plen = (ilen + 1 + blk - 1) / blk * blk;	/* + pad length byte */
 	const uint8_t *ek = as_initiator ? k->sk_ei : k->sk_er;
 	const uint8_t *ak = as_initiator ? k->sk_ai : k->sk_ar;
-	size_t sk = ike_pl_begin(b, PL_SK), ivo, cto;
+	size_t sk = ike_pl_begin(b, total ? PL_SKF : PL_SK), ivo, cto;
 	uint8_t *pt;
 
+	if (total) {
+		/* RFC 7383 2.5: Fragment Number and Total Fragments, then as SK */
+		ike_put16(b, frag);
+		ike_put16(b, total);
+	}
 	if (b->overflow || b->cap - b->len < ivlen + plen + k->icv_len)
 		return 0;
-	b->p[sk] = first;	/* the SK payload's next = the first inner payload */
+	/* the SK payload's next = the first inner payload (fragment 1 of SKF) */
+	b->p[sk] = first;
 	ivo = b->len;
 	if (ike_random(b->p + ivo, ivlen) < 0)
 		return 0;

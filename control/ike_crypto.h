@@ -98,9 +98,18 @@ int ike_derive_child_keys(struct ike_child_keys *ck, const struct ike_keys *k,
 size_t ike_sk_seal(const struct ike_keys *k, bool as_initiator, struct ike_buf *b,
 		   uint8_t first, const uint8_t *inner, size_t ilen);
 /*
+ * The same as one Encrypted Fragment payload (SKF, RFC 7383 2.5): fragment
+ * `frag` of `total` carries this piece of the inner chain; `first` is the
+ * chain's first payload type in fragment 1, 0 in the others.
+ */
+size_t ike_skf_seal(const struct ike_keys *k, bool as_initiator, struct ike_buf *b,
+		    uint8_t first, const uint8_t *inner, size_t ilen, uint16_t frag,
+		    uint16_t total);
+/*
  * Open the SK payload `sk` of message m (sent by the initiator if
  * `from_initiator`): checks the ICV in constant time, decrypts into out,
- * returns the inner chain's length or -1.
+ * returns the inner chain's length or -1. For an SKF payload, `sk` is its
+ * body past the fragment numbers: the IV onwards.
  */
 int ike_sk_open(const struct ike_keys *k, bool from_initiator, const struct ike_msg *m,
 		const struct ike_pl *sk, uint8_t *out, size_t cap);

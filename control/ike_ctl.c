@@ -51,7 +51,7 @@ ike_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
 	(void)ctx;
 	if (hl + ulen > 1500 || (m = rte_pktmbuf_alloc(dp.pool)) == NULL ||
 	    (p = (uint8_t *)rte_pktmbuf_append(m, hl + ulen)) == NULL) {
-		/* IKE fragmentation is not implemented: larger messages drop */
+		/* a fragment_size above the port's MTU: larger messages drop */
 		ctl.st.drops[ESPGW_DROP_ENCAP_FAILED]++;
 		if (m)
 			rte_pktmbuf_free(m);
@@ -415,6 +415,7 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 	c->child_rekey = d->child_rekey_time;
 	c->retransmit_ms = d->retransmit_ms;
 	c->retransmit_tries = d->retransmit_tries;
+	c->frag_size = (uint16_t)d->fragment_size;
 	if (c->transport) {
 		snprintf(err, el, "connection %s: transport mode is not supported with IKE yet",
 			 d->name);

@@ -9,6 +9,7 @@
  *             [--local-id ID] [--remote-id ID] [--ike PROPOSAL]... [--esp PROPOSAL]...
  *             [--local-ts PREFIX] [--remote-ts PREFIX] [--transport]
  *             [--initiate] [--terminate-after S] [--dpd S] [--seconds S]
+ *             [--frag SIZE (RFC 7383 fragment size, 0 = off; default 1280)]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -218,6 +219,7 @@ main(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'C' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "ca", required_argument, NULL, 'A' },
+		{ "frag", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ike_ops ops = {
@@ -236,6 +238,7 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	snprintf(c.name, sizeof(c.name), "tool");
+	c.frag_size = 1280;
 	ike_ts_from_prefix("0.0.0.0/0", &c.local_ts);
 	ike_ts_from_prefix("0.0.0.0/0", &c.remote_ts);
 	espgw_log_level = LOG_LVL_WARN;
@@ -274,6 +277,7 @@ main(int argc, char **argv)
 		case 'C': cert = optarg; break;
 		case 'K': keyf = optarg; break;
 		case 'A': caf = optarg; break;
+		case 'F': c.frag_size = (uint16_t)atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: see control/ike_tool.c\n");
 			return 2;
@@ -364,9 +368,10 @@ main(int argc, char **argv)
 			printf("{\"event\":\"setups\",\"count\":%lu,\"seconds\":%.3f,"
 			       "\"setups_per_s\":%.1f}\n", n_up, secs, n_up / secs);
 		printf("{\"event\":\"stats\",\"rx\":%lu,\"tx\":%lu,\"rx_dropped\":%lu,"
-		       "\"retransmits\":%lu,\"ike_up\":%lu,\"child_up\":%lu,\"auth_failed\":%lu}\n",
+		       "\"retransmits\":%lu,\"ike_up\":%lu,\"child_up\":%lu,\"auth_failed\":%lu,"
+		       "\"frags_tx\":%lu,\"frags_rx\":%lu}\n",
 		       st.rx, st.tx, st.rx_dropped, st.retransmits, st.ike_up, st.child_up,
-		       st.auth_failed);
+		       st.auth_failed, st.frags_tx, st.frags_rx);
 	}
 	ike_engine_free(e);
 	ike_creds_free(&c.creds);

@@ -339,7 +339,7 @@ static uint8_t upkeys[2][2][IKE_MAX_KEY];
 static int ups[2], downs[2], ike_ups[2], routes[2], unroutes[2];
 
 /* every datagram of a run, kept for the mutation test */
-#define CAP_MAX 64
+#define CAP_MAX 256
 static struct dgram *cap[CAP_MAX];
 static unsigned ncap;
 static bool capturing;
@@ -434,6 +434,7 @@ static const struct ike_ops link_ops = {
 };
 
 static bool resp_any;		/* the responder takes any peer address */
+static uint16_t link_frag;	/* both sides' RFC 7383 fragment size, 0 = off */
 
 static void
 link_setup(const char *ike_prop, const char *esp_prop)
@@ -465,6 +466,7 @@ link_setup(const char *ike_prop, const char *esp_prop)
 		c.retransmit_ms = 500;
 		c.retransmit_tries = 6;
 		c.dpd_delay = 5;
+		c.frag_size = link_frag;
 		eng[i] = ike_engine_new(&link_ops, (void *)(intptr_t)i);
 		CU_ASSERT_EQUAL(ike_conn_add(eng[i], &c, err, sizeof(err)), 0);
 	}
@@ -508,6 +510,8 @@ link_case(const char *ike_prop, const char *esp_prop, unsigned drops, unsigned d
 	CU_ASSERT(memcmp(upkeys[0][1], upkeys[1][0], up[0].key_len) == 0);
 	ike_get_stats(eng[0], &st);
 	CU_ASSERT(drops == 0 || st.retransmits > 0);
+	CU_ASSERT(link_frag == 0 || (st.frags_tx > 0 && st.frags_rx > 0));
+	CU_ASSERT(link_frag != 0 || (st.frags_tx == 0 && st.frags_rx == 0));
 	/* liveness checks pass quietly */
 	link_run(&now, 12000);
 	CU_ASSERT_EQUAL(downs[0] + downs[1], 0);
@@ -576,6 +580,20 @@ test_link_lossy(void)
 	link_case("aes128gcm16-prfsha256-modp2048", "chacha20poly1305", 0x9, 0);
 	/* every third datagram duplicated and the copy delivered first */
 	link_case("chacha20poly1305-prfsha256-ecp256", "aes128gcm16", 0, 3);
+}
+
+/*
+ * RFC 7383 with 200-byte fragments: IKE_AUTH and the CREATE_CHILD_SAs
+ * (with KE payloads) travel in pieces, some lost, duplicated, reordered
+ */
+static void
+test_link_frag(void)
+{
+	link_frag = 200;
+	link_case("aes256-sha512-ecp521", "aes256-sha256-ecp384", 0x14, 0);
+	link_case("aes128gcm16-prfsha256-x25519", "aes128gcm16", 0, 3);
+	link_case("chacha20poly1305-prfsha256-ecp256", "aes128gcm16", 0x120, 4);
+	link_frag = 0;
 }
 
 static void
@@ -694,7 +712,7 @@ test_flood(void)
  * deletes afterwards.
  */
 static void
-test_mutation(void)
+mutation_case(void)
 {
 	uint64_t now = 1000;
 	char err[100];
@@ -762,6 +780,16 @@ test_mutation(void)
 	ike_engine_free(eng[1]);
 }
 
+static void
+test_mutation(void)
+{
+	mutation_case();
+	/* the same with every encrypted message in RFC 7383 fragments */
+	link_frag = 200;
+	mutation_case();
+	link_frag = 0;
+}
+
 int
 main(void)
 {
@@ -777,6 +805,7 @@ main(void)
 		{ "two engines: establish, liveness, CHILD_SA and IKE_SA rekeys, delete",
 		  test_link_clean },
 		{ "two engines: lost, duplicated, reordered datagrams", test_link_lossy },
+		{ "two engines: RFC 7383 fragments, lost, duplicated, reordered", test_link_frag },
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
 		{ "IKE_SA_INIT flood: per-source cap, cookies, the real peer still connects",
 		  test_flood },
