@@ -48,6 +48,21 @@ struct child {
 	uint64_t rekey_at;		/* ms; 0 = no rekey planned */
 	uint8_t prop_num;		/* the peer's number of the chosen proposal */
 	bool replaced;			/* a successor exists: never rekey again */
+	bool deleting;			/* our Delete for it is out */
+	bool redundant;			/* lost a rekey collision: the peer deletes it */
+};
+
+/*
+ * RFC 7296 2.8.1: the peer's rekey of the CHILD_SA or IKE_SA we are
+ * rekeying too. When our own exchange completes, the SA made with the
+ * lowest of the four nonces goes, deleted by the side that made it.
+ */
+struct collision {
+	int child;			/* the peer's new CHILD_SA slot; -1: IKE_SA rekey */
+	uint32_t child_spi;		/* its spi_in, to know the slot still holds it */
+	uint64_t ike_spi;		/* our SPI of the peer's new IKE_SA */
+	uint8_t nonce[IKE_MAX_NONCE];	/* the lower nonce of the peer's exchange */
+	size_t nlen;
 };
 
 /*
@@ -103,6 +118,8 @@ struct ike_sa {
 	uint32_t route_prio;		/* grows per rekey: the newest policy wins */
 	enum pending pend;
 	int pend_old, pend_new;		/* child slots of the pending exchange */
+	uint32_t pend_child_spi;	/* pend_old's spi_in, to know the slot holds it */
+	struct collision *coll;
 	struct ike_dh *pend_dh;
 	uint8_t pend_ni[IKE_MAX_NONCE];
 	size_t pend_nilen;
@@ -167,6 +184,15 @@ static uint64_t
 our_spi(const struct ike_sa *sa)
 {
 	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+static struct ike_sa *
+sa_by_our_spi(struct ike_engine *e, uint64_t spi)
+{
+	for (struct ike_sa *sa = e->by_our[spi_hash(spi)]; sa; sa = sa->hnext_our)
+		if (sa->state != S_DEAD && our_spi(sa) == spi)
+			return sa;
+	return NULL;
 }
 
 /* once its SPIs are final: findable by ours, and (responders) by the peer's */
@@ -245,6 +271,7 @@ static void
 sa_free(struct ike_sa *sa)
 {
 	frx_free(sa);
+	free(sa->coll);
 	ike_dh_free(sa->dh);
 	free(sa->msg1);
 	free(sa->msg2);
@@ -1862,10 +1889,16 @@ informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 				const uint8_t *x = d.spis + 4 * k;
 				uint32_t spi = (uint32_t)x[0] << 24 | x[1] << 16 | x[2] << 8 | x[3];
 				struct child *c = child_by_spi_out(sa, spi);
+				size_t off;
 				if (c == NULL)
 					continue;
+				if (c->deleting) {
+					/* both sides closing it: no Delete in the answer (2.25.1) */
+					child_remove(e, sa, c);
+					continue;
+				}
 				/* answer with our inbound SPI of the pair (1.4.1) */
-				size_t off = ike_pl_begin(&ib, PL_DELETE);
+				off = ike_pl_begin(&ib, PL_DELETE);
 				if (first == PL_NONE)
 					first = PL_DELETE;
 				ike_put8(&ib, PROTO_ESP);
@@ -1877,6 +1910,7 @@ informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 				if (c->routed)
 					for (int j = 0; j < MAX_CHILD; j++)
 						if (&sa->ch[j] != c && sa->ch[j].up && !sa->ch[j].routed &&
+						    !sa->ch[j].deleting && !sa->ch[j].redundant &&
 						    !memcmp(&sa->ch[j].ts_l, &c->ts_l, sizeof(c->ts_l)) &&
 						    !memcmp(&sa->ch[j].ts_r, &c->ts_r, sizeof(c->ts_r))) {
 							child_switch(e, sa, &sa->ch[j], c);
@@ -1937,6 +1971,8 @@ send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 	ike_pl_end(&ib, off);
 	sa->pend = P_DELETE_CHILD;
 	sa->pend_old = (int)(c - sa->ch);
+	sa->pend_child_spi = c->spi_in;
+	c->deleting = true;
 	send_informational(e, sa, inner, ib.len, PL_DELETE);
 }
 
@@ -2002,6 +2038,7 @@ send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
 	sa->pend = P_REKEY_CHILD;
 	sa->pend_old = (int)(old - sa->ch);
 	sa->pend_new = (int)(nc - sa->ch);
+	sa->pend_child_spi = old->spi_in;
 	log_info("ike %s: rekeying CHILD_SA %08x/%08x", sa->conn->name, old->spi_in, old->spi_out);
 	send_request(e, sa, &d);
 }
@@ -2105,6 +2142,53 @@ pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, uint8_t *
 	return ike_dh_shared(dh, ke, kelen, gir, glen);
 }
 
+/* nonces compare as octet strings; a prefix is the lower */
+static bool
+nonce_lower(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c < 0 || (c == 0 && al < bl);
+}
+
+/* while our rekey is out, the peer's rekey of the same SA succeeded too */
+static void
+note_collision(struct ike_sa *sa, int child, uint32_t child_spi, uint64_t ike_spi,
+	       const uint8_t *n1, size_t l1, const uint8_t *n2, size_t l2)
+{
+	struct collision *c = sa->coll ? sa->coll : calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return;
+	sa->coll = c;
+	c->child = child;
+	c->child_spi = child_spi;
+	c->ike_spi = ike_spi;
+	if (nonce_lower(n2, l2, n1, l1)) {
+		n1 = n2;
+		l1 = l2;
+	}
+	memcpy(c->nonce, n1, l1);
+	c->nlen = l1;
+	log_info("ike %s: the peer rekeys the same %s SA (collision, RFC 7296 2.8.1)",
+		 sa->conn->name, child >= 0 ? "CHILD" : "IKE");
+}
+
+/*
+ * Our exchange (nonces a, b) completed after a collision: is its SA the
+ * redundant one, i.e. does it hold the lowest of the four nonces?
+ */
+static bool
+ours_redundant(const struct collision *c, const uint8_t *a, size_t al, const uint8_t *b,
+	       size_t bl)
+{
+	if (nonce_lower(b, bl, a, al)) {
+		a = b;
+		al = bl;
+	}
+	return nonce_lower(a, al, c->nonce, c->nlen);
+}
+
 static void
 rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
@@ -2118,8 +2202,15 @@ rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 	unsigned np, chosen, ni, nr;
 	struct ike_err er;
 	uint16_t err = error_notify(m);
+	struct collision *coll = sa->coll;
+	bool old_ok = old->used && old->spi_in == sa->pend_child_spi;
 	int rc;
 
+	sa->coll = NULL;
+	if (coll && coll->child < 0) {
+		free(coll);
+		coll = NULL;
+	}
 	if (err || psa == NULL || pn == NULL || pn->len < 16 || pn->len > IKE_MAX_NONCE ||
 	    pti == NULL || ptr == NULL ||
 	    ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 || np != 1 ||
@@ -2134,7 +2225,9 @@ rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 		log_warn("ike %s: CHILD_SA rekey refused%s%s, retrying in 10 s", sa->conn->name,
 			 err ? ": " : "", err ? ike_notify_name(err) : "");
 		memset(nc, 0, sizeof(*nc));
-		old->rekey_at = e->now + 10000;
+		if (old_ok)
+			old->rekey_at = e->now + 10000;
+		free(coll);
 		return;
 	}
 	nc->spi_out = (uint32_t)props[0].spi;
@@ -2144,13 +2237,38 @@ rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 	ike_wipe(gir, sizeof(gir));
 	if (rc < 0) {
 		memset(nc, 0, sizeof(*nc));
-		old->rekey_at = e->now + 10000;
+		if (old_ok)
+			old->rekey_at = e->now + 10000;
+		free(coll);
+		return;
+	}
+	e->st.child_rekeyed++;
+	if (coll) {
+		struct child *theirs = &sa->ch[coll->child];
+		bool redundant = ours_redundant(coll, sa->pend_ni, sa->pend_nilen, pn->body, pn->len);
+		uint32_t theirs_spi = coll->child_spi;
+		free(coll);
+		if (redundant) {
+			/* ours goes; the peer moves traffic to its own and deletes the old */
+			log_info("ike %s: collision: deleting our redundant CHILD_SA %08x/%08x",
+				 sa->conn->name, nc->spi_in, nc->spi_out);
+			nc->replaced = true;
+			send_child_delete(e, sa, nc);
+			return;
+		}
+		/* the peer deletes its own; ours replaces the old as usual */
+		if (theirs->used && theirs->spi_in == theirs_spi) {
+			theirs->redundant = true;
+			theirs->replaced = true;
+		}
+	}
+	if (!old_ok) {
+		child_route(e, sa, nc);		/* the old one is gone already */
 		return;
 	}
 	/* the responder has the new SAs already: switch, then retire the old */
 	child_switch(e, sa, nc, old);
 	old->replaced = true;
-	e->st.child_rekeyed++;
 	send_child_delete(e, sa, old);
 }
 
@@ -2166,7 +2284,13 @@ rekey_ike_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	size_t glen;
 	struct ike_err er;
 	uint16_t err = error_notify(m);
+	struct collision *coll = sa->coll;
 
+	sa->coll = NULL;
+	if (coll && coll->child >= 0) {
+		free(coll);
+		coll = NULL;
+	}
 	if (err || psa == NULL || pn == NULL || pn->len < 16 || pn->len > IKE_MAX_NONCE ||
 	    ike_sa_parse(psa, props, IKE_MAX_PROPOSALS, &np, &er) < 0 || np != 1 ||
 	    props[0].spi_size != 8 || props[0].spi == 0 ||
@@ -2175,12 +2299,38 @@ rekey_ike_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	    pfs_secret(sa->pend_dh, m, a.dh, gir, &glen) < 0) {
 		log_warn("ike %s: IKE_SA rekey refused%s%s, retrying in 10 s", sa->conn->name,
 			 err ? ": " : "", err ? ike_notify_name(err) : "");
-		sa->rekey_at = e->now + 10000;
+		if (sa->state == S_ESTABLISHED)
+			sa->rekey_at = e->now + 10000;
+		free(coll);
 		return;
 	}
 	nsa = ike_successor(e, sa, true, sa->pend_spi, props[0].spi, &a, gir, glen,
 			    sa->pend_ni, sa->pend_nilen, pn->body, pn->len);
 	ike_wipe(gir, sizeof(gir));
+	if (coll) {
+		/* 2.8.1: the CHILD_SAs moved to the peer's new IKE_SA already */
+		struct ike_sa *theirs = sa_by_our_spi(e, coll->ike_spi);
+		bool redundant = ours_redundant(coll, sa->pend_ni, sa->pend_nilen, pn->body, pn->len);
+		free(coll);
+		if (redundant) {
+			/* ours goes; the peer deletes the old one */
+			if (nsa) {
+				log_info("ike %s: collision: deleting our redundant IKE_SA",
+					 sa->conn->name);
+				send_ike_delete(e, nsa);
+			}
+			return;
+		}
+		if (theirs && nsa) {
+			/* theirs goes (the peer deletes it): ours takes the CHILD_SAs */
+			memcpy(nsa->ch, theirs->ch, sizeof(nsa->ch));
+			memset(theirs->ch, 0, sizeof(theirs->ch));
+			nsa->route_prio = theirs->route_prio;
+			theirs->state = S_DELETING;
+			theirs->rekey_at = 0;
+			theirs->last_heard = e->now;
+		}
+	}
 	if (nsa == NULL)
 		return;
 	/* the old IKE_SA goes, without its (moved) CHILD_SAs */
@@ -2224,6 +2374,11 @@ rekey_ike_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
 		return;
 	}
+	/* not while a CHILD_SA exchange of ours is out (2.25.2) */
+	if (sa->pend != P_NONE && sa->pend != P_REKEY_IKE) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_TEMPORARY_FAILURE);
+		return;
+	}
 	if (ike_proposal_select(props, np, sa->conn->ike, sa->conn->n_ike, false, false, &a,
 				&chosen) < 0 || props[chosen].spi_size != 8 || props[chosen].spi == 0) {
 		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
@@ -2264,7 +2419,8 @@ rekey_ike_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 	nsa = ike_successor(e, sa, false, props[chosen].spi, spi_r, &a, gir, glen, pn->body,
 			    pn->len, nr, sizeof(nr));
 	ike_wipe(gir, sizeof(gir));
-	(void)nsa;
+	if (nsa && sa->pend == P_REKEY_IKE)
+		note_collision(sa, -1, 0, spi_r, pn->body, pn->len, nr, sizeof(nr));
 }
 
 static void
@@ -2295,12 +2451,23 @@ create_child_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 		rekey_ike_request(e, sa, m, props, np);
 		return;
 	}
+	/* nothing new on an IKE_SA we are rekeying (2.25.2) */
+	if (sa->pend == P_REKEY_IKE) {
+		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_TEMPORARY_FAILURE);
+		return;
+	}
 	if (ike_find_notify(m, N_REKEY_SA, &n)) {
 		old = n.proto == PROTO_ESP && n.spi_size == 4 ? child_by_spi_out(sa, (uint32_t)n.spi)
 							       : NULL;
 		if (old == NULL) {
 			send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id,
 					     N_CHILD_SA_NOT_FOUND);
+			return;
+		}
+		/* one we close, or rekeyed already: not again (2.25.1) */
+		if (old->deleting || old->replaced || old->redundant) {
+			send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id,
+					     N_TEMPORARY_FAILURE);
 			return;
 		}
 	}
@@ -2383,6 +2550,9 @@ create_child_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 		/* make before break: traffic moves when the initiator deletes the old one */
 		old->replaced = true;
 		e->st.child_rekeyed++;
+		if (sa->pend == P_REKEY_CHILD && &sa->ch[sa->pend_old] == old)
+			note_collision(sa, (int)(nc - sa->ch), nc->spi_in, 0, pn->body, pn->len,
+				       nr, sizeof(nr));
 	} else {
 		child_route(e, sa, nc);
 	}
@@ -2583,8 +2753,10 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		} else if (response) {
 			if (sa->pend == P_DELETE_CHILD) {
 				/* the old CHILD_SA of a rekey: both sides are done with it */
+				struct child *c = &sa->ch[sa->pend_old];
 				sa->pend = P_NONE;
-				child_remove(e, sa, &sa->ch[sa->pend_old]);
+				if (c->used && c->spi_in == sa->pend_child_spi)
+					child_remove(e, sa, c);
 			}
 			if (sa->state == S_DELETING)
 				sa_kill(e, sa, "deleted");

@@ -333,6 +333,7 @@ struct dgram {
 };
 static struct dgram *q[QMAX];
 static unsigned qn, sent_count, drop_mask, dup_every;
+static int drop_next_from = -1;	/* lose that engine's next datagram */
 static struct ike_engine *eng[2];
 static struct ike_child_info up[2];
 static uint8_t upkeys[2][2][IKE_MAX_KEY];
@@ -362,6 +363,10 @@ link_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote, co
 	}
 	if (k < 32 && (drop_mask >> k) & 1)
 		return;		/* lost */
+	if (drop_next_from == me) {
+		drop_next_from = -1;
+		return;
+	}
 	for (int copies = dup_every && k % dup_every == 0 ? 2 : 1; copies > 0; copies--) {
 		struct dgram *d = malloc(sizeof(*d));
 		if (qn == QMAX) {
@@ -619,6 +624,98 @@ test_link_dead_peer(void)
 		free(q[--qn]);
 }
 
+/* one side's view: its IKE_SAs, installed CHILD_SAs, the routed pair */
+struct view {
+	unsigned ike_sas, children;
+	uint32_t spi_in, spi_out;
+	uint64_t spi_i, spi_r;
+};
+
+static void
+view_fn(void *ctx, const struct ike_sa_info *i)
+{
+	struct view *v = ctx;
+
+	v->ike_sas++;
+	v->children += i->children;
+	if (i->child_up) {
+		v->spi_in = i->spi_in;
+		v->spi_out = i->spi_out;
+		v->spi_i = i->spi_i;
+		v->spi_r = i->spi_r;
+	}
+}
+
+/* after any rekey: one IKE_SA and one CHILD_SA a side, agreeing, routed once */
+static void
+assert_converged(void)
+{
+	struct view v[2];
+
+	memset(v, 0, sizeof(v));
+	ike_foreach(eng[0], view_fn, &v[0]);
+	ike_foreach(eng[1], view_fn, &v[1]);
+	CU_ASSERT_EQUAL(v[0].ike_sas, 1);
+	CU_ASSERT_EQUAL(v[1].ike_sas, 1);
+	CU_ASSERT_EQUAL(v[0].children, 1);
+	CU_ASSERT_EQUAL(v[1].children, 1);
+	CU_ASSERT_EQUAL(v[0].spi_in, v[1].spi_out);
+	CU_ASSERT_EQUAL(v[0].spi_out, v[1].spi_in);
+	CU_ASSERT_EQUAL(v[0].spi_i, v[1].spi_i);
+	CU_ASSERT_EQUAL(v[0].spi_r, v[1].spi_r);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+	CU_ASSERT_EQUAL(ups[0] - downs[0], 1);
+	CU_ASSERT_EQUAL(ups[1] - downs[1], 1);
+}
+
+/*
+ * Both sides rekey the same CHILD_SA, or the IKE_SA, at once (RFC 7296
+ * 2.8.1): the pair made with the lowest nonce goes, deleted by its maker,
+ * and both sides end with the same single CHILD_SA. Random nonces make
+ * either side win across the rounds. With one side's request lost, its
+ * retransmission meets a finished rekey: TEMPORARY_FAILURE (2.25.1).
+ */
+static void
+test_collisions(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+	struct ike_stats st;
+
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 2000);
+	assert_converged();
+	for (int round = 0; round < 12; round++) {
+		bool ike = round % 3 == 2, lossy = round % 4 == 3;
+		CU_ASSERT_EQUAL(ike_rekey(eng[0], "c0", ike, now), 1);
+		CU_ASSERT_EQUAL(ike_rekey(eng[1], "c1", ike, now), 1);
+		if (lossy)
+			drop_next_from = round & 1;
+		link_run(&now, 5000);
+		/* a refused rekey is retried 10 s later, alone */
+		link_run(&now, 12000);
+		assert_converged();
+	}
+	ike_get_stats(eng[0], &st);
+	CU_ASSERT(st.child_rekeyed >= 8);
+	CU_ASSERT(st.ike_rekeyed >= 4);
+	CU_ASSERT_EQUAL(ike_terminate(eng[1], "c1", now), 1);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
+	CU_ASSERT_EQUAL(ups[0], downs[0]);
+	CU_ASSERT_EQUAL(ups[1], downs[1]);
+	drop_next_from = -1;
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	while (qn)
+		free(q[--qn]);
+}
+
 /* the flooder's IKE_SA_INIT requests, captured instead of sent */
 static uint8_t flood_msg[IKE_MAX_MSG];
 static size_t flood_len;
@@ -807,6 +904,7 @@ main(void)
 		{ "two engines: lost, duplicated, reordered datagrams", test_link_lossy },
 		{ "two engines: RFC 7383 fragments, lost, duplicated, reordered", test_link_frag },
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
+		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "IKE_SA_INIT flood: per-source cap, cookies, the real peer still connects",
 		  test_flood },
 		{ "every message of every exchange mutated and truncated: no state change",
