@@ -63,7 +63,11 @@ void ctl_send_l3(struct rte_mbuf *m, int family, const uint8_t *dst);
 /* ike_ctl.c: the IKEv2 engine on the DPDK ports */
 struct ike_conn;
 int ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el);
-int ctl_ike_init(const struct espgw_config *c, char *err, size_t el);
+/* every connection of c builds (credentials load, proposals parse) */
+int ctl_ike_check(const struct espgw_config *c, char *err, size_t el);
+/* the engine's connections become nc's; old is the running config or NULL */
+int ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char *err,
+		 size_t el);
 bool ctl_ike_input(const uint8_t *l3, uint32_t len);
 void ctl_ike_timer(void);
 void ctl_ike_fini(void);

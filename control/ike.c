@@ -17,7 +17,7 @@
 #include "common/log.h"
 #include "control/ike.h"
 
-#define MAX_CONNS 64
+#define MAX_CONNS 1024
 #define MSG_CAP 8192
 #define MAX_FRAGS 64			/* RFC 7383: fragments of one message we take */
 #define NONCE_LEN 32
@@ -138,10 +138,20 @@ struct ike_sa {
 	uint64_t last_heard, established_at;
 };
 
+/*
+ * A connection: its IKE_SAs point at it, so one that a reload removes
+ * stays until the last of them is gone (refs).
+ */
+struct conn_slot {
+	struct ike_conn c;		/* first: sa->conn points here */
+	unsigned refs;
+	bool removed;
+};
+
 struct ike_engine {
 	const struct ike_ops *ops;
 	void *ctx;
-	struct ike_conn conn[MAX_CONNS];
+	struct conn_slot *conn[MAX_CONNS];	/* the configured ones */
 	unsigned n_conn;
 	struct ike_sa *sas;
 	struct ike_sa **by_our, **by_peer;	/* SPI hash buckets */
@@ -268,8 +278,19 @@ frx_free(struct ike_sa *sa)
 }
 
 static void
+conn_put(struct conn_slot *cs)
+{
+	if (--cs->refs > 0 || !cs->removed)
+		return;
+	ike_creds_free(&cs->c.creds);
+	ike_wipe(cs, sizeof(*cs));
+	free(cs);
+}
+
+static void
 sa_free(struct ike_sa *sa)
 {
+	conn_put((struct conn_slot *)sa->conn);
 	frx_free(sa);
 	free(sa->coll);
 	ike_dh_free(sa->dh);
@@ -695,11 +716,29 @@ ike_id_parse(const char *s, struct ike_id *id)
 	return 0;
 }
 
+static const struct ike_conn *
+conn_by_name(const struct ike_engine *e, const char *name)
+{
+	for (unsigned i = 0; i < e->n_conn; i++)
+		if (!strcmp(e->conn[i]->c.name, name))
+			return &e->conn[i]->c;
+	return NULL;
+}
+
+static void sa_terminate(struct ike_engine *e, struct ike_sa *sa);
+
 int
 ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el)
 {
+	struct conn_slot *cs;
+	struct ike_conn *nc;
+
 	if (e->n_conn == MAX_CONNS) {
 		snprintf(err, el, "too many connections");
+		return -1;
+	}
+	if (conn_by_name(e, c->name) != NULL) {
+		snprintf(err, el, "connection %s exists already", c->name);
 		return -1;
 	}
 	if (c->n_ike == 0 || c->n_esp == 0 || c->local.family == 0 ||
@@ -708,22 +747,53 @@ ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t e
 			 "or a certificate, key and CA", c->name);
 		return -1;
 	}
-	e->conn[e->n_conn] = *c;
+	cs = calloc(1, sizeof(*cs));
+	if (cs == NULL) {
+		snprintf(err, el, "out of memory");
+		return -1;
+	}
+	nc = &cs->c;
+	*nc = *c;
 	if (c->local_id.type == 0 && auth_by_cert(c) &&
-	    ike_cert_subject_id(&c->creds, &e->conn[e->n_conn].local_id) < 0) {
+	    ike_cert_subject_id(&c->creds, &nc->local_id) < 0) {
 		snprintf(err, el, "connection %s: certificate subject too long", c->name);
+		free(cs);
 		return -1;
 	}
 	/* proposals are numbered 1, 2, ... in the order offered (3.3.1) */
 	for (unsigned i = 0; i < c->n_ike; i++)
-		e->conn[e->n_conn].ike[i].num = i + 1;
+		nc->ike[i].num = i + 1;
 	for (unsigned i = 0; i < c->n_esp; i++)
-		e->conn[e->n_conn].esp[i].num = i + 1;
-	if (e->conn[e->n_conn].retransmit_ms == 0)
-		e->conn[e->n_conn].retransmit_ms = 1000;
-	if (e->conn[e->n_conn].retransmit_tries == 0)
-		e->conn[e->n_conn].retransmit_tries = 5;
-	e->n_conn++;
+		nc->esp[i].num = i + 1;
+	if (nc->retransmit_ms == 0)
+		nc->retransmit_ms = 1000;
+	if (nc->retransmit_tries == 0)
+		nc->retransmit_tries = 5;
+	e->conn[e->n_conn++] = cs;
+	return 0;
+}
+
+int
+ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now)
+{
+	struct conn_slot *cs = NULL;
+
+	e->now = now;
+	for (unsigned i = 0; i < e->n_conn; i++)
+		if (!strcmp(e->conn[i]->c.name, name)) {
+			cs = e->conn[i];
+			e->conn[i] = e->conn[--e->n_conn];
+			break;
+		}
+	if (cs == NULL)
+		return -1;
+	/* its IKE_SAs are deleted; the connection goes with the last of them */
+	cs->removed = true;
+	cs->refs++;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->conn == &cs->c && sa->state != S_DEAD)
+			sa_terminate(e, sa);
+	conn_put(cs);
 	return 0;
 }
 
@@ -849,7 +919,11 @@ ike_engine_free(struct ike_engine *e)
 		sa_free(e->sas);
 		e->sas = n;
 	}
-	ike_wipe(e->conn, sizeof(e->conn));
+	for (unsigned i = 0; i < e->n_conn; i++) {
+		e->conn[i]->removed = true;
+		e->conn[i]->refs++;
+		conn_put(e->conn[i]);
+	}
 	free(e->by_our);
 	free(e->by_peer);
 	free(e);
@@ -904,6 +978,7 @@ sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator)
 	if (sa == NULL)
 		return NULL;
 	sa->conn = c;
+	((struct conn_slot *)c)->refs++;
 	sa->initiator = initiator;
 	if (initiator)
 		ike_random(&sa->spi_i, 8);
@@ -1034,13 +1109,10 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 int
 ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, size_t el)
 {
-	const struct ike_conn *c = NULL;
+	const struct ike_conn *c = conn_by_name(e, name);
 	struct ike_sa *sa;
 
 	e->now = now;
-	for (unsigned i = 0; i < e->n_conn; i++)
-		if (!strcmp(e->conn[i].name, name))
-			c = &e->conn[i];
 	if (c == NULL || c->remote.family == 0) {
 		snprintf(err, el, c ? "connection %s has no remote address" : "no connection %s",
 			 name);
@@ -1379,7 +1451,7 @@ static const struct ike_conn *
 conn_for(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote)
 {
 	for (unsigned i = 0; i < e->n_conn; i++) {
-		const struct ike_conn *c = &e->conn[i];
+		const struct ike_conn *c = &e->conn[i]->c;
 		if (ip_addr_eq(&c->local, &local->addr) &&
 		    (c->remote.family == 0 || ip_addr_eq(&c->remote, &remote->addr)))
 			return c;
@@ -2786,6 +2858,16 @@ send_informational(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner
 		send_request(e, sa, &d);
 }
 
+/* a Delete to the peer where one can go, else gone at once */
+static void
+sa_terminate(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->state != S_ESTABLISHED || sa->req != NULL)
+		sa_kill(e, sa, "terminated");
+	else
+		send_ike_delete(e, sa);
+}
+
 int
 ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 {
@@ -2796,11 +2878,7 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 		if (sa->state == S_DEAD || strcmp(sa->conn->name, name))
 			continue;
 		n++;
-		if (sa->state != S_ESTABLISHED || sa->req != NULL) {
-			sa_kill(e, sa, "terminated");
-			continue;
-		}
-		send_ike_delete(e, sa);
+		sa_terminate(e, sa);
 	}
 	return n;
 }

@@ -94,7 +94,10 @@ struct ike_engine;
 
 struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx);
 void ike_engine_free(struct ike_engine *e);
+/* on success the engine owns c->creds (freed with the connection) */
 int ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el);
+/* deletes the connection's IKE_SAs (Delete to the peer) and forgets it */
+int ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now);
 /* a datagram from the network (non-ESP marker already stripped) */
 void ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote,
 	       const uint8_t *buf, size_t len, uint64_t now_ms);

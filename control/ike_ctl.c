@@ -22,9 +22,6 @@
 
 static struct ike_engine *eng;
 static uint64_t next_timer;
-/* the connections' certificates and keys, shared with the engine */
-static struct ike_creds creds[64];
-static unsigned n_creds;
 
 static uint64_t
 now_ms(void)
@@ -429,33 +426,103 @@ static const struct ike_ops ops = {
 	.child_unroute = child_unroute, .child_down = child_down,
 };
 
-int
-ctl_ike_init(const struct espgw_config *cfg, char *err, size_t el)
+static const struct conn_desc *
+conn_find(const struct espgw_config *c, const char *name)
 {
-	struct ike_conn c;
+	for (unsigned i = 0; c && i < c->n_conns; i++)
+		if (!strcmp(c->conns[i].name, name))
+			return &c->conns[i];
+	return NULL;
+}
 
-	if (cfg->n_conns == 0)
-		return 0;
-	eng = ike_engine_new(&ops, NULL);
-	if (eng == NULL) {
-		snprintf(err, el, "out of memory");
-		return -1;
-	}
+static bool
+conn_same(const struct conn_desc *a, const struct conn_desc *b)
+{
+	return a && b && memcmp(a, b, sizeof(*a)) == 0;
+}
+
+int
+ctl_ike_check(const struct espgw_config *cfg, char *err, size_t el)
+{
 	for (unsigned i = 0; i < cfg->n_conns; i++) {
+		struct ike_conn c;
 		int rc = ctl_ike_conn(&cfg->conns[i], &c, err, el);
-		if (rc == 0)
-			rc = ike_conn_add(eng, &c, err, el);
-		if (n_creds < sizeof(creds) / sizeof(creds[0]))
-			creds[n_creds++] = c.creds;	/* freed at the end */
+		ike_creds_free(&c.creds);
 		ike_wipe(&c, sizeof(c));
 		if (rc < 0)
 			return -1;
 	}
-	for (unsigned i = 0; i < cfg->n_conns; i++)
-		if (cfg->conns[i].start == CONN_START_START &&
-		    ike_initiate(eng, cfg->conns[i].name, now_ms(), err, el) < 0)
-			return -1;
 	return 0;
+}
+
+/*
+ * Make the engine's connections those of nc (old: the running
+ * configuration, NULL at start). Unchanged connections keep their
+ * tunnels; removed and changed ones have their IKE_SAs deleted; new and
+ * changed ones are added, and started where they say so. Every new one is
+ * built first, so that a bad one changes nothing.
+ */
+int
+ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char *err,
+	     size_t el)
+{
+	struct ike_conn *built = calloc(nc->n_conns + 1, sizeof(*built));
+	unsigned n = 0, added = 0, removed = 0;
+	uint64_t now = now_ms();
+	int rc = -1;
+
+	if (built == NULL) {
+		snprintf(err, el, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < nc->n_conns; i++) {
+		const struct conn_desc *d = &nc->conns[i];
+		if (conn_same(conn_find(old, d->name), d))
+			continue;
+		if (ctl_ike_conn(d, &built[n], err, el) < 0) {
+			ike_creds_free(&built[n].creds);
+			goto out;
+		}
+		n++;
+	}
+	if (eng == NULL && nc->n_conns) {
+		eng = ike_engine_new(&ops, NULL);
+		if (eng == NULL) {
+			snprintf(err, el, "out of memory");
+			goto out;
+		}
+	}
+	for (unsigned i = 0; old && i < old->n_conns; i++) {
+		const struct conn_desc *d = &old->conns[i];
+		if (!conn_same(conn_find(nc, d->name), d) && ike_conn_remove(eng, d->name, now) == 0) {
+			log_info("ike: connection %s %s", d->name,
+				 conn_find(nc, d->name) ? "changed" : "removed");
+			removed++;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct conn_desc *d = conn_find(nc, built[i].name);
+		if (ike_conn_add(eng, &built[i], err, el) < 0) {
+			log_err("ike: %s", err);
+			ike_creds_free(&built[i].creds);
+			continue;
+		}
+		added++;
+		if (d->start == CONN_START_START && ike_initiate(eng, d->name, now, err, el) < 0)
+			log_err("ike: %s", err);
+	}
+	if (old)
+		log_info("ike: %u connections added or changed, %u removed", added, removed);
+	next_timer = 0;
+	rc = 0;
+	n = 0;
+out:
+	while (n)
+		ike_creds_free(&built[--n].creds);
+	for (unsigned i = 0; i < nc->n_conns; i++)
+		ike_wipe(&built[i], sizeof(built[i]));
+	free(built);
+	return rc;
 }
 
 void
@@ -474,8 +541,6 @@ ctl_ike_fini(void)
 		ike_engine_free(eng);
 		eng = NULL;
 	}
-	while (n_creds)
-		ike_creds_free(&creds[--n_creds]);
 }
 
 int

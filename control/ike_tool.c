@@ -373,7 +373,6 @@ main(int argc, char **argv)
 		       st.rx, st.tx, st.rx_dropped, st.retransmits, st.ike_up, st.child_up,
 		       st.auth_failed, st.frags_tx, st.frags_rx);
 	}
-	ike_engine_free(e);
-	ike_creds_free(&c.creds);
+	ike_engine_free(e);	/* with the connection's credentials */
 	return 0;
 }

@@ -68,16 +68,10 @@ main(int argc, char **argv)
 				fprintf(stderr, "%s\n", err);
 				return 1;
 			}
-			for (unsigned i = 0; i < c->n_conns; i++) {
-				struct ike_conn ic;
-				int bad = ctl_ike_conn(&c->conns[i], &ic, err, sizeof(err));
-				ike_creds_free(&ic.creds);
-				ike_wipe(&ic, sizeof(ic));
-				if (bad < 0) {
-					fprintf(stderr, "%s: %s\n", optarg, err);
-					config_free(c);
-					return 1;
-				}
+			if (ctl_ike_check(c, err, sizeof(err)) < 0) {
+				fprintf(stderr, "%s: %s\n", optarg, err);
+				config_free(c);
+				return 1;
 			}
 			printf("%s: OK (%u ports, %u routes, %u policies, %u SAs, %u connections)\n",
 			       optarg, c->n_ports, c->n_routes, c->n_policies, c->n_sas, c->n_conns);
@@ -143,7 +137,7 @@ main(int argc, char **argv)
 			 "management socket %s", ESPGW_VERSION, c->n_ports, c->workers,
 			 c->n_sas, c->n_policies, c->mgmt_socket);
 		rc = 0;
-		if (ctl_ike_init(c, err, sizeof(err)) < 0) {
+		if (ctl_ike_sync(NULL, c, err, sizeof(err)) < 0) {
 			log_err("%s", err);
 			ctl_stop = 1;
 			rc = 1;

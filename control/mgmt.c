@@ -402,7 +402,9 @@ cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
 	nc = config_load_file(path, err, el);
 	if (nc == NULL)
 		return -1;
-	if (ctl_apply(nc, err, el) < 0) {
+	/* connections first: their credentials must load before anything changes */
+	if (ctl_ike_check(nc, err, el) < 0 || ctl_apply(nc, err, el) < 0 ||
+	    ctl_ike_sync(ctl.cfg, nc, err, el) < 0) {
 		config_free(nc);
 		return -1;
 	}
@@ -414,8 +416,8 @@ cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
 	}
 	if (path != reload_path)	/* a file given here is the one from now on */
 		snprintf(reload_path, sizeof(reload_path), "%s", path);
-	sb_printf(b, "reloaded %s: %u SAs, %u policies, %u routes\n", path,
-		  nc->n_sas, nc->n_policies, nc->n_routes);
+	sb_printf(b, "reloaded %s: %u SAs, %u policies, %u routes, %u connections\n", path,
+		  nc->n_sas, nc->n_policies, nc->n_routes, nc->n_conns);
 	return 0;
 }
 

@@ -248,6 +248,88 @@ def dead_peer():
             os.unlink(H.SOCK)
 
 
+def reload_conns():
+    """espgwctl reload adds, changes and removes connections: an unchanged
+    one keeps its IKE_SA (same SPIs) and traffic; a changed one is deleted
+    and set up anew; a removed one is deleted at charon too; a reload with
+    a broken connection changes nothing"""
+    base = config("start")
+    no_conns = base[:base.index("connections:")]
+    other = """  - name: other
+    local: 198.18.0.1
+    remote: 198.18.0.3
+    psk: "another-secret"
+    local_ts: 198.18.1.0/24
+    remote_ts: 198.18.4.0/24
+"""
+    gw, path, logp = H.start_espgw(ESPGW, no_conns)
+    try:
+        H.warm_neighbours()
+        check(not ike_state(), "reload: no connections, no IKE_SAs")
+        open(path, "w").write(base)
+        rc, out, err = ctl("reload")
+        check(rc == 0 and "1 connections" in out, "reload: adds gw: " + (out + err).strip())
+        s1 = wait_up()
+        check(s1 is not None, "reload: the added connection starts its tunnel")
+        check(ping(3) == 3, "reload: traffic through the added tunnel")
+        open(path, "w").write(base + other)
+        rc, out, err = ctl("reload")
+        check(rc == 0 and "2 connections" in out, "reload: adds another: " + (out + err).strip())
+        time.sleep(0.5)
+        s2 = ike_state()
+        check(s1 and len(s2) == 1 and s2[0]["spi_i"] == s1["spi_i"] and
+              s2[0]["spi_r"] == s1["spi_r"], "reload: gw unchanged keeps its IKE_SA")
+        check(ping(3) == 3, "reload: traffic still flows")
+        # a connection whose certificate cannot load: the whole reload is refused
+        open(path, "w").write(base + other.replace('psk: "another-secret"',
+                                                   "cert: /nonexistent.crt\n    key: /x.key\n"
+                                                   "    ca: /x.crt"))
+        rc, out, err = ctl("reload")
+        check(rc != 0 and "other" in err, "reload: a broken connection is refused: " +
+              err.strip()[-120:])
+        s3 = ike_state()
+        check(len(s3) == 1 and s3[0]["spi_i"] == s1["spi_i"], "reload: ...and changes nothing")
+        # changed: dpd differs -> the old IKE_SA is deleted, a new one comes up
+        open(path, "w").write(base.replace("    start: start", "    dpd: 20\n    start: start") +
+                              other)
+        deletes = C.charon_log().count("received DELETE for IKE_SA")
+        rc, out, err = ctl("reload")
+        check(rc == 0, "reload: changes gw: " + (out + err).strip())
+        s4 = None
+        for _ in range(100):
+            st = ike_state()
+            if len(st) == 1 and st[0]["spi_i"] != s1["spi_i"] and \
+                    st[0]["state"] == "established" and st[0]["child"]["up"]:
+                s4 = st[0]
+                break
+            time.sleep(0.1)
+        check(s4 is not None, "reload: the changed connection's tunnel is set up anew")
+        check(C.charon_log().count("received DELETE for IKE_SA") > deletes,
+              "reload: charon saw the old IKE_SA deleted")
+        check(len(dynamic_sas()) == 2, "reload: only the new tunnel's SAs in the data plane")
+        check(ping(3) == 3, "reload: traffic through the new tunnel")
+        # removed
+        open(path, "w").write(no_conns)
+        deletes = C.charon_log().count("received DELETE for IKE_SA")
+        rc, out, err = ctl("reload")
+        check(rc == 0, "reload: removes the connections: " + (out + err).strip())
+        for _ in range(50):
+            if not ike_state() and not dynamic_sas():
+                break
+            time.sleep(0.1)
+        check(not ike_state() and not dynamic_sas(), "reload: removed tunnel leaves the data plane")
+        time.sleep(0.3)
+        check(C.charon_log().count("received DELETE for IKE_SA") > deletes,
+              "reload: charon saw the removed tunnel deleted")
+        check(ping(2) == 0, "reload: no traffic without the tunnel")
+        rc, _, _ = ctl("ike", "initiate", "gw")
+        check(rc != 0, "reload: the removed connection is gone")
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
 def nat_rewire():
     """Put a masquerading namespace between espgw and charon:
     espgw eg-out 198.18.0.1 -- 198.18.0.254 [nat] 198.18.3.1 -- r0 198.18.3.2 charon"""
@@ -310,6 +392,12 @@ def main():
     try:
         C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
         dead_peer()
+    finally:
+        C.charon_stop()
+    C.charon_start()
+    try:
+        C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+        reload_conns()
     finally:
         C.charon_stop()
     nat = nat_rewire()
