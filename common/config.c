@@ -778,6 +778,30 @@ eal_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	return 0;
 }
 
+static int
+ike_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
+{
+	struct espgw_config *c = obj;
+	char msg[200];
+	const char *v;
+	uint64_t u;
+
+	if (scalar_of(L, vn, key, &v) < 0)
+		return -1;
+	if (!strcmp(key, "cookie_threshold")) {
+		if (parse_u64(v, 1u << 24, &u, msg, sizeof(msg)) < 0)
+			return lfail(L, vn, "cookie_threshold must be 0..%u", 1u << 24);
+		c->ike_cookie_threshold = u;
+	} else if (!strcmp(key, "half_open_per_source")) {
+		if (parse_u64(v, 1u << 24, &u, msg, sizeof(msg)) < 0 || u == 0)
+			return lfail(L, vn, "half_open_per_source must be 1..%u", 1u << 24);
+		c->ike_half_open_per_source = u;
+	} else {
+		return lfail(L, kn, "unknown ike key '%s'", key);
+	}
+	return 0;
+}
+
 /* Parse a list whose items are mappings into a growing array. */
 static int
 walk_list(struct loader *L, yaml_node_t *n, const char *what, void **arr,
@@ -993,6 +1017,8 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 
 	if (!strcmp(key, "eal"))
 		return walk_map(L, vn, "eal", c, eal_kv);
+	if (!strcmp(key, "ike"))
+		return walk_map(L, vn, "ike", c, ike_kv);
 	if (!strcmp(key, "ports"))
 		return walk_list(L, vn, "ports", (void **)&c->ports, &c->n_ports,
 				 sizeof(struct port_desc), port_init, port_kv);
@@ -1249,6 +1275,8 @@ config_defaults(struct espgw_config *c)
 	strcpy(c->mgmt_socket, "/run/espgw/espgw.sock");
 	c->max_sas = 8192;
 	c->idle_sleep_us = 100;
+	c->ike_cookie_threshold = 64;
+	c->ike_half_open_per_source = 8;
 }
 
 static struct espgw_config *

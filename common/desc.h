@@ -139,6 +139,9 @@ struct espgw_config {
 	char mgmt_socket[108];
 	unsigned max_sas;
 	unsigned idle_sleep_us;		/* worker back-off ceiling */
+	/* IKE anti-DoS (RFC 7296 2.6): cookies above this many half-open
+	 * IKE_SAs; at most this many half-open from one address */
+	unsigned ike_cookie_threshold, ike_half_open_per_source;
 	unsigned n_ports, n_routes, n_policies, n_sas, n_conns;
 	struct conn_desc *conns;
 	struct port_desc *ports;

@@ -71,7 +71,8 @@ int ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, 
 bool ctl_ike_input(const uint8_t *l3, uint32_t len);
 void ctl_ike_timer(void);
 void ctl_ike_fini(void);
-int ctl_ike_show(char *buf, size_t cap, bool json);
+/* show ike [sas|conns|stats]: text or JSON, malloc'd; NULL with err */
+char *ctl_ike_show(const char *what, bool json, char *err, size_t el);
 int ctl_ike_initiate(const char *conn, char *err, size_t el);
 int ctl_ike_terminate(const char *conn, char *err, size_t el);
 int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);

@@ -100,7 +100,7 @@ lost:
 static const char *const words[] = {
 	"show", "version", "ports", "workers", "policies", "sas", "counters",
 	"drops", "stats", "sa", "policy", "add", "del", "reload", "help", "--json",
-	"all", "quit", NULL,
+	"all", "quit", "ike", "conns", "initiate", "terminate", "rekey", "child", NULL,
 };
 
 static char *

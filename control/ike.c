@@ -46,6 +46,7 @@ struct child {
 	struct ike_child_keys keys;
 	struct ike_ts ts_l, ts_r;
 	uint64_t rekey_at;		/* ms; 0 = no rekey planned */
+	uint64_t up_at;			/* ms, installed */
 	uint8_t prop_num;		/* the peer's number of the chosen proposal */
 	bool replaced;			/* a successor exists: never rekey again */
 	bool deleting;			/* our Delete for it is out */
@@ -591,6 +592,29 @@ static const struct {
 	{ "noesn", TT_ESN, 0, 0 },
 };
 
+static const char *
+alg_word(uint8_t type, uint16_t id, uint16_t bits)
+{
+	for (unsigned i = 0; i < sizeof(alg_words) / sizeof(alg_words[0]); i++)
+		if (alg_words[i].type == type && alg_words[i].id == id &&
+		    (type != TT_ENCR || alg_words[i].bits == bits))
+			return alg_words[i].name;
+	return "?";
+}
+
+size_t
+ike_algs_fmt(const struct ike_algs *a, bool esp, char *out, size_t n)
+{
+	int k = snprintf(out, n, "%s%s%s%s%s%s%s", alg_word(TT_ENCR, a->encr, a->encr_bits),
+			 a->integ ? "-" : "", a->integ ? alg_word(TT_INTEG, a->integ, 0) : "",
+			 esp ? "" : "-", esp ? "" : alg_word(TT_PRF, a->prf, 0),
+			 a->dh ? "-" : "", a->dh ? alg_word(TT_DH, a->dh, 0) : "");
+
+	if (esp && k > 0 && (size_t)k < n)
+		k += snprintf(out + k, n - k, a->esn ? "-esn" : "");
+	return k > 0 ? (size_t)k : 0;
+}
+
 static bool
 has_type(const struct ike_proposal *p, uint8_t t)
 {
@@ -963,8 +987,27 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 			.spi_in = c->spi_in, .spi_out = c->spi_out,
 			.age_ms = sa->established_at ? e->now - sa->established_at : 0,
 		};
-		for (int k = 0; k < MAX_CHILD; k++)
-			i.children += sa->ch[k].up;
+		for (int k = 0; k < MAX_CHILD; k++) {
+			const struct child *x = &sa->ch[k];
+			struct ike_child_view *v = &i.ch[i.n_ch];
+			if (!x->used || !x->up)
+				continue;
+			i.children++;
+			v->spi_in = x->spi_in;
+			v->spi_out = x->spi_out;
+			v->esp = x->esp;
+			v->ts_l = x->ts_l;
+			v->ts_r = x->ts_r;
+			v->state = x->deleting ? "deleting" : x->redundant ? "redundant" :
+				   x->routed ? "routed" : x->replaced ? "rekeyed" : "installed";
+			v->age_ms = e->now - x->up_at;
+			v->rekey_in_ms = x->rekey_at && !x->replaced ?
+					 (int64_t)x->rekey_at - (int64_t)e->now : -1;
+			i.n_ch++;
+		}
+		i.frag = sa->frag;
+		i.rekey_in_ms = sa->rekey_at && sa->state == S_ESTABLISHED ?
+				(int64_t)sa->rekey_at - (int64_t)e->now : -1;
 		if (sa->state != S_DEAD)
 			fn(ctx, &i);
 	}
@@ -1406,6 +1449,7 @@ child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, const ui
 		return -1;
 	}
 	c->up = true;
+	c->up_at = e->now;
 	e->st.child_up++;
 	c->rekey_at = jittered(e, sa->conn->child_rekey);
 	log_info("ike %s: CHILD_SA up, SPIs in %08x out %08x", sa->conn->name,

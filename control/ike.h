@@ -108,16 +108,29 @@ int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
 /* rekey the connection's IKE_SA (ike) or its CHILD_SAs now */
 int ike_rekey(struct ike_engine *e, const char *conn, bool ike, uint64_t now_ms);
 
+/* One CHILD_SA for listings. */
+struct ike_child_view {
+	uint32_t spi_in, spi_out;
+	struct ike_algs esp;
+	const char *state;		/* routed, installed, rekeyed, deleting, ... */
+	struct ike_ts ts_l, ts_r;
+	uint64_t age_ms;
+	int64_t rekey_in_ms;		/* -1: none planned */
+};
+
 /* A summary of one IKE_SA for listings. */
 struct ike_sa_info {
 	const char *conn, *state;
 	uint64_t spi_i, spi_r;
-	bool initiator, natt, child_up;
+	bool initiator, natt, child_up, frag;
 	struct ike_ep local, remote;
 	struct ike_algs ike, esp;
 	uint32_t spi_in, spi_out;	/* the CHILD_SA carrying traffic now */
 	unsigned children;		/* installed, old and new during a rekey */
 	uint64_t age_ms;		/* since established, 0 if not */
+	int64_t rekey_in_ms;		/* IKE_SA rekey; -1: none planned */
+	struct ike_child_view ch[4];	/* every CHILD_SA, n_ch of them */
+	unsigned n_ch;
 };
 void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),
 		 void *ctx);
@@ -136,6 +149,8 @@ void ike_set_limits(struct ike_engine *e, unsigned cookie_threshold, unsigned pe
 
 /* "aes128gcm16-prfsha256-x25519", "aes256-sha256-modp2048", "aes128gcm16-esn" */
 int ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *err, size_t el);
+/* negotiated algorithms in the same notation: "aes128gcm16-prfsha256-x25519" */
+size_t ike_algs_fmt(const struct ike_algs *a, bool esp, char *out, size_t n);
 /* "198.18.1.0/24" -> an address range selector */
 int ike_ts_from_prefix(const char *s, struct ike_ts *ts);
 int ike_id_parse(const char *s, struct ike_id *id);

@@ -371,7 +371,8 @@ cmd_stats(struct sbuf *b, bool js)
 }
 
 static const char help_text[] =
-	"show version|ports|workers|policies|sas|counters|drops [all]|stats|ike [--json]\n"
+	"show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
+	"show ike [conns|stats] [--json]\n"
 	"ike initiate|terminate CONNECTION\n"
 	"ike rekey CONNECTION ike|child\n"
 	"sa add name=N spi=S direction=in|out mode=tunnel|transport algorithm=A key=HEX\n"
@@ -472,7 +473,7 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 	}
 	if (!strcmp(argv[0], "show") && argc >= 2) {
 		const char *w = argv[1];
-		if (argc > 3 || (argc == 3 && strcmp(w, "drops"))) {
+		if (argc > 3 || (argc == 3 && strcmp(w, "drops") && strcmp(w, "ike"))) {
 			snprintf(err, el, "show %s takes no arguments", w);
 			return -1;
 		}
@@ -495,12 +496,15 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 		} else if (!strcmp(w, "stats")) {
 			cmd_stats(b, js);
 		} else if (!strcmp(w, "ike")) {
-			static char out[65536];
-			if (ctl_ike_show(out, sizeof(out), js) < 0) {
-				snprintf(err, el, "too many IKE_SAs to list");
+			char *out = ctl_ike_show(argc == 3 ? argv[2] : NULL, js, err, el);
+			if (out == NULL || argc > 3) {
+				free(out);
+				if (argc > 3)
+					snprintf(err, el, "usage: show ike [conns|stats] [--json]");
 				return -1;
 			}
-			sb_printf(b, "%s", out);
+			sb_printf(b, "%s%s", out, js ? "\n" : "");
+			free(out);
 		} else {
 			snprintf(err, el, "unknown: show %s (try help)", w);
 			return -1;

@@ -197,6 +197,28 @@ def run(start):
               sas.get("inbound", {}).get("packets", 0) >= 5,
               "%s: SA counters %s out / %s in" % (role, sas.get("outbound", {}).get("packets"),
                                                  sas.get("inbound", {}).get("packets")))
+        # the listings: every CHILD_SA with its traffic, the connections, counters
+        st = ike_state()
+        ch = st[0]["children"] if st else []
+        check(len(ch) == 1 and ch[0]["state"] == "routed" and
+              ch[0]["out"]["packets"] >= 505 and ch[0]["in"]["packets"] >= 5 and
+              ch[0]["local_ts"] == "198.18.1.0/24" and ch[0]["rekey_in_s"] > 0,
+              "%s: show ike lists the CHILD_SA with its counters: %s" % (role, ch))
+        check(st and st[0]["algorithms"] == "aes128gcm16-prfsha256-x25519",
+              "%s: show ike names the IKE algorithms" % role)
+        rc, out_, _ = ctl("show", "ike")
+        check(rc == 0 and "CHILD routed" in out_ and "aes128gcm16" in out_,
+              "%s: show ike as text: %s" % (role, out_.strip().replace("\n", " | ")[:200]))
+        rc, out_, _ = ctl("show", "ike", "conns", "--json")
+        cs = json.loads(out_) if rc == 0 else []
+        check(len(cs) == 1 and cs[0]["name"] == "gw" and cs[0]["ike_sas"] == 1 and
+              cs[0]["start"] == start, "%s: show ike conns: %s" % (role, out_.strip()[:200]))
+        rc, out_, _ = ctl("show", "ike", "stats", "--json")
+        ks = json.loads(out_) if rc == 0 else {}
+        check(ks.get("ike_up", 0) >= 1 and ks.get("child_up", 0) >= 1 and ks.get("ike_sas") == 1,
+              "%s: show ike stats: %s" % (role, out_.strip().replace("\n", "")[:160]))
+        rc, _, err = ctl("show", "ike", "bogus")
+        check(rc != 0 and "usage" in err, "%s: show ike bogus is an error" % role)
         # a reload leaves IKE's SAs and policy alone
         rc, out_, err = ctl("reload")
         check(rc == 0, "%s: reload: %s" % (role, (out_ + err).strip()))
