@@ -38,6 +38,13 @@ static const struct bad {
 	const char *want;	/* expected prefix "t:LINE: ..." substring */
 } bad[] = {
 	{ "workers: [1\n", "t:2:" },
+	{ PORTS "ike:\n  cookie_threshold: lots\n", "t:4: cookie_threshold must be" },
+	{ PORTS "ike:\n  half_open_per_source: 0\n", "t:4: half_open_per_source must be" },
+	{ PORTS "ike:\n  cookies: 5\n", "t:4: unknown ike key 'cookies'" },
+	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
+	  "    fragment_size: 100\n", "t:7: fragment_size must be 576..65535" },
+	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
+	  "    fragmentation: maybe\n", "t:7: fragmentation must be yes or no" },
 	{ "workers: 0\n" PORTS, "t:1: workers must be" },
 	{ "wrkers: 1\n" PORTS, "t:1: unknown top-level key 'wrkers'" },
 	{ "workers: 1\nworkers: 2\n" PORTS, "t:2: configuration: duplicate key" },
