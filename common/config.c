@@ -36,7 +36,8 @@ const char *sa_mode_name(enum sa_mode m) { return m == SA_MODE_TUNNEL ? "tunnel"
 const char *
 spd_action_name(enum spd_action a)
 {
-	return a == SPD_PROTECT ? "protect" : a == SPD_BYPASS ? "bypass" : "discard";
+	return a == SPD_PROTECT ? "protect" : a == SPD_BYPASS ? "bypass" :
+	       a == SPD_TRAP ? "trap" : "discard";
 }
 
 /* ---- scalar parsers: each returns 0 or -1 with err filled ---- */
@@ -945,8 +946,10 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 			c->start = CONN_START_NONE;
 		else if (!strcmp(v, "start"))
 			c->start = CONN_START_START;
+		else if (!strcmp(v, "trap"))
+			c->start = CONN_START_TRAP;
 		else
-			return fail(err, el, "start must be none or start");
+			return fail(err, el, "start must be none, start or trap");
 		return 0;
 	}
 	return fail(err, el, "unknown connection key '%s'", k);
@@ -996,8 +999,9 @@ config_check_conn(const struct conn_desc *c, char *err, size_t el)
 	if (c->local_ts.addr.family != c->remote_ts.addr.family)
 		return fail(err, el, "connection %s: local_ts and remote_ts differ in family",
 			    c->name);
-	if (c->start == CONN_START_START && c->remote.family == 0)
-		return fail(err, el, "connection %s: start needs a remote address", c->name);
+	if (c->start != CONN_START_NONE && c->remote.family == 0)
+		return fail(err, el, "connection %s: start %s needs a remote address", c->name,
+			    c->start == CONN_START_TRAP ? "trap" : "start");
 	return 0;
 }
 

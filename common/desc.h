@@ -79,7 +79,8 @@ struct sa_desc {
 	uint64_t test_packets_used;	/* test hook (-Dtest_hooks=true) only */
 };
 
-enum spd_action { SPD_PROTECT, SPD_BYPASS, SPD_DISCARD };
+/* TRAP: made by IKE for `start: trap`; a match asks IKE for the tunnel */
+enum spd_action { SPD_PROTECT, SPD_BYPASS, SPD_DISCARD, SPD_TRAP };
 
 struct policy_desc {
 	char name[NAME_MAX_LEN];
@@ -108,7 +109,7 @@ struct route_desc {
  * An IKEv2 connection (control/ike_ctl.c turns it into the engine's form;
  * proposals stay strings in strongSwan notation, checked there).
  */
-enum conn_start { CONN_START_NONE, CONN_START_START };
+enum conn_start { CONN_START_NONE, CONN_START_START, CONN_START_TRAP };
 
 struct conn_desc {
 	char name[NAME_MAX_LEN];

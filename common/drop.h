@@ -18,6 +18,7 @@
 	X(NEIGH_MISS,     "neigh-miss",     "next hop unresolved after 1 s, or too many packets waiting for it") \
 	X(SPD_DISCARD,    "spd-discard",    "outbound policy says DISCARD") \
 	X(SPD_NO_MATCH,   "spd-no-match",   "no outbound policy matched (RFC 4301 default discard)") \
+	X(SPD_TRAP,       "spd-trap",       "trap policy: no tunnel yet, IKE was asked to set it up") \
 	X(SA_DOWN,        "sa-down",        "policy points at an SA that is not installed") \
 	X(SA_EXPIRED,     "sa-expired",     "SA reached a hard lifetime") \
 	X(SEQ_OVERFLOW,   "seq-overflow",   "outbound sequence number space exhausted") \

@@ -69,6 +69,8 @@ int ctl_ike_check(const struct espgw_config *c, char *err, size_t el);
 int ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char *err,
 		 size_t el);
 bool ctl_ike_input(const uint8_t *l3, uint32_t len);
+/* a packet hit a trap policy: start the connection whose selectors it matches */
+void ctl_ike_acquire(const uint8_t *l3, uint32_t len);
 void ctl_ike_timer(void);
 void ctl_ike_fini(void);
 /* show ike [sas|conns|stats]: text or JSON, malloc'd; NULL with err */

@@ -752,6 +752,14 @@ conn_by_name(const struct ike_engine *e, const char *name)
 static void sa_terminate(struct ike_engine *e, struct ike_sa *sa);
 
 int
+ike_conn_sas(const struct ike_engine *e, const char *name)
+{
+	const struct ike_conn *c = conn_by_name(e, name);
+
+	return c ? (int)((const struct conn_slot *)c)->refs : -1;
+}
+
+int
 ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el)
 {
 	struct conn_slot *cs;

@@ -96,6 +96,9 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx);
 void ike_engine_free(struct ike_engine *e);
 /* on success the engine owns c->creds (freed with the connection) */
 int ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el);
+/* IKE_SAs of the connection in any state (those just closed until the
+ * next ike_timer), -1 if there is no such connection */
+int ike_conn_sas(const struct ike_engine *e, const char *name);
 /* deletes the connection's IKE_SAs (Delete to the peer) and forgets it */
 int ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now);
 /* a datagram from the network (non-ESP marker already stripped) */

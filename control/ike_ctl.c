@@ -442,6 +442,69 @@ conn_same(const struct conn_desc *a, const struct conn_desc *b)
 	return a && b && memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/*
+ * start: trap: a policy for the connection's selectors, below its
+ * CHILD_SAs' own, sends the first packet to ctl_ike_acquire.
+ */
+static void
+trap_policy(const struct conn_desc *d, bool add)
+{
+	char err[256], name[NAME_MAX_LEN];
+	struct policy_desc p;
+
+	snprintf(name, sizeof(name), "%.18s-trap", d->name);
+	if (!add) {
+		if (ctl_policy_del(name, err, sizeof(err)) < 0)
+			log_warn("ike %s: %s", d->name, err);
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	p.priority = 999999;
+	p.sel.src = d->local_ts;
+	p.sel.dst = d->remote_ts;
+	p.sel.sport_hi = p.sel.dport_hi = 65535;
+	p.action = SPD_TRAP;
+	p.dynamic = true;
+	if (ctl_policy_add(&p, err, sizeof(err)) < 0)
+		log_warn("ike %s: trap policy not installed: %s", d->name, err);
+}
+
+void
+ctl_ike_acquire(const uint8_t *l3, uint32_t len)
+{
+	const struct espgw_config *c = ctl.cfg;
+	const uint8_t *src, *dst;
+	char err[256];
+	int fam;
+
+	if (len >= 20 && (l3[0] >> 4) == 4) {
+		fam = AF_INET;
+		src = l3 + 12;
+		dst = l3 + 16;
+	} else if (len >= 40 && (l3[0] >> 4) == 6) {
+		fam = AF_INET6;
+		src = l3 + 8;
+		dst = l3 + 24;
+	} else {
+		return;
+	}
+	for (unsigned i = 0; eng && c && i < c->n_conns; i++) {
+		const struct conn_desc *d = &c->conns[i];
+		if (d->start != CONN_START_TRAP || !ip_prefix_contains(&d->local_ts, fam, src) ||
+		    !ip_prefix_contains(&d->remote_ts, fam, dst))
+			continue;
+		/* one IKE_SA at a time: packets while it comes up only count */
+		if (ike_conn_sas(eng, d->name) != 0)
+			return;
+		log_info("ike %s: trap: traffic for the tunnel, initiating", d->name);
+		next_timer = 0;
+		if (ike_initiate(eng, d->name, now_ms(), err, sizeof(err)) < 0)
+			log_warn("ike %s: %s", d->name, err);
+		return;
+	}
+}
+
 int
 ctl_ike_check(const struct espgw_config *cfg, char *err, size_t el)
 {
@@ -498,6 +561,8 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 		if (!conn_same(conn_find(nc, d->name), d) && ike_conn_remove(eng, d->name, now) == 0) {
 			log_info("ike: connection %s %s", d->name,
 				 conn_find(nc, d->name) ? "changed" : "removed");
+			if (d->start == CONN_START_TRAP)
+				trap_policy(d, false);
 			removed++;
 		}
 	}
@@ -511,6 +576,8 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 		added++;
 		if (d->start == CONN_START_START && ike_initiate(eng, d->name, now, err, el) < 0)
 			log_err("ike: %s", err);
+		if (d->start == CONN_START_TRAP)
+			trap_policy(d, true);
 	}
 	if (eng)
 		ike_set_limits(eng, nc->ike_cookie_threshold, nc->ike_half_open_per_source);
@@ -683,7 +750,8 @@ conns_json(void)
 			"local_ts", ip_prefix_fmt(&d->local_ts, lt, sizeof(lt)),
 			"remote_ts", ip_prefix_fmt(&d->remote_ts, rt, sizeof(rt)),
 			"mode", d->transport ? "transport" : "tunnel",
-			"start", d->start == CONN_START_START ? "start" : "none",
+			"start", d->start == CONN_START_START ? "start" :
+				 d->start == CONN_START_TRAP ? "trap" : "none",
 			"rekey_time", (json_int_t)d->rekey_time,
 			"child_rekey_time", (json_int_t)d->child_rekey_time,
 			"dpd", (json_int_t)d->dpd_delay,

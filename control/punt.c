@@ -583,6 +583,12 @@ ctl_punt_poll(void)
 			send_too_big(m[i], port, md->mtu);
 			rte_pktmbuf_free(m[i]);
 			break;
+		case PUNT_ACQUIRE:
+			ctl_ike_acquire(rte_pktmbuf_mtod(m[i], const uint8_t *),
+					rte_pktmbuf_data_len(m[i]));
+			ctl.st.drops[ESPGW_DROP_SPD_TRAP]++;
+			rte_pktmbuf_free(m[i]);
+			break;
 		default:
 			ctl.st.punt_other++;
 			rte_pktmbuf_free(m[i]);

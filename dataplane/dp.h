@@ -144,7 +144,11 @@ enum dp_event { EV_SOFT_LIFE = 1, EV_HARD_LIFE = 2 };
 
 /* ---- punt metadata (dynfield) ---- */
 
-enum punt_reason { PUNT_ARP = 1, PUNT_LOCAL, PUNT_INNER_LOCAL, PUNT_NEIGH_MISS, PUNT_MTU };
+/* PUNT_ACQUIRE: a packet that hit a trap policy (the control thread
+ * starts the connection's IKE_SA and drops it) */
+enum punt_reason {
+	PUNT_ARP = 1, PUNT_LOCAL, PUNT_INNER_LOCAL, PUNT_NEIGH_MISS, PUNT_MTU, PUNT_ACQUIRE,
+};
 
 struct dp_punt_meta {
 	uint8_t reason;

@@ -284,6 +284,9 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			w->ctr.plain_fwd++;
 			w_forward(w, m[i], true);
 			break;
+		case SPD_TRAP:
+			w_punt(w, m[i], PUNT_ACQUIRE, 0);
+			break;
 		default:
 			if (e->sa == NULL) {
 				w_drop(w, m[i], ESPGW_DROP_SA_DOWN);

@@ -270,6 +270,43 @@ def dead_peer():
             os.unlink(H.SOCK)
 
 
+def trap():
+    """start: trap: no tunnel until traffic for it; the first packets ask
+    IKE for it (counted as spd-trap drops), then traffic flows; after a
+    terminate the trap catches the next packet again"""
+    gw, _, logp = H.start_espgw(ESPGW, config("trap"))
+    try:
+        H.warm_neighbours()
+        time.sleep(1)
+        check(not ike_state(), "trap: no IKE_SA before traffic")
+        rc, out, _ = ctl("show", "policies", "--json")
+        pols = json.loads(out) if rc == 0 else []
+        check(any(p["name"] == "gw-trap" and p["action"] == "trap" for p in pols),
+              "trap: the trap policy is installed")
+        for attempt in range(2):
+            n = ping(10)
+            s = ike_state()
+            check(s and s[0]["state"] == "established" and s[0]["role"] == "initiator",
+                  "trap: traffic set up the tunnel, espgw initiating (%d)" % attempt)
+            check(n >= 5, "trap: ping flows once it is up: %d/10 (%d)" % (n, attempt))
+            rc, out, _ = ctl("show", "drops", "--json")
+            d = json.loads(out) if rc == 0 else {}
+            check(d.get("spd-trap", 0) >= 1, "trap: packets before the tunnel count as "
+                  "spd-trap: %s" % d.get("spd-trap"))
+            check(ping(3) == 3, "trap: then every packet goes through (%d)" % attempt)
+            rc, _, _ = ctl("ike", "terminate", "gw")
+            for _ in range(50):
+                if not ike_state() and not dynamic_sas():
+                    break
+                time.sleep(0.1)
+            check(not ike_state(), "trap: terminated (%d)" % attempt)
+            time.sleep(0.5)
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
 def reload_conns():
     """espgwctl reload adds, changes and removes connections: an unchanged
     one keeps its IKE_SA (same SPIs) and traffic; a changed one is deleted
@@ -420,6 +457,7 @@ def main():
     try:
         C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
         reload_conns()
+        trap()
     finally:
         C.charon_stop()
     nat = nat_rewire()
