@@ -933,6 +933,12 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 		c->fragment_size = u;
 		return 0;
 	}
+	if (!strcmp(k, "life_time") || !strcmp(k, "child_life_time")) {
+		if (parse_u64(v, 30 * 86400, &u, err, el) < 0)
+			return -1;
+		*(k[0] == 'l' ? &c->life_time : &c->child_life_time) = u;
+		return 0;
+	}
 	if (!strcmp(k, "rekey_time") || !strcmp(k, "child_rekey_time")) {
 		if (parse_u64(v, 30 * 86400, &u, err, el) < 0)
 			return -1;
@@ -998,6 +1004,10 @@ config_check_conn(const struct conn_desc *c, char *err, size_t el)
 		return fail(err, el, "connection %s needs local_ts and remote_ts", c->name);
 	if (c->local_ts.addr.family != c->remote_ts.addr.family)
 		return fail(err, el, "connection %s: local_ts and remote_ts differ in family",
+			    c->name);
+	if ((c->life_time && c->life_time <= c->rekey_time) ||
+	    (c->child_life_time && c->child_life_time <= c->child_rekey_time))
+		return fail(err, el, "connection %s: a life time must exceed its rekey time",
 			    c->name);
 	if (c->start != CONN_START_NONE && c->remote.family == 0)
 		return fail(err, el, "connection %s: start %s needs a remote address", c->name,

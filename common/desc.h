@@ -122,6 +122,7 @@ struct conn_desc {
 	bool transport;
 	uint32_t dpd_delay;		/* seconds, 0 = off */
 	uint32_t rekey_time, child_rekey_time;	/* seconds, 0 = never */
+	uint32_t life_time, child_life_time;	/* hard, seconds; 0 = rekey + 10 % */
 	uint32_t retransmit_ms, retransmit_tries;	/* first timeout, doubling */
 	uint32_t fragment_size;		/* RFC 7383, largest IP datagram; 0 = off */
 	enum conn_start start;

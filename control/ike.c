@@ -47,6 +47,7 @@ struct child {
 	struct ike_ts ts_l, ts_r;
 	uint64_t rekey_at;		/* ms; 0 = no rekey planned */
 	uint64_t up_at;			/* ms, installed */
+	uint64_t expire_at;		/* ms, hard lifetime; 0 = none */
 	uint8_t prop_num;		/* the peer's number of the chosen proposal */
 	bool replaced;			/* a successor exists: never rekey again */
 	bool deleting;			/* our Delete for it is out */
@@ -126,6 +127,7 @@ struct ike_sa {
 	size_t pend_nilen;
 	uint64_t pend_spi;		/* IKE rekey: our new IKE SPI */
 	uint64_t rekey_at;		/* IKE_SA rekey, ms; 0 = none */
+	uint64_t expire_at;		/* IKE_SA hard lifetime, ms; 0 = none */
 	unsigned cookie_tries;
 	/* message IDs (2.2): ours as requester, the peer's as requester */
 	uint32_t my_id, peer_id;
@@ -1429,6 +1431,15 @@ send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 	send_request(e, sa, &d);
 }
 
+/* the hard lifetime's end: configured, or the rekey time + 10 % */
+static uint64_t
+expiry(struct ike_engine *e, uint32_t life_s, uint32_t rekey_s)
+{
+	uint64_t ms = life_s ? life_s * 1000ull : rekey_s * 1100ull;
+
+	return ms ? e->now + ms : 0;
+}
+
 /* a rekey time a random 0-10 % early, so that both sides rarely collide */
 static uint64_t
 jittered(struct ike_engine *e, uint32_t life_s)
@@ -1460,6 +1471,7 @@ child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, const ui
 	c->up_at = e->now;
 	e->st.child_up++;
 	c->rekey_at = jittered(e, sa->conn->child_rekey);
+	c->expire_at = expiry(e, sa->conn->child_life, sa->conn->child_rekey);
 	log_info("ike %s: CHILD_SA up, SPIs in %08x out %08x", sa->conn->name,
 		 c->spi_in, c->spi_out);
 	return 0;
@@ -1473,6 +1485,7 @@ established(struct ike_engine *e, struct ike_sa *sa)
 	sa->state = S_ESTABLISHED;
 	sa->established_at = e->now;
 	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
+	sa->expire_at = expiry(e, sa->conn->ike_life, sa->conn->ike_rekey);
 	e->st.ike_up++;
 	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
@@ -2239,6 +2252,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	sa->state = S_ESTABLISHED;
 	sa->established_at = e->now;
 	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
+	sa->expire_at = expiry(e, sa->conn->ike_life, sa->conn->ike_rekey);
 	e->st.ike_rekeyed++;
 	log_info("ike %s: IKE_SA rekeyed to %016lx_%016lx", sa->conn->name,
 		 (unsigned long)spi_i, (unsigned long)spi_r);
@@ -2947,6 +2961,17 @@ child_due(struct ike_sa *sa, uint64_t now)
 	return NULL;
 }
 
+static struct child *
+child_expired(struct ike_sa *sa, uint64_t now)
+{
+	for (int i = 0; i < MAX_CHILD; i++) {
+		struct child *c = &sa->ch[i];
+		if (c->up && !c->deleting && c->expire_at && now >= c->expire_at)
+			return c;
+	}
+	return NULL;
+}
+
 int
 ike_rekey(struct ike_engine *e, const char *name, bool ike, uint64_t now)
 {
@@ -2992,6 +3017,20 @@ ike_timer(struct ike_engine *e, uint64_t now)
 			}
 			if (sa->req_sent + sa->req_timeout - now < next)
 				next = sa->req_sent + sa->req_timeout - now;
+		} else if (sa->state == S_ESTABLISHED && sa->expire_at && now >= sa->expire_at) {
+			/* not rekeyed in time: the hard lifetime ends it */
+			e->st.expired++;
+			log_warn("ike %s: IKE_SA %016lx_%016lx reached its hard lifetime", c->name,
+				 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r);
+			sa_terminate(e, sa);
+			continue;
+		} else if (sa->state == S_ESTABLISHED && child_expired(sa, now) != NULL) {
+			struct child *x = child_expired(sa, now);
+			e->st.expired++;
+			log_warn("ike %s: CHILD_SA %08x/%08x reached its hard lifetime", c->name,
+				 x->spi_in, x->spi_out);
+			send_child_delete(e, sa, x);
+			continue;
 		} else if (sa->state == S_ESTABLISHED && sa->rekey_at && now >= sa->rekey_at) {
 			sa->rekey_at = 0;
 			send_rekey_ike(e, sa);

@@ -47,6 +47,9 @@ struct ike_conn {
 	struct ike_ts local_ts, remote_ts;	/* one range each */
 	bool transport;
 	uint32_t ike_rekey, child_rekey;	/* seconds between rekeys; 0 = never */
+	/* hard lifetimes, seconds: an SA not replaced by then is deleted;
+	 * 0 = its rekey time + 10 % (none when it never rekeys) */
+	uint32_t ike_life, child_life;
 	uint32_t dpd_delay;		/* seconds; 0 = off */
 	uint32_t retransmit_ms;		/* first timeout, doubled per retry */
 	/* RFC 7383: offer fragmentation and fragment messages whose IP
@@ -143,6 +146,7 @@ struct ike_stats {
 	uint64_t ike_rekeyed, child_rekeyed;
 	uint64_t cookies_sent, half_open_refused;
 	uint64_t frags_tx, frags_rx;	/* RFC 7383 fragments */
+	uint64_t expired;		/* SAs ended by their hard lifetime */
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);

@@ -411,6 +411,8 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 	c->dpd_delay = d->dpd_delay;
 	c->ike_rekey = d->rekey_time;
 	c->child_rekey = d->child_rekey_time;
+	c->ike_life = d->life_time;
+	c->child_life = d->child_life_time;
 	c->retransmit_ms = d->retransmit_ms;
 	c->retransmit_tries = d->retransmit_tries;
 	c->frag_size = (uint16_t)d->fragment_size;
@@ -769,7 +771,7 @@ stats_json(void)
 	if (eng)
 		ike_get_stats(eng, &st);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I}",
+			 " s:I, s:I, s:I}",
 			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "rx_dropped", (json_int_t)st.rx_dropped,
@@ -781,7 +783,8 @@ stats_json(void)
 			 "cookies_sent", (json_int_t)st.cookies_sent,
 			 "half_open_refused", (json_int_t)st.half_open_refused,
 			 "fragments_tx", (json_int_t)st.frags_tx,
-			 "fragments_rx", (json_int_t)st.frags_rx);
+			 "fragments_rx", (json_int_t)st.frags_rx,
+			 "expired", (json_int_t)st.expired);
 }
 
 static const char *

@@ -440,6 +440,7 @@ static const struct ike_ops link_ops = {
 
 static bool resp_any;		/* the responder takes any peer address */
 static uint16_t link_frag;	/* both sides' RFC 7383 fragment size, 0 = off */
+static uint32_t link_times[4];	/* ike_rekey, child_rekey, ike_life, child_life */
 
 static void
 link_setup(const char *ike_prop, const char *esp_prop)
@@ -472,6 +473,10 @@ link_setup(const char *ike_prop, const char *esp_prop)
 		c.retransmit_tries = 6;
 		c.dpd_delay = 5;
 		c.frag_size = link_frag;
+		c.ike_rekey = link_times[0];
+		c.child_rekey = link_times[1];
+		c.ike_life = link_times[2];
+		c.child_life = link_times[3];
 		eng[i] = ike_engine_new(&link_ops, (void *)(intptr_t)i);
 		CU_ASSERT_EQUAL(ike_conn_add(eng[i], &c, err, sizeof(err)), 0);
 	}
@@ -716,6 +721,66 @@ test_collisions(void)
 		free(q[--qn]);
 }
 
+/*
+ * Hard lifetimes: a CHILD_SA and an IKE_SA that are not rekeyed are
+ * deleted when theirs ends; rekeyed in time (rekey 4 s, life 4.4 s), they
+ * never expire.
+ */
+static void
+test_lifetimes(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+	struct ike_stats st0, st1;
+	struct view v;
+
+	drop_mask = 0;
+	dup_every = 0;
+	memcpy(link_times, (uint32_t[4]){ 0, 0, 12, 5 }, sizeof(link_times));
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL(ups[0], 1);
+	link_run(&now, 4500);
+	CU_ASSERT_EQUAL(downs[0], 1);
+	CU_ASSERT_EQUAL(downs[1], 1);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
+	ike_get_stats(eng[0], &st0);
+	ike_get_stats(eng[1], &st1);
+	CU_ASSERT_EQUAL(st0.ike_sas, 1);
+	CU_ASSERT(st0.expired + st1.expired >= 1);	/* each side enforces its own */
+	link_run(&now, 7000);
+	ike_get_stats(eng[0], &st0);
+	ike_get_stats(eng[1], &st1);
+	CU_ASSERT_EQUAL(st0.ike_sas, 0);
+	CU_ASSERT_EQUAL(st1.ike_sas, 0);
+	CU_ASSERT(st0.expired + st1.expired >= 2);
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	while (qn)
+		free(q[--qn]);
+
+	memcpy(link_times, (uint32_t[4]){ 6, 4, 0, 0 }, sizeof(link_times));
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 30000);
+	ike_get_stats(eng[0], &st0);
+	ike_get_stats(eng[1], &st1);
+	CU_ASSERT_EQUAL(st0.expired + st1.expired, 0);
+	CU_ASSERT(st0.child_rekeyed + st1.child_rekeyed >= 6);
+	CU_ASSERT(st0.ike_rekeyed + st1.ike_rekeyed >= 4);
+	memset(&v, 0, sizeof(v));
+	ike_foreach(eng[0], view_fn, &v);
+	CU_ASSERT_EQUAL(v.ike_sas, 1);
+	CU_ASSERT_EQUAL(v.children, 1);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+	memset(link_times, 0, sizeof(link_times));
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	while (qn)
+		free(q[--qn]);
+}
+
 /* the flooder's IKE_SA_INIT requests, captured instead of sent */
 static uint8_t flood_msg[IKE_MAX_MSG];
 static size_t flood_len;
@@ -905,6 +970,7 @@ main(void)
 		{ "two engines: RFC 7383 fragments, lost, duplicated, reordered", test_link_frag },
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
+		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
 		{ "IKE_SA_INIT flood: per-source cap, cookies, the real peer still connects",
 		  test_flood },
 		{ "every message of every exchange mutated and truncated: no state change",
