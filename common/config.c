@@ -899,6 +899,12 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 		c->transport = !strcmp(v, "transport");
 		return 0;
 	}
+	if (!strcmp(k, "keepalive")) {
+		if (parse_u64(v, 3600, &u, err, el) < 0)
+			return -1;
+		c->keepalive = u;
+		return 0;
+	}
 	if (!strcmp(k, "dpd")) {
 		if (parse_u64(v, 86400, &u, err, el) < 0)
 			return -1;
@@ -980,6 +986,7 @@ conn_init(void *o)
 	strcpy(c->proposals, "aes128gcm16-prfsha256-x25519");
 	strcpy(c->esp_proposals, "aes128gcm16");
 	c->dpd_delay = 30;
+	c->keepalive = 20;
 	c->rekey_time = 14400;
 	c->child_rekey_time = 3600;
 	c->retransmit_ms = 1000;

@@ -121,6 +121,7 @@ struct conn_desc {
 	struct ip_prefix local_ts, remote_ts;
 	bool transport;
 	uint32_t dpd_delay;		/* seconds, 0 = off */
+	uint32_t keepalive;		/* NAT keepalive seconds behind a NAT, 0 = off */
 	uint32_t rekey_time, child_rekey_time;	/* seconds, 0 = never */
 	uint32_t life_time, child_life_time;	/* hard, seconds; 0 = rekey + 10 % */
 	uint32_t retransmit_ms, retransmit_tries;	/* first timeout, doubling */

@@ -107,6 +107,8 @@ struct ike_sa {
 	uint64_t spi_i, spi_r;
 	struct ike_ep local, remote;
 	bool natt;			/* IKE on 4500 with the marker, ESP encapsulated */
+	bool behind_nat;		/* our own address is translated: keepalives */
+	uint64_t keepalive_at;		/* ms, the next NAT keepalive */
 	bool frag;			/* both sides announced RFC 7383 fragmentation */
 	struct frag_rx *frx;		/* a fragmented message coming in */
 	struct ike_dh *dh;
@@ -538,7 +540,7 @@ put_nat_notifies(struct ike_buf *b, const struct ike_sa *sa)
 
 /* true when a NAT is between us (either side's hash differs) */
 static bool
-nat_detected(const struct ike_msg *m, const struct ike_sa *sa)
+nat_detected(const struct ike_msg *m, struct ike_sa *sa)
 {
 	struct ike_notify_pl n;
 	uint8_t h[20];
@@ -557,11 +559,11 @@ nat_detected(const struct ike_msg *m, const struct ike_sa *sa)
 	}
 	if (!any)
 		return false;
+	/* the peer saw another address than ours: we are behind a NAT (2.23) */
 	nat_hash(m->h.spi_i, m->h.spi_r, &sa->local, h);
-	if (ike_find_notify(m, N_NAT_DETECTION_DESTINATION_IP, &n) == NULL ||
-	    n.data_len != 20 || CRYPTO_memcmp(n.data, h, 20) != 0)
-		return true;
-	return !src_ok;
+	sa->behind_nat = ike_find_notify(m, N_NAT_DETECTION_DESTINATION_IP, &n) == NULL ||
+			 n.data_len != 20 || CRYPTO_memcmp(n.data, h, 20) != 0;
+	return sa->behind_nat || !src_ok;
 }
 
 /* ---- configuration ---- */
@@ -2237,6 +2239,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	sa->local = old->local;
 	sa->remote = old->remote;
 	sa->natt = old->natt;
+	sa->behind_nat = old->behind_nat;
 	sa->frag = old->frag;
 	if (ike_derive_ike_keys(&sa->keys, a, gir, girlen, ni, nilen, nr, nrlen, spi_i, spi_r,
 				old->keys.sk_d, old->keys.a.prf) < 0) {
@@ -3038,6 +3041,15 @@ ike_timer(struct ike_engine *e, uint64_t now)
 		} else if (sa->state == S_ESTABLISHED && child_due(sa, now) != NULL) {
 			send_rekey_child(e, sa, child_due(sa, now));
 			continue;
+		} else if (sa->state == S_ESTABLISHED && sa->behind_nat && c->keepalive &&
+			   now >= sa->keepalive_at) {
+			/* keep our NAT's mapping for port 4500 open (RFC 3948 2.3) */
+			static const uint8_t ka = 0xff;
+			if (sa->keepalive_at) {
+				e->st.keepalives++;
+				e->ops->send(e->ctx, &sa->local, &sa->remote, &ka, 1);
+			}
+			sa->keepalive_at = now + c->keepalive * 1000ull;
 		} else if (sa->state == S_ESTABLISHED && c->dpd_delay &&
 			   now - sa->last_heard >= c->dpd_delay * 1000ull) {
 			/* liveness check: an empty INFORMATIONAL request (2.4) */

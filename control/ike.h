@@ -51,6 +51,7 @@ struct ike_conn {
 	 * 0 = its rekey time + 10 % (none when it never rekeys) */
 	uint32_t ike_life, child_life;
 	uint32_t dpd_delay;		/* seconds; 0 = off */
+	uint32_t keepalive;		/* NAT keepalive interval behind a NAT, s; 0 = off */
 	uint32_t retransmit_ms;		/* first timeout, doubled per retry */
 	/* RFC 7383: offer fragmentation and fragment messages whose IP
 	 * datagrams would exceed this many bytes; 0 = neither */
@@ -75,7 +76,8 @@ struct ike_child_info {
 };
 
 struct ike_ops {
-	/* one datagram; natt: prepend the non-ESP marker (port 4500) */
+	/* one datagram; from port 4500 it takes the non-ESP marker, except a
+	 * NAT keepalive (one 0xff byte, RFC 3948 2.3), which goes as it is */
 	void (*send)(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
 		     const uint8_t *buf, size_t len);
 	/*
@@ -147,6 +149,7 @@ struct ike_stats {
 	uint64_t cookies_sent, half_open_refused;
 	uint64_t frags_tx, frags_rx;	/* RFC 7383 fragments */
 	uint64_t expired;		/* SAs ended by their hard lifetime */
+	uint64_t keepalives;		/* NAT keepalives sent */
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);

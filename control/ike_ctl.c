@@ -39,7 +39,9 @@ static void
 ike_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
 	 const uint8_t *buf, size_t len)
 {
-	bool v4 = local->addr.family == AF_INET, natt = local->port == IKE_NATT_PORT;
+	bool v4 = local->addr.family == AF_INET;
+	/* the non-ESP marker on 4500, except on a NAT keepalive (RFC 3948 2.3) */
+	bool natt = local->port == IKE_NATT_PORT && !(len == 1 && buf[0] == 0xff);
 	uint32_t hl = v4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 	uint32_t ulen = sizeof(struct rte_udp_hdr) + (natt ? 4 : 0) + len;
 	struct rte_mbuf *m = NULL;
@@ -409,6 +411,7 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 	ike_ts_from_prefix(ip_prefix_fmt(&d->remote_ts, a, sizeof(a)), &c->remote_ts);
 	c->transport = d->transport;
 	c->dpd_delay = d->dpd_delay;
+	c->keepalive = d->keepalive;
 	c->ike_rekey = d->rekey_time;
 	c->child_rekey = d->child_rekey_time;
 	c->ike_life = d->life_time;
@@ -771,7 +774,7 @@ stats_json(void)
 	if (eng)
 		ike_get_stats(eng, &st);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I}",
 			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "rx_dropped", (json_int_t)st.rx_dropped,
@@ -784,7 +787,8 @@ stats_json(void)
 			 "half_open_refused", (json_int_t)st.half_open_refused,
 			 "fragments_tx", (json_int_t)st.frags_tx,
 			 "fragments_rx", (json_int_t)st.frags_rx,
-			 "expired", (json_int_t)st.expired);
+			 "expired", (json_int_t)st.expired,
+			 "nat_keepalives", (json_int_t)st.keepalives);
 }
 
 static const char *

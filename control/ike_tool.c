@@ -88,7 +88,10 @@ tool_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
 	(void)ctx;
 	if (len > IKE_MAX_MSG)
 		return;
-	/* RFC 3948 2.2: IKE on 4500 carries a 4-byte non-ESP marker */
+	/* RFC 3948 2.2: IKE on 4500 carries a 4-byte non-ESP marker; a NAT
+	 * keepalive (2.3) does not */
+	if (len == 1 && buf[0] == 0xff)
+		natt = false;
 	memcpy(out + (natt ? 4 : 0), buf, len);
 	if (sendto(sock[natt], out, len + (natt ? 4 : 0), 0, (void *)&ss, sl) < 0)
 		log_warn("sendto: %s", strerror(errno));

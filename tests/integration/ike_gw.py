@@ -415,10 +415,21 @@ def nat_rewire():
     return nat
 
 
-def behind_nat():
+def keepalives_seen(nat):
+    """1-byte UDP datagrams to port 4500 (IP length 29) the NAT forwarded"""
+    out = subprocess.run(["ip", "netns", "exec", nat, "iptables", "-L", "FORWARD", "-v", "-n",
+                          "-x"], capture_output=True, text=True).stdout
+    return sum(int(l.split()[0]) for l in out.splitlines() if "length 29" in l)
+
+
+def behind_nat(nat):
     """espgw behind a masquerading NAT initiates to charon: NAT detected,
-    IKE and ESP in UDP through the NAT's mapping, traffic both ways"""
-    cfg = config("start").replace("remote: 198.18.0.2", "remote: 198.18.3.2").replace(
+    IKE and ESP in UDP through the NAT's mapping, traffic both ways, NAT
+    keepalives (RFC 3948 2.3) on the wire"""
+    subprocess.run(["ip", "netns", "exec", nat, "iptables", "-I", "FORWARD", "-p", "udp",
+                    "--dport", "4500", "-m", "length", "--length", "29", "-j", "ACCEPT"],
+                   check=True, capture_output=True)
+    cfg = config("start", "    keepalive: 1\n").replace("remote: 198.18.0.2", "remote: 198.18.3.2").replace(
         "routes:\n", "routes:\n  - { prefix: 198.18.3.0/24, via: 198.18.0.254, port: outside }\n")
     gw, _, logp = H.start_espgw(ESPGW, cfg)
     try:
@@ -431,6 +442,13 @@ def behind_nat():
         check(n == 5, "nat: ping through the NAT and the tunnel %d/5" % n)
         n = udp_stream(300)
         check(n == 300, "nat: UDP through the NAT and the tunnel %d/300" % n)
+        k0 = keepalives_seen(nat)
+        time.sleep(3.5)
+        k = keepalives_seen(nat) - k0
+        rc, out, _ = ctl("show", "ike", "stats", "--json")
+        sent = json.loads(out).get("nat_keepalives", 0) if rc == 0 else 0
+        check(k >= 2 and sent >= 2, "nat: NAT keepalives every second through the NAT: "
+              "%d seen in 3.5 s, %d sent in all" % (k, sent))
     finally:
         H.stop_espgw(gw, logp)
         if os.path.exists(H.SOCK):
@@ -467,7 +485,7 @@ def main():
         C.charon_start()
         try:
             C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
-            behind_nat()
+            behind_nat(nat)
         finally:
             C.charon_stop()
     finally:
