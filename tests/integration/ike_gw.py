@@ -10,6 +10,7 @@ usage: ike_gw.py ESPGW ESPGWCTL   (run by ike_gw.sh, which builds the namespaces
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -307,6 +308,73 @@ def trap():
             os.unlink(H.SOCK)
 
 
+def ike_sa_init(spi):
+    """a valid IKE_SA_INIT request: AES-GCM-128, PRF-SHA256, X25519 (any 32
+    bytes are a public value), a nonce"""
+    t = lambda last, ttype, tid, attr=b"": struct.pack(
+        "!BBHBBH", 0 if last else 3, 0, 8 + len(attr), ttype, 0, tid) + attr
+    trans = t(0, 1, 20, struct.pack("!HH", 0x800e, 128)) + t(0, 2, 5) + t(1, 4, 31)
+    prop = struct.pack("!BBHBBBB", 0, 0, 8 + len(trans), 1, 1, 0, 3) + trans
+    sa = struct.pack("!BBH", 34, 0, 4 + len(prop)) + prop
+    ke = struct.pack("!BBHHH", 40, 0, 8 + 32, 31, 0) + os.urandom(32)
+    nonce = struct.pack("!BBH", 0, 0, 4 + 32) + os.urandom(32)
+    body = sa + ke + nonce
+    return struct.pack("!8s8sBBBBII", spi, b"\0" * 8, 33, 0x20, 34, 0x08, 0,
+                       28 + len(body)) + body
+
+
+def flood():
+    """IKE_SA_INIT flood through the DPDK ports (ike: cookie_threshold 8,
+    half_open_per_source 2): one source is capped at 2 half-open IKE_SAs,
+    past 8 half-open everyone gets a stateless cookie first, and charon
+    (which answers cookies) still gets its tunnel"""
+    srcs = ["198.18.0.%d" % (100 + i) for i in range(21)]
+    for a in srcs:
+        subprocess.run(["ip", "-n", H.NS_R, "addr", "add", a + "/32", "dev", "r0"], check=True)
+    cfg = config("none").replace("remote: 198.18.0.2", "remote: any").replace(
+        "connections:", "ike: { cookie_threshold: 8, half_open_per_source: 2 }\nconnections:")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        H.warm_neighbours()
+        H.setns(H.NS_R)
+        socks = []
+        for k, a in enumerate(srcs):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((a, 0))     # charon holds port 500 here
+            socks.append(s)
+            for _ in range(5 if k == 0 else 1):
+                s.sendto(ike_sa_init(os.urandom(8)), ("198.18.0.1", 500))
+                time.sleep(0.02)
+        H.setns(H.NS_GW)
+        time.sleep(1)
+        rc, out, _ = ctl("show", "ike", "stats", "--json")
+        st = json.loads(out) if rc == 0 else {}
+        check(st.get("half_open_refused") == 3 and st.get("half_open") == 8 and
+              st.get("cookies_sent") == 14,
+              "flood: 2 half-open from one source, 8 in all, then cookies: %s" %
+              {k: st.get(k) for k in ("half_open", "half_open_refused", "cookies_sent")})
+        r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
+        check(r.returncode == 0, "flood: charon still connects (answering the cookie)")
+        s = wait_up()
+        check(s is not None, "flood: the legitimate tunnel is up")
+        rc, out, _ = ctl("show", "ike", "stats", "--json")
+        st = json.loads(out) if rc == 0 else {}
+        check(st.get("cookies_sent", 0) >= 15 and st.get("ike_up") == 1,
+              "flood: charon went through a cookie exchange (%s cookies in all)" %
+              st.get("cookies_sent"))
+        check(ping(3) == 3, "flood: traffic through the tunnel")
+        for s in socks:
+            s.close()
+    finally:
+        H.setns(H.NS_GW)
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+        for a in srcs:
+            subprocess.run(["ip", "-n", H.NS_R, "addr", "del", a + "/32", "dev", "r0"],
+                           capture_output=True)
+
+
 def reload_conns():
     """espgwctl reload adds, changes and removes connections: an unchanged
     one keeps its IKE_SA (same SPIs) and traffic; a changed one is deleted
@@ -476,6 +544,12 @@ def main():
         C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
         reload_conns()
         trap()
+    finally:
+        C.charon_stop()
+    C.charon_start()
+    try:
+        C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+        flood()
     finally:
         C.charon_stop()
     nat = nat_rewire()
