@@ -971,9 +971,45 @@ static int conn_set_v(void *o, const char *k, const char *v, char *e, size_t el)
 { return conn_set(o, k, v, e, el); }
 
 static int
+more_child_kv(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
+{
+	struct conn_desc *c = obj;
+	const char *v;
+
+	if (scalar_of(L, vn, k, &v) < 0)
+		return -1;
+	if (strcmp(k, "local_ts") && strcmp(k, "remote_ts"))
+		return lfail(L, kn, "unknown more_children key '%s'", k);
+	if (ip_prefix_parse(v, k[0] == 'l' ? &c->more_local[c->n_more] :
+					     &c->more_remote[c->n_more]) < 0)
+		return lfail(L, vn, "'%s' is not a prefix", v);
+	return 0;
+}
+
+static int
 conn_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
 {
 	struct setter_ctx ctx = { obj, conn_set_v, NULL };
+	struct conn_desc *c = obj;
+
+	if (!strcmp(k, "more_children")) {
+		yaml_node_item_t *it;
+		if (vn->type != YAML_SEQUENCE_NODE)
+			return lfail(L, vn, "more_children must be a list");
+		for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
+			yaml_node_t *in = yaml_document_get_node(&L->doc, *it);
+			if (c->n_more == 3)
+				return lfail(L, in, "at most 3 more_children");
+			if (walk_map(L, in, "more_children", c, more_child_kv) < 0)
+				return -1;
+			if (c->more_local[c->n_more].addr.family == 0 ||
+			    c->more_local[c->n_more].addr.family !=
+			    c->more_remote[c->n_more].addr.family)
+				return lfail(L, in, "a child needs local_ts and remote_ts of one family");
+			c->n_more++;
+		}
+		return 0;
+	}
 	return setter_kv(L, &ctx, k, kn, vn);
 }
 

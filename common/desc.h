@@ -119,6 +119,10 @@ struct conn_desc {
 	char cert[256], key[256], ca[256];	/* PEM files: ours, our key, trusted CAs */
 	char proposals[256], esp_proposals[256];	/* comma separated */
 	struct ip_prefix local_ts, remote_ts;
+	/* further CHILD_SAs on the same IKE_SA (as initiator we ask for them
+	 * after IKE_AUTH; as responder we accept them) */
+	struct ip_prefix more_local[3], more_remote[3];
+	unsigned n_more;
 	bool transport;
 	uint32_t dpd_delay;		/* seconds, 0 = off */
 	uint32_t keepalive;		/* NAT keepalive seconds behind a NAT, 0 = off */

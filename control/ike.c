@@ -37,13 +37,14 @@ enum ike_state {
  * and the old one leaves once its Delete exchange is done (make before
  * break, RFC 7296 2.8).
  */
-#define MAX_CHILD 4
+#define MAX_CHILD 8		/* 1 + IKE_MAX_MORE, and their successors in a rekey */
+_Static_assert(MAX_CHILD <= sizeof(((struct ike_sa_info *)0)->ch) / sizeof(struct ike_child_view),
+	       "ike_sa_info lists every CHILD_SA");
 struct child {
 	bool used, up, routed;
 	bool initiator;			/* we began the exchange that made it */
 	uint32_t spi_in, spi_out;
 	struct ike_algs esp;
-	struct ike_child_keys keys;
 	struct ike_ts ts_l, ts_r;
 	uint64_t rekey_at;		/* ms; 0 = no rekey planned */
 	uint64_t up_at;			/* ms, installed */
@@ -92,7 +93,7 @@ struct dgrams {
 
 /* the exchange we have outstanding, beyond IKE_SA_INIT/IKE_AUTH */
 enum pending {
-	P_NONE, P_REKEY_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER,
+	P_NONE, P_REKEY_CHILD, P_NEW_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER,
 };
 
 struct ike_sa {
@@ -129,6 +130,7 @@ struct ike_sa {
 	size_t pend_nilen;
 	uint64_t pend_spi;		/* IKE rekey: our new IKE SPI */
 	uint64_t rekey_at;		/* IKE_SA rekey, ms; 0 = none */
+	uint8_t more_next;		/* initiator: the next of conn->more_* to ask for */
 	uint64_t expire_at;		/* IKE_SA hard lifetime, ms; 0 = none */
 	unsigned cookie_tries;
 	/* message IDs (2.2): ours as requester, the peer's as requester */
@@ -310,7 +312,8 @@ sa_free(struct ike_sa *sa)
 }
 
 static void
-child_info(const struct ike_sa *sa, const struct child *c, struct ike_child_info *ci)
+child_info(const struct ike_sa *sa, const struct child *c, struct ike_child_info *ci,
+	   const struct ike_child_keys *k)
 {
 	/* keys i->r protect what the initiator of the creating exchange sends */
 	bool i = c->initiator;
@@ -322,13 +325,15 @@ child_info(const struct ike_sa *sa, const struct child *c, struct ike_child_info
 	ci->spi_in = c->spi_in;
 	ci->spi_out = c->spi_out;
 	ci->esp = c->esp;
-	/* keys i->r protect what the initiator sends */
-	ci->key_out = i ? c->keys.ei : c->keys.er;
-	ci->key_in = i ? c->keys.er : c->keys.ei;
-	ci->auth_out = c->keys.akey_len ? (i ? c->keys.ai : c->keys.ar) : NULL;
-	ci->auth_in = c->keys.akey_len ? (i ? c->keys.ar : c->keys.ai) : NULL;
-	ci->key_len = c->keys.ekey_len;
-	ci->auth_len = c->keys.akey_len;
+	/* keys i->r protect what the initiator sends; only at install */
+	if (k) {
+		ci->key_out = i ? k->ei : k->er;
+		ci->key_in = i ? k->er : k->ei;
+		ci->auth_out = k->akey_len ? (i ? k->ai : k->ar) : NULL;
+		ci->auth_in = k->akey_len ? (i ? k->ar : k->ai) : NULL;
+		ci->key_len = k->ekey_len;
+		ci->auth_len = k->akey_len;
+	}
 	ci->local = sa->local;
 	ci->remote = sa->remote;
 	ci->encap = sa->natt;
@@ -347,7 +352,7 @@ child_route(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 	if (!c->up || c->routed)
 		return;
 	sa->route_prio++;
-	child_info(sa, c, &ci);
+	child_info(sa, c, &ci, NULL);
 	if (e->ops->child_route == NULL || e->ops->child_route(e->ctx, &ci) == 0)
 		c->routed = true;
 }
@@ -358,7 +363,7 @@ child_remove(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 	struct ike_child_info ci;
 
 	if (c->up) {
-		child_info(sa, c, &ci);
+		child_info(sa, c, &ci, NULL);
 		if (c->routed && e->ops->child_unroute)
 			e->ops->child_unroute(e->ctx, &ci);
 		if (e->ops->child_down)
@@ -375,7 +380,7 @@ child_switch(struct ike_engine *e, struct ike_sa *sa, struct child *nc, struct c
 
 	child_route(e, sa, nc);
 	if (old->routed && e->ops->child_unroute) {
-		child_info(sa, old, &ci);
+		child_info(sa, old, &ci, NULL);
 		e->ops->child_unroute(e->ctx, &ci);
 	}
 	old->routed = false;
@@ -1460,12 +1465,16 @@ child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, const ui
 	      size_t girlen, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen)
 {
 	struct ike_child_info ci;
+	struct ike_child_keys k;
+	int rc;
 
-	if (ike_derive_child_keys(&c->keys, &sa->keys, &c->esp, gir, girlen,
-				  ni, nilen, nr, nrlen) < 0)
+	/* the keys go to the data plane and are not kept here */
+	if (ike_derive_child_keys(&k, &sa->keys, &c->esp, gir, girlen, ni, nilen, nr, nrlen) < 0)
 		return -1;
-	child_info(sa, c, &ci);
-	if (e->ops->child_up && e->ops->child_up(e->ctx, &ci) < 0) {
+	child_info(sa, c, &ci, &k);
+	rc = e->ops->child_up ? e->ops->child_up(e->ctx, &ci) : 0;
+	ike_wipe(&k, sizeof(k));
+	if (rc < 0) {
 		log_warn("ike %s: CHILD_SA install failed", sa->conn->name);
 		return -1;
 	}
@@ -1960,15 +1969,13 @@ auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		child_route(e, sa, &sa->ch[0]);
 }
 
+static void auth_response_child(struct ike_engine *e, struct ike_sa *sa,
+				const struct ike_msg *m);
+static void more_children(struct ike_engine *e, struct ike_sa *sa);
+
 static void
 auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
-	struct ike_proposal props[IKE_MAX_PROPOSALS];
-	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
-	const struct ike_pl *psa = ike_find(m, PL_SA), *pti = ike_find(m, PL_TSI),
-			    *ptr = ike_find(m, PL_TSR);
-	unsigned np, chosen, ni, nr;
-	struct ike_err er;
 	struct ike_notify_pl n;
 
 	if (!verify_auth(sa, m)) {
@@ -1978,6 +1985,22 @@ auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		return;
 	}
 	established(e, sa);
+	auth_response_child(e, sa, m);
+	more_children(e, sa);
+}
+
+/* the CHILD_SA of IKE_AUTH's response */
+static void
+auth_response_child(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	const struct ike_pl *psa = ike_find(m, PL_SA), *pti = ike_find(m, PL_TSI),
+			    *ptr = ike_find(m, PL_TSR);
+	unsigned np, chosen, ni, nr;
+	struct ike_err er;
+	struct ike_notify_pl n;
+
 	for (unsigned i = 0; i < m->n; i++)
 		if (m->pl[i].type == PL_NOTIFY && ike_notify_parse(&m->pl[i], &n, &er) == 0 &&
 		    n.type <= N_ERROR_MAX) {
@@ -2135,7 +2158,8 @@ send_ike_delete(struct ike_engine *e, struct ike_sa *sa)
 }
 
 static void
-send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
+send_create_child(struct ike_engine *e, struct ike_sa *sa, struct child *old,
+		  const struct ike_ts *ts_l, const struct ike_ts *ts_r)
 {
 	uint8_t inner[MSG_CAP], spi[4];
 	struct dgrams d;
@@ -2149,20 +2173,22 @@ send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
 	nc->used = true;
 	nc->initiator = true;
 	nc->spi_in = child_spi(e);
-	nc->ts_l = old->ts_l;
-	nc->ts_r = old->ts_r;
+	nc->ts_l = *ts_l;
+	nc->ts_r = *ts_r;
 	sa->pend_nilen = NONCE_LEN;
 	ike_random(sa->pend_ni, sa->pend_nilen);
 	ike_dh_free(sa->pend_dh);
 	sa->pend_dh = g ? ike_dh_new(g) : NULL;
 	ike_buf_init(&ib, inner, sizeof(inner));
 	ib.np_off = (size_t)-1;
-	spi[0] = old->spi_in >> 24;
-	spi[1] = old->spi_in >> 16;
-	spi[2] = old->spi_in >> 8;
-	spi[3] = old->spi_in;
-	/* the SA being rekeyed, by the SPI we receive on (1.3.3) */
-	ike_put_notify(&ib, PROTO_ESP, N_REKEY_SA, spi, 4, NULL, 0);
+	if (old) {
+		spi[0] = old->spi_in >> 24;
+		spi[1] = old->spi_in >> 16;
+		spi[2] = old->spi_in >> 8;
+		spi[3] = old->spi_in;
+		/* the SA being rekeyed, by the SPI we receive on (1.3.3) */
+		ike_put_notify(&ib, PROTO_ESP, N_REKEY_SA, spi, 4, NULL, 0);
+	}
 	put_esp_offer(&ib, sa->conn, nc->spi_in, sa->pend_dh != NULL);
 	put_nonce(&ib, sa->pend_ni, sa->pend_nilen);
 	if (sa->pend_dh)
@@ -2170,16 +2196,39 @@ send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
 	ike_put_ts(&ib, PL_TSI, &nc->ts_l, 1);
 	ike_put_ts(&ib, PL_TSR, &nc->ts_r, 1);
 	if (ib.overflow || (g && sa->pend_dh == NULL) ||
-	    seal(sa, &d, CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_NOTIFY) < 0) {
+	    seal(sa, &d, CREATE_CHILD_SA, false, sa->my_id, inner, ib.len,
+		 old ? PL_NOTIFY : PL_SA) < 0) {
 		memset(nc, 0, sizeof(*nc));
 		return;
 	}
-	sa->pend = P_REKEY_CHILD;
-	sa->pend_old = (int)(old - sa->ch);
+	sa->pend = old ? P_REKEY_CHILD : P_NEW_CHILD;
+	sa->pend_old = old ? (int)(old - sa->ch) : -1;
 	sa->pend_new = (int)(nc - sa->ch);
-	sa->pend_child_spi = old->spi_in;
-	log_info("ike %s: rekeying CHILD_SA %08x/%08x", sa->conn->name, old->spi_in, old->spi_out);
+	sa->pend_child_spi = old ? old->spi_in : 0;
+	if (old)
+		log_info("ike %s: rekeying CHILD_SA %08x/%08x", sa->conn->name, old->spi_in,
+			 old->spi_out);
+	else
+		log_info("ike %s: asking for another CHILD_SA", sa->conn->name);
 	send_request(e, sa, &d);
+}
+
+static void
+send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old)
+{
+	send_create_child(e, sa, old, &old->ts_l, &old->ts_r);
+}
+
+/* as IKE_AUTH's initiator: the connection's further CHILD_SAs, one by one */
+static void
+more_children(struct ike_engine *e, struct ike_sa *sa)
+{
+	const struct ike_conn *c = sa->conn;
+
+	if (sa->more_next < c->n_more && sa->req == NULL && sa->state == S_ESTABLISHED) {
+		unsigned k = sa->more_next++;
+		send_create_child(e, sa, NULL, &c->more_l[k], &c->more_r[k]);
+	}
 }
 
 static void
@@ -2331,9 +2380,12 @@ ours_redundant(const struct collision *c, const uint8_t *a, size_t al, const uin
 }
 
 static void
-rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
-	struct child *old = &sa->ch[sa->pend_old], *nc = &sa->ch[sa->pend_new];
+	/* a rekey of old, or (pend_old -1) a further CHILD_SA */
+	struct child *old = sa->pend_old >= 0 ? &sa->ch[sa->pend_old] : NULL;
+	struct child *nc = &sa->ch[sa->pend_new];
+	struct ike_ts want_l = old ? old->ts_l : nc->ts_l, want_r = old ? old->ts_r : nc->ts_r;
 	struct ike_proposal props[IKE_MAX_PROPOSALS];
 	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
 	const struct ike_pl *psa = ike_find(m, PL_SA), *pn = ike_find(m, PL_NONCE),
@@ -2344,7 +2396,7 @@ rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 	struct ike_err er;
 	uint16_t err = error_notify(m);
 	struct collision *coll = sa->coll;
-	bool old_ok = old->used && old->spi_in == sa->pend_child_spi;
+	bool old_ok = old && old->used && old->spi_in == sa->pend_child_spi;
 	int rc;
 
 	sa->coll = NULL;
@@ -2360,15 +2412,18 @@ rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 				sa->pend_dh == NULL, &nc->esp, &chosen) < 0 ||
 	    ike_ts_parse(pti, tsi, IKE_MAX_TS, &ni, &er) < 0 ||
 	    ike_ts_parse(ptr, tsr, IKE_MAX_TS, &nr, &er) < 0 ||
-	    !ike_ts_narrow(&tsi[0], &old->ts_l, &nc->ts_l) ||
-	    !ike_ts_narrow(&tsr[0], &old->ts_r, &nc->ts_r) ||
+	    !ike_ts_narrow(&tsi[0], &want_l, &nc->ts_l) ||
+	    !ike_ts_narrow(&tsr[0], &want_r, &nc->ts_r) ||
 	    pfs_secret(sa->pend_dh, m, pfs_group(sa->conn), gir, &glen) < 0) {
-		log_warn("ike %s: CHILD_SA rekey refused%s%s, retrying in 10 s", sa->conn->name,
-			 err ? ": " : "", err ? ike_notify_name(err) : "");
+		log_warn("ike %s: %s refused%s%s", sa->conn->name,
+			 old ? "CHILD_SA rekey" : "another CHILD_SA", err ? ": " : "",
+			 err ? ike_notify_name(err) : "");
 		memset(nc, 0, sizeof(*nc));
 		if (old_ok)
-			old->rekey_at = e->now + 10000;
+			old->rekey_at = e->now + 10000;	/* try again */
 		free(coll);
+		if (old == NULL)
+			more_children(e, sa);
 		return;
 	}
 	nc->spi_out = (uint32_t)props[0].spi;
@@ -2381,6 +2436,11 @@ rekey_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 		if (old_ok)
 			old->rekey_at = e->now + 10000;
 		free(coll);
+		return;
+	}
+	if (old == NULL) {
+		child_route(e, sa, nc);
+		more_children(e, sa);
 		return;
 	}
 	e->st.child_rekeyed++;
@@ -2484,12 +2544,14 @@ create_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 	enum pending p = sa->pend;
 
 	sa->pend = P_NONE;
-	if (p == P_REKEY_CHILD)
-		rekey_child_response(e, sa, m);
+	if (p == P_REKEY_CHILD || p == P_NEW_CHILD)
+		child_response(e, sa, m);
 	else if (p == P_REKEY_IKE)
 		rekey_ike_response(e, sa, m);
-	ike_dh_free(sa->pend_dh);
-	sa->pend_dh = NULL;
+	if (sa->pend == P_NONE) {	/* no next exchange took it over */
+		ike_dh_free(sa->pend_dh);
+		sa->pend_dh = NULL;
+	}
 }
 
 static void
@@ -2653,11 +2715,16 @@ create_child_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 			return;
 		}
 	}
-	for (unsigned i = 0; i < ni && !ts_ok; i++)
-		if (ike_ts_narrow(&tsi[i], old ? &old->ts_r : &c->remote_ts, &nc->ts_r))
-			for (unsigned j = 0; j < nrn && !ts_ok; j++)
-				ts_ok = ike_ts_narrow(&tsr[j], old ? &old->ts_l : &c->local_ts,
-						      &nc->ts_l);
+	/* a rekey keeps its selectors; a new CHILD_SA falls in one of the
+	 * connection's pairs (the first, or one of more_*) */
+	for (unsigned p = 0; p <= (old ? 0 : c->n_more) && !ts_ok; p++) {
+		const struct ike_ts *wl = old ? &old->ts_l : p ? &c->more_l[p - 1] : &c->local_ts;
+		const struct ike_ts *wr = old ? &old->ts_r : p ? &c->more_r[p - 1] : &c->remote_ts;
+		for (unsigned i = 0; i < ni && !ts_ok; i++)
+			if (ike_ts_narrow(&tsi[i], wr, &nc->ts_r))
+				for (unsigned j = 0; j < nrn && !ts_ok; j++)
+					ts_ok = ike_ts_narrow(&tsr[j], wl, &nc->ts_l);
+	}
 	if (!ts_ok) {
 		ike_dh_free(dh);
 		memset(nc, 0, sizeof(*nc));

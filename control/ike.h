@@ -21,6 +21,7 @@
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
 #define IKE_MAX_CONN_PROPS 8
+#define IKE_MAX_MORE 3		/* CHILD_SAs beyond the first per connection */
 
 struct ike_ep {
 	struct ip_addr addr;
@@ -45,6 +46,9 @@ struct ike_conn {
 	struct ike_proposal ike[IKE_MAX_CONN_PROPS], esp[IKE_MAX_CONN_PROPS];
 	unsigned n_ike, n_esp;
 	struct ike_ts local_ts, remote_ts;	/* one range each */
+	/* further CHILD_SAs: asked for after IKE_AUTH, accepted as responder */
+	struct ike_ts more_l[IKE_MAX_MORE], more_r[IKE_MAX_MORE];
+	unsigned n_more;
 	bool transport;
 	uint32_t ike_rekey, child_rekey;	/* seconds between rekeys; 0 = never */
 	/* hard lifetimes, seconds: an SA not replaced by then is deleted;
@@ -137,7 +141,7 @@ struct ike_sa_info {
 	unsigned children;		/* installed, old and new during a rekey */
 	uint64_t age_ms;		/* since established, 0 if not */
 	int64_t rekey_in_ms;		/* IKE_SA rekey; -1: none planned */
-	struct ike_child_view ch[4];	/* every CHILD_SA, n_ch of them */
+	struct ike_child_view ch[8];	/* every CHILD_SA, n_ch of them */
 	unsigned n_ch;
 };
 void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),

@@ -409,6 +409,11 @@ ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el
 		return -1;
 	ike_ts_from_prefix(ip_prefix_fmt(&d->local_ts, a, sizeof(a)), &c->local_ts);
 	ike_ts_from_prefix(ip_prefix_fmt(&d->remote_ts, a, sizeof(a)), &c->remote_ts);
+	for (unsigned i = 0; i < d->n_more && i < IKE_MAX_MORE; i++) {
+		ike_ts_from_prefix(ip_prefix_fmt(&d->more_local[i], a, sizeof(a)), &c->more_l[i]);
+		ike_ts_from_prefix(ip_prefix_fmt(&d->more_remote[i], a, sizeof(a)), &c->more_r[i]);
+		c->n_more++;
+	}
 	c->transport = d->transport;
 	c->dpd_delay = d->dpd_delay;
 	c->keepalive = d->keepalive;

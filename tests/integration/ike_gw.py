@@ -308,6 +308,96 @@ def trap():
             os.unlink(H.SOCK)
 
 
+def charon_load_two():
+    """charon with two children: net (198.18.2.0/24) and net2 (198.18.5.0/24)"""
+    with open(C.W + "/swanctl.conf", "w") as f:
+        f.write("""connections {
+  gw {
+    version = 2
+    local_addrs = 198.18.0.2
+    remote_addrs = 198.18.0.1
+    proposals = aes128gcm16-prfsha256-x25519
+    local { auth = psk
+      id = 198.18.0.2 }
+    remote { auth = psk
+      id = 198.18.0.1 }
+    children {
+      net { local_ts = 198.18.2.0/24
+        remote_ts = 198.18.1.0/24
+        esp_proposals = aes128gcm16 }
+      net2 { local_ts = 198.18.5.0/24
+        remote_ts = 198.18.1.0/24
+        esp_proposals = aes128gcm16 }
+    }
+  }
+}
+secrets {
+  ike-gw {
+    id-a = 198.18.0.1
+    id-b = 198.18.0.2
+    secret = "%s"
+  }
+}
+""" % PSK)
+    r = C.swanctl("--load-all", "--noprompt", "--file", C.W + "/swanctl.conf")
+    if r.returncode != 0:
+        raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
+
+
+def ping_to(dst, n=3):
+    r = subprocess.run(["ip", "netns", "exec", H.NS_H, "ping", "-c", str(n), "-i", "0.2",
+                        "-W", "2", dst], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        if "received" in line:
+            return int(line.split(",")[1].split()[0])
+    return 0
+
+
+def two_children(start):
+    """two CHILD_SAs on one IKE_SA: espgw asks for the second (more_children)
+    after IKE_AUTH, or charon asks for it and espgw takes it; traffic goes
+    through each to its own net"""
+    role = "initiator" if start == "start" else "responder"
+    extra = ("    more_children:\n      - { local_ts: 198.18.1.0/24, remote_ts: 198.18.5.0/24 }\n")
+    cfg = config(start, extra).replace(
+        "routes:\n", "routes:\n  - { prefix: 198.18.5.0/24, via: 198.18.0.2, port: outside }\n")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        H.warm_neighbours()
+        if start == "none":
+            time.sleep(0.5)
+            for child in ("net", "net2"):
+                r = C.swanctl("--initiate", "--child", child, "--timeout", "10")
+                check(r.returncode == 0, "two children/%s: charon initiates %s" % (role, child))
+        s = None
+        for _ in range(100):
+            st = ike_state()
+            if len(st) == 1 and len([c for c in st[0]["children"]
+                                     if c["state"] == "routed"]) == 2:
+                s = st[0]
+                break
+            time.sleep(0.1)
+        check(s is not None, "two children/%s: one IKE_SA with two routed CHILD_SAs" % role)
+        if s:
+            nets = sorted(c["remote_ts"] for c in s["children"])
+            check(nets == ["198.18.2.0/24", "198.18.5.0/24"],
+                  "two children/%s: their selectors %s" % (role, nets))
+        log = C.charon_log()
+        check(log.count("CHILD_SA net{") >= 1 and "CHILD_SA net2{" in log,
+              "two children/%s: charon established net and net2" % role)
+        n1, n2 = ping_to("198.18.2.1"), ping_to("198.18.5.1")
+        check(n1 == 3 and n2 == 3, "two children/%s: ping through each: %d/3, %d/3" %
+              (role, n1, n2))
+        st = ike_state()
+        pk = sorted(c["out"]["packets"] for c in st[0]["children"]) if st else []
+        check(len(pk) == 2 and pk[0] >= 3, "two children/%s: each CHILD_SA carried its "
+              "traffic: %s" % (role, pk))
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
 def ike_sa_init(spi):
     """a valid IKE_SA_INIT request: AES-GCM-128, PRF-SHA256, X25519 (any 32
     bytes are a public value), a nonce"""
@@ -552,6 +642,14 @@ def main():
         flood()
     finally:
         C.charon_stop()
+    subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.5.1/32", "dev", "lo"], check=True)
+    for start in ("start", "none"):
+        C.charon_start()
+        try:
+            charon_load_two()
+            two_children(start)
+        finally:
+            C.charon_stop()
     nat = nat_rewire()
     try:
         C.IP_B = "198.18.3.2"

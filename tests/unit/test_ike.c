@@ -441,6 +441,7 @@ static const struct ike_ops link_ops = {
 static bool resp_any;		/* the responder takes any peer address */
 static uint16_t link_frag;	/* both sides' RFC 7383 fragment size, 0 = off */
 static uint32_t link_times[4];	/* ike_rekey, child_rekey, ike_life, child_life */
+static bool link_more;		/* two more CHILD_SAs per connection */
 
 static void
 link_setup(const char *ike_prop, const char *esp_prop)
@@ -473,6 +474,13 @@ link_setup(const char *ike_prop, const char *esp_prop)
 		c.retransmit_tries = 6;
 		c.dpd_delay = 5;
 		c.frag_size = link_frag;
+		if (link_more) {
+			ike_ts_from_prefix(i ? "198.18.4.0/24" : "198.18.3.0/24", &c.more_l[0]);
+			ike_ts_from_prefix(i ? "198.18.3.0/24" : "198.18.4.0/24", &c.more_r[0]);
+			ike_ts_from_prefix(i ? "fd00:6::/64" : "fd00:5::/64", &c.more_l[1]);
+			ike_ts_from_prefix(i ? "fd00:5::/64" : "fd00:6::/64", &c.more_r[1]);
+			c.n_more = 2;
+		}
 		c.ike_rekey = link_times[0];
 		c.child_rekey = link_times[1];
 		c.ike_life = link_times[2];
@@ -715,6 +723,84 @@ test_collisions(void)
 	CU_ASSERT_EQUAL(ups[0], downs[0]);
 	CU_ASSERT_EQUAL(ups[1], downs[1]);
 	drop_next_from = -1;
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	while (qn)
+		free(q[--qn]);
+}
+
+/* the selectors of every installed CHILD_SA of one side, sorted */
+static void
+ts_list_fn(void *ctx, const struct ike_sa_info *i)
+{
+	char (*out)[64] = ctx;
+
+	for (unsigned k = 0; k < i->n_ch; k++)
+		snprintf(out[k], 64, "%u:%02x%02x-%u:%02x%02x %s", i->ch[k].ts_l.type,
+			 i->ch[k].ts_l.lo[0], i->ch[k].ts_l.lo[2], i->ch[k].ts_r.type,
+			 i->ch[k].ts_r.lo[0], i->ch[k].ts_r.lo[2], i->ch[k].state);
+}
+
+static bool
+ts_has(char (*l)[64], const char *s)
+{
+	for (int k = 0; k < 8; k++)
+		if (!strcmp(l[k], s))
+			return true;
+	return false;
+}
+
+/*
+ * Three CHILD_SAs on one IKE_SA (IPv4 and IPv6 selectors): the initiator
+ * asks for the two more after IKE_AUTH, the responder takes them within
+ * its connection's pairs; all rekey, move with an IKE_SA rekey, and go
+ * with the delete.
+ */
+static void
+test_more_children(void)
+{
+	uint64_t now = 1000;
+	char err[100], ts0[8][64], ts1[8][64];
+	struct view v[2];
+
+	drop_mask = 0;
+	dup_every = 0;
+	link_more = true;
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 3000);
+	for (int round = 0; round < 3; round++) {
+		memset(v, 0, sizeof(v));
+		ike_foreach(eng[0], view_fn, &v[0]);
+		ike_foreach(eng[1], view_fn, &v[1]);
+		CU_ASSERT_EQUAL(v[0].ike_sas, 1);
+		CU_ASSERT_EQUAL(v[0].children, 3);
+		CU_ASSERT_EQUAL(v[1].children, 3);
+		CU_ASSERT_EQUAL(routes[0] - unroutes[0], 3);
+		CU_ASSERT_EQUAL(routes[1] - unroutes[1], 3);
+		CU_ASSERT_EQUAL(ups[0] - downs[0], 3);
+		CU_ASSERT_EQUAL(ups[1] - downs[1], 3);
+		memset(ts0, 0, sizeof(ts0));
+		memset(ts1, 0, sizeof(ts1));
+		ike_foreach(eng[0], ts_list_fn, ts0);
+		ike_foreach(eng[1], ts_list_fn, ts1);
+		/* side 0's local is side 1's remote: 1.x<->2.x, 3.x<->4.x, v6 5<->6 */
+		CU_ASSERT(ts_has(ts0, "7:c601-7:c602 routed") && ts_has(ts1, "7:c602-7:c601 routed"));
+		CU_ASSERT(ts_has(ts0, "7:c603-7:c604 routed") && ts_has(ts1, "7:c604-7:c603 routed"));
+		CU_ASSERT(ts_has(ts0, "8:fd00-8:fd00 routed") && ts_has(ts1, "8:fd00-8:fd00 routed"));
+		/* round 0: all CHILD_SAs rekey; round 1: the IKE_SA rekeys */
+		if (round < 2)
+			CU_ASSERT_EQUAL(ike_rekey(eng[round], round ? "c1" : "c0", round == 1, now), 1);
+		link_run(&now, 6000);
+	}
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
+	CU_ASSERT_EQUAL(ups[0], downs[0]);
+	CU_ASSERT_EQUAL(ups[1], downs[1]);
+	CU_ASSERT_EQUAL(ups[0], 6);
+	link_more = false;
 	ike_engine_free(eng[0]);
 	ike_engine_free(eng[1]);
 	while (qn)
@@ -971,6 +1057,8 @@ main(void)
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
+		{ "three CHILD_SAs on one IKE_SA: set up, rekeyed, moved, deleted",
+		  test_more_children },
 		{ "IKE_SA_INIT flood: per-source cap, cookies, the real peer still connects",
 		  test_flood },
 		{ "every message of every exchange mutated and truncated: no state change",
