@@ -645,63 +645,42 @@ def behind_nat(nat):
             os.unlink(H.SOCK)
 
 
+def psk_load():
+    C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+
+
+def with_charon(test, *args, load=psk_load):
+    """test(*args) against a fresh charon with load()'s configuration"""
+    C.charon_start()
+    try:
+        load()
+        test(*args)
+    finally:
+        C.charon_stop()
+
+
 def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
     for start in ("start", "none"):
-        C.charon_start()
-        try:
-            C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
-            run(start)
-        finally:
-            C.charon_stop()
-    C.charon_start()
-    try:
-        C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
-        dead_peer()
-    finally:
-        C.charon_stop()
-    C.charon_start()
-    try:
-        C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
-        reload_conns()
-        trap()
-    finally:
-        C.charon_stop()
-    C.charon_start()
-    try:
-        C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
-        flood()
-    finally:
-        C.charon_stop()
+        with_charon(run, start)
+    with_charon(dead_peer)
+    with_charon(lambda: (reload_conns(), trap()))
+    with_charon(flood)
     # IP fragments die on the way to charon, as behind many firewalls
     subprocess.run(["ip", "netns", "exec", H.NS_R, "iptables", "-t", "raw", "-A", "PREROUTING",
                     "-m", "u32", "--u32", "4&0x3FFF=0x1:0x3FFF", "-j", "DROP"], check=True)
     for start in ("start", "none"):
-        C.charon_start()
-        try:
-            certs_frag(start)
-        finally:
-            C.charon_stop()
+        with_charon(certs_frag, start, load=lambda: None)
     subprocess.run(["ip", "netns", "exec", H.NS_R, "iptables", "-t", "raw", "-F"], check=True)
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.5.1/32", "dev", "lo"], check=True)
     for start in ("start", "none"):
-        C.charon_start()
-        try:
-            charon_load_two()
-            two_children(start)
-        finally:
-            C.charon_stop()
+        with_charon(two_children, start, load=charon_load_two)
     nat = nat_rewire()
     try:
         C.IP_B = "198.18.3.2"
         C.REMOTE_ADDRS = "%any"
-        C.charon_start()
-        try:
-            C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
-            behind_nat(nat)
-        finally:
-            C.charon_stop()
+        with_charon(behind_nat, nat)
     finally:
         subprocess.run(["ip", "netns", "del", nat], capture_output=True)
     C.shutil.rmtree(C.W, ignore_errors=True)
