@@ -111,6 +111,7 @@ struct ike_sa {
 	bool behind_nat;		/* our own address is translated: keepalives */
 	uint64_t keepalive_at;		/* ms, the next NAT keepalive */
 	bool frag;			/* both sides announced RFC 7383 fragmentation */
+	bool digsig;			/* the peer takes RFC 7427 signatures */
 	struct frag_rx *frx;		/* a fragmented message coming in */
 	struct ike_dh *dh;
 	uint16_t dh_group;
@@ -1374,9 +1375,11 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 		/* CERT (X.509, encoding 4), then a digital signature AUTH (RFC 7427) */
 		static uint8_t der[8192], octets[MSG_CAP + 2 * IKE_MAX_NONCE], sig[1024];
 		size_t dl = ike_cert_der(&c->creds, der, sizeof(der)), on, sl, off;
+		uint8_t method = AUTH_DIGSIG;
 		on = signed_octets(sa, sa->initiator, idb, 4u + c->local_id.len, octets,
 				   sizeof(octets));
-		sl = on ? ike_sign(&c->creds, octets, on, sig, sizeof(sig)) : 0;
+		/* RFC 7427 where the peer announced it, else the key's classic method */
+		sl = on ? ike_sign(&c->creds, sa->digsig, octets, on, sig, sizeof(sig), &method) : 0;
 		if (dl == 0 || sl == 0)
 			return 0;
 		off = ike_pl_begin(ib, PL_CERT);
@@ -1388,7 +1391,7 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 		if (request && c->remote_id.type)
 			put_id(ib, PL_IDR, &c->remote_id);
 		off = ike_pl_begin(ib, PL_AUTH);
-		ike_put8(ib, AUTH_DIGSIG);
+		ike_put8(ib, method);
 		ike_put(ib, NULL, 3);
 		ike_put(ib, sig, sl);
 		ike_pl_end(ib, off);
@@ -1715,6 +1718,7 @@ init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep 
 	sa->msg1_len = m->raw_len;
 	sa->natt = nat_detected(m, sa);
 	sa->frag = c->frag_size && has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
+	sa->digsig = has_notify(m, N_SIGNATURE_HASH_ALGORITHMS);
 	/* response: SAr1, KEr, Nr, NAT detection */
 	hdr_for(sa, &h, IKE_SA_INIT, true, 0);
 	ike_buf_init(&b, mem, sizeof(mem));
@@ -1818,6 +1822,7 @@ init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	sa->my_id = 1;
 	sa->natt = nat_detected(m, sa);
 	sa->frag = sa->conn->frag_size && has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
+	sa->digsig = has_notify(m, N_SIGNATURE_HASH_ALGORITHMS);
 	if (sa->natt) {
 		/* 2.23: float to 4500 from IKE_AUTH on */
 		sa->local.port = IKE_NATT_PORT;
@@ -1850,7 +1855,8 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 		if (!ike_id_equal(rid, &got))
 			return false;
 	}
-	if (method == AUTH_DIGSIG && sa->conn->creds.ca != NULL) {
+	if ((method == AUTH_DIGSIG || method == AUTH_RSA || method == AUTH_ECDSA_256 ||
+	     method == AUTH_ECDSA_384 || method == AUTH_ECDSA_521) && sa->conn->creds.ca != NULL) {
 		static uint8_t octets[MSG_CAP + 2 * IKE_MAX_NONCE];
 		const uint8_t *certs[8];
 		size_t lens[8], on;
@@ -1869,7 +1875,7 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 			}
 		on = signed_octets(sa, !sa->initiator, pid->body, pid->len, octets, sizeof(octets));
 		if (on == 0 || ike_verify(&sa->conn->creds, certs, lens, nc, &pidv, octets, on,
-					  auth, alen, why, sizeof(why)) < 0) {
+					  method, auth, alen, why, sizeof(why)) < 0) {
 			log_warn("ike %s: peer's certificate authentication failed: %s",
 				 sa->conn->name, why);
 			return false;
@@ -2290,6 +2296,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	sa->natt = old->natt;
 	sa->behind_nat = old->behind_nat;
 	sa->frag = old->frag;
+	sa->digsig = old->digsig;
 	if (ike_derive_ike_keys(&sa->keys, a, gir, girlen, ni, nilen, nr, nrlen, spi_i, spi_r,
 				old->keys.sk_d, old->keys.a.prf) < 0) {
 		sa->state = S_DEAD;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -141,17 +142,89 @@ static const struct {
 	{ ai_rsa512, sizeof(ai_rsa512), "SHA512", EVP_PKEY_RSA },
 };
 
+static size_t
+sign_md(EVP_PKEY *k, const char *mdn, const uint8_t *octets, size_t n, uint8_t *out, size_t cap)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t slen = cap;
+	int rc = md && EVP_DigestSignInit_ex(md, NULL, mdn, NULL, NULL, k, NULL) == 1 &&
+		 EVP_DigestSign(md, out, &slen, octets, n) == 1;
+
+	EVP_MD_CTX_free(md);
+	return rc ? slen : 0;
+}
+
+static bool
+verify_md(EVP_PKEY *k, const char *mdn, const uint8_t *sig, size_t sl, const uint8_t *octets,
+	  size_t n)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = md && EVP_DigestVerifyInit_ex(md, NULL, mdn, NULL, NULL, k, NULL) == 1 &&
+		  EVP_DigestVerify(md, sig, sl, octets, n) == 1;
+
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+/*
+ * The method for a key without RFC 7427 (RFC 7296 3.8): RSA PKCS#1 v1.5
+ * with SHA-1; ECDSA by curve with its SHA-2 (RFC 4754), whose signature is
+ * r and s as `coord`-byte numbers. -1 for other keys.
+ */
+static int
+classic_method(EVP_PKEY *k, const char **mdn, size_t *coord)
+{
+	*coord = 0;
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA) {
+		*mdn = "SHA1";
+		return AUTH_RSA;
+	}
+	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC)
+		return -1;
+	switch (EVP_PKEY_get_bits(k)) {
+	case 256: *mdn = "SHA256"; *coord = 32; return AUTH_ECDSA_256;
+	case 384: *mdn = "SHA384"; *coord = 48; return AUTH_ECDSA_384;
+	case 521: *mdn = "SHA512"; *coord = 66; return AUTH_ECDSA_521;
+	default: return -1;
+	}
+}
+
 size_t
-ike_sign(const struct ike_creds *c, const uint8_t *octets, size_t n, uint8_t *out, size_t cap)
+ike_sign(const struct ike_creds *c, bool digsig, const uint8_t *octets, size_t n, uint8_t *out,
+	 size_t cap, uint8_t *method)
 {
 	EVP_PKEY *k = c->key;
-	EVP_MD_CTX *md;
+	const char *mdn;
+	size_t coord, sl;
 	unsigned a = 0;
-	size_t slen;
-	int rc;
 
 	if (k == NULL)
 		return 0;
+	if (!digsig) {
+		uint8_t der[256];
+		const uint8_t *p = der;
+		const BIGNUM *r, *s;
+		ECDSA_SIG *sig;
+		int m = classic_method(k, &mdn, &coord);
+		if (m < 0)
+			return 0;
+		*method = (uint8_t)m;
+		if (coord == 0)
+			return sign_md(k, mdn, octets, n, out, cap);
+		/* RFC 4754: r | s, not the DER that OpenSSL makes */
+		sl = sign_md(k, mdn, octets, n, der, sizeof(der));
+		sig = sl ? d2i_ECDSA_SIG(NULL, &p, (long)sl) : NULL;
+		if (sig == NULL || cap < 2 * coord) {
+			ECDSA_SIG_free(sig);
+			return 0;
+		}
+		ECDSA_SIG_get0(sig, &r, &s);
+		sl = BN_bn2binpad(r, out, (int)coord) == (int)coord &&
+		     BN_bn2binpad(s, out + coord, (int)coord) == (int)coord ? 2 * coord : 0;
+		ECDSA_SIG_free(sig);
+		return sl;
+	}
+	*method = AUTH_DIGSIG;
 	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC) {
 		/* the hash that matches the curve (RFC 5656 style) */
 		int bits = EVP_PKEY_get_bits(k);
@@ -165,12 +238,44 @@ ike_sign(const struct ike_creds *c, const uint8_t *octets, size_t n, uint8_t *ou
 		return 0;
 	out[0] = (uint8_t)sigalgs[a].len;
 	memcpy(out + 1, sigalgs[a].ai, sigalgs[a].len);
-	slen = cap - 1 - sigalgs[a].len;
-	md = EVP_MD_CTX_new();
-	rc = md && EVP_DigestSignInit_ex(md, NULL, sigalgs[a].md, NULL, NULL, k, NULL) == 1 &&
-	     EVP_DigestSign(md, out + 1 + sigalgs[a].len, &slen, octets, n) == 1;
-	EVP_MD_CTX_free(md);
-	return rc ? 1 + sigalgs[a].len + slen : 0;
+	sl = sign_md(k, sigalgs[a].md, octets, n, out + 1 + sigalgs[a].len,
+		     cap - 1 - sigalgs[a].len);
+	return sl ? 1 + sigalgs[a].len + sl : 0;
+}
+
+/* a classic AUTH (method 1, 9-11) by the leaf's key */
+static bool
+verify_classic(EVP_PKEY *k, uint8_t method, const uint8_t *octets, size_t n,
+	       const uint8_t *auth, size_t alen)
+{
+	uint8_t *der = NULL;
+	const char *mdn;
+	size_t coord;
+	ECDSA_SIG *sig;
+	BIGNUM *r, *s;
+	bool ok;
+	int dl;
+
+	if (classic_method(k, &mdn, &coord) != method)
+		return false;
+	if (coord == 0)
+		return verify_md(k, mdn, auth, alen, octets, n);
+	if (alen != 2 * coord)
+		return false;
+	sig = ECDSA_SIG_new();
+	r = BN_bin2bn(auth, (int)coord, NULL);
+	s = BN_bin2bn(auth + coord, (int)coord, NULL);
+	if (sig == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(sig, r, s) != 1) {
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(sig);
+		return false;
+	}
+	dl = i2d_ECDSA_SIG(sig, &der);
+	ok = dl > 0 && verify_md(k, mdn, der, (size_t)dl, octets, n);
+	OPENSSL_free(der);
+	ECDSA_SIG_free(sig);
+	return ok;
 }
 
 /* does the certificate carry this identity? */
@@ -204,7 +309,7 @@ cert_has_id(X509 *x, const struct ike_id *id)
 int
 ike_verify(const struct ike_creds *c, const uint8_t *const *certs, const size_t *lens,
 	   unsigned ncerts, const struct ike_id *peer_id, const uint8_t *octets, size_t n,
-	   const uint8_t *auth, size_t alen, char *why, size_t wl)
+	   uint8_t method, const uint8_t *auth, size_t alen, char *why, size_t wl)
 {
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	X509_STORE_CTX *vc = NULL;
@@ -238,6 +343,14 @@ ike_verify(const struct ike_creds *c, const uint8_t *const *certs, const size_t 
 	}
 	if (!cert_has_id(leaf, peer_id)) {
 		snprintf(why, wl, "the certificate does not carry the peer's identity");
+		goto out;
+	}
+	if (method != AUTH_DIGSIG) {
+		if (!verify_classic(X509_get0_pubkey(leaf), method, octets, n, auth, alen)) {
+			snprintf(why, wl, "bad signature (method %u)", method);
+			goto out;
+		}
+		rc = 0;
 		goto out;
 	}
 	/* RFC 7427 3: length | AlgorithmIdentifier | signature */

@@ -32,16 +32,22 @@ int ike_cert_subject_id(const struct ike_creds *c, struct ike_id *id);
 /* CERTREQ data (3.7): SHA-1 of each trusted CA's SubjectPublicKeyInfo */
 size_t ike_certreq_data(const struct ike_creds *c, uint8_t *out, size_t cap);
 
-/* RFC 7427 AUTH data over `octets`: length | AlgorithmIdentifier | signature */
-size_t ike_sign(const struct ike_creds *c, const uint8_t *octets, size_t n, uint8_t *out,
-		size_t cap);
+/*
+ * AUTH data over `octets`: with digsig (the peer sent
+ * SIGNATURE_HASH_ALGORITHMS) RFC 7427's length | AlgorithmIdentifier |
+ * signature, method 14; without, the classic method of the key (RSA with
+ * SHA-1: 1; ECDSA P-256/384/521: 9/10/11, RFC 4754). Returns its length.
+ */
+size_t ike_sign(const struct ike_creds *c, bool digsig, const uint8_t *octets, size_t n,
+		uint8_t *out, size_t cap, uint8_t *method);
 /*
  * Check the peer: its certificate (DER, plus intermediates) chains to our
- * CA store, binds the peer's ID, and signed `octets` as `auth` (RFC 7427).
+ * CA store, binds the peer's ID, and signed `octets` as `auth` by `method`
+ * (14: RFC 7427; 1, 9, 10, 11: classic, the key must fit the method).
  */
 int ike_verify(const struct ike_creds *c, const uint8_t *const *certs, const size_t *lens,
 	       unsigned ncerts, const struct ike_id *peer_id, const uint8_t *octets, size_t n,
-	       const uint8_t *auth, size_t alen, char *why, size_t wl);
+	       uint8_t method, const uint8_t *auth, size_t alen, char *why, size_t wl);
 
 /* identities equal? (distinguished names canonically) */
 bool ike_id_equal(const struct ike_id *a, const struct ike_id *b);

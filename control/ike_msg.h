@@ -46,7 +46,10 @@ enum ike_id_type {
 	ID_DER_ASN1_DN = 9, ID_KEY_ID = 11,
 };
 
-enum ike_auth_method { AUTH_RSA = 1, AUTH_PSK = 2, AUTH_DIGSIG = 14 };
+enum ike_auth_method {
+	AUTH_RSA = 1, AUTH_PSK = 2, AUTH_ECDSA_256 = 9, AUTH_ECDSA_384 = 10, AUTH_ECDSA_521 = 11,
+	AUTH_DIGSIG = 14,
+};
 
 enum ike_notify {
 	N_UNSUPPORTED_CRITICAL_PAYLOAD = 1, N_INVALID_IKE_SPI = 4,

@@ -28,6 +28,7 @@ TOOL = os.path.join(BUILD, "control", "espgw-ike")
 A, B = "ik-a", "ik-b"      # ike_gw.py reuses this file with its own namespaces
 INSTALL_ROUTES = "no"      # yes where ESP must flow through charon's ipsec0
 REMOTE_ADDRS = None        # charon's remote_addrs when not espgw's address (NAT)
+SIG_AUTH = "yes"           # "no": charon without RFC 7427 (classic AUTH methods)
 IP_A, IP_B = "198.18.0.1", "198.18.0.2"
 NET_A, NET_B = "198.18.1.0/24", "198.18.2.0/24"
 PSK = "interop-test-psk-0123456789"
@@ -78,6 +79,7 @@ def charon_conf():
         f.write("""charon {
   load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici
   install_routes = %s
+  signature_authentication = %s
   retransmit_tries = 2
   retransmit_timeout = 1
   filelog {
@@ -94,7 +96,7 @@ def charon_conf():
     vici { socket = unix://%s/charon.vici }
   }
 }
-""" % (INSTALL_ROUTES, W, W))
+""" % (INSTALL_ROUTES, SIG_AUTH, W, W))
 
 
 def charon_start():
@@ -373,6 +375,28 @@ def cert_cases():
               err.strip().splitlines()[-1][-120:] if err.strip() else "")
     finally:
         charon_stop()
+    # classic AUTH methods: charon without RFC 7427 sends no
+    # SIGNATURE_HASH_ALGORITHMS, so both sides sign the old way: RSA with
+    # SHA-1 (method 1), ECDSA P-256 with SHA-256 (method 9, RFC 4754)
+    global SIG_AUTH
+    SIG_AUTH = "no"
+    try:
+        for kind, want in (("rsa", "RSA signature"), ("ecdsa", "ECDSA-256 signature")):
+            d, t = make_certs(kind)
+            extra = ["--cert", d + "/a.crt", "--key", d + "/a.key", "--ca", d + "/ca.crt",
+                     "--remote-id", DN_B]
+            for initiates in (True, False):
+                role = "initiator" if initiates else "responder"
+                _, log = run_case("classic-" + kind, ["aes128gcm16-prfsha256-x25519"],
+                                  ["aes128gcm16"], None, None, initiates,
+                                  load=lambda: charon_load_cert(d, t), tool_extra=extra,
+                                  psk=False)
+                m = re.search(r"authentication of '%s' with (.+?) successful" % DN_A, log)
+                check(m is not None and m.group(1) == want,
+                      "classic-%s/%s: charon verified espgw's %s signature (%s)" %
+                      (kind, role, want, m.group(1) if m else "none"))
+    finally:
+        SIG_AUTH = "yes"
     # asymmetric: espgw signs with its ECDSA certificate, charon uses the PSK
     d, t = make_certs("ecdsa")
     extra = ["--cert", d + "/a.crt", "--key", d + "/a.key", "--ca", d + "/ca.crt",
