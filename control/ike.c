@@ -904,6 +904,35 @@ ike_proposal_select(const struct ike_proposal *peer, unsigned np,
 	return -1;
 }
 
+static bool
+low_bits_zero(const uint8_t *a, unsigned al, unsigned h)
+{
+	for (unsigned i = 0; i < h; i++)
+		if (a[al - 1 - i / 8] >> (i % 8) & 1)
+			return false;
+	return true;
+}
+
+void
+ike_ts_prefix(struct ike_ts *t)
+{
+	unsigned al = t->type == TS_IPV4_ADDR_RANGE ? 4 : 16;
+	uint8_t end[16];
+
+	/* the most host bits h such that lo is aligned and lo + 2^h - 1 <= hi */
+	for (unsigned h = al * 8;; h--) {
+		if (!low_bits_zero(t->lo, al, h))
+			continue;
+		memcpy(end, t->lo, al);
+		for (unsigned i = 0; i < h; i++)
+			end[al - 1 - i / 8] |= (uint8_t)(1u << (i % 8));
+		if (memcmp(end, t->hi, al) <= 0) {
+			memcpy(t->hi, end, al);
+			return;
+		}
+	}
+}
+
 bool
 ike_ts_narrow(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
 {
@@ -1963,6 +1992,8 @@ auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_TS_UNACCEPTABLE);
 		return;
 	}
+	ike_ts_prefix(&sa->ch[0].ts_l);
+	ike_ts_prefix(&sa->ch[0].ts_r);
 	sa->ch[0].spi_in = child_spi(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
 	len = build_auth_inner(sa, &ib, false);
@@ -2738,6 +2769,8 @@ create_child_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 		send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_TS_UNACCEPTABLE);
 		return;
 	}
+	ike_ts_prefix(&nc->ts_l);
+	ike_ts_prefix(&nc->ts_r);
 	nc->used = true;
 	nc->initiator = false;
 	nc->spi_in = child_spi(e);

@@ -175,5 +175,11 @@ int ike_proposal_select(const struct ike_proposal *peer, unsigned np,
 			bool ignore_dh, struct ike_algs *out, unsigned *chosen);
 /* narrowing: the intersection of two ranges, false when empty */
 bool ike_ts_narrow(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out);
+/*
+ * espgw's policies and SA selectors are prefixes: narrow t's address
+ * range further to the largest prefix at its low end (a subset, as a
+ * responder may narrow, RFC 7296 2.9). Ports and protocol stay.
+ */
+void ike_ts_prefix(struct ike_ts *t);
 
 #endif

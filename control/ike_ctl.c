@@ -185,6 +185,27 @@ ts_prefix(const struct ike_ts *t, char *out, size_t n)
 	return 0;
 }
 
+/*
+ * proto=, sport=, dport= words for what the selectors restrict beyond
+ * addresses (outbound: ours are the source); returns how many it wrote
+ */
+static int
+ts_port_words(const struct ike_child_info *c, bool outbound, char (*w)[160])
+{
+	const struct ike_ts *s = outbound ? &c->local_ts : &c->remote_ts;
+	const struct ike_ts *d = outbound ? &c->remote_ts : &c->local_ts;
+	uint8_t proto = s->proto ? s->proto : d->proto;
+	int n = 0;
+
+	if (proto)
+		snprintf(w[n++], 160, "proto=%u", proto);
+	if (s->port_lo != 0 || s->port_hi != 65535)
+		snprintf(w[n++], 160, "sport=%u-%u", s->port_lo, s->port_hi);
+	if (d->port_lo != 0 || d->port_hi != 65535)
+		snprintf(w[n++], 160, "dport=%u-%u", d->port_lo, d->port_hi);
+	return n;
+}
+
 static void
 names(const struct ike_child_info *c, char *in, char *out, char *pol)
 {
@@ -228,6 +249,7 @@ add_sa(const struct ike_child_info *c, bool in, const char *name, const char *al
 		snprintf(w[n++], 160, "replay_window=1024");
 		snprintf(w[n++], 160, "src=%s", rts);
 		snprintf(w[n++], 160, "dst=%s", lts);
+		n += ts_port_words(c, false, w + n);
 	} else {
 		snprintf(w[n++], 160, "inner=ipv%d", strchr(lts, ':') ? 6 : 4);
 		if (c->encap) {
@@ -285,23 +307,25 @@ static int
 child_route(void *ctx, const struct ike_child_info *c)
 {
 	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
-	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN], w[5][96], *argv[6];
+	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN], w[8][160], *argv[9];
 	struct policy_desc p;
+	int n;
 
 	(void)ctx;
 	names(c, in, out, pol);
 	if (ts_prefix(&c->local_ts, lts, sizeof(lts)) < 0 ||
 	    ts_prefix(&c->remote_ts, rts, sizeof(rts)) < 0)
 		return -1;
-	snprintf(w[0], 96, "name=%s", pol);
-	snprintf(w[1], 96, "src=%s", lts);
-	snprintf(w[2], 96, "dst=%s", rts);
-	snprintf(w[3], 96, "sa=%s", out);
-	snprintf(w[4], 96, "priority=%u", 1000000u + c->priority);
-	for (int i = 0; i < 5; i++)
+	snprintf(w[0], 160, "name=%s", pol);
+	snprintf(w[1], 160, "src=%s", lts);
+	snprintf(w[2], 160, "dst=%s", rts);
+	snprintf(w[3], 160, "sa=%s", out);
+	snprintf(w[4], 160, "priority=%u", 1000000u + c->priority);
+	snprintf(w[5], 160, "action=protect");
+	n = 6 + ts_port_words(c, true, w + 6);
+	for (int i = 0; i < n; i++)
 		argv[i] = w[i];
-	argv[5] = "action=protect";
-	if (config_parse_policy_words(6, argv, &p, err, sizeof(err)) < 0 ||
+	if (config_parse_policy_words(n, argv, &p, err, sizeof(err)) < 0 ||
 	    (p.dynamic = true, ctl_policy_add(&p, err, sizeof(err)) < 0)) {
 		log_warn("ike %s: policy %s not installed: %s", c->conn, pol, err);
 		return -1;

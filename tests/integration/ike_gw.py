@@ -309,7 +309,8 @@ def trap():
 
 
 def charon_load_two():
-    """charon with two children: net (198.18.2.0/24) and net2 (198.18.5.0/24)"""
+    """charon with two children: net (198.18.2.0/24) and net2 (198.18.5.0/24,
+    ICMP only)"""
     with open(C.W + "/swanctl.conf", "w") as f:
         f.write("""connections {
   gw {
@@ -325,8 +326,8 @@ def charon_load_two():
       net { local_ts = 198.18.2.0/24
         remote_ts = 198.18.1.0/24
         esp_proposals = aes128gcm16 }
-      net2 { local_ts = 198.18.5.0/24
-        remote_ts = 198.18.1.0/24
+      net2 { local_ts = 198.18.5.0/24[icmp]
+        remote_ts = 198.18.1.0/24[icmp]
         esp_proposals = aes128gcm16 }
     }
   }
@@ -392,6 +393,24 @@ def two_children(start):
         pk = sorted(c["out"]["packets"] for c in st[0]["children"]) if st else []
         check(len(pk) == 2 and pk[0] >= 3, "two children/%s: each CHILD_SA carried its "
               "traffic: %s" % (role, pk))
+        # net2 is ICMP only: its policy says so, and UDP to that net finds none
+        rc, out, _ = ctl("show", "policies", "--json")
+        pols = [p for p in json.loads(out) if p["selector"]["dst"] == "198.18.5.0/24"] \
+            if rc == 0 else []
+        check(len(pols) == 1 and pols[0]["selector"]["proto"] == 1,
+              "two children/%s: net2's policy is ICMP only: %s" %
+              (role, [p["selector"] for p in pols]))
+        before = json.loads(ctl("show", "drops", "--json")[1]).get("spd-no-match", 0)
+        H.setns(H.NS_H)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for _ in range(5):
+            u.sendto(b"x", ("198.18.5.1", 9))
+        u.close()
+        H.setns(H.NS_GW)
+        time.sleep(0.3)
+        after = json.loads(ctl("show", "drops", "--json")[1]).get("spd-no-match", 0)
+        check(after - before == 5, "two children/%s: UDP to net2 is not protected: "
+              "%d spd-no-match" % (role, after - before))
     finally:
         H.stop_espgw(gw, logp)
         if os.path.exists(H.SOCK):

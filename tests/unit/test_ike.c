@@ -320,6 +320,33 @@ test_narrowing(void)
 	a.proto = 0;
 	CU_ASSERT(ike_ts_narrow(&a, &b, &o));
 	CU_ASSERT(o.proto == 17 && o.port_lo == 53 && o.port_hi == 53);
+	/* ranges become the largest prefix at their low end */
+	static const struct { const char *lo, *hi, *want_hi; } r[] = {
+		{ "10.0.0.0", "10.0.0.255", "10.0.0.255" },
+		{ "10.0.0.5", "10.0.0.200", "10.0.0.5" },
+		{ "10.0.0.8", "10.0.0.200", "10.0.0.15" },
+		{ "10.0.0.0", "10.0.1.3", "10.0.0.255" },
+		{ "0.0.0.0", "255.255.255.255", "255.255.255.255" },
+		{ "10.0.0.0", "10.0.0.0", "10.0.0.0" },
+		{ "fd00::", "fd00::1:0", "fd00::ffff" },
+		{ "fd00::", "fd00::ffff", "fd00::ffff" },
+		{ "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+	};
+	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		struct ip_addr lo, hi, want;
+		ip_addr_parse(r[i].lo, &lo);
+		ip_addr_parse(r[i].hi, &hi);
+		ip_addr_parse(r[i].want_hi, &want);
+		memset(&o, 0, sizeof(o));
+		o.type = lo.family == AF_INET ? TS_IPV4_ADDR_RANGE : TS_IPV6_ADDR_RANGE;
+		o.port_hi = 65535;
+		memcpy(o.lo, lo.a, 16);
+		memcpy(o.hi, hi.a, 16);
+		ike_ts_prefix(&o);
+		CU_ASSERT(memcmp(o.lo, lo.a, lo.family == AF_INET ? 4 : 16) == 0);
+		CU_ASSERT(memcmp(o.hi, want.a, lo.family == AF_INET ? 4 : 16) == 0);
+		CU_ASSERT(o.port_hi == 65535);
+	}
 }
 
 /* ---- two engines over an in-memory link ---- */
