@@ -581,6 +581,65 @@ run_install(void)
 	free(lat);
 }
 
+/*
+ * What IKE does per CHILD_SA (control/ike_ctl.c): an inbound SA, an
+ * outbound SA and a protect policy for its own remote net; the time per
+ * tunnel as the number of tunnels grows
+ */
+static void
+run_tunnels(void)
+{
+	uint64_t start, t, t_last = 0, c0;
+	char err[200], *argv[9], w[9][96];
+	unsigned last = o.sas / 10 ? o.sas / 10 : 1;
+	char extra[200];
+
+	dp_start();
+	start = rte_rdtsc();
+	for (unsigned i = 0; i < o.sas; i++) {
+		struct sa_desc d;
+		struct policy_desc p;
+		c0 = rte_rdtsc();
+		for (int dir = 0; dir < 2; dir++) {
+			snprintf(w[0], 96, "name=t%c%u", dir ? 'o' : 'i', i);
+			snprintf(w[1], 96, "spi=%u", 0x100000 + 2 * i + dir);
+			snprintf(w[2], 96, "direction=%s", dir ? "outbound" : "inbound");
+			snprintf(w[3], 96, "algorithm=aes-gcm-128");
+			snprintf(w[4], 96, "key=0x0102030405060708090a0b0c0d0e0f1011121314");
+			snprintf(w[5], 96, "local=198.18.0.1");
+			snprintf(w[6], 96, "remote=198.18.0.2");
+			for (int k = 0; k < 7; k++)
+				argv[k] = w[k];
+			if (config_parse_sa_words(7, argv, &d, err, sizeof(err)) < 0 ||
+			    ctl_sa_add(&d, err, sizeof(err)) < 0) {
+				log_err("tunnel %u: %s", i, err);
+				exit(1);
+			}
+		}
+		snprintf(w[0], 96, "name=tp%u", i);
+		snprintf(w[1], 96, "src=198.18.1.0/24");
+		snprintf(w[2], 96, "dst=10.%u.%u.0/24", (i >> 8) & 255, i & 255);
+		snprintf(w[3], 96, "sa=to%u", i);
+		snprintf(w[4], 96, "priority=%u", 1000000 + i);
+		snprintf(w[5], 96, "action=protect");
+		for (int k = 0; k < 6; k++)
+			argv[k] = w[k];
+		if (config_parse_policy_words(6, argv, &p, err, sizeof(err)) < 0 ||
+		    ctl_policy_add(&p, err, sizeof(err)) < 0) {
+			log_err("tunnel %u policy: %s", i, err);
+			exit(1);
+		}
+		ctl_poll_rings();
+		if (i >= o.sas - last)
+			t_last += rte_rdtsc() - c0;
+	}
+	t = rte_rdtsc() - start;
+	snprintf(extra, sizeof(extra), ",tunnels_per_s=%.0f,last_tenth_us_per_tunnel=%.1f",
+		 o.sas / ((double)t / rte_get_tsc_hz()),
+		 (double)t_last / last / rte_get_tsc_hz() * 1e6);
+	report("tunnels", (struct result){ o.sas, 0, t }, extra);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -628,7 +687,8 @@ main(int argc, char **argv)
 	}
 	espgw_log_level = LOG_LVL_WARN;
 	/* install: the file has one pair, the run adds o.sas more */
-	text = config_text(!strcmp(o.mode, "install") ? 1 : o.sas, o.alg, 2 * o.sas + 64);
+	text = config_text(!strcmp(o.mode, "install") || !strcmp(o.mode, "tunnels") ? 1 : o.sas,
+			   o.alg, 2 * o.sas + 64);
 	c = config_load_string(text, "<bench>", err, sizeof(err));
 	if (c == NULL) {
 		log_err("%s", err);
@@ -651,6 +711,10 @@ main(int argc, char **argv)
 		apply_with_worker(c2);
 		snprintf(extra, sizeof(extra), ",parse_s=%.3f", (double)(t1 - t0) / rte_get_tsc_hz());
 		report("reload", (struct result){ o.sas, 0, rte_rdtsc() - t0 }, extra);
+		return 0;
+	}
+	if (!strcmp(o.mode, "tunnels")) {
+		run_tunnels();
 		return 0;
 	}
 	if (!strcmp(o.mode, "install")) {
