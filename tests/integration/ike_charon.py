@@ -406,6 +406,23 @@ def cert_cases():
                  initiates, load=lambda: charon_load_cert(d, t, asym=True), tool_extra=extra)
 
 
+def v6_cases():
+    """IKE and the selectors over IPv6 (fd00::1 <-> fd00::2, fd00:1::/64 <->
+    fd00:2::/64), both roles"""
+    global IP_A, IP_B, NET_A, NET_B
+    sh("ip", "-n", A, "addr", "add", "fd00::1/64", "dev", "a0", "nodad")
+    sh("ip", "-n", B, "addr", "add", "fd00::2/64", "dev", "b0", "nodad")
+    sh("ip", "-n", B, "addr", "add", "fd00:2::1/128", "dev", "lo")
+    saved = IP_A, IP_B, NET_A, NET_B
+    IP_A, IP_B, NET_A, NET_B = "fd00::1", "fd00::2", "fd00:1::/64", "fd00:2::/64"
+    try:
+        for initiates in (True, False):
+            run_case("ipv6", ["aes256gcm16-prfsha384-ecp384"], ["aes256gcm16"],
+                     "aes256gcm16-prfsha384-ecp384", "aes256gcm16", initiates)
+    finally:
+        IP_A, IP_B, NET_A, NET_B = saved
+
+
 def raw_drops(ns):
     """packets the fragment-dropping rule has eaten in ns"""
     out = sh("ip", "netns", "exec", ns, "iptables", "-t", "raw", "-L", "PREROUTING", "-v", "-n",
@@ -505,6 +522,7 @@ def main():
         for c in cases:
             for initiates in (True, False):
                 run_case(c[0], c[1], c[2], c[3], c[4], initiates)
+        v6_cases()
         cert_cases()
         frag_cases()
         wrong_psk()

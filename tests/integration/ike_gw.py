@@ -449,6 +449,48 @@ def certs_frag(start):
             os.unlink(H.SOCK)
 
 
+def v6_load():
+    C.IP_A, C.IP_B, C.NET_A, C.NET_B = "fd00::1", "fd00::2", "fd00:1::/64", "fd00:2::/64"
+    try:
+        C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+    finally:
+        C.IP_A, C.IP_B = "198.18.0.1", "198.18.0.2"
+        C.NET_A, C.NET_B = "198.18.1.0/24", "198.18.2.0/24"
+
+
+def ipv6(start):
+    """IKE and ESP over IPv6 through the DPDK ports: fd00::1 <-> fd00::2,
+    fd00:1::/64 <-> fd00:2::/64 (UDP-encapsulated ESP over IPv6)"""
+    role = "initiator" if start == "start" else "responder"
+    cfg = config(start).replace("local: 198.18.0.1", 'local: "fd00::1"').replace(
+        "remote: 198.18.0.2", 'remote: "fd00::2"').replace(
+        "local_ts: 198.18.1.0/24", 'local_ts: "fd00:1::/64"').replace(
+        "remote_ts: 198.18.2.0/24", 'remote_ts: "fd00:2::/64"')
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        H.warm_neighbours()
+        if start == "none":
+            time.sleep(0.5)
+            r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
+            check(r.returncode == 0, "ipv6/%s: charon initiates" % role)
+        s = wait_up()
+        check(s is not None and s["remote"] == "fd00::2[4500]",
+              "ipv6/%s: tunnel up over IPv6 with NAT-T (%s)" % (role, s and s["remote"]))
+        r = subprocess.run(["ip", "netns", "exec", H.NS_H, "ping", "-6", "-c", "5", "-i", "0.2",
+                            "-W", "2", "fd00:2::1"], capture_output=True, text=True)
+        check(" 5 received" in r.stdout, "ipv6/%s: ping6 through the tunnel: %s" %
+              (role, [l for l in r.stdout.splitlines() if "received" in l]))
+        st = ike_state()
+        ch = st[0]["children"] if st else []
+        check(len(ch) == 1 and ch[0]["remote_ts"] == "fd00:2::/64" and
+              ch[0]["out"]["packets"] >= 5 and ch[0]["in"]["packets"] >= 5,
+              "ipv6/%s: the CHILD_SA carried it: %s" % (role, ch and (ch[0]["in"], ch[0]["out"])))
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
 def ike_sa_init(spi):
     """a valid IKE_SA_INIT request: AES-GCM-128, PRF-SHA256, X25519 (any 32
     bytes are a public value), a nonce"""
@@ -684,6 +726,9 @@ def main():
     for start in ("start", "none"):
         with_charon(run, start)
     with_charon(dead_peer)
+    subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"], check=True)
+    for start in ("start", "none"):
+        with_charon(ipv6, start, load=v6_load)
     with_charon(lambda: (reload_conns(), trap()))
     with_charon(flood)
     # IP fragments die on the way to charon, as behind many firewalls
