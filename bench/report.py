@@ -270,6 +270,16 @@ def main():
       "worker running; latency is from posting to the worker's acknowledgement. Reload "
       "is parse + build (SAs, SPD with one rte_acl rule per policy, routes) + install + "
       "all acknowledged.\n")
+    rows = sorted({k[3] for k in agg if k[0] == "tunnels"}, key=int)
+    if rows:
+        w("\nTunnels (`--mode tunnels`): per tunnel an inbound SA, an outbound SA and a protect "
+          "policy, as IKE installs a CHILD_SA; every policy add rebuilds the SPD.\n")
+        w("| tunnels | tunnels/s | µs per tunnel, last tenth |")
+        w("|---|---|---|")
+        for n in rows:
+            kt = ("tunnels", "aes-gcm-128", "64", n, "uniform", "cpu")
+            w("| %s | %s | %s |" % (n, fmt3(extra(agg[kt], "tunnels_per_s"), "%.0f"),
+                                    fmt3(extra(agg[kt], "last_tenth_us_per_tunnel"), "%.0f")))
     text = "\n".join(L) + "\n"
     open(os.path.join(out, "BENCHMARKS.md"), "w").write(text)
     if not no_docs:

@@ -68,6 +68,7 @@ if [ $SMOKE = 1 ]; then
 	point --mode outbound --size imix --sas 16 --dist zipf
 	point --mode install --sas 200
 	point --mode reload --sas 200
+	point --mode tunnels --sas 100
 	bash bench/memif.sh --sizes 64 --seconds $SECS --csv "$CSV" "$BUILD"
 	ike 200
 	certs
@@ -103,6 +104,9 @@ done
 for n in 1000 100000; do
 	point --mode install --sas $n
 	point --mode reload --sas $n
+done
+for n in 1000 2000 4000; do
+	point --mode tunnels --sas $n
 done
 # 6. two processes over memif: espgw's worker on one CPU, espgw-gen on the other
 for r in $(seq $REPS); do
