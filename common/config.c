@@ -934,8 +934,9 @@ conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el
 		return 0;
 	}
 	if (!strcmp(k, "fragment_size")) {
-		if (parse_u64(v, 65535, &u, err, el) < 0 || u < 576)
-			return fail(err, el, "fragment_size must be 576..65535");
+		/* espgw sends IKE datagrams of at most 1500 bytes (no IP fragmentation) */
+		if (parse_u64(v, 1500, &u, err, el) < 0 || u < 576)
+			return fail(err, el, "fragment_size must be 576..1500");
 		c->fragment_size = u;
 		return 0;
 	}

@@ -42,7 +42,7 @@ static const struct bad {
 	{ PORTS "ike:\n  half_open_per_source: 0\n", "t:4: half_open_per_source must be" },
 	{ PORTS "ike:\n  cookies: 5\n", "t:4: unknown ike key 'cookies'" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
-	  "    fragment_size: 100\n", "t:7: fragment_size must be 576..65535" },
+	  "    fragment_size: 100\n", "t:7: fragment_size must be 576..1500" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
 	  "    fragmentation: maybe\n", "t:7: fragmentation must be yes or no" },
 	{ "workers: 0\n" PORTS, "t:1: workers must be" },
