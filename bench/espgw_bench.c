@@ -620,12 +620,13 @@ run_tunnels(void)
 		snprintf(w[1], 96, "src=198.18.1.0/24");
 		snprintf(w[2], 96, "dst=10.%u.%u.0/24", (i >> 8) & 255, i & 255);
 		snprintf(w[3], 96, "sa=to%u", i);
-		snprintf(w[4], 96, "priority=%u", 1000000 + i);
-		snprintf(w[5], 96, "action=protect");
-		for (int k = 0; k < 6; k++)
+		snprintf(w[4], 96, "action=protect");
+		for (int k = 0; k < 5; k++)
 			argv[k] = w[k];
-		if (config_parse_policy_words(6, argv, &p, err, sizeof(err)) < 0 ||
-		    ctl_policy_add(&p, err, sizeof(err)) < 0) {
+		/* as IKE's (control/ike_ctl.c child_route) */
+		if (config_parse_policy_words(5, argv, &p, err, sizeof(err)) < 0 ||
+		    (p.dynamic = true, p.priority = 1000000 + i,
+		     ctl_policy_add(&p, err, sizeof(err)) < 0)) {
 			log_err("tunnel %u policy: %s", i, err);
 			exit(1);
 		}

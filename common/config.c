@@ -382,7 +382,8 @@ policy_set(struct policy_desc *p, const char *k, const char *v, char *err,
 	if (!strcmp(k, "name"))
 		return parse_name(v, p->name, err, el);
 	if (!strcmp(k, "priority")) {
-		if (parse_u64(v, 1u << 28, &u, err, el) < 0)
+		/* 999999 and above are IKE's (trap and CHILD_SA policies) */
+		if (parse_u64(v, 999998, &u, err, el) < 0)
 			return -1;
 		p->priority = u;
 		return 0;

@@ -320,13 +320,14 @@ child_route(void *ctx, const struct ike_child_info *c)
 	snprintf(w[1], 160, "src=%s", lts);
 	snprintf(w[2], 160, "dst=%s", rts);
 	snprintf(w[3], 160, "sa=%s", out);
-	snprintf(w[4], 160, "priority=%u", 1000000u + c->priority);
-	snprintf(w[5], 160, "action=protect");
-	n = 6 + ts_port_words(c, true, w + 6);
+	snprintf(w[4], 160, "action=protect");
+	n = 5 + ts_port_words(c, true, w + 5);
 	for (int i = 0; i < n; i++)
 		argv[i] = w[i];
+	/* above every static policy and the trap (RFC 4301 order), newest first */
 	if (config_parse_policy_words(n, argv, &p, err, sizeof(err)) < 0 ||
-	    (p.dynamic = true, ctl_policy_add(&p, err, sizeof(err)) < 0)) {
+	    (p.dynamic = true, p.priority = 1000000u + c->priority,
+	     ctl_policy_add(&p, err, sizeof(err)) < 0)) {
 		log_warn("ike %s: policy %s not installed: %s", c->conn, pol, err);
 		return -1;
 	}

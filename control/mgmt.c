@@ -257,9 +257,11 @@ cmd_policies(struct sbuf *b, bool js)
 		const struct policy_desc *p = &ctl.policies[i];
 		char sel[200];
 		if (js) {
-			json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s, s:o}",
+			/* table: the rte_acl SPD, or the per-tunnel table (IKE's) */
+			json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s, s:s, s:o}",
 				"name", p->name, "priority", p->priority,
 				"action", spd_action_name(p->action), "sa", p->sa,
+				"table", ctl_policy_in_tunnel_table(p->name) ? "tunnel" : "acl",
 				"selector", sel_json(&p->sel)));
 			continue;
 		}

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "dataplane/spd_dyn.h"
 
 struct ctl ctl;
 
@@ -31,6 +32,15 @@ static struct rte_hash *by_name, *by_spi;
 static uint32_t *free_ids;
 static unsigned n_free;
 
+/*
+ * IKE's per-tunnel protect policies live in the workers' dynamic tables
+ * (dataplane/spd_dyn.c), not in the rte_acl SPD: by policy name, the
+ * dp_dpol each worker has, and the control thread's own copy of those
+ * tables (to know when a destination prefix is full).
+ */
+static struct rte_hash *dyn_by_name;
+static struct dp_dyn *dyn_mirror;
+
 static void
 name_key(const char *name, char key[NAME_MAX_LEN])
 {
@@ -38,6 +48,22 @@ name_key(const char *name, char key[NAME_MAX_LEN])
 
 	memset(key, 0, NAME_MAX_LEN);
 	memcpy(key, name, n);
+}
+
+static struct dp_dpol *
+dyn_find(const char *name)
+{
+	char key[NAME_MAX_LEN];
+	void *v;
+
+	name_key(name, key);
+	return rte_hash_lookup_data(dyn_by_name, key, &v) < 0 ? NULL : v;
+}
+
+bool
+ctl_policy_in_tunnel_table(const char *name)
+{
+	return dyn_find(name) != NULL;
 }
 
 int
@@ -127,6 +153,9 @@ on_ack(struct dp_msg *m)
 	case MSG_SPD_SWAP:
 		dp_spd_free(m->old);
 		break;
+	case MSG_DPOL_DEL:
+		free(m->obj);
+		break;
 	case MSG_RT_SWAP:
 		dp_rt_free(m->old);
 		break;
@@ -183,6 +212,30 @@ post(enum dp_msg_type t, void *obj, void *old)
 	ctl.st.msgs_posted++;
 }
 
+/* the rte_acl SPD of the policies that are not in the dynamic tables */
+static struct dp_spd *
+acl_build(const struct policy_desc *p, struct dp_sa **sa, unsigned n, char *err, size_t el)
+{
+	struct policy_desc *cp = malloc((n ? n : 1) * sizeof(*cp));
+	struct dp_sa **cs = malloc((n ? n : 1) * sizeof(*cs));
+	struct dp_spd *spd = NULL;
+	unsigned k = 0;
+
+	if (cp == NULL || cs == NULL) {
+		snprintf(err, el, "out of memory");
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			if (!p[i].dynamic || dyn_find(p[i].name) == NULL) {
+				cp[k] = p[i];
+				cs[k++] = sa[i];
+			}
+		spd = dp_spd_build(cp, cs, k, err, el);
+	}
+	free(cp);
+	free(cs);
+	return spd;
+}
+
 /* SA pointer of each policy (PROTECT only), looked up by name. */
 static struct dp_spd *
 build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
@@ -209,7 +262,7 @@ build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
 			    extra[j]->dir == SA_DIR_OUTBOUND)
 				sa[i] = extra[j];
 	}
-	spd = dp_spd_build(p, sa, n, err, el);
+	spd = acl_build(p, sa, n, err, el);
 	free(sa);
 	return spd;
 }
@@ -250,7 +303,12 @@ ctl_init_tables(struct espgw_config *c, char *err, size_t el)
 		id_put(i - 1);
 	ctl.rt = dp_rt_build(c, err, el);
 	ctl.spd = dp_spd_build(NULL, NULL, 0, err, el);
-	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL)
+	hp.name = "ctl_dyn_pol";
+	hp.key_len = NAME_MAX_LEN;
+	dyn_by_name = rte_hash_create(&hp);
+	dyn_mirror = dp_dyn_create("dyn_ctl", c->max_sas);
+	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || dyn_by_name == NULL ||
+	    dyn_mirror == NULL)
 		return -1;
 	dp_set_tables(ctl.spd, ctl.rt);
 	ctl.started = time(NULL);
@@ -263,7 +321,8 @@ sa_in_policies(const char *name)
 {
 	for (unsigned i = 0; i < ctl.n_policies; i++)
 		if (ctl.policies[i].action == SPD_PROTECT &&
-		    !strcmp(ctl.policies[i].sa, name))
+		    !strcmp(ctl.policies[i].sa, name) &&
+		    !(ctl.policies[i].dynamic && dyn_find(ctl.policies[i].name)))
 			return true;
 	return false;
 }
@@ -313,6 +372,8 @@ ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
 	return 0;
 }
 
+static bool dyn_drop(const char *name);
+
 /* Retire an SA: first make the SPD stop pointing at it, then remove it. */
 static void
 retire(int id, bool spd_done)
@@ -320,6 +381,16 @@ retire(int id, bool spd_done)
 	struct dp_sa *sa = ctl.sa[id].dp;
 
 	mark_deleting(id);
+	if (sa->dir == SA_DIR_OUTBOUND) {
+		/* dynamic policies on it leave the workers before it does; they
+		 * stay as ACL policies without an SA (sa-down), as static ones do */
+		bool dropped = false;
+		for (unsigned i = 0; i < ctl.n_policies; i++)
+			if (ctl.policies[i].dynamic && !strcmp(ctl.policies[i].sa, sa->desc.name))
+				dropped |= dyn_drop(ctl.policies[i].name);
+		if (dropped)
+			spd_done = false;
+	}
 	if (!spd_done && sa->dir == SA_DIR_OUTBOUND && sa_in_policies(sa->desc.name)) {
 		char err[128];
 		struct dp_spd *spd = build_spd(ctl.policies, ctl.n_policies, NULL, 0,
@@ -354,11 +425,62 @@ find_policy(const struct policy_desc *p, unsigned n, const char *name)
 	return -1;
 }
 
+/*
+ * An IKE protect policy into the workers' dynamic tables; false when it
+ * belongs in the rte_acl SPD (not IKE's, no outbound SA yet, or its
+ * destination prefix is full)
+ */
+static bool
+dyn_add(const struct policy_desc *p)
+{
+	char key[NAME_MAX_LEN];
+	struct dp_dpol *d;
+	int id;
+
+	if (!p->dynamic || p->action != SPD_PROTECT || p->priority <= DP_DYN_MIN_PRIO ||
+	    p->sel.dst.addr.family == 0)
+		return false;
+	id = ctl_find_sa(p->sa);
+	if (id < 0 || ctl.sa[id].dp->dir != SA_DIR_OUTBOUND || (d = calloc(1, sizeof(*d))) == NULL)
+		return false;
+	d->sel = p->sel;
+	d->priority = p->priority;
+	d->sa = ctl.sa[id].dp;
+	name_key(p->name, key);
+	if (dp_dyn_add(dyn_mirror, d) < 0) {
+		free(d);
+		return false;
+	}
+	if (rte_hash_add_key_data(dyn_by_name, key, d) < 0) {
+		dp_dyn_del(dyn_mirror, d);
+		free(d);
+		return false;
+	}
+	post(MSG_DPOL_ADD, d, NULL);
+	return true;
+}
+
+/* out of the workers' tables; freed once they all acknowledged */
+static bool
+dyn_drop(const char *name)
+{
+	struct dp_dpol *d = dyn_find(name);
+	char key[NAME_MAX_LEN];
+
+	if (d == NULL)
+		return false;
+	name_key(name, key);
+	rte_hash_del_key(dyn_by_name, key);
+	dp_dyn_del(dyn_mirror, d);
+	post(MSG_DPOL_DEL, d, NULL);
+	return true;
+}
+
 int
 ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
 {
 	struct policy_desc *np;
-	struct dp_spd *spd;
+	struct dp_spd *spd = NULL;
 	int id;
 
 	if (find_policy(ctl.policies, ctl.n_policies, p->name) >= 0) {
@@ -378,15 +500,19 @@ ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
 	}
 	memcpy(np, ctl.policies, ctl.n_policies * sizeof(*np));
 	np[ctl.n_policies] = *p;
-	spd = build_spd(np, ctl.n_policies + 1, NULL, 0, NULL, err, el);
-	if (spd == NULL) {
-		free(np);
-		return -1;
+	/* IKE's per-tunnel policies do not rebuild the SPD */
+	if (!dyn_add(p)) {
+		spd = build_spd(np, ctl.n_policies + 1, NULL, 0, NULL, err, el);
+		if (spd == NULL) {
+			free(np);
+			return -1;
+		}
 	}
 	free(ctl.policies);
 	ctl.policies = np;
 	ctl.n_policies++;
-	swap_spd(spd);
+	if (spd)
+		swap_spd(spd);
 	return 0;
 }
 
@@ -394,8 +520,9 @@ int
 ctl_policy_del(const char *name, char *err, size_t el)
 {
 	int i = find_policy(ctl.policies, ctl.n_policies, name);
-	struct dp_spd *spd;
+	struct dp_spd *spd = NULL;
 	struct policy_desc *np;
+	bool dyn = i >= 0 && dyn_find(name) != NULL;
 
 	if (i < 0) {
 		snprintf(err, el, "no policy named %s", name);
@@ -408,15 +535,20 @@ ctl_policy_del(const char *name, char *err, size_t el)
 	}
 	memcpy(np, ctl.policies, i * sizeof(*np));
 	memcpy(np + i, ctl.policies + i + 1, (ctl.n_policies - i - 1) * sizeof(*np));
-	spd = build_spd(np, ctl.n_policies - 1, NULL, 0, NULL, err, el);
-	if (spd == NULL) {
-		free(np);
-		return -1;
+	if (!dyn) {
+		spd = build_spd(np, ctl.n_policies - 1, NULL, 0, NULL, err, el);
+		if (spd == NULL) {
+			free(np);
+			return -1;
+		}
 	}
 	free(ctl.policies);
 	ctl.policies = np;
 	ctl.n_policies--;
-	swap_spd(spd);
+	if (dyn)
+		dyn_drop(name);
+	else
+		swap_spd(spd);
 	return 0;
 }
 
@@ -529,7 +661,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 			if (hit != NULL)
 				sa[i] = *hit;
 		}
-		spd = dp_spd_build(pol, sa, n_pol, err, el);
+		spd = acl_build(pol, sa, n_pol, err, el);
 		free(sa);
 		if (spd == NULL)
 			goto out;

@@ -124,7 +124,10 @@ struct dp_port {
 
 /* ---- messages to workers ---- */
 
-enum dp_msg_type { MSG_SA_ADD, MSG_SA_DEL, MSG_SPD_SWAP, MSG_RT_SWAP, MSG_QUIT };
+enum dp_msg_type {
+	MSG_SA_ADD, MSG_SA_DEL, MSG_SPD_SWAP, MSG_RT_SWAP, MSG_QUIT,
+	MSG_DPOL_ADD, MSG_DPOL_DEL,	/* obj: struct dp_dpol (spd_dyn.h) */
+};
 
 struct dp_msg {
 	enum dp_msg_type type;

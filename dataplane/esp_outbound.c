@@ -237,11 +237,21 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	struct rte_mbuf *prot[DP_BURST];
 	unsigned n4 = 0, n6 = 0, np = 0, i4 = 0, i6 = 0;
 	const struct dp_spd *spd = w->spd;
+	/* IKE's per-tunnel policies first: above every static one in priority */
+	const struct dp_dyn *dyn = dp_dyn_empty(w->dyn) ? NULL : w->dyn;
+	enum { FAM_DYN = 1 };
 
 	for (unsigned i = 0; i < n; i++) {
 		struct pkt_info pi;
+		const struct dp_dpol *dp;
 		if (pkt_parse_l3(m[i], &pi) < 0) {
 			fam[i] = 0;
+			continue;
+		}
+		if (dyn && (dp = dp_dyn_lookup(dyn, pi.family, pi.src, pi.dst, pi.proto, pi.sport,
+						 pi.dport)) != NULL) {
+			fam[i] = FAM_DYN;
+			sa_of[i] = dp->sa;
 			continue;
 		}
 		fam[i] = pi.family;
@@ -268,6 +278,16 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 
 		if (fam[i] == 0) {
 			w_drop(w, m[i], ESPGW_DROP_IP_MALFORMED);
+			continue;
+		}
+		if (fam[i] == FAM_DYN) {
+			struct dp_sa *sa = sa_of[i];	/* i >= np: not overwritten yet */
+			if (unlikely(sa->expired)) {
+				w_drop(w, m[i], sa_expired_reason(sa));
+			} else {
+				sa_of[np] = sa;
+				prot[np++] = m[i];
+			}
 			continue;
 		}
 		res = fam[i] == AF_INET ? r4[i4++] : r6[i6++];

@@ -280,8 +280,10 @@ worker_create(unsigned idx, const struct espgw_config *c)
 	sc.flags = RTE_IPSEC_SAD_FLAG_IPV6;
 	snprintf(name, sizeof(name), "sad6_w%u", idx);
 	w->sad6 = rte_ipsec_sad_create(name, &sc);
+	snprintf(name, sizeof(name), "dyn_w%u", idx);
+	w->dyn = dp_dyn_create(name, c->max_sas);
 	if (!w->pool || !w->msg_ring || !w->ev_ring || !w->punt_ring ||
-	    !w->cop_pool || !w->sa_ctr || !w->sad4 || !w->sad6) {
+	    !w->cop_pool || !w->sa_ctr || !w->sad4 || !w->sad6 || !w->dyn) {
 		log_err("worker %u: out of memory (raise eal.memory_mb or lower "
 			"max_sas)", idx);
 		return NULL;

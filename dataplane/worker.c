@@ -266,6 +266,13 @@ handle_msg(struct dp_worker *w, struct dp_msg *m)
 	case MSG_RT_SWAP:
 		w->rt = m->obj;
 		break;
+	case MSG_DPOL_ADD:
+		/* the control thread counts per prefix: it never overfills one */
+		dp_dyn_add(w->dyn, m->obj);
+		break;
+	case MSG_DPOL_DEL:
+		dp_dyn_del(w->dyn, m->obj);
+		break;
 	case MSG_QUIT:
 		break;
 	}

@@ -9,6 +9,7 @@
 #include <rte_ipsec_sad.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/spd_dyn.h"
 
 struct tx_buf {
 	uint16_t n;
@@ -43,6 +44,7 @@ struct dp_worker {
 	struct rte_mempool *cop_pool;	/* lookaside crypto ops */
 	struct rte_ipsec_sad *sad4, *sad6;
 	struct dp_spd *spd;
+	struct dp_dyn *dyn;		/* IKE's per-tunnel policies, this worker's */
 	struct dp_rt *rt;
 	unsigned n_rxq;
 	struct { uint16_t port, queue; } rxq[DP_MAX_PORTS];

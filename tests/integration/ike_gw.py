@@ -185,6 +185,11 @@ def run(start):
         out = [x for x in sas if x["direction"] == "outbound"]
         check(out and out[0].get("udp_encap", {}).get("dport") == 4500,
               "%s: outbound SA UDP-encapsulated to 4500" % role)
+        rc, out_, _ = ctl("show", "policies", "--json")
+        pols = [p for p in json.loads(out_) if p["name"].startswith("gw-p")] if rc == 0 else []
+        check(len(pols) == 1 and pols[0]["table"] == "tunnel" and
+              pols[0]["priority"] > 999999,
+              "%s: the CHILD_SA's policy is in the per-tunnel table: %s" % (role, pols))
         check(C.charon_spis(C.charon_log()) == (s["child"]["spi_out"], s["child"]["spi_in"]),
               "%s: SPIs agree with charon's" % role)
         n = ping(5)
@@ -282,8 +287,8 @@ def trap():
         check(not ike_state(), "trap: no IKE_SA before traffic")
         rc, out, _ = ctl("show", "policies", "--json")
         pols = json.loads(out) if rc == 0 else []
-        check(any(p["name"] == "gw-trap" and p["action"] == "trap" for p in pols),
-              "trap: the trap policy is installed")
+        check(any(p["name"] == "gw-trap" and p["action"] == "trap" and p["table"] == "acl"
+                  for p in pols), "trap: the trap policy is installed (in the ACL SPD)")
         for attempt in range(2):
             n = ping(10)
             s = ike_state()
@@ -397,7 +402,8 @@ def two_children(start):
         rc, out, _ = ctl("show", "policies", "--json")
         pols = [p for p in json.loads(out) if p["selector"]["dst"] == "198.18.5.0/24"] \
             if rc == 0 else []
-        check(len(pols) == 1 and pols[0]["selector"]["proto"] == 1,
+        check(len(pols) == 1 and pols[0]["selector"]["proto"] == 1 and
+              pols[0]["table"] == "tunnel",
               "two children/%s: net2's policy is ICMP only: %s" %
               (role, [p["selector"] for p in pols]))
         before = json.loads(ctl("show", "drops", "--json")[1]).get("spd-no-match", 0)

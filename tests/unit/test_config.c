@@ -39,6 +39,9 @@ static const struct bad {
 } bad[] = {
 	{ "workers: [1\n", "t:2:" },
 	{ PORTS "ike:\n  cookie_threshold: lots\n", "t:4: cookie_threshold must be" },
+	/* 999999 and up are IKE's */
+	{ PORTS "policies:\n  - { name: p, action: bypass, priority: 999999 }\n",
+	  "t:4: 999999 is out of range" },
 	{ PORTS "ike:\n  half_open_per_source: 0\n", "t:4: half_open_per_source must be" },
 	{ PORTS "ike:\n  cookies: 5\n", "t:4: unknown ike key 'cookies'" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
