@@ -49,8 +49,10 @@ int ctl_sa_add(const struct sa_desc *d, char *err, size_t el);
 int ctl_sa_del(const char *name, char *err, size_t el);
 int ctl_policy_add(const struct policy_desc *p, char *err, size_t el);
 int ctl_policy_del(const char *name, char *err, size_t el);
-/* an IKE policy in the workers' per-tunnel table (not the rte_acl SPD) */
-bool ctl_policy_in_tunnel_table(const char *name);
+/* IKE's policies in the workers' per-tunnel tables (not in ctl.policies
+ * nor the rte_acl SPD), for listings */
+unsigned ctl_tunnel_policies(void);
+const struct policy_desc *ctl_tunnel_policy(unsigned i);
 int ctl_find_sa(const char *name);
 void ctl_poll_rings(void);
 void ctl_tick(void);

@@ -253,15 +253,16 @@ cmd_policies(struct sbuf *b, bool js)
 	if (!js)
 		sb_printf(b, "%-16s %-8s %-8s %-16s %s\n", "POLICY", "PRIO", "ACTION",
 			  "SA", "SELECTOR");
-	for (unsigned i = 0; i < ctl.n_policies; i++) {
-		const struct policy_desc *p = &ctl.policies[i];
+	for (unsigned i = 0; i < ctl.n_policies + ctl_tunnel_policies(); i++) {
+		const struct policy_desc *p = i < ctl.n_policies ? &ctl.policies[i] :
+					      ctl_tunnel_policy(i - ctl.n_policies);
 		char sel[200];
 		if (js) {
 			/* table: the rte_acl SPD, or the per-tunnel table (IKE's) */
 			json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s, s:s, s:o}",
 				"name", p->name, "priority", p->priority,
 				"action", spd_action_name(p->action), "sa", p->sa,
-				"table", ctl_policy_in_tunnel_table(p->name) ? "tunnel" : "acl",
+				"table", i >= ctl.n_policies ? "tunnel" : "acl",
 				"selector", sel_json(&p->sel)));
 			continue;
 		}

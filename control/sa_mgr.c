@@ -34,11 +34,19 @@ static unsigned n_free;
 
 /*
  * IKE's per-tunnel protect policies live in the workers' dynamic tables
- * (dataplane/spd_dyn.c), not in the rte_acl SPD: by policy name, the
- * dp_dpol each worker has, and the control thread's own copy of those
- * tables (to know when a destination prefix is full).
+ * (dataplane/spd_dyn.c), not in the rte_acl SPD and not in ctl.policies:
+ * a dense array (removal moves the last one into the gap), indexed by
+ * policy name and by outbound SA name, and the control thread's own copy
+ * of the workers' tables (to know when a destination prefix is full).
+ * Adding or removing one is O(1), however many tunnels there are.
  */
-static struct rte_hash *dyn_by_name;
+struct tpol {
+	struct policy_desc p;
+	struct dp_dpol *d;		/* what the workers hold */
+};
+static struct tpol *tpols;
+static unsigned n_tpols, cap_tpols;
+static struct rte_hash *tpol_by_name, *tpol_by_sa;	/* -> index + 1 */
 static struct dp_dyn *dyn_mirror;
 
 static void
@@ -50,20 +58,37 @@ name_key(const char *name, char key[NAME_MAX_LEN])
 	memcpy(key, name, n);
 }
 
-static struct dp_dpol *
-dyn_find(const char *name)
+static int
+tpol_lookup(struct rte_hash *h, const char *name)
 {
 	char key[NAME_MAX_LEN];
 	void *v;
 
 	name_key(name, key);
-	return rte_hash_lookup_data(dyn_by_name, key, &v) < 0 ? NULL : v;
+	return rte_hash_lookup_data(h, key, &v) < 0 ? -1 : (int)(uintptr_t)v - 1;
 }
 
-bool
-ctl_policy_in_tunnel_table(const char *name)
+static void
+tpol_index(unsigned i)
 {
-	return dyn_find(name) != NULL;
+	char key[NAME_MAX_LEN];
+
+	name_key(tpols[i].p.name, key);
+	rte_hash_add_key_data(tpol_by_name, key, (void *)(uintptr_t)(i + 1));
+	name_key(tpols[i].p.sa, key);
+	rte_hash_add_key_data(tpol_by_sa, key, (void *)(uintptr_t)(i + 1));
+}
+
+unsigned
+ctl_tunnel_policies(void)
+{
+	return n_tpols;
+}
+
+const struct policy_desc *
+ctl_tunnel_policy(unsigned i)
+{
+	return i < n_tpols ? &tpols[i].p : NULL;
 }
 
 int
@@ -212,30 +237,6 @@ post(enum dp_msg_type t, void *obj, void *old)
 	ctl.st.msgs_posted++;
 }
 
-/* the rte_acl SPD of the policies that are not in the dynamic tables */
-static struct dp_spd *
-acl_build(const struct policy_desc *p, struct dp_sa **sa, unsigned n, char *err, size_t el)
-{
-	struct policy_desc *cp = malloc((n ? n : 1) * sizeof(*cp));
-	struct dp_sa **cs = malloc((n ? n : 1) * sizeof(*cs));
-	struct dp_spd *spd = NULL;
-	unsigned k = 0;
-
-	if (cp == NULL || cs == NULL) {
-		snprintf(err, el, "out of memory");
-	} else {
-		for (unsigned i = 0; i < n; i++)
-			if (!p[i].dynamic || dyn_find(p[i].name) == NULL) {
-				cp[k] = p[i];
-				cs[k++] = sa[i];
-			}
-		spd = dp_spd_build(cp, cs, k, err, el);
-	}
-	free(cp);
-	free(cs);
-	return spd;
-}
-
 /* SA pointer of each policy (PROTECT only), looked up by name. */
 static struct dp_spd *
 build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
@@ -262,7 +263,7 @@ build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
 			    extra[j]->dir == SA_DIR_OUTBOUND)
 				sa[i] = extra[j];
 	}
-	spd = acl_build(p, sa, n, err, el);
+	spd = dp_spd_build(p, sa, n, err, el);
 	free(sa);
 	return spd;
 }
@@ -303,12 +304,14 @@ ctl_init_tables(struct espgw_config *c, char *err, size_t el)
 		id_put(i - 1);
 	ctl.rt = dp_rt_build(c, err, el);
 	ctl.spd = dp_spd_build(NULL, NULL, 0, err, el);
-	hp.name = "ctl_dyn_pol";
 	hp.key_len = NAME_MAX_LEN;
-	dyn_by_name = rte_hash_create(&hp);
+	hp.name = "ctl_tpol_name";
+	tpol_by_name = rte_hash_create(&hp);
+	hp.name = "ctl_tpol_sa";
+	tpol_by_sa = rte_hash_create(&hp);
 	dyn_mirror = dp_dyn_create("dyn_ctl", c->max_sas);
-	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || dyn_by_name == NULL ||
-	    dyn_mirror == NULL)
+	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || tpol_by_name == NULL ||
+	    tpol_by_sa == NULL || dyn_mirror == NULL)
 		return -1;
 	dp_set_tables(ctl.spd, ctl.rt);
 	ctl.started = time(NULL);
@@ -321,8 +324,7 @@ sa_in_policies(const char *name)
 {
 	for (unsigned i = 0; i < ctl.n_policies; i++)
 		if (ctl.policies[i].action == SPD_PROTECT &&
-		    !strcmp(ctl.policies[i].sa, name) &&
-		    !(ctl.policies[i].dynamic && dyn_find(ctl.policies[i].name)))
+		    !strcmp(ctl.policies[i].sa, name))
 			return true;
 	return false;
 }
@@ -372,7 +374,7 @@ ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
 	return 0;
 }
 
-static bool dyn_drop(const char *name);
+static void tpol_del(unsigned i);
 
 /* Retire an SA: first make the SPD stop pointing at it, then remove it. */
 static void
@@ -382,14 +384,13 @@ retire(int id, bool spd_done)
 
 	mark_deleting(id);
 	if (sa->dir == SA_DIR_OUTBOUND) {
-		/* dynamic policies on it leave the workers before it does; they
-		 * stay as ACL policies without an SA (sa-down), as static ones do */
-		bool dropped = false;
-		for (unsigned i = 0; i < ctl.n_policies; i++)
-			if (ctl.policies[i].dynamic && !strcmp(ctl.policies[i].sa, sa->desc.name))
-				dropped |= dyn_drop(ctl.policies[i].name);
-		if (dropped)
-			spd_done = false;
+		/* a tunnel policy on it leaves the workers before it does (IKE
+		 * removes its policy first; this is for anything else) */
+		int t = tpol_lookup(tpol_by_sa, sa->desc.name);
+		if (t >= 0) {
+			log_info("policy %s goes with its SA %s", tpols[t].p.name, sa->desc.name);
+			tpol_del((unsigned)t);
+		}
 	}
 	if (!spd_done && sa->dir == SA_DIR_OUTBOUND && sa_in_policies(sa->desc.name)) {
 		char err[128];
@@ -426,64 +427,74 @@ find_policy(const struct policy_desc *p, unsigned n, const char *name)
 }
 
 /*
- * An IKE protect policy into the workers' dynamic tables; false when it
- * belongs in the rte_acl SPD (not IKE's, no outbound SA yet, or its
- * destination prefix is full)
+ * An IKE protect policy into the workers' per-tunnel tables; false when it
+ * belongs in the rte_acl SPD (not IKE's, no outbound SA yet, an SA that
+ * has one already, or a destination prefix that is full)
  */
 static bool
-dyn_add(const struct policy_desc *p)
+tpol_add(const struct policy_desc *p)
 {
-	char key[NAME_MAX_LEN];
 	struct dp_dpol *d;
 	int id;
 
 	if (!p->dynamic || p->action != SPD_PROTECT || p->priority <= DP_DYN_MIN_PRIO ||
-	    p->sel.dst.addr.family == 0)
+	    p->sel.dst.addr.family == 0 || tpol_lookup(tpol_by_sa, p->sa) >= 0)
 		return false;
 	id = ctl_find_sa(p->sa);
-	if (id < 0 || ctl.sa[id].dp->dir != SA_DIR_OUTBOUND || (d = calloc(1, sizeof(*d))) == NULL)
+	if (id < 0 || ctl.sa[id].dp->dir != SA_DIR_OUTBOUND)
+		return false;
+	if (n_tpols == cap_tpols) {
+		unsigned cap = cap_tpols ? 2 * cap_tpols : 64;
+		struct tpol *t = realloc(tpols, cap * sizeof(*t));
+		if (t == NULL)
+			return false;
+		tpols = t;
+		cap_tpols = cap;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
 		return false;
 	d->sel = p->sel;
 	d->priority = p->priority;
 	d->sa = ctl.sa[id].dp;
-	name_key(p->name, key);
 	if (dp_dyn_add(dyn_mirror, d) < 0) {
 		free(d);
 		return false;
 	}
-	if (rte_hash_add_key_data(dyn_by_name, key, d) < 0) {
-		dp_dyn_del(dyn_mirror, d);
-		free(d);
-		return false;
-	}
+	tpols[n_tpols] = (struct tpol){ *p, d };
+	tpol_index(n_tpols++);
 	post(MSG_DPOL_ADD, d, NULL);
 	return true;
 }
 
-/* out of the workers' tables; freed once they all acknowledged */
-static bool
-dyn_drop(const char *name)
+/* out of the workers' tables (freed once they all acknowledged) */
+static void
+tpol_del(unsigned i)
 {
-	struct dp_dpol *d = dyn_find(name);
 	char key[NAME_MAX_LEN];
 
-	if (d == NULL)
-		return false;
-	name_key(name, key);
-	rte_hash_del_key(dyn_by_name, key);
-	dp_dyn_del(dyn_mirror, d);
-	post(MSG_DPOL_DEL, d, NULL);
-	return true;
+	name_key(tpols[i].p.name, key);
+	rte_hash_del_key(tpol_by_name, key);
+	name_key(tpols[i].p.sa, key);
+	rte_hash_del_key(tpol_by_sa, key);
+	dp_dyn_del(dyn_mirror, tpols[i].d);
+	post(MSG_DPOL_DEL, tpols[i].d, NULL);
+	if (i != --n_tpols) {
+		tpols[i] = tpols[n_tpols];
+		tpol_index(i);
+	}
 }
+
 
 int
 ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
 {
 	struct policy_desc *np;
-	struct dp_spd *spd = NULL;
+	struct dp_spd *spd;
 	int id;
 
-	if (find_policy(ctl.policies, ctl.n_policies, p->name) >= 0) {
+	if (find_policy(ctl.policies, ctl.n_policies, p->name) >= 0 ||
+	    tpol_lookup(tpol_by_name, p->name) >= 0) {
 		snprintf(err, el, "policy %s already exists", p->name);
 		return -1;
 	}
@@ -493,6 +504,9 @@ ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
 					err, el) < 0)
 			return -1;
 	}
+	/* IKE's per-tunnel policies: O(1), no SPD rebuild */
+	if (tpol_add(p))
+		return 0;
 	np = malloc((ctl.n_policies + 1) * sizeof(*np));
 	if (np == NULL) {
 		snprintf(err, el, "out of memory");
@@ -500,19 +514,15 @@ ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
 	}
 	memcpy(np, ctl.policies, ctl.n_policies * sizeof(*np));
 	np[ctl.n_policies] = *p;
-	/* IKE's per-tunnel policies do not rebuild the SPD */
-	if (!dyn_add(p)) {
-		spd = build_spd(np, ctl.n_policies + 1, NULL, 0, NULL, err, el);
-		if (spd == NULL) {
-			free(np);
-			return -1;
-		}
+	spd = build_spd(np, ctl.n_policies + 1, NULL, 0, NULL, err, el);
+	if (spd == NULL) {
+		free(np);
+		return -1;
 	}
 	free(ctl.policies);
 	ctl.policies = np;
 	ctl.n_policies++;
-	if (spd)
-		swap_spd(spd);
+	swap_spd(spd);
 	return 0;
 }
 
@@ -520,9 +530,14 @@ int
 ctl_policy_del(const char *name, char *err, size_t el)
 {
 	int i = find_policy(ctl.policies, ctl.n_policies, name);
-	struct dp_spd *spd = NULL;
+	int t = tpol_lookup(tpol_by_name, name);
+	struct dp_spd *spd;
 	struct policy_desc *np;
-	bool dyn = i >= 0 && dyn_find(name) != NULL;
+
+	if (t >= 0) {
+		tpol_del((unsigned)t);
+		return 0;
+	}
 
 	if (i < 0) {
 		snprintf(err, el, "no policy named %s", name);
@@ -535,20 +550,15 @@ ctl_policy_del(const char *name, char *err, size_t el)
 	}
 	memcpy(np, ctl.policies, i * sizeof(*np));
 	memcpy(np + i, ctl.policies + i + 1, (ctl.n_policies - i - 1) * sizeof(*np));
-	if (!dyn) {
-		spd = build_spd(np, ctl.n_policies - 1, NULL, 0, NULL, err, el);
-		if (spd == NULL) {
-			free(np);
-			return -1;
-		}
+	spd = build_spd(np, ctl.n_policies - 1, NULL, 0, NULL, err, el);
+	if (spd == NULL) {
+		free(np);
+		return -1;
 	}
 	free(ctl.policies);
 	ctl.policies = np;
 	ctl.n_policies--;
-	if (dyn)
-		dyn_drop(name);
-	else
-		swap_spd(spd);
+	swap_spd(spd);
 	return 0;
 }
 
@@ -661,7 +671,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 			if (hit != NULL)
 				sa[i] = *hit;
 		}
-		spd = acl_build(pol, sa, n_pol, err, el);
+		spd = dp_spd_build(pol, sa, n_pol, err, el);
 		free(sa);
 		if (spd == NULL)
 			goto out;
