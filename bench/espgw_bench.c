@@ -40,7 +40,8 @@ static struct {
 	double seconds;
 	const char *pcap;		/* write the frames here and exit */
 	unsigned pcap_count;
-} o = { "outbound", "aes-gcm-128", "uniform", "cpu", 64, 1, 32, 2.0, NULL, 64 };
+	bool tunnel_table;		/* the policies as IKE's (per-tunnel table) */
+} o = { "outbound", "aes-gcm-128", "uniform", "cpu", 64, 1, 32, 2.0, NULL, 64, false };
 
 #define NTEMPL 4096		/* prebuilt frames, cycled */
 struct tmpl {
@@ -186,10 +187,26 @@ apply_with_worker(struct espgw_config *c)
 	char err[512];
 	uint64_t t0 = rte_rdtsc();
 
+	struct policy_desc *pol = c->policies;
+	unsigned n_pol = c->n_policies;
+
+	if (o.tunnel_table)	/* not into the rte_acl SPD: added below as IKE does */
+		c->n_policies = 0;
 	if (dp_start() < 0 || ctl_apply(c, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		exit(1);
 	}
+	for (unsigned i = 0; o.tunnel_table && i < n_pol; i++) {
+		struct policy_desc p = pol[i];
+		p.dynamic = true;
+		p.priority = 1000000 + i;
+		if (ctl_policy_add(&p, err, sizeof(err)) < 0 ||
+		    !(ctl_tunnel_policies() == i + 1)) {
+			log_err("policy %s not in the tunnel table: %s", p.name, err);
+			exit(1);
+		}
+	}
+	c->n_policies = n_pol;
 	ctl_quit();		/* returns once everything was acked */
 	rte_eal_mp_wait_lcore();
 	/* what the worker saw on the null ports meanwhile is not the bench's */
@@ -654,6 +671,7 @@ main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "write-pcap", required_argument, NULL, 'w' },
+		{ "tunnel-table", no_argument, NULL, 'T' },
 		{ "pcap-count", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -673,11 +691,13 @@ main(int argc, char **argv)
 		case 't': o.seconds = atof(optarg); break;
 		case 'b': o.burst = atoi(optarg); break;
 		case 'w': o.pcap = optarg; break;
+		case 'T': o.tunnel_table = true; break;
 		case 'c': o.pcap_count = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: espgw-bench --mode M [--alg A] [--size N|imix] "
 				"[--sas N] [--dist uniform|zipf] [--engine cpu|lookaside] "
-				"[--seconds S] [--burst N] [--write-pcap FILE [--pcap-count N]]\n");
+				"[--seconds S] [--burst N] [--write-pcap FILE [--pcap-count N]] "
+				"[--tunnel-table]\n");
 			return 2;
 		}
 	}
@@ -741,7 +761,8 @@ main(int argc, char **argv)
 		if (o.pcap)
 			write_pcap(tout);
 		if (!strcmp(o.mode, "outbound"))
-			report("outbound", run_pipeline(w, 0), NULL);
+			report(o.tunnel_table ? "outbound-tunnel" : "outbound",
+			       run_pipeline(w, 0), NULL);
 		else
 			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp, tout), NULL);
 	} else if (!strcmp(o.mode, "inbound") || !strcmp(o.mode, "ipsec-in")) {

@@ -69,6 +69,7 @@ if [ $SMOKE = 1 ]; then
 	point --mode install --sas 200
 	point --mode reload --sas 200
 	point --mode tunnels --sas 100
+	point --mode outbound --size 64 --sas 16 --tunnel-table
 	bash bench/memif.sh --sizes 64 --seconds $SECS --csv "$CSV" "$BUILD"
 	ike 200
 	certs
@@ -105,8 +106,13 @@ for n in 1000 100000; do
 	point --mode install --sas $n
 	point --mode reload --sas $n
 done
-for n in 1000 2000 4000; do
+for n in 1000 2000 4000 20000 100000; do
 	point --mode tunnels --sas $n
+done
+# the same outbound traffic with the policies in the per-tunnel table (IKE's)
+for n in 1 100000; do
+	point --mode outbound --size 64 --sas $n
+	point --mode outbound --size 64 --sas $n --tunnel-table
 done
 # 6. two processes over memif: espgw's worker on one CPU, espgw-gen on the other
 for r in $(seq $REPS); do

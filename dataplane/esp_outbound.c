@@ -239,19 +239,28 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	const struct dp_spd *spd = w->spd;
 	/* IKE's per-tunnel policies first: above every static one in priority */
 	const struct dp_dyn *dyn = dp_dyn_empty(w->dyn) ? NULL : w->dyn;
+	struct pkt_info pis[DP_BURST];
+	struct dp_dyn_pkt pk[DP_BURST];
+	const struct dp_dpol *dp[DP_BURST];
 	enum { FAM_DYN = 1 };
 
 	for (unsigned i = 0; i < n; i++) {
-		struct pkt_info pi;
-		const struct dp_dpol *dp;
-		if (pkt_parse_l3(m[i], &pi) < 0) {
+		if (pkt_parse_l3(m[i], &pis[i]) < 0)
+			pis[i].family = 0;
+		pk[i] = (struct dp_dyn_pkt){ pis[i].family, pis[i].proto, pis[i].sport,
+					     pis[i].dport, pis[i].src, pis[i].dst };
+	}
+	if (dyn)
+		dp_dyn_lookup_burst(dyn, pk, n, dp);
+	for (unsigned i = 0; i < n; i++) {
+		struct pkt_info pi = pis[i];
+		if (pi.family == 0) {
 			fam[i] = 0;
 			continue;
 		}
-		if (dyn && (dp = dp_dyn_lookup(dyn, pi.family, pi.src, pi.dst, pi.proto, pi.sport,
-						 pi.dport)) != NULL) {
+		if (dyn && dp[i] != NULL) {
 			fam[i] = FAM_DYN;
-			sa_of[i] = dp->sa;
+			sa_of[i] = dp[i]->sa;
 			continue;
 		}
 		fam[i] = pi.family;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/spd_dyn.h"
@@ -51,7 +51,7 @@ dp_dyn_create(const char *name, unsigned entries)
 {
 	struct rte_hash_parameters hp = {
 		.name = name, .entries = entries < 64 ? 64 : entries,
-		.key_len = sizeof(struct dyn_key), .hash_func = rte_jhash,
+		.key_len = sizeof(struct dyn_key), .hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
 	struct dp_dyn *d = calloc(1, sizeof(*d));
@@ -124,31 +124,52 @@ dp_dyn_del(struct dp_dyn *d, const struct dp_dpol *p)
 	}
 }
 
-const struct dp_dpol *
-dp_dyn_lookup(const struct dp_dyn *d, int family, const uint8_t *src, const uint8_t *dst,
-	      uint8_t proto, uint16_t sport, uint16_t dport)
+void
+dp_dyn_lookup_burst(const struct dp_dyn *d, const struct dp_dyn_pkt *pk, unsigned n,
+		    const struct dp_dpol **best)
 {
-	int fi = family == AF_INET6;
-	const struct dp_dpol *best = NULL;
+	struct dyn_key keys[DP_DYN_BURST];
+	const void *kp[DP_DYN_BURST];
+	void *data[DP_DYN_BURST];
+	unsigned idx[DP_DYN_BURST];
 
-	/* every prefix length in use: the highest priority match wins, as in the SPD */
-	for (unsigned j = 0; j < d->n_lens[fi]; j++) {
-		struct dyn_bucket *b;
-		struct dyn_key k;
-		make_key(family, d->lens[fi][j], dst, &k);
-		if (rte_hash_lookup_data(d->h, &k, (void **)&b) < 0)
+	for (unsigned i = 0; i < n; i++)
+		best[i] = NULL;
+	for (int fi = 0; fi < 2; fi++) {
+		int fam = fi ? AF_INET6 : AF_INET;
+		unsigned m = 0;
+		for (unsigned i = 0; i < n && m < DP_DYN_BURST; i++)
+			if (pk[i].family == fam)
+				idx[m++] = i;
+		if (m == 0)
 			continue;
-		for (unsigned i = 0; i < b->n; i++) {
-			const struct dp_dpol *p = b->p[i];
-			if (best && best->priority >= p->priority)
-				break;
-			if (selector_match(&p->sel, family, src, dst, proto, sport, dport)) {
-				best = p;
-				break;
+		/* one bulk lookup (prefetched) per prefix length in use */
+		for (unsigned j = 0; j < d->n_lens[fi]; j++) {
+			uint64_t hits = 0;
+			for (unsigned k = 0; k < m; k++) {
+				make_key(fam, d->lens[fi][j], pk[idx[k]].dst, &keys[k]);
+				kp[k] = &keys[k];
+			}
+			if (rte_hash_lookup_bulk_data(d->h, kp, m, &hits, data) <= 0)
+				continue;
+			for (unsigned k = 0; k < m; k++) {
+				const struct dyn_bucket *b = data[k];
+				const struct dp_dyn_pkt *q = &pk[idx[k]];
+				if (!((hits >> k) & 1))
+					continue;
+				for (unsigned i = 0; i < b->n; i++) {
+					const struct dp_dpol *p = b->p[i];
+					if (best[idx[k]] && best[idx[k]]->priority >= p->priority)
+						break;
+					if (selector_match(&p->sel, fam, q->src, q->dst, q->proto,
+							   q->sport, q->dport)) {
+						best[idx[k]] = p;
+						break;
+					}
+				}
 			}
 		}
 	}
-	return best;
 }
 
 bool
