@@ -15,11 +15,12 @@
 #include "dataplane/dp.h"
 #include "dataplane/spd_dyn.h"
 
+/* 8-byte aligned and sized: the CRC hash reads it 8 bytes at a time */
 struct dyn_key {
 	uint8_t family, len;
 	uint8_t pad[2];
 	uint8_t addr[16];
-};
+} __attribute__((aligned(8)));
 
 struct dyn_bucket {
 	unsigned n;

@@ -64,6 +64,18 @@ def wait_up(seconds=15):
     return None
 
 
+def charon_initiates(start, what, children=("net",)):
+    """neighbours warm; with start: none, charon initiates each child"""
+    H.warm_neighbours()
+    if start != "none":
+        return
+    time.sleep(0.5)
+    for child in children:
+        r = C.swanctl("--initiate", "--child", child, "--timeout", "10")
+        check(r.returncode == 0, "%s: charon initiates %s: %s" % (what, child,
+                                                                  r.stdout[-200:]))
+
+
 def dynamic_sas():
     rc, out, _ = ctl("show", "sas", "--json")
     return [s for s in json.loads(out) if s["name"].startswith("gw-")] if rc == 0 else []
@@ -166,12 +178,8 @@ def rekeys_under_traffic(role):
 def run(start):
     gw, _, logp = H.start_espgw(ESPGW, config(start))
     try:
-        H.warm_neighbours()
-        if start == "none":
-            time.sleep(0.5)
-            r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
-            check(r.returncode == 0, "charon initiates to espgw: " + r.stdout[-200:])
         role = "initiator" if start == "start" else "responder"
+        charon_initiates(start, role)
         s = wait_up()
         check(s is not None, "espgw as %s: IKE_SA and CHILD_SA up" % role)
         if s is None:
@@ -369,12 +377,7 @@ def two_children(start):
         "routes:\n", "routes:\n  - { prefix: 198.18.5.0/24, via: 198.18.0.2, port: outside }\n")
     gw, _, logp = H.start_espgw(ESPGW, cfg)
     try:
-        H.warm_neighbours()
-        if start == "none":
-            time.sleep(0.5)
-            for child in ("net", "net2"):
-                r = C.swanctl("--initiate", "--child", child, "--timeout", "10")
-                check(r.returncode == 0, "two children/%s: charon initiates %s" % (role, child))
+        charon_initiates(start, "two children/" + role, ("net", "net2"))
         s = None
         for _ in range(100):
             st = ike_state()
@@ -435,11 +438,7 @@ def certs_frag(start):
     C.charon_load_cert(d, t)
     gw, _, logp = H.start_espgw(ESPGW, cfg)
     try:
-        H.warm_neighbours()
-        if start == "none":
-            time.sleep(0.5)
-            r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
-            check(r.returncode == 0, "certs+frag/%s: charon initiates" % role)
+        charon_initiates(start, "certs+frag/" + role)
         s = wait_up()
         check(s is not None and s["fragmentation"],
               "certs+frag/%s: tunnel up with certificates, fragmentation negotiated" % role)
@@ -474,11 +473,7 @@ def ipv6(start):
         "remote_ts: 198.18.2.0/24", 'remote_ts: "fd00:2::/64"')
     gw, _, logp = H.start_espgw(ESPGW, cfg)
     try:
-        H.warm_neighbours()
-        if start == "none":
-            time.sleep(0.5)
-            r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
-            check(r.returncode == 0, "ipv6/%s: charon initiates" % role)
+        charon_initiates(start, "ipv6/" + role)
         s = wait_up()
         check(s is not None and s["remote"] == "fd00::2[4500]",
               "ipv6/%s: tunnel up over IPv6 with NAT-T (%s)" % (role, s and s["remote"]))
