@@ -42,7 +42,7 @@ stop_espgw() {	# espgw must still be alive, and leave cleanly
 	local rc=0
 	kill "$PID" 2>/dev/null || { echo "FAILED: espgw died during the run"; tail -5 "$D/espgw.log"; fail=1; }
 	wait "$PID" 2>/dev/null || rc=$?
-	[ $rc = 0 ] || { echo "FAILED: espgw exited with $rc"; fail=1; }
+	[ $rc = 0 ] || { echo "FAILED: espgw exited with $rc"; tail -30 "$D/espgw.log"; fail=1; }
 	PID=""
 }
 fail=0

@@ -13,6 +13,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <rte_debug.h>
 #include <rte_eal.h>
 
 #include "common/log.h"
@@ -21,6 +22,16 @@
 
 volatile int ctl_stop;
 void mgmt_set_reload_path(const char *p);
+
+/* a crash leaves its stack in the log, then dies as it would have */
+static void
+on_crash(int sig)
+{
+	fprintf(stderr, "espgw: fatal signal %d\n", sig);
+	rte_dump_stack();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static void
 on_signal(int sig)
@@ -124,6 +135,9 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGABRT, on_crash);
 	if (dp_start() < 0) {
 		log_err("cannot start workers");
 		return 1;

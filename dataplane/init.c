@@ -383,6 +383,14 @@ dp_stop(void)
 		rte_eth_dev_stop(dp.port[p].port_id);
 		rte_eth_dev_close(dp.port[p].port_id);
 	}
+	for (uint8_t d = 0; d < rte_cryptodev_count(); d++)
+		rte_cryptodev_stop(d);
+	/*
+	 * A closed net_memif port whose peer just left still has interrupt
+	 * callbacks to unregister on EAL's interrupt thread; cleaning up EAL
+	 * under it crashes (DPDK 22.11, seen in bench/memif.sh). Give it time.
+	 */
+	rte_delay_ms(100);
 }
 
 int
