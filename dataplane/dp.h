@@ -145,6 +145,13 @@ enum dp_event { EV_SOFT_LIFE = 1, EV_HARD_LIFE = 2 };
 #define DP_EV_TYPE(p) ((((uintptr_t)(p)) >> 1) & 0x7f)
 #define DP_EV_SA(p) ((uint32_t)(((uintptr_t)(p)) >> 8))
 
+/* Parsed facts about an L3 packet (mbuf data starts at the IP header). */
+struct pkt_info {
+	uint8_t family, proto;
+	uint16_t sport, dport;
+	const uint8_t *src, *dst;
+};
+
 /* ---- punt metadata (dynfield) ---- */
 
 /* PUNT_ACQUIRE: a packet that hit a trap policy (the control thread

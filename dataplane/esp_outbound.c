@@ -240,21 +240,17 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	/* IKE's per-tunnel policies first: above every static one in priority */
 	const struct dp_dyn *dyn = dp_dyn_empty(w->dyn) ? NULL : w->dyn;
 	struct pkt_info pis[DP_BURST];
-	struct dp_dyn_pkt pk[DP_BURST];
 	const struct dp_dpol *dp[DP_BURST];
 	enum { FAM_DYN = 1 };
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		if (pkt_parse_l3(m[i], &pis[i]) < 0)
 			pis[i].family = 0;
-		pk[i] = (struct dp_dyn_pkt){ pis[i].family, pis[i].proto, pis[i].sport,
-					     pis[i].dport, pis[i].src, pis[i].dst };
-	}
 	if (dyn)
-		dp_dyn_lookup_burst(dyn, pk, n, dp);
+		dp_dyn_lookup_burst(dyn, pis, n, dp);
 	for (unsigned i = 0; i < n; i++) {
-		struct pkt_info pi = pis[i];
-		if (pi.family == 0) {
+		const struct pkt_info *pi = &pis[i];
+		if (pi->family == 0) {
 			fam[i] = 0;
 			continue;
 		}
@@ -263,13 +259,13 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			sa_of[i] = dp[i]->sa;
 			continue;
 		}
-		fam[i] = pi.family;
-		if (pi.family == AF_INET) {
-			spd_key4_fill(&k4[n4], &pi);
+		fam[i] = pi->family;
+		if (pi->family == AF_INET) {
+			spd_key4_fill(&k4[n4], pi);
 			d4[n4] = (const uint8_t *)&k4[n4];
 			n4++;
 		} else {
-			spd_key6_fill(&k6[n6], &pi);
+			spd_key6_fill(&k6[n6], pi);
 			d6[n6] = (const uint8_t *)&k6[n6];
 			n6++;
 		}

@@ -126,7 +126,7 @@ dp_dyn_del(struct dp_dyn *d, const struct dp_dpol *p)
 }
 
 void
-dp_dyn_lookup_burst(const struct dp_dyn *d, const struct dp_dyn_pkt *pk, unsigned n,
+dp_dyn_lookup_burst(const struct dp_dyn *d, const struct pkt_info *pk, unsigned n,
 		    const struct dp_dpol **best)
 {
 	struct dyn_key keys[DP_DYN_BURST];
@@ -155,7 +155,7 @@ dp_dyn_lookup_burst(const struct dp_dyn *d, const struct dp_dyn_pkt *pk, unsigne
 				continue;
 			for (unsigned k = 0; k < m; k++) {
 				const struct dyn_bucket *b = data[k];
-				const struct dp_dyn_pkt *q = &pk[idx[k]];
+				const struct pkt_info *q = &pk[idx[k]];
 				if (!((hits >> k) & 1))
 					continue;
 				for (unsigned i = 0; i < b->n; i++) {

@@ -31,14 +31,11 @@ struct dp_dyn *dp_dyn_create(const char *name, unsigned entries);
 /* -1: the destination prefix has DP_DYN_BUCKET policies already */
 int dp_dyn_add(struct dp_dyn *d, const struct dp_dpol *p);
 void dp_dyn_del(struct dp_dyn *d, const struct dp_dpol *p);
-/* a burst (at most DP_DYN_BURST): best[i] is packet i's policy or NULL */
+/* a burst (at most DP_DYN_BURST, family 0: not looked up): best[i] is
+ * packet i's policy or NULL */
 #define DP_DYN_BURST 64
-struct dp_dyn_pkt {
-	uint8_t family, proto;		/* family 0: not looked up */
-	uint16_t sport, dport;
-	const uint8_t *src, *dst;
-};
-void dp_dyn_lookup_burst(const struct dp_dyn *d, const struct dp_dyn_pkt *pk, unsigned n,
+struct pkt_info;
+void dp_dyn_lookup_burst(const struct dp_dyn *d, const struct pkt_info *pk, unsigned n,
 			 const struct dp_dpol **best);
 bool dp_dyn_empty(const struct dp_dyn *d);
 

@@ -118,12 +118,6 @@ w_drop(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why)
 	rte_pktmbuf_free(m);
 }
 
-/* Parsed facts about an L3 packet (mbuf data starts at the IP header). */
-struct pkt_info {
-	uint8_t family, proto;
-	uint16_t sport, dport;
-	const uint8_t *src, *dst;
-};
 /* Parse the IP header at the data start; -1 when it is not one. */
 static inline int
 pkt_parse_l3(struct rte_mbuf *m, struct pkt_info *pi)
