@@ -2066,6 +2066,20 @@ auth_response_child(struct ike_engine *e, struct ike_sa *sa, const struct ike_ms
 		child_route(e, sa, &sa->ch[0]);
 }
 
+/* a Delete payload (3.11): of CHILD_SA c by our inbound SPI, or (NULL) of the IKE_SA */
+static void
+put_delete(struct ike_buf *b, const struct child *c)
+{
+	size_t off = ike_pl_begin(b, PL_DELETE);
+
+	ike_put8(b, c ? PROTO_ESP : PROTO_IKE);
+	ike_put8(b, c ? 4 : 0);
+	ike_put16(b, c ? 1 : 0);
+	if (c)
+		ike_put32(b, c->spi_in);
+	ike_pl_end(b, off);
+}
+
 static void
 informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
@@ -2088,7 +2102,6 @@ informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 				const uint8_t *x = d.spis + 4 * k;
 				uint32_t spi = (uint32_t)x[0] << 24 | x[1] << 16 | x[2] << 8 | x[3];
 				struct child *c = child_by_spi_out(sa, spi);
-				size_t off;
 				if (c == NULL)
 					continue;
 				if (c->deleting) {
@@ -2097,14 +2110,8 @@ informational_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 					continue;
 				}
 				/* answer with our inbound SPI of the pair (1.4.1) */
-				off = ike_pl_begin(&ib, PL_DELETE);
-				if (first == PL_NONE)
-					first = PL_DELETE;
-				ike_put8(&ib, PROTO_ESP);
-				ike_put8(&ib, 4);
-				ike_put16(&ib, 1);
-				ike_put32(&ib, c->spi_in);
-				ike_pl_end(&ib, off);
+				put_delete(&ib, c);
+				first = PL_DELETE;
 				/* the end of a rekey: its successor takes the traffic */
 				if (c->routed)
 					for (int j = 0; j < MAX_CHILD; j++)
@@ -2158,16 +2165,10 @@ send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 {
 	uint8_t inner[16];
 	struct ike_buf ib;
-	size_t off;
 
 	ike_buf_init(&ib, inner, sizeof(inner));
 	ib.np_off = (size_t)-1;
-	off = ike_pl_begin(&ib, PL_DELETE);
-	ike_put8(&ib, PROTO_ESP);
-	ike_put8(&ib, 4);
-	ike_put16(&ib, 1);
-	ike_put32(&ib, c->spi_in);
-	ike_pl_end(&ib, off);
+	put_delete(&ib, c);
 	sa->pend = P_DELETE_CHILD;
 	sa->pend_old = (int)(c - sa->ch);
 	sa->pend_child_spi = c->spi_in;
@@ -2181,15 +2182,10 @@ send_ike_delete(struct ike_engine *e, struct ike_sa *sa)
 {
 	uint8_t inner[16];
 	struct ike_buf ib;
-	size_t off;
 
 	ike_buf_init(&ib, inner, sizeof(inner));
 	ib.np_off = (size_t)-1;
-	off = ike_pl_begin(&ib, PL_DELETE);
-	ike_put8(&ib, PROTO_IKE);
-	ike_put8(&ib, 0);
-	ike_put16(&ib, 0);
-	ike_pl_end(&ib, off);
+	put_delete(&ib, NULL);
 	sa->state = S_DELETING;
 	send_informational(e, sa, inner, ib.len, PL_DELETE);
 }
