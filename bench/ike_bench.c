@@ -73,15 +73,6 @@ ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 	ups[(int)(intptr_t)ctx]++;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static double
 tsc_hz(void)
 {
@@ -173,7 +164,7 @@ main(int argc, char **argv)
 	m0 = mallinfo2();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (ups[0] < n) {
-		uint64_t now = now_ms();
+		uint64_t now = ike_now_ms();
 		while (started < n && started - ups[0] < window) {
 			uint64_t c0 = __rdtsc();
 			if (ike_initiate(eng[0], "bench", now, err, sizeof(err)) < 0)

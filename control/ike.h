@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/addr.h"
 #include "control/ike_cert.h"
@@ -100,6 +101,16 @@ struct ike_ops {
 };
 
 struct ike_engine;
+
+/* the time the embedders here hand the engine: monotonic milliseconds */
+static inline uint64_t
+ike_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx);
 void ike_engine_free(struct ike_engine *e);

@@ -24,15 +24,6 @@
 static struct ike_engine *eng;
 static uint64_t next_timer;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- datagrams out ---- */
 
 static void
@@ -136,7 +127,7 @@ ctl_ike_input(const uint8_t *l3, uint32_t len)
 		pl += 4;
 		plen -= 4;
 	}
-	ike_input(eng, &local, &remote, pl, plen, now_ms());
+	ike_input(eng, &local, &remote, pl, plen, ike_now_ms());
 	return true;
 }
 
@@ -534,7 +525,7 @@ ctl_ike_acquire(const uint8_t *l3, uint32_t len)
 			return;
 		log_info("ike %s: trap: traffic for the tunnel, initiating", d->name);
 		next_timer = 0;
-		if (ike_initiate(eng, d->name, now_ms(), err, sizeof(err)) < 0)
+		if (ike_initiate(eng, d->name, ike_now_ms(), err, sizeof(err)) < 0)
 			log_warn("ike %s: %s", d->name, err);
 		return;
 	}
@@ -567,7 +558,7 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 {
 	struct ike_conn *built = calloc(nc->n_conns + 1, sizeof(*built));
 	unsigned n = 0, added = 0, removed = 0;
-	uint64_t now = now_ms();
+	uint64_t now = ike_now_ms();
 	int rc = -1;
 
 	if (built == NULL) {
@@ -633,7 +624,7 @@ out:
 void
 ctl_ike_timer(void)
 {
-	uint64_t t = now_ms();
+	uint64_t t = ike_now_ms();
 
 	if (eng != NULL && t >= next_timer)
 		next_timer = t + ike_timer(eng, t);
@@ -656,13 +647,13 @@ ctl_ike_initiate(const char *conn, char *err, size_t el)
 		return -1;
 	}
 	next_timer = 0;
-	return ike_initiate(eng, conn, now_ms(), err, el);
+	return ike_initiate(eng, conn, ike_now_ms(), err, el);
 }
 
 int
 ctl_ike_terminate(const char *conn, char *err, size_t el)
 {
-	if (eng == NULL || ike_terminate(eng, conn, now_ms()) == 0) {
+	if (eng == NULL || ike_terminate(eng, conn, ike_now_ms()) == 0) {
 		snprintf(err, el, "no IKE_SA of connection %s", conn);
 		return -1;
 	}
@@ -673,7 +664,7 @@ ctl_ike_terminate(const char *conn, char *err, size_t el)
 int
 ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el)
 {
-	if (eng == NULL || ike_rekey(eng, conn, ike, now_ms()) == 0) {
+	if (eng == NULL || ike_rekey(eng, conn, ike, ike_now_ms()) == 0) {
 		snprintf(err, el, "no established IKE_SA of connection %s", conn);
 		return -1;
 	}

@@ -32,15 +32,6 @@ static struct ip_addr local_addr;
 static volatile sig_atomic_t stop;
 static unsigned long count, n_up;	/* --count: setups wanted, IKE_SAs up */
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static socklen_t
 to_sa(const struct ike_ep *ep, struct sockaddr_storage *ss)
 {
@@ -318,20 +309,20 @@ main(int argc, char **argv)
 	signal(SIGINT, on_sig);
 	/* a benchmark peer: many IKE_SAs from one address are expected */
 	ike_set_limits(e, ~0u, ~0u);
-	start = now_ms();
+	start = ike_now_ms();
 	if (initiate && !count && ike_initiate(e, c.name, start, err, sizeof(err)) < 0) {
 		fprintf(stderr, "espgw-ike: %s\n", err);
 		return 1;
 	}
-	while (!stop && now_ms() - start < seconds * 1000) {
+	while (!stop && ike_now_ms() - start < seconds * 1000) {
 		/* --count: N IKE_SAs, at most 32 in the making at once */
 		for (; initiate && count && started < count && started - n_up < 32; started++)
-			if (ike_initiate(e, c.name, now_ms(), err, sizeof(err)) < 0)
+			if (ike_initiate(e, c.name, ike_now_ms(), err, sizeof(err)) < 0)
 				return 1;
 		if (count && n_up >= count)
 			break;
 		struct pollfd p[2] = { { sock[0], POLLIN, 0 }, { sock[1], POLLIN, 0 } };
-		uint64_t t = now_ms();
+		uint64_t t = ike_now_ms();
 		if (t >= next)
 			next = t + ike_timer(e, t);
 		if (term_after > 0 && t - start >= term_after * 1000) {
@@ -357,16 +348,16 @@ main(int argc, char **argv)
 				/* 4500: IKE behind the marker; ESP and keepalives are not ours */
 				if (n < 4 + IKE_HDR_LEN || memcmp(buf, "\0\0\0\0", 4) != 0)
 					continue;
-				ike_input(e, &to, &from, buf + 4, (size_t)n - 4, now_ms());
+				ike_input(e, &to, &from, buf + 4, (size_t)n - 4, ike_now_ms());
 			} else {
-				ike_input(e, &to, &from, buf, (size_t)n, now_ms());
+				ike_input(e, &to, &from, buf, (size_t)n, ike_now_ms());
 			}
 		}
 	}
 	{
 		struct ike_stats st;
 		ike_get_stats(e, &st);
-		double secs = (now_ms() - start) / 1000.0;
+		double secs = (ike_now_ms() - start) / 1000.0;
 		if (count)
 			printf("{\"event\":\"setups\",\"count\":%lu,\"seconds\":%.3f,"
 			       "\"setups_per_s\":%.1f}\n", n_up, secs, n_up / secs);
