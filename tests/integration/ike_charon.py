@@ -134,9 +134,17 @@ def swanctl(cmd, *args):
     return sh("swanctl", cmd, "--uri", "unix://%s/charon.vici" % W, *args, check=False)
 
 
-def charon_load(ike, esp, psk=PSK, start=False):
+def swanctl_load(conf):
+    """conf as charon's swanctl.conf, loaded"""
     with open(W + "/swanctl.conf", "w") as f:
-        f.write("""connections {
+        f.write(conf)
+    r = swanctl("--load-all", "--noprompt", "--file", W + "/swanctl.conf")
+    if r.returncode != 0:
+        raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
+
+
+def charon_load(ike, esp, psk=PSK, start=False):
+    conf = """connections {
   gw {
     version = 2
     local_addrs = %s
@@ -162,10 +170,8 @@ secrets {
     secret = "%s"
   }
 }
-""" % (IP_B, REMOTE_ADDRS or IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp, IP_A, IP_B, psk))
-    r = swanctl("--load-all", "--noprompt", "--file", W + "/swanctl.conf")
-    if r.returncode != 0:
-        raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
+""" % (IP_B, REMOTE_ADDRS or IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp, IP_A, IP_B, psk)
+    swanctl_load(conf)
 
 
 def tool(initiate, ike, esp, seconds, extra=(), psk=True):
@@ -309,8 +315,7 @@ def charon_load_cert(d, t, asym=False):
     and wants espgw's certificate"""
     local = ("auth = psk\n      id = %s" % IP_B) if asym else \
         ('auth = pubkey\n      certs = %s/b.crt\n      id = "%s"' % (d, DN_B))
-    with open(W + "/swanctl.conf", "w") as f:
-        f.write("""connections {
+    conf = """connections {
   gw {
     version = 2
     local_addrs = %s
@@ -340,13 +345,11 @@ secrets {
     secret = "%s"
   }
 }
-""" % (IP_B, IP_A, local, DN_A, d, NET_B, NET_A, IP_B, PSK))
+""" % (IP_B, IP_A, local, DN_A, d, NET_B, NET_A, IP_B, PSK)
     # swanctl loads private keys from its rsa/ and ecdsa/ folders
     os.makedirs(os.path.join(W, t), exist_ok=True)
     shutil.copy(os.path.join(d, "b.key"), os.path.join(W, t, "b-%s.key" % os.path.basename(d)))
-    r = swanctl("--load-all", "--noprompt", "--file", W + "/swanctl.conf")
-    if r.returncode != 0:
-        raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
+    swanctl_load(conf)
 
 
 def cert_cases():

@@ -90,6 +90,18 @@ def ping(n=5):
     return 0
 
 
+def drain(sock):
+    """distinct datagrams read until the socket's timeout; closes it"""
+    seen = set()
+    try:
+        while True:
+            seen.add(sock.recv(100))
+    except socket.timeout:
+        pass
+    sock.close()
+    return len(seen)
+
+
 def udp_stream(n=500):
     """n datagrams host -> 198.18.2.1:5001 through the tunnel; how many arrive"""
     H.setns(H.NS_R)
@@ -104,15 +116,9 @@ def udp_stream(n=500):
         tx.sendto(b"espgw-ike-%06d" % i, ("198.18.2.1", 5001))
         if i % 10 == 9:
             time.sleep(0.001)
-    got = set()
-    try:
-        while True:
-            got.add(rx.recv(100))
-    except socket.timeout:
-        pass
-    rx.close()
+    n_got = drain(rx)
     tx.close()
-    return len(got)
+    return n_got
 
 
 def rekeys_under_traffic(role):
@@ -150,14 +156,7 @@ def rekeys_under_traffic(role):
     got = []
     for sock in (r_rx, h_rx):
         sock.settimeout(0.3)
-        seen = set()
-        try:
-            while True:
-                seen.add(sock.recv(100))
-        except socket.timeout:
-            pass
-        got.append(len(seen))
-        sock.close()
+        got.append(drain(sock))
     r_tx.close()
     h_tx.close()
     check(got == [n, n], "%s: zero loss through four rekeys: %d/%d out, %d/%d in"
@@ -324,8 +323,7 @@ def trap():
 def charon_load_two():
     """charon with two children: net (198.18.2.0/24) and net2 (198.18.5.0/24,
     ICMP only)"""
-    with open(C.W + "/swanctl.conf", "w") as f:
-        f.write("""connections {
+    C.swanctl_load("""connections {
   gw {
     version = 2
     local_addrs = 198.18.0.2
@@ -353,9 +351,6 @@ secrets {
   }
 }
 """ % PSK)
-    r = C.swanctl("--load-all", "--noprompt", "--file", C.W + "/swanctl.conf")
-    if r.returncode != 0:
-        raise SystemExit("swanctl --load-all failed: " + r.stdout + r.stderr)
 
 
 def ping_to(dst, n=3):
