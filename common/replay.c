@@ -38,16 +38,17 @@ word(const struct replay_win *r, uint64_t s)
 
 /*
  * RFC 4303 A2.2: the high half of a received sequence number is the one
- * that puts it closest to the window. Returns 0 (never valid) when the
- * number would belong before the start of the sequence space.
+ * that puts it closest to a window of w below top. Returns 0 (never
+ * valid) when the number would belong before the start of the sequence
+ * space.
  */
 uint64_t
-replay_esn(const struct replay_win *r, uint32_t sl)
+replay_guess(uint64_t top, uint32_t w, uint32_t sl)
 {
-	uint32_t tl = (uint32_t)r->top, th = (uint32_t)(r->top >> 32);
-	uint32_t bl = tl - r->size + 1;	/* bottom of the window, low half */
+	uint32_t tl = (uint32_t)top, th = (uint32_t)(top >> 32);
+	uint32_t bl = tl - w + 1;	/* bottom of the window, low half */
 
-	if (tl >= r->size - 1) {
+	if (tl >= w - 1) {
 		/* window inside one 2^32 subspace */
 		if (sl >= bl)
 			return (uint64_t)th << 32 | sl;
@@ -60,6 +61,12 @@ replay_esn(const struct replay_win *r, uint32_t sl)
 		return (uint64_t)(th - 1) << 32 | sl;
 	}
 	return (uint64_t)th << 32 | sl;
+}
+
+uint64_t
+replay_esn(const struct replay_win *r, uint32_t sl)
+{
+	return replay_guess(r->top, r->size, sl);
 }
 
 int

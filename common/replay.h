@@ -24,6 +24,7 @@ struct replay_win {
 
 size_t replay_size(uint32_t w);
 void replay_init(struct replay_win *r, uint32_t w);
+uint64_t replay_guess(uint64_t top, uint32_t w, uint32_t seq_lo);
 uint64_t replay_esn(const struct replay_win *r, uint32_t seq_lo);
 int replay_check(const struct replay_win *r, uint64_t seq);
 int replay_update(struct replay_win *r, uint64_t seq);

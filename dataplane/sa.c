@@ -131,6 +131,14 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		return -1;
 	}
 	sa->desc = *d;
+	/*
+	 * With ESN the high half of each number is guessed from the window
+	 * (RFC 4303 A2.2), and librte_ipsec, which makes the guess, keeps at
+	 * least 64: a smaller ESN window is raised to 64 (show sa says so).
+	 */
+	if (d->dir == SA_DIR_INBOUND && d->esn && d->replay_window < 64)
+		sa->desc.replay_window = 64;
+	d = &sa->desc;
 	sa->id = id;
 	sa->spi = d->spi;
 	sa->dir = d->dir;
@@ -180,7 +188,16 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 	prm.ipsec_xform.direction = d->dir == SA_DIR_OUTBOUND ?
 		RTE_SECURITY_IPSEC_SA_DIR_EGRESS : RTE_SECURITY_IPSEC_SA_DIR_INGRESS;
 	prm.ipsec_xform.proto = RTE_SECURITY_IPSEC_SA_PROTO_ESP;
-	prm.ipsec_xform.replay_win_sz = d->dir == SA_DIR_INBOUND ? d->replay_window : 0;
+	/*
+	 * Our window (sa->rw) is the one authority on replays. librte_ipsec
+	 * needs a window of its own only with ESN, to guess the high half of
+	 * each number; one larger than ours, so its bucket-wise sliding has a
+	 * spare 64 bits and never refuses a number ours accepts (22.11 sizes
+	 * a window of 128, 1024, ... exactly and then forgets numbers inside
+	 * it). esp_inbound.c keeps both tops equal.
+	 */
+	prm.ipsec_xform.replay_win_sz = d->dir == SA_DIR_INBOUND && d->esn ?
+		d->replay_window + 1 : 0;
 	if (d->mode == SA_MODE_TUNNEL) {
 		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
 		prm.ipsec_xform.tunnel.type = d->local.family == AF_INET ?
@@ -238,11 +255,7 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		goto fail;
 	}
 	if (d->dir == SA_DIR_INBOUND && d->replay_window > 0) {
-		/*
-		 * Our own window, checked before crypto and updated after the
-		 * ICV: librte_ipsec 22.11's window let duplicates of in-window
-		 * sequence numbers through (tests/integration/esp_peer.py).
-		 */
+		/* checked before crypto, updated after the ICV (esp_inbound.c) */
 		sa->rw = rte_zmalloc("replay", replay_size(d->replay_window),
 				     RTE_CACHE_LINE_SIZE);
 		if (sa->rw == NULL) {

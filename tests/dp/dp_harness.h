@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The real worker pipeline in one process, for tests and fuzz targets:
+ * EAL without hugepages, two net_null ports (inside 198.18.1.1/24,
+ * outside 198.18.0.1/24), inbound SAs from the remote gateway 198.18.0.2,
+ * an outbound SA and policy towards it, both neighbours known. Packets
+ * are handed to worker_burst() as the RX loop would; what comes out is
+ * read from the worker's TX buffers before they are flushed, and the drop
+ * reasons from its counters.
+ */
+#ifndef ESPGW_DP_HARNESS_H
+#define ESPGW_DP_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/drop.h"
+#include "dataplane/worker.h"
+
+struct dph_sa {
+	const char *alg;	/* aes-gcm-128 or aes-cbc-128-sha256 */
+	uint32_t window;	/* as configured */
+	bool esn;
+	/* filled by dph_init */
+	uint32_t spi;
+	uint32_t effective_window;	/* what the data plane uses */
+};
+
+#define DPH_PORT_INSIDE 0
+#define DPH_PORT_OUTSIDE 1
+
+/* Set up EAL, the configuration and the SAs; exits on failure. */
+void dph_init(const char *argv0, struct dph_sa *sas, unsigned n);
+
+/*
+ * An ESP frame on SA i with sequence number seq (the low half goes on the
+ * wire; with ESN the whole number is covered by the ICV), carrying the
+ * inner UDP packet whose payload is tag. forged: one ICV byte flipped.
+ */
+struct rte_mbuf *dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged);
+
+/* A frame from raw bytes as it would arrive on a port. */
+struct rte_mbuf *dph_frame(const uint8_t *data, uint16_t len);
+
+struct dph_out {
+	unsigned n_tx[2];		/* frames sent per port */
+	uint32_t tags[DP_BURST * 4];	/* inside port: the inner tags, in order */
+	uint64_t drops[ESPGW_DROP_MAX];	/* counted during this burst */
+	unsigned punted;
+};
+
+/* One burst through worker_burst() on port; fills out, frees everything. */
+void dph_burst(uint16_t port, struct rte_mbuf **m, unsigned n, struct dph_out *out);
+
+#endif
