@@ -1112,6 +1112,23 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 			return lfail(L, vn, "mgmt_socket must be an absolute path "
 				     "shorter than %zu", sizeof(c->mgmt_socket));
 		strcpy(c->mgmt_socket, v);
+	} else if (!strcmp(key, "mgmt_max_clients")) {
+		if (parse_u64(v, 1024, &u, msg, sizeof(msg)) < 0 || u == 0)
+			return lfail(L, vn, "mgmt_max_clients must be 1..1024");
+		c->mgmt.max_clients = u;
+	} else if (!strcmp(key, "mgmt_idle_timeout")) {
+		if (parse_u64(v, 86400, &u, msg, sizeof(msg)) < 0 || u == 0)
+			return lfail(L, vn, "mgmt_idle_timeout must be 1..86400 (seconds)");
+		c->mgmt.idle_timeout = u;
+	} else if (!strcmp(key, "mgmt_send_timeout")) {
+		if (parse_u64(v, 3600, &u, msg, sizeof(msg)) < 0 || u == 0)
+			return lfail(L, vn, "mgmt_send_timeout must be 1..3600 (seconds)");
+		c->mgmt.send_timeout = u;
+	} else if (!strcmp(key, "mgmt_group") || !strcmp(key, "mgmt_admin_group")) {
+		char *dst = key[5] == 'g' ? c->mgmt.group : c->mgmt.admin_group;
+		if (strlen(v) == 0 || strlen(v) >= sizeof(c->mgmt.group))
+			return lfail(L, vn, "%s must be a group name", key);
+		strcpy(dst, v);
 	} else if (!strcmp(key, "max_sas")) {
 		if (parse_u64(v, 1u << 22, &u, msg, sizeof(msg)) < 0 || u < 16)
 			return lfail(L, vn, "max_sas must be 16..%u", 1u << 22);
@@ -1332,6 +1349,9 @@ config_defaults(struct espgw_config *c)
 	c->mem_mb = 768;
 	strcpy(c->file_prefix, "espgw");
 	strcpy(c->mgmt_socket, "/run/espgw/espgw.sock");
+	c->mgmt.max_clients = 32;
+	c->mgmt.idle_timeout = 300;
+	c->mgmt.send_timeout = 10;
 	c->max_sas = 8192;
 	c->idle_sleep_us = 100;
 	c->ike_cookie_threshold = 64;

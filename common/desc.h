@@ -144,6 +144,13 @@ struct espgw_config {
 	bool no_huge;
 	unsigned mem_mb;
 	char mgmt_socket[108];
+	struct {
+		unsigned max_clients;	/* connections at once; more get ERR */
+		unsigned idle_timeout;	/* s without a request: closed */
+		unsigned send_timeout;	/* s a reply may wait on a reader */
+		char group[64];		/* socket's group: members may show */
+		char admin_group[64];	/* members may also change (root always) */
+	} mgmt;
 	unsigned max_sas;
 	unsigned idle_sleep_us;		/* worker back-off ceiling */
 	/* IKE anti-DoS (RFC 7296 2.6): cookies above this many half-open

@@ -23,6 +23,8 @@ struct ctl_stats {
 	uint64_t soft_events, hard_events;
 	uint64_t punt_arp, punt_nd, punt_icmp, punt_other, icmp_errors_sent;
 	uint64_t mgmt_requests, mgmt_errors;
+	uint64_t mgmt_refused;		/* connections past mgmt_max_clients */
+	uint64_t mgmt_dropped;		/* clients cut off: stalled, silent, too long */
 	uint64_t ack_lat_ns_last, ack_lat_ns_max;
 	uint64_t neigh_held, neigh_released;
 	uint64_t drops[ESPGW_DROP_MAX];	/* what the control thread dropped */
@@ -86,13 +88,14 @@ int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);
 /* telemetry.c */
 void ctl_telemetry_init(void);
 
-/* mgmt.c */
-int mgmt_open(const char *path);
+/* mgmt_conn.c */
+int mgmt_open(const struct espgw_config *c);
 void mgmt_close(void);
 int mgmt_fd(void);
 void mgmt_accept(void);
-void mgmt_client_event(int fd);
+void mgmt_client_event(int fd, uint32_t events);
 bool mgmt_is_client(int fd);
+void mgmt_tick(void);
 extern int mgmt_epfd;
 extern volatile int ctl_stop;
 

@@ -4,6 +4,9 @@
  * one it opens a shell with line editing, history and completion.
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,38 +18,94 @@
 
 static const char *sock_path = "/run/espgw/espgw.sock";
 static int fd = -1;
+static double timeout_s = 10;
+
+/* Why the daemon could not be reached, in words an operator can act on. */
+static void
+conn_error(int e)
+{
+	switch (e) {
+	case ENOENT:
+		fprintf(stderr, "espgwctl: no management socket at %s: espgw is not running, "
+			"or uses another mgmt_socket (-s PATH)\n", sock_path);
+		break;
+	case ECONNREFUSED:
+		fprintf(stderr, "espgwctl: %s refuses connections: espgw is not running "
+			"(a stale socket)\n", sock_path);
+		break;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr, "espgwctl: permission denied on %s: run as root or as a "
+			"member of the socket's group (mgmt_group)\n", sock_path);
+		break;
+	case EAGAIN:
+	case ETIMEDOUT:
+		fprintf(stderr, "espgwctl: espgw did not accept the connection within %g s "
+			"(busy or stuck?); --timeout SECONDS waits longer\n", timeout_s);
+		break;
+	default:
+		fprintf(stderr, "espgwctl: cannot connect to %s: %s\n", sock_path,
+			strerror(e));
+	}
+}
 
 static int
 conn(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { (time_t)timeout_s,
+			      (suseconds_t)((timeout_s - (time_t)timeout_s) * 1e6) };
 
 	if (fd >= 0)
 		return 0;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "espgwctl: cannot connect to %s: %s\n", sock_path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		conn_error(errno);
+		return -1;
+	}
+	/* every wait (connect on a full backlog, send, receive) is bounded */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		conn_error(errno);
+		close(fd);
 		fd = -1;
 		return -1;
 	}
 	return 0;
 }
 
+/* 0, or the errno of the failure (0 bytes read: EPIPE) */
 static int
 read_n(char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t k = read(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
 		if (k <= 0)
-			return -1;
+			return k == 0 ? EPIPE : errno;
 		p += k;
 		n -= k;
 	}
 	return 0;
+}
+
+static int
+lost(int e)
+{
+	if (e == EAGAIN || e == EWOULDBLOCK)
+		fprintf(stderr, "espgwctl: no reply from espgw within %g s (busy or stuck?); "
+			"--timeout SECONDS waits longer\n", timeout_s);
+	else if (e == EPIPE || e == ECONNRESET)
+		fprintf(stderr, "espgwctl: espgw closed the connection (it stopped, or cut "
+			"this client off: see its log)\n");
+	else
+		fprintf(stderr, "espgwctl: connection to espgw lost: %s\n", strerror(e));
+	close(fd);
+	fd = -1;
+	return 2;
 }
 
 /* Send one request; print the reply. Returns 0 OK, 1 ERR, 2 transport. */
@@ -64,11 +123,24 @@ request(const char *line)
 	}
 	if (conn() < 0)
 		return 2;
-	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0)
-		goto lost;
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+		/* the shell's connection timed out at espgw (mgmt_idle_timeout):
+		 * nothing was read of this request, so send it on a new one */
+		if (errno != EPIPE && errno != ECONNRESET)
+			return lost(errno);
+		close(fd);
+		fd = -1;
+		if (conn() < 0)
+			return 2;
+		if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
+			return lost(errno);
+	}
+	if (send(fd, "\n", 1, MSG_NOSIGNAL) < 0)
+		return lost(errno);
 	while (i < sizeof(hdr) - 1) {
-		if (read(fd, hdr + i, 1) != 1)
-			goto lost;
+		int e = read_n(hdr + i, 1);
+		if (e != 0)
+			return lost(e);
 		if (hdr[i++] == '\n')
 			break;
 	}
@@ -78,23 +150,73 @@ request(const char *line)
 	else if (sscanf(hdr, "ERR %zu", &len) == 1)
 		is_err = 1;
 	else
-		goto lost;
+		return lost(EPROTO);
 	if (len > (64u << 20))
-		goto lost;
+		return lost(EMSGSIZE);
 	body = malloc(len + 1);
-	if (body == NULL || read_n(body, len) < 0) {
-		free(body);
-		goto lost;
+	if (body == NULL)
+		return lost(ENOMEM);
+	{
+		int e = read_n(body, len);
+		if (e != 0) {
+			free(body);
+			return lost(e);
+		}
 	}
 	body[len] = '\0';
 	fputs(body, is_err ? stderr : stdout);
+	/* a refusal (too many clients) closes the connection after it */
+	if (is_err && !strncmp(body, "too many", 8)) {
+		close(fd);
+		fd = -1;
+	}
 	free(body);
 	return is_err;
-lost:
-	fprintf(stderr, "espgwctl: connection to espgw lost\n");
-	close(fd);
-	fd = -1;
-	return 2;
+}
+
+/*
+ * Keys never go on the command line (every user can read it in /proc):
+ * key=@FILE and auth_key=@FILE read the value from a file, key=- from
+ * standard input (one line each, in order). The value travels only over
+ * the management socket.
+ */
+static int
+secret_word(const char *w, char *out, size_t cap)
+{
+	const char *eq = strchr(w, '=');
+	char val[1024];
+	size_t n;
+
+	if (eq == NULL || !(!strncmp(w, "key=", 4) || !strncmp(w, "auth_key=", 9) ||
+			    !strncmp(w, "psk=", 4)) ||
+	    (eq[1] != '@' && strcmp(eq + 1, "-") != 0)) {
+		snprintf(out, cap, "%s", w);
+		return 0;
+	}
+	if (eq[1] == '@') {
+		FILE *f = fopen(eq + 2, "r");
+		if (f == NULL || fgets(val, sizeof(val), f) == NULL) {
+			fprintf(stderr, "espgwctl: cannot read %.*s from %s: %s\n",
+				(int)(eq - w), w, eq + 2, f ? "empty file" : strerror(errno));
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+	} else if (fgets(val, sizeof(val), stdin) == NULL) {
+		fprintf(stderr, "espgwctl: %.*s=- but nothing on standard input\n",
+			(int)(eq - w), w);
+		return -1;
+	}
+	n = strcspn(val, "\r\n");
+	val[n] = '\0';
+	if (n == 0 || strpbrk(val, " \t")) {
+		fprintf(stderr, "espgwctl: %.*s: the value must be one word\n", (int)(eq - w), w);
+		return -1;
+	}
+	snprintf(out, cap, "%.*s%s", (int)(eq - w + 1), w, val);
+	explicit_bzero(val, sizeof(val));
+	return 0;
 }
 
 static const char *const words[] = {
@@ -172,20 +294,39 @@ main(int argc, char **argv)
 			sock_path = argv[++i];
 		} else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
 			json = 1;
+		} else if ((!strcmp(argv[i], "-t") || !strcmp(argv[i], "--timeout")) &&
+			   i + 1 < argc) {
+			char *end;
+			timeout_s = strtod(argv[++i], &end);
+			if (*end || !(timeout_s > 0 && timeout_s <= 86400)) {
+				fprintf(stderr, "espgwctl: --timeout takes seconds (0 < s <= 86400)\n");
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: espgwctl [-s SOCKET] [--json] [COMMAND...]\n"
-			       "without COMMAND: interactive shell; 'help' lists commands\n");
+			printf("usage: espgwctl [-s SOCKET] [-t SECONDS] [--json] [COMMAND...]\n"
+			       "without COMMAND: interactive shell; 'help' lists commands\n"
+			       "  -t, --timeout S   wait at most S seconds for espgw (default 10)\n"
+			       "  key=@FILE, auth_key=@FILE, key=-   read a key from a file or stdin\n");
 			return 0;
 		} else {
 			fprintf(stderr, "espgwctl: unknown option %s\n", argv[i]);
 			return 2;
 		}
 	}
+	signal(SIGPIPE, SIG_IGN);
+	if (i == argc && json) {
+		fprintf(stderr, "espgwctl: --json needs a command (e.g. espgwctl --json show sas)\n");
+		return 2;
+	}
 	if (i == argc)
 		return shell();
 	for (; i < argc; i++) {
-		int n = snprintf(line + off, sizeof(line) - off, "%s%s", off ? " " : "",
-				 argv[i]);
+		char word[2048];
+		int n;
+		if (secret_word(argv[i], word, sizeof(word)) < 0)
+			return 2;
+		n = snprintf(line + off, sizeof(line) - off, "%s%s", off ? " " : "", word);
+		explicit_bzero(word, sizeof(word));
 		if (n < 0 || (size_t)n >= sizeof(line) - off) {
 			fprintf(stderr, "espgwctl: command too long\n");
 			return 2;

@@ -19,9 +19,9 @@
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ike.h"
+#include "control/mgmt.h"
 
 volatile int ctl_stop;
-void mgmt_set_reload_path(const char *p);
 
 /* a crash leaves its stack in the log, then dies as it would have */
 static void
@@ -38,6 +38,30 @@ on_signal(int sig)
 {
 	(void)sig;
 	ctl_stop = 1;
+}
+
+/* SIGHUP: reload the configuration file, as operators expect */
+static volatile sig_atomic_t reload_req;
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload_req = 1;
+}
+
+static void
+reload_on_hup(void)
+{
+	struct sbuf b = { 0 };
+	char err[512] = "";
+
+	reload_req = 0;
+	log_info("SIGHUP: reloading the configuration");
+	if (mgmt_reload(NULL, &b, err, sizeof(err)) < 0)
+		log_err("SIGHUP reload failed, nothing changed: %s", err);
+	else
+		log_info("%.*s", (int)(b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len), b.p);
+	free(b.p);
 }
 
 static void
@@ -122,19 +146,28 @@ main(int argc, char **argv)
 	if (sock != NULL)
 		snprintf(c->mgmt_socket, sizeof(c->mgmt_socket), "%s", sock);
 	mgmt_set_reload_path(cfg_path);
+	mgmt_warn_secrets_mode(cfg_path, c);
 
-	if (dp_init(c, argv[0]) < 0)
+	/* before EAL: a second instance must not touch the first one's socket */
+	if (mgmt_open(c) < 0)
 		return 1;
+	if (dp_init(c, argv[0]) < 0) {
+		mgmt_close();
+		return 1;
+	}
 	if (ctl_init_tables(c, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return 1;
 	}
-	if (mgmt_open(c->mgmt_socket) < 0)
-		return 1;
 	ctl_telemetry_init();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		struct sigaction sa = { .sa_handler = on_hup };
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	signal(SIGSEGV, on_crash);
 	signal(SIGBUS, on_crash);
 	signal(SIGABRT, on_crash);
@@ -184,15 +217,19 @@ main(int argc, char **argv)
 				mgmt_accept();
 			} else if (fd == tfd) {
 				uint64_t x;
-				if (read(tfd, &x, sizeof(x)) > 0)
+				if (read(tfd, &x, sizeof(x)) > 0) {
 					ctl_tick();
+					mgmt_tick();
+				}
 			} else {
-				mgmt_client_event(fd);
+				mgmt_client_event(fd, ev[i].events);
 			}
 		}
 		ctl_poll_rings();
 		ctl_punt_poll();
 		ctl_ike_timer();
+		if (reload_req)
+			reload_on_hup();
 	}
 	log_info("shutting down");
 	ctl_ike_fini();

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -22,28 +23,11 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/mgmt.h"
 
-#define MAX_LINE 8192
 #define MAX_WORDS 64
-#define MAX_CLIENTS 32
 
-int mgmt_epfd = -1;
-static int lfd = -1;
-static char sock_path[108];
-
-struct client {
-	int fd;
-	size_t len;
-	char buf[MAX_LINE];
-};
-static struct client clients[MAX_CLIENTS];
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void
+void
 sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -340,7 +324,7 @@ cmd_stats(struct sbuf *b, bool js)
 
 	if (js) {
 		sb_json(b, json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				     " s:I, s:I, s:I, s:I, s:I, s:I}",
+				     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"messages_posted", (json_int_t)s->msgs_posted,
 			"messages_acked", (json_int_t)s->msgs_acked,
 			"in_flight", ctl.in_flight,
@@ -351,6 +335,9 @@ cmd_stats(struct sbuf *b, bool js)
 			"punt_other", (json_int_t)s->punt_other,
 			"icmp_errors_sent", (json_int_t)s->icmp_errors_sent,
 			"mgmt_requests", (json_int_t)s->mgmt_requests,
+			"mgmt_errors", (json_int_t)s->mgmt_errors,
+			"mgmt_refused", (json_int_t)s->mgmt_refused,
+			"mgmt_dropped", (json_int_t)s->mgmt_dropped,
 			"ack_latency_ns_last", (json_int_t)s->ack_lat_ns_last,
 			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max,
 			"neigh_held", (json_int_t)s->neigh_held,
@@ -364,13 +351,13 @@ cmd_stats(struct sbuf *b, bool js)
 		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu\n"
 		  "held for an unresolved next hop %lu, released %lu\n"
 		  "crypto sessions in use %u\n"
-		  "management requests %lu, errors %lu\n",
+		  "management requests %lu, errors %lu; clients refused %lu, dropped %lu\n",
 		  s->msgs_posted, s->msgs_acked, ctl.in_flight, s->ack_lat_ns_last,
 		  s->ack_lat_ns_max, s->soft_events, s->hard_events, s->punt_arp,
 		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
 		  s->neigh_held, s->neigh_released,
 		  rte_mempool_in_use_count(dp.sess_pool),
-		  s->mgmt_requests, s->mgmt_errors);
+		  s->mgmt_requests, s->mgmt_errors, s->mgmt_refused, s->mgmt_dropped);
 }
 
 static const char help_text[] =
@@ -391,16 +378,65 @@ static const char help_text[] =
 	"reload [FILE]\n"
 	"help\n";
 
-static char reload_path[256];
+static char reload_path[PATH_MAX];	/* the running configuration's file */
+static char config_dir[PATH_MAX];	/* where other reload files may be */
 
+/*
+ * As ssh does for private keys: a configuration holding keys or PSKs
+ * should be readable by its owner (and group) only.
+ */
+void
+mgmt_warn_secrets_mode(const char *path, const struct espgw_config *c)
+{
+	struct stat st;
+	bool secrets = c->n_sas > 0;
+
+	for (unsigned i = 0; i < c->n_conns && !secrets; i++)
+		secrets = c->conns[i].psk[0] != '\0';
+	if (!secrets || path == NULL || stat(path, &st) < 0)
+		return;
+	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP))
+		log_warn("%s holds keys or PSKs but is mode %04o (readable or writable by "
+			 "others): chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
+}
+
+/*
+ * A client may name a file for reload, but only a regular file in the
+ * running configuration's directory: the daemon runs as root and must not
+ * open (and quote parser errors from) any path a client names.
+ */
 static int
-cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
+reload_file_ok(const char *path, char *err, size_t el)
+{
+	char real[PATH_MAX], *slash;
+	struct stat st;
+
+	if (realpath(path, real) == NULL || stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, el, "reload: no configuration file at that path");
+		return -1;
+	}
+	slash = strrchr(real, '/');
+	*slash = '\0';
+	if (strcmp(real, config_dir) != 0) {
+		snprintf(err, el, "reload: only files in %s (the running configuration's "
+			 "directory) may be named", config_dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+mgmt_reload(const char *path, struct sbuf *b, char *err, size_t el)
 {
 	struct espgw_config *nc;
-	const char *path = argc > 0 ? argv[0] : reload_path;
 
-	if (argc > 1 || path[0] == '\0') {
-		snprintf(err, el, "usage: reload FILE (espgw started without -c)");
+	if (path == NULL)
+		path = reload_path;
+	else if (reload_file_ok(path, err, el) < 0)
+		return -1;
+	if (path[0] == '\0') {
+		snprintf(err, el, "reload: espgw runs its built-in configuration (no -c); "
+			 "name a file in %s", config_dir);
 		return -1;
 	}
 	nc = config_load_file(path, err, el);
@@ -412,6 +448,7 @@ cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
 		config_free(nc);
 		return -1;
 	}
+	mgmt_warn_secrets_mode(path, nc);
 	/* keep the new file's description as the running one */
 	{
 		struct espgw_config *old = ctl.cfg;
@@ -425,10 +462,30 @@ cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
 	return 0;
 }
 
+static int
+cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
+{
+	if (argc > 1) {
+		snprintf(err, el, "usage: reload [FILE]");
+		return -1;
+	}
+	return mgmt_reload(argc ? argv[0] : NULL, b, err, el);
+}
+
 void
 mgmt_set_reload_path(const char *p)
 {
-	snprintf(reload_path, sizeof(reload_path), "%s", p ? p : "");
+	char real[PATH_MAX];
+
+	reload_path[0] = '\0';
+	snprintf(config_dir, sizeof(config_dir), "/etc/espgw");
+	if (p == NULL)
+		return;
+	if (realpath(p, real) == NULL)
+		snprintf(real, sizeof(real), "%s", p);
+	snprintf(reload_path, sizeof(reload_path), "%s", real);
+	*strrchr(real, '/') = '\0';
+	snprintf(config_dir, sizeof(config_dir), "%s", real[0] ? real : "/");
 }
 
 /* Split a request into words; false on bad characters or too many words. */
@@ -452,9 +509,37 @@ tokenize(char *line, char **argv, char *err, size_t el)
 	return argc;
 }
 
+/*
+ * One log line per changing command, with the caller; secrets (key=,
+ * auth_key=, psk=) never reach the log.
+ */
+static void
+audit(const struct mgmt_caller *who, int argc, char **argv)
+{
+	char line[1024];
+	size_t off = 0;
+
+	for (int i = 0; i < argc && off < sizeof(line) - 1; i++) {
+		const char *eq = strchr(argv[i], '=');
+		bool secret = eq && (!strncmp(argv[i], "key=", 4) ||
+				     !strncmp(argv[i], "auth_key=", 9) ||
+				     !strncmp(argv[i], "psk=", 4));
+		int k = secret ? snprintf(line + off, sizeof(line) - off, "%s%.*s=<secret>",
+					  i ? " " : "", (int)(eq - argv[i]), argv[i]) :
+				 snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "",
+					  argv[i]);
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+	line[sizeof(line) - 1] = '\0';
+	log_info("mgmt: uid %u pid %d: %s", (unsigned)who->uid, (int)who->pid, line);
+}
+
 /* Run one request; returns 0 (OK) or -1 (ERR, text in err). */
 int
-mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
+mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *err,
+	     size_t el)
 {
 	char *argv[MAX_WORDS];
 	int argc = tokenize(line, argv, err, el);
@@ -470,6 +555,18 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 			argv[n++] = argv[i];
 	}
 	argc = n;
+	if (argc > 0 && strcmp(argv[0], "show") && strcmp(argv[0], "help")) {
+		/* everything but show and help changes state: admins only, audited */
+		if (!who->admin) {
+			log_warn("mgmt: uid %u pid %d refused (read-only): %s", (unsigned)who->uid,
+				 (int)who->pid, argv[0]);
+			snprintf(err, el, "permission denied: '%s' changes the gateway; "
+				 "uid %u may only use show and help (mgmt_admin_group)",
+				 argv[0], (unsigned)who->uid);
+			return -1;
+		}
+		audit(who, argc, argv);
+	}
 	if (argc == 0 || !strcmp(argv[0], "help")) {
 		sb_printf(b, "%s", help_text);
 		return 0;
@@ -575,170 +672,3 @@ mgmt_execute(char *line, struct sbuf *b, char *err, size_t el)
 	return -1;
 }
 
-static int
-mkdir_parent(const char *path)
-{
-	char d[108];
-	char *slash;
-
-	snprintf(d, sizeof(d), "%s", path);
-	slash = strrchr(d, '/');
-	if (slash == NULL || slash == d)
-		return 0;
-	*slash = '\0';
-	if (mkdir(d, 0750) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-int
-mgmt_open(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	snprintf(sock_path, sizeof(sock_path), "%s", path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (mkdir_parent(path) < 0) {
-		log_err("cannot create directory for %s: %s", path, strerror(errno));
-		return -1;
-	}
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		return -1;
-	unlink(path);
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(lfd, 16) < 0) {
-		log_err("management socket %s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		clients[i].fd = -1;
-	mgmt_epfd = epoll_create1(EPOLL_CLOEXEC);
-	ev.data.fd = lfd;
-	return epoll_ctl(mgmt_epfd, EPOLL_CTL_ADD, lfd, &ev);
-}
-
-int mgmt_fd(void) { return lfd; }
-
-void
-mgmt_close(void)
-{
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].fd >= 0)
-			close(clients[i].fd);
-	if (lfd >= 0) {
-		close(lfd);
-		unlink(sock_path);
-	}
-}
-
-void
-mgmt_accept(void)
-{
-	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	if (fd < 0)
-		return;
-	for (int i = 0; i < MAX_CLIENTS; i++) {
-		if (clients[i].fd < 0) {
-			clients[i].fd = fd;
-			clients[i].len = 0;
-			ev.data.fd = fd;
-			epoll_ctl(mgmt_epfd, EPOLL_CTL_ADD, fd, &ev);
-			return;
-		}
-	}
-	close(fd);	/* too many clients */
-}
-
-static struct client *
-client_of(int fd)
-{
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].fd == fd)
-			return &clients[i];
-	return NULL;
-}
-
-bool
-mgmt_is_client(int fd)
-{
-	return client_of(fd) != NULL;
-}
-
-static void
-client_close(struct client *c)
-{
-	epoll_ctl(mgmt_epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	c->fd = -1;
-}
-
-static void
-send_all(int fd, const char *p, size_t len)
-{
-	int flags = fcntl(fd, F_GETFL);
-	struct timeval tv = { 2, 0 };
-
-	/* replies are small; a stuck reader gets cut off after 2 s */
-	fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n <= 0)
-			break;
-		p += n;
-		len -= n;
-	}
-	fcntl(fd, F_SETFL, flags);
-}
-
-void
-mgmt_client_event(int fd)
-{
-	struct client *c = client_of(fd);
-	ssize_t n;
-	char *nl;
-
-	if (c == NULL)
-		return;
-	n = recv(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			client_close(c);
-		return;
-	}
-	c->len += n;
-	c->buf[c->len] = '\0';
-	while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-		struct sbuf b = { 0 };
-		char err[512] = "", hdr[32];
-		size_t used = nl - c->buf + 1;
-		int rc;
-
-		*nl = '\0';
-		if (nl > c->buf && nl[-1] == '\r')
-			nl[-1] = '\0';
-		ctl.st.mgmt_requests++;
-		rc = mgmt_execute(c->buf, &b, err, sizeof(err));
-		if (rc < 0) {
-			ctl.st.mgmt_errors++;
-			b.len = 0;
-			sb_printf(&b, "%s\n", err[0] ? err : "failed");
-		}
-		snprintf(hdr, sizeof(hdr), "%s %zu\n", rc < 0 ? "ERR" : "OK", b.len);
-		send_all(fd, hdr, strlen(hdr));
-		if (b.len)
-			send_all(fd, b.p, b.len);
-		free(b.p);
-		memmove(c->buf, c->buf + used, c->len - used);
-		c->len -= used;
-	}
-	if (c->len == sizeof(c->buf) - 1) {
-		static const char e[] = "ERR 22\nrequest line too long\n";
-		send_all(fd, e, sizeof(e) - 1);
-		client_close(c);
-	}
-}

@@ -3,10 +3,13 @@
  * EAL, ports, crypto devices, worker state and the rings between the
  * control thread and the workers.
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cryptodev.h>
 #include <rte_eal.h>
@@ -50,6 +53,31 @@ static bool
 is_vdev(const char *devargs)
 {
 	return strncmp(devargs, "net_", 4) == 0 || strncmp(devargs, "eth_", 4) == 0;
+}
+
+/*
+ * A primary DPDK process holds a write lock on its runtime directory's
+ * config file. EAL itself only says "Cannot create lock" and returns with
+ * rte_errno 0 ("Success"): name the conflict before trying.
+ */
+static pid_t
+prefix_holder(const char *prefix)
+{
+	char path[PATH_MAX];
+	const char *dir = getuid() == 0 ? "/var/run/dpdk" : getenv("XDG_RUNTIME_DIR");
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd;
+
+	if (dir == NULL)
+		dir = "/tmp/dpdk";
+	snprintf(path, sizeof(path), "%s/%s/config", dir, prefix);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+		fl.l_pid = 0;
+	close(fd);
+	return fl.l_pid;
 }
 
 static int
@@ -115,6 +143,15 @@ eal_start(const struct espgw_config *c, const char *argv0)
 		add_arg(argv, &argc, 128, tok);
 	free(extra);
 	argv[argc] = NULL;
+	{
+		pid_t holder = prefix_holder(c->file_prefix);
+		if (holder > 0) {
+			log_err("EAL file prefix '%s' is in use by another running DPDK process "
+				"(pid %d, another espgw?): give this one its own eal.file_prefix",
+				c->file_prefix, (int)holder);
+			return -1;
+		}
+	}
 	rc = rte_eal_init(argc, argv);
 	/* EAL keeps pointers into argv: leak it on purpose */
 	return rc < 0 ? -1 : 0;
@@ -316,7 +353,10 @@ dp_init(const struct espgw_config *c, const char *argv0)
 		return -1;
 	}
 	if (eal_start(c, argv0) < 0) {
-		log_err("EAL init failed: %s", rte_strerror(rte_errno));
+		if (rte_errno != 0)
+			log_err("EAL init failed: %s", rte_strerror(rte_errno));
+		else
+			log_err("EAL init failed (its own messages above say why)");
 		return -1;
 	}
 	if (rte_lcore_count() < c->workers + 1) {

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The management plane inside the daemon: mgmt.c runs commands,
+ * mgmt_conn.c owns the socket and its clients.
+ */
+#ifndef ESPGW_MGMT_H
+#define ESPGW_MGMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A growing reply buffer. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Who sent a request (SO_PEERCRED) and what it may do. */
+struct mgmt_caller {
+	uid_t uid;
+	pid_t pid;
+	bool admin;		/* may change state; else show/help only */
+};
+
+/* Run one request line (modified in place); 0 = OK, -1 = ERR (err). */
+int mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b,
+		 char *err, size_t el);
+/* The file `reload` reads, and the directory other reload files must be in. */
+void mgmt_set_reload_path(const char *p);
+/* Reload path (NULL: the running configuration's file), as `reload` does. */
+int mgmt_reload(const char *path, struct sbuf *b, char *err, size_t el);
+struct espgw_config;
+/* Warn when a configuration holding secrets is readable by others. */
+void mgmt_warn_secrets_mode(const char *path, const struct espgw_config *c);
+
+#endif
