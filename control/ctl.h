@@ -28,7 +28,14 @@ struct ctl_stats {
 	uint64_t ack_lat_ns_last, ack_lat_ns_max;
 	uint64_t neigh_held, neigh_released;
 	uint64_t drops[ESPGW_DROP_MAX];	/* what the control thread dropped */
+	/* the longest the control loop was away from epoll (a stall delays
+	 * IKE, DPD, ARP/ND and every client): since start, and per second for
+	 * the last CTL_STALL_SECS seconds */
+	uint64_t loop_max_ns;
+	uint64_t loop_sec_max_ns[16];
+	uint64_t loop_sec;		/* second of loop_sec_max_ns[loop_sec % 16] */
 };
+#define CTL_STALL_SECS 16
 
 struct ctl {
 	struct espgw_config *cfg;	/* ports/routes/eal as running */
@@ -58,6 +65,11 @@ const struct policy_desc *ctl_tunnel_policy(unsigned i);
 int ctl_find_sa(const char *name);
 void ctl_poll_rings(void);
 void ctl_tick(void);
+uint64_t ctl_clock_ns(void);
+/* account one pass of the control loop that took ns */
+void ctl_loop_stall(uint64_t ns);
+/* the longest pass in the last `secs` seconds (<= CTL_STALL_SECS) */
+uint64_t ctl_loop_recent_max(unsigned secs);
 void ctl_quit(void);
 
 /* punt.c */

@@ -211,6 +211,7 @@ main(int argc, char **argv)
 		 * the control core is not a worker core, so this costs little.
 		 */
 		int n = epoll_wait(mgmt_epfd, ev, 16, 1);
+		uint64_t t0 = ctl_clock_ns();
 		for (int i = 0; i < n; i++) {
 			int fd = ev[i].data.fd;
 			if (fd == mgmt_fd()) {
@@ -230,6 +231,7 @@ main(int argc, char **argv)
 		ctl_ike_timer();
 		if (reload_req)
 			reload_on_hup();
+		ctl_loop_stall(ctl_clock_ns() - t0);
 	}
 	log_info("shutting down");
 	ctl_ike_fini();

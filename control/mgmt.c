@@ -324,7 +324,7 @@ cmd_stats(struct sbuf *b, bool js)
 
 	if (js) {
 		sb_json(b, json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"messages_posted", (json_int_t)s->msgs_posted,
 			"messages_acked", (json_int_t)s->msgs_acked,
 			"in_flight", ctl.in_flight,
@@ -338,6 +338,8 @@ cmd_stats(struct sbuf *b, bool js)
 			"mgmt_errors", (json_int_t)s->mgmt_errors,
 			"mgmt_refused", (json_int_t)s->mgmt_refused,
 			"mgmt_dropped", (json_int_t)s->mgmt_dropped,
+			"loop_max_us", (json_int_t)(s->loop_max_ns / 1000),
+			"loop_max_10s_us", (json_int_t)(ctl_loop_recent_max(10) / 1000),
 			"ack_latency_ns_last", (json_int_t)s->ack_lat_ns_last,
 			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max,
 			"neigh_held", (json_int_t)s->neigh_held,
@@ -351,13 +353,15 @@ cmd_stats(struct sbuf *b, bool js)
 		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu\n"
 		  "held for an unresolved next hop %lu, released %lu\n"
 		  "crypto sessions in use %u\n"
-		  "management requests %lu, errors %lu; clients refused %lu, dropped %lu\n",
+		  "management requests %lu, errors %lu; clients refused %lu, dropped %lu\n"
+		  "control loop longest pass %lu us (last 10 s: %lu us)\n",
 		  s->msgs_posted, s->msgs_acked, ctl.in_flight, s->ack_lat_ns_last,
 		  s->ack_lat_ns_max, s->soft_events, s->hard_events, s->punt_arp,
 		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
 		  s->neigh_held, s->neigh_released,
 		  rte_mempool_in_use_count(dp.sess_pool),
-		  s->mgmt_requests, s->mgmt_errors, s->mgmt_refused, s->mgmt_dropped);
+		  s->mgmt_requests, s->mgmt_errors, s->mgmt_refused, s->mgmt_dropped,
+		  s->loop_max_ns / 1000, ctl_loop_recent_max(10) / 1000);
 }
 
 static const char help_text[] =

@@ -100,3 +100,44 @@ ctl_telemetry_init(void)
 	rte_telemetry_register_cmd("/espgw/workers", tel_workers,
 				   "Per-worker poll and packet counters. No parameters");
 }
+
+/* ---- control loop stalls ---- */
+
+uint64_t
+ctl_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+ctl_loop_stall(uint64_t ns)
+{
+	uint64_t sec = ctl_clock_ns() / 1000000000ull;
+	struct ctl_stats *s = &ctl.st;
+
+	/* buckets of seconds that passed without a pass start at zero */
+	for (uint64_t k = s->loop_sec + 1; k <= sec && k <= s->loop_sec + CTL_STALL_SECS; k++)
+		s->loop_sec_max_ns[k % CTL_STALL_SECS] = 0;
+	if (sec > s->loop_sec)
+		s->loop_sec = sec;
+	if (ns > s->loop_sec_max_ns[sec % CTL_STALL_SECS])
+		s->loop_sec_max_ns[sec % CTL_STALL_SECS] = ns;
+	if (ns > s->loop_max_ns)
+		s->loop_max_ns = ns;
+}
+
+uint64_t
+ctl_loop_recent_max(unsigned secs)
+{
+	uint64_t sec = ctl_clock_ns() / 1000000000ull, m = 0;
+	const struct ctl_stats *s = &ctl.st;
+
+	for (unsigned k = 0; k < secs && k < CTL_STALL_SECS && k <= sec; k++)
+		if (sec - k <= s->loop_sec && s->loop_sec - (sec - k) < CTL_STALL_SECS &&
+		    s->loop_sec_max_ns[(sec - k) % CTL_STALL_SECS] > m)
+			m = s->loop_sec_max_ns[(sec - k) % CTL_STALL_SECS];
+	return m;
+}
