@@ -165,7 +165,7 @@ struct ike_engine {
 	struct ike_sa **by_our, **by_peer;	/* SPI hash buckets */
 	struct ike_sa *half_open_list;
 	struct ike_stats st;
-	uint32_t next_child_spi;
+	struct spi_perm child_spis;	/* our inbound ESP SPIs */
 	uint64_t now;
 	/* anti-DoS (2.6): cookies above this many half-open SAs, and a cap per source */
 	unsigned half_open, cookie_threshold, half_open_per_source;
@@ -974,11 +974,10 @@ ike_engine_new(const struct ike_ops *ops, void *ctx)
 		free(e);
 		return NULL;
 	}
-	ike_random(&e->next_child_spi, sizeof(e->next_child_spi));
+	spi_perm_init(&e->child_spis);
 	ike_random(e->secret[0], sizeof(e->secret[0]));
 	e->cookie_threshold = 64;
 	e->half_open_per_source = 8;
-	e->next_child_spi = (e->next_child_spi & 0x0fffffff) | 0xc0000000;
 	return e;
 }
 
@@ -1070,10 +1069,13 @@ sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator)
 	sa->conn = c;
 	((struct conn_slot *)c)->refs++;
 	sa->initiator = initiator;
-	if (initiator)
-		ike_random(&sa->spi_i, 8);
-	else
-		ike_random(&sa->spi_r, 8);
+	/* random, never 0 (RFC 7296 3.1), not one of ours already */
+	{
+		uint64_t *spi = initiator ? &sa->spi_i : &sa->spi_r;
+		do
+			ike_random(spi, 8);
+		while (*spi == 0 || sa_by_our_spi(e, *spi) != NULL);
+	}
 	sa->last_heard = e->now;
 	sa->next = e->sas;
 	e->sas = sa;
@@ -1083,7 +1085,7 @@ sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator)
 static uint32_t
 child_spi(struct ike_engine *e)
 {
-	return e->next_child_spi++;
+	return spi_perm_next(&e->child_spis);
 }
 
 static void

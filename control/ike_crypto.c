@@ -2,6 +2,7 @@
 /* IKEv2 cryptography through OpenSSL 3 (see ike_crypto.h). */
 #include <string.h>
 
+#include <openssl/hmac.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/dh.h>
@@ -90,6 +91,47 @@ int
 ike_random(void *p, size_t n)
 {
 	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+}
+
+int
+spi_perm_init(struct spi_perm *p)
+{
+	p->ctr = 0;
+	return ike_random(p->key, sizeof(p->key));
+}
+
+static uint16_t
+spi_round(const struct spi_perm *p, unsigned r, uint16_t x)
+{
+	uint8_t in[3] = { (uint8_t)r, (uint8_t)(x >> 8), (uint8_t)x }, out[32];
+	unsigned int ol = sizeof(out);
+
+	if (HMAC(EVP_sha256(), p->key, sizeof(p->key), in, sizeof(in), out, &ol) == NULL)
+		abort();	/* OpenSSL without SHA-256: nothing else would work either */
+	return (uint16_t)(out[0] << 8 | out[1]);
+}
+
+static uint32_t
+spi_permute(const struct spi_perm *p, uint32_t v)
+{
+	uint16_t l = (uint16_t)(v >> 16), r = (uint16_t)v;
+
+	for (unsigned i = 0; i < 4; i++) {
+		uint16_t t = r;
+		r = l ^ spi_round(p, i, r);
+		l = t;
+	}
+	return (uint32_t)l << 16 | r;
+}
+
+uint32_t
+spi_perm_next(struct spi_perm *p)
+{
+	uint32_t v = spi_permute(p, p->ctr++);
+
+	while (v < 256)		/* cycle-walk past the reserved range */
+		v = spi_permute(p, v);
+	return v;
 }
 
 void

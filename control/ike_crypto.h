@@ -115,6 +115,20 @@ int ike_sk_open(const struct ike_keys *k, bool from_initiator, const struct ike_
 		const struct ike_pl *sk, uint8_t *out, size_t cap);
 
 int ike_random(void *p, size_t n);
+
+/*
+ * Unpredictable, unique 32-bit SPIs (ESP/AH; RFC 4301 4.1 lets the
+ * receiver choose): a counter through a keyed 4-round Feistel permutation
+ * of 32 bits, so no value repeats before 2^32 allocations and without the
+ * key the next one cannot be told from the ones seen. 0..255 are reserved
+ * (RFC 4303 2.1) and skipped by cycle-walking, which keeps it one-to-one.
+ */
+struct spi_perm {
+	uint8_t key[32];
+	uint32_t ctr;
+};
+int spi_perm_init(struct spi_perm *p);
+uint32_t spi_perm_next(struct spi_perm *p);
 void ike_wipe(void *p, size_t n);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "control/ike.h"
+#include "control/ike_crypto.h"
 #include "unit.h"
 
 static void
@@ -1065,6 +1066,41 @@ test_mutation(void)
 	link_frag = 0;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ESP SPIs: unique over 300k, none reserved, not a sequence, per key */
+static void
+test_spi_perm(void)
+{
+	enum { N = 300000 };
+	struct spi_perm a, b;
+	uint32_t *v = malloc(N * sizeof(*v));
+	unsigned steps = 0, same = 0;
+
+	CU_ASSERT_FATAL(v != NULL);
+	CU_ASSERT(spi_perm_init(&a) == 0 && spi_perm_init(&b) == 0);
+	for (unsigned i = 0; i < N; i++) {
+		v[i] = spi_perm_next(&a);
+		CU_ASSERT(v[i] >= 256);
+		steps += i > 0 && v[i] == v[i - 1] + 1;
+		same += spi_perm_next(&b) == v[i];
+	}
+	CU_ASSERT(steps < 3);	/* a permutation, not a counter */
+	CU_ASSERT(same < 3);	/* another key, another order */
+	qsort(v, N, sizeof(*v), cmp_u32);
+	for (unsigned i = 1; i < N; i++)
+		if (v[i] == v[i - 1]) {
+			CU_FAIL("an SPI was handed out twice");
+			break;
+		}
+	free(v);
+}
+
 int
 main(void)
 {
@@ -1075,6 +1111,7 @@ main(void)
 		{ "key exchange groups agree; degenerate values refused", test_dh_groups },
 		{ "payload encode/decode, truncation and corruption", test_codec_roundtrip },
 		{ "SK payload seal/open for every cipher; tampering fails", test_sk },
+		{ "ESP SPIs: unique, unpredictable, none reserved", test_spi_perm },
 		{ "proposal parsing and selection", test_proposals },
 		{ "traffic selector narrowing", test_narrowing },
 		{ "two engines: establish, liveness, CHILD_SA and IKE_SA rekeys, delete",
