@@ -22,6 +22,7 @@ struct ctl_stats {
 	uint64_t msgs_posted, msgs_acked;
 	uint64_t soft_events, hard_events;
 	uint64_t punt_arp, punt_nd, punt_icmp, punt_other, icmp_errors_sent;
+	uint64_t icmp_errors_limited;	/* not sent: over the ICMP error rate */
 	uint64_t mgmt_requests, mgmt_errors;
 	uint64_t mgmt_refused;		/* connections past mgmt_max_clients */
 	uint64_t mgmt_dropped;		/* clients cut off: stalled, silent, too long */

@@ -161,14 +161,15 @@ cmd_workers(struct sbuf *b, bool js)
 		dp_sum_worker(i, &c);
 		if (js)
 			json_array_append_new(arr, json_pack(
-				"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				"worker", i, "lcore", dp_worker_lcore(i),
 				"polls", (json_int_t)c.polls,
 				"idle_polls", (json_int_t)c.idle_polls,
 				"sleeps", (json_int_t)c.sleeps,
 				"esp_in", (json_int_t)c.esp_in, "esp_out", (json_int_t)c.esp_out,
 				"bypass", (json_int_t)c.plain_fwd, "punted", (json_int_t)c.punted,
-				"drops", (json_int_t)drops_total(&c)));
+				"drops", (json_int_t)drops_total(&c),
+				"l4_checksums_completed", (json_int_t)c.l4_csum_completed));
 		else
 			sb_printf(b, "%-6u %-5u %12lu %12lu %10lu %12lu %12lu %12lu %10lu %10lu\n",
 				  i, dp_worker_lcore(i), c.polls, c.idle_polls, c.sleeps,
@@ -324,7 +325,7 @@ cmd_stats(struct sbuf *b, bool js)
 
 	if (js) {
 		sb_json(b, json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"messages_posted", (json_int_t)s->msgs_posted,
 			"messages_acked", (json_int_t)s->msgs_acked,
 			"in_flight", ctl.in_flight,
@@ -334,6 +335,7 @@ cmd_stats(struct sbuf *b, bool js)
 			"icmp_echo", (json_int_t)s->punt_icmp,
 			"punt_other", (json_int_t)s->punt_other,
 			"icmp_errors_sent", (json_int_t)s->icmp_errors_sent,
+			"icmp_errors_rate_limited", (json_int_t)s->icmp_errors_limited,
 			"mgmt_requests", (json_int_t)s->mgmt_requests,
 			"mgmt_errors", (json_int_t)s->mgmt_errors,
 			"mgmt_refused", (json_int_t)s->mgmt_refused,
@@ -350,7 +352,8 @@ cmd_stats(struct sbuf *b, bool js)
 	sb_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
 		  "ack latency last %lu ns, max %lu ns\n"
 		  "lifetime events soft %lu, hard %lu\n"
-		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu\n"
+		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu, "
+		  "rate-limited %lu\n"
 		  "held for an unresolved next hop %lu, released %lu\n"
 		  "crypto sessions in use %u\n"
 		  "management requests %lu, errors %lu; clients refused %lu, dropped %lu\n"
@@ -358,6 +361,7 @@ cmd_stats(struct sbuf *b, bool js)
 		  s->msgs_posted, s->msgs_acked, ctl.in_flight, s->ack_lat_ns_last,
 		  s->ack_lat_ns_max, s->soft_events, s->hard_events, s->punt_arp,
 		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
+		  s->icmp_errors_limited,
 		  s->neigh_held, s->neigh_released,
 		  rte_mempool_in_use_count(dp.sess_pool),
 		  s->mgmt_requests, s->mgmt_errors, s->mgmt_refused, s->mgmt_dropped,

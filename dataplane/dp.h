@@ -120,6 +120,11 @@ struct dp_port {
 	struct ip_prefix addrs[MAX_PORT_ADDRS];	/* host part kept */
 	struct rte_ring *ctl_tx;	/* control thread -> worker 0 -> wire */
 	bool inline_ipsec;		/* port offers rte_security (not used yet) */
+	/* a kernel socket port (af_packet, af_xdp, tap): packets a local
+	 * stack sent with TX checksum offload carry unfinished UDP/TCP
+	 * checksums (CHECKSUM_PARTIAL); workers complete those */
+	bool kernel_port;
+	bool veth;			/* its kernel interface is a veth */
 };
 
 /* ---- messages to workers ---- */
@@ -158,6 +163,7 @@ struct pkt_info {
  * starts the connection's IKE_SA and drops it) */
 enum punt_reason {
 	PUNT_ARP = 1, PUNT_LOCAL, PUNT_INNER_LOCAL, PUNT_NEIGH_MISS, PUNT_MTU, PUNT_ACQUIRE,
+	PUNT_TTL,			/* TTL / hop limit expired: ICMP time exceeded */
 };
 
 struct dp_punt_meta {
@@ -202,6 +208,7 @@ struct dp_worker_ctr {
 	uint64_t cycles[ST_MAX];
 	uint64_t punted, polls, idle_polls, sleeps;
 	uint64_t esp_in, esp_out, plain_fwd;
+	uint64_t l4_csum_completed;	/* kernel-unfinished checksums completed */
 } __rte_cache_aligned;
 
 /* ---- global state ---- */
@@ -215,6 +222,10 @@ struct dp {
 	enum crypto_engine engine;
 	struct dp_port port[DP_MAX_PORTS];
 	struct rte_mempool *pool;	/* control thread's own mbufs */
+	/* control thread -> worker 0's outbound path (SPD, ESP, route): L3
+	 * packets the control thread originates, such as ICMP errors to a
+	 * host behind a tunnel */
+	struct rte_ring *ctl_route;
 	struct dp_worker *w[MAX_WORKERS];
 	struct rte_hash *neigh;		/* shared, lock-free readers */
 	uint32_t neigh_gen;		/* bumped on every neighbour write */
@@ -238,6 +249,8 @@ typedef void (*dp_event_fn)(unsigned worker, int ev, uint32_t sa_id);
 unsigned dp_poll(dp_ack_fn ack, dp_event_fn ev);
 unsigned dp_punt_dequeue(struct rte_mbuf **m, unsigned n);
 int dp_ctl_tx(uint16_t port, struct rte_mbuf *m);
+/* m (L3 at data start) goes out as if it arrived on port: SPD, ESP, route */
+int dp_ctl_route(struct rte_mbuf *m, uint16_t port);
 
 /* Neighbour table: written by control only. */
 int dp_neigh_set(uint16_t port, const struct ip_addr *a,

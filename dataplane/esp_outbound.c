@@ -136,7 +136,8 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			continue;
 		}
 		if (!w_dec_ttl(p)) {
-			w_drop(w, p, ESPGW_DROP_TTL_EXPIRED);
+			/* RFC 1812 5.3.1 / RFC 4443 3.3: time exceeded in transit */
+			w_drop_notify(w, p, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
 			continue;
 		}
 		if (len + sa->overhead > mtu) {
@@ -156,8 +157,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			}
 			/* RFC 4301 8.2.1: report the MTU left after ESP */
 			dp_meta(p)->mtu = mtu - sa->overhead;
-			w->ctr.drops[ESPGW_DROP_MTU_EXCEEDED]++;
-			w_punt(w, p, PUNT_MTU, p->port);
+			w_drop_notify(w, p, ESPGW_DROP_MTU_EXCEEDED, PUNT_MTU);
 			continue;
 		}
 		plen[cnt] = len;

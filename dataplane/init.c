@@ -4,6 +4,11 @@
  * control thread and the workers.
  */
 #include <fcntl.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -157,6 +162,54 @@ eal_start(const struct espgw_config *c, const char *argv0)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The kernel driver behind an interface name (ethtool's "driver"). */
+static bool
+iface_driver(const char *ifname, char *drv, size_t dl)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&di;
+	ok = ioctl(fd, SIOCETHTOOL, &ifr) == 0;
+	close(fd);
+	if (ok)
+		snprintf(drv, dl, "%s", di.driver);
+	return ok;
+}
+
+/*
+ * Ports on kernel sockets see what local stacks send, checksums unfinished
+ * where TX checksum offload is on; on a veth that is the default of the
+ * host at the other end. Workers complete such checksums; the log says how
+ * to spare them the work.
+ */
+static void
+kernel_port_check(struct dp_port *p, const struct port_desc *pd)
+{
+	const char *ifs = strstr(pd->devargs, "iface=");
+	char ifname[IFNAMSIZ] = "", drv[32];
+
+	p->kernel_port = strncmp(pd->devargs, "net_af_packet", 13) == 0 ||
+			 strncmp(pd->devargs, "net_af_xdp", 10) == 0 ||
+			 strncmp(pd->devargs, "net_tap", 7) == 0;
+	if (!p->kernel_port || ifs == NULL)
+		return;
+	snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(ifs + 6, ","), ifs + 6);
+	if (iface_driver(ifname, drv, sizeof(drv)) && !strcmp(drv, "veth")) {
+		p->veth = true;
+		log_info("port %s: %s is a veth; UDP/TCP checksums its far end leaves to "
+			 "offload (the default) are completed here before encryption. To spare "
+			 "that, on the far end: ethtool -K <its veth> tx off",
+			 pd->name, ifname);
+	}
+}
+
 static int
 port_setup(unsigned idx, const struct port_desc *pd, unsigned nq)
 {
@@ -175,6 +228,7 @@ port_setup(unsigned idx, const struct port_desc *pd, unsigned nq)
 		return -1;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", pd->name);
+	kernel_port_check(p, pd);
 	p->mtu = pd->mtu;
 	p->n_addrs = pd->n_addrs;
 	memcpy(p->addrs, pd->addrs, sizeof(p->addrs));
@@ -394,7 +448,9 @@ dp_init(const struct espgw_config *c, const char *argv0)
 			w->n_rxq++;
 		}
 	}
-	return 0;
+	dp.ctl_route = rte_ring_create("ctlroute", 512, SOCKET_ID_ANY,
+				       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	return dp.ctl_route ? 0 : -1;
 }
 
 void
@@ -477,6 +533,17 @@ dp_punt_dequeue(struct rte_mbuf **m, unsigned n)
 		got += rte_ring_sc_dequeue_burst(dp.w[i]->punt_ring,
 						 (void **)(m + got), n - got, NULL);
 	return got;
+}
+
+int
+dp_ctl_route(struct rte_mbuf *m, uint16_t port)
+{
+	m->port = port;
+	if (dp.ctl_route == NULL || rte_ring_sp_enqueue(dp.ctl_route, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -171,7 +171,10 @@ w_forward_pi(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *p,
 		return;
 	}
 	if (ttl && !w_dec_ttl(m)) {
-		w_drop(w, m, ESPGW_DROP_TTL_EXPIRED);
+		/* RFC 1812 5.3.1 / RFC 4443 3.3: time exceeded in transit, told
+		 * from our address on the port it would have left by */
+		m->port = h.port;
+		w_drop_notify(w, m, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
 		return;
 	}
 	w_send(w, m, &h);
@@ -281,6 +284,108 @@ handle_msg(struct dp_worker *w, struct dp_msg *m)
 		rte_pause();
 }
 
+static uint32_t
+sum16(const void *p, size_t n, uint32_t sum)
+{
+	return sum + rte_raw_cksum(p, n);
+}
+
+static uint16_t
+fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/*
+ * A local stack that leaves checksums to the NIC (TX checksum offload, a
+ * veth's default) hands AF_PACKET UDP/TCP packets whose checksum field
+ * holds only the folded pseudo-header sum (Linux CHECKSUM_PARTIAL). Sent
+ * on encrypted, the far host drops them. Such a field is recognised (it
+ * equals that sum) and completed; any other checksum, right or wrong, is
+ * left as it is. Not for fragments: their L4 header spans several.
+ */
+static void
+l4_csum_complete(struct dp_worker *w, struct rte_mbuf *m, int family, uint32_t hl,
+		 uint8_t proto)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), l4 = len - hl, off;
+	uint16_t field, ps;
+	uint32_t s;
+
+	if (proto == IPPROTO_UDP)
+		off = 6;
+	else if (proto == IPPROTO_TCP)
+		off = 16;
+	else
+		return;
+	if (l4 < off + 2 || (proto == IPPROTO_TCP && l4 < 20))
+		return;
+	if (family == AF_INET) {
+		const struct rte_ipv4_hdr *ip = (const void *)p;
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))
+			return;
+		s = sum16(&ip->src_addr, 8, 0);
+	} else {
+		if (hl != sizeof(struct rte_ipv6_hdr))
+			return;
+		s = sum16(p + 8, 32, 0);
+	}
+	s += rte_cpu_to_be_16((uint16_t)l4) + rte_cpu_to_be_16(proto);
+	ps = fold(s);
+	memcpy(&field, p + hl + off, 2);
+	if (field != ps || (proto == IPPROTO_UDP && field == 0))
+		return;
+	/* complete it: the field already holds the pseudo-header part */
+	ps = (uint16_t)~fold(sum16(p + hl, l4, 0));
+	if (proto == IPPROTO_UDP && ps == 0)
+		ps = 0xffff;	/* RFC 768: 0 would mean "no checksum" */
+	memcpy(p + hl + off, &ps, 2);
+	w->ctr.l4_csum_completed++;
+}
+
+/*
+ * The upper-layer protocol of an IPv6 packet (len bytes at p) and the
+ * length of all headers before it, past hop-by-hop, routing, destination
+ * options and fragment headers. 0: found; 1: it is a fragment (proto is
+ * the fragment header's next header); -1: a header runs past the packet.
+ */
+static int
+ip6_upper(const uint8_t *p, uint32_t len, uint8_t *proto, uint32_t *hl)
+{
+	uint32_t off = sizeof(struct rte_ipv6_hdr);
+	uint8_t nh = p[6];
+	int frag = 0;
+
+	for (unsigned n = 0; n < 8; n++) {
+		switch (nh) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (off + 8 > len || off + (p[off + 1] + 1u) * 8 > len)
+				return -1;
+			nh = p[off];
+			off += (p[off + 1] + 1u) * 8;
+			continue;
+		case IPPROTO_FRAGMENT:
+			if (off + 8 > len)
+				return -1;
+			nh = p[off];
+			off += 8;
+			frag = 1;
+			continue;
+		default:
+			break;
+		}
+		break;
+	}
+	*proto = nh;
+	*hl = off;
+	return frag;
+}
+
 /*
  * RFC 3948 3: UDP to port 4500 whose first four bytes are not the zero
  * non-ESP marker is ESP: drop the UDP header so that the packet reads as
@@ -295,7 +400,9 @@ natt_decap(struct rte_mbuf *m, int family, uint32_t hl)
 	uint32_t len = rte_pktmbuf_data_len(m);
 	static const uint8_t zero[4];
 
-	if (len < hl + sizeof(*u) + 8 || u->dst_port != RTE_BE16(4500) ||
+	/* (IPv6 extension headers before it: not decapsulated, left to punt) */
+	if ((family == AF_INET6 && hl != sizeof(struct rte_ipv6_hdr)) ||
+	    len < hl + sizeof(*u) + 8 || u->dst_port != RTE_BE16(4500) ||
 	    rte_be_to_cpu_16(u->dgram_len) != len - hl ||
 	    memcmp(p + hl + sizeof(*u), zero, 4) == 0)
 		return -1;
@@ -404,8 +511,25 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 			}
 			rte_pktmbuf_trim(m, l3len - tot);
 			family = AF_INET6;
-			proto = ip6->proto;
 			dst = ip6->dst_addr;
+			/* RFC 8200 4: ESP may follow hop-by-hop, routing and
+			 * destination options; the header length covers them */
+			switch (ip6_upper(rte_pktmbuf_mtod(m, const uint8_t *), tot, &proto, &hl)) {
+			case 0:
+				break;
+			case 1:
+				if (proto == IPPROTO_ESP) {
+					/* we do not reassemble ESP (RFC 4303 3.4.1 allows it) */
+					w_drop(w, m, ESPGW_DROP_IP_FRAGMENT);
+					continue;
+				}
+				hl = sizeof(*ip6);	/* other fragments: as before */
+				proto = ip6->proto;
+				break;
+			default:
+				w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+				continue;
+			}
 			if (dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)) {
 				/* multicast (ND) and link-local: the control thread's */
 				w_punt(w, m, PUNT_LOCAL, port);
@@ -427,6 +551,8 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 				w_punt(w, m, PUNT_LOCAL, port);
 			continue;
 		}
+		if (unlikely(dp.port[port].kernel_port))
+			l4_csum_complete(w, m, family, hl, proto);
 		out[n_out++] = m;
 	}
 	stage_mark(w, ST_CLASSIFY);
@@ -440,10 +566,19 @@ static void
 drain_ctl_tx(struct dp_worker *w)
 {
 	struct rte_mbuf *m[DP_BURST];
+	unsigned k = rte_ring_sc_dequeue_burst(dp.ctl_route, (void **)m, DP_BURST, NULL);
+
+	/* the control thread's own packets take the outbound path */
+	for (unsigned i = 0; i < k; i++) {
+		const uint8_t *p = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		m[i]->l2_len = 0;
+		m[i]->l3_len = (p[0] >> 4) == 4 ? (p[0] & 0xf) * 4u : sizeof(struct rte_ipv6_hdr);
+	}
+	if (k)
+		esp_outbound(w, m, k);
 
 	for (unsigned p = 0; p < dp.n_ports; p++) {
-		unsigned k = rte_ring_sc_dequeue_burst(dp.port[p].ctl_tx,
-						       (void **)m, DP_BURST, NULL);
+		k = rte_ring_sc_dequeue_burst(dp.port[p].ctl_tx, (void **)m, DP_BURST, NULL);
 		for (unsigned i = 0; i < k; i++)
 			tx_enqueue(w, p, m[i]);
 	}

@@ -118,6 +118,26 @@ w_drop(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Dropped here, and the control thread is asked to tell the sender with an
+ * ICMP error (punt reason why_punt). Counted once, under why: a full punt
+ * ring only costs the ICMP error.
+ */
+static inline void
+w_drop_notify(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why,
+	      uint8_t why_punt)
+{
+	struct dp_punt_meta *md = dp_meta(m);
+
+	w->ctr.drops[why]++;
+	md->reason = why_punt;
+	md->port = m->port;
+	if (rte_ring_sp_enqueue(w->punt_ring, m) != 0)
+		rte_pktmbuf_free(m);
+	else
+		w->ctr.punted++;
+}
+
 /* Parse the IP header at the data start; -1 when it is not one. */
 static inline int
 pkt_parse_l3(struct rte_mbuf *m, struct pkt_info *pi)
