@@ -174,6 +174,7 @@ struct dp_punt_meta {
 	uint8_t nh[16];
 	uint64_t seq;			/* inbound: reconstructed sequence number */
 };
+_Static_assert(sizeof(struct dp_punt_meta) <= 32, "fits the mbuf's dynamic field area");
 extern int dp_meta_off;
 static inline struct dp_punt_meta *
 dp_meta(struct rte_mbuf *m)
@@ -249,7 +250,8 @@ typedef void (*dp_event_fn)(unsigned worker, int ev, uint32_t sa_id);
 unsigned dp_poll(dp_ack_fn ack, dp_event_fn ev);
 unsigned dp_punt_dequeue(struct rte_mbuf **m, unsigned n);
 int dp_ctl_tx(uint16_t port, struct rte_mbuf *m);
-/* m (L3 at data start) goes out as if it arrived on port: SPD, ESP, route */
+/* m (L3 at data start, from dp.pool: that is how workers tell the gateway's
+ * own packets) goes out as if it arrived on port: SPD, ESP, route */
 int dp_ctl_route(struct rte_mbuf *m, uint16_t port);
 
 /* Neighbour table: written by control only. */

@@ -240,23 +240,23 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	/* IKE's per-tunnel policies first: above every static one in priority */
 	const struct dp_dyn *dyn = dp_dyn_empty(w->dyn) ? NULL : w->dyn;
 	struct pkt_info pis[DP_BURST];
-	const struct dp_dpol *dp[DP_BURST];
+	const struct dp_dpol *dpol[DP_BURST];
 	enum { FAM_DYN = 1 };
 
 	for (unsigned i = 0; i < n; i++)
 		if (pkt_parse_l3(m[i], &pis[i]) < 0)
 			pis[i].family = 0;
 	if (dyn)
-		dp_dyn_lookup_burst(dyn, pis, n, dp);
+		dp_dyn_lookup_burst(dyn, pis, n, dpol);
 	for (unsigned i = 0; i < n; i++) {
 		const struct pkt_info *pi = &pis[i];
 		if (pi->family == 0) {
 			fam[i] = 0;
 			continue;
 		}
-		if (dyn && dp[i] != NULL) {
+		if (dyn && dpol[i] != NULL) {
 			fam[i] = FAM_DYN;
-			sa_of[i] = dp[i]->sa;
+			sa_of[i] = dpol[i]->sa;
 			continue;
 		}
 		fam[i] = pi->family;
@@ -297,7 +297,14 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 		}
 		res = fam[i] == AF_INET ? r4[i4++] : r6[i6++];
 		if (res == 0) {
-			w_drop(w, m[i], ESPGW_DROP_SPD_NO_MATCH);
+			/* the SPD's default discard is for transit traffic; the
+			 * gateway's own packets (ICMP errors, from the control
+			 * thread's pool: dp_ctl_route) go out in the clear */
+			if (m[i]->pool == dp.pool) {
+				w_forward(w, m[i], false);
+			} else {
+				w_drop(w, m[i], ESPGW_DROP_SPD_NO_MATCH);
+			}
 			continue;
 		}
 		e = &spd->e[res - 1];

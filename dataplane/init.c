@@ -539,7 +539,7 @@ int
 dp_ctl_route(struct rte_mbuf *m, uint16_t port)
 {
 	m->port = port;
-	if (dp.ctl_route == NULL || rte_ring_sp_enqueue(dp.ctl_route, m) != 0) {
+	if (m->pool != dp.pool || dp.ctl_route == NULL || rte_ring_sp_enqueue(dp.ctl_route, m) != 0) {
 		rte_pktmbuf_free(m);
 		return -1;
 	}
