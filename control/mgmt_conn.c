@@ -51,6 +51,7 @@ struct client {
 	char in[MAX_LINE];
 	char *out;			/* reply not yet sent: out[out_off..out_len) */
 	size_t out_len, out_off;
+	bool closing;			/* close once out has gone */
 };
 static struct client *clients;
 
@@ -174,6 +175,7 @@ client_close(struct client *c, const char *why)
 	free(c->out);
 	c->out = NULL;
 	c->out_len = c->out_off = c->in_len = 0;
+	c->closing = false;
 	c->fd = -1;
 }
 
@@ -299,6 +301,10 @@ flush(struct client *c)
 	free(c->out);
 	c->out = NULL;
 	c->out_len = c->out_off = 0;
+	if (c->closing) {
+		client_close(c, NULL);
+		return -1;
+	}
 	want(c, EPOLLIN);
 	return 0;
 }
@@ -386,8 +392,19 @@ mgmt_client_event(int fd, uint32_t events)
 	c->last_ms = now_ms();
 	run_requests(c);
 	if (c->fd >= 0 && c->out == NULL && c->in_len == sizeof(c->in)) {
+		struct sbuf b = { 0 };
+		/* say why, then hang up: the rest of that line is not a request */
 		ctl.st.mgmt_dropped++;
-		client_close(c, "request line longer than 8 KB");
+		ctl.st.mgmt_errors++;
+		log_warn("mgmt: client uid %u pid %d: request line longer than %d bytes",
+			 (unsigned)c->who.uid, (int)c->who.pid, MAX_LINE);
+		sb_printf(&b, "request line too long (max %d bytes)\n", MAX_LINE);
+		c->in_len = 0;
+		c->closing = true;
+		reply(c, -1, &b);
+		free(b.p);
+		if (c->fd >= 0)
+			flush(c);
 	}
 }
 

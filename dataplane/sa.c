@@ -179,7 +179,13 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 
 	memset(&prm, 0, sizeof(prm));
 	prm.userdata = (uintptr_t)sa;
-	if (dp.n_workers > 1)
+	/*
+	 * Several workers share an outbound SA's counter: atomic. Inbound,
+	 * librte_ipsec's window (ESN only) is touched under the SA's lock
+	 * (esp_inbound.c), and without a window it has none to share (its
+	 * atomic mode would dereference the window it does not have).
+	 */
+	if (dp.n_workers > 1 && d->dir == SA_DIR_OUTBOUND)
 		prm.flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
 	prm.ipsec_xform.spi = d->spi;
 	if (aead)	/* the salt is the last 4 bytes of the keying material */

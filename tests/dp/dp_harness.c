@@ -159,14 +159,15 @@ ip4_header(uint8_t *p, uint16_t len, uint8_t proto, uint32_t src, uint32_t dst)
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
 struct rte_mbuf *
-dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged)
+dph_esp_payload(unsigned i, uint64_t seq, const uint8_t *inner, unsigned inner_len,
+		uint8_t nh, bool forged)
 {
 	const struct dph_sa *s = &h.sa[i];
 	enum esp_alg alg = esp_alg_by_name(s->alg);
 	bool gcm = alg == ESP_ALG_AES_GCM_128;
 	unsigned ivl = gcm ? 8 : 16, align = gcm ? 4 : 16;
-	uint8_t ek[36], ak[32], pt[64], *p, *esp, iv[16], icv[32];
-	unsigned inner = 20 + 8 + 8, ptl, pad, len;
+	uint8_t ek[36], ak[32], pt[DPH_MAX_INNER + 32], *p, *esp, iv[16], icv[32];
+	unsigned ptl, pad, len;
 	uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
 	uint32_t lo = rte_cpu_to_be_32((uint32_t)seq), spi = rte_cpu_to_be_32(s->spi);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h.w->pool);
@@ -175,27 +176,23 @@ dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged)
 
 	if (m == NULL || cx == NULL)
 		abort();
+	if (inner_len > DPH_MAX_INNER)
+		inner_len = DPH_MAX_INNER;
 	sa_keys(i, ek, ak);
-	/* the inner packet: remote host -> inside host, UDP, tag as payload */
-	ip4_header(pt, inner, IPPROTO_UDP, IP4(198, 18, 2, 1), IP4(198, 18, 1, 2));
-	struct rte_udp_hdr *u = (void *)(pt + 20);
-	u->src_port = rte_cpu_to_be_16(1000);
-	u->dst_port = rte_cpu_to_be_16(9);
-	u->dgram_len = rte_cpu_to_be_16(16);
-	u->dgram_cksum = 0;
-	memcpy(pt + 28, &tag, 4);
-	memcpy(pt + 32, &i, 4);
+	memcpy(pt, inner, inner_len);
 	/* RFC 4303 2.4: pad 1, 2, 3...; then pad length and next header */
-	ptl = inner + 2;
+	ptl = inner_len + 2;
 	pad = (align - ptl % align) % align;
 	for (unsigned k = 0; k < pad; k++)
-		pt[inner + k] = (uint8_t)(k + 1);
-	pt[inner + pad] = (uint8_t)pad;
-	pt[inner + pad + 1] = IPPROTO_IPIP;
+		pt[inner_len + k] = (uint8_t)(k + 1);
+	pt[inner_len + pad] = (uint8_t)pad;
+	pt[inner_len + pad + 1] = nh;
 	ptl += pad;
 
 	len = 14 + 20 + 8 + ivl + ptl + 16;
 	p = (uint8_t *)rte_pktmbuf_append(m, len);
+	if (p == NULL)
+		abort();
 	memset(p, 0, 12);
 	p[6] = 2;
 	p[12] = 0x08;
@@ -231,7 +228,7 @@ dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged)
 			abort();
 	} else {
 		/* RFC 3602 + RFC 4868; ESN: the high half is authenticated, not sent */
-		uint8_t mac_in[128];
+		uint8_t mac_in[DPH_MAX_INNER + 96];
 		unsigned ml;
 		unsigned int hl = 0;
 		if (EVP_EncryptInit_ex(cx, EVP_aes_128_cbc(), NULL, ek, iv) != 1 ||
@@ -250,9 +247,64 @@ dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged)
 	}
 	EVP_CIPHER_CTX_free(cx);
 	if (forged)
-		icv[(tag + seq) % 16] ^= 0x80;
+		icv[seq % 16] ^= 0x80;
 	memcpy(esp + 8 + ivl + ptl, icv, 16);
 	return m;
+}
+
+struct rte_mbuf *
+dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged)
+{
+	uint8_t pt[36];
+	struct rte_udp_hdr *u = (void *)(pt + 20);
+
+	/* the inner packet: remote host -> inside host, UDP, tag as payload */
+	ip4_header(pt, sizeof(pt), IPPROTO_UDP, IP4(198, 18, 2, 1), IP4(198, 18, 1, 2));
+	u->src_port = rte_cpu_to_be_16(1000);
+	u->dst_port = rte_cpu_to_be_16(9);
+	u->dgram_len = rte_cpu_to_be_16(16);
+	u->dgram_cksum = 0;
+	memcpy(pt + 28, &tag, 4);
+	memcpy(pt + 32, &i, 4);
+	return dph_esp_payload(i, seq, pt, sizeof(pt), IPPROTO_IPIP, forged);
+}
+
+/* Let the stopped worker and the control thread exchange their messages. */
+static void
+pump(void)
+{
+	bool quit = false;
+
+	for (unsigned k = 0; k < 1000 && (k == 0 || ctl.in_flight > 0); k++) {
+		worker_msgs(h.w, &quit);
+		ctl_poll_rings();
+	}
+}
+
+void
+dph_reset(void)
+{
+	char err[256];
+
+	for (unsigned i = 0; i < h.n; i++) {
+		char name[16];
+		struct sa_desc d;
+		int id;
+
+		snprintf(name, sizeof(name), "in%u", i);
+		id = ctl_find_sa(name);
+		if (id < 0)
+			abort();
+		d = ctl.sa[id].dp->desc;
+		if (ctl_sa_del(name, err, sizeof(err)) < 0)
+			abort();
+		pump();
+		if (ctl_sa_add(&d, err, sizeof(err)) < 0) {
+			fprintf(stderr, "dph: re-adding %s: %s\n", name, err);
+			abort();
+		}
+		pump();
+	}
 }
 
 struct rte_mbuf *

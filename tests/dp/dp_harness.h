@@ -39,6 +39,14 @@ void dph_init(const char *argv0, struct dph_sa *sas, unsigned n);
  */
 struct rte_mbuf *dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged);
 
+/* The same with any inner bytes and next header (padding always right). */
+#define DPH_MAX_INNER 1400
+struct rte_mbuf *dph_esp_payload(unsigned i, uint64_t seq, const uint8_t *inner,
+				 unsigned inner_len, uint8_t nh, bool forged);
+
+/* Every inbound SA deleted and added again: fresh windows. */
+void dph_reset(void);
+
 /* A frame from raw bytes as it would arrive on a port. */
 struct rte_mbuf *dph_frame(const uint8_t *data, uint16_t len);
 
