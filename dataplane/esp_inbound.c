@@ -13,7 +13,8 @@
  * in runs of strictly increasing numbers (a packet that is not above the
  * run so far starts the next run, after the window has been updated), and
  * its window is one larger than ours so it never refuses a number ours
- * accepts (docs/architecture.md, "Anti-replay").
+ * accepts; a run also ends before a number 2^31 past the top it started
+ * from (docs/architecture.md, "Anti-replay").
  */
 #include <rte_esp.h>
 
@@ -132,7 +133,10 @@ replay_precheck(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf *mb,
 		 * packet it is and then move its top 2^32 ahead. It fails
 		 * integrity by RFC 4303 A2.2, so that is how it is counted.
 		 */
-		if (s != 0 && s != replay_guess(sa->rw->top, sa->rw->size + 1, lo)) {
+		uint64_t lib = replay_guess(sa->rw->top, sa->rw->size + 1, lo);
+		if (lib == 0)	/* "before the start": librte_ipsec keeps high half 0 */
+			lib = lo;
+		if (s != 0 && s != lib) {
 			w->sa_ctr[sa->id].errors++;
 			w_drop(w, mb, ESPGW_DROP_ESP_ICV);
 			return false;
@@ -175,8 +179,13 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 					m[i], const struct rte_esp_hdr *, m[i]->l3_len);
 				uint32_t lo = rte_be_to_cpu_32(eh->seq);
 				uint64_t s = sa->esn ? replay_esn(sa->rw, lo) : lo;
-				/* not above the run: it waits for the update */
-				if (nr > 0 && s <= last)
+				/*
+				 * Not above the run, or 2^31 past the top the run
+				 * guessed against: it waits for the update, so that
+				 * each number's high half is guessed (A2.2) from a
+				 * top at most 2^31 behind it, as one by one would.
+				 */
+				if (nr > 0 && (s <= last || s - sa->rw->top >= (1ull << 31)))
 					break;
 				if (!replay_precheck(w, sa, m[i], lo, s))
 					continue;

@@ -6,9 +6,11 @@
  * fresh SAs. Four bytes per packet:
  *   b0: SA (low bits), end the burst after this packet (bit 7)
  *   b1: what the sender does: next number, a jump forward, a number back,
- *       a forged packet ahead, a jump to just below the next 2^32 boundary
+ *       a forged packet ahead, a jump towards just below the next 2^32
+ *       boundary (at most 2^31 at once)
  *   b2, b3: the distance
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct replay_model model[NSA];
 	uint64_t next[NSA], hi[NSA];
 	struct rte_mbuf *m[32];
-	uint8_t fate[32];
+	uint8_t fate[32], sa_of[32];
+	uint64_t seq_of[32];
 	unsigned nb = 0;
 
 	if (size > 4 * 512)
@@ -70,14 +73,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			seq = next[s] + v;
 			forged = true;
 			break;
-		case 7:
-			if (sas[s].esn)
-				next[s] = ((next[s] >> 32) + 1) << 32;
-			next[s] -= v + 1;
-			if (next[s] < hi[s])
-				next[s] = hi[s] + 1;
+		case 7: {
+			/*
+			 * Towards just below the next 2^32 boundary, by at most
+			 * 2^31 at once: A2.2 only promises to follow senders
+			 * that skip less than 2^32 - W, and espgw drops the one
+			 * jump of exactly 2^32 - W (docs/architecture.md).
+			 */
+			uint64_t to = sas[s].esn ? ((next[s] >> 32) + 1) << 32 : 1ull << 32;
+			to -= v + 1;
+			if (to > next[s] + (1ull << 31))
+				to = next[s] + (1ull << 31);
+			if (to > next[s])
+				next[s] = to;
 			seq = next[s]++;
 			break;
+		}
 		default:
 			seq = next[s]++;
 		}
@@ -86,6 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!forged && seq > hi[s])
 			hi[s] = seq;
 		fate[nb] = model_receive(&model[s], seq, forged);
+		sa_of[nb] = (uint8_t)s;
+		seq_of[nb] = seq | (uint64_t)forged << 63;
 		m[nb] = dph_esp(s, seq, (uint32_t)(off / 4), forged);
 		nb++;
 		if (nb == 32 || (data[off] & 0x80) || off + 8 > size) {
@@ -102,8 +115,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* the model and the pipeline disagree: a bug */
 			if (out.n_tx[DPH_PORT_INSIDE] != deliver ||
 			    out.drops[ESPGW_DROP_ESP_REPLAY] != replay ||
-			    out.drops[ESPGW_DROP_ESP_ICV] != icv)
+			    out.drops[ESPGW_DROP_ESP_ICV] != icv) {
+				fprintf(stderr, "mismatch: delivered %u (model %u), esp-replay %lu "
+					"(model %lu), esp-icv %lu (model %lu); the burst:\n",
+					out.n_tx[DPH_PORT_INSIDE], deliver,
+					(unsigned long)out.drops[ESPGW_DROP_ESP_REPLAY],
+					(unsigned long)replay,
+					(unsigned long)out.drops[ESPGW_DROP_ESP_ICV], (unsigned long)icv);
+				for (unsigned i = 0; i < nb; i++)
+					fprintf(stderr, "  SA %u (W %u%s) seq 0x%llx%s: model %s\n",
+						sa_of[i], sas[sa_of[i]].effective_window,
+						sas[sa_of[i]].esn ? " ESN" : "",
+						(unsigned long long)(seq_of[i] & ~(1ull << 63)),
+						seq_of[i] >> 63 ? " forged" : "",
+						fate[i] == FATE_DELIVER ? "deliver" :
+						fate[i] == FATE_REPLAY ? "esp-replay" : "esp-icv");
 				__builtin_trap();
+			}
 			nb = 0;
 		}
 	}
