@@ -67,33 +67,18 @@ def delta(d0, d1):
     return {k: d1[k] - d0.get(k, 0) for k in d1 if d1[k] != d0.get(k, 0)}
 
 
-class Net:
-    def __init__(self):
-        self.hs, self.hmac = H.l2sock(H.NS_H, "h0")
-        H.SINKS = H.host_sinks()
-        self.rs, self.rmac = H.l2sock(H.NS_R, "r0")
-        H.setns(H.NS_GW)
-        self.gin, self.gout = H.hwaddr("eg-in"), H.hwaddr("eg-out")
-
-    def from_h(self, pkt):
-        self.hs.send(Ether(src=self.hmac, dst=self.gin) / pkt)
-
-    def from_r(self, pkt):
-        self.rs.send(Ether(src=self.rmac, dst=self.gout) / pkt)
-
-
 def test_ttl(n):
     d0 = drops()
-    n.from_h(IP(src="198.18.1.2", dst="198.18.2.5", ttl=1) / UDP(sport=7, dport=9) / Raw(b"ttl4"))
+    n.from_host(IP(src="198.18.1.2", dst="198.18.2.5", ttl=1) / UDP(sport=7, dport=9) / Raw(b"ttl4"))
     got = recv_match(n.hs, lambda p: ICMP in p and p[ICMP].type == 11)
     check(got is not None and got[IP].src == "198.18.1.1" and bytes(got[ICMP].payload)[:1] == b"\x45",
           "TTL 1 from inside: ICMP time exceeded from 198.18.1.1")
-    n.from_h(IPv6(src="fd00:1::2", dst="fd00:2::5", hlim=1) / UDP(sport=7, dport=9) / Raw(b"ttl6"))
+    n.from_host(IPv6(src="fd00:1::2", dst="fd00:2::5", hlim=1) / UDP(sport=7, dport=9) / Raw(b"ttl6"))
     got = recv_match(n.hs, lambda p: ICMPv6TimeExceeded in p)
     check(got is not None, "hop limit 1 from inside: ICMPv6 time exceeded")
     # a decrypted packet with TTL 1: the error goes back through the tunnel
     sa_in, sa_out = sa_scapy(0x2001, K_I4), sa_scapy(0x1001, K_O4)
-    n.from_r(sa_in.encrypt(IP(src="198.18.2.5", dst="198.18.1.2", ttl=1) /
+    n.from_remote(sa_in.encrypt(IP(src="198.18.2.5", dst="198.18.1.2", ttl=1) /
                            UDP(sport=7, dport=9) / Raw(b"ttl-in"), seq_num=1))
     got = recv_match(n.rs, lambda p: ESP in p and p[ESP].spi == 0x1001)
     ok = False
@@ -113,7 +98,7 @@ def test_ipv6_ext(n):
                       Raw(b"hbh-esp"), seq_num=1)
     esp = enc[ESP]
     hbh = IPv6(src="fd00::2", dst="fd00::1", nh=0) / IPv6ExtHdrHopByHop(nh=50) / esp
-    n.from_r(hbh)
+    n.from_remote(hbh)
     got = recv_match(n.hs, lambda p: Raw in p and bytes(p[Raw]).startswith(b"hbh-esp"))
     check(got is not None, "IPv6 hop-by-hop options before ESP: decrypted and delivered")
     d0 = drops()
@@ -121,13 +106,13 @@ def test_ipv6_ext(n):
                       Raw(b"f" * 200), seq_num=2)
     raw_esp = bytes(enc[ESP])
     for off, m, part in ((0, 1, raw_esp[:104]), (13, 0, raw_esp[104:])):
-        n.from_r(IPv6(src="fd00::2", dst="fd00::1", nh=44) /
+        n.from_remote(IPv6(src="fd00::2", dst="fd00::1", nh=44) /
                  IPv6ExtHdrFragment(nh=50, offset=off, m=m, id=7) / Raw(part))
     time.sleep(0.3)
     d = delta(d0, drops())
     check(d.get("ip-fragment") == 2, "ESP in IPv6 fragments: counted as ip-fragment (%s)" % d)
     d0 = drops()
-    n.from_r(IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=7, dport=9) / Raw(b"nobody"))
+    n.from_remote(IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=7, dport=9) / Raw(b"nobody"))
     time.sleep(0.3)
     d = delta(d0, drops())
     check(d.get("local-unhandled") == 1, "UDP to the gateway nobody serves: local-unhandled (%s)" % d)
@@ -266,7 +251,7 @@ def test_replay_wire(n, name, spi, key, w, esn, start, count, seed):
 def main():
     gw, cfg, logp = H.start_espgw(ESPGW, config())
     try:
-        n = Net()
+        n = H.Net()
         H.warm_neighbours()
         seed = int(os.environ.get("ESPGW_SEED", time.time()))
         print("seed", seed)

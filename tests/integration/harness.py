@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 
-from scapy.all import IP, IPv6, conf
+from scapy.all import Ether, IP, IPv6, conf
 from scapy.compat import raw
 from scapy.layers.ipsec import ESP, IPSecIntegrityError
 
@@ -188,6 +188,25 @@ def host_sinks():
     sinks[1].setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     sinks[1].bind(("::", 9))
     return sinks
+
+
+class Net:
+    """Raw sockets on the inside host (h0) and the remote side (r0), and
+    the gateway's MACs, for sending frames to espgw from either side."""
+
+    def __init__(self):
+        global SINKS
+        self.hs, self.hmac = l2sock(NS_H, "h0")
+        SINKS = host_sinks()   # kept open for the whole test
+        self.rs, self.rmac = l2sock(NS_R, "r0")
+        setns(NS_GW)
+        self.gin, self.gout = hwaddr("eg-in"), hwaddr("eg-out")
+
+    def from_host(self, pkt):
+        self.hs.send(Ether(src=self.hmac, dst=self.gin) / pkt)
+
+    def from_remote(self, pkt):
+        self.rs.send(Ether(src=self.rmac, dst=self.gout) / pkt)
 
 
 def warm_neighbours():

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from scapy.all import Ether, IP, IPv6, UDP, ICMP, Raw, IPerror, ICMPv6PacketTooBig
+from scapy.all import IP, IPv6, UDP, ICMP, Raw, IPerror, ICMPv6PacketTooBig
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 import harness as H
@@ -82,21 +82,6 @@ def sa_i4():
 def sa_rows():
     rc, out, _ = ctl("show", "sas", "--json")
     return {s["name"]: s for s in json.loads(out)} if rc == 0 else {}
-
-
-class Net:
-    def __init__(self):
-        self.hs, self.hmac = H.l2sock(H.NS_H, "h0")
-        H.SINKS = H.host_sinks()
-        self.rs, self.rmac = H.l2sock(H.NS_R, "r0")
-        H.setns(H.NS_GW)
-        self.gin, self.gout = H.hwaddr("eg-in"), H.hwaddr("eg-out")
-
-    def from_host(self, pkt):
-        self.hs.send(Ether(src=self.hmac, dst=self.gin) / pkt)
-
-    def from_remote(self, pkt):
-        self.rs.send(Ether(src=self.rmac, dst=self.gout) / pkt)
 
 
 def test_first_packet(n):
@@ -406,7 +391,7 @@ def test_telemetry():
 def main():
     gw, cfg, logp = H.start_espgw(ESPGW, config())
     try:
-        n = Net()
+        n = H.Net()
         H.warm_neighbours()
         for t in (lambda: test_first_packet(n), lambda: test_mtu(n),
                   lambda: test_lifetimes(n),
