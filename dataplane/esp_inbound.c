@@ -130,8 +130,9 @@ replay_precheck(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf *mb,
 		 * larger than ours. The guesses differ for one number only,
 		 * top - W: A2.2 puts it in the next subspace, where its ICV
 		 * cannot verify; librte_ipsec would verify it as the old
-		 * packet it is and then move its top 2^32 ahead. It fails
-		 * integrity by RFC 4303 A2.2, so that is how it is counted.
+		 * packet it is, and our window would then record it 2^32
+		 * ahead. It fails integrity by RFC 4303 A2.2, so that is how
+		 * it is counted.
 		 */
 		uint64_t lib = replay_guess(sa->rw->top, sa->rw->size + 1, lo);
 		if (lib == 0)	/* "before the start": librte_ipsec keeps high half 0 */
