@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/time.h>
 #include <time.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,39 +109,18 @@ lost(int e)
 	return 2;
 }
 
-/* Send one request; print the reply. Returns 0 OK, 1 ERR, 2 transport. */
+/* Read one framed reply and print it: 0 OK, 1 ERR, -errno when none came. */
 static int
-request(const char *line)
+read_reply(void)
 {
-	char hdr[32];
+	char hdr[32], *body;
 	size_t i = 0, len;
-	char *body;
-	int is_err;
+	int is_err, e;
 
-	if (strchr(line, '\n')) {
-		fprintf(stderr, "espgwctl: a request is one line\n");
-		return 1;
-	}
-	if (conn() < 0)
-		return 2;
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
-		/* the shell's connection timed out at espgw (mgmt_idle_timeout):
-		 * nothing was read of this request, so send it on a new one */
-		if (errno != EPIPE && errno != ECONNRESET)
-			return lost(errno);
-		close(fd);
-		fd = -1;
-		if (conn() < 0)
-			return 2;
-		if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
-			return lost(errno);
-	}
-	if (send(fd, "\n", 1, MSG_NOSIGNAL) < 0)
-		return lost(errno);
 	while (i < sizeof(hdr) - 1) {
-		int e = read_n(hdr + i, 1);
+		e = read_n(hdr + i, 1);
 		if (e != 0)
-			return lost(e);
+			return -e;
 		if (hdr[i++] == '\n')
 			break;
 	}
@@ -150,28 +130,64 @@ request(const char *line)
 	else if (sscanf(hdr, "ERR %zu", &len) == 1)
 		is_err = 1;
 	else
-		return lost(EPROTO);
+		return -EPROTO;
 	if (len > (64u << 20))
-		return lost(EMSGSIZE);
+		return -EMSGSIZE;
 	body = malloc(len + 1);
 	if (body == NULL)
-		return lost(ENOMEM);
-	{
-		int e = read_n(body, len);
-		if (e != 0) {
-			free(body);
-			return lost(e);
-		}
+		return -ENOMEM;
+	e = read_n(body, len);
+	if (e != 0) {
+		free(body);
+		return -e;
 	}
 	body[len] = '\0';
 	fputs(body, is_err ? stderr : stdout);
-	/* a refusal (too many clients) closes the connection after it */
-	if (is_err && !strncmp(body, "too many", 8)) {
-		close(fd);
-		fd = -1;
-	}
 	free(body);
 	return is_err;
+}
+
+static bool
+send_line(const char *line)
+{
+	return send(fd, line, strlen(line), MSG_NOSIGNAL) >= 0 &&
+	       send(fd, "\n", 1, MSG_NOSIGNAL) >= 0;
+}
+
+/* Send one request; print the reply. Returns 0 OK, 1 ERR, 2 transport. */
+static int
+request(const char *line)
+{
+	int r;
+
+	if (strchr(line, '\n')) {
+		fprintf(stderr, "espgwctl: a request is one line\n");
+		return 1;
+	}
+	if (conn() < 0)
+		return 2;
+	for (int attempt = 0; !send_line(line); attempt++) {
+		int e = errno;
+		if ((e != EPIPE && e != ECONNRESET) || attempt == 1)
+			return lost(e);
+		/* espgw hung up; it may have said why first (too many clients) */
+		r = read_reply();
+		if (r >= 0) {
+			close(fd);
+			fd = -1;
+			return r;
+		}
+		/* or the shell's connection timed out there (mgmt_idle_timeout):
+		 * nothing of this request was read, so once more on a new one */
+		close(fd);
+		fd = -1;
+		if (conn() < 0)
+			return 2;
+	}
+	r = read_reply();
+	if (r < 0)
+		return lost(-r);
+	return r;
 }
 
 /*

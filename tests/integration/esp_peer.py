@@ -384,7 +384,9 @@ def bad_input(cases, rs, rmac, gout, hs):
     liar[UDP].len = 12
     del liar[UDP].chksum
     send_expect(IP(bytes(liar)), "esp-no-sa", "UDP length that lies: not decapsulated", count=0)
-    check(punt_other() - p0 == 3, "the three went to the control thread (punt_other +%d)"
+    # (at least: the hosts' own IPv6 MLD reports and router solicitations
+    # are punted too, whenever they happen to be sent)
+    check(punt_other() - p0 >= 3, "the three went to the control thread (punt_other +%d)"
           % (punt_other() - p0))
     # unknown ethertype and garbage frames are counted, not crashing
     before = drops().get("l2-malformed", 0)

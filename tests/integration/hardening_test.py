@@ -3,8 +3,10 @@
 
 - Management clients that pipeline and never read, hold 40 idle
   connections, send half a line and wait: the control thread keeps
-  answering ARP, ping and other clients; the bad clients are cut off and
-  counted; the longest control-loop pass is printed for each.
+  answering IKE (an IKEv2 peer, espgw-ike, checks liveness every second
+  throughout and must never declare espgw dead), ARP, ping and other
+  clients; the bad clients are cut off and counted; the longest
+  control-loop pass is printed for each.
 - espgwctl --timeout against a stopped daemon; every failure has a message.
 - SIGHUP reloads; a second espgw refuses a live socket and a used EAL
   prefix, leaving the first one manageable.
@@ -27,7 +29,9 @@ from harness import check, ctl
 
 ESPGW = sys.argv[1]
 H.ESPGWCTL = sys.argv[2]
+IKE_TOOL = os.path.join(os.path.dirname(ESPGW), "espgw-ike")
 KEY = bytes(range(1, 21))
+PSK = "hardening-psk-0123456789"
 
 
 def config(extra=""):
@@ -43,7 +47,10 @@ eal: { file_prefix: %s, hugepages: false, memory_mb: 512 }
 %s
 policies:
   - { name: p4, src: 198.18.1.0/24, dst: 198.18.2.0/24, action: protect, sa: o4 }
-""" % (H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), KEY.hex(), extra)
+connections:
+  - { name: peer, local: 198.18.0.1, remote: 198.18.0.2, psk: "%s",
+      local_ts: 198.18.1.128/25, remote_ts: 198.19.0.0/24, start: none }
+""" % (H.SOCK, H.EGP, H.PORTS_YAML % ("", ""), KEY.hex(), extra, PSK)
 
 
 def stall_us():
@@ -111,6 +118,7 @@ def test_pipelining_reader():
 
 def test_idle_flood():
     """40 idle connections; the cap answers ERR; the idle timeout frees them."""
+    time.sleep(10.5)  # the stall window (10 s) holds this test only
     socks = []
     for _ in range(40):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -132,6 +140,7 @@ def test_idle_flood():
 
 
 def test_half_line():
+    time.sleep(10.5)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(H.SOCK)
     s.send(b"show vers")
@@ -270,6 +279,38 @@ def test_mode_warning(logp):
     check("chmod 600" in open(logp).read(), "a config with keys at mode 0644 is warned about")
 
 
+def ike_peer_start():
+    """An IKEv2 peer in the remote namespace: sets up an IKE_SA with espgw
+    and checks its liveness every second (RFC 7296 2.4) until stopped."""
+    p = subprocess.Popen(["ip", "netns", "exec", H.NS_R, IKE_TOOL, "--local", "198.18.0.2",
+                          "--remote", "198.18.0.1", "--psk", PSK, "--local-ts", "198.19.0.0/24",
+                          "--remote-ts", "198.18.1.128/25", "--initiate", "--dpd", "1",
+                          "--seconds", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    end = time.time() + 10
+    while time.time() < end:
+        line = p.stdout.readline()
+        if not line:
+            break
+        if '"ike_up"' in line:
+            return p
+    check(False, "the IKE peer establishes an IKE_SA with espgw")
+    return p
+
+
+def ike_peer_stop(p):
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=20)
+    evs = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    downs = [e for e in evs if e["event"] == "ike_down"]
+    st = next((e for e in evs if e["event"] == "stats"), {})
+    # the tool's own shutdown deletes its IKE_SA; nothing before that
+    check(not [e for e in downs if "answer" in e.get("why", "")],
+          "the IKE peer never found espgw dead (%s)" % downs)
+    check(st.get("rx", 0) >= 10, "espgw answered the peer's liveness checks throughout "
+          "(%s answers)" % st.get("rx"))
+
+
 def main():
     path = os.path.join(H.WORK, "espgw.yaml")
     open(path, "w").write(config())
@@ -284,8 +325,9 @@ def main():
     check(os.path.exists(H.SOCK), "espgw management socket appears")
     try:
         H.warm_neighbours()
+        peer = ike_peer_start()
         for t in (lambda: test_mode_warning(logp), test_pipelining_reader, test_idle_flood,
-                  test_half_line, lambda: test_ctl_timeout(gw),
+                  test_half_line, lambda: ike_peer_stop(peer), lambda: test_ctl_timeout(gw),
                   lambda: test_sighup(gw, path), lambda: test_second_instance(logp),
                   lambda: test_reload_confined(path), test_keys_from_file,
                   lambda: test_roles(logp)):
