@@ -108,6 +108,7 @@ main(int argc, char **argv)
 				config_free(c);
 				return 1;
 			}
+			mgmt_warn_secrets_mode(optarg, c);
 			printf("%s: OK (%u ports, %u routes, %u policies, %u SAs, %u connections)\n",
 			       optarg, c->n_ports, c->n_routes, c->n_policies, c->n_sas, c->n_conns);
 			config_free(c);
