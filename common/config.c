@@ -362,8 +362,8 @@ sa_set(struct sa_desc *sa, const char *k, const char *v, char *err, size_t el)
 	return fail(err, el, "unknown SA key '%s'", k);
 }
 
-static void
-sa_defaults(struct sa_desc *sa)
+void
+config_sa_defaults(struct sa_desc *sa)
 {
 	memset(sa, 0, sizeof(*sa));
 	selector_any(&sa->sel);
@@ -407,8 +407,8 @@ policy_set(struct policy_desc *p, const char *k, const char *v, char *err,
 	return fail(err, el, "unknown policy key '%s'", k);
 }
 
-static void
-policy_defaults(struct policy_desc *p)
+void
+config_policy_defaults(struct policy_desc *p)
 {
 	memset(p, 0, sizeof(*p));
 	selector_any(&p->sel);
@@ -487,8 +487,8 @@ config_check_sa(const struct sa_desc *sa, char *err, size_t el)
  * librte_ipsec fixes the inner protocol of a tunnel SA, so each SA carries
  * one inner family: 'inner' if given, else the selector's, else the outer.
  */
-static void
-sa_finish(struct sa_desc *sa)
+void
+config_sa_finish(struct sa_desc *sa)
 {
 	if (sa->inner_family == 0)
 		sa->inner_family = sa->sel.src.addr.family ? sa->sel.src.addr.family :
@@ -521,8 +521,8 @@ static int policy_set_v(void *o, const char *k, const char *v, char *e, size_t e
 { return policy_set(o, k, v, e, el); }
 
 /* Checks of one policy on its own; SA references are the caller's. */
-static int
-check_policy(const struct policy_desc *p, char *err, size_t el)
+int
+config_check_policy(const struct policy_desc *p, char *err, size_t el)
 {
 	if (p->name[0] == '\0')
 		return fail(err, el, "policy needs a name");
@@ -557,10 +557,10 @@ int
 config_parse_sa_words(int argc, char **argv, struct sa_desc *sa, char *err,
 		      size_t el)
 {
-	sa_defaults(sa);
+	config_sa_defaults(sa);
 	if (apply_words(argc, argv, sa, sa_set_v, err, el) < 0)
 		return -1;
-	sa_finish(sa);
+	config_sa_finish(sa);
 	return config_check_sa(sa, err, el);
 }
 
@@ -568,10 +568,10 @@ int
 config_parse_policy_words(int argc, char **argv, struct policy_desc *p,
 			  char *err, size_t el)
 {
-	policy_defaults(p);
+	config_policy_defaults(p);
 	if (apply_words(argc, argv, p, policy_set_v, err, el) < 0)
 		return -1;
-	return check_policy(p, err, el);
+	return config_check_policy(p, err, el);
 }
 
 /* ---- YAML walking ---- */
@@ -1060,8 +1060,8 @@ config_check_conn(const struct conn_desc *c, char *err, size_t el)
 	return 0;
 }
 
-static void sa_init(void *o) { sa_defaults(o); }
-static void policy_init(void *o) { policy_defaults(o); }
+static void sa_init(void *o) { config_sa_defaults(o); }
+static void policy_init(void *o) { config_policy_defaults(o); }
 static void port_init(void *o) { memset(o, 0, sizeof(struct port_desc)); ((struct port_desc *)o)->mtu = 1500; }
 static void route_init(void *o) { memset(o, 0, sizeof(struct route_desc)); }
 
@@ -1275,7 +1275,7 @@ cross_check(struct loader *L)
 	}
 	for (unsigned i = 0; i < c->n_sas; i++) {
 		struct sa_desc *s = &c->sas[i];
-		sa_finish(s);
+		config_sa_finish(s);
 		if (config_check_sa(s, msg, sizeof(msg)) < 0) {
 			lfail(L, list_item_node(L, "sas", i), "%s", msg);
 			goto out;
@@ -1301,7 +1301,7 @@ cross_check(struct loader *L)
 		yaml_node_t *n = list_item_node(L, "policies", i);
 		struct policy_desc *p = &c->policies[i];
 		const struct key_ix *hit = NULL, key = { p->sa, 0, 0 };
-		if (check_policy(p, msg, sizeof(msg)) < 0) {
+		if (config_check_policy(p, msg, sizeof(msg)) < 0) {
 			lfail(L, n, "%s", msg);
 			goto out;
 		}

@@ -17,6 +17,12 @@ struct espgw_config *config_load_string(const char *text, const char *source,
 /* The built-in default configuration (the demo's). */
 extern const char config_default_yaml[];
 void config_free(struct espgw_config *c);
+/* Descriptors as the loader starts them (defaults) and completes them
+ * (derived fields), for code that builds them without text (IKE). */
+void config_sa_defaults(struct sa_desc *sa);
+void config_sa_finish(struct sa_desc *sa);
+void config_policy_defaults(struct policy_desc *p);
+int config_check_policy(const struct policy_desc *p, char *errbuf, size_t errlen);
 /* Cross-reference checks shared by the loader and run-time edits. */
 int config_check_sa(const struct sa_desc *sa, char *err, size_t errlen);
 const struct sa_desc *config_find_sa(const struct espgw_config *c, const char *name);

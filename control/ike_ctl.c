@@ -150,13 +150,11 @@ esp_alg(const struct ike_algs *a)
 	}
 }
 
-/* an address range that is exactly a prefix, as "ADDR/LEN" */
+/* an address range that is exactly a prefix */
 static int
-ts_prefix(const struct ike_ts *t, char *out, size_t n)
+ts_prefix(const struct ike_ts *t, struct ip_prefix *p)
 {
 	unsigned al = t->type == TS_IPV4_ADDR_RANGE ? 4 : 16, len = 0;
-	struct ip_addr a = { .family = al == 4 ? AF_INET : AF_INET6 };
-	char s[IP_ADDR_STRLEN];
 	bool host_bits = false;
 
 	for (unsigned i = 0; i < al; i++) {
@@ -171,30 +169,33 @@ ts_prefix(const struct ike_ts *t, char *out, size_t n)
 			host_bits = diff != 0;
 		}
 	}
-	memcpy(a.a, t->lo, al);
-	snprintf(out, n, "%s/%u", ip_addr_fmt(&a, s, sizeof(s)), len);
+	memset(p, 0, sizeof(*p));
+	p->addr.family = al == 4 ? AF_INET : AF_INET6;
+	memcpy(p->addr.a, t->lo, al);
+	p->len = (uint8_t)len;
 	return 0;
 }
 
 /*
- * proto=, sport=, dport= words for what the selectors restrict beyond
- * addresses (outbound: ours are the source); returns how many it wrote
+ * The CHILD_SA's selectors as the data plane's: outbound ours are the
+ * source (the SPD policy), inbound the peer's (the SA's RFC 4301 5.2
+ * check); protocol and ports where the selectors restrict them.
  */
 static int
-ts_port_words(const struct ike_child_info *c, bool outbound, char (*w)[160])
+ts_selector(const struct ike_child_info *c, bool outbound, struct selector *sel)
 {
 	const struct ike_ts *s = outbound ? &c->local_ts : &c->remote_ts;
 	const struct ike_ts *d = outbound ? &c->remote_ts : &c->local_ts;
-	uint8_t proto = s->proto ? s->proto : d->proto;
-	int n = 0;
 
-	if (proto)
-		snprintf(w[n++], 160, "proto=%u", proto);
-	if (s->port_lo != 0 || s->port_hi != 65535)
-		snprintf(w[n++], 160, "sport=%u-%u", s->port_lo, s->port_hi);
-	if (d->port_lo != 0 || d->port_hi != 65535)
-		snprintf(w[n++], 160, "dport=%u-%u", d->port_lo, d->port_hi);
-	return n;
+	selector_any(sel);
+	if (ts_prefix(s, &sel->src) < 0 || ts_prefix(d, &sel->dst) < 0)
+		return -1;
+	sel->proto = s->proto ? s->proto : d->proto;
+	sel->sport_lo = s->port_lo;
+	sel->sport_hi = s->port_hi;
+	sel->dport_lo = d->port_lo;
+	sel->dport_hi = d->port_hi;
+	return 0;
 }
 
 static void
@@ -205,57 +206,43 @@ names(const struct ike_child_info *c, char *in, char *out, char *pol)
 	snprintf(pol, NAME_MAX_LEN, "%.18s-p%08x", c->conn, c->spi_in);
 }
 
-static void
-hexs(const uint8_t *k, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", k[i]);
-}
-
-/* one SA through the same words `espgwctl sa add` takes */
+/* one SA, checked as `espgwctl sa add` checks it; the keys are wiped here */
 static int
 add_sa(const struct ike_child_info *c, bool in, const char *name, const char *alg,
-       const char *lts, const char *rts, char *err, size_t el)
+       char *err, size_t el)
 {
-	char w[16][160], *argv[16], l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
-	char key[2 * IKE_MAX_KEY + 1], akey[2 * IKE_MAX_PRF + 1];
 	struct sa_desc d;
-	int n = 0, rc;
+	int rc;
 
-	hexs(in ? c->key_in : c->key_out, c->key_len, key);
-	snprintf(w[n++], 160, "name=%s", name);
-	snprintf(w[n++], 160, "spi=%u", in ? c->spi_in : c->spi_out);
-	snprintf(w[n++], 160, "direction=%s", in ? "inbound" : "outbound");
-	snprintf(w[n++], 160, "mode=%s", c->transport ? "transport" : "tunnel");
-	snprintf(w[n++], 160, "algorithm=%s", alg);
-	snprintf(w[n++], 160, "key=0x%s", key);
-	if (c->auth_len) {
-		hexs(in ? c->auth_in : c->auth_out, c->auth_len, akey);
-		snprintf(w[n++], 160, "auth_key=0x%.64s", akey);
-	}
-	snprintf(w[n++], 160, "local=%s", ip_addr_fmt(&c->local.addr, l, sizeof(l)));
-	snprintf(w[n++], 160, "remote=%s", ip_addr_fmt(&c->remote.addr, r, sizeof(r)));
-	snprintf(w[n++], 160, "esn=%s", c->esp.esn ? "true" : "false");
+	config_sa_defaults(&d);
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	d.spi = in ? c->spi_in : c->spi_out;
+	d.dir = in ? SA_DIR_INBOUND : SA_DIR_OUTBOUND;
+	d.mode = c->transport ? SA_MODE_TRANSPORT : SA_MODE_TUNNEL;
+	d.alg = (enum esp_alg)esp_alg_by_name(alg);
+	d.enc_key_len = (uint8_t)RTE_MIN(c->key_len, sizeof(d.enc_key));
+	memcpy(d.enc_key, in ? c->key_in : c->key_out, d.enc_key_len);
+	d.auth_key_len = (uint8_t)RTE_MIN(c->auth_len, sizeof(d.auth_key));
+	if (d.auth_key_len)	/* AEAD: none (and no pointer) */
+		memcpy(d.auth_key, in ? c->auth_in : c->auth_out, d.auth_key_len);
+	d.local = c->local.addr;
+	d.remote = c->remote.addr;
+	d.esn = c->esp.esn;
 	if (in) {
-		snprintf(w[n++], 160, "replay_window=1024");
-		snprintf(w[n++], 160, "src=%s", rts);
-		snprintf(w[n++], 160, "dst=%s", lts);
-		n += ts_port_words(c, false, w + n);
+		d.replay_window = 1024;
+		if (ts_selector(c, false, &d.sel) < 0)
+			return -1;
 	} else {
-		snprintf(w[n++], 160, "inner=ipv%d", strchr(lts, ':') ? 6 : 4);
+		d.inner_family = c->local_ts.type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
 		if (c->encap) {
-			snprintf(w[n++], 160, "encap_sport=%u", c->local.port);
-			snprintf(w[n++], 160, "encap_dport=%u", c->remote.port);
+			d.encap_sport = c->local.port;
+			d.encap_dport = c->remote.port;
 		}
 	}
-	for (int i = 0; i < n; i++)
-		argv[i] = w[i];
-	rc = config_parse_sa_words(n, argv, &d, err, el) < 0 ? -1 : ctl_sa_add(&d, err, el);
+	config_sa_finish(&d);
+	rc = config_check_sa(&d, err, el) < 0 ? -1 : ctl_sa_add(&d, err, el);
 	if (rc == 0)	/* IKE owns it: a reload leaves it alone */
 		ctl.sa[ctl_find_sa(name)].dynamic = true;
-	ike_wipe(w, sizeof(w));
-	ike_wipe(key, sizeof(key));
-	ike_wipe(akey, sizeof(akey));
 	ike_wipe(&d, sizeof(d));
 	return rc;
 }
@@ -264,7 +251,7 @@ static int
 child_up(void *ctx, const struct ike_child_info *c)
 {
 	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
-	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN];
+	struct selector sel;
 	const char *alg = esp_alg(&c->esp);
 
 	(void)ctx;
@@ -274,15 +261,14 @@ child_up(void *ctx, const struct ike_child_info *c)
 			 c->esp.encr, c->esp.integ);
 		return -1;
 	}
-	if (ts_prefix(&c->local_ts, lts, sizeof(lts)) < 0 ||
-	    ts_prefix(&c->remote_ts, rts, sizeof(rts)) < 0) {
+	if (ts_selector(c, true, &sel) < 0) {
 		log_warn("ike %s: traffic selectors that are not prefixes are not supported",
 			 c->conn);
 		return -1;
 	}
-	if (add_sa(c, true, in, alg, lts, rts, err, sizeof(err)) < 0)
+	if (add_sa(c, true, in, alg, err, sizeof(err)) < 0)
 		goto fail;
-	if (add_sa(c, false, out, alg, lts, rts, err, sizeof(err)) < 0) {
+	if (add_sa(c, false, out, alg, err, sizeof(err)) < 0) {
 		ctl_sa_del(in, err + 128, 128);
 		goto fail;
 	}
@@ -298,30 +284,27 @@ static int
 child_route(void *ctx, const struct ike_child_info *c)
 {
 	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
-	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN], w[8][160], *argv[9];
+	char lts[IP_PREFIX_STRLEN], rts[IP_PREFIX_STRLEN];
 	struct policy_desc p;
-	int n;
 
 	(void)ctx;
 	names(c, in, out, pol);
-	if (ts_prefix(&c->local_ts, lts, sizeof(lts)) < 0 ||
-	    ts_prefix(&c->remote_ts, rts, sizeof(rts)) < 0)
-		return -1;
-	snprintf(w[0], 160, "name=%s", pol);
-	snprintf(w[1], 160, "src=%s", lts);
-	snprintf(w[2], 160, "dst=%s", rts);
-	snprintf(w[3], 160, "sa=%s", out);
-	snprintf(w[4], 160, "action=protect");
-	n = 5 + ts_port_words(c, true, w + 5);
-	for (int i = 0; i < n; i++)
-		argv[i] = w[i];
+	config_policy_defaults(&p);
+	snprintf(p.name, sizeof(p.name), "%s", pol);
+	snprintf(p.sa, sizeof(p.sa), "%s", out);
+	p.action = SPD_PROTECT;
 	/* above every static policy and the trap (RFC 4301 order), newest first */
-	if (config_parse_policy_words(n, argv, &p, err, sizeof(err)) < 0 ||
-	    (p.dynamic = true, p.priority = 1000000u + c->priority,
-	     ctl_policy_add(&p, err, sizeof(err)) < 0)) {
+	p.dynamic = true;
+	p.priority = 1000000u + c->priority;
+	if (ts_selector(c, true, &p.sel) < 0)
+		return -1;
+	if (config_check_policy(&p, err, sizeof(err)) < 0 ||
+	    ctl_policy_add(&p, err, sizeof(err)) < 0) {
 		log_warn("ike %s: policy %s not installed: %s", c->conn, pol, err);
 		return -1;
 	}
+	ip_prefix_fmt(&p.sel.src, lts, sizeof(lts));
+	ip_prefix_fmt(&p.sel.dst, rts, sizeof(rts));
 	log_info("ike %s: policy %s (%s -> %s) uses %s", c->conn, pol, lts, rts, out);
 	return 0;
 }
@@ -681,8 +664,10 @@ ts_json(const struct ike_ts *t)
 	struct ip_addr lo = { 0 }, hi = { 0 };
 	unsigned al = t->type == TS_IPV4_ADDR_RANGE ? 4 : 16;
 
-	if (ts_prefix(t, p, sizeof(p)) == 0)
-		return json_string(p);
+	struct ip_prefix pf;
+
+	if (ts_prefix(t, &pf) == 0)
+		return json_string(ip_prefix_fmt(&pf, p, sizeof(p)));
 	lo.family = hi.family = al == 4 ? AF_INET : AF_INET6;
 	memcpy(lo.a, t->lo, al);
 	memcpy(hi.a, t->hi, al);
