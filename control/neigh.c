@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Neighbours: ARP (RFC 826) and IPv6 neighbour discovery (RFC 4861)
+ * answered and learned, requests sent, packets held while their next hop
+ * is resolved. The control thread is the neighbour table's only writer.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <rte_arp.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+
+#include "common/log.h"
+#include "control/ctl.h"
+#include "control/punt.h"
+
+bool
+ctl_port_has_addr(uint16_t port, int family, const uint8_t *a)
+{
+	const struct dp_port *p = &dp.port[port];
+
+	for (unsigned i = 0; i < p->n_addrs; i++)
+		if (p->addrs[i].addr.family == family &&
+		    memcmp(p->addrs[i].addr.a, a, ip_alen(family)) == 0)
+			return true;
+	return false;
+}
+
+const uint8_t *
+ctl_port_addr(uint16_t port, int family)
+{
+	const struct dp_port *p = &dp.port[port];
+
+	for (unsigned i = 0; i < p->n_addrs; i++)
+		if (p->addrs[i].addr.family == family)
+			return p->addrs[i].addr.a;
+	return NULL;
+}
+
+/*
+ * Packets waiting for their next hop (as a host's unresolved queue): a
+ * few per address, a bounded number in all, released when the neighbour
+ * is learned and dropped as neigh-miss when it is not within a second.
+ */
+#define HOLD_MAX 64
+#define HOLD_PER_ADDR 4
+
+static struct held {
+	struct rte_mbuf *m;		/* L3 at data start; NULL = free slot */
+	uint16_t port;
+	uint8_t family;
+	uint8_t a[16];
+	time_t since;
+} held[HOLD_MAX];
+
+void
+neigh_hold(struct rte_mbuf *m, uint16_t port, int family, const uint8_t *a)
+{
+	struct held *free_slot = NULL;
+	unsigned same = 0;
+
+	for (unsigned i = 0; i < HOLD_MAX; i++) {
+		if (held[i].m == NULL)
+			free_slot = free_slot ? free_slot : &held[i];
+		else if (held[i].port == port && held[i].family == family &&
+			 !memcmp(held[i].a, a, ip_alen(family)))
+			same++;
+	}
+	if (free_slot == NULL || same >= HOLD_PER_ADDR) {
+		ctl.st.drops[ESPGW_DROP_NEIGH_MISS]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	*free_slot = (struct held){ m, port, family, { 0 }, time(NULL) };
+	memcpy(free_slot->a, a, ip_alen(family));
+	ctl.st.neigh_held++;
+}
+
+static void
+release(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *mac)
+{
+	for (unsigned i = 0; i < HOLD_MAX; i++) {
+		struct held *h = &held[i];
+		struct rte_ether_hdr *eh;
+		if (h->m == NULL || h->port != port || h->family != family ||
+		    memcmp(h->a, a, ip_alen(family)) != 0)
+			continue;
+		eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(h->m, sizeof(*eh));
+		if (eh == NULL) {
+			ctl.st.drops[ESPGW_DROP_ENCAP_FAILED]++;
+			rte_pktmbuf_free(h->m);
+		} else {
+			eh->dst_addr = *mac;
+			eh->src_addr = dp.port[port].mac;
+			eh->ether_type = rte_cpu_to_be_16(family == AF_INET ?
+				RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+			ctl.st.neigh_released++;
+			dp_ctl_tx(port, h->m);
+		}
+		h->m = NULL;
+	}
+}
+
+void
+ctl_neigh_expire(void)
+{
+	time_t now = time(NULL);
+
+	for (unsigned i = 0; i < HOLD_MAX; i++)
+		if (held[i].m != NULL && now - held[i].since >= 1) {
+			ctl.st.drops[ESPGW_DROP_NEIGH_MISS]++;
+			rte_pktmbuf_free(held[i].m);
+			held[i].m = NULL;
+		}
+}
+
+void
+neigh_learn(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *mac)
+{
+	struct ip_addr ip = { .family = family };
+
+	if (rte_is_zero_ether_addr(mac) || rte_is_multicast_ether_addr(mac))
+		return;
+	memcpy(ip.a, a, ip_alen(family));
+	dp_neigh_set(port, &ip, mac);
+	release(port, family, a, mac);
+}
+
+void
+neigh_arp_input(uint16_t port, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, void *);
+	struct rte_arp_hdr *arp = (void *)(eh + 1);
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eh) + sizeof(*arp) ||
+	    arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_hlen != 6 || arp->arp_plen != 4) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	ctl.st.punt_arp++;
+	/* RFC 826 merge: learn the sender when the request is for us */
+	if (!ctl_port_has_addr(port, AF_INET, (const uint8_t *)&arp->arp_data.arp_tip)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	neigh_learn(port, AF_INET, (const uint8_t *)&arp->arp_data.arp_sip,
+	      &arp->arp_data.arp_sha);
+	if (arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_sha = dp.port[port].mac;
+	{
+		uint32_t t = arp->arp_data.arp_tip;
+		arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+		arp->arp_data.arp_sip = t;
+	}
+	eh->dst_addr = eh->src_addr;
+	eh->src_addr = dp.port[port].mac;
+	dp_ctl_tx(port, m);
+}
+
+void
+neigh_send_arp(uint16_t port, const uint8_t *ip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *arp;
+	const uint8_t *src = ctl_port_addr(port, AF_INET);
+
+	if (m == NULL || src == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eh = (void *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(*arp));
+	if (eh == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	arp = (void *)(eh + 1);
+	memset(&eh->dst_addr, 0xff, 6);
+	eh->src_addr = dp.port[port].mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	arp->arp_data.arp_sha = dp.port[port].mac;
+	memcpy(&arp->arp_data.arp_sip, src, 4);
+	memset(&arp->arp_data.arp_tha, 0, 6);
+	memcpy(&arp->arp_data.arp_tip, ip, 4);
+	dp_ctl_tx(port, m);
+}
+
+
+/* Build Ethernet + IPv6 + ICMPv6 headers in m (payload already after). */
+void
+ctl_icmp6_finish(struct rte_mbuf *m, uint16_t port, const struct rte_ether_addr *dmac,
+	     const uint8_t *src, const uint8_t *dst, uint16_t icmp_len)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, void *);
+	struct rte_ipv6_hdr *ip6 = (void *)(eh + 1);
+	uint8_t *icmp = (uint8_t *)(ip6 + 1);
+
+	eh->dst_addr = *dmac;
+	eh->src_addr = dp.port[port].mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(icmp_len);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	memcpy(ip6->src_addr, src, 16);
+	memcpy(ip6->dst_addr, dst, 16);
+	icmp[2] = icmp[3] = 0;
+	{
+		uint16_t ck = rte_ipv6_udptcp_cksum(ip6, icmp);
+		memcpy(icmp + 2, &ck, 2);
+	}
+}
+
+void
+neigh_send_ns(uint16_t port, const uint8_t *target)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	const uint8_t *src = ctl_port_addr(port, AF_INET6);
+	uint8_t *p, dst[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+	struct rte_ether_addr mc = { { 0x33, 0x33, 0xff } };
+
+	if (m == NULL || src == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* solicited-node multicast (RFC 4291 2.7.1) */
+	memcpy(dst + 13, target + 13, 3);
+	memcpy(mc.addr_bytes + 3, target + 13, 3);
+	p = (uint8_t *)rte_pktmbuf_append(m, 14 + 40 + 32);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memset(p, 0, 14 + 40 + 32);
+	p[54] = ND_NEIGHBOR_SOLICIT;
+	memcpy(p + 54 + 8, target, 16);
+	p[54 + 24] = ND_OPT_SOURCE_LL;
+	p[54 + 25] = 1;
+	memcpy(p + 54 + 26, dp.port[port].mac.addr_bytes, 6);
+	ctl_icmp6_finish(m, port, &mc, src, dst, 32);
+	dp_ctl_tx(port, m);
+}
+
+void
+neigh_nd_input(uint16_t port, struct rte_mbuf *m, struct rte_ipv6_hdr *ip6,
+	  uint8_t *icmp, uint32_t len, const struct rte_ether_addr *smac)
+{
+	const uint8_t *target = icmp + 8;
+	uint8_t type = icmp[0];
+	struct rte_ether_addr ll = *smac;
+
+	ctl.st.punt_nd++;
+	/* RFC 4861 7.1.1: hop limit 255, code 0, at least 24 bytes */
+	if (ip6->hop_limits != 255 || icmp[1] != 0 || len < 24)
+		goto drop;
+	for (uint32_t o = 24; o + 8 <= len && icmp[o + 1] != 0; o += icmp[o + 1] * 8u) {
+		if (o + icmp[o + 1] * 8u > len)
+			goto drop;
+		if ((icmp[o] == ND_OPT_SOURCE_LL && type == ND_NEIGHBOR_SOLICIT) ||
+		    (icmp[o] == ND_OPT_TARGET_LL && type == ND_NEIGHBOR_ADVERT))
+			memcpy(ll.addr_bytes, icmp + o + 2, 6);
+	}
+	if (type == ND_NEIGHBOR_ADVERT) {
+		neigh_learn(port, AF_INET6, target, &ll);
+		goto drop;
+	}
+	if (!ctl_port_has_addr(port, AF_INET6, target))
+		goto drop;
+	neigh_learn(port, AF_INET6, ip6->src_addr, &ll);
+	{
+		uint8_t dst[16], src[16];
+		uint8_t *p;
+		memcpy(dst, ip6->src_addr, 16);
+		memcpy(src, target, 16);
+		rte_pktmbuf_reset(m);
+		p = (uint8_t *)rte_pktmbuf_append(m, 14 + 40 + 32);
+		if (p == NULL)
+			goto drop;
+		memset(p, 0, 14 + 40 + 32);
+		p[54] = ND_NEIGHBOR_ADVERT;
+		p[54 + 4] = 0x60;	/* solicited, override */
+		memcpy(p + 54 + 8, src, 16);
+		p[54 + 24] = ND_OPT_TARGET_LL;
+		p[54 + 25] = 1;
+		memcpy(p + 54 + 26, dp.port[port].mac.addr_bytes, 6);
+		ctl_icmp6_finish(m, port, &ll, src, dst, 32);
+		dp_ctl_tx(port, m);
+	}
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+
+struct pending_res {
+	uint16_t port;
+	uint8_t family;
+	uint8_t a[16];
+	struct timespec at;
+};
+
+/* Ask for a next hop at most every 200 ms: misses come in bursts. */
+void
+ctl_resolve(uint16_t port, int family, const uint8_t *a)
+{
+	static struct pending_res recent[64];
+	static unsigned next;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (unsigned i = 0; i < RTE_DIM(recent); i++) {
+		struct pending_res *r = &recent[i];
+		long ms = (now.tv_sec - r->at.tv_sec) * 1000 +
+			  (now.tv_nsec - r->at.tv_nsec) / 1000000;
+		if (r->family == family && r->port == port &&
+		    !memcmp(r->a, a, ip_alen(family)) && ms < 200)
+			return;
+	}
+	recent[next] = (struct pending_res){ port, family, { 0 }, now };
+	memcpy(recent[next].a, a, ip_alen(family));
+	next = (next + 1) % RTE_DIM(recent);
+	if (family == AF_INET)
+		neigh_send_arp(port, a);
+	else
+		neigh_send_ns(port, a);
+}
+
