@@ -209,6 +209,19 @@ w_dec_ttl(struct rte_mbuf *m)
 	return true;
 }
 
+/* Queue m for TX on port (sent by worker_flush); full: counted drop. */
+static inline void
+w_tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct tx_buf *t = &w->tx[port];
+
+	if (t->n == RTE_DIM(t->m)) {
+		w_drop(w, m, ESPGW_DROP_TX_FULL);
+		return;
+	}
+	t->m[t->n++] = m;
+}
+
 void w_forward(struct dp_worker *w, struct rte_mbuf *m, bool dec_ttl);
 void w_forward_pi(struct dp_worker *w, struct rte_mbuf *m,
 		  const struct pkt_info *pi, bool dec_ttl);
@@ -246,6 +259,7 @@ void worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 		  uint16_t n);
 void worker_flush(struct dp_worker *w);
 unsigned worker_msgs(struct dp_worker *w, bool *quit);
+void worker_handle_msg(struct dp_worker *w, struct dp_msg *m);
 int worker_main(void *arg);
 
 typedef void (*sa_group_fn)(struct dp_worker *w, struct dp_sa *sa,
