@@ -382,8 +382,8 @@ policy_set(struct policy_desc *p, const char *k, const char *v, char *err,
 	if (!strcmp(k, "name"))
 		return parse_name(v, p->name, err, el);
 	if (!strcmp(k, "priority")) {
-		/* 999999 and above are IKE's (trap and CHILD_SA policies) */
-		if (parse_u64(v, 999998, &u, err, el) < 0)
+		/* above that are IKE's (trap and CHILD_SA policies) */
+		if (parse_u64(v, POLICY_PRIO_STATIC_MAX, &u, err, el) < 0)
 			return -1;
 		p->priority = u;
 		return 0;

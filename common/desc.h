@@ -79,6 +79,16 @@ struct sa_desc {
 	uint64_t test_packets_used;	/* test hook (-Dtest_hooks=true) only */
 };
 
+/*
+ * SPD priorities, higher wins (RFC 4301 4.4.1: the SPD is ordered).
+ * Static policies (configuration, CLI) are at most POLICY_PRIO_STATIC_MAX;
+ * IKE's trap policies sit just above them, and its CHILD_SA policies above
+ * those, newer CHILD_SAs higher (POLICY_PRIO_CHILD + a counter).
+ */
+#define POLICY_PRIO_STATIC_MAX 999998u
+#define POLICY_PRIO_TRAP 999999u
+#define POLICY_PRIO_CHILD 1000000u
+
 /* TRAP: made by IKE for `start: trap`; a match asks IKE for the tunnel */
 enum spd_action { SPD_PROTECT, SPD_BYPASS, SPD_DISCARD, SPD_TRAP };
 

@@ -295,7 +295,7 @@ child_route(void *ctx, const struct ike_child_info *c)
 	p.action = SPD_PROTECT;
 	/* above every static policy and the trap (RFC 4301 order), newest first */
 	p.dynamic = true;
-	p.priority = 1000000u + c->priority;
+	p.priority = POLICY_PRIO_CHILD + c->priority;
 	if (ts_selector(c, true, &p.sel) < 0)
 		return -1;
 	if (config_check_policy(&p, err, sizeof(err)) < 0 ||
@@ -452,6 +452,25 @@ conn_same(const struct conn_desc *a, const struct conn_desc *b)
 }
 
 /*
+ * The trap policy's name: NAME-trap where it fits, else the name cut
+ * short with a hash of all of it, so that two connections whose names
+ * share a long beginning do not share a trap policy.
+ */
+static void
+trap_name(const char *conn, char name[NAME_MAX_LEN])
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	if (strlen(conn) + 5 < NAME_MAX_LEN) {
+		snprintf(name, NAME_MAX_LEN, "%s-trap", conn);
+		return;
+	}
+	for (const char *p = conn; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(name, NAME_MAX_LEN, "%.17s-t%08x", conn, h);
+}
+
+/*
  * start: trap: a policy for the connection's selectors, below its
  * CHILD_SAs' own, sends the first packet to ctl_ike_acquire.
  */
@@ -461,7 +480,7 @@ trap_policy(const struct conn_desc *d, bool add)
 	char err[256], name[NAME_MAX_LEN];
 	struct policy_desc p;
 
-	snprintf(name, sizeof(name), "%.18s-trap", d->name);
+	trap_name(d->name, name);
 	if (!add) {
 		if (ctl_policy_del(name, err, sizeof(err)) < 0)
 			log_warn("ike %s: %s", d->name, err);
@@ -469,7 +488,7 @@ trap_policy(const struct conn_desc *d, bool add)
 	}
 	memset(&p, 0, sizeof(p));
 	snprintf(p.name, sizeof(p.name), "%s", name);
-	p.priority = 999999;
+	p.priority = POLICY_PRIO_TRAP;
 	p.sel.src = d->local_ts;
 	p.sel.dst = d->remote_ts;
 	p.sel.sport_hi = p.sel.dport_hi = 65535;

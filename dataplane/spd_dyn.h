@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "common/desc.h"
 
 #define DP_DYN_BUCKET 8		/* policies per destination prefix */
-#define DP_DYN_MIN_PRIO 999999	/* every static policy is below this */
+#define DP_DYN_MIN_PRIO POLICY_PRIO_TRAP	/* every static policy is below this */
 
 struct dp_sa;
 

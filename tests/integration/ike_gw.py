@@ -287,7 +287,18 @@ def trap():
     """start: trap: no tunnel until traffic for it; the first packets ask
     IKE for it (counted as spd-trap drops), then traffic flows; after a
     terminate the trap catches the next packet again"""
-    gw, _, logp = H.start_espgw(ESPGW, config("trap"))
+    # two more trapped connections whose names share their first 24
+    # characters: each must get a trap policy of its own
+    longs = ["a-very-long-connection-name-%d" % i for i in (1, 2)]
+    extra = "".join("""  - name: %s
+    local: 198.18.0.1
+    remote: 198.18.0.2
+    psk: "%s"
+    local_ts: 198.18.1.0/24
+    remote_ts: 198.19.%d.0/24
+    start: trap
+""" % (n, PSK, 10 + i) for i, n in enumerate(longs))
+    gw, _, logp = H.start_espgw(ESPGW, config("trap", extra))
     try:
         H.warm_neighbours()
         time.sleep(1)
@@ -296,6 +307,9 @@ def trap():
         pols = json.loads(out) if rc == 0 else []
         check(any(p["name"] == "gw-trap" and p["action"] == "trap" and p["table"] == "acl"
                   for p in pols), "trap: the trap policy is installed (in the ACL SPD)")
+        traps = {p["name"] for p in pols if p["action"] == "trap"}
+        check(len(traps) == 3, "trap: connections whose names share 24 characters get a "
+              "trap policy each: %s" % sorted(traps))
         for attempt in range(2):
             n = ping(10)
             s = ike_state()
