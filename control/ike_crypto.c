@@ -96,7 +96,8 @@ ike_random(void *p, size_t n)
 int
 spi_perm_init(struct spi_perm *p)
 {
-	p->ctr = 0;
+	/* cycle-walking is one-to-one only from inputs inside its domain */
+	p->ctr = 256;
 	return ike_random(p->key, sizeof(p->key));
 }
 
@@ -127,8 +128,11 @@ spi_permute(const struct spi_perm *p, uint32_t v)
 uint32_t
 spi_perm_next(struct spi_perm *p)
 {
-	uint32_t v = spi_permute(p, p->ctr++);
+	uint32_t v = spi_permute(p, p->ctr);
 
+	/* the counter stays in 256..2^32-1 too: a value below 256 met on
+	 * the walk must never also be a counter value */
+	p->ctr = p->ctr == UINT32_MAX ? 256 : p->ctr + 1;
 	while (v < 256)		/* cycle-walk past the reserved range */
 		v = spi_permute(p, v);
 	return v;
