@@ -23,7 +23,7 @@
 #include <x86intrin.h>
 
 #include "common/log.h"
-#include "control/ike.h"
+#include "control/ike/ike.h"
 
 struct msg {
 	struct msg *next;

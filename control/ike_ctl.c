@@ -19,7 +19,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
-#include "control/ike.h"
+#include "control/ike/ike.h"
 
 static struct ike_engine *eng;
 static uint64_t next_timer;

@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
-#include "control/ike.h"
+#include "control/ike/ike.h"
 
 static int sock[2];		/* 500, 4500 */
 static struct ip_addr local_addr;

@@ -18,7 +18,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
-#include "control/ike.h"
+#include "control/ike/ike.h"
 #include "control/mgmt.h"
 
 volatile int ctl_stop;

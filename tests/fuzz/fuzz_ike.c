@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "control/ike.h"
+#include "control/ike/ike.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
-#include "control/ike.h"
-#include "control/ike_crypto.h"
+#include "control/ike/ike.h"
+#include "control/ike/crypto.h"
 #include "unit.h"
 /* ---- two engines over an in-memory link ---- */
 

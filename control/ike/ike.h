@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "common/addr.h"
-#include "control/ike_cert.h"
-#include "control/ike_crypto.h"
-#include "control/ike_msg.h"
+#include "control/ike/cert.h"
+#include "control/ike/crypto.h"
+#include "control/ike/msg.h"
 
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500

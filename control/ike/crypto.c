@@ -11,7 +11,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include "control/ike_crypto.h"
+#include "control/ike/crypto.h"
 
 bool
 ike_encr_aead(uint16_t encr)

@@ -13,8 +13,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "control/ike.h"
-#include "control/ike_cert.h"
+#include "control/ike/ike.h"
+#include "control/ike/cert.h"
 
 static int
 fail(char *err, size_t el, const char *fmt, const char *a)

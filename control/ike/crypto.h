@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/ike_msg.h"
+#include "control/ike/msg.h"
 
 #define IKE_MAX_PRF 64		/* SHA-512 */
 #define IKE_MAX_KEY 36		/* AES-256 or ChaCha20 + 4-byte salt */

@@ -2,7 +2,7 @@
 /* IKEv2 message decoder and encoder (RFC 7296 section 3). */
 #include <string.h>
 
-#include "control/ike_msg.h"
+#include "control/ike/msg.h"
 
 static uint16_t
 rd16(const uint8_t *p)

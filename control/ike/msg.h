@@ -2,7 +2,7 @@
 /*
  * IKEv2 messages (RFC 7296 section 3): a bounds-checked decoder for
  * untrusted bytes and an encoder that chains payloads. Nothing here holds
- * state or keys; ike_sa.c drives the exchanges.
+ * state or keys; the exchange files of control/ike/ drive it.
  */
 #ifndef ESPGW_IKE_MSG_H
 #define ESPGW_IKE_MSG_H

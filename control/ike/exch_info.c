@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * INFORMATIONAL (1.4): Delete of CHILD_SAs and IKE_SAs, both roles, and
+ * what terminates an SA.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "control/ike/ike_int.h"
+
+void
+ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	uint8_t inner[512];
+	struct ike_buf ib;
+	uint8_t first = PL_NONE;
+	bool kill = false;
+
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	for (unsigned i = 0; i < m->n; i++) {
+		struct ike_delete_pl d;
+		struct ike_err er;
+		if (m->pl[i].type != PL_DELETE || ike_delete_parse(&m->pl[i], &d, &er) < 0)
+			continue;
+		if (d.proto == PROTO_IKE) {
+			kill = true;
+		} else if (d.proto == PROTO_ESP) {
+			for (unsigned k = 0; k < d.n; k++) {
+				const uint8_t *x = d.spis + 4 * k;
+				uint32_t spi = (uint32_t)x[0] << 24 | x[1] << 16 | x[2] << 8 | x[3];
+				struct child *c = ike_child_by_spi_out(sa, spi);
+				if (c == NULL)
+					continue;
+				if (c->deleting) {
+					/* both sides closing it: no Delete in the answer (2.25.1) */
+					ike_child_remove(e, sa, c);
+					continue;
+				}
+				/* answer with our inbound SPI of the pair (1.4.1) */
+				ike_put_delete(&ib, c);
+				first = PL_DELETE;
+				/* the end of a rekey: its successor takes the traffic */
+				if (c->routed)
+					for (int j = 0; j < MAX_CHILD; j++)
+						if (&sa->ch[j] != c && sa->ch[j].up && !sa->ch[j].routed &&
+						    !sa->ch[j].deleting && !sa->ch[j].redundant &&
+						    !memcmp(&sa->ch[j].ts_l, &c->ts_l, sizeof(c->ts_l)) &&
+						    !memcmp(&sa->ch[j].ts_r, &c->ts_r, sizeof(c->ts_r))) {
+							ike_child_switch(e, sa, &sa->ch[j], c);
+							break;
+						}
+				ike_child_remove(e, sa, c);
+			}
+		}
+	}
+	ike_send_encrypted_response(e, sa, INFORMATIONAL, m->h.msg_id, inner, ib.len, first);
+	if (kill)
+		ike_sa_kill(e, sa, "deleted by the peer");
+}
+
+void
+ike_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
+{
+	uint8_t inner[16];
+	struct ike_buf ib;
+
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	ike_put_delete(&ib, c);
+	sa->pend = P_DELETE_CHILD;
+	sa->pend_old = (int)(c - sa->ch);
+	sa->pend_child_spi = c->spi_in;
+	c->deleting = true;
+	ike_send_informational(e, sa, inner, ib.len, PL_DELETE);
+}
+
+/* an INFORMATIONAL Delete of the IKE_SA (its CHILD_SAs go with it) */
+void
+ike_send_ike_delete(struct ike_engine *e, struct ike_sa *sa)
+{
+	uint8_t inner[16];
+	struct ike_buf ib;
+
+	ike_buf_init(&ib, inner, sizeof(inner));
+	ib.np_off = (size_t)-1;
+	ike_put_delete(&ib, NULL);
+	sa->state = S_DELETING;
+	ike_send_informational(e, sa, inner, ib.len, PL_DELETE);
+}
+
+/* a Delete to the peer where one can go, else gone at once */
+void
+ike_sa_terminate(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->state != S_ESTABLISHED || sa->req != NULL)
+		ike_sa_kill(e, sa, "terminated");
+	else
+		ike_send_ike_delete(e, sa);
+}
+
+int
+ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
+{
+	int n = 0;
+
+	e->now = now;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == S_DEAD || strcmp(sa->conn->name, name))
+			continue;
+		n++;
+		ike_sa_terminate(e, sa);
+	}
+	return n;
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKEv2 engine's insides, shared by the files of control/ike/ and by
+ * nothing else: embedders see control/ike/ike.h only.
+ */
+#ifndef ESPGW_IKE_INT_H
+#define ESPGW_IKE_INT_H
+
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "control/ike/ike.h"
+
+#define MAX_CONNS 1024
+#define MSG_CAP 8192
+#define MAX_FRAGS 64			/* RFC 7383: fragments of one message we take */
+#define NONCE_LEN 32
+
+enum ike_state {
+	S_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
+	S_AUTH_SENT,		/* initiator: IKE_AUTH request out */
+	S_INIT_DONE,		/* responder: answered IKE_SA_INIT */
+	S_ESTABLISHED,
+	S_DELETING,		/* our Delete is out */
+	S_DEAD,
+};
+
+/*
+ * A CHILD_SA. During a rekey the old and the new one coexist: the new one
+ * is installed first, takes the outbound policy ("routed") when it is safe,
+ * and the old one leaves once its Delete exchange is done (make before
+ * break, RFC 7296 2.8).
+ */
+#define MAX_CHILD 8		/* 1 + IKE_MAX_MORE, and their successors in a rekey */
+_Static_assert(MAX_CHILD <= sizeof(((struct ike_sa_info *)0)->ch) / sizeof(struct ike_child_view),
+	       "ike_sa_info lists every CHILD_SA");
+struct child {
+	bool used, up, routed;
+	bool initiator;			/* we began the exchange that made it */
+	uint32_t spi_in, spi_out;
+	struct ike_algs esp;
+	struct ike_ts ts_l, ts_r;
+	uint64_t rekey_at;		/* ms; 0 = no rekey planned */
+	uint64_t up_at;			/* ms, installed */
+	uint64_t expire_at;		/* ms, hard lifetime; 0 = none */
+	uint8_t prop_num;		/* the peer's number of the chosen proposal */
+	bool replaced;			/* a successor exists: never rekey again */
+	bool deleting;			/* our Delete for it is out */
+	bool redundant;			/* lost a rekey collision: the peer deletes it */
+};
+
+/*
+ * RFC 7296 2.8.1: the peer's rekey of the CHILD_SA or IKE_SA we are
+ * rekeying too. When our own exchange completes, the SA made with the
+ * lowest of the four nonces goes, deleted by the side that made it.
+ */
+struct collision {
+	int child;			/* the peer's new CHILD_SA slot; -1: IKE_SA rekey */
+	uint32_t child_spi;		/* its spi_in, to know the slot still holds it */
+	uint64_t ike_spi;		/* our SPI of the peer's new IKE_SA */
+	uint8_t nonce[IKE_MAX_NONCE];	/* the lower nonce of the peer's exchange */
+	size_t nlen;
+};
+
+/*
+ * A message arriving in Encrypted Fragments (RFC 7383 2.6): each piece is
+ * authenticated and decrypted on arrival and kept until all are in.
+ */
+struct frag_rx {
+	uint32_t msg_id;
+	bool response;
+	uint8_t first;			/* the inner chain's first type, from fragment 1 */
+	uint16_t total, got;
+	size_t bytes;
+	uint8_t *piece[MAX_FRAGS];
+	uint16_t len[MAX_FRAGS];
+};
+
+/*
+ * What we send and may send again: one datagram, or the fragments of one
+ * message (RFC 7383), each as a 2-byte length and its bytes.
+ */
+struct dgrams {
+	uint8_t *p;
+	size_t len;
+};
+
+/* the exchange we have outstanding, beyond IKE_SA_INIT/IKE_AUTH */
+enum pending {
+	P_NONE, P_REKEY_CHILD, P_NEW_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER,
+};
+
+struct ike_sa {
+	struct ike_sa *next;		/* all SAs, for timers */
+	struct ike_sa *hnext_our;	/* hash chain by our SPI */
+	struct ike_sa *hnext_peer;	/* responders: hash chain by the peer's SPI */
+	struct ike_sa *ho_prev, *ho_next;	/* half-open responders */
+	bool indexed;
+	const struct ike_conn *conn;
+	enum ike_state state;
+	bool initiator;			/* the original initiator */
+	uint64_t spi_i, spi_r;
+	struct ike_ep local, remote;
+	bool natt;			/* IKE on 4500 with the marker, ESP encapsulated */
+	bool behind_nat;		/* our own address is translated: keepalives */
+	uint64_t keepalive_at;		/* ms, the next NAT keepalive */
+	bool frag;			/* both sides announced RFC 7383 fragmentation */
+	bool digsig;			/* the peer takes RFC 7427 signatures */
+	struct frag_rx *frx;		/* a fragmented message coming in */
+	struct ike_dh *dh;
+	uint16_t dh_group;
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	size_t nilen, nrlen;
+	uint8_t *msg1, *msg2;		/* IKE_SA_INIT request and response, for AUTH */
+	size_t msg1_len, msg2_len;
+	struct ike_keys keys;
+	struct child ch[MAX_CHILD];	/* ch[0] is IKE_AUTH's until moved */
+	uint32_t route_prio;		/* grows per rekey: the newest policy wins */
+	enum pending pend;
+	int pend_old, pend_new;		/* child slots of the pending exchange */
+	uint32_t pend_child_spi;	/* pend_old's spi_in, to know the slot holds it */
+	struct collision *coll;
+	struct ike_dh *pend_dh;
+	uint8_t pend_ni[IKE_MAX_NONCE];
+	size_t pend_nilen;
+	uint64_t pend_spi;		/* IKE rekey: our new IKE SPI */
+	uint64_t rekey_at;		/* IKE_SA rekey, ms; 0 = none */
+	uint8_t more_next;		/* initiator: the next of conn->more_* to ask for */
+	uint64_t expire_at;		/* IKE_SA hard lifetime, ms; 0 = none */
+	unsigned cookie_tries;
+	/* message IDs (2.2): ours as requester, the peer's as requester */
+	uint32_t my_id, peer_id;
+	uint8_t *req;			/* our outstanding request (struct dgrams) */
+	size_t req_len;
+	uint64_t req_sent, req_timeout;
+	unsigned req_tries;
+	uint8_t *resp;			/* our last response, for retransmits (dgrams) */
+	size_t resp_len;
+	bool have_resp;
+	uint64_t last_heard, established_at;
+};
+
+/*
+ * A connection: its IKE_SAs point at it, so one that a reload removes
+ * stays until the last of them is gone (refs).
+ */
+struct conn_slot {
+	struct ike_conn c;		/* first: sa->conn points here */
+	unsigned refs;
+	bool removed;
+};
+
+struct ike_engine {
+	const struct ike_ops *ops;
+	void *ctx;
+	struct conn_slot *conn[MAX_CONNS];	/* the configured ones */
+	unsigned n_conn;
+	struct ike_sa *sas;
+	struct ike_sa **by_our, **by_peer;	/* SPI hash buckets */
+	struct ike_sa *half_open_list;
+	struct ike_stats st;
+	struct spi_perm child_spis;	/* our inbound ESP SPIs */
+	uint64_t now;
+	/* anti-DoS (2.6): cookies above this many half-open SAs, and a cap per source */
+	unsigned half_open, cookie_threshold, half_open_per_source;
+	uint8_t secret[2][32];		/* cookie secrets: current, previous */
+	uint8_t secret_ver;
+	uint64_t secret_at;
+};
+
+/* ---- helpers ---- */
+
+static inline bool
+auth_by_cert(const struct ike_conn *c)
+{
+	return c->creds.cert != NULL && c->creds.key != NULL;
+}
+
+enum { FRAG_MORE = -2 };	/* ike_frag_input: fragments still missing */
+
+#define HASH_BITS 18			/* 256k buckets: 100k+ IKE_SAs stay O(1) */
+
+/* the SA store (sa.c) */
+struct child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
+struct child *ike_child_free_slot(struct ike_sa *sa);
+int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c,
+	const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
+void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct child *c);
+void ike_child_route(struct ike_engine *e, struct ike_sa *sa, struct child *c);
+uint32_t ike_child_spi_new(struct ike_engine *e);
+void ike_child_switch(struct ike_engine *e, struct ike_sa *sa, struct child *nc,
+	struct child *old);
+void ike_conn_put(struct conn_slot *cs);
+void ike_established(struct ike_engine *e, struct ike_sa *sa);
+struct ike_sa *ike_sa_find(struct ike_engine *e, const struct ike_hdr *h);
+void ike_frx_free(struct ike_sa *sa);
+void ike_half_open_add(struct ike_engine *e, struct ike_sa *sa);
+struct ike_sa *ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator,
+	uint64_t spi_i, uint64_t spi_r, const struct ike_algs *a, const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
+struct ike_sa *ike_sa_by_our_spi(struct ike_engine *e, uint64_t spi);
+void ike_sa_free(struct ike_sa *sa);
+void ike_sa_index(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why);
+struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator);
+void ike_sa_unindex(struct ike_engine *e, struct ike_sa *sa);
+unsigned ike_spi_hash(uint64_t spi);
+
+/* connections (conn.c) */
+const struct ike_conn *ike_conn_by_name(const struct ike_engine *e, const char *name);
+const struct ike_conn *ike_conn_for(struct ike_engine *e, const struct ike_ep *local,
+	const struct ike_ep *remote);
+
+/* proposals (proposal.c) */
+bool ike_offers(const struct ike_proposal *p, const struct ike_transform *t);
+
+/* payloads built from SA state (payloads.c) */
+uint16_t ike_error_notify(const struct ike_msg *m);
+bool ike_has_notify(const struct ike_msg *m, uint16_t type);
+bool ike_nat_detected(const struct ike_msg *m, struct ike_sa *sa);
+void ike_put_auth(struct ike_buf *b, const uint8_t *a, size_t n);
+void ike_put_certreq(struct ike_buf *b, const struct ike_conn *c);
+void ike_put_delete(struct ike_buf *b, const struct child *c);
+void ike_put_esp_chosen(struct ike_buf *ib, const struct child *c);
+void ike_put_esp_offer(struct ike_buf *ib, const struct ike_conn *c, uint32_t spi, bool keep_dh);
+void ike_put_id(struct ike_buf *b, uint8_t type, const struct ike_id *id);
+void ike_put_ke(struct ike_buf *b, struct ike_sa *sa);
+void ike_put_ke_of(struct ike_buf *b, uint16_t group, struct ike_dh *dh);
+void ike_put_nat_notifies(struct ike_buf *b, const struct ike_sa *sa);
+void ike_put_nonce(struct ike_buf *b, const uint8_t *n, size_t len);
+void ike_put_sig_hashes(struct ike_buf *b);
+
+/* sending, retransmission state, fragments (xmit.c) */
+int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+	const struct ike_pl *skf, uint8_t *out, size_t cap, uint8_t *first);
+void ike_hdr_for(const struct ike_sa *sa, struct ike_hdr *h, uint8_t x, bool response,
+	uint32_t id);
+int ike_seal(struct ike_sa *sa, struct dgrams *d, uint8_t x, bool response, uint32_t id,
+	const uint8_t *inner, size_t ilen, uint8_t first);
+void ike_send_encrypted_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x,
+	uint32_t id, const uint8_t *inner, size_t ilen, uint8_t first);
+void ike_send_informational(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner,
+	size_t ilen, uint8_t first);
+void ike_send_notify_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x, uint32_t id,
+	uint16_t type);
+void ike_send_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n,
+	bool response);
+void ike_send_request(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d);
+void ike_xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len);
+
+/* what both rekeys share (rekey.c) */
+void ike_note_collision(struct ike_sa *sa, int child, uint32_t child_spi, uint64_t ike_spi,
+	const uint8_t *n1, size_t l1, const uint8_t *n2, size_t l2);
+bool ike_ours_redundant(const struct collision *c, const uint8_t *a, size_t al,
+	const uint8_t *b, size_t bl);
+int ike_pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, uint8_t *gir,
+	size_t *glen);
+
+/* IKE_SA_INIT (exch_init.c) */
+void ike_init_request(struct ike_engine *e, const struct ike_msg *m,
+	const struct ike_ep *local, const struct ike_ep *remote);
+void ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+
+/* IKE_AUTH (exch_auth.c) */
+void ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+void ike_auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+void ike_send_auth_request(struct ike_engine *e, struct ike_sa *sa);
+
+/* CREATE_CHILD_SA for CHILD_SAs (exch_child.c) */
+void ike_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+void ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+			      const struct ike_proposal *props, unsigned np);
+void ike_more_children(struct ike_engine *e, struct ike_sa *sa);
+void ike_send_rekey_child(struct ike_engine *e, struct ike_sa *sa, struct child *old);
+
+/* CREATE_CHILD_SA for the IKE_SA (exch_ike_rekey.c) */
+void ike_rekey_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+	const struct ike_proposal *props, unsigned np);
+void ike_rekey_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+void ike_send_rekey_ike(struct ike_engine *e, struct ike_sa *sa);
+
+/* INFORMATIONAL (exch_info.c) */
+void ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+void ike_sa_terminate(struct ike_engine *e, struct ike_sa *sa);
+void ike_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c);
+void ike_send_ike_delete(struct ike_engine *e, struct ike_sa *sa);
+
+#endif
