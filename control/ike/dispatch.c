@@ -155,7 +155,7 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 				/* the old CHILD_SA of a rekey: both sides are done with it */
 				struct child *c = &sa->ch[sa->pend_old];
 				sa->pend = P_NONE;
-				if (c->used && c->spi_in == sa->pend_child_spi)
+				if (c->state != CH_FREE && c->spi_in == sa->pend_child_spi)
 					ike_child_remove(e, sa, c);
 			}
 			if (sa->state == S_DELETING)
@@ -182,7 +182,7 @@ child_due(struct ike_sa *sa, uint64_t now)
 {
 	for (int i = 0; i < MAX_CHILD; i++) {
 		struct child *c = &sa->ch[i];
-		if (c->up && c->routed && !c->replaced && c->rekey_at && now >= c->rekey_at)
+		if (c->state == CH_INSTALLED && c->routed && c->rekey_at && now >= c->rekey_at)
 			return c;
 	}
 	return NULL;
@@ -193,7 +193,7 @@ child_expired(struct ike_sa *sa, uint64_t now)
 {
 	for (int i = 0; i < MAX_CHILD; i++) {
 		struct child *c = &sa->ch[i];
-		if (c->up && !c->deleting && c->expire_at && now >= c->expire_at)
+		if (child_up(c) && c->state != CH_DELETING && c->expire_at && now >= c->expire_at)
 			return c;
 	}
 	return NULL;
@@ -213,7 +213,7 @@ ike_rekey(struct ike_engine *e, const char *name, bool ike, uint64_t now)
 			sa->rekey_at = now;
 		else
 			for (int i = 0; i < MAX_CHILD; i++)
-				if (sa->ch[i].routed && !sa->ch[i].replaced)
+				if (sa->ch[i].routed && sa->ch[i].state == CH_INSTALLED)
 					sa->ch[i].rekey_at = now;
 	}
 	return n;

@@ -258,7 +258,7 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	if (len == 0)
 		return;
 	ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);
-	sa->ch[0].used = true;
+	sa->ch[0].state = CH_CREATING;
 	sa->ch[0].initiator = false;
 	if (ike_child_install(e, sa, &sa->ch[0], NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen) == 0)
 		ike_child_route(e, sa, &sa->ch[0]);
@@ -298,7 +298,7 @@ auth_response_child(struct ike_engine *e, struct ike_sa *sa, const struct ike_ms
 		return;
 	}
 	sa->ch[0].spi_out = (uint32_t)props[0].spi;
-	sa->ch[0].used = true;
+	sa->ch[0].state = CH_CREATING;
 	sa->ch[0].initiator = true;
 	if (ike_child_install(e, sa, &sa->ch[0], NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen) == 0)
 		ike_child_route(e, sa, &sa->ch[0]);

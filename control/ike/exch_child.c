@@ -33,7 +33,7 @@ send_create_child(struct ike_engine *e, struct ike_sa *sa, struct child *old,
 	if (nc == NULL || sa->req != NULL)
 		return;
 	memset(nc, 0, sizeof(*nc));
-	nc->used = true;
+	nc->state = CH_CREATING;
 	nc->initiator = true;
 	nc->spi_in = ike_child_spi_new(e);
 	nc->ts_l = *ts_l;
@@ -111,7 +111,7 @@ ike_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	struct ike_err er;
 	uint16_t err = ike_error_notify(m);
 	struct collision *coll = sa->coll;
-	bool old_ok = old && old->used && old->spi_in == sa->pend_child_spi;
+	bool old_ok = old && old->state != CH_FREE && old->spi_in == sa->pend_child_spi;
 	int rc;
 
 	sa->coll = NULL;
@@ -168,14 +168,12 @@ ike_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 			/* ours goes; the peer moves traffic to its own and deletes the old */
 			log_info("ike %s: collision: deleting our redundant CHILD_SA %08x/%08x",
 				 sa->conn->name, nc->spi_in, nc->spi_out);
-			nc->replaced = true;
 			ike_send_child_delete(e, sa, nc);
 			return;
 		}
 		/* the peer deletes its own; ours replaces the old as usual */
-		if (theirs->used && theirs->spi_in == theirs_spi) {
-			theirs->redundant = true;
-			theirs->replaced = true;
+		if (theirs->state != CH_FREE && theirs->spi_in == theirs_spi) {
+			theirs->state = CH_REDUNDANT;
 		}
 	}
 	if (!old_ok) {
@@ -184,7 +182,6 @@ ike_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	}
 	/* the responder has the new SAs already: switch, then retire the old */
 	ike_child_switch(e, sa, nc, old);
-	old->replaced = true;
 	ike_send_child_delete(e, sa, old);
 }
 
@@ -221,7 +218,7 @@ ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct i
 			return;
 		}
 		/* one we close, or rekeyed already: not again (2.25.1) */
-		if (old->deleting || old->replaced || old->redundant) {
+		if (old->state != CH_INSTALLED) {
 			ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id,
 					     N_TEMPORARY_FAILURE);
 			return;
@@ -286,7 +283,7 @@ ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct i
 	}
 	ike_ts_prefix(&nc->ts_l);
 	ike_ts_prefix(&nc->ts_r);
-	nc->used = true;
+	nc->state = CH_CREATING;
 	nc->initiator = false;
 	nc->spi_in = ike_child_spi_new(e);
 	nc->spi_out = (uint32_t)props[chosen].spi;
@@ -311,7 +308,7 @@ ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct i
 	ike_send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, inner, ib.len, PL_SA);
 	if (old != NULL) {
 		/* make before break: traffic moves when the initiator deletes the old one */
-		old->replaced = true;
+		old->state = CH_REKEYED;
 		e->st.child_rekeyed++;
 		if (sa->pend == P_REKEY_CHILD && &sa->ch[sa->pend_old] == old)
 			ike_note_collision(sa, (int)(nc - sa->ch), nc->spi_in, 0, pn->body, pn->len,

@@ -34,7 +34,7 @@ ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 				struct child *c = ike_child_by_spi_out(sa, spi);
 				if (c == NULL)
 					continue;
-				if (c->deleting) {
+				if (c->state == CH_DELETING) {
 					/* both sides closing it: no Delete in the answer (2.25.1) */
 					ike_child_remove(e, sa, c);
 					continue;
@@ -45,8 +45,9 @@ ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 				/* the end of a rekey: its successor takes the traffic */
 				if (c->routed)
 					for (int j = 0; j < MAX_CHILD; j++)
-						if (&sa->ch[j] != c && sa->ch[j].up && !sa->ch[j].routed &&
-						    !sa->ch[j].deleting && !sa->ch[j].redundant &&
+						if (&sa->ch[j] != c && !sa->ch[j].routed &&
+						    (sa->ch[j].state == CH_INSTALLED ||
+						     sa->ch[j].state == CH_REKEYED) &&
 						    !memcmp(&sa->ch[j].ts_l, &c->ts_l, sizeof(c->ts_l)) &&
 						    !memcmp(&sa->ch[j].ts_r, &c->ts_r, sizeof(c->ts_r))) {
 							ike_child_switch(e, sa, &sa->ch[j], c);
@@ -73,7 +74,7 @@ ike_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 	sa->pend = P_DELETE_CHILD;
 	sa->pend_old = (int)(c - sa->ch);
 	sa->pend_child_spi = c->spi_in;
-	c->deleting = true;
+	c->state = CH_DELETING;
 	ike_send_informational(e, sa, inner, ib.len, PL_DELETE);
 }
 

@@ -36,8 +36,18 @@ enum ike_state {
 #define MAX_CHILD 8		/* 1 + IKE_MAX_MORE, and their successors in a rekey */
 _Static_assert(MAX_CHILD <= sizeof(((struct ike_sa_info *)0)->ch) / sizeof(struct ike_child_view),
 	       "ike_sa_info lists every CHILD_SA");
+enum child_state {
+	CH_FREE,			/* an unused slot */
+	CH_CREATING,			/* negotiated, not in the data plane yet */
+	CH_INSTALLED,			/* both SAs in the data plane */
+	CH_REKEYED,			/* a successor exists: never rekeyed again */
+	CH_REDUNDANT,			/* lost a rekey collision: the peer deletes it */
+	CH_DELETING,			/* our Delete for it is out */
+};
+
 struct child {
-	bool used, up, routed;
+	enum child_state state;
+	bool routed;			/* holds the outbound policy of its selectors */
 	bool initiator;			/* we began the exchange that made it */
 	uint32_t spi_in, spi_out;
 	struct ike_algs esp;
@@ -46,10 +56,14 @@ struct child {
 	uint64_t up_at;			/* ms, installed */
 	uint64_t expire_at;		/* ms, hard lifetime; 0 = none */
 	uint8_t prop_num;		/* the peer's number of the chosen proposal */
-	bool replaced;			/* a successor exists: never rekey again */
-	bool deleting;			/* our Delete for it is out */
-	bool redundant;			/* lost a rekey collision: the peer deletes it */
 };
+
+/* installed in the data plane (whatever else it is now) */
+static inline bool
+child_up(const struct child *c)
+{
+	return c->state >= CH_INSTALLED;
+}
 
 /*
  * RFC 7296 2.8.1: the peer's rekey of the CHILD_SA or IKE_SA we are

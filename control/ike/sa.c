@@ -168,7 +168,7 @@ ike_child_route(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 {
 	struct ike_child_info ci;
 
-	if (!c->up || c->routed)
+	if (!child_up(c) || c->routed)
 		return;
 	sa->route_prio++;
 	child_info(sa, c, &ci, NULL);
@@ -181,7 +181,7 @@ ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 {
 	struct ike_child_info ci;
 
-	if (c->up) {
+	if (child_up(c)) {
 		child_info(sa, c, &ci, NULL);
 		if (c->routed && e->ops->child_unroute)
 			e->ops->child_unroute(e->ctx, &ci);
@@ -209,7 +209,7 @@ struct child *
 ike_child_free_slot(struct ike_sa *sa)
 {
 	for (int i = 0; i < MAX_CHILD; i++)
-		if (!sa->ch[i].used)
+		if (sa->ch[i].state == CH_FREE)
 			return &sa->ch[i];
 	return NULL;
 }
@@ -218,7 +218,7 @@ struct child *
 ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 {
 	for (int i = 0; i < MAX_CHILD; i++)
-		if (sa->ch[i].used && sa->ch[i].up && sa->ch[i].spi_out == spi)
+		if (child_up(&sa->ch[i]) && sa->ch[i].spi_out == spi)
 			return &sa->ch[i];
 	return NULL;
 }
@@ -229,7 +229,7 @@ ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 	if (sa->state == S_INIT_DONE)
 		half_open_del(e, sa);
 	for (int i = 0; i < MAX_CHILD; i++)
-		if (sa->ch[i].used)
+		if (sa->ch[i].state != CH_FREE)
 			ike_child_remove(e, sa, &sa->ch[i]);
 	if (sa->state == S_ESTABLISHED || sa->state == S_DELETING) {
 		if (e->ops->ike_down)
@@ -306,12 +306,12 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 		/* the CHILD_SA that carries the traffic now (newest routed one) */
 		const struct child *c = &sa->ch[0];
 		for (int k = 0; k < MAX_CHILD; k++)
-			if (sa->ch[k].used && sa->ch[k].routed)
+			if (sa->ch[k].state != CH_FREE && sa->ch[k].routed)
 				c = &sa->ch[k];
 		struct ike_sa_info i = {
 			.conn = sa->conn->name, .state = names[sa->state],
 			.spi_i = sa->spi_i, .spi_r = sa->spi_r, .initiator = sa->initiator,
-			.natt = sa->natt, .child_up = c->up, .local = sa->local,
+			.natt = sa->natt, .child_up = child_up(c), .local = sa->local,
 			.remote = sa->remote, .ike = sa->keys.a, .esp = c->esp,
 			.spi_in = c->spi_in, .spi_out = c->spi_out,
 			.age_ms = sa->established_at ? e->now - sa->established_at : 0,
@@ -319,7 +319,7 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 		for (int k = 0; k < MAX_CHILD; k++) {
 			const struct child *x = &sa->ch[k];
 			struct ike_child_view *v = &i.ch[i.n_ch];
-			if (!x->used || !x->up)
+			if (!child_up(x))
 				continue;
 			i.children++;
 			v->spi_in = x->spi_in;
@@ -327,10 +327,11 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 			v->esp = x->esp;
 			v->ts_l = x->ts_l;
 			v->ts_r = x->ts_r;
-			v->state = x->deleting ? "deleting" : x->redundant ? "redundant" :
-				   x->routed ? "routed" : x->replaced ? "rekeyed" : "installed";
+			v->state = x->state == CH_DELETING ? "deleting" :
+				   x->state == CH_REDUNDANT ? "redundant" : x->routed ? "routed" :
+				   x->state == CH_REKEYED ? "rekeyed" : "installed";
 			v->age_ms = e->now - x->up_at;
-			v->rekey_in_ms = x->rekey_at && !x->replaced ?
+			v->rekey_in_ms = x->rekey_at && x->state == CH_INSTALLED ?
 					 (int64_t)x->rekey_at - (int64_t)e->now : -1;
 			i.n_ch++;
 		}
@@ -428,7 +429,7 @@ ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, cons
 		log_warn("ike %s: CHILD_SA install failed", sa->conn->name);
 		return -1;
 	}
-	c->up = true;
+	c->state = CH_INSTALLED;
 	c->up_at = e->now;
 	e->st.child_up++;
 	c->rekey_at = jittered(e, sa->conn->child_rekey);
