@@ -80,6 +80,7 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 				   sizeof(octets));
 		/* RFC 7427 where the peer announced it, else the key's classic method */
 		sl = on ? ike_sign(&c->creds, sa->digsig, octets, on, sig, sizeof(sig), &method) : 0;
+		ike_wipe(octets, on);	/* scratch: nothing of an SA stays behind */
 		if (dl == 0 || sl == 0)
 			return 0;
 		off = ike_pl_begin(ib, PL_CERT);
@@ -184,8 +185,10 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 				lens[nc++] = m->pl[i].len - 1u;
 			}
 		on = signed_octets(sa, !sa->initiator, pid->body, pid->len, octets, sizeof(octets));
-		if (on == 0 || ike_verify(&sa->conn->creds, certs, lens, nc, &pidv, octets, on,
-					  method, auth, alen, why, sizeof(why)) < 0) {
+		ok = on != 0 && ike_verify(&sa->conn->creds, certs, lens, nc, &pidv, octets, on,
+					   method, auth, alen, why, sizeof(why)) == 0;
+		ike_wipe(octets, on);
+		if (!ok) {
 			log_warn("ike %s: peer's certificate authentication failed: %s",
 				 sa->conn->name, why);
 			return false;

@@ -104,6 +104,7 @@ ike_rekey_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 			theirs->state = S_DELETING;
 			theirs->rekey_at = 0;
 			theirs->last_heard = e->now;
+			ike_sched(e, theirs);
 		}
 	}
 	if (nsa == NULL)

@@ -100,6 +100,7 @@ ike_sa_terminate(struct ike_engine *e, struct ike_sa *sa)
 		ike_sa_kill(e, sa, "terminated");
 	else
 		ike_send_ike_delete(e, sa);
+	ike_sched(e, sa);
 }
 
 int

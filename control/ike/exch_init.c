@@ -104,8 +104,8 @@ derive_keys(struct ike_sa *sa, const struct ike_algs *a, const uint8_t *peer_ke,
 	return rc;
 }
 
-static void
-send_init_error(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
+void
+ike_send_init_error(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
 		const struct ike_ep *remote, uint16_t type, const void *data, size_t len)
 {
 	uint8_t mem[256];
@@ -255,7 +255,7 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 			uint8_t ck[17];
 			cookie_of(e, e->secret_ver, m, pn, remote, ck);
 			e->st.cookies_sent++;
-			send_init_error(e, &m->h, local, remote, N_COOKIE, ck, sizeof(ck));
+			ike_send_init_error(e, &m->h, local, remote, N_COOKIE, ck, sizeof(ck));
 			return;
 		}
 	}
@@ -265,18 +265,18 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 	}
 	rc = init_payloads(m, c, &x);
 	if (rc == INIT_NO_PROPOSAL) {
-		send_init_error(e, &m->h, local, remote, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_send_init_error(e, &m->h, local, remote, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (rc < 0) {
 		e->st.rx_dropped++;
 		if (rc != INIT_BAD_NONCE)
-			send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
+			ike_send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	if (x.group != x.a.dh) {
 		uint8_t g[2] = { x.a.dh >> 8, x.a.dh & 255 };
-		send_init_error(e, &m->h, local, remote, N_INVALID_KE_PAYLOAD, g, 2);
+		ike_send_init_error(e, &m->h, local, remote, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	sa = ike_sa_new(e, c, false);

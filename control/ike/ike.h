@@ -126,6 +126,9 @@ void ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ik
 	       const uint8_t *buf, size_t len, uint64_t now_ms);
 /* retransmissions, DPD, lifetimes; returns ms until it wants to run again */
 uint64_t ike_timer(struct ike_engine *e, uint64_t now_ms);
+/* for tests: the IKE_SAs whose timed work is queued later than it is due
+ * (a missed reschedule); 0 when the timer heap is right */
+unsigned ike_timer_audit(const struct ike_engine *e);
 int ike_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms, char *err, size_t el);
 int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
 /* rekey the connection's IKE_SA (ike) or its CHILD_SAs now */

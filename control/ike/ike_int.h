@@ -106,8 +106,12 @@ enum pending {
 	P_NONE, P_REKEY_CHILD, P_NEW_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER,
 };
 
+#define IKE_NOT_QUEUED UINT32_MAX
+
 struct ike_sa {
-	struct ike_sa *next;		/* all SAs, for timers */
+	struct ike_sa *next, *prev;	/* all SAs */
+	uint64_t due;			/* ms: its place in the timer heap (timer.c) */
+	uint32_t heap_idx;		/* IKE_NOT_QUEUED when it has no timed work */
 	struct ike_sa *hnext_our;	/* hash chain by our SPI */
 	struct ike_sa *hnext_peer;	/* responders: hash chain by the peer's SPI */
 	struct ike_sa *ho_prev, *ho_next;	/* half-open responders */
@@ -172,6 +176,8 @@ struct ike_engine {
 	struct conn_slot *conn[MAX_CONNS];	/* the configured ones */
 	unsigned n_conn;
 	struct ike_sa *sas;
+	struct ike_sa **heap;		/* min-heap by due (timer.c) */
+	unsigned heap_n, heap_cap;
 	struct ike_sa **by_our, **by_peer;	/* SPI hash buckets */
 	struct ike_sa *half_open_list;
 	struct ike_stats st;
@@ -263,6 +269,10 @@ void ike_send_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, s
 void ike_send_request(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d);
 void ike_xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len);
 
+/* the timer heap (timer.c): after a change of sa's state, its next due time */
+void ike_sched(struct ike_engine *e, struct ike_sa *sa);
+void ike_sched_at(struct ike_engine *e, struct ike_sa *sa, uint64_t due);
+
 /* what both rekeys share (rekey.c) */
 void ike_note_collision(struct ike_sa *sa, int child, uint32_t child_spi, uint64_t ike_spi,
 	const uint8_t *n1, size_t l1, const uint8_t *n2, size_t l2);
@@ -272,6 +282,8 @@ int ike_pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, u
 	size_t *glen);
 
 /* IKE_SA_INIT (exch_init.c) */
+void ike_send_init_error(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
+	const struct ike_ep *remote, uint16_t type, const void *data, size_t len);
 void ike_init_request(struct ike_engine *e, const struct ike_msg *m,
 	const struct ike_ep *local, const struct ike_ep *remote);
 void ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);

@@ -90,6 +90,7 @@ struct ike_msg {
 	const uint8_t *raw;		/* the whole message */
 	size_t raw_len;
 	unsigned n;
+	unsigned n_plain;		/* pl[0..n_plain) were outside SK/SKF */
 	struct ike_pl pl[IKE_MAX_PL];
 };
 
@@ -106,6 +107,16 @@ int ike_msg_parse(const uint8_t *b, size_t len, struct ike_msg *m, struct ike_er
 int ike_chain_parse(uint8_t first, const uint8_t *b, size_t len, struct ike_msg *m,
 		    struct ike_err *e);
 const struct ike_pl *ike_find(const struct ike_msg *m, uint8_t type);
+/*
+ * The payload rules of the message's exchange and direction (RFC 7296
+ * 1.2-1.5, 3): each payload type allowed at most its maximum number of
+ * times, at least its minimum (not in a response carrying an error notify
+ * or a cookie: those stand alone), and inside SK unless the exchange is
+ * IKE_SA_INIT. A type the exchange does not carry is refused. So a
+ * duplicated, missing or misplaced payload is refused here, and an
+ * exchange may read the first of a type with ike_find. -1 with e->why.
+ */
+int ike_msg_check(const struct ike_msg *m, struct ike_err *e);
 
 struct ike_transform {
 	uint8_t type;

@@ -107,8 +107,11 @@ ike_frx_free(struct ike_sa *sa)
 {
 	if (sa->frx == NULL)
 		return;
-	for (unsigned i = 0; i < MAX_FRAGS; i++)
+	for (unsigned i = 0; i < MAX_FRAGS; i++) {
+		if (sa->frx->piece[i])
+			ike_wipe(sa->frx->piece[i], sa->frx->len[i]);
 		free(sa->frx->piece[i]);
+	}
 	free(sa->frx);
 	sa->frx = NULL;
 }
@@ -238,6 +241,7 @@ ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 	log_info("ike %s: IKE_SA %016lx_%016lx closed: %s", sa->conn->name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, why);
 	sa->state = S_DEAD;
+	ike_sched(e, sa);	/* reaped by the next tick */
 }
 
 struct ike_engine *
@@ -279,6 +283,7 @@ ike_engine_free(struct ike_engine *e)
 	}
 	free(e->by_our);
 	free(e->by_peer);
+	free(e->heap);
 	free(e);
 }
 
@@ -362,7 +367,13 @@ ike_sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator)
 	}
 	sa->last_heard = e->now;
 	sa->next = e->sas;
+	if (e->sas)
+		e->sas->prev = sa;
 	e->sas = sa;
+	/* looked at by the next tick, which finds its real due time */
+	sa->heap_idx = IKE_NOT_QUEUED;
+	sa->due = e->now;
+	ike_sched_at(e, sa, e->now);
 	return sa;
 }
 
@@ -486,6 +497,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	memset(old->ch, 0, sizeof(old->ch));
 	/* the old one only waits for its Delete exchange now */
 	old->state = S_DELETING;
+	ike_sched(e, old);
 	old->rekey_at = 0;
 	sa->route_prio = old->route_prio;
 	sa->state = S_ESTABLISHED;

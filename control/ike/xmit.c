@@ -186,36 +186,17 @@ ike_send_informational(struct ike_engine *e, struct ike_sa *sa, const uint8_t *i
 }
 
 
-/*
- * One Encrypted Fragment (RFC 7383 2.6): authenticated and decrypted on
- * its own; once all of its message's fragments are in, the inner chain
- * goes into out and its length is returned. FRAG_MORE while some are
- * missing, -1 for a fragment to drop.
- */
-int
-ike_frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
-	   const struct ike_pl *skf, uint8_t *out, size_t cap, uint8_t *first)
+/* keeps one decrypted fragment (num of total); the whole message once complete */
+static int
+frag_keep(struct ike_sa *sa, const struct ike_msg *m, const struct ike_pl *skf,
+	  const uint8_t *piece, int n, uint8_t *out, size_t cap, uint8_t *first)
 {
-	static uint8_t piece[IKE_MAX_MSG];
 	struct frag_rx *fr = sa->frx;
 	bool response = m->h.flags & IKE_FLAG_R;
-	struct ike_pl body = *skf;
-	uint16_t num, total;
+	uint16_t num = (uint16_t)(skf->body[0] << 8 | skf->body[1]);
+	uint16_t total = (uint16_t)(skf->body[2] << 8 | skf->body[3]);
 	size_t off = 0;
-	int n;
 
-	if (!sa->frag || skf->len < 4)
-		return -1;
-	num = (uint16_t)(skf->body[0] << 8 | skf->body[1]);
-	total = (uint16_t)(skf->body[2] << 8 | skf->body[3]);
-	if (num == 0 || num > total || total > MAX_FRAGS)
-		return -1;
-	body.body += 4;
-	body.len -= 4;
-	n = ike_sk_open(&sa->keys, m->h.flags & IKE_FLAG_I, m, &body, piece, sizeof(piece));
-	if (n < 0)
-		return -1;
-	e->st.frags_rx++;
 	/* another message, or the sender fragmented it anew into more: restart */
 	if (fr && (fr->msg_id != m->h.msg_id || fr->response != response || total > fr->total)) {
 		ike_frx_free(sa);
@@ -251,4 +232,36 @@ ike_frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 	*first = fr->first;
 	ike_frx_free(sa);
 	return (int)off;
+}
+
+/*
+ * One Encrypted Fragment (RFC 7383 2.6): authenticated and decrypted on
+ * its own; once all of its message's fragments are in, the inner chain
+ * goes into out and its length is returned. FRAG_MORE while some are
+ * missing, -1 for a fragment to drop.
+ */
+int
+ike_frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+	       const struct ike_pl *skf, uint8_t *out, size_t cap, uint8_t *first)
+{
+	static uint8_t piece[IKE_MAX_MSG];
+	struct ike_pl body = *skf;
+	uint16_t num, total;
+	int n, rc;
+
+	if (!sa->frag || skf->len < 4)
+		return -1;
+	num = (uint16_t)(skf->body[0] << 8 | skf->body[1]);
+	total = (uint16_t)(skf->body[2] << 8 | skf->body[3]);
+	if (num == 0 || num > total || total > MAX_FRAGS)
+		return -1;
+	body.body += 4;
+	body.len -= 4;
+	n = ike_sk_open(&sa->keys, m->h.flags & IKE_FLAG_I, m, &body, piece, sizeof(piece));
+	if (n < 0)
+		return -1;
+	e->st.frags_rx++;
+	rc = frag_keep(sa, m, skf, piece, n, out, cap, first);
+	ike_wipe(piece, (size_t)n);	/* scratch: no plaintext stays behind */
+	return rc;
 }

@@ -147,6 +147,108 @@ test_dh_groups(void)
 	}
 }
 
+/* a message of the given payload types, the first n_plain outside SK */
+static void
+rules_msg(struct ike_msg *m, uint8_t x, bool response, const uint8_t *types, unsigned n,
+	  unsigned n_plain)
+{
+	static const uint8_t err_notify[4] = { 0, 0, 0, N_NO_PROPOSAL_CHOSEN };
+
+	memset(m, 0, sizeof(*m));
+	m->h.exchange = x;
+	m->h.flags = response ? IKE_FLAG_R : IKE_FLAG_I;
+	for (unsigned i = 0; i < n; i++) {
+		m->pl[m->n].type = types[i];
+		if (types[i] == PL_NOTIFY) {	/* an error notify */
+			m->pl[m->n].body = err_notify;
+			m->pl[m->n].len = sizeof(err_notify);
+		}
+		m->n++;
+	}
+	m->n_plain = n_plain;
+}
+
+static void
+test_payload_rules(void)
+{
+	/* what RFC 7296 1.2-1.4 shows for each message, SK first where encrypted */
+	static const struct {
+		uint8_t x;
+		bool response;
+		uint8_t types[12];
+		unsigned n;
+	} ok[] = {
+		{ IKE_SA_INIT, false, { PL_SA, PL_KE, PL_NONCE }, 3 },
+		{ IKE_SA_INIT, true, { PL_SA, PL_KE, PL_NONCE, PL_CERTREQ }, 4 },
+		{ IKE_AUTH, false, { PL_SK, PL_IDI, PL_CERT, PL_CERTREQ, PL_IDR, PL_AUTH, PL_SA,
+				     PL_TSI, PL_TSR }, 9 },
+		{ IKE_AUTH, true, { PL_SK, PL_IDR, PL_CERT, PL_AUTH, PL_SA, PL_TSI, PL_TSR }, 7 },
+		{ CREATE_CHILD_SA, false, { PL_SK, PL_SA, PL_NONCE, PL_KE, PL_TSI, PL_TSR }, 6 },
+		{ CREATE_CHILD_SA, true, { PL_SK, PL_SA, PL_NONCE, PL_KE, PL_TSI, PL_TSR }, 6 },
+		{ INFORMATIONAL, false, { PL_SK, PL_DELETE, PL_DELETE }, 3 },
+		{ INFORMATIONAL, true, { PL_SK }, 1 },
+	};
+	/* at most one of these in any message (3.3-3.13) */
+	static const uint8_t single[] = { PL_SA, PL_KE, PL_NONCE, PL_IDI, PL_IDR, PL_AUTH,
+					  PL_TSI, PL_TSR, PL_CP };
+	struct ike_msg m;
+	struct ike_err e;
+
+	for (unsigned k = 0; k < sizeof(ok) / sizeof(ok[0]); k++) {
+		uint8_t ty[16];
+		unsigned n = ok[k].n, plain = ok[k].x == IKE_SA_INIT ? n : 1;
+		bool resp = ok[k].response;
+
+		rules_msg(&m, ok[k].x, resp, ok[k].types, n, plain);
+		CU_ASSERT_EQUAL(ike_msg_check(&m, &e), 0);
+		/* every singleton it carries, twice: refused */
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned s = 0; s < sizeof(single); s++) {
+				if (ok[k].types[i] != single[s])
+					continue;
+				memcpy(ty, ok[k].types, n);
+				ty[n] = single[s];
+				rules_msg(&m, ok[k].x, resp, ty, n + 1, plain);
+				CU_ASSERT(ike_msg_check(&m, &e) < 0);
+			}
+		/* each payload left out: refused where it is required */
+		for (unsigned i = 0; i < n; i++) {
+			uint8_t t = ok[k].types[i];
+			bool required = (t == PL_SA && !(ok[k].x == IKE_AUTH && resp)) || t == PL_NONCE || t == PL_IDI || t == PL_AUTH ||
+					(t == PL_KE && ok[k].x == IKE_SA_INIT) ||
+					(t == PL_IDR && ok[k].x == IKE_AUTH && resp) ||
+					((t == PL_TSI || t == PL_TSR) && ok[k].x == IKE_AUTH && !resp);
+			if (t == PL_SK)
+				continue;
+			memcpy(ty, ok[k].types, i);
+			memcpy(ty + i, ok[k].types + i + 1, n - i - 1);
+			rules_msg(&m, ok[k].x, resp, ty, n - 1, ok[k].x == IKE_SA_INIT ? n - 1 : 1);
+			CU_ASSERT_EQUAL(ike_msg_check(&m, &e) < 0, required);
+			/* a response with an error notify stands alone */
+			if (resp) {
+				ty[n - 1] = PL_NOTIFY;
+				rules_msg(&m, ok[k].x, resp, ty, n, ok[k].x == IKE_SA_INIT ? n : 1);
+				CU_ASSERT_EQUAL(ike_msg_check(&m, &e), 0);
+			}
+		}
+		/* an encrypted exchange's payload outside SK; SK in IKE_SA_INIT */
+		rules_msg(&m, ok[k].x, resp, ok[k].types, n, ok[k].x == IKE_SA_INIT ? n : 2);
+		if (ok[k].x != IKE_SA_INIT && n > 1)
+			CU_ASSERT(ike_msg_check(&m, &e) < 0);
+		if (ok[k].x == IKE_SA_INIT) {
+			memcpy(ty, ok[k].types, n);
+			ty[n] = PL_SK;
+			rules_msg(&m, ok[k].x, resp, ty, n + 1, n + 1);
+			CU_ASSERT(ike_msg_check(&m, &e) < 0);
+		}
+		/* a payload the exchange does not carry */
+		memcpy(ty, ok[k].types, n);
+		ty[n] = ok[k].x == INFORMATIONAL ? PL_KE : ok[k].x == IKE_AUTH ? PL_KE : PL_DELETE;
+		rules_msg(&m, ok[k].x, resp, ty, n + 1, ok[k].x == IKE_SA_INIT ? n + 1 : 1);
+		CU_ASSERT(ike_msg_check(&m, &e) < 0);
+	}
+}
+
 static void
 test_codec_roundtrip(void)
 {
@@ -395,6 +497,7 @@ main(void)
 		{ "SKEYSEED, SK_* and KEYMAT known answers (CBC, SHA-384)", test_ike_keys_kat_cbc384 },
 		{ "key exchange groups agree; degenerate values refused", test_dh_groups },
 		{ "payload encode/decode, truncation and corruption", test_codec_roundtrip },
+		{ "payload rules: repeated, missing, misplaced payloads refused", test_payload_rules },
 		{ "SK payload seal/open for every cipher; tampering fails", test_sk },
 		{ "ESP SPIs: unique, unpredictable, none reserved", test_spi_perm },
 		{ "proposal parsing and selection", test_proposals },

@@ -192,10 +192,14 @@ link_run(uint64_t *now, uint64_t ms)
 			struct dgram *d = q[0];
 			memmove(q, q + 1, --qn * sizeof(q[0]));
 			ike_input(eng[d->to], &d->dst, &d->from, d->b, d->len, *now);
+			/* the timer heap: no SA's timed work queued late */
+			CU_ASSERT_EQUAL(ike_timer_audit(eng[d->to]), 0);
 			free(d);
 		}
 		ike_timer(eng[0], *now);
 		ike_timer(eng[1], *now);
+		CU_ASSERT_EQUAL(ike_timer_audit(eng[0]), 0);
+		CU_ASSERT_EQUAL(ike_timer_audit(eng[1]), 0);
 	}
 }
 
