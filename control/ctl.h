@@ -92,6 +92,8 @@ bool ctl_ike_input(const uint8_t *l3, uint32_t len);
 void ctl_ike_acquire(const uint8_t *l3, uint32_t len);
 void ctl_ike_timer(void);
 void ctl_ike_fini(void);
+/* the engine, for listings (ike_show.c) */
+struct ike_engine *ctl_ike_engine(void);
 /* show ike [sas|conns|stats]: text or JSON, malloc'd; NULL with err */
 char *ctl_ike_show(const char *what, bool json, char *err, size_t el);
 int ctl_ike_initiate(const char *conn, char *err, size_t el);

@@ -195,5 +195,7 @@ bool ike_ts_narrow(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts
  * responder may narrow, RFC 7296 2.9). Ports and protocol stay.
  */
 void ike_ts_prefix(struct ike_ts *t);
+/* a range that is exactly a prefix as that prefix; -1 for any other range */
+int ike_ts_to_prefix(const struct ike_ts *t, struct ip_prefix *p);
 
 #endif

@@ -299,3 +299,28 @@ ike_ts_narrow(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out
 		memcpy(out->hi, b->hi, al);
 	return memcmp(out->lo, out->hi, al) <= 0;
 }
+
+int
+ike_ts_to_prefix(const struct ike_ts *t, struct ip_prefix *p)
+{
+	unsigned al = t->type == TS_IPV4_ADDR_RANGE ? 4 : 16, len = 0;
+	bool host_bits = false;
+
+	for (unsigned i = 0; i < al; i++) {
+		uint8_t diff = t->lo[i] ^ t->hi[i];
+		/* the differing bits must be a suffix: lo all zero, hi all one */
+		if (host_bits ? (t->lo[i] != 0 || t->hi[i] != 0xff) :
+				(diff & (uint8_t)(diff + 1)) != 0 || (t->lo[i] & diff) ||
+				(t->hi[i] & diff) != diff)
+			return -1;
+		if (!host_bits) {
+			len += 8 - __builtin_popcount(diff);
+			host_bits = diff != 0;
+		}
+	}
+	memset(p, 0, sizeof(*p));
+	p->addr.family = al == 4 ? AF_INET : AF_INET6;
+	memcpy(p->addr.a, t->lo, al);
+	p->len = (uint8_t)len;
+	return 0;
+}

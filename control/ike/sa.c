@@ -303,7 +303,7 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 {
 	static const char *const names[] = {
 		[S_INIT_SENT] = "connecting", [S_AUTH_SENT] = "authenticating",
-		[S_INIT_DONE] = "half-open", [S_ESTABLISHED] = "ike_established",
+		[S_INIT_DONE] = "half-open", [S_ESTABLISHED] = "established",
 		[S_DELETING] = "deleting", [S_DEAD] = "dead",
 	};
 
@@ -460,7 +460,7 @@ ike_established(struct ike_engine *e, struct ike_sa *sa)
 	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
 	sa->expire_at = expiry(e, sa->conn->ike_life, sa->conn->ike_rekey);
 	e->st.ike_up++;
-	log_info("ike %s: IKE_SA %016lx_%016lx ike_established%s", sa->conn->name,
+	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
 	if (e->ops->ike_up)
 		e->ops->ike_up(e->ctx, sa->conn->name, sa->spi_i, sa->spi_r);

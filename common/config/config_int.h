@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the configuration's files share (common/config/): the scalar
+ * parsers and setters the YAML loader feeds. Not for other modules:
+ * they use common/config.h.
+ */
+#ifndef ESPGW_CONFIG_INT_H
+#define ESPGW_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+
+/* words.c: each returns 0, or -1 with err filled */
+int cfg_fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cfg_parse_u64(const char *s, uint64_t max, uint64_t *out, char *err, size_t el);
+int cfg_parse_bool(const char *s, bool *out, char *err, size_t el);
+int cfg_parse_addr(const char *s, struct ip_addr *a, char *err, size_t el);
+int cfg_parse_name(const char *s, char *out, char *err, size_t el);
+/* key=value setters of one SA / policy / connection (void * for the walker) */
+int cfg_sa_set_kv(void *o, const char *k, const char *v, char *e, size_t el);
+int cfg_policy_set_kv(void *o, const char *k, const char *v, char *e, size_t el);
+
+/* conn.c */
+int config_conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el);
+
+#endif

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * espgwctl show ike [sas|conns|stats]: the engine's IKE_SAs, connections
+ * and counters as JSON or text, with each CHILD_SA's data-plane counters.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/log.h"
+#include "control/ctl.h"
+#include "control/ike/ike.h"
+
+static json_t *
+ts_json(const struct ike_ts *t)
+{
+	char p[IP_PREFIX_STRLEN], a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], r[2 * IP_ADDR_STRLEN + 2];
+	struct ip_addr lo = { 0 }, hi = { 0 };
+	unsigned al = t->type == TS_IPV4_ADDR_RANGE ? 4 : 16;
+
+	struct ip_prefix pf;
+
+	if (ike_ts_to_prefix(t, &pf) == 0)
+		return json_string(ip_prefix_fmt(&pf, p, sizeof(p)));
+	lo.family = hi.family = al == 4 ? AF_INET : AF_INET6;
+	memcpy(lo.a, t->lo, al);
+	memcpy(hi.a, t->hi, al);
+	snprintf(r, sizeof(r), "%s-%s", ip_addr_fmt(&lo, a, sizeof(a)),
+		 ip_addr_fmt(&hi, b, sizeof(b)));
+	return json_string(r);
+}
+
+/* packets and bytes of one of a CHILD_SA's data-plane SAs */
+static json_t *
+sa_ctr(const char *conn, char dir, uint32_t spi)
+{
+	char n[NAME_MAX_LEN];
+	struct dp_sa_ctr c = { 0 };
+	int id;
+
+	snprintf(n, sizeof(n), "%.18s-%c%08x", conn, dir, spi);
+	id = ctl_find_sa(n);
+	if (id >= 0)
+		dp_sum_sa((uint32_t)id, &c);
+	return json_pack("{s:I, s:I}", "packets", (json_int_t)c.pkts, "bytes", (json_int_t)c.bytes);
+}
+
+static void
+sa_json(void *ctx, const struct ike_sa_info *i)
+{
+	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN], le[IP_ADDR_STRLEN + 8], re[IP_ADDR_STRLEN + 8];
+	char si[17], sr[17], algs[128], ea[96], x[9], y[9];
+	json_t *o, *chs = json_array();
+
+	snprintf(le, sizeof(le), "%s[%u]", ip_addr_fmt(&i->local.addr, l, sizeof(l)), i->local.port);
+	snprintf(re, sizeof(re), "%s[%u]", ip_addr_fmt(&i->remote.addr, r, sizeof(r)),
+		 i->remote.port);
+	snprintf(si, sizeof(si), "%016lx", (unsigned long)i->spi_i);
+	snprintf(sr, sizeof(sr), "%016lx", (unsigned long)i->spi_r);
+	ike_algs_fmt(&i->ike, false, algs, sizeof(algs));
+	for (unsigned k = 0; k < i->n_ch; k++) {
+		const struct ike_child_view *v = &i->ch[k];
+		ike_algs_fmt(&v->esp, true, ea, sizeof(ea));
+		snprintf(x, sizeof(x), "%08x", v->spi_in);
+		snprintf(y, sizeof(y), "%08x", v->spi_out);
+		json_array_append_new(chs, json_pack(
+			"{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o}",
+			"spi_in", x, "spi_out", y, "state", v->state, "algorithms", ea,
+			"local_ts", ts_json(&v->ts_l), "remote_ts", ts_json(&v->ts_r),
+			"age_s", (json_int_t)(v->age_ms / 1000),
+			"rekey_in_s", (json_int_t)(v->rekey_in_ms < 0 ? -1 : v->rekey_in_ms / 1000),
+			"in", sa_ctr(i->conn, 'i', v->spi_in), "out", sa_ctr(i->conn, 'o', v->spi_out)));
+	}
+	ike_algs_fmt(&i->esp, true, ea, sizeof(ea));
+	snprintf(x, sizeof(x), "%08x", i->spi_in);
+	snprintf(y, sizeof(y), "%08x", i->spi_out);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:I, s:I,"
+		      " s:{s:b, s:s, s:s, s:s}, s:o}",
+		      "connection", i->conn, "state", i->state, "spi_i", si, "spi_r", sr,
+		      "role", i->initiator ? "initiator" : "responder", "local", le, "remote", re,
+		      "nat_t", i->natt, "fragmentation", i->frag, "algorithms", algs,
+		      "age_s", (json_int_t)(i->age_ms / 1000),
+		      "rekey_in_s", (json_int_t)(i->rekey_in_ms < 0 ? -1 : i->rekey_in_ms / 1000),
+		      "child", "up", i->child_up, "spi_in", x, "spi_out", y, "algorithms", ea,
+		      "children", chs);
+	json_array_append_new(ctx, o);
+}
+
+static void
+count_sas(void *ctx, const struct ike_sa_info *i)
+{
+	json_t *n = json_object_get(ctx, i->conn);
+
+	json_object_set_new(ctx, i->conn, json_integer(n ? json_integer_value(n) + 1 : 1));
+}
+
+static json_t *
+conns_json(void)
+{
+	json_t *arr = json_array(), *count = json_object();
+	const struct espgw_config *c = ctl.cfg;
+
+	if (ctl_ike_engine())
+		ike_foreach(ctl_ike_engine(), count_sas, count);
+	for (unsigned k = 0; c && k < c->n_conns; k++) {
+		const struct conn_desc *d = &c->conns[k];
+		char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN], lt[IP_PREFIX_STRLEN], rt[IP_PREFIX_STRLEN];
+		json_t *n = json_object_get(count, d->name);
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}",
+			"name", d->name, "local", ip_addr_fmt(&d->local, l, sizeof(l)),
+			"remote", d->remote.family ? ip_addr_fmt(&d->remote, r, sizeof(r)) : "any",
+			"auth", d->cert[0] ? "certificate" : "psk",
+			"proposals", d->proposals, "esp_proposals", d->esp_proposals,
+			"local_ts", ip_prefix_fmt(&d->local_ts, lt, sizeof(lt)),
+			"remote_ts", ip_prefix_fmt(&d->remote_ts, rt, sizeof(rt)),
+			"mode", d->transport ? "transport" : "tunnel",
+			"start", d->start == CONN_START_START ? "start" :
+				 d->start == CONN_START_TRAP ? "trap" : "none",
+			"rekey_time", (json_int_t)d->rekey_time,
+			"child_rekey_time", (json_int_t)d->child_rekey_time,
+			"dpd", (json_int_t)d->dpd_delay,
+			"ike_sas", (json_int_t)(n ? json_integer_value(n) : 0)));
+	}
+	json_decref(count);
+	return arr;
+}
+
+static json_t *
+stats_json(void)
+{
+	struct ike_stats st = { 0 };
+
+	if (ctl_ike_engine())
+		ike_get_stats(ctl_ike_engine(), &st);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:I, s:I, s:I, s:I}",
+			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
+			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
+			 "rx_dropped", (json_int_t)st.rx_dropped,
+			 "retransmits", (json_int_t)st.retransmits,
+			 "ike_up", (json_int_t)st.ike_up, "child_up", (json_int_t)st.child_up,
+			 "auth_failed", (json_int_t)st.auth_failed,
+			 "ike_rekeyed", (json_int_t)st.ike_rekeyed,
+			 "child_rekeyed", (json_int_t)st.child_rekeyed,
+			 "cookies_sent", (json_int_t)st.cookies_sent,
+			 "half_open_refused", (json_int_t)st.half_open_refused,
+			 "fragments_tx", (json_int_t)st.frags_tx,
+			 "fragments_rx", (json_int_t)st.frags_rx,
+			 "expired", (json_int_t)st.expired,
+			 "nat_keepalives", (json_int_t)st.keepalives);
+}
+
+static const char *
+js(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+static long
+ji(json_t *o, const char *k)
+{
+	return (long)json_integer_value(json_object_get(o, k));
+}
+
+static void
+sas_text(FILE *f, json_t *arr)
+{
+	size_t k, j;
+	json_t *o, *c;
+
+	if (json_array_size(arr) == 0)
+		fprintf(f, "no IKE_SAs\n");
+	json_array_foreach(arr, k, o) {
+		fprintf(f, "%s: %s %s_%s %s %s <-> %s%s%s %s, %lds", js(o, "connection"),
+			js(o, "state"), js(o, "spi_i"), js(o, "spi_r"), js(o, "role"),
+			js(o, "local"), js(o, "remote"),
+			json_is_true(json_object_get(o, "nat_t")) ? " NAT-T" : "",
+			json_is_true(json_object_get(o, "fragmentation")) ? " frag" : "",
+			js(o, "algorithms"), ji(o, "age_s"));
+		if (ji(o, "rekey_in_s") >= 0)
+			fprintf(f, ", rekey in %lds", ji(o, "rekey_in_s"));
+		fprintf(f, "\n");
+		json_array_foreach(json_object_get(o, "children"), j, c) {
+			json_t *in = json_object_get(c, "in"), *out = json_object_get(c, "out");
+			char lt[64], rt[64];
+			snprintf(lt, sizeof(lt), "%s", json_string_value(json_object_get(c, "local_ts")));
+			snprintf(rt, sizeof(rt), "%s", json_string_value(json_object_get(c, "remote_ts")));
+			fprintf(f, "  CHILD %-9s in %s out %s %s %s === %s, %lds", js(c, "state"),
+				js(c, "spi_in"), js(c, "spi_out"), js(c, "algorithms"), lt, rt,
+				ji(c, "age_s"));
+			if (ji(c, "rekey_in_s") >= 0)
+				fprintf(f, ", rekey in %lds", ji(c, "rekey_in_s"));
+			fprintf(f, "\n        in %ld packets %ld bytes, out %ld packets %ld bytes\n",
+				ji(in, "packets"), ji(in, "bytes"), ji(out, "packets"),
+				ji(out, "bytes"));
+		}
+	}
+}
+
+char *
+ctl_ike_show(const char *what, bool json, char *err, size_t el)
+{
+	json_t *j;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (what == NULL || !strcmp(what, "sas")) {
+		j = json_array();
+		if (ctl_ike_engine())
+			ike_foreach(ctl_ike_engine(), sa_json, j);
+	} else if (!strcmp(what, "conns")) {
+		j = conns_json();
+	} else if (!strcmp(what, "stats")) {
+		j = stats_json();
+	} else {
+		snprintf(err, el, "usage: show ike [conns|stats] [--json]");
+		return NULL;
+	}
+	if (json) {
+		out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		return out;
+	}
+	f = open_memstream(&out, &len);
+	if (f == NULL) {
+		json_decref(j);
+		snprintf(err, el, "out of memory");
+		return NULL;
+	}
+	if (what == NULL || !strcmp(what, "sas")) {
+		sas_text(f, j);
+	} else if (!strcmp(what, "conns")) {
+		size_t k;
+		json_t *o;
+		fprintf(f, "%-16s %-15s %-15s %-11s %-5s %-18s %-18s %s\n", "CONNECTION", "LOCAL",
+			"REMOTE", "AUTH", "START", "LOCAL-TS", "REMOTE-TS", "IKE_SAS");
+		json_array_foreach(j, k, o)
+			fprintf(f, "%-16s %-15s %-15s %-11s %-5s %-18s %-18s %ld\n", js(o, "name"),
+				js(o, "local"), js(o, "remote"), js(o, "auth"), js(o, "start"),
+				js(o, "local_ts"), js(o, "remote_ts"), ji(o, "ike_sas"));
+	} else {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v)
+			fprintf(f, "%-18s %lld\n", k, (long long)json_integer_value(v));
+	}
+	fclose(f);
+	json_decref(j);
+	return out;
+}
