@@ -249,21 +249,8 @@ ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct i
 			ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
 			return;
 		}
-		if (g != nc->esp.dh) {
-			uint8_t gb[2] = { nc->esp.dh >> 8, nc->esp.dh & 255 };
-			ike_buf_init(&ib, inner, sizeof(inner));
-			ib.np_off = (size_t)-1;
-			ike_put_notify(&ib, 0, N_INVALID_KE_PAYLOAD, NULL, 0, gb, 2);
-			ike_send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, inner, ib.len,
-						PL_NOTIFY);
+		if (ike_ke_respond(e, sa, m, nc->esp.dh, g, ke, kelen, &dh, gir, &glen) < 0)
 			return;
-		}
-		dh = ike_dh_new(g);
-		if (dh == NULL || ike_dh_shared(dh, ke, kelen, gir, &glen) < 0) {
-			ike_dh_free(dh);
-			ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
-			return;
-		}
 	}
 	/* a rekey keeps its selectors; a new CHILD_SA falls in one of the
 	 * connection's pairs (the first, or one of more_*) */

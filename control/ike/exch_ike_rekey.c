@@ -146,20 +146,8 @@ ike_rekey_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 		ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (g != a.dh) {
-		uint8_t gb[2] = { a.dh >> 8, a.dh & 255 }, in2[32];
-		ike_buf_init(&ib, in2, sizeof(in2));
-		ib.np_off = (size_t)-1;
-		ike_put_notify(&ib, 0, N_INVALID_KE_PAYLOAD, NULL, 0, gb, 2);
-		ike_send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, in2, ib.len, PL_NOTIFY);
+	if (ike_ke_respond(e, sa, m, a.dh, g, ke, kelen, &dh, gir, &glen) < 0)
 		return;
-	}
-	dh = ike_dh_new(g);
-	if (dh == NULL || ike_dh_shared(dh, ke, kelen, gir, &glen) < 0) {
-		ike_dh_free(dh);
-		ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
-		return;
-	}
 	ike_random(nr, sizeof(nr));
 	ike_random(&spi_r, sizeof(spi_r));
 	sel = props[chosen];

@@ -62,8 +62,9 @@ ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 		ike_sa_kill(e, sa, "deleted by the peer");
 }
 
-void
-ike_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
+/* an INFORMATIONAL request with one Delete: of CHILD_SA c, or (NULL) the IKE_SA */
+static void
+send_delete(struct ike_engine *e, struct ike_sa *sa, const struct child *c)
 {
 	uint8_t inner[16];
 	struct ike_buf ib;
@@ -71,25 +72,25 @@ ike_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 	ike_buf_init(&ib, inner, sizeof(inner));
 	ib.np_off = (size_t)-1;
 	ike_put_delete(&ib, c);
+	ike_send_informational(e, sa, inner, ib.len, PL_DELETE);
+}
+
+void
+ike_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
+{
 	sa->pend = P_DELETE_CHILD;
 	sa->pend_old = (int)(c - sa->ch);
 	sa->pend_child_spi = c->spi_in;
 	c->state = CH_DELETING;
-	ike_send_informational(e, sa, inner, ib.len, PL_DELETE);
+	send_delete(e, sa, c);
 }
 
-/* an INFORMATIONAL Delete of the IKE_SA (its CHILD_SAs go with it) */
+/* the IKE_SA's Delete (its CHILD_SAs go with it) */
 void
 ike_send_ike_delete(struct ike_engine *e, struct ike_sa *sa)
 {
-	uint8_t inner[16];
-	struct ike_buf ib;
-
-	ike_buf_init(&ib, inner, sizeof(inner));
-	ib.np_off = (size_t)-1;
-	ike_put_delete(&ib, NULL);
 	sa->state = S_DELETING;
-	ike_send_informational(e, sa, inner, ib.len, PL_DELETE);
+	send_delete(e, sa, NULL);
 }
 
 /* a Delete to the peer where one can go, else gone at once */

@@ -269,11 +269,19 @@ void ike_send_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, s
 void ike_send_request(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d);
 void ike_xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len);
 
-/* the timer heap (timer.c): after a change of sa's state, its next due time */
+/* the timer heap (sched.c): after a change of sa's state, its next due time */
 void ike_sched(struct ike_engine *e, struct ike_sa *sa);
 void ike_sched_at(struct ike_engine *e, struct ike_sa *sa, uint64_t due);
+void ike_sched_remove(struct ike_engine *e, struct ike_sa *sa);
+/* when sa next has timed work, from its state alone; IKE_NEVER: none */
+uint64_t ike_sa_due(const struct ike_engine *e, const struct ike_sa *sa);
+#define IKE_NEVER UINT64_MAX
+#define IKE_RETRY_MS 1000		/* a timed step that could not run tries again */
+#define IKE_HALF_OPEN_MS 30000		/* a half-open or rekeyed-away SA's time */
 
 /* what both rekeys share (rekey.c) */
+int ike_ke_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, uint16_t want,
+	uint16_t g, const uint8_t *ke, size_t kelen, struct ike_dh **dh, uint8_t *gir, size_t *glen);
 void ike_note_collision(struct ike_sa *sa, int child, uint32_t child_spi, uint64_t ike_spi,
 	const uint8_t *n1, size_t l1, const uint8_t *n2, size_t l2);
 bool ike_ours_redundant(const struct collision *c, const uint8_t *a, size_t al,

@@ -75,3 +75,34 @@ ike_ours_redundant(const struct collision *c, const uint8_t *a, size_t al, const
 	}
 	return nonce_lower(a, al, c->nonce, c->nlen);
 }
+
+/*
+ * The responder's side of a KE in CREATE_CHILD_SA (1.3): of the group
+ * we chose (INVALID_KE_PAYLOAD naming ours otherwise), our DH and the
+ * shared secret. 0, or -1 with the answer sent.
+ */
+int
+ike_ke_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, uint16_t want,
+	       uint16_t g, const uint8_t *ke, size_t kelen, struct ike_dh **dh, uint8_t *gir,
+	       size_t *glen)
+{
+	*dh = NULL;
+	if (g != want) {
+		uint8_t gb[2] = { want >> 8, want & 255 }, inner[32];
+		struct ike_buf ib;
+		ike_buf_init(&ib, inner, sizeof(inner));
+		ib.np_off = (size_t)-1;
+		ike_put_notify(&ib, 0, N_INVALID_KE_PAYLOAD, NULL, 0, gb, 2);
+		ike_send_encrypted_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, inner, ib.len,
+					    PL_NOTIFY);
+		return -1;
+	}
+	*dh = ike_dh_new(g);
+	if (*dh == NULL || ike_dh_shared(*dh, ke, kelen, gir, glen) < 0) {
+		ike_dh_free(*dh);
+		*dh = NULL;
+		ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);
+		return -1;
+	}
+	return 0;
+}
