@@ -26,19 +26,11 @@ rdn(const uint8_t *p, unsigned n)
 	return v;
 }
 
-static int
-fail(struct ike_err *e, int notify, const char *why)
-{
-	e->notify = notify;
-	e->why = why;
-	return -1;
-}
-
 int
 ike_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e)
 {
 	if (len < IKE_HDR_LEN)
-		return fail(e, 0, "shorter than an IKE header");
+		return ike_fail(e, 0, "shorter than an IKE header");
 	h->spi_i = rdn(b, 8);
 	h->spi_r = rdn(b + 8, 8);
 	h->next = b[16];
@@ -48,11 +40,11 @@ ike_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e
 	h->msg_id = rd32(b + 20);
 	h->length = rd32(b + 24);
 	if (h->version >> 4 != 2)
-		return fail(e, N_INVALID_MAJOR_VERSION, "not IKE version 2");
+		return ike_fail(e, N_INVALID_MAJOR_VERSION, "not IKE version 2");
 	if (h->length != len)
-		return fail(e, 0, "length field differs from the datagram");
+		return ike_fail(e, 0, "length field differs from the datagram");
 	if (h->spi_i == 0)
-		return fail(e, 0, "zero initiator SPI");
+		return ike_fail(e, 0, "zero initiator SPI");
 	return 0;
 }
 
@@ -74,18 +66,18 @@ ike_chain_parse(uint8_t next, const uint8_t *b, size_t len, struct ike_msg *m,
 		uint8_t type = next;
 
 		if (len - off < 4)
-			return fail(e, N_INVALID_SYNTAX, "truncated payload header");
+			return ike_fail(e, N_INVALID_SYNTAX, "truncated payload header");
 		next = b[off];
 		plen = rd16(b + off + 2);
 		if (plen < 4 || plen > len - off)
-			return fail(e, N_INVALID_SYNTAX, "bad payload length");
+			return ike_fail(e, N_INVALID_SYNTAX, "bad payload length");
 		if (!known(type)) {
 			if (b[off + 1] & 0x80)
-				return fail(e, N_UNSUPPORTED_CRITICAL_PAYLOAD,
+				return ike_fail(e, N_UNSUPPORTED_CRITICAL_PAYLOAD,
 					    "unknown critical payload");
 		} else {
 			if (m->n == IKE_MAX_PL)
-				return fail(e, N_INVALID_SYNTAX, "too many payloads");
+				return ike_fail(e, N_INVALID_SYNTAX, "too many payloads");
 			m->pl[m->n].type = type;
 			m->pl[m->n].critical = b[off + 1] & 0x80;
 			m->pl[m->n].body = b + off + 4;
@@ -96,12 +88,12 @@ ike_chain_parse(uint8_t next, const uint8_t *b, size_t len, struct ike_msg *m,
 		/* SK and SKF end the plaintext chain: their body is ciphertext */
 		if (type == PL_SK || type == PL_SKF) {
 			if (off != len)
-				return fail(e, N_INVALID_SYNTAX, "payload after SK");
+				return ike_fail(e, N_INVALID_SYNTAX, "payload after SK");
 			return 0;
 		}
 	}
 	if (off != len)
-		return fail(e, N_INVALID_SYNTAX, "trailing bytes after the last payload");
+		return ike_fail(e, N_INVALID_SYNTAX, "trailing bytes after the last payload");
 	return 0;
 }
 
@@ -128,100 +120,6 @@ ike_find(const struct ike_msg *m, uint8_t type)
 	return NULL;
 }
 
-/* one payload type in one kind of message: how many, and where */
-struct pl_rule {
-	uint8_t type, min, max;
-};
-
-#define MANY 255
-#define RULES(...) ((const struct pl_rule[]){ __VA_ARGS__, { PL_NONE, 0, 0 } })
-
-static const struct {
-	uint8_t exchange;
-	bool response;
-	const struct pl_rule *r;
-} msg_rules[] = {
-	{ IKE_SA_INIT, false, RULES({ PL_SA, 1, 1 }, { PL_KE, 1, 1 }, { PL_NONCE, 1, 1 },
-				    { PL_CERTREQ, 0, MANY }, { PL_NOTIFY, 0, MANY },
-				    { PL_VENDOR, 0, MANY }) },
-	{ IKE_SA_INIT, true, RULES({ PL_SA, 1, 1 }, { PL_KE, 1, 1 }, { PL_NONCE, 1, 1 },
-				   { PL_CERTREQ, 0, MANY }, { PL_NOTIFY, 0, MANY },
-				   { PL_VENDOR, 0, MANY }) },
-	{ IKE_AUTH, false, RULES({ PL_IDI, 1, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
-				 { PL_IDR, 0, 1 }, { PL_AUTH, 1, 1 }, { PL_CP, 0, 1 },
-				 { PL_SA, 1, 1 }, { PL_TSI, 1, 1 }, { PL_TSR, 1, 1 },
-				 { PL_NOTIFY, 0, MANY }, { PL_VENDOR, 0, MANY }) },
-	{ IKE_AUTH, true, RULES({ PL_IDR, 1, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
-				{ PL_AUTH, 1, 1 },
-				{ PL_CP, 0, 1 }, { PL_SA, 0, 1 }, { PL_TSI, 0, 1 }, { PL_TSR, 0, 1 },
-				{ PL_NOTIFY, 0, MANY }, { PL_VENDOR, 0, MANY }) },
-	{ CREATE_CHILD_SA, false, RULES({ PL_SA, 1, 1 }, { PL_NONCE, 1, 1 }, { PL_KE, 0, 1 },
-					{ PL_TSI, 0, 1 }, { PL_TSR, 0, 1 },
-					{ PL_NOTIFY, 0, MANY }, { PL_VENDOR, 0, MANY }) },
-	{ CREATE_CHILD_SA, true, RULES({ PL_SA, 1, 1 }, { PL_NONCE, 1, 1 }, { PL_KE, 0, 1 },
-				       { PL_TSI, 0, 1 }, { PL_TSR, 0, 1 },
-				       { PL_NOTIFY, 0, MANY }, { PL_VENDOR, 0, MANY }) },
-	{ INFORMATIONAL, false, RULES({ PL_NOTIFY, 0, MANY }, { PL_DELETE, 0, MANY },
-				      { PL_CP, 0, 1 }, { PL_VENDOR, 0, MANY }) },
-	{ INFORMATIONAL, true, RULES({ PL_NOTIFY, 0, MANY }, { PL_DELETE, 0, MANY },
-				     { PL_CP, 0, 1 }, { PL_VENDOR, 0, MANY }) },
-};
-
-/* an error notify (or a cookie) makes a response one that stands alone */
-static bool
-standalone_notify(const struct ike_msg *m)
-{
-	struct ike_notify_pl n;
-	struct ike_err er;
-
-	for (unsigned i = 0; i < m->n; i++)
-		if (m->pl[i].type == PL_NOTIFY && ike_notify_parse(&m->pl[i], &n, &er) == 0 &&
-		    (n.type <= N_ERROR_MAX || n.type == N_COOKIE))
-			return true;
-	return false;
-}
-
-int
-ike_msg_check(const struct ike_msg *m, struct ike_err *e)
-{
-	bool response = m->h.flags & IKE_FLAG_R, plain = m->h.exchange == IKE_SA_INIT;
-	const struct pl_rule *r = NULL;
-	unsigned count[256] = { 0 };
-
-	for (unsigned i = 0; i < sizeof(msg_rules) / sizeof(msg_rules[0]) && !r; i++)
-		if (msg_rules[i].exchange == m->h.exchange && msg_rules[i].response == response)
-			r = msg_rules[i].r;
-	if (r == NULL)
-		return fail(e, N_INVALID_SYNTAX, "unknown exchange");
-	for (unsigned i = 0; i < m->n; i++) {
-		uint8_t t = m->pl[i].type;
-		if (t == PL_SK || t == PL_SKF) {
-			if (plain)
-				return fail(e, N_INVALID_SYNTAX, "encrypted payload in IKE_SA_INIT");
-			continue;
-		}
-		if (!plain && i < m->n_plain)
-			return fail(e, N_INVALID_SYNTAX, "payload outside SK");
-		count[t]++;
-	}
-	for (unsigned t = 1; t < 256; t++) {
-		const struct pl_rule *x = r;
-		if (t == PL_SK || t == PL_SKF)
-			continue;
-		while (x->type != PL_NONE && x->type != t)
-			x++;
-		if (count[t] > x->max)
-			return fail(e, N_INVALID_SYNTAX, x->type == PL_NONE ?
-				    "a payload this exchange does not carry" : "payload repeated");
-	}
-	if (response && standalone_notify(m))
-		return 0;
-	for (const struct pl_rule *x = r; x->type != PL_NONE; x++)
-		if (count[x->type] < x->min)
-			return fail(e, N_INVALID_SYNTAX, "payload missing");
-	return 0;
-}
-
 int
 ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, unsigned *n,
 	     struct ike_err *e)
@@ -237,12 +135,12 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 		uint8_t nt;
 
 		if (len - off < 8)
-			return fail(e, N_INVALID_SYNTAX, "truncated proposal");
+			return ike_fail(e, N_INVALID_SYNTAX, "truncated proposal");
 		plen = rd16(b + off + 2);
 		if (plen < 8 || plen > len - off || (b[off] != 0 && b[off] != 2))
-			return fail(e, N_INVALID_SYNTAX, "bad proposal header");
+			return ike_fail(e, N_INVALID_SYNTAX, "bad proposal header");
 		if (*n == max)
-			return fail(e, N_INVALID_SYNTAX, "too many proposals");
+			return ike_fail(e, N_INVALID_SYNTAX, "too many proposals");
 		pr = &out[(*n)++];
 		memset(pr, 0, sizeof(*pr));
 		pr->num = b[off + 4];
@@ -250,9 +148,9 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 		pr->spi_size = b[off + 6];
 		nt = b[off + 7];
 		if (pr->spi_size != 0 && pr->spi_size != 4 && pr->spi_size != 8)
-			return fail(e, N_INVALID_SYNTAX, "bad SPI size");
+			return ike_fail(e, N_INVALID_SYNTAX, "bad SPI size");
 		if (8u + pr->spi_size > plen)
-			return fail(e, N_INVALID_SYNTAX, "proposal shorter than its SPI");
+			return ike_fail(e, N_INVALID_SYNTAX, "proposal shorter than its SPI");
 		pr->spi = rdn(b + off + 8, pr->spi_size);
 		toff = off + 8 + pr->spi_size;
 		for (unsigned i = 0; i < nt; i++) {
@@ -261,23 +159,23 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 			struct ike_transform t = { 0 };
 
 			if (off + plen - toff < 8)
-				return fail(e, N_INVALID_SYNTAX, "truncated transform");
+				return ike_fail(e, N_INVALID_SYNTAX, "truncated transform");
 			tlen = rd16(b + toff + 2);
 			if (tlen < 8 || tlen > off + plen - toff ||
 			    (b[toff] != 0 && b[toff] != 3) || (b[toff] == 0) != (i + 1 == nt))
-				return fail(e, N_INVALID_SYNTAX, "bad transform header");
+				return ike_fail(e, N_INVALID_SYNTAX, "bad transform header");
 			t.type = b[toff + 4];
 			t.id = rd16(b + toff + 6);
 			for (aoff = toff + 8; aoff < toff + tlen;) {
 				uint16_t at;
 				if (toff + tlen - aoff < 4)
-					return fail(e, N_INVALID_SYNTAX, "truncated attribute");
+					return ike_fail(e, N_INVALID_SYNTAX, "truncated attribute");
 				at = rd16(b + aoff);
 				if (!(at & 0x8000)) {
 					/* TLV attributes: none defined for IKEv2 transforms */
 					uint16_t alen = rd16(b + aoff + 2);
 					if (alen > toff + tlen - aoff - 4)
-						return fail(e, N_INVALID_SYNTAX, "bad attribute");
+						return ike_fail(e, N_INVALID_SYNTAX, "bad attribute");
 					t.id = 0xffff;	/* unknown attribute: unusable */
 					aoff += 4 + alen;
 					continue;
@@ -293,13 +191,13 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 			toff += tlen;
 		}
 		if (toff != off + plen)
-			return fail(e, N_INVALID_SYNTAX, "proposal length mismatch");
+			return ike_fail(e, N_INVALID_SYNTAX, "proposal length mismatch");
 		off += plen;
 		if (b[off - plen] == 0 && off != len)
-			return fail(e, N_INVALID_SYNTAX, "bytes after the last proposal");
+			return ike_fail(e, N_INVALID_SYNTAX, "bytes after the last proposal");
 	}
 	if (*n == 0)
-		return fail(e, N_INVALID_SYNTAX, "empty SA payload");
+		return ike_fail(e, N_INVALID_SYNTAX, "empty SA payload");
 	return 0;
 }
 
@@ -307,12 +205,12 @@ int
 ike_notify_parse(const struct ike_pl *p, struct ike_notify_pl *n, struct ike_err *e)
 {
 	if (p->len < 4)
-		return fail(e, N_INVALID_SYNTAX, "short notify");
+		return ike_fail(e, N_INVALID_SYNTAX, "short notify");
 	n->proto = p->body[0];
 	n->spi_size = p->body[1];
 	n->type = rd16(p->body + 2);
 	if (n->spi_size > 8 || 4u + n->spi_size > p->len)
-		return fail(e, N_INVALID_SYNTAX, "bad notify SPI size");
+		return ike_fail(e, N_INVALID_SYNTAX, "bad notify SPI size");
 	n->spi = rdn(p->body + 4, n->spi_size);
 	n->data = p->body + 4 + n->spi_size;
 	n->data_len = p->len - 4 - n->spi_size;
@@ -340,25 +238,25 @@ ike_ts_parse(const struct ike_pl *p, struct ike_ts *out, unsigned max, unsigned 
 	size_t off = 4;
 
 	if (p->len < 4)
-		return fail(e, N_INVALID_SYNTAX, "short TS payload");
+		return ike_fail(e, N_INVALID_SYNTAX, "short TS payload");
 	count = b[0];
 	if (count == 0 || count > max)
-		return fail(e, N_INVALID_SYNTAX, "bad number of traffic selectors");
+		return ike_fail(e, N_INVALID_SYNTAX, "bad number of traffic selectors");
 	for (unsigned i = 0; i < count; i++) {
 		struct ike_ts *t = &out[i];
 		unsigned alen;
 		uint16_t slen;
 
 		if (p->len - off < 8)
-			return fail(e, N_INVALID_SYNTAX, "truncated traffic selector");
+			return ike_fail(e, N_INVALID_SYNTAX, "truncated traffic selector");
 		t->type = b[off];
 		t->proto = b[off + 1];
 		slen = rd16(b + off + 2);
 		alen = t->type == TS_IPV4_ADDR_RANGE ? 4 : t->type == TS_IPV6_ADDR_RANGE ? 16 : 0;
 		if (alen == 0)
-			return fail(e, N_TS_UNACCEPTABLE, "unknown traffic selector type");
+			return ike_fail(e, N_TS_UNACCEPTABLE, "unknown traffic selector type");
 		if (slen != 8 + 2 * alen || slen > p->len - off)
-			return fail(e, N_INVALID_SYNTAX, "bad traffic selector length");
+			return ike_fail(e, N_INVALID_SYNTAX, "bad traffic selector length");
 		t->port_lo = rd16(b + off + 4);
 		t->port_hi = rd16(b + off + 6);
 		memset(t->lo, 0, 16);
@@ -368,7 +266,7 @@ ike_ts_parse(const struct ike_pl *p, struct ike_ts *out, unsigned max, unsigned 
 		off += slen;
 	}
 	if (off != p->len)
-		return fail(e, N_INVALID_SYNTAX, "TS payload length mismatch");
+		return ike_fail(e, N_INVALID_SYNTAX, "TS payload length mismatch");
 	*n = count;
 	return 0;
 }
@@ -377,7 +275,7 @@ int
 ike_delete_parse(const struct ike_pl *p, struct ike_delete_pl *d, struct ike_err *e)
 {
 	if (p->len < 4)
-		return fail(e, N_INVALID_SYNTAX, "short delete");
+		return ike_fail(e, N_INVALID_SYNTAX, "short delete");
 	d->proto = p->body[0];
 	d->spi_size = p->body[1];
 	d->n = rd16(p->body + 2);
@@ -385,7 +283,7 @@ ike_delete_parse(const struct ike_pl *p, struct ike_delete_pl *d, struct ike_err
 	if ((d->proto == PROTO_IKE && d->spi_size != 0) ||
 	    (d->proto != PROTO_IKE && d->spi_size != 4) ||
 	    (size_t)d->n * d->spi_size != p->len - 4u)
-		return fail(e, N_INVALID_SYNTAX, "bad delete payload");
+		return ike_fail(e, N_INVALID_SYNTAX, "bad delete payload");
 	return 0;
 }
 
@@ -394,7 +292,7 @@ ike_ke_parse(const struct ike_pl *p, uint16_t *group, const uint8_t **data, size
 	     struct ike_err *e)
 {
 	if (p->len < 5)
-		return fail(e, N_INVALID_SYNTAX, "short KE payload");
+		return ike_fail(e, N_INVALID_SYNTAX, "short KE payload");
 	*group = rd16(p->body);
 	*data = p->body + 4;
 	*len = p->len - 4u;
@@ -406,7 +304,7 @@ ike_typed_parse(const struct ike_pl *p, uint8_t *type, const uint8_t **data, siz
 		struct ike_err *e)
 {
 	if (p->len < 5)
-		return fail(e, N_INVALID_SYNTAX, "short ID/AUTH payload");
+		return ike_fail(e, N_INVALID_SYNTAX, "short ID/AUTH payload");
 	*type = p->body[0];
 	*data = p->body + 4;
 	*len = p->len - 4u;

@@ -100,6 +100,15 @@ struct ike_err {
 	const char *why;
 };
 
+/* e says why, and which notify answers it; returns -1 */
+static inline int
+ike_fail(struct ike_err *e, int notify, const char *why)
+{
+	e->notify = notify;
+	e->why = why;
+	return -1;
+}
+
 int ike_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e);
 /* The header and the plaintext payload chain (the SK payload's body raw). */
 int ike_msg_parse(const uint8_t *b, size_t len, struct ike_msg *m, struct ike_err *e);
