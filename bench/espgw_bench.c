@@ -241,7 +241,7 @@ build_inbound(struct dp_worker *w)
 
 	for (unsigned t = 0; t < NTEMPL; t++) {
 		unsigned f = flow_of(t);
-		struct sa_desc d = ctl.sa[ctl_find_sa("o0")].dp->desc;
+		struct sa_desc d = *config_find_sa(ctl.cfg, "o0");
 		struct dp_sa *twin;
 		struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
 		char err[200];
@@ -250,8 +250,8 @@ build_inbound(struct dp_worker *w)
 		snprintf(d.name, sizeof(d.name), "twin");
 		d.spi = 0x20000 + f;
 		/* the peer's outbound SA: its outer header comes to us */
-		d.local = ctl.sa[ctl_find_sa("o0")].dp->desc.remote;
-		d.remote = ctl.sa[ctl_find_sa("o0")].dp->desc.local;
+		d.local = ctl.sa[ctl_find_sa("o0")].desc.remote;
+		d.remote = ctl.sa[ctl_find_sa("o0")].desc.local;
 		if (dp_sa_create(&d, 0, &twin, err, sizeof(err)) < 0) {
 			log_err("%s", err);
 			exit(1);

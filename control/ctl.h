@@ -5,13 +5,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/config.h"
-#include "dataplane/dp.h"
+#include "dataplane/dp_api.h"
 
+/*
+ * One SA slot: the data plane's handle, and the descriptor it was made of
+ * (the cold half: names, selectors, lifetimes; its keys wiped once the
+ * crypto session exists, a digest of them kept to tell a changed SA on
+ * reload).
+ */
 struct ctl_sa {
 	struct dp_sa *dp;		/* NULL: slot free */
+	struct sa_desc desc;
+	uint8_t key_digest[32];
 	time_t added;
 	bool deleting;
 	bool soft_logged;
@@ -52,6 +61,32 @@ struct ctl {
 };
 extern struct ctl ctl;
 
+/* a name as a fixed-size, zero-padded hash key */
+static inline void
+ctl_name_key(const char *name, char key[NAME_MAX_LEN])
+{
+	size_t n = strnlen(name, NAME_MAX_LEN - 1);
+
+	memset(key, 0, NAME_MAX_LEN);
+	memcpy(key, name, n);
+}
+
+/* msgs.c: messages to every worker; freed after the last ack, after
+ * m->done ran */
+void ctl_msgs_init(dp_event_fn ev);
+struct dp_msg *ctl_msg_new(enum dp_msg_type t, void *obj, void *old);
+void ctl_msg_post(struct dp_msg *m);
+void ctl_post(enum dp_msg_type t, void *obj, void *old);
+void ctl_poll_rings(void);
+void ctl_quit(void);
+
+/* tpol.c: IKE's per-tunnel policies (the workers' per-prefix tables) */
+int ctl_tpol_init(unsigned max);
+bool ctl_tpol_add(const struct policy_desc *p, struct dp_sa *sa);
+void ctl_tpol_del(unsigned i);
+int ctl_tpol_by_name(const char *name);
+int ctl_tpol_by_sa(const char *sa);
+
 /* sa_mgr.c */
 int ctl_init_tables(struct espgw_config *c, char *err, size_t el);
 int ctl_apply(const struct espgw_config *nc, char *err, size_t el);
@@ -64,14 +99,12 @@ int ctl_policy_del(const char *name, char *err, size_t el);
 unsigned ctl_tunnel_policies(void);
 const struct policy_desc *ctl_tunnel_policy(unsigned i);
 int ctl_find_sa(const char *name);
-void ctl_poll_rings(void);
-void ctl_tick(void);
+void ctl_sa_tick(void);
 uint64_t ctl_clock_ns(void);
 /* account one pass of the control loop that took ns */
 void ctl_loop_stall(uint64_t ns);
 /* the longest pass in the last `secs` seconds (<= CTL_STALL_SECS) */
 uint64_t ctl_loop_recent_max(unsigned secs);
-void ctl_quit(void);
 
 /* punt.c */
 void ctl_punt_poll(void);

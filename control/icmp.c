@@ -10,8 +10,6 @@
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
-#include <rte_lpm.h>
-#include <rte_lpm6.h>
 
 #include "common/log.h"
 #include "control/ctl.h"
@@ -33,7 +31,7 @@ icmp_send_too_big(struct rte_mbuf *orig, uint16_t in_port, uint16_t mtu)
 
 	if (src == NULL || !ctl_route(family, osrc, &port, &mac))
 		return;
-	m = rte_pktmbuf_alloc(dp.pool);
+	m = rte_pktmbuf_alloc(dp_ctl_pool());
 	if (m == NULL)
 		return;
 	if (family == AF_INET) {
@@ -49,7 +47,7 @@ icmp_send_too_big(struct rte_mbuf *orig, uint16_t in_port, uint16_t mtu)
 		ic = (void *)(p + 34);
 		memset(p, 0, 14 + 20 + 8);
 		eh->dst_addr = mac;
-		eh->src_addr = dp.port[port].mac;
+		eh->src_addr = dp_port_get(port)->mac;
 		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
 		ip->total_length = rte_cpu_to_be_16(20 + 8 + quote);
@@ -136,7 +134,7 @@ icmp_send_time_exceeded(struct rte_mbuf *orig, uint16_t port)
 		return;
 	if (family == AF_INET6 && l3[6] == IPPROTO_ICMPV6 && olen > 40 && l3[40] < 128)
 		return;
-	m = rte_pktmbuf_alloc(dp.pool);
+	m = rte_pktmbuf_alloc(dp_ctl_pool());
 	if (m == NULL)
 		return;
 	if (family == AF_INET) {

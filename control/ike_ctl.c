@@ -40,7 +40,7 @@ ike_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
 	uint8_t *p;
 
 	(void)ctx;
-	if (hl + ulen > 1500 || (m = rte_pktmbuf_alloc(dp.pool)) == NULL ||
+	if (hl + ulen > 1500 || (m = rte_pktmbuf_alloc(dp_ctl_pool())) == NULL ||
 	    (p = (uint8_t *)rte_pktmbuf_append(m, hl + ulen)) == NULL) {
 		/* a fragment_size above the port's MTU: larger messages drop */
 		ctl.st.drops[ESPGW_DROP_ENCAP_FAILED]++;

@@ -6,8 +6,6 @@
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
-#include <rte_lpm.h>
-#include <rte_lpm6.h>
 
 #include "common/log.h"
 #include "control/ctl.h"
@@ -17,21 +15,7 @@
 static bool
 ctl_next_hop(int family, const uint8_t *dst, uint16_t *port, const uint8_t **hop)
 {
-	uint32_t nh;
-	int rc;
-
-	if (family == AF_INET) {
-		uint32_t a;
-		memcpy(&a, dst, 4);
-		rc = rte_lpm_lookup(ctl.rt->lpm4, rte_be_to_cpu_32(a), &nh);
-	} else {
-		rc = rte_lpm6_lookup(ctl.rt->lpm6, dst, &nh);
-	}
-	if (rc != 0 || ctl.rt->nh[nh].type != NH_FORWARD)
-		return false;
-	*port = ctl.rt->nh[nh].port;
-	*hop = ctl.rt->nh[nh].via.family ? ctl.rt->nh[nh].via.a : dst;
-	return true;
+	return dp_rt_lookup(ctl.rt, family, dst, port, hop) == 0;
 }
 
 /* Route a packet we originate: returns port and next-hop MAC. */
@@ -81,7 +65,7 @@ ctl_send_l3(struct rte_mbuf *m, int family, const uint8_t *dst)
 		return;
 	}
 	eh->dst_addr = mac;
-	eh->src_addr = dp.port[port].mac;
+	eh->src_addr = dp_port_get(port)->mac;
 	eh->ether_type = rte_cpu_to_be_16(family == AF_INET ? RTE_ETHER_TYPE_IPV4 :
 					  RTE_ETHER_TYPE_IPV6);
 	dp_ctl_tx(port, m);

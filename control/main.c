@@ -219,8 +219,10 @@ main(int argc, char **argv)
 				mgmt_accept();
 			} else if (fd == tfd) {
 				uint64_t x;
+				/* the once-a-second work of each module */
 				if (read(tfd, &x, sizeof(x)) > 0) {
-					ctl_tick();
+					ctl_neigh_expire();
+					ctl_sa_tick();
 					mgmt_tick();
 				}
 			} else {

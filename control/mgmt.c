@@ -77,14 +77,14 @@ cmd_version(struct sbuf *b, bool js)
 
 	if (js) {
 		sb_json(b, json_pack("{s:s, s:s, s:i, s:s, s:I}", "version", ESPGW_VERSION,
-				     "dpdk", rte_version(), "workers", dp.n_workers,
-				     "crypto_engine", dp.engine == ENGINE_CPU ? "cpu" : "lookaside",
+				     "dpdk", rte_version(), "workers", dp_n_workers(),
+				     "crypto_engine", dp_engine() == ENGINE_CPU ? "cpu" : "lookaside",
 				     "uptime_s", (json_int_t)up));
 		return;
 	}
 	sb_printf(b, "espgw %s\n%s\nworkers %u, crypto engine %s, up %lds\n",
-		  ESPGW_VERSION, rte_version(), dp.n_workers,
-		  dp.engine == ENGINE_CPU ? "cpu" : "lookaside", (long)up);
+		  ESPGW_VERSION, rte_version(), dp_n_workers(),
+		  dp_engine() == ENGINE_CPU ? "cpu" : "lookaside", (long)up);
 }
 
 static void
@@ -96,8 +96,8 @@ cmd_ports(struct sbuf *b, bool js)
 		sb_printf(b, "%-10s %-4s %-17s %-5s %12s %14s %12s %14s %10s  %s\n",
 			  "PORT", "ID", "MAC", "MTU", "RX-PKTS", "RX-BYTES", "TX-PKTS",
 			  "TX-BYTES", "NIC-MISSED", "ADDRESSES");
-	for (unsigned i = 0; i < dp.n_ports; i++) {
-		const struct dp_port *p = &dp.port[i];
+	for (unsigned i = 0; i < dp_n_ports(); i++) {
+		const struct dp_port *p = dp_port_get(i);
 		struct dp_port_ctr c;
 		struct rte_eth_stats es = { 0 };
 		char mac[RTE_ETHER_ADDR_FMT_SIZE], addrs[400] = "", a[IP_PREFIX_STRLEN];
@@ -156,7 +156,7 @@ cmd_workers(struct sbuf *b, bool js)
 		sb_printf(b, "%-6s %-5s %12s %12s %10s %12s %12s %12s %10s %10s\n",
 			  "WORKER", "LCORE", "POLLS", "IDLE-POLLS", "SLEEPS", "ESP-IN",
 			  "ESP-OUT", "BYPASS", "PUNTED", "DROPS");
-	for (unsigned i = 0; i < dp.n_workers; i++) {
+	for (unsigned i = 0; i < dp_n_workers(); i++) {
 		struct dp_worker_ctr c;
 		dp_sum_worker(i, &c);
 		if (js)
@@ -188,7 +188,7 @@ cmd_drops(struct sbuf *b, bool js, bool all)
 	json_t *obj = json_object();
 
 	memcpy(tot, ctl.st.drops, sizeof(tot));	/* the control thread's own */
-	for (unsigned i = 0; i < dp.n_workers; i++) {
+	for (unsigned i = 0; i < dp_n_workers(); i++) {
 		struct dp_worker_ctr c;
 		dp_sum_worker(i, &c);
 		for (int d = 0; d < ESPGW_DROP_MAX; d++)
@@ -278,7 +278,7 @@ cmd_sas(struct sbuf *b, bool js)
 		char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
 		if (s->dp == NULL || s->deleting)
 			continue;
-		d = &s->dp->desc;
+		d = &s->desc;
 		dp_sum_sa(i, &c);
 		ip_addr_fmt(&d->local, l, sizeof(l));
 		ip_addr_fmt(&d->remote, r, sizeof(r));
@@ -288,7 +288,7 @@ cmd_sas(struct sbuf *b, bool js)
 				"name", d->name, "direction", sa_dir_name(d->dir),
 				"spi", (json_int_t)d->spi, "mode", sa_mode_name(d->mode),
 				"algorithm", alg_name(d->alg), "local", l, "remote", r,
-				"esn", d->esn, "replay_window", d->replay_window,
+				"esn", d->esn, "replay_window", dp_sa_replay_window(s->dp),
 				"packets", (json_int_t)c.pkts, "bytes", (json_int_t)c.bytes,
 				"errors", (json_int_t)c.errors,
 				"age_s", (json_int_t)(now - s->added),
@@ -346,7 +346,7 @@ cmd_stats(struct sbuf *b, bool js)
 			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max,
 			"neigh_held", (json_int_t)s->neigh_held,
 			"neigh_released", (json_int_t)s->neigh_released,
-			"crypto_sessions", (json_int_t)rte_mempool_in_use_count(dp.sess_pool)));
+			"crypto_sessions", (json_int_t)dp_sessions_in_use()));
 		return;
 	}
 	sb_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
@@ -363,7 +363,7 @@ cmd_stats(struct sbuf *b, bool js)
 		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
 		  s->icmp_errors_limited,
 		  s->neigh_held, s->neigh_released,
-		  rte_mempool_in_use_count(dp.sess_pool),
+		  dp_sessions_in_use(),
 		  s->mgmt_requests, s->mgmt_errors, s->mgmt_refused, s->mgmt_dropped,
 		  s->loop_max_ns / 1000, ctl_loop_recent_max(10) / 1000);
 }

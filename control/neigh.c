@@ -10,8 +10,6 @@
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
-#include <rte_lpm.h>
-#include <rte_lpm6.h>
 
 #include "common/log.h"
 #include "control/ctl.h"
@@ -20,7 +18,7 @@
 bool
 ctl_port_has_addr(uint16_t port, int family, const uint8_t *a)
 {
-	const struct dp_port *p = &dp.port[port];
+	const struct dp_port *p = dp_port_get(port);
 
 	for (unsigned i = 0; i < p->n_addrs; i++)
 		if (p->addrs[i].addr.family == family &&
@@ -32,7 +30,7 @@ ctl_port_has_addr(uint16_t port, int family, const uint8_t *a)
 const uint8_t *
 ctl_port_addr(uint16_t port, int family)
 {
-	const struct dp_port *p = &dp.port[port];
+	const struct dp_port *p = dp_port_get(port);
 
 	for (unsigned i = 0; i < p->n_addrs; i++)
 		if (p->addrs[i].addr.family == family)
@@ -94,7 +92,7 @@ release(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr
 			rte_pktmbuf_free(h->m);
 		} else {
 			eh->dst_addr = *mac;
-			eh->src_addr = dp.port[port].mac;
+			eh->src_addr = dp_port_get(port)->mac;
 			eh->ether_type = rte_cpu_to_be_16(family == AF_INET ?
 				RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 			ctl.st.neigh_released++;
@@ -156,21 +154,21 @@ neigh_arp_input(uint16_t port, struct rte_mbuf *m)
 	}
 	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
-	arp->arp_data.arp_sha = dp.port[port].mac;
+	arp->arp_data.arp_sha = dp_port_get(port)->mac;
 	{
 		uint32_t t = arp->arp_data.arp_tip;
 		arp->arp_data.arp_tip = arp->arp_data.arp_sip;
 		arp->arp_data.arp_sip = t;
 	}
 	eh->dst_addr = eh->src_addr;
-	eh->src_addr = dp.port[port].mac;
+	eh->src_addr = dp_port_get(port)->mac;
 	dp_ctl_tx(port, m);
 }
 
 void
 neigh_send_arp(uint16_t port, const uint8_t *ip)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_ctl_pool());
 	struct rte_ether_hdr *eh;
 	struct rte_arp_hdr *arp;
 	const uint8_t *src = ctl_port_addr(port, AF_INET);
@@ -186,14 +184,14 @@ neigh_send_arp(uint16_t port, const uint8_t *ip)
 	}
 	arp = (void *)(eh + 1);
 	memset(&eh->dst_addr, 0xff, 6);
-	eh->src_addr = dp.port[port].mac;
+	eh->src_addr = dp_port_get(port)->mac;
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
 	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	arp->arp_hlen = 6;
 	arp->arp_plen = 4;
 	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	arp->arp_data.arp_sha = dp.port[port].mac;
+	arp->arp_data.arp_sha = dp_port_get(port)->mac;
 	memcpy(&arp->arp_data.arp_sip, src, 4);
 	memset(&arp->arp_data.arp_tha, 0, 6);
 	memcpy(&arp->arp_data.arp_tip, ip, 4);
@@ -211,7 +209,7 @@ ctl_icmp6_finish(struct rte_mbuf *m, uint16_t port, const struct rte_ether_addr 
 	uint8_t *icmp = (uint8_t *)(ip6 + 1);
 
 	eh->dst_addr = *dmac;
-	eh->src_addr = dp.port[port].mac;
+	eh->src_addr = dp_port_get(port)->mac;
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
 	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
 	ip6->payload_len = rte_cpu_to_be_16(icmp_len);
@@ -229,7 +227,7 @@ ctl_icmp6_finish(struct rte_mbuf *m, uint16_t port, const struct rte_ether_addr 
 void
 neigh_send_ns(uint16_t port, const uint8_t *target)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_ctl_pool());
 	const uint8_t *src = ctl_port_addr(port, AF_INET6);
 	uint8_t *p, dst[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
 	struct rte_ether_addr mc = { { 0x33, 0x33, 0xff } };
@@ -251,7 +249,7 @@ neigh_send_ns(uint16_t port, const uint8_t *target)
 	memcpy(p + 54 + 8, target, 16);
 	p[54 + 24] = ND_OPT_SOURCE_LL;
 	p[54 + 25] = 1;
-	memcpy(p + 54 + 26, dp.port[port].mac.addr_bytes, 6);
+	memcpy(p + 54 + 26, dp_port_get(port)->mac.addr_bytes, 6);
 	ctl_icmp6_finish(m, port, &mc, src, dst, 32);
 	dp_ctl_tx(port, m);
 }
@@ -297,7 +295,7 @@ neigh_nd_input(uint16_t port, struct rte_mbuf *m, struct rte_ipv6_hdr *ip6,
 		memcpy(p + 54 + 8, src, 16);
 		p[54 + 24] = ND_OPT_TARGET_LL;
 		p[54 + 25] = 1;
-		memcpy(p + 54 + 26, dp.port[port].mac.addr_bytes, 6);
+		memcpy(p + 54 + 26, dp_port_get(port)->mac.addr_bytes, 6);
 		ctl_icmp6_finish(m, port, &ll, src, dst, 32);
 		dp_ctl_tx(port, m);
 	}

@@ -10,8 +10,6 @@
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
-#include <rte_lpm.h>
-#include <rte_lpm6.h>
 
 #include "common/log.h"
 #include "control/ctl.h"
@@ -82,7 +80,7 @@ handle_local_ip(uint16_t port, struct rte_mbuf *m)
 		memcpy(ic + 2, &ck, 2);
 	}
 	eh->dst_addr = smac;
-	eh->src_addr = dp.port[port].mac;
+	eh->src_addr = dp_port_get(port)->mac;
 	dp_ctl_tx(port, m);
 	return;
 other:

@@ -15,11 +15,12 @@
 #include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
-#include <rte_pause.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "common/log.h"
 #include "control/ctl.h"
-#include "dataplane/spd_dyn.h"
 
 struct ctl ctl;
 
@@ -32,64 +33,10 @@ static struct rte_hash *by_name, *by_spi;
 static uint32_t *free_ids;
 static unsigned n_free;
 
-/*
- * IKE's per-tunnel protect policies live in the workers' dynamic tables
- * (dataplane/spd_dyn.c), not in the rte_acl SPD and not in ctl.policies:
- * a dense array (removal moves the last one into the gap), indexed by
- * policy name and by outbound SA name, and the control thread's own copy
- * of the workers' tables (to know when a destination prefix is full).
- * Adding or removing one is O(1), however many tunnels there are.
- */
-struct tpol {
-	struct policy_desc p;
-	struct dp_dpol *d;		/* what the workers hold */
-};
-static struct tpol *tpols;
-static unsigned n_tpols, cap_tpols;
-static struct rte_hash *tpol_by_name, *tpol_by_sa;	/* -> index + 1 */
-static struct dp_dyn *dyn_mirror;
 
-static void
-name_key(const char *name, char key[NAME_MAX_LEN])
-{
-	size_t n = strnlen(name, NAME_MAX_LEN - 1);
 
-	memset(key, 0, NAME_MAX_LEN);
-	memcpy(key, name, n);
-}
 
-static int
-tpol_lookup(struct rte_hash *h, const char *name)
-{
-	char key[NAME_MAX_LEN];
-	void *v;
 
-	name_key(name, key);
-	return rte_hash_lookup_data(h, key, &v) < 0 ? -1 : (int)(uintptr_t)v - 1;
-}
-
-static void
-tpol_index(unsigned i)
-{
-	char key[NAME_MAX_LEN];
-
-	name_key(tpols[i].p.name, key);
-	rte_hash_add_key_data(tpol_by_name, key, (void *)(uintptr_t)(i + 1));
-	name_key(tpols[i].p.sa, key);
-	rte_hash_add_key_data(tpol_by_sa, key, (void *)(uintptr_t)(i + 1));
-}
-
-unsigned
-ctl_tunnel_policies(void)
-{
-	return n_tpols;
-}
-
-const struct policy_desc *
-ctl_tunnel_policy(unsigned i)
-{
-	return i < n_tpols ? &tpols[i].p : NULL;
-}
 
 int
 ctl_find_sa(const char *name)
@@ -97,7 +44,7 @@ ctl_find_sa(const char *name)
 	char key[NAME_MAX_LEN];
 	void *v;
 
-	name_key(name, key);
+	ctl_name_key(name, key);
 	return rte_hash_lookup_data(by_name, key, &v) < 0 ? -1 : (int)(uintptr_t)v;
 }
 
@@ -113,27 +60,79 @@ find_inbound_spi(uint32_t spi)
 static void
 index_add(uint32_t id)
 {
-	const struct dp_sa *sa = ctl.sa[id].dp;
+	const struct sa_desc *d = &ctl.sa[id].desc;
 	char key[NAME_MAX_LEN];
 
-	name_key(sa->desc.name, key);
+	ctl_name_key(d->name, key);
 	rte_hash_add_key_data(by_name, key, (void *)(uintptr_t)id);
-	if (sa->dir == SA_DIR_INBOUND)
-		rte_hash_add_key_data(by_spi, &sa->spi, (void *)(uintptr_t)id);
+	if (d->dir == SA_DIR_INBOUND)
+		rte_hash_add_key_data(by_spi, &d->spi, (void *)(uintptr_t)id);
 }
 
 /* id stops being live; leave entries that already point at a successor */
 static void
 index_del(uint32_t id)
 {
-	const struct dp_sa *sa = ctl.sa[id].dp;
+	const struct sa_desc *d = &ctl.sa[id].desc;
 	char key[NAME_MAX_LEN];
 
-	name_key(sa->desc.name, key);
-	if (ctl_find_sa(sa->desc.name) == (int)id)
+	ctl_name_key(d->name, key);
+	if (ctl_find_sa(d->name) == (int)id)
 		rte_hash_del_key(by_name, key);
-	if (sa->dir == SA_DIR_INBOUND && find_inbound_spi(sa->spi) == (int)id)
-		rte_hash_del_key(by_spi, &sa->spi);
+	if (d->dir == SA_DIR_INBOUND && find_inbound_spi(d->spi) == (int)id)
+		rte_hash_del_key(by_spi, &d->spi);
+}
+
+/* a digest of d's keys: how a reload tells a changed SA once ours are wiped */
+static void
+key_digest(const struct sa_desc *d, uint8_t out[32])
+{
+	uint8_t buf[2 + 2 * MAX_KEY_LEN];
+
+	buf[0] = d->enc_key_len;
+	buf[1] = d->auth_key_len;
+	memcpy(buf + 2, d->enc_key, MAX_KEY_LEN);
+	memcpy(buf + 2 + MAX_KEY_LEN, d->auth_key, MAX_KEY_LEN);
+	EVP_Digest(buf, sizeof(buf), out, NULL, EVP_sha256(), NULL);
+	OPENSSL_cleanse(buf, sizeof(buf));
+}
+
+/* d as the SA manager keeps it: everything but the keys */
+static void
+cold_copy(struct sa_desc *to, const struct sa_desc *d)
+{
+	memcpy(to, d, sizeof(*to));
+	OPENSSL_cleanse(to->enc_key, sizeof(to->enc_key));
+	OPENSSL_cleanse(to->auth_key, sizeof(to->auth_key));
+}
+
+/* the running SA id was made of d, keys included */
+static bool
+slot_same(uint32_t id, const struct sa_desc *d)
+{
+	struct sa_desc x;
+	uint8_t dg[32];
+
+	key_digest(d, dg);
+	cold_copy(&x, d);
+	return memcmp(&x, &ctl.sa[id].desc, sizeof(x)) == 0 &&
+	       CRYPTO_memcmp(dg, ctl.sa[id].key_digest, sizeof(dg)) == 0;
+}
+
+/* slot id now holds dp, made of d, and is live */
+static void
+slot_fill(uint32_t id, struct dp_sa *dp, const struct sa_desc *d)
+{
+	struct ctl_sa *s = &ctl.sa[id];
+
+	s->dp = dp;
+	cold_copy(&s->desc, d);
+	key_digest(d, s->key_digest);
+	s->added = time(NULL);
+	s->soft_logged = false;
+	s->deleting = false;
+	s->dynamic = false;
+	index_add(id);
 }
 
 static int
@@ -156,39 +155,25 @@ mark_deleting(uint32_t id)
 	ctl.sa[id].deleting = true;
 }
 
-static void
-on_ack(struct dp_msg *m)
-{
-	uint64_t ns = (rte_get_tsc_cycles() - m->submit_tsc) * 1000000000ull /
-		      rte_get_tsc_hz();
 
-	ctl.st.msgs_acked++;
-	ctl.st.ack_lat_ns_last = ns;
-	if (ns > ctl.st.ack_lat_ns_max)
-		ctl.st.ack_lat_ns_max = ns;
-	switch (m->type) {
-	case MSG_SA_DEL: {
-		struct dp_sa *sa = m->obj;
-		ctl.sa[sa->id].dp = NULL;
-		ctl.sa[sa->id].deleting = false;
-		id_put(sa->id);
-		dp_sa_free(sa);
-		break;
-	}
-	case MSG_SPD_SWAP:
-		dp_spd_free(m->old);
-		break;
-	case MSG_DPOL_DEL:
-		free(m->obj);
-		break;
-	case MSG_RT_SWAP:
-		dp_rt_free(m->old);
-		break;
-	default:
-		break;
-	}
-	ctl.in_flight--;
-	free(m);
+/* the workers acknowledged the SA's removal: its slot and id are free */
+static void
+sa_deleted(struct dp_msg *m)
+{
+	uint32_t id = dp_sa_id(m->obj);
+
+	dp_sa_free(m->obj);
+	memset(&ctl.sa[id], 0, sizeof(ctl.sa[id]));
+	id_put(id);
+}
+
+static void
+post_sa_del(struct dp_sa *sa)
+{
+	struct dp_msg *m = ctl_msg_new(MSG_SA_DEL, sa, NULL);
+
+	m->done = sa_deleted;
+	ctl_msg_post(m);
 }
 
 static void
@@ -202,44 +187,25 @@ on_event(unsigned worker, int ev, uint32_t id)
 		return;
 	if (ev == EV_SOFT_LIFE) {
 		ctl.st.soft_events++;
-		log_info("SA %s: soft lifetime reached (rekey due)", s->dp->desc.name);
+		log_info("SA %s: soft lifetime reached (rekey due)", s->desc.name);
 	} else if (ev == EV_HARD_LIFE) {
 		ctl.st.hard_events++;
-		log_info("SA %s: hard lifetime reached, deleting", s->dp->desc.name);
-		ctl_sa_del(s->dp->desc.name, err, sizeof(err));
+		log_info("SA %s: hard lifetime reached, deleting", s->desc.name);
+		ctl_sa_del(s->desc.name, err, sizeof(err));
 	}
 }
 
-void
-ctl_poll_rings(void)
-{
-	dp_poll(on_ack, on_event);
-}
 
-/* Post, waiting for ring space if the workers lag behind. */
-static void
-post(enum dp_msg_type t, void *obj, void *old)
-{
-	struct dp_msg *m = calloc(1, sizeof(*m));
-
-	if (m == NULL) {
-		log_err("out of memory posting a message: aborting");
-		abort();
-	}
-	m->type = t;
-	m->obj = obj;
-	m->old = old;
-	while (dp_post(m) < 0) {
-		ctl_poll_rings();
-		rte_pause();
-	}
-	ctl.in_flight++;
-	ctl.st.msgs_posted++;
-}
+/* an SA made but not yet live (posted only once everything was built) */
+struct made {
+	struct dp_sa *dp;
+	uint32_t id;
+	const struct sa_desc *d;
+};
 
 /* SA pointer of each policy (PROTECT only), looked up by name. */
 static struct dp_spd *
-build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
+build_spd(const struct policy_desc *p, unsigned n, const struct made *extra,
 	  unsigned n_extra, const char *skip_sa, char *err, size_t el)
 {
 	struct dp_sa **sa = calloc(n ? n : 1, sizeof(*sa));
@@ -256,12 +222,12 @@ build_spd(const struct policy_desc *p, unsigned n, struct dp_sa *const *extra,
 		if (skip_sa && !strcmp(p[i].sa, skip_sa))
 			continue;
 		id = ctl_find_sa(p[i].sa);
-		if (id >= 0 && ctl.sa[id].dp->dir == SA_DIR_OUTBOUND)
+		if (id >= 0 && ctl.sa[id].desc.dir == SA_DIR_OUTBOUND)
 			sa[i] = ctl.sa[id].dp;
 		for (unsigned j = 0; j < n_extra; j++)
-			if (!strcmp(extra[j]->desc.name, p[i].sa) &&
-			    extra[j]->dir == SA_DIR_OUTBOUND)
-				sa[i] = extra[j];
+			if (!strcmp(extra[j].d->name, p[i].sa) &&
+			    extra[j].d->dir == SA_DIR_OUTBOUND)
+				sa[i] = extra[j].dp;
 	}
 	spd = dp_spd_build(p, sa, n, err, el);
 	free(sa);
@@ -274,7 +240,7 @@ swap_spd(struct dp_spd *spd)
 	struct dp_spd *old = ctl.spd;
 
 	ctl.spd = spd;
-	post(MSG_SPD_SWAP, spd, old);
+	ctl_post(MSG_SPD_SWAP, spd, old);
 }
 
 int
@@ -304,14 +270,8 @@ ctl_init_tables(struct espgw_config *c, char *err, size_t el)
 		id_put(i - 1);
 	ctl.rt = dp_rt_build(c, err, el);
 	ctl.spd = dp_spd_build(NULL, NULL, 0, err, el);
-	hp.key_len = NAME_MAX_LEN;
-	hp.name = "ctl_tpol_name";
-	tpol_by_name = rte_hash_create(&hp);
-	hp.name = "ctl_tpol_sa";
-	tpol_by_sa = rte_hash_create(&hp);
-	dyn_mirror = dp_dyn_create("dyn_ctl", c->max_sas);
-	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || tpol_by_name == NULL ||
-	    tpol_by_sa == NULL || dyn_mirror == NULL)
+	ctl_msgs_init(on_event);
+	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || ctl_tpol_init(c->max_sas) < 0)
 		return -1;
 	dp_set_tables(ctl.spd, ctl.rt);
 	ctl.started = time(NULL);
@@ -355,44 +315,41 @@ ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
 		id_put(id);
 		return -1;
 	}
-	if (sa->dir == SA_DIR_OUTBOUND && sa_in_policies(d->name)) {
-		spd = build_spd(ctl.policies, ctl.n_policies, &sa, 1, NULL, err, el);
+	if (d->dir == SA_DIR_OUTBOUND && sa_in_policies(d->name)) {
+		struct made m = { sa, (uint32_t)id, d };
+		spd = build_spd(ctl.policies, ctl.n_policies, &m, 1, NULL, err, el);
 		if (spd == NULL) {
 			dp_sa_free(sa);
 			id_put(id);
 			return -1;
 		}
 	}
-	ctl.sa[id].dp = sa;
-	ctl.sa[id].added = time(NULL);
-	ctl.sa[id].dynamic = false;
-	ctl.sa[id].soft_logged = false;
-	index_add(id);
-	post(MSG_SA_ADD, sa, NULL);
+	slot_fill(id, sa, d);
+	ctl_post(MSG_SA_ADD, sa, NULL);
 	if (spd != NULL)
 		swap_spd(spd);
 	return 0;
 }
-
-static void tpol_del(unsigned i);
 
 /* Retire an SA: first make the SPD stop pointing at it, then remove it. */
 static void
 retire(int id, bool spd_done)
 {
 	struct dp_sa *sa = ctl.sa[id].dp;
+	const struct sa_desc *d = &ctl.sa[id].desc;
 
 	mark_deleting(id);
-	if (sa->dir == SA_DIR_OUTBOUND) {
+	if (d->dir == SA_DIR_OUTBOUND) {
 		/* a tunnel policy on it leaves the workers before it does (IKE
 		 * removes its policy first; this is for anything else) */
-		int t = tpol_lookup(tpol_by_sa, sa->desc.name);
+		int t = ctl_tpol_by_sa(d->name);
 		if (t >= 0) {
-			log_info("policy %s goes with its SA %s", tpols[t].p.name, sa->desc.name);
-			tpol_del((unsigned)t);
+			log_info("policy %s goes with its SA %s", ctl_tunnel_policy(t)->name,
+				 d->name);
+			ctl_tpol_del((unsigned)t);
 		}
 	}
-	if (!spd_done && sa->dir == SA_DIR_OUTBOUND && sa_in_policies(sa->desc.name)) {
+	if (!spd_done && d->dir == SA_DIR_OUTBOUND && sa_in_policies(d->name)) {
 		char err[128];
 		struct dp_spd *spd = build_spd(ctl.policies, ctl.n_policies, NULL, 0,
 					       NULL, err, sizeof(err));
@@ -401,7 +358,7 @@ retire(int id, bool spd_done)
 		else
 			log_err("SPD rebuild failed: %s", err);
 	}
-	post(MSG_SA_DEL, sa, NULL);
+	post_sa_del(sa);
 }
 
 int
@@ -426,64 +383,7 @@ find_policy(const struct policy_desc *p, unsigned n, const char *name)
 	return -1;
 }
 
-/*
- * An IKE protect policy into the workers' per-tunnel tables; false when it
- * belongs in the rte_acl SPD (not IKE's, no outbound SA yet, an SA that
- * has one already, or a destination prefix that is full)
- */
-static bool
-tpol_add(const struct policy_desc *p)
-{
-	struct dp_dpol *d;
-	int id;
 
-	if (!p->dynamic || p->action != SPD_PROTECT || p->priority <= DP_DYN_MIN_PRIO ||
-	    p->sel.dst.addr.family == 0 || tpol_lookup(tpol_by_sa, p->sa) >= 0)
-		return false;
-	id = ctl_find_sa(p->sa);
-	if (id < 0 || ctl.sa[id].dp->dir != SA_DIR_OUTBOUND)
-		return false;
-	if (n_tpols == cap_tpols) {
-		unsigned cap = cap_tpols ? 2 * cap_tpols : 64;
-		struct tpol *t = realloc(tpols, cap * sizeof(*t));
-		if (t == NULL)
-			return false;
-		tpols = t;
-		cap_tpols = cap;
-	}
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return false;
-	d->sel = p->sel;
-	d->priority = p->priority;
-	d->sa = ctl.sa[id].dp;
-	if (dp_dyn_add(dyn_mirror, d) < 0) {
-		free(d);
-		return false;
-	}
-	tpols[n_tpols] = (struct tpol){ *p, d };
-	tpol_index(n_tpols++);
-	post(MSG_DPOL_ADD, d, NULL);
-	return true;
-}
-
-/* out of the workers' tables (freed once they all acknowledged) */
-static void
-tpol_del(unsigned i)
-{
-	char key[NAME_MAX_LEN];
-
-	name_key(tpols[i].p.name, key);
-	rte_hash_del_key(tpol_by_name, key);
-	name_key(tpols[i].p.sa, key);
-	rte_hash_del_key(tpol_by_sa, key);
-	dp_dyn_del(dyn_mirror, tpols[i].d);
-	post(MSG_DPOL_DEL, tpols[i].d, NULL);
-	if (i != --n_tpols) {
-		tpols[i] = tpols[n_tpols];
-		tpol_index(i);
-	}
-}
 
 
 int
@@ -494,18 +394,20 @@ ctl_policy_add(const struct policy_desc *p, char *err, size_t el)
 	int id;
 
 	if (find_policy(ctl.policies, ctl.n_policies, p->name) >= 0 ||
-	    tpol_lookup(tpol_by_name, p->name) >= 0) {
+	    ctl_tpol_by_name(p->name) >= 0) {
 		snprintf(err, el, "policy %s already exists", p->name);
 		return -1;
 	}
 	if (p->action == SPD_PROTECT) {
 		id = ctl_find_sa(p->sa);
-		if (config_policy_sa_ok(p, id < 0 ? NULL : &ctl.sa[id].dp->desc,
+		if (config_policy_sa_ok(p, id < 0 ? NULL : &ctl.sa[id].desc,
 					err, el) < 0)
 			return -1;
 	}
 	/* IKE's per-tunnel policies: O(1), no SPD rebuild */
-	if (tpol_add(p))
+	id = p->action == SPD_PROTECT ? ctl_find_sa(p->sa) : -1;
+	if (ctl_tpol_add(p, id >= 0 && ctl.sa[id].desc.dir == SA_DIR_OUTBOUND ?
+			 ctl.sa[id].dp : NULL))
 		return 0;
 	np = malloc((ctl.n_policies + 1) * sizeof(*np));
 	if (np == NULL) {
@@ -530,12 +432,12 @@ int
 ctl_policy_del(const char *name, char *err, size_t el)
 {
 	int i = find_policy(ctl.policies, ctl.n_policies, name);
-	int t = tpol_lookup(tpol_by_name, name);
+	int t = ctl_tpol_by_name(name);
 	struct dp_spd *spd;
 	struct policy_desc *np;
 
 	if (t >= 0) {
-		tpol_del((unsigned)t);
+		ctl_tpol_del((unsigned)t);
 		return 0;
 	}
 
@@ -563,16 +465,15 @@ ctl_policy_del(const char *name, char *err, size_t el)
 }
 
 static int
-sa_name_cmp(const void *a, const void *b)
+made_cmp(const void *a, const void *b)
 {
-	return strcmp((*(struct dp_sa *const *)a)->desc.name,
-		      (*(struct dp_sa *const *)b)->desc.name);
+	return strcmp(((const struct made *)a)->d->name, ((const struct made *)b)->d->name);
 }
 
 static int
-sa_name_key_cmp(const void *key, const void *b)
+made_key_cmp(const void *key, const void *b)
 {
-	return strcmp(key, (*(struct dp_sa *const *)b)->desc.name);
+	return strcmp(key, ((const struct made *)b)->d->name);
 }
 
 static bool
@@ -597,7 +498,7 @@ same_ports(const struct espgw_config *a, const struct espgw_config *b)
 int
 ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 {
-	struct dp_sa **created = NULL;
+	struct made *created = NULL;
 	uint32_t *retiring = NULL;
 	bool *keep = NULL;
 	unsigned n_created = 0, n_retiring = 0, n_pol = 0;
@@ -633,7 +534,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	for (unsigned i = 0; i < nc->n_sas; i++) {
 		const struct sa_desc *d = &nc->sas[i];
 		int id = ctl_find_sa(d->name);
-		if (id >= 0 && memcmp(&ctl.sa[id].dp->desc, d, sizeof(*d)) == 0) {
+		if (id >= 0 && slot_same((uint32_t)id, d)) {
 			keep[id] = true;
 			continue;
 		}
@@ -643,11 +544,12 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 				 ctl.max_sas);
 			goto out;
 		}
-		if (dp_sa_create(d, id, &created[n_created], err, el) < 0) {
+		if (dp_sa_create(d, id, &created[n_created].dp, err, el) < 0) {
 			id_put(id);
 			goto out;
 		}
-		n_created++;
+		created[n_created].id = (uint32_t)id;
+		created[n_created++].d = d;
 	}
 	rt = dp_rt_build(nc, err, el);
 	if (rt == NULL)
@@ -658,18 +560,18 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 		if (sa == NULL)
 			goto out;
 		/* new SAs by name: sorted, so 100k policies do not scan 100k SAs */
-		qsort(created, n_created, sizeof(*created), sa_name_cmp);
+		qsort(created, n_created, sizeof(*created), made_cmp);
 		for (unsigned i = 0; i < n_pol; i++) {
-			struct dp_sa **hit;
+			const struct made *hit;
 			if (pol[i].action != SPD_PROTECT)
 				continue;
 			int id = ctl_find_sa(pol[i].sa);
 			if (id >= 0 && keep[id])
 				sa[i] = ctl.sa[id].dp;
 			hit = bsearch(pol[i].sa, created, n_created, sizeof(*created),
-				      sa_name_key_cmp);
+				      made_key_cmp);
 			if (hit != NULL)
-				sa[i] = *hit;
+				sa[i] = hit->dp;
 		}
 		spd = dp_spd_build(pol, sa, n_pol, err, el);
 		free(sa);
@@ -685,19 +587,13 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 			retiring[n_retiring++] = i;
 		}
 	for (unsigned j = 0; j < n_created; j++) {
-		struct dp_sa *s = created[j];
-		ctl.sa[s->id].dp = s;
-		ctl.sa[s->id].added = time(NULL);
-		ctl.sa[s->id].soft_logged = false;
-		ctl.sa[s->id].deleting = false;
-		ctl.sa[s->id].dynamic = false;
-		index_add(s->id);
-		post(MSG_SA_ADD, s, NULL);
+		slot_fill(created[j].id, created[j].dp, created[j].d);
+		ctl_post(MSG_SA_ADD, created[j].dp, NULL);
 	}
 	{
 		struct dp_rt *old = ctl.rt;
 		ctl.rt = rt;
-		post(MSG_RT_SWAP, rt, old);
+		ctl_post(MSG_RT_SWAP, rt, old);
 	}
 	free(ctl.policies);
 	ctl.policies = pol;
@@ -705,15 +601,15 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 	pol = NULL;
 	swap_spd(spd);
 	for (unsigned k = 0; k < n_retiring; k++)
-		post(MSG_SA_DEL, ctl.sa[retiring[k]].dp, NULL);
+		post_sa_del(ctl.sa[retiring[k]].dp);
 	n_created = 0;
 	rt = NULL;
 	spd = NULL;
 	rc = 0;
 out:
 	for (unsigned j = 0; j < n_created; j++) {
-		id_put(created[j]->id);
-		dp_sa_free(created[j]);
+		id_put(created[j].id);
+		dp_sa_free(created[j].dp);
 	}
 	dp_rt_free(rt);
 	dp_spd_free(spd);
@@ -726,45 +622,29 @@ out:
 
 /* Once a second: lifetimes in seconds (RFC 4301 4.4.2.1). */
 void
-ctl_tick(void)
+ctl_sa_tick(void)
 {
 	time_t now = time(NULL);
 	char err[128];
 
-	ctl_neigh_expire();
 	for (unsigned i = 0; i < ctl.max_sas; i++) {
 		struct ctl_sa *s = &ctl.sa[i];
 		const struct lifetime *l;
 		if (s->dp == NULL || s->deleting)
 			continue;
-		l = &s->dp->desc.life;
+		l = &s->desc.life;
 		if (l->hard_seconds && (uint64_t)(now - s->added) >= l->hard_seconds) {
 			ctl.st.hard_events++;
 			log_info("SA %s: hard lifetime (%llu s) reached, deleting",
-				 s->dp->desc.name, (unsigned long long)l->hard_seconds);
-			ctl_sa_del(s->dp->desc.name, err, sizeof(err));
+				 s->desc.name, (unsigned long long)l->hard_seconds);
+			ctl_sa_del(s->desc.name, err, sizeof(err));
 		} else if (l->soft_seconds && !s->soft_logged &&
 			   (uint64_t)(now - s->added) >= l->soft_seconds) {
 			s->soft_logged = true;
 			ctl.st.soft_events++;
 			log_info("SA %s: soft lifetime (%llu s) reached (rekey due)",
-				 s->dp->desc.name, (unsigned long long)l->soft_seconds);
+				 s->desc.name, (unsigned long long)l->soft_seconds);
 		}
 	}
 }
 
-/* Stop the workers once everything posted so far was acknowledged. */
-void
-ctl_quit(void)
-{
-	struct dp_msg *m = calloc(1, sizeof(*m));
-
-	m->type = MSG_QUIT;
-	while (dp_post(m) < 0)
-		ctl_poll_rings();
-	ctl.in_flight++;
-	while (ctl.in_flight > 0) {
-		ctl_poll_rings();
-		rte_pause();
-	}
-}

@@ -22,7 +22,7 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	for (int r = 0; r < ESPGW_DROP_MAX; r++)
 		tot[r] = __atomic_load_n(&ctl.st.drops[r], __ATOMIC_RELAXED);
-	for (unsigned i = 0; i < dp.n_workers; i++) {
+	for (unsigned i = 0; i < dp_n_workers(); i++) {
 		struct dp_worker_ctr c;
 		dp_sum_worker(i, &c);
 		for (int r = 0; r < ESPGW_DROP_MAX; r++)
@@ -47,7 +47,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < dp.n_ports; i++) {
+	for (unsigned i = 0; i < dp_n_ports(); i++) {
 		struct rte_tel_data *p = rte_tel_data_alloc();
 		struct dp_port_ctr c;
 		if (p == NULL)
@@ -58,7 +58,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(p, "rx_bytes", c.rx_bytes);
 		rte_tel_data_add_dict_u64(p, "tx_packets", c.tx_pkts);
 		rte_tel_data_add_dict_u64(p, "tx_bytes", c.tx_bytes);
-		rte_tel_data_add_dict_container(d, dp.port[i].name, p, 0);
+		rte_tel_data_add_dict_container(d, dp_port_get(i)->name, p, 0);
 	}
 	return 0;
 }
@@ -69,7 +69,7 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < dp.n_workers; i++) {
+	for (unsigned i = 0; i < dp_n_workers(); i++) {
 		struct rte_tel_data *w = rte_tel_data_alloc();
 		struct dp_worker_ctr c;
 		char name[24];

@@ -104,3 +104,24 @@ dp_rt_free(struct dp_rt *rt)
 	rte_lpm6_free(rt->lpm6);
 	free(rt);
 }
+
+int
+dp_rt_lookup(const struct dp_rt *rt, int family, const uint8_t *dst, uint16_t *port,
+	     const uint8_t **hop)
+{
+	uint32_t nh;
+	int rc;
+
+	if (family == AF_INET) {
+		uint32_t a;
+		memcpy(&a, dst, 4);
+		rc = rte_lpm_lookup(rt->lpm4, rte_be_to_cpu_32(a), &nh);
+	} else {
+		rc = rte_lpm6_lookup(rt->lpm6, dst, &nh);
+	}
+	if (rc != 0 || rt->nh[nh].type != NH_FORWARD)
+		return -1;
+	*port = rt->nh[nh].port;
+	*hop = rt->nh[nh].via.family ? rt->nh[nh].via.a : dst;
+	return 0;
+}

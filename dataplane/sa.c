@@ -110,6 +110,7 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 {
 	const struct esp_alg_info *ai = &esp_alg_info[d->alg];
 	struct rte_crypto_sym_xform xf[2];
+	struct sa_desc dd;		/* d with the window in force; wiped */
 	struct rte_ipsec_sa_prm prm;
 	uint8_t hdr[64];
 	struct dp_sa *sa;
@@ -130,15 +131,19 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		snprintf(err, el, "out of memory for SA");
 		return -1;
 	}
-	sa->desc = *d;
+	memcpy(&dd, d, sizeof(dd));
 	/*
 	 * With ESN the high half of each number is guessed from the window
 	 * (RFC 4303 A2.2), and librte_ipsec, which makes the guess, keeps at
 	 * least 64: a smaller ESN window is raised to 64 (show sa says so).
 	 */
 	if (d->dir == SA_DIR_INBOUND && d->esn && d->replay_window < 64)
-		sa->desc.replay_window = 64;
-	d = &sa->desc;
+		dd.replay_window = 64;
+	d = &dd;
+	sa->lookup = d->lookup;
+	sa->local = d->local;
+	sa->remote = d->remote;
+	sa->replay_window = d->replay_window;
 	sa->id = id;
 	sa->spi = d->spi;
 	sa->dir = d->dir;
@@ -282,12 +287,26 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		goto fail;
 	}
 	explicit_bzero(xf, sizeof(xf));
+	explicit_bzero(&dd, sizeof(dd));
 	*out = sa;
 	return 0;
 fail:
 	explicit_bzero(xf, sizeof(xf));
+	explicit_bzero(&dd, sizeof(dd));
 	dp_sa_free(sa);
 	return -1;
+}
+
+uint32_t
+dp_sa_id(const struct dp_sa *sa)
+{
+	return sa->id;
+}
+
+uint32_t
+dp_sa_replay_window(const struct dp_sa *sa)
+{
+	return sa->replay_window;
 }
 
 void
@@ -302,6 +321,5 @@ dp_sa_free(struct dp_sa *sa)
 		rte_free(sa->isa);
 	}
 	rte_free(sa->rw);
-	explicit_bzero(&sa->desc, sizeof(sa->desc));
 	rte_free(sa);
 }

@@ -13,7 +13,7 @@
 #include <rte_hash_crc.h>
 
 #include "dataplane/dp.h"
-#include "dataplane/spd_dyn.h"
+#include "dataplane/dp.h"
 
 /* 8-byte aligned and sized: the CRC hash reads it 8 bytes at a time */
 struct dyn_key {
@@ -22,7 +22,7 @@ struct dyn_key {
 	uint8_t addr[16];
 } __attribute__((aligned(8)));
 
-struct dyn_bucket {
+struct dp_dyn_bucket {
 	unsigned n;
 	const struct dp_dpol *p[DP_DYN_BUCKET];	/* highest priority first */
 };
@@ -74,22 +74,34 @@ count(struct dp_dyn *d, int fi, unsigned len, int delta)
 			d->lens[fi][d->n_lens[fi]++] = (uint8_t)l;
 }
 
+struct dp_dyn_bucket *
+dp_dyn_bucket_new(void)
+{
+	return calloc(1, sizeof(struct dp_dyn_bucket));
+}
+
+void
+dp_dyn_bucket_free(struct dp_dyn_bucket *b)
+{
+	free(b);
+}
+
 int
-dp_dyn_add(struct dp_dyn *d, const struct dp_dpol *p)
+dp_dyn_add(struct dp_dyn *d, const struct dp_dpol *p, struct dp_dyn_bucket **spare)
 {
 	const struct ip_prefix *dst = &p->sel.dst;
 	int fi = dst->addr.family == AF_INET6;
-	struct dyn_bucket *b = NULL;
+	struct dp_dyn_bucket *b = NULL;
 	struct dyn_key k;
 	unsigned i;
 
 	make_key(dst->addr.family, dst->len, dst->addr.a, &k);
 	if (rte_hash_lookup_data(d->h, &k, (void **)&b) < 0) {
-		b = calloc(1, sizeof(*b));
-		if (b == NULL || rte_hash_add_key_data(d->h, &k, b) < 0) {
-			free(b);
+		b = *spare;
+		if (b == NULL || rte_hash_add_key_data(d->h, &k, b) < 0)
 			return -1;
-		}
+		memset(b, 0, sizeof(*b));
+		*spare = NULL;
 	}
 	if (b->n == DP_DYN_BUCKET)
 		return -1;
@@ -102,10 +114,10 @@ dp_dyn_add(struct dp_dyn *d, const struct dp_dpol *p)
 }
 
 void
-dp_dyn_del(struct dp_dyn *d, const struct dp_dpol *p)
+dp_dyn_del(struct dp_dyn *d, const struct dp_dpol *p, struct dp_dyn_bucket **emptied)
 {
 	const struct ip_prefix *dst = &p->sel.dst;
-	struct dyn_bucket *b;
+	struct dp_dyn_bucket *b;
 	struct dyn_key k;
 
 	make_key(dst->addr.family, dst->len, dst->addr.a, &k);
@@ -121,7 +133,7 @@ dp_dyn_del(struct dp_dyn *d, const struct dp_dpol *p)
 	}
 	if (b->n == 0) {
 		rte_hash_del_key(d->h, &k);
-		free(b);
+		*emptied = b;
 	}
 }
 
@@ -154,7 +166,7 @@ dp_dyn_lookup_burst(const struct dp_dyn *d, const struct pkt_info *pk, unsigned 
 			if (rte_hash_lookup_bulk_data(d->h, kp, m, &hits, data) <= 0)
 				continue;
 			for (unsigned k = 0; k < m; k++) {
-				const struct dyn_bucket *b = data[k];
+				const struct dp_dyn_bucket *b = data[k];
 				const struct pkt_info *q = &pk[idx[k]];
 				if (!((hits >> k) & 1))
 					continue;

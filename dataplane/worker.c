@@ -197,12 +197,12 @@ sad_key(const struct dp_sa *sa, union rte_ipsec_sad_key *k)
 	/* keys hold wire-order bytes, as lookups read them from packets */
 	if (sa->outer_family == AF_INET6) {
 		k->v6.spi = rte_cpu_to_be_32(sa->spi);
-		memcpy(k->v6.dip, sa->desc.local.a, 16);
-		memcpy(k->v6.sip, sa->desc.remote.a, 16);
+		memcpy(k->v6.dip, sa->local.a, 16);
+		memcpy(k->v6.sip, sa->remote.a, 16);
 	} else {
 		k->v4.spi = rte_cpu_to_be_32(sa->spi);
-		memcpy(&k->v4.dip, sa->desc.local.a, 4);
-		memcpy(&k->v4.sip, sa->desc.remote.a, 4);
+		memcpy(&k->v4.dip, sa->local.a, 4);
+		memcpy(&k->v4.sip, sa->remote.a, 4);
 	}
 }
 
@@ -215,14 +215,14 @@ sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add)
 	int type, n = 1;
 
 	sad_key(sa, &k);
-	if (sa->desc.lookup == SAD_SPI) {
+	if (sa->lookup == SAD_SPI) {
 		/* SPI-only SAs serve both families */
 		type = RTE_IPSEC_SAD_SPI_ONLY;
 		sad[0] = w->sad4;
 		sad[1] = w->sad6;
 		n = 2;
 	} else {
-		type = sa->desc.lookup == SAD_SPI_DST ? RTE_IPSEC_SAD_SPI_DIP :
+		type = sa->lookup == SAD_SPI_DST ? RTE_IPSEC_SAD_SPI_DIP :
 		       RTE_IPSEC_SAD_SPI_DIP_SIP;
 		sad[0] = sa->outer_family == AF_INET6 ? w->sad6 : w->sad4;
 	}
@@ -257,10 +257,10 @@ worker_handle_msg(struct dp_worker *w, struct dp_msg *m)
 		break;
 	case MSG_DPOL_ADD:
 		/* the control thread counts per prefix: it never overfills one */
-		dp_dyn_add(w->dyn, m->obj);
+		dp_dyn_add(w->dyn, m->obj, &m->spare[w->idx]);
 		break;
 	case MSG_DPOL_DEL:
-		dp_dyn_del(w->dyn, m->obj);
+		dp_dyn_del(w->dyn, m->obj, &m->spare[w->idx]);
 		break;
 	case MSG_QUIT:
 		break;

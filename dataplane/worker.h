@@ -9,7 +9,7 @@
 #include <rte_ipsec_sad.h>
 
 #include "dataplane/dp.h"
-#include "dataplane/spd_dyn.h"
+#include "dataplane/dp.h"
 
 struct tx_buf {
 	uint16_t n;

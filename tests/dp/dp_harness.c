@@ -137,7 +137,7 @@ dph_init(const char *argv0, struct dph_sa *sas, unsigned n)
 			fprintf(stderr, "dph: SA %s missing\n", name);
 			exit(1);
 		}
-		sas[i].effective_window = ctl.sa[id].dp->desc.replay_window;
+		sas[i].effective_window = dp_sa_replay_window(ctl.sa[id].dp);
 	}
 }
 
@@ -295,7 +295,7 @@ dph_reset(void)
 		id = ctl_find_sa(name);
 		if (id < 0)
 			abort();
-		d = ctl.sa[id].dp->desc;
+		d = *config_find_sa(ctl.cfg, name);
 		if (ctl_sa_del(name, err, sizeof(err)) < 0)
 			abort();
 		pump();
