@@ -31,6 +31,9 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/msgs.h"
+#include "control/sa_mgr.h"
+#include "control/tpol.h"
 #include "dataplane/worker.h"
 
 static struct {

@@ -57,9 +57,10 @@ send_cb(void *ctx, const struct ike_ep *l, const struct ike_ep *r, const uint8_t
 }
 
 static int
-child_up(void *ctx, const struct ike_child_info *c)
+child_up(void *ctx, const struct ike_child_info *c, uint32_t sa_ids[2])
 {
 	(void)c;
+	(void)sa_ids;
 	child_ups[(int)(intptr_t)ctx]++;
 	return 0;
 }
@@ -126,38 +127,31 @@ main(int argc, char **argv)
 	espgw_log_level = LOG_LVL_ERR;
 	hz = tsc_hz();
 	for (int i = 0; i < 2; i++) {
-		struct ike_conn c;
+		struct conn_desc c;
 		memset(&c, 0, sizeof(c));
 		snprintf(c.name, sizeof(c.name), "bench");
 		ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
 		if (i == 0)
 			ip_addr_parse("198.18.0.2", &c.remote);
-		ike_id_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local_id);
 		if (certs) {
-			char crt[512], key[512], ca[512];
-			snprintf(crt, sizeof(crt), "%s/%s.crt", certs, i ? "b" : "a");
-			snprintf(key, sizeof(key), "%s/%s.key", certs, i ? "b" : "a");
-			snprintf(ca, sizeof(ca), "%s/ca.crt", certs);
-			memset(&c.local_id, 0, sizeof(c.local_id));
-			if (ike_creds_load(&c.creds, crt, key, ca, err, sizeof(err)) < 0) {
-				fprintf(stderr, "ike-bench: %s\n", err);
-				return 2;
-			}
+			/* the identity is the certificate's subject */
+			snprintf(c.cert, sizeof(c.cert), "%s/%s.crt", certs, i ? "b" : "a");
+			snprintf(c.key, sizeof(c.key), "%s/%s.key", certs, i ? "b" : "a");
+			snprintf(c.ca, sizeof(c.ca), "%s/ca.crt", certs);
 		} else {
-			memcpy(c.psk, "ike-bench-pre-shared-key", 24);
-			c.psk_len = 24;
+			strcpy(c.psk, "ike-bench-pre-shared-key");
 		}
-		if (ike_proposal_parse(ike, false, &c.ike[c.n_ike++], err, sizeof(err)) < 0 ||
-		    ike_proposal_parse(esp, true, &c.esp[c.n_esp++], err, sizeof(err)) < 0) {
+		snprintf(c.proposals, sizeof(c.proposals), "%s", ike);
+		snprintf(c.esp_proposals, sizeof(c.esp_proposals), "%s", esp);
+		ip_prefix_parse(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
+		ip_prefix_parse(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
+		c.retransmit_ms = 5000;
+		eng[i] = ike_engine_new(&ops, (void *)(intptr_t)i);
+		if (eng[i] == NULL ||
+		    ike_conn_add(eng[i], ike_conn_new(&c, err, sizeof(err)), err, sizeof(err)) < 0) {
 			fprintf(stderr, "ike-bench: %s\n", err);
 			return 2;
 		}
-		ike_ts_from_prefix(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
-		ike_ts_from_prefix(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
-		c.retransmit_ms = 5000;
-		eng[i] = ike_engine_new(&ops, (void *)(intptr_t)i);
-		if (eng[i] == NULL || ike_conn_add(eng[i], &c, err, sizeof(err)) < 0)
-			return 1;
 	}
 	/* one initiator address, many IKE_SAs: no per-source limits here */
 	ike_set_limits(eng[1], ~0u, ~0u);

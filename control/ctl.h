@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control-thread state: the one writer of configuration and SA state. */
+/*
+ * The control thread's state: the SA slots, the running configuration and
+ * tables, its counters. Each module of control/ has its own header.
+ */
 #ifndef ESPGW_CTL_H
 #define ESPGW_CTL_H
 
@@ -71,80 +74,6 @@ ctl_name_key(const char *name, char key[NAME_MAX_LEN])
 	memcpy(key, name, n);
 }
 
-/* msgs.c: messages to every worker; freed after the last ack, after
- * m->done ran */
-void ctl_msgs_init(dp_event_fn ev);
-struct dp_msg *ctl_msg_new(enum dp_msg_type t, void *obj, void *old);
-void ctl_msg_post(struct dp_msg *m);
-void ctl_post(enum dp_msg_type t, void *obj, void *old);
-void ctl_poll_rings(void);
-void ctl_quit(void);
-
-/* tpol.c: IKE's per-tunnel policies (the workers' per-prefix tables) */
-int ctl_tpol_init(unsigned max);
-bool ctl_tpol_add(const struct policy_desc *p, struct dp_sa *sa);
-void ctl_tpol_del(unsigned i);
-int ctl_tpol_by_name(const char *name);
-int ctl_tpol_by_sa(const char *sa);
-
-/* sa_mgr.c */
-int ctl_init_tables(struct espgw_config *c, char *err, size_t el);
-int ctl_apply(const struct espgw_config *nc, char *err, size_t el);
-int ctl_sa_add(const struct sa_desc *d, char *err, size_t el);
-int ctl_sa_del(const char *name, char *err, size_t el);
-int ctl_policy_add(const struct policy_desc *p, char *err, size_t el);
-int ctl_policy_del(const char *name, char *err, size_t el);
-/* IKE's policies in the workers' per-tunnel tables (not in ctl.policies
- * nor the rte_acl SPD), for listings */
-unsigned ctl_tunnel_policies(void);
-const struct policy_desc *ctl_tunnel_policy(unsigned i);
-int ctl_find_sa(const char *name);
-void ctl_sa_tick(void);
-uint64_t ctl_clock_ns(void);
-/* account one pass of the control loop that took ns */
-void ctl_loop_stall(uint64_t ns);
-/* the longest pass in the last `secs` seconds (<= CTL_STALL_SECS) */
-uint64_t ctl_loop_recent_max(unsigned secs);
-
-/* punt.c */
-void ctl_punt_poll(void);
-void ctl_resolve(uint16_t port, int family, const uint8_t *addr);
-void ctl_neigh_expire(void);
-void ctl_send_l3(struct rte_mbuf *m, int family, const uint8_t *dst);
-
-/* ike_ctl.c: the IKEv2 engine on the DPDK ports */
-struct ike_conn;
-int ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el);
-/* every connection of c builds (credentials load, proposals parse) */
-int ctl_ike_check(const struct espgw_config *c, char *err, size_t el);
-/* the engine's connections become nc's; old is the running config or NULL */
-int ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char *err,
-		 size_t el);
-bool ctl_ike_input(const uint8_t *l3, uint32_t len);
-/* a packet hit a trap policy: start the connection whose selectors it matches */
-void ctl_ike_acquire(const uint8_t *l3, uint32_t len);
-void ctl_ike_timer(void);
-void ctl_ike_fini(void);
-/* the engine, for listings (ike_show.c) */
-struct ike_engine *ctl_ike_engine(void);
-/* show ike [sas|conns|stats]: text or JSON, malloc'd; NULL with err */
-char *ctl_ike_show(const char *what, bool json, char *err, size_t el);
-int ctl_ike_initiate(const char *conn, char *err, size_t el);
-int ctl_ike_terminate(const char *conn, char *err, size_t el);
-int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);
-
-/* telemetry.c */
-void ctl_telemetry_init(void);
-
-/* mgmt_conn.c */
-int mgmt_open(const struct espgw_config *c);
-void mgmt_close(void);
-int mgmt_fd(void);
-void mgmt_accept(void);
-void mgmt_client_event(int fd, uint32_t events);
-bool mgmt_is_client(int fd);
-void mgmt_tick(void);
-extern int mgmt_epfd;
 extern volatile int ctl_stop;
 
 #endif

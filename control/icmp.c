@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/telemetry.h"
 #include "control/punt.h"
 
 /* RFC 792 / RFC 4443 3.1: tell the sender the MTU the tunnel leaves. */

@@ -19,6 +19,9 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/ike_ctl.h"
+#include "control/punt.h"
+#include "control/sa_mgr.h"
 #include "control/ike/ike.h"
 
 static struct ike_engine *eng;
@@ -180,7 +183,7 @@ names(const struct ike_child_info *c, char *in, char *out, char *pol)
 	snprintf(pol, NAME_MAX_LEN, "%.18s-p%08x", c->conn, c->spi_in);
 }
 
-/* one SA, checked as `espgwctl sa add` checks it; the keys are wiped here */
+/* one SA, checked as `espgwctl sa add` checks it: its id; the keys are wiped here */
 static int
 add_sa(const struct ike_child_info *c, bool in, const char *name, const char *alg,
        char *err, size_t el)
@@ -215,15 +218,16 @@ add_sa(const struct ike_child_info *c, bool in, const char *name, const char *al
 	}
 	config_sa_finish(&d);
 	rc = config_check_sa(&d, err, el) < 0 ? -1 : ctl_sa_add(&d, err, el);
-	if (rc == 0)	/* IKE owns it: a reload leaves it alone */
-		ctl.sa[ctl_find_sa(name)].dynamic = true;
+	if (rc >= 0)	/* IKE owns it: a reload leaves it alone */
+		ctl.sa[rc].dynamic = true;
 	ike_wipe(&d, sizeof(d));
 	return rc;
 }
 
 static int
-child_up(void *ctx, const struct ike_child_info *c)
+child_up(void *ctx, const struct ike_child_info *c, uint32_t sa_ids[2])
 {
+	int id_in, id_out;
 	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
 	struct selector sel;
 	const char *alg = esp_alg(&c->esp);
@@ -240,12 +244,16 @@ child_up(void *ctx, const struct ike_child_info *c)
 			 c->conn);
 		return -1;
 	}
-	if (add_sa(c, true, in, alg, err, sizeof(err)) < 0)
+	id_in = add_sa(c, true, in, alg, err, sizeof(err));
+	if (id_in < 0)
 		goto fail;
-	if (add_sa(c, false, out, alg, err, sizeof(err)) < 0) {
-		ctl_sa_del(in, err + 128, 128);
+	id_out = add_sa(c, false, out, alg, err, sizeof(err));
+	if (id_out < 0) {
+		ctl_sa_del_id((uint32_t)id_in);
 		goto fail;
 	}
+	sa_ids[0] = (uint32_t)id_in;
+	sa_ids[1] = (uint32_t)id_out;
 	log_info("ike %s: installed %s, %s", c->conn, in, out);
 	return 0;
 fail:
@@ -297,112 +305,45 @@ child_unroute(void *ctx, const struct ike_child_info *c)
 static void
 child_down(void *ctx, const struct ike_child_info *c)
 {
-	char in[NAME_MAX_LEN], out[NAME_MAX_LEN], pol[NAME_MAX_LEN], err[256];
-
 	(void)ctx;
-	names(c, in, out, pol);
-	if (ctl_sa_del(out, err, sizeof(err)) < 0 || ctl_sa_del(in, err, sizeof(err)) < 0)
-		log_warn("ike %s: removing the CHILD_SA: %s", c->conn, err);
+	if (ctl_sa_del_id(c->sa_ids[1]) < 0 || ctl_sa_del_id(c->sa_ids[0]) < 0)
+		log_warn("ike %s: removing the CHILD_SA %08x/%08x: no such SA", c->conn,
+			 c->spi_in, c->spi_out);
 }
 
 /* ---- connections ---- */
 
-static int
-props(const char *list, bool esp, struct ike_proposal *p, unsigned *n, const char *conn,
-      char *err, size_t el)
+/*
+ * d as the engine runs it, and what espgw adds: its data plane does
+ * AES-GCM, ChaCha20-Poly1305 and AES-CBC with SHA-256, and tunnel mode.
+ */
+static struct ike_conn *
+conn_build(const struct conn_desc *d, char *err, size_t el)
 {
-	char buf[256], *save, *tok, e[160];
+	struct ike_conn *c;
+	struct ike_algs a[IKE_MAX_CONN_PROPS];
+	unsigned n;
 
-	snprintf(buf, sizeof(buf), "%s", list);
-	*n = 0;
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		if (*n == IKE_MAX_CONN_PROPS) {
-			snprintf(err, el, "connection %s: at most %d proposals", conn,
-				 IKE_MAX_CONN_PROPS);
-			return -1;
-		}
-		if (ike_proposal_parse(tok, esp, &p[*n], e, sizeof(e)) < 0) {
-			snprintf(err, el, "connection %s: %s", conn, e);
-			return -1;
-		}
-		if (esp) {
-			struct ike_algs a = { 0 };
-			for (unsigned i = 0; i < p[*n].n; i++) {
-				if (p[*n].t[i].type == TT_ENCR) {
-					a.encr = p[*n].t[i].id;
-					a.encr_bits = p[*n].t[i].key_len;
-				}
-				if (p[*n].t[i].type == TT_INTEG)
-					a.integ = p[*n].t[i].id;
-			}
-			if (esp_alg(&a) == NULL) {
-				snprintf(err, el, "connection %s: ESP proposal '%s': the data "
-					 "plane does AES-GCM, ChaCha20-Poly1305 and AES-CBC "
-					 "with sha256 only", conn, tok);
-				return -1;
-			}
-		}
-		(*n)++;
-	}
-	if (*n == 0) {
-		snprintf(err, el, "connection %s: no %s proposals", conn, esp ? "ESP" : "IKE");
-		return -1;
-	}
-	return 0;
-}
-
-/* the engine's form of a configured connection (also checks it) */
-int
-ctl_ike_conn(const struct conn_desc *d, struct ike_conn *c, char *err, size_t el)
-{
-	char a[IP_PREFIX_STRLEN];
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", d->name);
-	c->local = d->local;
-	c->remote = d->remote;
-	if ((d->local_id[0] ? ike_id_parse(d->local_id, &c->local_id) :
-	     d->cert[0] ? 0 : ike_id_parse(ip_addr_fmt(&d->local, a, sizeof(a)), &c->local_id)) < 0 ||
-	    (d->remote_id[0] && ike_id_parse(d->remote_id, &c->remote_id) < 0)) {
-		snprintf(err, el, "connection %s: bad identity", d->name);
-		return -1;
-	}
-	c->psk_len = strlen(d->psk);
-	memcpy(c->psk, d->psk, c->psk_len);
-	if ((d->cert[0] || d->ca[0]) &&
-	    ike_creds_load(&c->creds, d->cert, d->key, d->ca, err, el) < 0) {
-		char e2[256];
-		snprintf(e2, sizeof(e2), "connection %s: %s", d->name, err);
-		snprintf(err, el, "%s", e2);
-		ike_creds_free(&c->creds);
-		return -1;
-	}
-	if (props(d->proposals, false, c->ike, &c->n_ike, d->name, err, el) < 0 ||
-	    props(d->esp_proposals, true, c->esp, &c->n_esp, d->name, err, el) < 0)
-		return -1;
-	ike_ts_from_prefix(ip_prefix_fmt(&d->local_ts, a, sizeof(a)), &c->local_ts);
-	ike_ts_from_prefix(ip_prefix_fmt(&d->remote_ts, a, sizeof(a)), &c->remote_ts);
-	for (unsigned i = 0; i < d->n_more && i < IKE_MAX_MORE; i++) {
-		ike_ts_from_prefix(ip_prefix_fmt(&d->more_local[i], a, sizeof(a)), &c->more_l[i]);
-		ike_ts_from_prefix(ip_prefix_fmt(&d->more_remote[i], a, sizeof(a)), &c->more_r[i]);
-		c->n_more++;
-	}
-	c->transport = d->transport;
-	c->dpd_delay = d->dpd_delay;
-	c->keepalive = d->keepalive;
-	c->ike_rekey = d->rekey_time;
-	c->child_rekey = d->child_rekey_time;
-	c->ike_life = d->life_time;
-	c->child_life = d->child_life_time;
-	c->retransmit_ms = d->retransmit_ms;
-	c->retransmit_tries = d->retransmit_tries;
-	c->frag_size = (uint16_t)d->fragment_size;
-	if (c->transport) {
+	if (d->transport) {
 		snprintf(err, el, "connection %s: transport mode is not supported with IKE yet",
 			 d->name);
-		return -1;
+		return NULL;
 	}
-	return 0;
+	c = ike_conn_new(d, err, el);
+	if (c == NULL)
+		return NULL;
+	n = ike_conn_esp_algs(c, a, IKE_MAX_CONN_PROPS);
+	for (unsigned i = 0; i < n; i++)
+		if (esp_alg(&a[i]) == NULL) {
+			char p[64];
+			ike_algs_fmt(&a[i], true, p, sizeof(p));
+			snprintf(err, el, "connection %s: ESP proposal '%s': the data plane does "
+				 "AES-GCM, ChaCha20-Poly1305 and AES-CBC with sha256 only",
+				 d->name, p);
+			ike_conn_free(c);
+			return NULL;
+		}
+	return c;
 }
 
 static const struct ike_ops ops = {
@@ -511,12 +452,10 @@ int
 ctl_ike_check(const struct espgw_config *cfg, char *err, size_t el)
 {
 	for (unsigned i = 0; i < cfg->n_conns; i++) {
-		struct ike_conn c;
-		int rc = ctl_ike_conn(&cfg->conns[i], &c, err, el);
-		ike_creds_free(&c.creds);
-		ike_wipe(&c, sizeof(c));
-		if (rc < 0)
+		struct ike_conn *c = conn_build(&cfg->conns[i], err, el);
+		if (c == NULL)
 			return -1;
+		ike_conn_free(c);
 	}
 	return 0;
 }
@@ -532,23 +471,24 @@ int
 ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char *err,
 	     size_t el)
 {
-	struct ike_conn *built = calloc(nc->n_conns + 1, sizeof(*built));
+	struct ike_conn **built = calloc(nc->n_conns + 1, sizeof(*built));
+	const struct conn_desc **of = calloc(nc->n_conns + 1, sizeof(*of));
 	unsigned n = 0, added = 0, removed = 0;
 	uint64_t now = ike_now_ms();
 	int rc = -1;
 
-	if (built == NULL) {
+	if (built == NULL || of == NULL) {
 		snprintf(err, el, "out of memory");
-		return -1;
+		goto out;
 	}
 	for (unsigned i = 0; i < nc->n_conns; i++) {
 		const struct conn_desc *d = &nc->conns[i];
 		if (conn_same(conn_find(old, d->name), d))
 			continue;
-		if (ctl_ike_conn(d, &built[n], err, el) < 0) {
-			ike_creds_free(&built[n].creds);
+		of[n] = d;
+		built[n] = conn_build(d, err, el);
+		if (built[n] == NULL)
 			goto out;
-		}
 		n++;
 	}
 	if (eng == NULL && nc->n_conns) {
@@ -569,10 +509,11 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 		}
 	}
 	for (unsigned i = 0; i < n; i++) {
-		const struct conn_desc *d = conn_find(nc, built[i].name);
-		if (ike_conn_add(eng, &built[i], err, el) < 0) {
+		const struct conn_desc *d = of[i];
+		struct ike_conn *c = built[i];
+		built[i] = NULL;	/* the engine's now */
+		if (ike_conn_add(eng, c, err, el) < 0) {
 			log_err("ike: %s", err);
-			ike_creds_free(&built[i].creds);
 			continue;
 		}
 		added++;
@@ -589,11 +530,10 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 	rc = 0;
 	n = 0;
 out:
-	while (n)
-		ike_creds_free(&built[--n].creds);
-	for (unsigned i = 0; i < nc->n_conns; i++)
-		ike_wipe(&built[i], sizeof(built[i]));
+	for (unsigned i = 0; built && i < n; i++)
+		ike_conn_free(built[i]);
 	free(built);
+	free(of);
 	return rc;
 }
 

@@ -12,6 +12,8 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/ike_ctl.h"
+#include "control/sa_mgr.h"
 #include "control/ike/ike.h"
 
 static json_t *

@@ -130,9 +130,10 @@ child_event(const char *ev, const struct ike_child_info *c)
 }
 
 static int
-tool_child_up(void *ctx, const struct ike_child_info *c)
+tool_child_up(void *ctx, const struct ike_child_info *c, uint32_t sa_ids[2])
 {
 	(void)ctx;
+	(void)sa_ids;
 	if (count)
 		return 0;
 	child_event("child_up", c);
@@ -190,6 +191,22 @@ on_sig(int s)
 	stop = 1;
 }
 
+/* a string option into a fixed field: -1 when it does not fit */
+static int
+str_set(char *dst, size_t cap, const char *v)
+{
+	return snprintf(dst, cap, "%s", v) >= (int)cap ? -1 : 0;
+}
+
+/* one more proposal in a comma-separated list */
+static int
+list_add(char *list, size_t cap, const char *v)
+{
+	size_t n = strlen(list);
+
+	return snprintf(list + n, cap - n, "%s%s", n ? "," : "", v) >= (int)(cap - n) ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -220,47 +237,35 @@ main(int argc, char **argv)
 		.send = tool_send, .child_up = tool_child_up, .child_down = tool_child_down,
 		.ike_up = tool_ike_up, .ike_down = tool_ike_down,
 	};
-	struct ike_conn c;
+	struct conn_desc c;
+	struct ike_conn *conn;
 	struct ike_engine *e;
 	bool initiate = false;
 	double seconds = 60, term_after = 0;
 	uint64_t start, next = 0;
 	unsigned long started = 0;
-	const char *cert = NULL, *keyf = NULL, *caf = NULL;
 	char err[256];
 	int opt;
 
+	/* the configuration's connection type, as espgw's file would give it */
 	memset(&c, 0, sizeof(c));
 	snprintf(c.name, sizeof(c.name), "tool");
-	c.frag_size = 1280;
-	ike_ts_from_prefix("0.0.0.0/0", &c.local_ts);
-	ike_ts_from_prefix("0.0.0.0/0", &c.remote_ts);
+	c.fragment_size = 1280;
+	ip_prefix_parse("0.0.0.0/0", &c.local_ts);
+	ip_prefix_parse("0.0.0.0/0", &c.remote_ts);
 	espgw_log_level = LOG_LVL_WARN;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
 		case 'l': rc = ip_addr_parse(optarg, &c.local); break;
 		case 'r': rc = ip_addr_parse(optarg, &c.remote); break;
-		case 'k':
-			c.psk_len = strlen(optarg) < sizeof(c.psk) ? strlen(optarg) : 0;
-			memcpy(c.psk, optarg, c.psk_len);
-			break;
-		case 'L': rc = ike_id_parse(optarg, &c.local_id); break;
-		case 'R': rc = ike_id_parse(optarg, &c.remote_id); break;
-		case 'i':
-			if (c.n_ike == IKE_MAX_CONN_PROPS)
-				rc = -1;
-			else
-				rc = ike_proposal_parse(optarg, false, &c.ike[c.n_ike++], err, sizeof(err));
-			break;
-		case 'e':
-			if (c.n_esp == IKE_MAX_CONN_PROPS)
-				rc = -1;
-			else
-				rc = ike_proposal_parse(optarg, true, &c.esp[c.n_esp++], err, sizeof(err));
-			break;
-		case 't': rc = ike_ts_from_prefix(optarg, &c.local_ts); break;
-		case 'T': rc = ike_ts_from_prefix(optarg, &c.remote_ts); break;
+		case 'k': rc = str_set(c.psk, sizeof(c.psk), optarg); break;
+		case 'L': rc = str_set(c.local_id, sizeof(c.local_id), optarg); break;
+		case 'R': rc = str_set(c.remote_id, sizeof(c.remote_id), optarg); break;
+		case 'i': rc = list_add(c.proposals, sizeof(c.proposals), optarg); break;
+		case 'e': rc = list_add(c.esp_proposals, sizeof(c.esp_proposals), optarg); break;
+		case 't': rc = ip_prefix_parse(optarg, &c.local_ts); break;
+		case 'T': rc = ip_prefix_parse(optarg, &c.remote_ts); break;
 		case 'x': c.transport = true; break;
 		case 'I': initiate = true; break;
 		case 'q': term_after = atof(optarg); break;
@@ -268,39 +273,29 @@ main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'v': espgw_log_level = LOG_LVL_DEBUG; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
-		case 'C': cert = optarg; break;
-		case 'K': keyf = optarg; break;
-		case 'A': caf = optarg; break;
-		case 'F': c.frag_size = (uint16_t)atoi(optarg); break;
+		case 'C': rc = str_set(c.cert, sizeof(c.cert), optarg); break;
+		case 'K': rc = str_set(c.key, sizeof(c.key), optarg); break;
+		case 'A': rc = str_set(c.ca, sizeof(c.ca), optarg); break;
+		case 'F': c.fragment_size = (uint32_t)atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: see control/ike_tool.c\n");
 			return 2;
 		}
 		if (rc < 0) {
-			fprintf(stderr, "espgw-ike: bad value for --%s: %s (%s)\n",
-				opts[0].name ? argv[optind - 1] : "?", optarg ? optarg : "",
-				opt == 'i' || opt == 'e' ? err : "unparsable");
+			fprintf(stderr, "espgw-ike: bad value for %s: %s\n", argv[optind - 1],
+				optarg ? optarg : "");
 			return 2;
 		}
 	}
-	if (c.n_ike == 0)
-		ike_proposal_parse("aes128gcm16-prfsha256-x25519", false, &c.ike[c.n_ike++], err,
-				   sizeof(err));
-	if (c.n_esp == 0)
-		ike_proposal_parse("aes128gcm16", true, &c.esp[c.n_esp++], err, sizeof(err));
-	if ((cert || keyf || caf) &&
-	    ike_creds_load(&c.creds, cert, keyf, caf, err, sizeof(err)) < 0) {
-		fprintf(stderr, "espgw-ike: %s\n", err);
-		return 2;
-	}
-	if (c.local_id.type == 0 && c.creds.cert == NULL) {
-		char a[IP_ADDR_STRLEN];
-		ike_id_parse(ip_addr_fmt(&c.local, a, sizeof(a)), &c.local_id);
-	}
+	if (!c.proposals[0])
+		list_add(c.proposals, sizeof(c.proposals), "aes128gcm16-prfsha256-x25519");
+	if (!c.esp_proposals[0])
+		list_add(c.esp_proposals, sizeof(c.esp_proposals), "aes128gcm16");
 	local_addr = c.local;
-	e = ike_engine_new(&ops, NULL);
-	if (e == NULL || ike_conn_add(e, &c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "espgw-ike: %s\n", err);
+	conn = ike_conn_new(&c, err, sizeof(err));
+	e = conn ? ike_engine_new(&ops, NULL) : NULL;
+	if (conn == NULL || e == NULL || ike_conn_add(e, conn, err, sizeof(err)) < 0) {
+		fprintf(stderr, "espgw-ike: %s\n", conn && !e ? "out of memory" : err);
 		return 2;
 	}
 	sock[0] = open_sock(IKE_PORT);

@@ -18,6 +18,11 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/ike_ctl.h"
+#include "control/msgs.h"
+#include "control/punt.h"
+#include "control/sa_mgr.h"
+#include "control/telemetry.h"
 #include "control/ike/ike.h"
 #include "control/mgmt.h"
 

@@ -23,6 +23,10 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/ike_ctl.h"
+#include "control/sa_mgr.h"
+#include "control/telemetry.h"
+#include "control/tpol.h"
 #include "control/mgmt.h"
 
 #define MAX_WORDS 64
@@ -626,9 +630,10 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 			if (rc == 0)
 				rc = ctl_sa_add(&d, err, el);
 			explicit_bzero(&d, sizeof(d));
-			if (rc == 0)
-				sb_printf(b, "SA added\n");
-			return rc;
+			if (rc < 0)
+				return -1;
+			sb_printf(b, "SA added\n");
+			return 0;
 		}
 		if (!strcmp(argv[1], "del") && argc == 3) {
 			if (ctl_sa_del(argv[2], err, el) < 0)

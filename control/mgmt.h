@@ -35,4 +35,14 @@ struct espgw_config;
 /* Warn when a configuration holding secrets is readable by others. */
 void mgmt_warn_secrets_mode(const char *path, const struct espgw_config *c);
 
+/* mgmt_conn.c: the socket and its clients */
+int mgmt_open(const struct espgw_config *c);
+void mgmt_close(void);
+int mgmt_fd(void);
+void mgmt_accept(void);
+void mgmt_client_event(int fd, uint32_t events);
+bool mgmt_is_client(int fd);
+void mgmt_tick(void);
+extern int mgmt_epfd;
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/msgs.h"
 
 static dp_event_fn event_fn;
 

@@ -48,4 +48,10 @@ bool ctl_route(int family, const uint8_t *dst, uint16_t *port, struct rte_ether_
 void icmp_send_too_big(struct rte_mbuf *orig, uint16_t in_port, uint16_t mtu);
 void icmp_send_time_exceeded(struct rte_mbuf *orig, uint16_t port);
 
+/* for the rest of control/: punts in, neighbours, our own packets out */
+void ctl_punt_poll(void);
+void ctl_resolve(uint16_t port, int family, const uint8_t *addr);
+void ctl_neigh_expire(void);
+void ctl_send_l3(struct rte_mbuf *m, int family, const uint8_t *dst);
+
 #endif

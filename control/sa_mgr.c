@@ -21,6 +21,9 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/msgs.h"
+#include "control/sa_mgr.h"
+#include "control/tpol.h"
 
 struct ctl ctl;
 
@@ -328,7 +331,7 @@ ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
 	ctl_post(MSG_SA_ADD, sa, NULL);
 	if (spd != NULL)
 		swap_spd(spd);
-	return 0;
+	return id;
 }
 
 /* Retire an SA: first make the SPD stop pointing at it, then remove it. */
@@ -359,6 +362,15 @@ retire(int id, bool spd_done)
 			log_err("SPD rebuild failed: %s", err);
 	}
 	post_sa_del(sa);
+}
+
+int
+ctl_sa_del_id(uint32_t id)
+{
+	if (id >= ctl.max_sas || ctl.sa[id].dp == NULL || ctl.sa[id].deleting)
+		return -1;
+	retire((int)id, false);
+	return 0;
 }
 
 int

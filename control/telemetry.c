@@ -12,6 +12,7 @@
 #include <rte_telemetry.h>
 
 #include "control/ctl.h"
+#include "control/telemetry.h"
 
 static int
 tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)

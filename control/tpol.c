@@ -12,6 +12,8 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/msgs.h"
+#include "control/tpol.h"
 
 /*
  * IKE's per-tunnel protect policies live in the workers' dynamic tables

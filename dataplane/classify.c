@@ -288,8 +288,9 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 		out[n_out++] = m;
 	}
 	stage_mark(w, ST_CLASSIFY);
+	/* ESP with no SA of ours and not to us is transit: the SPD decides */
 	if (n_in)
-		esp_inbound(w, in, n_in);
+		n_out += esp_inbound(w, in, n_in, out + n_out);
 	if (n_out)
 		esp_outbound(w, out, n_out);
 }

@@ -212,8 +212,8 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	stage_mark(w, ST_FORWARD);
 }
 
-void
-esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
+unsigned
+esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct rte_mbuf **transit)
 {
 	union rte_ipsec_sad_key k4[DP_BURST], k6[DP_BURST];
 	const union rte_ipsec_sad_key *kp4[DP_BURST], *kp6[DP_BURST];
@@ -221,7 +221,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	struct rte_mbuf *m4[DP_BURST], *m6[DP_BURST];
 	struct dp_sa *sa_of[DP_BURST];
 	struct rte_mbuf *ok[DP_BURST];
-	unsigned n4 = 0, n6 = 0, n_ok = 0;
+	unsigned n4 = 0, n6 = 0, n_ok = 0, n_transit = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *p = rte_pktmbuf_mtod(m[i], uint8_t *);
@@ -266,7 +266,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			int nh = pkt_parse_l3(mb, &pi) < 0 ? -1 :
 				 w_route(w, pi.family, pi.dst);
 			if (nh >= 0 && w->rt->nh[nh].type != NH_LOCAL) {
-				esp_outbound(w, &mb, 1);
+				transit[n_transit++] = mb;
 				continue;
 			}
 			w_drop(w, mb, ESPGW_DROP_NO_SA);
@@ -287,4 +287,5 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 		ok[n_ok++] = mb;
 	}
 	for_each_sa_group(w, sa_of, ok, n_ok, inbound_group);
+	return n_transit;
 }

@@ -231,7 +231,10 @@ void w_punt(struct dp_worker *w, struct rte_mbuf *m, uint8_t reason,
 	    uint16_t port);
 int w_route(struct dp_worker *w, int family, const uint8_t *dst);
 
-void esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
+/* ESP that is not ours (no SA, not to us) goes back in transit[] for
+ * the outbound path; returns how many */
+unsigned esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n,
+		     struct rte_mbuf **transit);
 void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
 /* run the crypto of one SA group; returns good count, bad moved to end */
 uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Connections: the registry the embedder fills, and the one an
- * incoming IKE_SA_INIT belongs to.
+ * Connections: built from the configuration's connection (struct
+ * conn_desc) with proposals, identities, selectors and credentials parsed;
+ * the registry the embedder fills; the one an incoming IKE_SA_INIT
+ * belongs to.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +12,138 @@
 #include "common/log.h"
 #include "control/ike/ike_int.h"
 
+/* "a, b c": each a proposal, at most IKE_MAX_CONN_PROPS, at least one */
+static int
+proposals(const char *list, bool esp, struct ike_proposal *p, unsigned *n, const char *conn,
+	  char *err, size_t el)
+{
+	char buf[sizeof(((struct conn_desc *)0)->proposals)], *save, *tok, e[160];
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	*n = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (*n == IKE_MAX_CONN_PROPS) {
+			snprintf(err, el, "connection %s: at most %d proposals", conn,
+				 IKE_MAX_CONN_PROPS);
+			return -1;
+		}
+		if (ike_proposal_parse(tok, esp, &p[*n], e, sizeof(e)) < 0) {
+			snprintf(err, el, "connection %s: %s", conn, e);
+			return -1;
+		}
+		/* numbered 1, 2, ... in the order offered (3.3.1) */
+		p[*n].num = (uint8_t)(*n + 1);
+		(*n)++;
+	}
+	if (*n == 0) {
+		snprintf(err, el, "connection %s: no %s proposals", conn, esp ? "ESP" : "IKE");
+		return -1;
+	}
+	return 0;
+}
+
+/* our identity: configured, else the certificate's subject, else our address */
+static int
+identities(const struct conn_desc *d, struct ike_conn *c)
+{
+	char a[IP_ADDR_STRLEN];
+
+	if (d->remote_id[0] && ike_id_parse(d->remote_id, &c->remote_id) < 0)
+		return -1;
+	if (d->local_id[0])
+		return ike_id_parse(d->local_id, &c->local_id);
+	if (auth_by_cert(c))
+		return ike_cert_subject_id(&c->creds, &c->local_id);
+	return ike_id_parse(ip_addr_fmt(&d->local, a, sizeof(a)), &c->local_id);
+}
+
+struct ike_conn *
+ike_conn_new(const struct conn_desc *d, char *err, size_t el)
+{
+	struct ike_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		snprintf(err, el, "out of memory");
+		return NULL;
+	}
+	memcpy(&c->d, d, sizeof(*d));
+	c->psk_len = strnlen(d->psk, sizeof(d->psk));
+	if ((d->cert[0] || d->ca[0]) &&
+	    ike_creds_load(&c->creds, d->cert, d->key, d->ca, err, el) < 0) {
+		char e2[256];
+		snprintf(e2, sizeof(e2), "connection %s: %s", d->name, err);
+		snprintf(err, el, "%s", e2);
+		goto fail;
+	}
+	if (identities(d, c) < 0) {
+		snprintf(err, el, "connection %s: bad identity", d->name);
+		goto fail;
+	}
+	if (proposals(d->proposals, false, c->ike, &c->n_ike, d->name, err, el) < 0 ||
+	    proposals(d->esp_proposals, true, c->esp, &c->n_esp, d->name, err, el) < 0)
+		goto fail;
+	if (d->local.family == 0 || (c->psk_len == 0 && (!auth_by_cert(c) || c->creds.ca == NULL))) {
+		snprintf(err, el, "connection %s: needs a local address, and a PSK "
+			 "or a certificate, key and CA", d->name);
+		goto fail;
+	}
+	ike_ts_of_prefix(&d->local_ts, &c->local_ts);
+	ike_ts_of_prefix(&d->remote_ts, &c->remote_ts);
+	for (unsigned i = 0; i < d->n_more && i < IKE_MAX_MORE; i++) {
+		ike_ts_of_prefix(&d->more_local[i], &c->more_l[i]);
+		ike_ts_of_prefix(&d->more_remote[i], &c->more_r[i]);
+		c->n_more++;
+	}
+	if (c->d.retransmit_ms == 0)
+		c->d.retransmit_ms = 1000;
+	if (c->d.retransmit_tries == 0)
+		c->d.retransmit_tries = 5;
+	return c;
+fail:
+	ike_conn_free(c);
+	return NULL;
+}
+
+void
+ike_conn_free(struct ike_conn *c)
+{
+	if (c == NULL)
+		return;
+	ike_creds_free(&c->creds);
+	ike_wipe(c, sizeof(*c));
+	free(c);
+}
+
+unsigned
+ike_conn_esp_algs(const struct ike_conn *c, struct ike_algs *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_esp && n < max; i++, n++) {
+		memset(&out[n], 0, sizeof(out[n]));
+		for (unsigned k = 0; k < c->esp[i].n; k++) {
+			const struct ike_transform *t = &c->esp[i].t[k];
+			if (t->type == TT_ENCR) {
+				out[n].encr = t->id;
+				out[n].encr_bits = t->key_len;
+			} else if (t->type == TT_INTEG) {
+				out[n].integ = t->id;
+			} else if (t->type == TT_DH) {
+				out[n].dh = t->id;
+			} else if (t->type == TT_ESN) {
+				out[n].esn = t->id == 1;
+			}
+		}
+	}
+	return n;
+}
+
 const struct ike_conn *
 ike_conn_by_name(const struct ike_engine *e, const char *name)
 {
 	for (unsigned i = 0; i < e->n_conn; i++)
-		if (!strcmp(e->conn[i]->c.name, name))
-			return &e->conn[i]->c;
+		if (!strcmp(e->conn[i]->d.name, name))
+			return e->conn[i];
 	return NULL;
 }
 
@@ -24,76 +152,47 @@ ike_conn_sas(const struct ike_engine *e, const char *name)
 {
 	const struct ike_conn *c = ike_conn_by_name(e, name);
 
-	return c ? (int)((const struct conn_slot *)c)->refs : -1;
+	return c ? (int)c->refs : -1;
 }
 
 int
-ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el)
+ike_conn_add(struct ike_engine *e, struct ike_conn *c, char *err, size_t el)
 {
-	struct conn_slot *cs;
-	struct ike_conn *nc;
-
+	if (c == NULL)		/* ike_conn_new failed: err says why */
+		return -1;
 	if (e->n_conn == MAX_CONNS) {
 		snprintf(err, el, "too many connections");
-		return -1;
+	} else if (ike_conn_by_name(e, c->d.name) != NULL) {
+		snprintf(err, el, "connection %s exists already", c->d.name);
+	} else {
+		e->conn[e->n_conn++] = c;
+		return 0;
 	}
-	if (ike_conn_by_name(e, c->name) != NULL) {
-		snprintf(err, el, "connection %s exists already", c->name);
-		return -1;
-	}
-	if (c->n_ike == 0 || c->n_esp == 0 || c->local.family == 0 ||
-	    (c->psk_len == 0 && !auth_by_cert(c)) || (c->psk_len == 0 && c->creds.ca == NULL)) {
-		snprintf(err, el, "connection %s: needs proposals, a local address, and a PSK "
-			 "or a certificate, key and CA", c->name);
-		return -1;
-	}
-	cs = calloc(1, sizeof(*cs));
-	if (cs == NULL) {
-		snprintf(err, el, "out of memory");
-		return -1;
-	}
-	nc = &cs->c;
-	*nc = *c;
-	if (c->local_id.type == 0 && auth_by_cert(c) &&
-	    ike_cert_subject_id(&c->creds, &nc->local_id) < 0) {
-		snprintf(err, el, "connection %s: certificate subject too long", c->name);
-		free(cs);
-		return -1;
-	}
-	/* proposals are numbered 1, 2, ... in the order offered (3.3.1) */
-	for (unsigned i = 0; i < c->n_ike; i++)
-		nc->ike[i].num = i + 1;
-	for (unsigned i = 0; i < c->n_esp; i++)
-		nc->esp[i].num = i + 1;
-	if (nc->retransmit_ms == 0)
-		nc->retransmit_ms = 1000;
-	if (nc->retransmit_tries == 0)
-		nc->retransmit_tries = 5;
-	e->conn[e->n_conn++] = cs;
-	return 0;
+	ike_conn_free(c);
+	return -1;
 }
 
 int
 ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now)
 {
-	struct conn_slot *cs = NULL;
+	struct ike_conn *c = NULL;
 
 	e->now = now;
 	for (unsigned i = 0; i < e->n_conn; i++)
-		if (!strcmp(e->conn[i]->c.name, name)) {
-			cs = e->conn[i];
+		if (!strcmp(e->conn[i]->d.name, name)) {
+			c = e->conn[i];
 			e->conn[i] = e->conn[--e->n_conn];
 			break;
 		}
-	if (cs == NULL)
+	if (c == NULL)
 		return -1;
 	/* its IKE_SAs are deleted; the connection goes with the last of them */
-	cs->removed = true;
-	cs->refs++;
+	c->removed = true;
+	c->refs++;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->conn == &cs->c && sa->state != S_DEAD)
+		if (sa->conn == c && sa->state != S_DEAD)
 			ike_sa_terminate(e, sa);
-	ike_conn_put(cs);
+	ike_conn_put(c);
 	return 0;
 }
 
@@ -101,9 +200,9 @@ const struct ike_conn *
 ike_conn_for(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote)
 {
 	for (unsigned i = 0; i < e->n_conn; i++) {
-		const struct ike_conn *c = &e->conn[i]->c;
-		if (ip_addr_eq(&c->local, &local->addr) &&
-		    (c->remote.family == 0 || ip_addr_eq(&c->remote, &remote->addr)))
+		const struct ike_conn *c = e->conn[i];
+		if (ip_addr_eq(&c->d.local, &local->addr) &&
+		    (c->d.remote.family == 0 || ip_addr_eq(&c->d.remote, &remote->addr)))
 			return c;
 	}
 	return NULL;

@@ -148,7 +148,7 @@ static void
 refuse_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 	       const char *why)
 {
-	log_info("ike %s: %s request refused: %s", sa->conn->name,
+	log_info("ike %s: %s request refused: %s", sa->conn->d.name,
 		 ike_exchange_name(m->h.exchange), why);
 	ike_send_notify_response(e, sa, m->h.exchange, m->h.msg_id, N_INVALID_SYNTAX);
 	if (m->h.exchange == IKE_AUTH)
@@ -241,7 +241,7 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 			ike_sched(e, sa);
 			return;
 		}
-		log_info("ike %s: %s response refused: %s", sa->conn->name,
+		log_info("ike %s: %s response refused: %s", sa->conn->d.name,
 			 ike_exchange_name(m.h.exchange), er.why);
 		m.n = m.n_plain;	/* a refusal: none of its payloads is read */
 	}

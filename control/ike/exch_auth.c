@@ -51,7 +51,7 @@ psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, siz
 
 	if (ike_prf(prf, of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
 		    &vid, 1, macid) < 0 ||
-	    ike_prf(prf, sa->conn->psk, sa->conn->psk_len, &v1, 1, kp) < 0)
+	    ike_prf(prf, (const uint8_t *)sa->conn->d.psk, sa->conn->psk_len, &v1, 1, kp) < 0)
 		return -1;
 	rc = ike_prf(prf, kp, sa->keys.prf_len, v, 3, out);
 	ike_wipe(kp, sizeof(kp));
@@ -106,7 +106,7 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 		ike_put_auth(ib, auth, sa->keys.prf_len);
 		ike_wipe(auth, sizeof(auth));
 	}
-	if (c->transport)
+	if (c->d.transport)
 		ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	if (request) {
 		/* no KE in IKE_AUTH: no DH transforms (1.2) */
@@ -190,7 +190,7 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 		ike_wipe(octets, on);
 		if (!ok) {
 			log_warn("ike %s: peer's certificate authentication failed: %s",
-				 sa->conn->name, why);
+				 sa->conn->d.name, why);
 			return false;
 		}
 		return true;
@@ -221,7 +221,7 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 
 	if (!verify_auth(sa, m)) {
 		e->st.auth_failed++;
-		log_warn("ike %s: peer authentication failed", c->name);
+		log_warn("ike %s: peer authentication failed", c->d.name);
 		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_AUTHENTICATION_FAILED);
 		ike_sa_kill(e, sa, "authentication failed");
 		return;
@@ -236,7 +236,7 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	}
 	/* the IKE SA is up once AUTH verified, even if no CHILD_SA results */
 	ike_established(e, sa);
-	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->transport ||
+	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->d.transport ||
 	    ike_proposal_select(props, np, c->esp, c->n_esp, true, true, &sa->ch[0].esp,
 				&chosen) < 0) {
 		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
@@ -282,7 +282,7 @@ auth_response_child(struct ike_engine *e, struct ike_sa *sa, const struct ike_ms
 	for (unsigned i = 0; i < m->n; i++)
 		if (m->pl[i].type == PL_NOTIFY && ike_notify_parse(&m->pl[i], &n, &er) == 0 &&
 		    n.type <= N_ERROR_MAX) {
-			log_warn("ike %s: no CHILD_SA: %s", sa->conn->name, ike_notify_name(n.type));
+			log_warn("ike %s: no CHILD_SA: %s", sa->conn->d.name, ike_notify_name(n.type));
 			return;
 		}
 	if (psa == NULL || pti == NULL || ptr == NULL ||
@@ -297,7 +297,7 @@ auth_response_child(struct ike_engine *e, struct ike_sa *sa, const struct ike_ms
 	    memcmp(&sa->ch[0].ts_l, &tsi[0], sizeof(tsi[0])) != 0 ||
 	    memcmp(&sa->ch[0].ts_r, &tsr[0], sizeof(tsr[0])) != 0) {
 		/* the responder may only narrow what we proposed */
-		log_warn("ike %s: unacceptable CHILD_SA in IKE_AUTH response", sa->conn->name);
+		log_warn("ike %s: unacceptable CHILD_SA in IKE_AUTH response", sa->conn->d.name);
 		return;
 	}
 	sa->ch[0].spi_out = (uint32_t)props[0].spi;

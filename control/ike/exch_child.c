@@ -69,10 +69,10 @@ send_create_child(struct ike_engine *e, struct ike_sa *sa, struct child *old,
 	sa->pend_new = (int)(nc - sa->ch);
 	sa->pend_child_spi = old ? old->spi_in : 0;
 	if (old)
-		log_info("ike %s: rekeying CHILD_SA %08x/%08x", sa->conn->name, old->spi_in,
+		log_info("ike %s: rekeying CHILD_SA %08x/%08x", sa->conn->d.name, old->spi_in,
 			 old->spi_out);
 	else
-		log_info("ike %s: asking for another CHILD_SA", sa->conn->name);
+		log_info("ike %s: asking for another CHILD_SA", sa->conn->d.name);
 	ike_send_request(e, sa, &d);
 }
 
@@ -130,7 +130,7 @@ ike_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	    !ike_ts_narrow(&tsi[0], &want_l, &nc->ts_l) ||
 	    !ike_ts_narrow(&tsr[0], &want_r, &nc->ts_r) ||
 	    ike_pfs_secret(sa->pend_dh, m, pfs_group(sa->conn), gir, &glen) < 0) {
-		log_warn("ike %s: %s refused%s%s", sa->conn->name,
+		log_warn("ike %s: %s refused%s%s", sa->conn->d.name,
 			 old ? "CHILD_SA rekey" : "another CHILD_SA", err ? ": " : "",
 			 err ? ike_notify_name(err) : "");
 		memset(nc, 0, sizeof(*nc));
@@ -167,7 +167,7 @@ ike_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 		if (redundant) {
 			/* ours goes; the peer moves traffic to its own and deletes the old */
 			log_info("ike %s: collision: deleting our redundant CHILD_SA %08x/%08x",
-				 sa->conn->name, nc->spi_in, nc->spi_out);
+				 sa->conn->d.name, nc->spi_in, nc->spi_out);
 			ike_send_child_delete(e, sa, nc);
 			return;
 		}

@@ -42,7 +42,7 @@ ike_send_rekey_ike(struct ike_engine *e, struct ike_sa *sa)
 	    ike_seal(sa, &d, CREATE_CHILD_SA, false, sa->my_id, inner, ib.len, PL_SA) < 0)
 		return;
 	sa->pend = P_REKEY_IKE;
-	log_info("ike %s: rekeying IKE_SA %016lx_%016lx", c->name, (unsigned long)sa->spi_i,
+	log_info("ike %s: rekeying IKE_SA %016lx_%016lx", c->d.name, (unsigned long)sa->spi_i,
 		 (unsigned long)sa->spi_r);
 	ike_send_request(e, sa, &d);
 }
@@ -72,7 +72,7 @@ ike_rekey_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	    ike_proposal_select(props, 1, sa->conn->ike, sa->conn->n_ike, false, false, &a,
 				&chosen) < 0 || a.dh != sa->keys.a.dh ||
 	    ike_pfs_secret(sa->pend_dh, m, a.dh, gir, &glen) < 0) {
-		log_warn("ike %s: IKE_SA rekey refused%s%s, retrying in 10 s", sa->conn->name,
+		log_warn("ike %s: IKE_SA rekey refused%s%s, retrying in 10 s", sa->conn->d.name,
 			 err ? ": " : "", err ? ike_notify_name(err) : "");
 		if (sa->state == S_ESTABLISHED)
 			sa->rekey_at = e->now + 10000;
@@ -91,7 +91,7 @@ ike_rekey_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 			/* ours goes; the peer deletes the old one */
 			if (nsa) {
 				log_info("ike %s: collision: deleting our redundant IKE_SA",
-					 sa->conn->name);
+					 sa->conn->d.name);
 				ike_send_ike_delete(e, nsa);
 			}
 			return;

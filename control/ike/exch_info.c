@@ -111,7 +111,7 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 
 	e->now = now;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == S_DEAD || strcmp(sa->conn->name, name))
+		if (sa->state == S_DEAD || strcmp(sa->conn->d.name, name))
 			continue;
 		n++;
 		ike_sa_terminate(e, sa);

@@ -38,7 +38,7 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 	ike_put_nonce(&b, sa->ni, sa->nilen);
 	ike_put_nat_notifies(&b, sa);
 	ike_put_sig_hashes(&b);
-	if (sa->conn->frag_size)
+	if (sa->conn->d.fragment_size)
 		ike_put_notify(&b, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
 	n = ike_msg_finish(&b);
 	if (n == 0)
@@ -62,7 +62,7 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 	struct ike_sa *sa;
 
 	e->now = now;
-	if (c == NULL || c->remote.family == 0) {
+	if (c == NULL || c->d.remote.family == 0) {
 		snprintf(err, el, c ? "connection %s has no remote address" : "no connection %s",
 			 name);
 		return -1;
@@ -71,8 +71,8 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 	if (sa == NULL)
 		return -1;
 	ike_sa_index(e, sa);
-	sa->local = (struct ike_ep){ c->local, IKE_PORT };
-	sa->remote = (struct ike_ep){ c->remote, IKE_PORT };
+	sa->local = (struct ike_ep){ c->d.local, IKE_PORT };
+	sa->remote = (struct ike_ep){ c->d.remote, IKE_PORT };
 	for (unsigned i = 0; i < c->ike[0].n; i++)
 		if (c->ike[0].t[i].type == TT_DH) {
 			sa->dh_group = c->ike[0].t[i].id;
@@ -83,7 +83,7 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 		sa->state = S_DEAD;
 		return -1;
 	}
-	log_info("ike %s: initiating IKE_SA %016lx", c->name, (unsigned long)sa->spi_i);
+	log_info("ike %s: initiating IKE_SA %016lx", c->d.name, (unsigned long)sa->spi_i);
 	return 0;
 }
 
@@ -300,7 +300,7 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 	memcpy(sa->msg1, m->raw, m->raw_len);
 	sa->msg1_len = m->raw_len;
 	sa->natt = ike_nat_detected(m, sa);
-	sa->frag = c->frag_size && ike_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
+	sa->frag = c->d.fragment_size && ike_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	sa->digsig = ike_has_notify(m, N_SIGNATURE_HASH_ALGORITHMS);
 	/* response: SAr1, KEr, Nr, NAT detection */
 	ike_hdr_for(sa, &h, IKE_SA_INIT, true, 0);
@@ -367,7 +367,7 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 			ike_sa_kill(e, sa, "peer wants a group we do not offer");
 			return;
 		}
-		log_info("ike %s: peer asks for group %u", sa->conn->name, g);
+		log_info("ike %s: peer asks for group %u", sa->conn->d.name, g);
 		sa->dh_group = g;
 		send_init_request(e, sa, NULL, 0);
 		return;
@@ -404,7 +404,7 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 	sa->req = NULL;
 	sa->my_id = 1;
 	sa->natt = ike_nat_detected(m, sa);
-	sa->frag = sa->conn->frag_size && ike_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
+	sa->frag = sa->conn->d.fragment_size && ike_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	sa->digsig = ike_has_notify(m, N_SIGNATURE_HASH_ALGORITHMS);
 	if (sa->natt) {
 		/* 2.23: float to 4500 from IKE_AUTH on */

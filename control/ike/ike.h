@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/addr.h"
+#include "common/desc.h"
 #include "control/ike/cert.h"
 #include "control/ike/crypto.h"
 #include "control/ike/msg.h"
@@ -35,34 +36,12 @@ struct ike_id {
 	uint8_t data[255];
 };
 
-struct ike_conn {
-	char name[32];
-	struct ip_addr local, remote;	/* remote family 0: any (responder) */
-	struct ike_id local_id, remote_id;	/* remote type 0: any */
-	uint8_t psk[128];
-	size_t psk_len;			/* 0: no PSK (certificates only) */
-	/* X.509: with cert and key we authenticate by signature (RFC 7427),
-	 * with a CA we accept peers' signatures; shared, owned by the embedder */
-	struct ike_creds creds;
-	struct ike_proposal ike[IKE_MAX_CONN_PROPS], esp[IKE_MAX_CONN_PROPS];
-	unsigned n_ike, n_esp;
-	struct ike_ts local_ts, remote_ts;	/* one range each */
-	/* further CHILD_SAs: asked for after IKE_AUTH, accepted as responder */
-	struct ike_ts more_l[IKE_MAX_MORE], more_r[IKE_MAX_MORE];
-	unsigned n_more;
-	bool transport;
-	uint32_t ike_rekey, child_rekey;	/* seconds between rekeys; 0 = never */
-	/* hard lifetimes, seconds: an SA not replaced by then is deleted;
-	 * 0 = its rekey time + 10 % (none when it never rekeys) */
-	uint32_t ike_life, child_life;
-	uint32_t dpd_delay;		/* seconds; 0 = off */
-	uint32_t keepalive;		/* NAT keepalive interval behind a NAT, s; 0 = off */
-	uint32_t retransmit_ms;		/* first timeout, doubled per retry */
-	/* RFC 7383: offer fragmentation and fragment messages whose IP
-	 * datagrams would exceed this many bytes; 0 = neither */
-	uint16_t frag_size;
-	unsigned retransmit_tries;
-};
+/*
+ * A connection as the engine runs it: built from the one connection type
+ * of the configuration (struct conn_desc, common/desc.h), with its
+ * proposals, identities, selectors and credentials parsed and loaded.
+ */
+struct ike_conn;
 
 /* What a CHILD_SA install needs, both directions. */
 struct ike_child_info {
@@ -78,6 +57,8 @@ struct ike_child_info {
 	bool transport;
 	struct ike_ts local_ts, remote_ts;
 	uint32_t priority;		/* child_route: above its predecessor's */
+	uint32_t sa_ids[2];		/* the embedder's ids of the inbound and
+					 * outbound SA, as child_up gave them */
 };
 
 struct ike_ops {
@@ -86,12 +67,13 @@ struct ike_ops {
 	void (*send)(void *ctx, const struct ike_ep *local, const struct ike_ep *remote,
 		     const uint8_t *buf, size_t len);
 	/*
-	 * child_up installs a CHILD_SA's two SAs; child_route points the
+	 * child_up installs a CHILD_SA's two SAs and names them by two ids
+	 * that come back in every later call's sa_ids; child_route points the
 	 * outbound policy for its selectors at it (priority above the one it
 	 * replaces); child_unroute takes that policy away; child_down removes
 	 * the SAs (after child_unroute if it was routed).
 	 */
-	int (*child_up)(void *ctx, const struct ike_child_info *c);
+	int (*child_up)(void *ctx, const struct ike_child_info *c, uint32_t sa_ids[2]);
 	int (*child_route)(void *ctx, const struct ike_child_info *c);
 	void (*child_unroute)(void *ctx, const struct ike_child_info *c);
 	void (*child_down)(void *ctx, const struct ike_child_info *c);
@@ -114,8 +96,14 @@ ike_now_ms(void)
 
 struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx);
 void ike_engine_free(struct ike_engine *e);
-/* on success the engine owns c->creds (freed with the connection) */
-int ike_conn_add(struct ike_engine *e, const struct ike_conn *c, char *err, size_t el);
+/* d built: NULL with err when something of it does not parse or load */
+struct ike_conn *ike_conn_new(const struct conn_desc *d, char *err, size_t el);
+void ike_conn_free(struct ike_conn *c);
+/* its ESP proposals' algorithms (for an embedder to check what it can do) */
+unsigned ike_conn_esp_algs(const struct ike_conn *c, struct ike_algs *out, unsigned max);
+/* the engine takes c, also when it refuses it; c NULL (ike_conn_new
+ * failed, err filled) is refused */
+int ike_conn_add(struct ike_engine *e, struct ike_conn *c, char *err, size_t el);
 /* IKE_SAs of the connection in any state (those just closed until the
  * next ike_timer), -1 if there is no such connection */
 int ike_conn_sas(const struct ike_engine *e, const char *name);
@@ -181,6 +169,7 @@ int ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *er
 size_t ike_algs_fmt(const struct ike_algs *a, bool esp, char *out, size_t n);
 /* "198.18.1.0/24" -> an address range selector */
 int ike_ts_from_prefix(const char *s, struct ike_ts *ts);
+void ike_ts_of_prefix(const struct ip_prefix *p, struct ike_ts *ts);
 int ike_id_parse(const char *s, struct ike_id *id);
 
 /* proposal matching (exported for tests): peer's proposals against ours */

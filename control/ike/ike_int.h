@@ -56,6 +56,7 @@ struct child {
 	uint64_t up_at;			/* ms, installed */
 	uint64_t expire_at;		/* ms, hard lifetime; 0 = none */
 	uint8_t prop_num;		/* the peer's number of the chosen proposal */
+	uint32_t sa_ids[2];		/* the embedder's, from child_up */
 };
 
 /* installed in the data plane (whatever else it is now) */
@@ -161,11 +162,23 @@ struct ike_sa {
 };
 
 /*
- * A connection: its IKE_SAs point at it, so one that a reload removes
- * stays until the last of them is gone (refs).
+ * A connection: the configuration's, with what the engine parsed of it.
+ * Its IKE_SAs point at it, so one that a reload removes stays until the
+ * last of them is gone (refs).
  */
-struct conn_slot {
-	struct ike_conn c;		/* first: sa->conn points here */
+struct ike_conn {
+	struct conn_desc d;		/* as configured: addresses, times, ... */
+	struct ike_id local_id, remote_id;	/* remote type 0: any */
+	size_t psk_len;			/* of d.psk; 0: certificates only */
+	/* X.509: with cert and key we authenticate by signature (RFC 7427),
+	 * with a CA we accept peers' signatures */
+	struct ike_creds creds;
+	struct ike_proposal ike[IKE_MAX_CONN_PROPS], esp[IKE_MAX_CONN_PROPS];
+	unsigned n_ike, n_esp;
+	struct ike_ts local_ts, remote_ts;	/* one range each */
+	/* further CHILD_SAs: asked for after IKE_AUTH, accepted as responder */
+	struct ike_ts more_l[IKE_MAX_MORE], more_r[IKE_MAX_MORE];
+	unsigned n_more;
 	unsigned refs;
 	bool removed;
 };
@@ -173,7 +186,7 @@ struct conn_slot {
 struct ike_engine {
 	const struct ike_ops *ops;
 	void *ctx;
-	struct conn_slot *conn[MAX_CONNS];	/* the configured ones */
+	struct ike_conn *conn[MAX_CONNS];	/* the configured ones */
 	unsigned n_conn;
 	struct ike_sa *sas;
 	struct ike_sa **heap;		/* min-heap by due (timer.c) */
@@ -212,7 +225,7 @@ void ike_child_route(struct ike_engine *e, struct ike_sa *sa, struct child *c);
 uint32_t ike_child_spi_new(struct ike_engine *e);
 void ike_child_switch(struct ike_engine *e, struct ike_sa *sa, struct child *nc,
 	struct child *old);
-void ike_conn_put(struct conn_slot *cs);
+void ike_conn_put(struct ike_conn *c);
 void ike_established(struct ike_engine *e, struct ike_sa *sa);
 struct ike_sa *ike_sa_find(struct ike_engine *e, const struct ike_hdr *h);
 void ike_frx_free(struct ike_sa *sa);

@@ -135,24 +135,30 @@ ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *err, s
 	return 0;
 }
 
+void
+ike_ts_of_prefix(const struct ip_prefix *p, struct ike_ts *ts)
+{
+	unsigned al = ip_alen(p->addr.family);
+
+	memset(ts, 0, sizeof(*ts));
+	ts->type = al == 4 ? TS_IPV4_ADDR_RANGE : TS_IPV6_ADDR_RANGE;
+	ts->port_hi = 65535;
+	for (unsigned i = 0; i < al; i++) {
+		int bits = (int)p->len - 8 * (int)i;
+		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+		ts->lo[i] = p->addr.a[i] & mask;
+		ts->hi[i] = p->addr.a[i] | (uint8_t)~mask;
+	}
+}
+
 int
 ike_ts_from_prefix(const char *s, struct ike_ts *ts)
 {
 	struct ip_prefix p;
-	unsigned al;
 
 	if (ip_prefix_parse(s, &p) < 0)
 		return -1;
-	memset(ts, 0, sizeof(*ts));
-	al = ip_alen(p.addr.family);
-	ts->type = al == 4 ? TS_IPV4_ADDR_RANGE : TS_IPV6_ADDR_RANGE;
-	ts->port_hi = 65535;
-	for (unsigned i = 0; i < al; i++) {
-		int bits = (int)p.len - 8 * (int)i;
-		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-		ts->lo[i] = p.addr.a[i] & mask;
-		ts->hi[i] = p.addr.a[i] | (uint8_t)~mask;
-	}
+	ike_ts_of_prefix(&p, ts);
 	return 0;
 }
 

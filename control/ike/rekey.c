@@ -58,7 +58,7 @@ ike_note_collision(struct ike_sa *sa, int child, uint32_t child_spi, uint64_t ik
 	memcpy(c->nonce, n1, l1);
 	c->nlen = l1;
 	log_info("ike %s: the peer rekeys the same %s SA (collision, RFC 7296 2.8.1)",
-		 sa->conn->name, child >= 0 ? "CHILD" : "IKE");
+		 sa->conn->d.name, child >= 0 ? "CHILD" : "IKE");
 }
 
 /*

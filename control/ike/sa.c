@@ -11,13 +11,11 @@
 #include "control/ike/ike_int.h"
 
 void
-ike_conn_put(struct conn_slot *cs)
+ike_conn_put(struct ike_conn *c)
 {
-	if (--cs->refs > 0 || !cs->removed)
+	if (--c->refs > 0 || !c->removed)
 		return;
-	ike_creds_free(&cs->c.creds);
-	ike_wipe(cs, sizeof(*cs));
-	free(cs);
+	ike_conn_free(c);
 }
 
 unsigned
@@ -119,7 +117,7 @@ ike_frx_free(struct ike_sa *sa)
 void
 ike_sa_free(struct ike_sa *sa)
 {
-	ike_conn_put((struct conn_slot *)sa->conn);
+	ike_conn_put((struct ike_conn *)sa->conn);
 	ike_frx_free(sa);
 	free(sa->coll);
 	ike_dh_free(sa->dh);
@@ -141,7 +139,7 @@ child_info(const struct ike_sa *sa, const struct child *c, struct ike_child_info
 	bool i = c->initiator;
 
 	memset(ci, 0, sizeof(*ci));
-	ci->conn = sa->conn->name;
+	ci->conn = sa->conn->d.name;
 	ci->ike_spi_i = sa->spi_i;
 	ci->ike_spi_r = sa->spi_r;
 	ci->spi_in = c->spi_in;
@@ -159,10 +157,11 @@ child_info(const struct ike_sa *sa, const struct child *c, struct ike_child_info
 	ci->local = sa->local;
 	ci->remote = sa->remote;
 	ci->encap = sa->natt;
-	ci->transport = sa->conn->transport;
+	ci->transport = sa->conn->d.transport;
 	ci->local_ts = c->ts_l;
 	ci->remote_ts = c->ts_r;
 	ci->priority = sa->route_prio;
+	memcpy(ci->sa_ids, c->sa_ids, sizeof(ci->sa_ids));
 }
 
 /* the child takes the outbound policy for its selectors */
@@ -236,9 +235,9 @@ ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 			ike_child_remove(e, sa, &sa->ch[i]);
 	if (sa->state == S_ESTABLISHED || sa->state == S_DELETING) {
 		if (e->ops->ike_down)
-			e->ops->ike_down(e->ctx, sa->conn->name, sa->spi_i, sa->spi_r, why);
+			e->ops->ike_down(e->ctx, sa->conn->d.name, sa->spi_i, sa->spi_r, why);
 	}
-	log_info("ike %s: IKE_SA %016lx_%016lx closed: %s", sa->conn->name,
+	log_info("ike %s: IKE_SA %016lx_%016lx closed: %s", sa->conn->d.name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, why);
 	sa->state = S_DEAD;
 	ike_sched(e, sa);	/* reaped by the next tick */
@@ -314,7 +313,7 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 			if (sa->ch[k].state != CH_FREE && sa->ch[k].routed)
 				c = &sa->ch[k];
 		struct ike_sa_info i = {
-			.conn = sa->conn->name, .state = names[sa->state],
+			.conn = sa->conn->d.name, .state = names[sa->state],
 			.spi_i = sa->spi_i, .spi_r = sa->spi_r, .initiator = sa->initiator,
 			.natt = sa->natt, .child_up = child_up(c), .local = sa->local,
 			.remote = sa->remote, .ike = sa->keys.a, .esp = c->esp,
@@ -356,7 +355,7 @@ ike_sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator)
 	if (sa == NULL)
 		return NULL;
 	sa->conn = c;
-	((struct conn_slot *)c)->refs++;
+	((struct ike_conn *)c)->refs++;
 	sa->initiator = initiator;
 	/* random, never 0 (RFC 7296 3.1), not one of ours already */
 	{
@@ -434,18 +433,18 @@ ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, cons
 	if (ike_derive_child_keys(&k, &sa->keys, &c->esp, gir, girlen, ni, nilen, nr, nrlen) < 0)
 		return -1;
 	child_info(sa, c, &ci, &k);
-	rc = e->ops->child_up ? e->ops->child_up(e->ctx, &ci) : 0;
+	rc = e->ops->child_up ? e->ops->child_up(e->ctx, &ci, c->sa_ids) : 0;
 	ike_wipe(&k, sizeof(k));
 	if (rc < 0) {
-		log_warn("ike %s: CHILD_SA install failed", sa->conn->name);
+		log_warn("ike %s: CHILD_SA install failed", sa->conn->d.name);
 		return -1;
 	}
 	c->state = CH_INSTALLED;
 	c->up_at = e->now;
 	e->st.child_up++;
-	c->rekey_at = jittered(e, sa->conn->child_rekey);
-	c->expire_at = expiry(e, sa->conn->child_life, sa->conn->child_rekey);
-	log_info("ike %s: CHILD_SA up, SPIs in %08x out %08x", sa->conn->name,
+	c->rekey_at = jittered(e, sa->conn->d.child_rekey_time);
+	c->expire_at = expiry(e, sa->conn->d.child_life_time, sa->conn->d.child_rekey_time);
+	log_info("ike %s: CHILD_SA up, SPIs in %08x out %08x", sa->conn->d.name,
 		 c->spi_in, c->spi_out);
 	return 0;
 }
@@ -457,13 +456,13 @@ ike_established(struct ike_engine *e, struct ike_sa *sa)
 		half_open_del(e, sa);
 	sa->state = S_ESTABLISHED;
 	sa->established_at = e->now;
-	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
-	sa->expire_at = expiry(e, sa->conn->ike_life, sa->conn->ike_rekey);
+	sa->rekey_at = jittered(e, sa->conn->d.rekey_time);
+	sa->expire_at = expiry(e, sa->conn->d.life_time, sa->conn->d.rekey_time);
 	e->st.ike_up++;
-	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->name,
+	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->d.name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
 	if (e->ops->ike_up)
-		e->ops->ike_up(e->ctx, sa->conn->name, sa->spi_i, sa->spi_r);
+		e->ops->ike_up(e->ctx, sa->conn->d.name, sa->spi_i, sa->spi_r);
 }
 
 /*
@@ -502,12 +501,12 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	sa->route_prio = old->route_prio;
 	sa->state = S_ESTABLISHED;
 	sa->established_at = e->now;
-	sa->rekey_at = jittered(e, sa->conn->ike_rekey);
-	sa->expire_at = expiry(e, sa->conn->ike_life, sa->conn->ike_rekey);
+	sa->rekey_at = jittered(e, sa->conn->d.rekey_time);
+	sa->expire_at = expiry(e, sa->conn->d.life_time, sa->conn->d.rekey_time);
 	e->st.ike_rekeyed++;
-	log_info("ike %s: IKE_SA rekeyed to %016lx_%016lx", sa->conn->name,
+	log_info("ike %s: IKE_SA rekeyed to %016lx_%016lx", sa->conn->d.name,
 		 (unsigned long)spi_i, (unsigned long)spi_r);
 	if (e->ops->ike_up)
-		e->ops->ike_up(e->ctx, sa->conn->name, spi_i, spi_r);
+		e->ops->ike_up(e->ctx, sa->conn->d.name, spi_i, spi_r);
 	return sa;
 }

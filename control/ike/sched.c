@@ -40,10 +40,10 @@ ike_sa_due(const struct ike_engine *e, const struct ike_sa *sa)
 		if (x->state == CH_INSTALLED && x->routed)
 			due = min_at(due, x->rekey_at);
 	}
-	if (sa->behind_nat && c->keepalive)
+	if (sa->behind_nat && c->d.keepalive)
 		due = sa->keepalive_at < due ? sa->keepalive_at : due;
-	if (c->dpd_delay)
-		due = min_at(due, sa->last_heard + c->dpd_delay * 1000ull);
+	if (c->d.dpd_delay)
+		due = min_at(due, sa->last_heard + c->d.dpd_delay * 1000ull);
 	return due;
 }
 

@@ -45,7 +45,7 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	if (sa->req != NULL) {
 		if (now - sa->req_sent < sa->req_timeout)
 			return;
-		if (++sa->req_tries > c->retransmit_tries) {
+		if (++sa->req_tries > c->d.retransmit_tries) {
 			ike_sa_kill(e, sa, sa->state == S_ESTABLISHED ?
 				    "peer dead (no answer)" : "no answer from the peer");
 			return;
@@ -57,12 +57,12 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	} else if (sa->state == S_ESTABLISHED && sa->expire_at && now >= sa->expire_at) {
 		/* not rekeyed in time: the hard lifetime ends it */
 		e->st.expired++;
-		log_warn("ike %s: IKE_SA %016lx_%016lx reached its hard lifetime", c->name,
+		log_warn("ike %s: IKE_SA %016lx_%016lx reached its hard lifetime", c->d.name,
 			 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r);
 		ike_sa_terminate(e, sa);
 	} else if (sa->state == S_ESTABLISHED && (x = child_expired(sa, now)) != NULL) {
 		e->st.expired++;
-		log_warn("ike %s: CHILD_SA %08x/%08x reached its hard lifetime", c->name,
+		log_warn("ike %s: CHILD_SA %08x/%08x reached its hard lifetime", c->d.name,
 			 x->spi_in, x->spi_out);
 		ike_send_child_delete(e, sa, x);
 	} else if (sa->state == S_ESTABLISHED && sa->rekey_at && now >= sa->rekey_at) {
@@ -70,7 +70,7 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		ike_send_rekey_ike(e, sa);
 	} else if (sa->state == S_ESTABLISHED && (x = child_due(sa, now)) != NULL) {
 		ike_send_rekey_child(e, sa, x);
-	} else if (sa->state == S_ESTABLISHED && sa->behind_nat && c->keepalive &&
+	} else if (sa->state == S_ESTABLISHED && sa->behind_nat && c->d.keepalive &&
 		   now >= sa->keepalive_at) {
 		/* keep our NAT's mapping for port 4500 open (RFC 3948 2.3) */
 		static const uint8_t ka = 0xff;
@@ -78,9 +78,9 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 			e->st.keepalives++;
 			e->ops->send(e->ctx, &sa->local, &sa->remote, &ka, 1);
 		}
-		sa->keepalive_at = now + c->keepalive * 1000ull;
-	} else if (sa->state == S_ESTABLISHED && c->dpd_delay &&
-		   now - sa->last_heard >= c->dpd_delay * 1000ull) {
+		sa->keepalive_at = now + c->d.keepalive * 1000ull;
+	} else if (sa->state == S_ESTABLISHED && c->d.dpd_delay &&
+		   now - sa->last_heard >= c->d.dpd_delay * 1000ull) {
 		/* liveness check: an empty INFORMATIONAL request (2.4) */
 		sa->last_heard = now;
 		ike_send_informational(e, sa, NULL, 0, PL_NONE);
@@ -133,7 +133,7 @@ ike_rekey(struct ike_engine *e, const char *name, bool ike, uint64_t now)
 
 	e->now = now;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state != S_ESTABLISHED || strcmp(sa->conn->name, name))
+		if (sa->state != S_ESTABLISHED || strcmp(sa->conn->d.name, name))
 			continue;
 		n++;
 		if (ike)

@@ -52,7 +52,7 @@ ike_send_request(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d)
 	sa->req_len = d->len;
 	sa->req_tries = 0;
 	sa->req_sent = e->now;
-	sa->req_timeout = sa->conn->retransmit_ms;
+	sa->req_timeout = sa->conn->d.retransmit_ms;
 	d->p = NULL;
 	if (sa->req)
 		ike_xmit(e, sa, sa->req, sa->req_len);
@@ -115,7 +115,7 @@ ike_seal(struct ike_sa *sa, struct dgrams *d, uint8_t x, bool response, uint32_t
 {
 	uint8_t mem[MSG_CAP + 256];
 	const struct ike_keys *k = &sa->keys;
-	size_t frag_size = sa->conn->frag_size, n, fixed, room, total;
+	size_t frag_size = sa->conn->d.fragment_size, n, fixed, room, total;
 	bool ae = ike_encr_aead(k->a.encr);
 	struct ike_buf b;
 	struct ike_hdr h;

@@ -15,6 +15,8 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/msgs.h"
+#include "control/sa_mgr.h"
 #include "tests/dp/dp_harness.h"
 
 #define MAX_SAS 64

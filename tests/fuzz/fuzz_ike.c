@@ -24,7 +24,7 @@ engine(void)
 {
 	static const struct ike_ops ops = { .send = drop };
 	static struct ike_engine *e;
-	struct ike_conn c;
+	struct conn_desc c;
 	char err[128];
 
 	if (e)
@@ -33,16 +33,14 @@ engine(void)
 	memset(&c, 0, sizeof(c));
 	strcpy(c.name, "fuzz");
 	ip_addr_parse("198.18.0.2", &c.local);
-	ike_id_parse("198.18.0.2", &c.local_id);
-	memcpy(c.psk, "fuzz", 4);
-	c.psk_len = 4;
-	ike_proposal_parse("aes128gcm16-prfsha256-x25519", false, &c.ike[c.n_ike++], err, sizeof(err));
-	ike_proposal_parse("aes256-sha256-ecp256", false, &c.ike[c.n_ike++], err, sizeof(err));
-	ike_proposal_parse("aes128gcm16", true, &c.esp[c.n_esp++], err, sizeof(err));
-	ike_ts_from_prefix("0.0.0.0/0", &c.local_ts);
-	ike_ts_from_prefix("0.0.0.0/0", &c.remote_ts);
+	strcpy(c.psk, "fuzz");
+	strcpy(c.proposals, "aes128gcm16-prfsha256-x25519,aes256-sha256-ecp256");
+	strcpy(c.esp_proposals, "aes128gcm16");
+	ip_prefix_parse("0.0.0.0/0", &c.local_ts);
+	ip_prefix_parse("0.0.0.0/0", &c.remote_ts);
 	e = ike_engine_new(&ops, NULL);
-	ike_conn_add(e, &c, err, sizeof(err));
+	if (ike_conn_add(e, ike_conn_new(&c, err, sizeof(err)), err, sizeof(err)) < 0)
+		abort();
 	return e;
 }
 

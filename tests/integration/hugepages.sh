@@ -13,7 +13,15 @@ SOCK=/tmp/$EGP.sock
 NR0=$(cat /proc/sys/vm/nr_hugepages)
 MOUNTED=0
 fails=0 passes=0
-ok() { if "$@" >/dev/null 2>&1; then passes=$((passes + 1)); else echo "FAIL: $*"; fails=$((fails + 1)); fi; }
+# a failing check shows what the command said
+ok() {
+	local out
+	if out=$("$@" 2>&1); then
+		passes=$((passes + 1))
+	else
+		echo "FAIL: $*"; echo "$out" | tail -8 | sed 's/^/    /'; fails=$((fails + 1))
+	fi
+}
 cleanup() {
 	topo_down
 	[ -n "${GW:-}" ] && kill -9 $GW 2>/dev/null

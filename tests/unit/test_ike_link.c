@@ -83,7 +83,7 @@ link_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote, co
 }
 
 static int
-link_child_up(void *ctx, const struct ike_child_info *c)
+link_child_up(void *ctx, const struct ike_child_info *c, uint32_t sa_ids[2])
 {
 	int me = (int)(intptr_t)ctx;
 
@@ -91,6 +91,9 @@ link_child_up(void *ctx, const struct ike_child_info *c)
 	memcpy(upkeys[me][0], c->key_in, c->key_len);
 	memcpy(upkeys[me][1], c->key_out, c->key_len);
 	ups[me]++;
+	/* ids the engine must hand back with every later call for this child */
+	sa_ids[0] = c->spi_in ^ 0x5a5a5a5au;
+	sa_ids[1] = c->spi_out ^ 0xa5a5a5a5u;
 	return 0;
 }
 
@@ -112,7 +115,8 @@ link_child_unroute(void *ctx, const struct ike_child_info *c)
 static void
 link_child_down(void *ctx, const struct ike_child_info *c)
 {
-	(void)c;
+	CU_ASSERT_EQUAL(c->sa_ids[0], c->spi_in ^ 0x5a5a5a5au);
+	CU_ASSERT_EQUAL(c->sa_ids[1], c->spi_out ^ 0xa5a5a5a5u);
 	downs[(int)(intptr_t)ctx]++;
 }
 
@@ -148,38 +152,38 @@ link_setup(const char *ike_prop, const char *esp_prop)
 	memset(routes, 0, sizeof(routes));
 	memset(unroutes, 0, sizeof(unroutes));
 	for (int i = 0; i < 2; i++) {
-		struct ike_conn c;
+		struct conn_desc c;
 		memset(&c, 0, sizeof(c));
 		snprintf(c.name, sizeof(c.name), "c%d", i);
 		ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
 		ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c.remote);
 		if (i && resp_any)
 			memset(&c.remote, 0, sizeof(c.remote));
-		ike_id_parse(i ? "b.example" : "a.example", &c.local_id);
-		ike_id_parse(i ? "a.example" : "b.example", &c.remote_id);
-		memcpy(c.psk, "in-memory-psk", 13);
-		c.psk_len = 13;
-		ike_proposal_parse(ike_prop, false, &c.ike[c.n_ike++], err, sizeof(err));
-		ike_proposal_parse(esp_prop, true, &c.esp[c.n_esp++], err, sizeof(err));
-		ike_ts_from_prefix(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
-		ike_ts_from_prefix(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
+		strcpy(c.local_id, i ? "b.example" : "a.example");
+		strcpy(c.remote_id, i ? "a.example" : "b.example");
+		strcpy(c.psk, "in-memory-psk");
+		snprintf(c.proposals, sizeof(c.proposals), "%s", ike_prop);
+		snprintf(c.esp_proposals, sizeof(c.esp_proposals), "%s", esp_prop);
+		ip_prefix_parse(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
+		ip_prefix_parse(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
 		c.retransmit_ms = 500;
 		c.retransmit_tries = 6;
 		c.dpd_delay = 5;
-		c.frag_size = link_frag;
+		c.fragment_size = link_frag;
 		if (link_more) {
-			ike_ts_from_prefix(i ? "198.18.4.0/24" : "198.18.3.0/24", &c.more_l[0]);
-			ike_ts_from_prefix(i ? "198.18.3.0/24" : "198.18.4.0/24", &c.more_r[0]);
-			ike_ts_from_prefix(i ? "fd00:6::/64" : "fd00:5::/64", &c.more_l[1]);
-			ike_ts_from_prefix(i ? "fd00:5::/64" : "fd00:6::/64", &c.more_r[1]);
+			ip_prefix_parse(i ? "198.18.4.0/24" : "198.18.3.0/24", &c.more_local[0]);
+			ip_prefix_parse(i ? "198.18.3.0/24" : "198.18.4.0/24", &c.more_remote[0]);
+			ip_prefix_parse(i ? "fd00:6::/64" : "fd00:5::/64", &c.more_local[1]);
+			ip_prefix_parse(i ? "fd00:5::/64" : "fd00:6::/64", &c.more_remote[1]);
 			c.n_more = 2;
 		}
-		c.ike_rekey = link_times[0];
-		c.child_rekey = link_times[1];
-		c.ike_life = link_times[2];
-		c.child_life = link_times[3];
+		c.rekey_time = link_times[0];
+		c.child_rekey_time = link_times[1];
+		c.life_time = link_times[2];
+		c.child_life_time = link_times[3];
 		eng[i] = ike_engine_new(&link_ops, (void *)(intptr_t)i);
-		CU_ASSERT_EQUAL(ike_conn_add(eng[i], &c, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(ike_conn_add(eng[i], ike_conn_new(&c, err, sizeof(err)), err,
+					     sizeof(err)), 0);
 	}
 }
 
@@ -598,7 +602,7 @@ test_flood(void)
 {
 	static const struct ike_ops fops = { .send = flood_send };
 	struct ike_engine *fl = ike_engine_new(&fops, NULL);
-	struct ike_conn c;
+	struct conn_desc c;
 	struct ike_stats st;
 	uint64_t now = 1000;
 	char err[128];
@@ -611,12 +615,11 @@ test_flood(void)
 	strcpy(c.name, "c0");
 	ip_addr_parse("10.0.0.1", &c.local);
 	ip_addr_parse("198.18.0.2", &c.remote);
-	ike_id_parse("flood", &c.local_id);
-	memcpy(c.psk, "x", 1);
-	c.psk_len = 1;
-	ike_proposal_parse("aes128gcm16-prfsha256-x25519", false, &c.ike[c.n_ike++], err, 128);
-	ike_proposal_parse("aes128gcm16", true, &c.esp[c.n_esp++], err, 128);
-	CU_ASSERT_EQUAL(ike_conn_add(fl, &c, err, sizeof(err)), 0);
+	strcpy(c.local_id, "flood");
+	strcpy(c.psk, "x");
+	strcpy(c.proposals, "aes128gcm16-prfsha256-x25519");
+	strcpy(c.esp_proposals, "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_conn_add(fl, ike_conn_new(&c, err, sizeof(err)), err, sizeof(err)), 0);
 	/* one source: at most 4 half-open from it */
 	ike_set_limits(eng[1], 1000, 4);
 	for (int k = 0; k < 10; k++)

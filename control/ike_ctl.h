@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The IKEv2 engine inside espgw (ike_ctl.c, ike_show.c). */
+#ifndef ESPGW_IKE_CTL_H
+#define ESPGW_IKE_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+
+/* every connection of c builds (credentials load, proposals parse) */
+int ctl_ike_check(const struct espgw_config *c, char *err, size_t el);
+/* the engine's connections become nc's; old is the running config or NULL */
+int ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char *err,
+		 size_t el);
+bool ctl_ike_input(const uint8_t *l3, uint32_t len);
+/* a packet hit a trap policy: start the connection whose selectors it matches */
+void ctl_ike_acquire(const uint8_t *l3, uint32_t len);
+void ctl_ike_timer(void);
+void ctl_ike_fini(void);
+/* the engine, for listings (ike_show.c) */
+struct ike_engine *ctl_ike_engine(void);
+/* show ike [sas|conns|stats]: text or JSON, malloc'd; NULL with err */
+char *ctl_ike_show(const char *what, bool json, char *err, size_t el);
+int ctl_ike_initiate(const char *conn, char *err, size_t el);
+int ctl_ike_terminate(const char *conn, char *err, size_t el);
+int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);
+
+#endif
