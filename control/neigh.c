@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/nd.h"
 #include "control/punt.h"
 
 bool
@@ -224,12 +225,36 @@ ctl_icmp6_finish(struct rte_mbuf *m, uint16_t port, const struct rte_ether_addr 
 	}
 }
 
+/* m (emptied) becomes an NS or NA from src to dst/dmac, out on port */
+static void
+send_nd(struct rte_mbuf *m, uint16_t port, uint8_t type, uint32_t flags, const uint8_t *target,
+	const struct rte_ether_addr *dmac, const uint8_t *src, const uint8_t *dst)
+{
+	struct {
+		struct rte_ether_hdr eh;
+		struct rte_ipv6_hdr ip6;
+		struct nd_msg nd;
+	} __rte_packed __rte_aligned(2) *f;
+
+	rte_pktmbuf_reset(m);
+	_Static_assert(sizeof(*f) == 14 + 40 + 32, "Ethernet, IPv6, NS/NA");
+	f = (void *)rte_pktmbuf_append(m, sizeof(*f));
+	if (f == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memset(f, 0, sizeof(*f));
+	nd_build(&f->nd, type, flags, target, &dp_port_get(port)->mac);
+	ctl_icmp6_finish(m, port, dmac, src, dst, sizeof(f->nd));
+	dp_ctl_tx(port, m);
+}
+
 void
 neigh_send_ns(uint16_t port, const uint8_t *target)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_ctl_pool());
 	const uint8_t *src = ctl_port_addr(port, AF_INET6);
-	uint8_t *p, dst[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+	uint8_t dst[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
 	struct rte_ether_addr mc = { { 0x33, 0x33, 0xff } };
 
 	if (m == NULL || src == NULL) {
@@ -239,19 +264,7 @@ neigh_send_ns(uint16_t port, const uint8_t *target)
 	/* solicited-node multicast (RFC 4291 2.7.1) */
 	memcpy(dst + 13, target + 13, 3);
 	memcpy(mc.addr_bytes + 3, target + 13, 3);
-	p = (uint8_t *)rte_pktmbuf_append(m, 14 + 40 + 32);
-	if (p == NULL) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	memset(p, 0, 14 + 40 + 32);
-	p[54] = ND_NEIGHBOR_SOLICIT;
-	memcpy(p + 54 + 8, target, 16);
-	p[54 + 24] = ND_OPT_SOURCE_LL;
-	p[54 + 25] = 1;
-	memcpy(p + 54 + 26, dp_port_get(port)->mac.addr_bytes, 6);
-	ctl_icmp6_finish(m, port, &mc, src, dst, 32);
-	dp_ctl_tx(port, m);
+	send_nd(m, port, ND_NEIGHBOR_SOLICIT, 0, target, &mc, src, dst);
 }
 
 void
@@ -260,19 +273,14 @@ neigh_nd_input(uint16_t port, struct rte_mbuf *m, struct rte_ipv6_hdr *ip6,
 {
 	const uint8_t *target = icmp + 8;
 	uint8_t type = icmp[0];
-	struct rte_ether_addr ll = *smac;
+	struct rte_ether_addr ll = *smac;	/* without the option, the frame's */
 
 	ctl.st.punt_nd++;
-	/* RFC 4861 7.1.1: hop limit 255, code 0, at least 24 bytes */
-	if (ip6->hop_limits != 255 || icmp[1] != 0 || len < 24)
+	/* RFC 4861 7.1.1: hop limit 255, code 0, well-formed options */
+	if (ip6->hop_limits != 255 || icmp[1] != 0 ||
+	    nd_lladdr(icmp, len, type == ND_NEIGHBOR_SOLICIT ? ND_OPT_SOURCE_LL : ND_OPT_TARGET_LL,
+		      &ll) < 0)
 		goto drop;
-	for (uint32_t o = 24; o + 8 <= len && icmp[o + 1] != 0; o += icmp[o + 1] * 8u) {
-		if (o + icmp[o + 1] * 8u > len)
-			goto drop;
-		if ((icmp[o] == ND_OPT_SOURCE_LL && type == ND_NEIGHBOR_SOLICIT) ||
-		    (icmp[o] == ND_OPT_TARGET_LL && type == ND_NEIGHBOR_ADVERT))
-			memcpy(ll.addr_bytes, icmp + o + 2, 6);
-	}
 	if (type == ND_NEIGHBOR_ADVERT) {
 		neigh_learn(port, AF_INET6, target, &ll);
 		goto drop;
@@ -281,23 +289,12 @@ neigh_nd_input(uint16_t port, struct rte_mbuf *m, struct rte_ipv6_hdr *ip6,
 		goto drop;
 	neigh_learn(port, AF_INET6, ip6->src_addr, &ll);
 	{
+		/* the answer reuses m: copy what it points into first */
 		uint8_t dst[16], src[16];
-		uint8_t *p;
 		memcpy(dst, ip6->src_addr, 16);
 		memcpy(src, target, 16);
-		rte_pktmbuf_reset(m);
-		p = (uint8_t *)rte_pktmbuf_append(m, 14 + 40 + 32);
-		if (p == NULL)
-			goto drop;
-		memset(p, 0, 14 + 40 + 32);
-		p[54] = ND_NEIGHBOR_ADVERT;
-		p[54 + 4] = 0x60;	/* solicited, override */
-		memcpy(p + 54 + 8, src, 16);
-		p[54 + 24] = ND_OPT_TARGET_LL;
-		p[54 + 25] = 1;
-		memcpy(p + 54 + 26, dp_port_get(port)->mac.addr_bytes, 6);
-		ctl_icmp6_finish(m, port, &ll, src, dst, 32);
-		dp_ctl_tx(port, m);
+		send_nd(m, port, ND_NEIGHBOR_ADVERT, ND_NA_FLAG_SOLICITED | ND_NA_FLAG_OVERRIDE,
+			src, &ll, src, dst);
 	}
 	return;
 drop:

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ike_ctl.h"
+#include "control/nd.h"
 #include "control/punt.h"
 
 /* Echo reply in place; the Ethernet header is still in the headroom. */

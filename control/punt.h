@@ -23,10 +23,6 @@
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
 #define ICMP6_PACKET_TOO_BIG 2
-#define ND_NEIGHBOR_SOLICIT 135
-#define ND_NEIGHBOR_ADVERT 136
-#define ND_OPT_SOURCE_LL 1
-#define ND_OPT_TARGET_LL 2
 
 /* neigh.c */
 bool ctl_port_has_addr(uint16_t port, int family, const uint8_t *a);

@@ -272,8 +272,8 @@ dph_esp(unsigned i, uint64_t seq, uint32_t tag, bool forged)
 }
 
 /* Let the stopped worker and the control thread exchange their messages. */
-static void
-pump(void)
+void
+dph_pump(void)
 {
 	bool quit = false;
 
@@ -300,12 +300,12 @@ dph_reset(void)
 		d = *config_find_sa(ctl.cfg, name);
 		if (ctl_sa_del(name, err, sizeof(err)) < 0)
 			abort();
-		pump();
+		dph_pump();
 		if (ctl_sa_add(&d, err, sizeof(err)) < 0) {
 			fprintf(stderr, "dph: re-adding %s: %s\n", name, err);
 			abort();
 		}
-		pump();
+		dph_pump();
 	}
 }
 

@@ -46,6 +46,8 @@ struct rte_mbuf *dph_esp_payload(unsigned i, uint64_t seq, const uint8_t *inner,
 
 /* Every inbound SA deleted and added again: fresh windows. */
 void dph_reset(void);
+/* let the worker take its messages and the control thread their acks */
+void dph_pump(void);
 
 /* A frame from raw bytes as it would arrive on a port. */
 struct rte_mbuf *dph_frame(const uint8_t *data, uint16_t len);
