@@ -118,39 +118,13 @@ ip6_upper(const uint8_t *p, uint32_t len, uint8_t *proto, uint32_t *hl)
 	return frag;
 }
 
-/*
- * RFC 3948 3: UDP to port 4500 whose first four bytes are not the zero
- * non-ESP marker is ESP: drop the UDP header so that the packet reads as
- * plain ESP (tunnel mode discards the outer header; espgw refuses UDP
- * encapsulation for transport SAs). Anything else stays UDP.
- */
+/* ESP in UDP to us (RFC 3948) becomes plain ESP (pkt_checks.c) */
 static int
 natt_decap(struct rte_mbuf *m, int family, uint32_t hl)
 {
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	const struct rte_udp_hdr *u = (const void *)(p + hl);
-	uint32_t len = rte_pktmbuf_data_len(m);
-	static const uint8_t zero[4];
-
-	/* (IPv6 extension headers before it: not decapsulated, left to punt) */
-	if ((family == AF_INET6 && hl != sizeof(struct rte_ipv6_hdr)) ||
-	    len < hl + sizeof(*u) + 8 || u->dst_port != RTE_BE16(4500) ||
-	    rte_be_to_cpu_16(u->dgram_len) != len - hl ||
-	    memcmp(p + hl + sizeof(*u), zero, 4) == 0)
+	if (natt_strip(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), family, hl) < 0)
 		return -1;
-	if (family == AF_INET) {
-		struct rte_ipv4_hdr *ip = (void *)p;
-		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))
-			return -1;
-		ip->total_length = rte_cpu_to_be_16(len - sizeof(*u));
-		ip->next_proto_id = IPPROTO_ESP;
-	} else {
-		struct rte_ipv6_hdr *ip6 = (void *)p;
-		ip6->payload_len = rte_cpu_to_be_16(len - hl - sizeof(*u));
-		ip6->proto = IPPROTO_ESP;
-	}
-	memmove(p + sizeof(*u), p, hl);
-	rte_pktmbuf_adj(m, sizeof(*u));
+	rte_pktmbuf_adj(m, sizeof(struct rte_udp_hdr));
 	return 0;
 }
 

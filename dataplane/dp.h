@@ -12,13 +12,10 @@
 
 #include "common/replay.h"
 #include "dataplane/dp_api.h"
+#include "dataplane/sa_life.h"
 
 /* ---- SA ---- */
 
-struct dp_sa_life {
-	uint64_t bytes, packets;	/* shared, updated atomically per burst */
-	uint32_t soft_sent, hard_hit;	/* event posted once */
-};
 
 /*
  * One SA. Hot fields first; the session must stay where it was prepared
@@ -33,10 +30,9 @@ struct dp_sa {
 	uint8_t iv_len;			/* ESP IV bytes: 16 CBC, 8 otherwise */
 	rte_be16_t encap_sport, encap_dport;	/* RFC 3948; 0: plain ESP */
 	bool esn;
-	bool check_life;
-	bool hard_is_seq;		/* hard_packets is the sequence space */
+	bool check_life;		/* lim has a limit */
 	volatile bool expired;		/* hard limit hit: drop everything */
-	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
+	struct sa_limits lim;
 	uint16_t overhead;		/* worst-case bytes ESP adds */
 	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
 	struct ip_addr route_dst;	/* outer destination (tunnel) */

@@ -56,39 +56,23 @@ esp_crypto(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 }
 
 /*
- * Lifetime accounting (RFC 4301 4.4.2.1) against the SA's shared budget:
- * take n packets (and their bytes) and return how many of them may still
- * use the SA. The soft limit posts one event so the control plane can
- * rekey; at the hard limit the SA stops carrying traffic here and now and
- * the control thread deletes it. For outbound SAs without ESN the hard
- * packet limit is at most the 32-bit sequence space, so the sequence
- * number never wraps (RFC 4303 3.3.3) and the soft event comes early
- * enough to rekey.
+ * Lifetime accounting (sa_life.c) of a burst on sa: how many of its n
+ * packets may still use the SA. The soft limit posts one event so the
+ * control plane can rekey; at the hard limit the SA stops carrying
+ * traffic here and now and the control thread deletes it.
  */
 unsigned
 sa_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n, uint64_t bytes)
 {
-	uint64_t p0, b0, p1, b1;
-	unsigned ok = n;
+	bool soft, hard;
+	unsigned ok;
 
 	if (!sa->check_life)
 		return n;
-	p0 = __atomic_fetch_add(&sa->life.packets, n, __ATOMIC_RELAXED);
-	b0 = __atomic_fetch_add(&sa->life.bytes, bytes, __ATOMIC_RELAXED);
-	p1 = p0 + n;
-	b1 = b0 + bytes;
-	if (sa->hard_packets && p1 > sa->hard_packets)
-		ok = p0 >= sa->hard_packets ? 0 : sa->hard_packets - p0;
-	/* bytes: the packets that cross the limit are the last ones allowed */
-	if (sa->hard_bytes && b0 >= sa->hard_bytes)
-		ok = 0;
-	if (((sa->soft_packets && p1 >= sa->soft_packets) ||
-	     (sa->soft_bytes && b1 >= sa->soft_bytes)) &&
-	    __atomic_exchange_n(&sa->life.soft_sent, 1, __ATOMIC_RELAXED) == 0)
+	ok = sa_life_account(&sa->lim, &sa->life, n, bytes, &soft, &hard);
+	if (soft)
 		rte_ring_sp_enqueue(w->ev_ring, DP_EV_MAKE(EV_SOFT_LIFE, sa->id));
-	if (((sa->hard_packets && p1 >= sa->hard_packets) ||
-	     (sa->hard_bytes && b1 >= sa->hard_bytes)) &&
-	    __atomic_exchange_n(&sa->life.hard_hit, 1, __ATOMIC_RELAXED) == 0) {
+	if (hard) {
 		sa->expired = true;
 		rte_ring_sp_enqueue(w->ev_ring, DP_EV_MAKE(EV_HARD_LIFE, sa->id));
 	}

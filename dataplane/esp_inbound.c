@@ -45,19 +45,6 @@ process_reason(const struct dp_sa *sa, struct rte_mbuf *m)
 	return ESPGW_DROP_ESP_REPLAY;
 }
 
-/* Minimum sane ESP length for this SA, so librte_ipsec never sees less. */
-static bool
-esp_len_ok(const struct dp_sa *sa, const struct rte_mbuf *m)
-{
-	uint32_t plen = rte_pktmbuf_pkt_len(m) - m->l3_len;
-	uint32_t iv = sa->iv_len;
-	uint32_t align = iv == 16 ? 16 : 4;
-	uint32_t min = sizeof(struct rte_esp_hdr) + iv + 2 + sa->icv_len;
-
-	if (plen < min)
-		return false;
-	return ((plen - sizeof(struct rte_esp_hdr) - iv - sa->icv_len) & (align - 1)) == 0;
-}
 
 /*
  * One run of an SA's packets: each passed the window check against the
@@ -276,7 +263,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct rte_mbu
 			w_drop(w, mb, sa_expired_reason(sa));
 			continue;
 		}
-		if (!esp_len_ok(sa, mb)) {
+		if (!esp_len_ok(rte_pktmbuf_pkt_len(mb) - mb->l3_len, sa->iv_len, sa->icv_len)) {
 			w->sa_ctr[sa->id].errors++;
 			w_drop(w, mb, ESPGW_DROP_ESP_TRUNCATED);
 			continue;

@@ -156,26 +156,8 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		     d->alg == ESP_ALG_AES_CBC_256_SHA256 ? 16 : 8;
 	sa->sel = d->sel;
 	sa->created_tsc = rte_get_tsc_cycles();
-	sa->soft_bytes = d->life.soft_bytes;
-	sa->hard_bytes = d->life.hard_bytes;
-	sa->soft_packets = d->life.soft_packets;
-	sa->hard_packets = d->life.hard_packets;
-	if (d->dir == SA_DIR_OUTBOUND && !d->esn) {
-		/*
-		 * RFC 4303 3.3.3: without ESN the counter must not cycle. The
-		 * last 1/16 of the space raises the soft (rekey) event; the end
-		 * of it is a hard limit, counted as seq-overflow.
-		 */
-		const uint64_t space = UINT32_MAX, soft = space - space / 16;
-		if (sa->soft_packets == 0 || sa->soft_packets > soft)
-			sa->soft_packets = soft;
-		if (sa->hard_packets == 0 || sa->hard_packets > space) {
-			sa->hard_packets = space;
-			sa->hard_is_seq = true;
-		}
-	}
-	sa->check_life = sa->soft_bytes || sa->hard_bytes || sa->soft_packets ||
-			 sa->hard_packets;
+	sa_limits_of(&sa->lim, &d->life, d->dir == SA_DIR_OUTBOUND, d->esn);
+	sa->check_life = sa_limits_any(&sa->lim);
 #ifdef ESPGW_TEST_HOOKS
 	/* test hook: start as if this many packets had used the SA */
 	sa->life.packets = d->test_packets_used;

@@ -9,7 +9,7 @@
 #include <rte_ipsec_sad.h>
 
 #include "dataplane/dp.h"
-#include "dataplane/dp.h"
+#include "dataplane/pkt_checks.h"
 
 struct tx_buf {
 	uint16_t n;
@@ -246,7 +246,7 @@ unsigned sa_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n,
 static inline enum espgw_drop
 sa_expired_reason(const struct dp_sa *sa)
 {
-	return sa->hard_is_seq ? ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_SA_EXPIRED;
+	return sa->lim.hard_is_seq ? ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_SA_EXPIRED;
 }
 
 static inline void

@@ -43,8 +43,8 @@ hex(char *out, const uint8_t *k, unsigned n)
 		sprintf(out + 2 * i, "%02x", k[i]);
 }
 
-static char *
-config_text(void)
+char *
+dph_config_text(void)
 {
 	size_t cap = 8192 + h.n * 512, off;
 	char *t = malloc(cap);
@@ -109,7 +109,7 @@ dph_init(const char *argv0, struct dph_sa *sas, unsigned n)
 	h.sa = sas;
 	h.n = n;
 	espgw_log_level = LOG_LVL_WARN;
-	text = config_text();
+	text = dph_config_text();
 	c = config_load_string(text, "<dph>", err, sizeof(err));
 	free(text);
 	if (c == NULL) {

@@ -29,6 +29,8 @@ struct dph_sa {
 #define DPH_PORT_INSIDE 0
 #define DPH_PORT_OUTSIDE 1
 
+/* The configuration dph_init applies (malloc'd YAML). */
+char *dph_config_text(void);
 /* Set up EAL, the configuration and the SAs; exits on failure. */
 void dph_init(const char *argv0, struct dph_sa *sas, unsigned n);
 

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The SA manager's diff on reload (control/sa_mgr.c ctl_apply), on the
+ * real SA manager and worker in one process (tests/dp/dp_harness): an
+ * unchanged SA keeps its data-plane SA (counters, windows), a changed one
+ * (a key, an address, a lifetime) is replaced, a removed one goes, a new
+ * one comes; IKE's SAs survive a reload; the descriptors the control
+ * thread keeps hold no keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "control/ctl.h"
+#include "control/sa_mgr.h"
+#include "tests/dp/dp_harness.h"
+#include "tests/unit/unit.h"
+
+static struct dph_sa sas[] = {
+	{ "aes-gcm-128", 64, false, 0, 0 },
+	{ "aes-cbc-128-sha256", 128, true, 0, 0 },
+	{ "aes-gcm-128", 1024, false, 0, 0 },
+};
+#define NSA (sizeof(sas) / sizeof(sas[0]))
+
+static const char *prog;
+static char *text;		/* the file as edited so far */
+
+/* the file with `from` replaced by `to` (once), loaded */
+static struct espgw_config *
+edited(const char *from, const char *to)
+{
+	char *p, *n, err[512];
+	struct espgw_config *c;
+
+	if (text == NULL)
+		text = dph_config_text();
+	p = from ? strstr(text, from) : NULL;
+	CU_ASSERT_FATAL(from == NULL || p != NULL);
+	if (p) {
+		n = malloc(strlen(text) + strlen(to) + 1);
+		memcpy(n, text, p - text);
+		strcpy(n + (p - text), to);
+		strcat(n, p + strlen(from));
+		free(text);
+		text = n;
+	}
+	c = config_load_string(text, "<reload>", err, sizeof(err));
+	if (c == NULL)
+		fprintf(stderr, "reload config: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	return c;
+}
+
+static void
+apply(struct espgw_config *c)
+{
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(ctl_apply(c, err, sizeof(err)), 0);
+	dph_pump();
+	CU_ASSERT_EQUAL(ctl.in_flight, 0);
+	config_free(c);		/* the SA manager keeps copies, not the file */
+}
+
+static struct dp_sa *
+handle(const char *name)
+{
+	int id = ctl_find_sa(name);
+
+	return id < 0 ? NULL : ctl.sa[id].dp;
+}
+
+static bool
+keys_wiped(const char *name)
+{
+	static const uint8_t zero[MAX_KEY_LEN];
+	int id = ctl_find_sa(name);
+
+	return id >= 0 && !memcmp(ctl.sa[id].desc.enc_key, zero, MAX_KEY_LEN) &&
+	       !memcmp(ctl.sa[id].desc.auth_key, zero, MAX_KEY_LEN);
+}
+
+static void
+test_diff(void)
+{
+	struct dp_sa *in0, *in1, *in2, *out4;
+
+	dph_init(prog, sas, NSA);
+	in0 = handle("in0");
+	in1 = handle("in1");
+	in2 = handle("in2");
+	out4 = handle("out4");
+	CU_ASSERT_FATAL(in0 && in1 && in2 && out4);
+	for (unsigned i = 0; i < NSA; i++) {
+		char n[8];
+		snprintf(n, sizeof(n), "in%u", i);
+		CU_ASSERT(keys_wiped(n));
+	}
+	CU_ASSERT(keys_wiped("out4"));
+
+	/* the same file again: nothing replaced */
+	apply(edited(NULL, NULL));
+	CU_ASSERT(handle("in0") == in0 && handle("in1") == in1 && handle("in2") == in2 &&
+		  handle("out4") == out4);
+
+	/* the outbound SA's key changed (same length): replaced, the rest kept */
+	apply(edited("key: 0x0102030405060708090a0b0c0d0e0f1011121314",
+		     "key: 0x0102030405060708090a0b0c0d0e0f1011121315"));
+	CU_ASSERT_PTR_NOT_NULL(handle("out4"));
+	CU_ASSERT(handle("out4") != out4);
+	CU_ASSERT(keys_wiped("out4"));
+	CU_ASSERT(handle("in0") == in0 && handle("in1") == in1 && handle("in2") == in2);
+	out4 = handle("out4");
+
+	/* a window changed: that SA replaced */
+	apply(edited("replay_window: 1024", "replay_window: 2048"));
+	CU_ASSERT(handle("in2") != in2 && handle("in2") != NULL);
+	CU_ASSERT(handle("in0") == in0 && handle("in1") == in1 && handle("out4") == out4);
+	in2 = handle("in2");
+
+	/* an SA IKE made (dynamic) is not the file's to remove */
+	{
+		struct sa_desc d = *config_find_sa(ctl.cfg, "in0");
+		char err[256];
+		int id;
+		snprintf(d.name, sizeof(d.name), "ike-made");
+		d.spi = 0x7777;
+		id = ctl_sa_add(&d, err, sizeof(err));
+		CU_ASSERT_FATAL(id >= 0);
+		ctl.sa[id].dynamic = true;
+		dph_pump();
+	}
+	/* in1 removed from the file, a new one added, the rest as it was */
+	apply(edited("  - { name: in1,", "  - { name: in7,"));
+	CU_ASSERT_PTR_NULL(handle("in1"));
+	CU_ASSERT_PTR_NOT_NULL(handle("in7"));
+	CU_ASSERT(keys_wiped("in7"));
+	CU_ASSERT(handle("in0") == in0 && handle("in2") != NULL && handle("out4") == out4);
+	CU_ASSERT_PTR_NOT_NULL(handle("ike-made"));
+	free(text);
+	text = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct unit_test tests[] = {
+		{ "reload: kept, replaced, removed, added; keys not kept", test_diff },
+		{ NULL, NULL },
+	};
+
+	(void)argc;
+	prog = argv[0];
+	return unit_run("reload-diff", tests);
+}
