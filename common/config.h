@@ -3,6 +3,7 @@
 #define ESPGW_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/desc.h"
 
@@ -37,5 +38,9 @@ int config_parse_policy_words(int argc, char **argv, struct policy_desc *p,
 int config_policy_sa_ok(const struct policy_desc *p, const struct sa_desc *s,
 			char *err, size_t errlen);
 int hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen);
+/* The reference table of one section's keys (top, eal, ike, ports, routes,
+ * sas, policies, connections) as docs/configuration.md has it; -1 for
+ * another name. */
+int config_print_keys(const char *section, FILE *f);
 
 #endif

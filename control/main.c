@@ -77,6 +77,8 @@ usage(FILE *f)
 		"  -c, --config FILE        configuration (default: built-in demo)\n"
 		"      --check-config FILE  validate FILE and exit (0 = good)\n"
 		"      --print-default      print the built-in configuration\n"
+		"      --print-keys SECTION the keys of a section (top, eal, ike, ports, routes,\n"
+		"                           sas, policies, connections) as a markdown table\n"
 		"  -s, --socket PATH        management socket (overrides the file)\n"
 		"  -v / -q                  more / less logging\n");
 }
@@ -88,6 +90,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "print-default", no_argument, NULL, 'P' },
+		{ "print-keys", required_argument, NULL, 'K' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -120,6 +123,12 @@ main(int argc, char **argv)
 			return 0;
 		case 'P':
 			fputs(config_default_yaml, stdout);
+			return 0;
+		case 'K':
+			if (config_print_keys(optarg, stdout) < 0) {
+				fprintf(stderr, "espgw: no configuration section '%s'\n", optarg);
+				return 2;
+			}
 			return 0;
 		case 's':
 			sock = optarg;

@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include "common/config/keys.h"
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ike_ctl.h"
@@ -372,23 +373,41 @@ cmd_stats(struct sbuf *b, bool js)
 		  s->loop_max_ns / 1000, ctl_loop_recent_max(10) / 1000);
 }
 
-static const char help_text[] =
-	"show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
-	"show ike [conns|stats] [--json]\n"
-	"ike initiate|terminate CONNECTION\n"
-	"ike rekey CONNECTION ike|child\n"
-	"sa add name=N spi=S direction=in|out mode=tunnel|transport algorithm=A key=HEX\n"
-	"       [auth_key=HEX] [local=IP remote=IP] [src=P dst=P proto=X sport=R dport=R]\n"
-	"       [inner=ipv4|ipv6] [lookup=spi|spi-dst|spi-dst-src] [replay_window=N]\n"
-	"       [esn=true] [udp_encap=true] [encap_sport=P] [encap_dport=P]\n"
-	"       [soft_bytes=..] [hard_bytes=..] [soft_packets=..]\n"
-	"       [hard_packets=..] [soft_seconds=..] [hard_seconds=..]\n"
-	"sa del NAME\n"
-	"policy add name=N action=protect|bypass|discard [sa=SA] [priority=N]\n"
-	"       [src=P] [dst=P] [proto=X] [sport=R] [dport=R]\n"
-	"policy del NAME\n"
-	"reload [FILE]\n"
-	"help\n";
+/* "KEY=VALUE ... (keys: a b c ...)", wrapped, from the key table (keys.h) */
+static void
+help_keys(struct sbuf *b, const char *cmd, const struct cfg_key *keys)
+{
+	unsigned col;
+
+	sb_printf(b, "%s KEY=VALUE ...; keys:", cmd);
+	col = strlen(cmd) + 22;
+	for (; keys->name; keys++) {
+		if (keys->type && (!strcmp(keys->type, "list") || !strcmp(keys->type, "mapping")))
+			continue;
+		if (col + strlen(keys->name) + 1 > 78) {
+			sb_printf(b, "\n      ");
+			col = 6;
+		}
+		sb_printf(b, " %s", keys->name);
+		col += strlen(keys->name) + 1;
+	}
+	sb_printf(b, "\n");
+}
+
+static void
+cmd_help(struct sbuf *b)
+{
+	sb_printf(b, "show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
+		  "show ike [conns|stats] [--json]\n"
+		  "ike initiate|terminate CONNECTION\n"
+		  "ike rekey CONNECTION ike|child\n");
+	help_keys(b, "sa add", cfg_sa_keys);
+	sb_printf(b, "sa del NAME\n");
+	help_keys(b, "policy add", cfg_policy_keys);
+	sb_printf(b, "policy del NAME\n"
+		  "reload [FILE]\n"
+		  "help (the keys: docs/configuration.md, espgw --print-keys sas|policies)\n");
+}
 
 static char reload_path[PATH_MAX];	/* the running configuration's file */
 static char config_dir[PATH_MAX];	/* where other reload files may be */
@@ -580,7 +599,7 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 		audit(who, argc, argv);
 	}
 	if (argc == 0 || !strcmp(argv[0], "help")) {
-		sb_printf(b, "%s", help_text);
+		cmd_help(b);
 		return 0;
 	}
 	if (!strcmp(argv[0], "show") && argc >= 2) {

@@ -13,12 +13,16 @@
 
 #include "common/config.h"
 
-/* words.c: each returns 0, or -1 with err filled */
+/* scalars.c: each returns 0, or -1 with err filled */
 int cfg_fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cfg_parse_u64(const char *s, uint64_t max, uint64_t *out, char *err, size_t el);
 int cfg_parse_bool(const char *s, bool *out, char *err, size_t el);
 int cfg_parse_addr(const char *s, struct ip_addr *a, char *err, size_t el);
 int cfg_parse_name(const char *s, char *out, char *err, size_t el);
+int cfg_parse_prefix(const char *s, struct ip_prefix *p, char *err, size_t el);
+int cfg_parse_key(const char *s, uint8_t *out, uint8_t *len, char *err, size_t el);
+int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi, char *err, size_t el);
+int cfg_parse_proto(const char *s, uint8_t *p, char *err, size_t el);
 /* key=value setters of one SA / policy / connection (void * for the walker) */
 int cfg_sa_set_kv(void *o, const char *k, const char *v, char *e, size_t el);
 int cfg_policy_set_kv(void *o, const char *k, const char *v, char *e, size_t el);

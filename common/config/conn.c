@@ -13,126 +13,109 @@
 
 #include "common/config.h"
 #include "common/config/config_int.h"
+#include "common/config/keys.h"
 
-static int
-copy_str(char *dst, size_t cap, const char *v, const char *key, char *err, size_t el)
-{
-	if (strlen(v) >= cap)
-		return cfg_fail(err, el, "%s is longer than %zu characters", key, cap - 1);
-	strcpy(dst, v);
-	return 0;
-}
+#define C_OFF(f) offsetof(struct conn_desc, f)
+#define C_TEXT(k, f, what, d)								\
+	{ k, K_TEXT, C_OFF(f), .size = sizeof(((struct conn_desc *)0)->f), .def = d,	\
+	  .help = what }
+#define C_SECONDS(k, f, lo, hi, z, d, what)						\
+	{ k, K_UINT, C_OFF(f), .size = 4, .min = lo, .max = hi, .zero_ok = z, .def = d,	\
+	  .help = what }
+
+static const struct cfg_word conn_mode_words[] = {
+	{ "tunnel", 0 }, { "transport", 1 }, { NULL, 0 },
+};
+/* RFC 7383: "no" neither offers nor sends fragments, "yes" is the default size */
+static const struct cfg_word frag_words[] = {
+	{ "yes", 1280 }, { "no", 0 }, { "=true", 1280 }, { "=false", 0 }, { NULL, 0 },
+};
+static const struct cfg_word start_words[] = {
+	{ "none", CONN_START_NONE }, { "start", CONN_START_START }, { "trap", CONN_START_TRAP },
+	{ NULL, 0 },
+};
+
+const struct cfg_key cfg_conn_keys[] = {
+	{ "name", K_NAME, C_OFF(name), .def = "required", .help = "unique name" },
+	{ "local", K_ADDR, C_OFF(local), .def = "required",
+	  .help = "our address (one of a port's addresses)" },
+	{ "remote", K_ADDR, C_OFF(remote), .any_ok = true, .def = "any",
+	  .help = "the peer's address; `any` accepts any initiator (responder only)" },
+	C_TEXT("local_id", local_id, "our IKE identity: an IP address, `fqdn` or `@fqdn`, "
+	       "`user@domain`, or a DN `\"C=CH, O=Example, CN=gw\"`", "the local address, or "
+	       "the certificate's subject"),
+	C_TEXT("remote_id", remote_id, "the peer's identity, as `local_id` (DNs compared "
+	       "canonically, in order)", "any"),
+	C_TEXT("psk", psk, "the pre-shared key: we authenticate with it when we have no "
+	       "certificate, and accept it from the peer", "none"),
+	C_TEXT("cert", cert, "our X.509 certificate (PEM; ECDSA P-256/384/521 or RSA): we then "
+	       "authenticate with a digital signature (RFC 7427, SHA-2)", "none"),
+	C_TEXT("key", key, "the certificate's private key (PEM)", "none"),
+	C_TEXT("ca", ca, "PEM file of the CAs whose certificates we accept from the peer (its "
+	       "certificate must chain to one and carry its ID). Either `psk`, or `cert` + "
+	       "`key` + `ca`; both may be given", "none"),
+	C_TEXT("proposals", proposals, "IKE proposals, comma separated, strongSwan notation: "
+	       "`aes128gcm16`, `aes256gcm16`, `aes128`, `aes256`, `chacha20poly1305`; "
+	       "`sha256`/`sha384`/`sha512` (integrity, and the PRF unless `prfsha*` is "
+	       "given); `modp2048`, `ecp256`, `ecp384`, `ecp521`, `x25519`",
+	       "`aes128gcm16-prfsha256-x25519`"),
+	C_TEXT("esp_proposals", esp_proposals, "ESP proposals: `aes128gcm16`, `aes256gcm16`, "
+	       "`chacha20poly1305`, `aes128-sha256`, `aes256-sha256`, with `esn`/`noesn`",
+	       "`aes128gcm16`"),
+	{ "local_ts", K_PREFIX, C_OFF(local_ts), .def = "required",
+	  .help = "our traffic selector as a prefix (the first CHILD_SA)" },
+	{ "remote_ts", K_PREFIX, C_OFF(remote_ts), .def = "required",
+	  .help = "the peer's traffic selector as a prefix" },
+	{ "more_children", K_FN, .type = "list", .def = "none",
+	  .help = "up to 3 further CHILD_SAs on the same IKE_SA, a list of "
+		  "`{ local_ts: P, remote_ts: P }`: as initiator espgw asks for them right "
+		  "after IKE_AUTH; as responder it accepts a CHILD_SA whose selectors fall in "
+		  "the first pair or one of these" },
+	{ "mode", K_WORD, C_OFF(transport), .size = sizeof(bool), .words = conn_mode_words,
+	  .def = "tunnel", .help = "`transport` is refused for now" },
+	C_SECONDS("dpd", dpd_delay, 0, 86400, false, "30",
+		  "seconds of silence before a liveness check (0 = off)"),
+	C_SECONDS("keepalive", keepalive, 0, 3600, false, "20",
+		  "behind a NAT, send a NAT keepalive (RFC 3948 2.3) this often, in seconds "
+		  "(0 = off)"),
+	C_SECONDS("rekey_time", rekey_time, 5, 30 * 86400, true, "14400",
+		  "seconds between IKE_SA rekeys, less a random 0-10 % (0 = never)"),
+	C_SECONDS("child_rekey_time", child_rekey_time, 5, 30 * 86400, true, "3600",
+		  "seconds between CHILD_SA rekeys, as `rekey_time`"),
+	C_SECONDS("life_time", life_time, 0, 30 * 86400, false, "rekey + 10 %",
+		  "hard lifetime of an IKE_SA in seconds: one not replaced by then is deleted; "
+		  "must exceed the rekey time"),
+	C_SECONDS("child_life_time", child_life_time, 0, 30 * 86400, false, "rekey + 10 %",
+		  "hard lifetime of a CHILD_SA, as `life_time`"),
+	C_SECONDS("retransmit_ms", retransmit_ms, 100, 60000, false, "1000",
+		  "first retransmission timeout in ms, doubling each time"),
+	C_SECONDS("retransmit_tries", retransmit_tries, 1, 20, false, "5",
+		  "retransmissions before the peer counts as dead"),
+	{ "fragmentation", K_WORD, C_OFF(fragment_size), .size = 4, .words = frag_words,
+	  .def = "yes", .help = "RFC 7383 IKE fragmentation: `no` neither offers nor sends "
+				"fragments" },
+	C_SECONDS("fragment_size", fragment_size, 576, 1500, false, "1280",
+		  "largest IP datagram of an IKE message: larger encrypted messages go as "
+		  "fragments when the peer supports them. espgw does not IP-fragment its IKE "
+		  "datagrams and sends none over 1500 bytes, so a peer without RFC 7383 and a "
+		  "large certificate chain cannot authenticate with it"),
+	{ "start", K_WORD, C_OFF(start), .size = sizeof(enum conn_start), .words = start_words,
+	  .def = "none", .help = "`none`: wait for the peer; `start`: initiate when espgw "
+				"starts (and when a reload adds or changes it); `trap`: install a "
+				"trap policy (`NAME-trap`, priority 999999) for `local_ts` -> "
+				"`remote_ts`: the first packet that matches it starts the IKE_SA "
+				"(espgw initiates) and is dropped (counted as `spd-trap`); the "
+				"CHILD_SA's own policy then takes the traffic, and the trap "
+				"catches it again when the tunnel goes" },
+	{ .name = NULL },
+};
 
 int
 config_conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el)
 {
-	uint64_t u;
+	int rc = cfg_keys_set(cfg_conn_keys, c, k, v, err, el);
 
-	if (!strcmp(k, "name"))
-		return cfg_parse_name(v, c->name, err, el);
-	if (!strcmp(k, "local"))
-		return cfg_parse_addr(v, &c->local, err, el);
-	if (!strcmp(k, "remote")) {
-		if (!strcmp(v, "any")) {
-			memset(&c->remote, 0, sizeof(c->remote));
-			return 0;
-		}
-		return cfg_parse_addr(v, &c->remote, err, el);
-	}
-	if (!strcmp(k, "local_id"))
-		return copy_str(c->local_id, sizeof(c->local_id), v, k, err, el);
-	if (!strcmp(k, "remote_id"))
-		return copy_str(c->remote_id, sizeof(c->remote_id), v, k, err, el);
-	if (!strcmp(k, "psk"))
-		return copy_str(c->psk, sizeof(c->psk), v, k, err, el);
-	if (!strcmp(k, "cert"))
-		return copy_str(c->cert, sizeof(c->cert), v, k, err, el);
-	if (!strcmp(k, "key"))
-		return copy_str(c->key, sizeof(c->key), v, k, err, el);
-	if (!strcmp(k, "ca"))
-		return copy_str(c->ca, sizeof(c->ca), v, k, err, el);
-	if (!strcmp(k, "proposals"))
-		return copy_str(c->proposals, sizeof(c->proposals), v, k, err, el);
-	if (!strcmp(k, "esp_proposals"))
-		return copy_str(c->esp_proposals, sizeof(c->esp_proposals), v, k, err, el);
-	if (!strcmp(k, "local_ts") || !strcmp(k, "remote_ts")) {
-		if (ip_prefix_parse(v, k[0] == 'l' ? &c->local_ts : &c->remote_ts) < 0)
-			return cfg_fail(err, el, "'%s' is not a prefix", v);
-		return 0;
-	}
-	if (!strcmp(k, "mode")) {
-		if (strcmp(v, "tunnel") && strcmp(v, "transport"))
-			return cfg_fail(err, el, "mode must be tunnel or transport");
-		c->transport = !strcmp(v, "transport");
-		return 0;
-	}
-	if (!strcmp(k, "keepalive")) {
-		if (cfg_parse_u64(v, 3600, &u, err, el) < 0)
-			return -1;
-		c->keepalive = u;
-		return 0;
-	}
-	if (!strcmp(k, "dpd")) {
-		if (cfg_parse_u64(v, 86400, &u, err, el) < 0)
-			return -1;
-		c->dpd_delay = u;
-		return 0;
-	}
-	if (!strcmp(k, "retransmit_ms")) {
-		if (cfg_parse_u64(v, 60000, &u, err, el) < 0 || u < 100)
-			return cfg_fail(err, el, "retransmit_ms must be 100..60000");
-		c->retransmit_ms = u;
-		return 0;
-	}
-	if (!strcmp(k, "retransmit_tries")) {
-		if (cfg_parse_u64(v, 20, &u, err, el) < 0 || u < 1)
-			return cfg_fail(err, el, "retransmit_tries must be 1..20");
-		c->retransmit_tries = u;
-		return 0;
-	}
-	if (!strcmp(k, "fragmentation")) {
-		/* RFC 7383: "no" turns it off, "yes" is the default size */
-		if (!strcmp(v, "no") || !strcmp(v, "false"))
-			c->fragment_size = 0;
-		else if (!strcmp(v, "yes") || !strcmp(v, "true"))
-			c->fragment_size = 1280;
-		else
-			return cfg_fail(err, el, "fragmentation must be yes or no");
-		return 0;
-	}
-	if (!strcmp(k, "fragment_size")) {
-		/* espgw sends IKE datagrams of at most 1500 bytes (no IP fragmentation) */
-		if (cfg_parse_u64(v, 1500, &u, err, el) < 0 || u < 576)
-			return cfg_fail(err, el, "fragment_size must be 576..1500");
-		c->fragment_size = u;
-		return 0;
-	}
-	if (!strcmp(k, "life_time") || !strcmp(k, "child_life_time")) {
-		if (cfg_parse_u64(v, 30 * 86400, &u, err, el) < 0)
-			return -1;
-		*(k[0] == 'l' ? &c->life_time : &c->child_life_time) = u;
-		return 0;
-	}
-	if (!strcmp(k, "rekey_time") || !strcmp(k, "child_rekey_time")) {
-		if (cfg_parse_u64(v, 30 * 86400, &u, err, el) < 0)
-			return -1;
-		if (u && u < 5)
-			return cfg_fail(err, el, "%s must be 0 (never) or at least 5 seconds", k);
-		*(k[0] == 'r' ? &c->rekey_time : &c->child_rekey_time) = u;
-		return 0;
-	}
-	if (!strcmp(k, "start")) {
-		if (!strcmp(v, "none"))
-			c->start = CONN_START_NONE;
-		else if (!strcmp(v, "start"))
-			c->start = CONN_START_START;
-		else if (!strcmp(v, "trap"))
-			c->start = CONN_START_TRAP;
-		else
-			return cfg_fail(err, el, "start must be none, start or trap");
-		return 0;
-	}
-	return cfg_fail(err, el, "unknown connection key '%s'", k);
+	return rc <= 0 ? rc : cfg_fail(err, el, "unknown connection key '%s'", k);
 }
 
 int

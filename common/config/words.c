@@ -15,6 +15,7 @@
 
 #include "common/config.h"
 #include "common/config/config_int.h"
+#include "common/config/keys.h"
 
 const struct esp_alg_info esp_alg_info[ESP_ALG_MAX] = {
 #define X(id, nm, klen, alen, icv) [ESP_ALG_##id] = { nm, klen, alen, icv },
@@ -40,326 +41,165 @@ spd_action_name(enum spd_action a)
 	       a == SPD_TRAP ? "trap" : "discard";
 }
 
-/* ---- scalar parsers: each returns 0 or -1 with err filled ---- */
+/* ---- the keys of an SA and of a policy (keys.h): YAML and CLI words ---- */
 
-int
-cfg_fail(char *err, size_t len, const char *fmt, ...)
+#define SA_OFF(f) offsetof(struct sa_desc, f)
+#define POL_OFF(f) offsetof(struct policy_desc, f)
+
+/* the 5-tuple of a selector inside struct T (member sel) */
+#define SELECTOR_KEYS(T, grp, what)							\
+	{ "src", K_PREFIX, offsetof(T, sel.src), .any_ok = true, .group = grp,		\
+	  .def = "any", .help = "source prefix " what },					\
+	{ "dst", K_PREFIX, offsetof(T, sel.dst), .any_ok = true, .group = grp,		\
+	  .def = "any", .help = "destination prefix " what },				\
+	{ "proto", K_PROTO, offsetof(T, sel.proto), .group = grp, .def = "any",		\
+	  .help = "IP protocol " what ": a name (`tcp`, `udp`, `icmp`, `esp`, ...) or a number" }, \
+	{ "sport", K_PORTS, offsetof(T, sel.sport_lo), offsetof(T, sel.sport_hi),	\
+	  .group = grp, .def = "any", .help = "source ports " what ": `N` or `LO-HI`" },	\
+	{ "dport", K_PORTS, offsetof(T, sel.dport_lo), offsetof(T, sel.dport_hi),	\
+	  .group = grp, .def = "any", .help = "destination ports " what ": `N` or `LO-HI`" }
+
+#define LIFE_KEY(f, what)								\
+	{ #f, K_UINT, SA_OFF(life.f), .size = 8, .max = UINT64_MAX, .group = "lifetime",	\
+	  .def = "0 (none)", .help = what }
+
+static int
+set_algorithm(void *o, const char *v, char *err, size_t el)
 {
-	va_list ap;
+	int a = esp_alg_by_name(v);
 
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int
-cfg_parse_u64(const char *s, uint64_t max, uint64_t *out, char *err, size_t el)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s == '\0' || *s == '-')
-		return cfg_fail(err, el, "'%s' is not a non-negative integer", s);
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0')
-		return cfg_fail(err, el, "'%s' is not a non-negative integer", s);
-	if (v > max)
-		return cfg_fail(err, el, "%s is out of range (max %llu)", s,
-			    (unsigned long long)max);
-	*out = v;
-	return 0;
-}
-
-int
-cfg_parse_bool(const char *s, bool *out, char *err, size_t el)
-{
-	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcmp(s, "1") ||
-	    !strcasecmp(s, "on"))
-		*out = true;
-	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") ||
-		 !strcmp(s, "0") || !strcasecmp(s, "off"))
-		*out = false;
-	else
-		return cfg_fail(err, el, "'%s' is not a boolean", s);
-	return 0;
-}
-
-int
-hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen)
-{
-	size_t n = 0;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (; *s != '\0'; s++) {
-		int hi, lo;
-		if (*s == ':' || *s == ' ')
-			continue;
-		if (s[1] == '\0')
-			return -1;
-		hi = (*s >= '0' && *s <= '9') ? *s - '0' :
-		     (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f' ? (*s | 0x20) - 'a' + 10 : -1;
-		s++;
-		lo = (*s >= '0' && *s <= '9') ? *s - '0' :
-		     (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f' ? (*s | 0x20) - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0 || n >= max)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-	}
-	*outlen = n;
+	if (a < 0)
+		return cfg_fail(err, el, "unknown algorithm '%s' (aes-gcm-128, aes-gcm-256, "
+				"aes-cbc-128-sha256, aes-cbc-256-sha256, chacha20-poly1305)", v);
+	((struct sa_desc *)o)->alg = a;
 	return 0;
 }
 
 static int
-parse_key(const char *s, uint8_t *out, uint8_t *len, char *err, size_t el)
+set_udp_encap(void *o, const char *v, char *err, size_t el)
 {
-	size_t n;
+	struct sa_desc *sa = o;
+	bool on;
 
-	memset(out, 0, MAX_KEY_LEN);
-	if (hex_parse(s, out, MAX_KEY_LEN, &n) < 0)
-		return cfg_fail(err, el, "key is not hex (at most %d bytes)", MAX_KEY_LEN);
-	*len = n;
-	return 0;
-}
-
-static int
-parse_range(const char *s, uint16_t *lo, uint16_t *hi, char *err, size_t el)
-{
-	char buf[32], *dash;
-	uint64_t a, b;
-
-	if (!strcmp(s, "any")) {
-		*lo = 0;
-		*hi = 65535;
-		return 0;
-	}
-	if (strlen(s) >= sizeof(buf))
-		return cfg_fail(err, el, "bad port range '%s'", s);
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash != NULL)
-		*dash++ = '\0';
-	if (cfg_parse_u64(buf, 65535, &a, err, el) < 0)
+	if (cfg_parse_bool(v, &on, err, el) < 0)
 		return -1;
-	b = a;
-	if (dash != NULL && cfg_parse_u64(dash, 65535, &b, err, el) < 0)
-		return -1;
-	if (b < a)
-		return cfg_fail(err, el, "port range '%s' is reversed", s);
-	*lo = a;
-	*hi = b;
+	/* ports given before or after keep their values */
+	if (!on)
+		sa->encap_sport = sa->encap_dport = 0;
+	if (on && sa->encap_sport == 0)
+		sa->encap_sport = 4500;
+	if (on && sa->encap_dport == 0)
+		sa->encap_dport = 4500;
 	return 0;
 }
 
 static int
-parse_proto(const char *s, uint8_t *p, char *err, size_t el)
+set_test_packets(void *o, const char *v, char *err, size_t el)
 {
-	static const struct { const char *n; uint8_t v; } names[] = {
-		{ "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 },
-		{ "gre", 47 }, { "esp", 50 }, { "icmpv6", 58 }, { "sctp", 132 },
-	};
-	uint64_t v;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i].n)) {
-			*p = names[i].v;
-			return 0;
-		}
-	if (cfg_parse_u64(s, 255, &v, err, el) < 0)
-		return cfg_fail(err, el, "unknown protocol '%s'", s);
-	*p = v;
-	return 0;
+#ifdef ESPGW_TEST_HOOKS
+	return cfg_parse_u64(v, UINT64_MAX, &((struct sa_desc *)o)->test_packets_used, err, el);
+#else
+	(void)o;
+	(void)v;
+	return cfg_fail(err, el, "test_packets_used needs a build with -Dtest_hooks=true");
+#endif
 }
 
-int
-cfg_parse_addr(const char *s, struct ip_addr *a, char *err, size_t el)
-{
-	if (ip_addr_parse(s, a) < 0)
-		return cfg_fail(err, el, "'%s' is not an IPv4 or IPv6 address", s);
-	return 0;
-}
+static const struct cfg_word dir_words[] = {
+	{ "inbound", SA_DIR_INBOUND }, { "outbound", SA_DIR_OUTBOUND },
+	{ "=in", SA_DIR_INBOUND }, { "=out", SA_DIR_OUTBOUND }, { NULL, 0 },
+};
+static const struct cfg_word mode_words[] = {
+	{ "tunnel", SA_MODE_TUNNEL }, { "transport", SA_MODE_TRANSPORT }, { NULL, 0 },
+};
+static const struct cfg_word lookup_words[] = {
+	{ "spi", SAD_SPI }, { "spi-dst", SAD_SPI_DST }, { "spi-dst-src", SAD_SPI_DST_SRC },
+	{ NULL, 0 },
+};
+static const struct cfg_word inner_words[] = {
+	{ "ipv4", AF_INET }, { "ipv6", AF_INET6 }, { NULL, 0 },
+};
+static const struct cfg_word action_words[] = {
+	{ "protect", SPD_PROTECT }, { "bypass", SPD_BYPASS }, { "discard", SPD_DISCARD },
+	{ NULL, 0 },
+};
 
-static int
-parse_prefix(const char *s, struct ip_prefix *p, char *err, size_t el)
-{
-	if (!strcmp(s, "any")) {
-		memset(p, 0, sizeof(*p));
-		return 0;
-	}
-	if (ip_prefix_parse(s, p) < 0)
-		return cfg_fail(err, el, "'%s' is not an address or prefix", s);
-	return 0;
-}
+const struct cfg_key cfg_sa_keys[] = {
+	{ "name", K_NAME, SA_OFF(name), .def = "required", .help = "unique name" },
+	{ "spi", K_UINT, SA_OFF(spi), .size = 4, .max = UINT32_MAX, .def = "required",
+	  .help = "at least 256: 1..255 are reserved (RFC 4303 2.1)" },
+	{ "direction", K_WORD, SA_OFF(dir), .size = sizeof(enum sa_dir), .words = dir_words,
+	  .def = "outbound", .help = "`in` and `out` say the same" },
+	{ "mode", K_WORD, SA_OFF(mode), .size = sizeof(enum sa_mode), .words = mode_words,
+	  .def = "tunnel", .help = "" },
+	{ "algorithm", K_FN, .fn = set_algorithm, .type = "word", .def = "required",
+	  .help = "`aes-gcm-128`, `aes-gcm-256` (RFC 4106), `aes-cbc-128-sha256`, "
+		  "`aes-cbc-256-sha256` (RFC 3602 + RFC 4868 HMAC-SHA-256-128), "
+		  "`chacha20-poly1305` (RFC 7634)" },
+	{ "key", K_HEXKEY, SA_OFF(enc_key), SA_OFF(enc_key_len), .def = "required",
+	  .help = "hex (`0x...`); AEAD: key followed by the 4-byte salt (20/36/36 bytes); "
+		  "CBC: 16/32 bytes" },
+	{ "auth_key", K_HEXKEY, SA_OFF(auth_key), SA_OFF(auth_key_len),
+	  .help = "CBC only: the 32-byte HMAC-SHA-256 key" },
+	{ "local", K_ADDR, SA_OFF(local), .group = "tunnel",
+	  .help = "tunnel endpoint: outer source of outbound packets, destination in the "
+		  "inbound SAD key" },
+	{ "remote", K_ADDR, SA_OFF(remote), .group = "tunnel",
+	  .help = "the other tunnel endpoint" },
+	{ "inner", K_WORD, SA_OFF(inner_family), .size = 1, .words = inner_words,
+	  .def = "from the selector, else the outer family",
+	  .help = "the family carried inside (librte_ipsec fixes one per SA)" },
+	{ "lookup", K_WORD, SA_OFF(lookup), .size = sizeof(enum lookup_type),
+	  .words = lookup_words, .def = "spi-dst", .help = "the inbound SAD key" },
+	{ "replay_window", K_UINT, SA_OFF(replay_window), .size = 4, .max = REPLAY_WIN_MAX,
+	  .def = "64", .help = "anti-replay window in packets (0 = off); with ESN at least "
+				"64 is used" },
+	{ "esn", K_BOOL, SA_OFF(esn), .def = "false",
+	  .help = "64-bit extended sequence numbers (RFC 4303 2.2.1: the high half in the "
+		  "ICV / AAD, never sent)" },
+	{ "udp_encap", K_FN, .fn = set_udp_encap, .type = "boolean", .def = "false",
+	  .help = "UDP-encapsulated ESP (RFC 3948), tunnel mode only: outbound ESP goes in "
+		  "UDP `encap_sport` -> `encap_dport` (both 4500 unless given). Inbound, ESP "
+		  "in UDP to port 4500 of a local address is accepted for every SA; UDP to "
+		  "4500 with the zero non-ESP marker is IKE" },
+	{ "encap_sport", K_UINT, SA_OFF(encap_sport), .size = 2, .min = 1, .max = 65535,
+	  .def = "4500", .help = "UDP source port of outbound encapsulated ESP" },
+	{ "encap_dport", K_UINT, SA_OFF(encap_dport), .size = 2, .min = 1, .max = 65535,
+	  .def = "4500", .help = "UDP destination port (behind a NAT: the one the peer's NAT "
+				  "mapped)" },
+	SELECTOR_KEYS(struct sa_desc, "selector", "the decrypted packet must have (RFC 4301 5.2)"),
+	LIFE_KEY(soft_bytes, "bytes after which the SA asks for a rekey"),
+	LIFE_KEY(hard_bytes, "bytes after which the SA stops and is deleted"),
+	LIFE_KEY(soft_packets, "packets after which the SA asks for a rekey (outbound "
+			       "without ESN: at most 15/16 of 2^32-1)"),
+	LIFE_KEY(hard_packets, "packets after which the SA stops and is deleted (outbound "
+			       "without ESN: at most 2^32-1)"),
+	LIFE_KEY(soft_seconds, "seconds after which the SA asks for a rekey"),
+	LIFE_KEY(hard_seconds, "seconds after which the SA is deleted"),
+	{ "test_packets_used", K_FN, .fn = set_test_packets, .type = "integer", .def = "0",
+	  .help = "builds with `-Dtest_hooks=true` only: start as if N packets had used the SA" },
+	{ .name = NULL },
+};
 
-int
-cfg_parse_name(const char *s, char *out, char *err, size_t el)
-{
-	size_t n = strlen(s);
+const struct cfg_key cfg_policy_keys[] = {
+	{ "name", K_NAME, POL_OFF(name), .def = "required", .help = "unique name" },
+	{ "priority", K_UINT, POL_OFF(priority), .size = 4, .max = POLICY_PRIO_STATIC_MAX,
+	  .def = "100", .help = "higher wins (999999 and above are IKE's: trap and CHILD_SA "
+				"policies)" },
+	{ "action", K_WORD, POL_OFF(action), .size = sizeof(enum spd_action),
+	  .words = action_words, .def = "discard", .help = "`protect` needs `sa`" },
+	{ "sa", K_NAME, POL_OFF(sa), .help = "the outbound SA of `protect`; its inner family "
+					      "must match" },
+	SELECTOR_KEYS(struct policy_desc, NULL, "the packet must have"),
+	{ .name = NULL },
+};
 
-	if (n == 0 || n >= NAME_MAX_LEN)
-		return cfg_fail(err, el, "name '%s' must be 1..%d characters", s,
-			    NAME_MAX_LEN - 1);
-	for (size_t i = 0; i < n; i++)
-		if (!(s[i] == '-' || s[i] == '_' || s[i] == '.' ||
-		      (s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' &&
-		      (s[i] | 0x20) <= 'z')))
-			return cfg_fail(err, el, "name '%s' has a character other than "
-				    "letters, digits, '-', '_', '.'", s);
-	strcpy(out, s);
-	return 0;
-}
-
-/* ---- field setters shared by YAML and CLI words ---- */
-
-static int
-selector_set(struct selector *sel, const char *k, const char *v, char *err,
-	     size_t el)
-{
-	if (!strcmp(k, "src"))
-		return parse_prefix(v, &sel->src, err, el);
-	if (!strcmp(k, "dst"))
-		return parse_prefix(v, &sel->dst, err, el);
-	if (!strcmp(k, "proto"))
-		return parse_proto(v, &sel->proto, err, el);
-	if (!strcmp(k, "sport"))
-		return parse_range(v, &sel->sport_lo, &sel->sport_hi, err, el);
-	if (!strcmp(k, "dport"))
-		return parse_range(v, &sel->dport_lo, &sel->dport_hi, err, el);
-	return 1;	/* not a selector key */
-}
-
-static int
-lifetime_set(struct lifetime *l, const char *k, const char *v, char *err,
-	     size_t el)
-{
-	static const struct { const char *n; size_t off; } f[] = {
-		{ "soft_bytes", offsetof(struct lifetime, soft_bytes) },
-		{ "hard_bytes", offsetof(struct lifetime, hard_bytes) },
-		{ "soft_packets", offsetof(struct lifetime, soft_packets) },
-		{ "hard_packets", offsetof(struct lifetime, hard_packets) },
-		{ "soft_seconds", offsetof(struct lifetime, soft_seconds) },
-		{ "hard_seconds", offsetof(struct lifetime, hard_seconds) },
-	};
-
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (!strcmp(k, f[i].n))
-			return cfg_parse_u64(v, UINT64_MAX,
-					 (uint64_t *)((char *)l + f[i].off), err, el);
-	return 1;
-}
-
-/* Key lengths are checked in config_check_sa once the algorithm is known. */
 static int
 sa_set(struct sa_desc *sa, const char *k, const char *v, char *err, size_t el)
 {
-	uint64_t u;
-	int rc;
+	int rc = cfg_keys_set(cfg_sa_keys, sa, k, v, err, el);
 
-	if (!strcmp(k, "name"))
-		return cfg_parse_name(v, sa->name, err, el);
-	if (!strcmp(k, "spi")) {
-		if (cfg_parse_u64(v, UINT32_MAX, &u, err, el) < 0)
-			return -1;
-		sa->spi = u;
-		return 0;
-	}
-	if (!strcmp(k, "direction")) {
-		if (!strcmp(v, "inbound") || !strcmp(v, "in"))
-			sa->dir = SA_DIR_INBOUND;
-		else if (!strcmp(v, "outbound") || !strcmp(v, "out"))
-			sa->dir = SA_DIR_OUTBOUND;
-		else
-			return cfg_fail(err, el, "direction must be inbound or outbound");
-		return 0;
-	}
-	if (!strcmp(k, "mode")) {
-		if (!strcmp(v, "tunnel"))
-			sa->mode = SA_MODE_TUNNEL;
-		else if (!strcmp(v, "transport"))
-			sa->mode = SA_MODE_TRANSPORT;
-		else
-			return cfg_fail(err, el, "mode must be tunnel or transport");
-		return 0;
-	}
-	if (!strcmp(k, "algorithm")) {
-		rc = esp_alg_by_name(v);
-		if (rc < 0)
-			return cfg_fail(err, el, "unknown algorithm '%s' (aes-gcm-128, "
-				    "aes-gcm-256, aes-cbc-128-sha256, "
-				    "aes-cbc-256-sha256, chacha20-poly1305)", v);
-		sa->alg = rc;
-		return 0;
-	}
-	if (!strcmp(k, "key"))
-		return parse_key(v, sa->enc_key, &sa->enc_key_len, err, el);
-	if (!strcmp(k, "auth_key"))
-		return parse_key(v, sa->auth_key, &sa->auth_key_len, err, el);
-	if (!strcmp(k, "local"))
-		return cfg_parse_addr(v, &sa->local, err, el);
-	if (!strcmp(k, "remote"))
-		return cfg_parse_addr(v, &sa->remote, err, el);
-	if (!strcmp(k, "lookup")) {
-		if (!strcmp(v, "spi"))
-			sa->lookup = SAD_SPI;
-		else if (!strcmp(v, "spi-dst"))
-			sa->lookup = SAD_SPI_DST;
-		else if (!strcmp(v, "spi-dst-src"))
-			sa->lookup = SAD_SPI_DST_SRC;
-		else
-			return cfg_fail(err, el, "lookup must be spi, spi-dst or spi-dst-src");
-		return 0;
-	}
-	if (!strcmp(k, "replay_window")) {
-		if (cfg_parse_u64(v, REPLAY_WIN_MAX, &u, err, el) < 0)
-			return -1;
-		sa->replay_window = u;
-		return 0;
-	}
-	if (!strcmp(k, "esn"))
-		return cfg_parse_bool(v, &sa->esn, err, el);
-	if (!strcmp(k, "udp_encap")) {
-		bool on;
-		if (cfg_parse_bool(v, &on, err, el) < 0)
-			return -1;
-		/* ports given before or after keep their values */
-		if (!on)
-			sa->encap_sport = sa->encap_dport = 0;
-		if (on && sa->encap_sport == 0)
-			sa->encap_sport = 4500;
-		if (on && sa->encap_dport == 0)
-			sa->encap_dport = 4500;
-		return 0;
-	}
-	if (!strcmp(k, "encap_sport") || !strcmp(k, "encap_dport")) {
-		if (cfg_parse_u64(v, 65535, &u, err, el) < 0)
-			return -1;
-		if (u == 0)
-			return cfg_fail(err, el, "%s must be 1..65535", k);
-		*(k[6] == 's' ? &sa->encap_sport : &sa->encap_dport) = u;
-		return 0;
-	}
-#ifdef ESPGW_TEST_HOOKS
-	if (!strcmp(k, "test_packets_used"))
-		return cfg_parse_u64(v, UINT64_MAX, &sa->test_packets_used, err, el);
-#endif
-	if (!strcmp(k, "inner")) {
-		if (!strcmp(v, "ipv4"))
-			sa->inner_family = AF_INET;
-		else if (!strcmp(v, "ipv6"))
-			sa->inner_family = AF_INET6;
-		else
-			return cfg_fail(err, el, "inner must be ipv4 or ipv6");
-		return 0;
-	}
-	rc = selector_set(&sa->sel, k, v, err, el);
-	if (rc <= 0)
-		return rc;
-	rc = lifetime_set(&sa->life, k, v, err, el);
-	if (rc <= 0)
-		return rc;
-	return cfg_fail(err, el, "unknown SA key '%s'", k);
+	return rc <= 0 ? rc : cfg_fail(err, el, "unknown SA key '%s'", k);
 }
 
 void
@@ -373,38 +213,11 @@ config_sa_defaults(struct sa_desc *sa)
 }
 
 static int
-policy_set(struct policy_desc *p, const char *k, const char *v, char *err,
-	   size_t el)
+policy_set(struct policy_desc *p, const char *k, const char *v, char *err, size_t el)
 {
-	uint64_t u;
-	int rc;
+	int rc = cfg_keys_set(cfg_policy_keys, p, k, v, err, el);
 
-	if (!strcmp(k, "name"))
-		return cfg_parse_name(v, p->name, err, el);
-	if (!strcmp(k, "priority")) {
-		/* above that are IKE's (trap and CHILD_SA policies) */
-		if (cfg_parse_u64(v, POLICY_PRIO_STATIC_MAX, &u, err, el) < 0)
-			return -1;
-		p->priority = u;
-		return 0;
-	}
-	if (!strcmp(k, "action")) {
-		if (!strcmp(v, "protect"))
-			p->action = SPD_PROTECT;
-		else if (!strcmp(v, "bypass"))
-			p->action = SPD_BYPASS;
-		else if (!strcmp(v, "discard"))
-			p->action = SPD_DISCARD;
-		else
-			return cfg_fail(err, el, "action must be protect, bypass or discard");
-		return 0;
-	}
-	if (!strcmp(k, "sa"))
-		return cfg_parse_name(v, p->sa, err, el);
-	rc = selector_set(&p->sel, k, v, err, el);
-	if (rc <= 0)
-		return rc;
-	return cfg_fail(err, el, "unknown policy key '%s'", k);
+	return rc <= 0 ? rc : cfg_fail(err, el, "unknown policy key '%s'", k);
 }
 
 void

@@ -16,6 +16,7 @@
 
 #include "common/config.h"
 #include "common/config/config_int.h"
+#include "common/config/keys.h"
 
 /* ---- YAML walking ---- */
 
@@ -115,6 +116,23 @@ setter_kv(struct loader *L, void *vctx, const char *key, yaml_node_t *kn,
 	return 0;
 }
 
+/* a scalar key of a section with a key table (keys.h) */
+static int
+table_kv(struct loader *L, const struct cfg_key *keys, const char *what, void *obj,
+	 const char *key, yaml_node_t *kn, yaml_node_t *vn)
+{
+	char msg[200];
+	const char *v;
+	int rc;
+
+	if (cfg_key_find(keys, key) == NULL)
+		return lfail(L, kn, "unknown %s key '%s'", what, key);
+	if (scalar_of(L, vn, key, &v) < 0)
+		return -1;
+	rc = cfg_keys_set(keys, obj, key, v, msg, sizeof(msg));
+	return rc < 0 ? lfail(L, vn, "%s", msg) : 0;
+}
+
 static int
 port_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	yaml_node_t *vn)
@@ -122,9 +140,7 @@ port_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	struct port_desc *p = obj;
 	char msg[200];
 	const char *v;
-	uint64_t u;
 
-	(void)kn;
 	if (!strcmp(key, "addresses")) {
 		if (vn->type != YAML_SEQUENCE_NODE)
 			return lfail(L, vn, "addresses must be a list");
@@ -145,106 +161,25 @@ port_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 		}
 		return 0;
 	}
-	if (scalar_of(L, vn, key, &v) < 0)
-		return -1;
-	if (!strcmp(key, "name")) {
-		if (cfg_parse_name(v, p->name, msg, sizeof(msg)) < 0)
-			return lfail(L, vn, "%s", msg);
-	} else if (!strcmp(key, "devargs")) {
-		if (strlen(v) >= sizeof(p->devargs) || *v == '\0')
-			return lfail(L, vn, "devargs must be 1..%zu characters",
-				     sizeof(p->devargs) - 1);
-		strcpy(p->devargs, v);
-	} else if (!strcmp(key, "mtu")) {
-		if (cfg_parse_u64(v, 9000, &u, msg, sizeof(msg)) < 0 || u < 576)
-			return lfail(L, vn, "mtu must be 576..9000");
-		p->mtu = u;
-	} else {
-		return lfail(L, kn, "unknown port key '%s'", key);
-	}
-	return 0;
+	return table_kv(L, cfg_port_keys, "port", p, key, kn, vn);
 }
 
 static int
-route_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
-	 yaml_node_t *vn)
+route_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	struct route_desc *r = obj;
-	char msg[200];
-	const char *v;
-
-	if (scalar_of(L, vn, key, &v) < 0)
-		return -1;
-	if (!strcmp(key, "prefix")) {
-		if (ip_prefix_parse(v, &r->prefix) < 0)
-			return lfail(L, vn, "'%s' is not a prefix", v);
-	} else if (!strcmp(key, "via")) {
-		if (cfg_parse_addr(v, &r->via, msg, sizeof(msg)) < 0)
-			return lfail(L, vn, "%s", msg);
-	} else if (!strcmp(key, "port")) {
-		if (cfg_parse_name(v, r->port, msg, sizeof(msg)) < 0)
-			return lfail(L, vn, "%s", msg);
-	} else {
-		return lfail(L, kn, "unknown route key '%s'", key);
-	}
-	return 0;
+	return table_kv(L, cfg_route_keys, "route", obj, key, kn, vn);
 }
 
 static int
-eal_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
-       yaml_node_t *vn)
+eal_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	struct espgw_config *c = obj;
-	char msg[200];
-	const char *v;
-	uint64_t u;
-
-	if (scalar_of(L, vn, key, &v) < 0)
-		return -1;
-	if (!strcmp(key, "args")) {
-		if (strlen(v) >= sizeof(c->eal_args))
-			return lfail(L, vn, "eal args too long");
-		strcpy(c->eal_args, v);
-	} else if (!strcmp(key, "file_prefix")) {
-		if (cfg_parse_name(v, c->file_prefix, msg, sizeof(msg)) < 0)
-			return lfail(L, vn, "%s", msg);
-	} else if (!strcmp(key, "hugepages")) {
-		bool b;
-		if (cfg_parse_bool(v, &b, msg, sizeof(msg)) < 0)
-			return lfail(L, vn, "%s", msg);
-		c->no_huge = !b;
-	} else if (!strcmp(key, "memory_mb")) {
-		if (cfg_parse_u64(v, 1 << 20, &u, msg, sizeof(msg)) < 0 || u < 64)
-			return lfail(L, vn, "memory_mb must be at least 64");
-		c->mem_mb = u;
-	} else {
-		return lfail(L, kn, "unknown eal key '%s'", key);
-	}
-	return 0;
+	return table_kv(L, cfg_eal_keys, "eal", obj, key, kn, vn);
 }
 
 static int
 ike_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	struct espgw_config *c = obj;
-	char msg[200];
-	const char *v;
-	uint64_t u;
-
-	if (scalar_of(L, vn, key, &v) < 0)
-		return -1;
-	if (!strcmp(key, "cookie_threshold")) {
-		if (cfg_parse_u64(v, 1u << 24, &u, msg, sizeof(msg)) < 0)
-			return lfail(L, vn, "cookie_threshold must be 0..%u", 1u << 24);
-		c->ike_cookie_threshold = u;
-	} else if (!strcmp(key, "half_open_per_source")) {
-		if (cfg_parse_u64(v, 1u << 24, &u, msg, sizeof(msg)) < 0 || u == 0)
-			return lfail(L, vn, "half_open_per_source must be 1..%u", 1u << 24);
-		c->ike_half_open_per_source = u;
-	} else {
-		return lfail(L, kn, "unknown ike key '%s'", key);
-	}
-	return 0;
+	return table_kv(L, cfg_ike_keys, "ike", obj, key, kn, vn);
 }
 
 /* Parse a list whose items are mappings into a growing array. */
@@ -364,9 +299,6 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
        yaml_node_t *vn)
 {
 	struct espgw_config *c = obj;
-	char msg[200];
-	const char *v;
-	uint64_t u;
 
 	if (!strcmp(key, "eal"))
 		return walk_map(L, vn, "eal", c, eal_kv);
@@ -388,53 +320,7 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	if (!strcmp(key, "connections"))
 		return walk_list(L, vn, "connections", (void **)&c->conns, &c->n_conns,
 				 sizeof(struct conn_desc), conn_init, conn_item);
-	if (scalar_of(L, vn, key, &v) < 0)
-		return -1;
-	if (!strcmp(key, "workers")) {
-		if (cfg_parse_u64(v, MAX_WORKERS, &u, msg, sizeof(msg)) < 0 || u == 0)
-			return lfail(L, vn, "workers must be 1..%d", MAX_WORKERS);
-		c->workers = u;
-	} else if (!strcmp(key, "crypto_engine")) {
-		if (!strcmp(v, "cpu"))
-			c->engine = ENGINE_CPU;
-		else if (!strcmp(v, "lookaside"))
-			c->engine = ENGINE_LOOKASIDE;
-		else
-			return lfail(L, vn, "crypto_engine must be cpu or lookaside");
-	} else if (!strcmp(key, "mgmt_socket")) {
-		if (strlen(v) >= sizeof(c->mgmt_socket) || v[0] != '/')
-			return lfail(L, vn, "mgmt_socket must be an absolute path "
-				     "shorter than %zu", sizeof(c->mgmt_socket));
-		strcpy(c->mgmt_socket, v);
-	} else if (!strcmp(key, "mgmt_max_clients")) {
-		if (cfg_parse_u64(v, 1024, &u, msg, sizeof(msg)) < 0 || u == 0)
-			return lfail(L, vn, "mgmt_max_clients must be 1..1024");
-		c->mgmt.max_clients = u;
-	} else if (!strcmp(key, "mgmt_idle_timeout")) {
-		if (cfg_parse_u64(v, 86400, &u, msg, sizeof(msg)) < 0 || u == 0)
-			return lfail(L, vn, "mgmt_idle_timeout must be 1..86400 (seconds)");
-		c->mgmt.idle_timeout = u;
-	} else if (!strcmp(key, "mgmt_send_timeout")) {
-		if (cfg_parse_u64(v, 3600, &u, msg, sizeof(msg)) < 0 || u == 0)
-			return lfail(L, vn, "mgmt_send_timeout must be 1..3600 (seconds)");
-		c->mgmt.send_timeout = u;
-	} else if (!strcmp(key, "mgmt_group") || !strcmp(key, "mgmt_admin_group")) {
-		char *dst = key[5] == 'g' ? c->mgmt.group : c->mgmt.admin_group;
-		if (strlen(v) == 0 || strlen(v) >= sizeof(c->mgmt.group))
-			return lfail(L, vn, "%s must be a group name", key);
-		strcpy(dst, v);
-	} else if (!strcmp(key, "max_sas")) {
-		if (cfg_parse_u64(v, 1u << 22, &u, msg, sizeof(msg)) < 0 || u < 16)
-			return lfail(L, vn, "max_sas must be 16..%u", 1u << 22);
-		c->max_sas = u;
-	} else if (!strcmp(key, "idle_sleep_us")) {
-		if (cfg_parse_u64(v, 100000, &u, msg, sizeof(msg)) < 0)
-			return lfail(L, vn, "idle_sleep_us must be 0..100000");
-		c->idle_sleep_us = u;
-	} else {
-		return lfail(L, kn, "unknown top-level key '%s'", key);
-	}
-	return 0;
+	return table_kv(L, cfg_top_keys, "top-level", c, key, kn, vn);
 }
 
 /* Find the YAML node of the i-th item of a top-level list, for error lines. */

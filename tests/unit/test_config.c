@@ -41,7 +41,7 @@ static const struct bad {
 	{ PORTS "ike:\n  cookie_threshold: lots\n", "t:4: cookie_threshold must be" },
 	/* 999999 and up are IKE's */
 	{ PORTS "policies:\n  - { name: p, action: bypass, priority: 999999 }\n",
-	  "t:4: 999999 is out of range" },
+	  "t:4: priority must be 0..999998" },
 	{ PORTS "ike:\n  half_open_per_source: 0\n", "t:4: half_open_per_source must be" },
 	{ PORTS "ike:\n  cookies: 5\n", "t:4: unknown ike key 'cookies'" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
@@ -66,7 +66,7 @@ static const struct bad {
 	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: aes-gcm-128\n"
 	  "    key: 0x0102030405060708090a0b0c0d0e0f1011121314\n    local: 1.1.1.1\n"
 	  "    remote: \"::1\"\n", "same address family" },
-	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    replay_window: 5000\n", "t:6: 5000 is out of range" },
+	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    replay_window: 5000\n", "t:6: replay_window must be 0..4096" },
 	{ PORTS "sas:\n  - name: x\n    spi: 1000\n    algorithm: aes-cbc-128-sha256\n"
 	  "    key: 0x0102030405060708090a0b0c0d0e0f10\n    local: 1.1.1.1\n"
 	  "    remote: 1.1.1.2\n", "needs an auth_key of exactly 32 bytes" },
