@@ -36,6 +36,8 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "control/nd.h"
+
 #define BURST 32
 #define NTEMPL 4096
 #define SPI_OUT 0x10000u	/* espgw's outbound SAs: SPI_OUT + flow */
@@ -245,28 +247,14 @@ arp_send(unsigned port, uint16_t op, uint32_t tip, const struct rte_ether_addr *
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	struct rte_ether_hdr *eh;
-	struct rte_arp_hdr *a;
 
 	if (m == NULL)
 		return;
 	eh = rte_pktmbuf_mtod(m, void *);
-	a = (void *)(eh + 1);
-	memset(&eh->dst_addr, 0xff, 6);
-	if (op == RTE_ARP_OP_REPLY)
-		eh->dst_addr = *tha;
-	eh->src_addr = mymac[port];
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(op);
-	a->arp_data.arp_sha = mymac[port];
-	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
-	memset(&a->arp_data.arp_tha, 0, 6);
-	if (tha)
-		a->arp_data.arp_tha = *tha;
-	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	sip = rte_cpu_to_be_32(sip);
+	tip = rte_cpu_to_be_32(tip);
+	nd_arp_fill(eh, op, &mymac[port], (const uint8_t *)&sip,
+		    op == RTE_ARP_OP_REPLY ? tha : NULL, (const uint8_t *)&tip);
 	m->data_len = m->pkt_len = 60;
 	if (rte_eth_tx_burst(port, 0, &m, 1) != 1)
 		rte_pktmbuf_free(m);

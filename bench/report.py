@@ -270,28 +270,31 @@ def main():
       "worker running; latency is from posting to the worker's acknowledgement. Reload "
       "is parse + build (SAs, SPD with one rte_acl rule per policy, routes) + install + "
       "all acknowledged.\n")
-    tt = sorted({k[3] for k in agg if k[0] == "outbound-tunnel"}, key=int)
-    if tt:
-        w("\nOutbound 64 B with the policies in the per-tunnel table (as IKE installs them) "
-          "against the same policies in the rte_acl SPD, same run:\n")
-        w("| SAs | rte_acl SPD, Mpps | per-tunnel table, Mpps | ratio |")
-        w("|---|---|---|---|")
-        for n in tt:
-            ka = ("outbound", "aes-gcm-128", "64", n, "uniform", "cpu")
-            kt = ("outbound-tunnel", "aes-gcm-128", "64", n, "uniform", "cpu")
-            w("| %s | %s | %s | %s |" % (n, fmt3(stat(agg[ka], "mpps")) if ka in agg else "–",
-                                         fmt3(stat(agg[kt], "mpps")),
-                                         ratio(med(agg, kt), med(agg, ka)) if ka in agg else "–"))
-    rows = sorted({k[3] for k in agg if k[0] == "tunnels"}, key=int)
-    if rows:
-        w("\nTunnels (`--mode tunnels`): per tunnel an inbound SA, an outbound SA and a protect "
-          "policy, as IKE installs a CHILD_SA (into the per-tunnel table).\n")
-        w("| tunnels | tunnels/s | µs per tunnel, last tenth |")
-        w("|---|---|---|")
-        for n in rows:
-            kt = ("tunnels", "aes-gcm-128", "64", n, "uniform", "cpu")
-            w("| %s | %s | %s |" % (n, fmt3(extra(agg[kt], "tunnels_per_s"), "%.0f"),
-                                    fmt3(extra(agg[kt], "last_tenth_us_per_tunnel"), "%.0f")))
+    def by_sas(mode, intro, head, cells):
+        """a table with a row per SA count of `mode`: cells(n, key) -> columns"""
+        ns = sorted({k[3] for k in agg if k[0] == mode}, key=int)
+        if not ns:
+            return
+        w(intro)
+        w("| " + " | ".join(head) + " |")
+        w("|" + "---|" * len(head))
+        for n in ns:
+            w("| " + " | ".join([n] + cells(n, (mode, "aes-gcm-128", "64", n, "uniform", "cpu")))
+              + " |")
+
+    def acl_vs_table(n, kt):
+        ka = ("outbound", "aes-gcm-128", "64", n, "uniform", "cpu")
+        return [fmt3(stat(agg[ka], "mpps")) if ka in agg else "–", fmt3(stat(agg[kt], "mpps")),
+                ratio(med(agg, kt), med(agg, ka)) if ka in agg else "–"]
+
+    by_sas("outbound-tunnel", "\nOutbound 64 B with the policies in the per-tunnel table (as IKE "
+           "installs them) against the same policies in the rte_acl SPD, same run:\n",
+           ["SAs", "rte_acl SPD, Mpps", "per-tunnel table, Mpps", "ratio"], acl_vs_table)
+    by_sas("tunnels", "\nTunnels (`--mode tunnels`): per tunnel an inbound SA, an outbound SA and "
+           "a protect policy, as IKE installs a CHILD_SA (into the per-tunnel table).\n",
+           ["tunnels", "tunnels/s", "µs per tunnel, last tenth"],
+           lambda n, kt: [fmt3(extra(agg[kt], "tunnels_per_s"), "%.0f"),
+                          fmt3(extra(agg[kt], "last_tenth_us_per_tunnel"), "%.0f")])
     text = "\n".join(L) + "\n"
     open(os.path.join(out, "BENCHMARKS.md"), "w").write(text)
     if not no_docs:

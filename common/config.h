@@ -37,7 +37,7 @@ int config_parse_policy_words(int argc, char **argv, struct policy_desc *p,
 /* Does PROTECT policy p fit SA s (outbound, same inner family)? */
 int config_policy_sa_ok(const struct policy_desc *p, const struct sa_desc *s,
 			char *err, size_t errlen);
-int hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen);
+int cfg_hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen);
 /* The reference table of one section's keys (top, eal, ike, ports, routes,
  * sas, policies, connections) as docs/configuration.md has it; -1 for
  * another name. */

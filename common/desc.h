@@ -116,8 +116,9 @@ struct route_desc {
 };
 
 /*
- * An IKEv2 connection (control/ike_ctl.c turns it into the engine's form;
- * proposals stay strings in strongSwan notation, checked there).
+ * An IKEv2 connection, the one type for it: the engine builds what it
+ * runs from this (ike_conn_new in control/ike/conn.c parses the proposals,
+ * strings in strongSwan notation, the identities and the selectors).
  */
 enum conn_start { CONN_START_NONE, CONN_START_START, CONN_START_TRAP };
 

@@ -33,7 +33,7 @@
 #define MAX_WORDS 64
 
 void
-sb_printf(struct sbuf *b, const char *fmt, ...)
+mgmt_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -64,7 +64,7 @@ sb_json(struct sbuf *b, json_t *j)
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 	if (s)
-		sb_printf(b, "%s\n", s);
+		mgmt_printf(b, "%s\n", s);
 	free(s);
 	json_decref(j);
 }
@@ -87,7 +87,7 @@ cmd_version(struct sbuf *b, bool js)
 				     "uptime_s", (json_int_t)up));
 		return;
 	}
-	sb_printf(b, "espgw %s\n%s\nworkers %u, crypto engine %s, up %lds\n",
+	mgmt_printf(b, "espgw %s\n%s\nworkers %u, crypto engine %s, up %lds\n",
 		  ESPGW_VERSION, rte_version(), dp_n_workers(),
 		  dp_engine() == ENGINE_CPU ? "cpu" : "lookaside", (long)up);
 }
@@ -98,7 +98,7 @@ cmd_ports(struct sbuf *b, bool js)
 	json_t *arr = json_array();
 
 	if (!js)
-		sb_printf(b, "%-10s %-4s %-17s %-5s %12s %14s %12s %14s %10s  %s\n",
+		mgmt_printf(b, "%-10s %-4s %-17s %-5s %12s %14s %12s %14s %10s  %s\n",
 			  "PORT", "ID", "MAC", "MTU", "RX-PKTS", "RX-BYTES", "TX-PKTS",
 			  "TX-BYTES", "NIC-MISSED", "ADDRESSES");
 	for (unsigned i = 0; i < dp_n_ports(); i++) {
@@ -131,7 +131,7 @@ cmd_ports(struct sbuf *b, bool js)
 				"addresses", ja));
 		else {
 			json_decref(ja);
-			sb_printf(b, "%-10s %-4u %-17s %-5u %12lu %14lu %12lu %14lu %10lu  %s\n",
+			mgmt_printf(b, "%-10s %-4u %-17s %-5u %12lu %14lu %12lu %14lu %10lu  %s\n",
 				  p->name, p->port_id, mac, p->mtu, c.rx_pkts, c.rx_bytes,
 				  c.tx_pkts, c.tx_bytes, es.imissed, addrs);
 		}
@@ -158,7 +158,7 @@ cmd_workers(struct sbuf *b, bool js)
 	json_t *arr = json_array();
 
 	if (!js)
-		sb_printf(b, "%-6s %-5s %12s %12s %10s %12s %12s %12s %10s %10s\n",
+		mgmt_printf(b, "%-6s %-5s %12s %12s %10s %12s %12s %12s %10s %10s\n",
 			  "WORKER", "LCORE", "POLLS", "IDLE-POLLS", "SLEEPS", "ESP-IN",
 			  "ESP-OUT", "BYPASS", "PUNTED", "DROPS");
 	for (unsigned i = 0; i < dp_n_workers(); i++) {
@@ -176,7 +176,7 @@ cmd_workers(struct sbuf *b, bool js)
 				"drops", (json_int_t)drops_total(&c),
 				"l4_checksums_completed", (json_int_t)c.l4_csum_completed));
 		else
-			sb_printf(b, "%-6u %-5u %12lu %12lu %10lu %12lu %12lu %12lu %10lu %10lu\n",
+			mgmt_printf(b, "%-6u %-5u %12lu %12lu %10lu %12lu %12lu %12lu %10lu %10lu\n",
 				  i, dp_worker_lcore(i), c.polls, c.idle_polls, c.sleeps,
 				  c.esp_in, c.esp_out, c.plain_fwd, c.punted, drops_total(&c));
 	}
@@ -200,12 +200,12 @@ cmd_drops(struct sbuf *b, bool js, bool all)
 			tot[d] += c.drops[d];
 	}
 	if (!js)
-		sb_printf(b, "%-16s %14s  %s\n", "REASON", "PACKETS", "MEANING");
+		mgmt_printf(b, "%-16s %14s  %s\n", "REASON", "PACKETS", "MEANING");
 	for (int d = 0; d < ESPGW_DROP_MAX; d++) {
 		if (js)
 			json_object_set_new(obj, espgw_drop_name[d], json_integer(tot[d]));
 		else if (tot[d] || all)
-			sb_printf(b, "%-16s %14lu  %s\n", espgw_drop_name[d], tot[d],
+			mgmt_printf(b, "%-16s %14lu  %s\n", espgw_drop_name[d], tot[d],
 				  espgw_drop_help[d]);
 	}
 	if (js)
@@ -241,7 +241,7 @@ cmd_policies(struct sbuf *b, bool js)
 	json_t *arr = json_array();
 
 	if (!js)
-		sb_printf(b, "%-16s %-8s %-8s %-16s %s\n", "POLICY", "PRIO", "ACTION",
+		mgmt_printf(b, "%-16s %-8s %-8s %-16s %s\n", "POLICY", "PRIO", "ACTION",
 			  "SA", "SELECTOR");
 	for (unsigned i = 0; i < ctl.n_policies + ctl_tunnel_policies(); i++) {
 		const struct policy_desc *p = i < ctl.n_policies ? &ctl.policies[i] :
@@ -257,7 +257,7 @@ cmd_policies(struct sbuf *b, bool js)
 			continue;
 		}
 		sel_fmt(&p->sel, sel, sizeof(sel));
-		sb_printf(b, "%-16s %-8u %-8s %-16s %s\n", p->name, p->priority,
+		mgmt_printf(b, "%-16s %-8u %-8s %-16s %s\n", p->name, p->priority,
 			  spd_action_name(p->action), p->sa[0] ? p->sa : "-", sel);
 	}
 	if (js)
@@ -273,7 +273,7 @@ cmd_sas(struct sbuf *b, bool js)
 	time_t now = time(NULL);
 
 	if (!js)
-		sb_printf(b, "%-14s %-4s %-10s %-9s %-18s %-16s %-16s %12s %14s %8s %6s\n",
+		mgmt_printf(b, "%-14s %-4s %-10s %-9s %-18s %-16s %-16s %12s %14s %8s %6s\n",
 			  "SA", "DIR", "SPI", "MODE", "ALGORITHM", "LOCAL", "REMOTE",
 			  "PACKETS", "BYTES", "ERRORS", "AGE");
 	for (unsigned i = 0; i < ctl.max_sas; i++) {
@@ -312,7 +312,7 @@ cmd_sas(struct sbuf *b, bool js)
 			json_array_append_new(arr, o);
 			continue;
 		}
-		sb_printf(b, "%-14s %-4s 0x%08x %-9s %-18s %-16s %-16s %12lu %14lu %8lu %5lds\n",
+		mgmt_printf(b, "%-14s %-4s 0x%08x %-9s %-18s %-16s %-16s %12lu %14lu %8lu %5lds\n",
 			  d->name, d->dir == SA_DIR_INBOUND ? "in" : "out", d->spi,
 			  sa_mode_name(d->mode), alg_name(d->alg), l, r, c.pkts, c.bytes,
 			  c.errors, (long)(now - s->added));
@@ -354,7 +354,7 @@ cmd_stats(struct sbuf *b, bool js)
 			"crypto_sessions", (json_int_t)dp_sessions_in_use()));
 		return;
 	}
-	sb_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
+	mgmt_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
 		  "ack latency last %lu ns, max %lu ns\n"
 		  "lifetime events soft %lu, hard %lu\n"
 		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu, "
@@ -379,32 +379,32 @@ help_keys(struct sbuf *b, const char *cmd, const struct cfg_key *keys)
 {
 	unsigned col;
 
-	sb_printf(b, "%s KEY=VALUE ...; keys:", cmd);
+	mgmt_printf(b, "%s KEY=VALUE ...; keys:", cmd);
 	col = strlen(cmd) + 22;
 	for (; keys->name; keys++) {
 		if (keys->type && (!strcmp(keys->type, "list") || !strcmp(keys->type, "mapping")))
 			continue;
 		if (col + strlen(keys->name) + 1 > 78) {
-			sb_printf(b, "\n      ");
+			mgmt_printf(b, "\n      ");
 			col = 6;
 		}
-		sb_printf(b, " %s", keys->name);
+		mgmt_printf(b, " %s", keys->name);
 		col += strlen(keys->name) + 1;
 	}
-	sb_printf(b, "\n");
+	mgmt_printf(b, "\n");
 }
 
 static void
 cmd_help(struct sbuf *b)
 {
-	sb_printf(b, "show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
+	mgmt_printf(b, "show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
 		  "show ike [conns|stats] [--json]\n"
 		  "ike initiate|terminate CONNECTION\n"
 		  "ike rekey CONNECTION ike|child\n");
 	help_keys(b, "sa add", cfg_sa_keys);
-	sb_printf(b, "sa del NAME\n");
+	mgmt_printf(b, "sa del NAME\n");
 	help_keys(b, "policy add", cfg_policy_keys);
-	sb_printf(b, "policy del NAME\n"
+	mgmt_printf(b, "policy del NAME\n"
 		  "reload [FILE]\n"
 		  "help (the keys: docs/configuration.md, espgw --print-keys sas|policies)\n");
 }
@@ -488,7 +488,7 @@ mgmt_reload(const char *path, struct sbuf *b, char *err, size_t el)
 	}
 	if (path != reload_path)	/* a file given here is the one from now on */
 		snprintf(reload_path, sizeof(reload_path), "%s", path);
-	sb_printf(b, "reloaded %s: %u SAs, %u policies, %u routes, %u connections\n", path,
+	mgmt_printf(b, "reloaded %s: %u SAs, %u policies, %u routes, %u connections\n", path,
 		  nc->n_sas, nc->n_policies, nc->n_routes, nc->n_conns);
 	return 0;
 }
@@ -634,7 +634,7 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 					snprintf(err, el, "usage: show ike [conns|stats] [--json]");
 				return -1;
 			}
-			sb_printf(b, "%s%s", out, js ? "\n" : "");
+			mgmt_printf(b, "%s%s", out, js ? "\n" : "");
 			free(out);
 		} else {
 			snprintf(err, el, "unknown: show %s (try help)", w);
@@ -651,13 +651,13 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 			explicit_bzero(&d, sizeof(d));
 			if (rc < 0)
 				return -1;
-			sb_printf(b, "SA added\n");
+			mgmt_printf(b, "SA added\n");
 			return 0;
 		}
 		if (!strcmp(argv[1], "del") && argc == 3) {
 			if (ctl_sa_del(argv[2], err, el) < 0)
 				return -1;
-			sb_printf(b, "SA %s deleted\n", argv[2]);
+			mgmt_printf(b, "SA %s deleted\n", argv[2]);
 			return 0;
 		}
 	}
@@ -667,13 +667,13 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 			if (config_parse_policy_words(argc - 2, argv + 2, &p, err, el) < 0 ||
 			    ctl_policy_add(&p, err, el) < 0)
 				return -1;
-			sb_printf(b, "policy added\n");
+			mgmt_printf(b, "policy added\n");
 			return 0;
 		}
 		if (!strcmp(argv[1], "del") && argc == 3) {
 			if (ctl_policy_del(argv[2], err, el) < 0)
 				return -1;
-			sb_printf(b, "policy %s deleted\n", argv[2]);
+			mgmt_printf(b, "policy %s deleted\n", argv[2]);
 			return 0;
 		}
 	}
@@ -681,16 +681,16 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 	    (!strcmp(argv[3], "ike") || !strcmp(argv[3], "child"))) {
 		if (ctl_ike_rekey(argv[2], !strcmp(argv[3], "ike"), err, el) < 0)
 			return -1;
-		sb_printf(b, "rekeying %s (%s)\n", argv[2], argv[3]);
+		mgmt_printf(b, "rekeying %s (%s)\n", argv[2], argv[3]);
 		return 0;
 	}
 	if (!strcmp(argv[0], "ike") && argc == 3) {
 		if (!strcmp(argv[1], "initiate") && ctl_ike_initiate(argv[2], err, el) == 0) {
-			sb_printf(b, "initiating %s\n", argv[2]);
+			mgmt_printf(b, "initiating %s\n", argv[2]);
 			return 0;
 		}
 		if (!strcmp(argv[1], "terminate") && ctl_ike_terminate(argv[2], err, el) == 0) {
-			sb_printf(b, "terminating %s\n", argv[2]);
+			mgmt_printf(b, "terminating %s\n", argv[2]);
 			return 0;
 		}
 		if (strcmp(argv[1], "initiate") && strcmp(argv[1], "terminate"))

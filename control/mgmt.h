@@ -15,7 +15,7 @@ struct sbuf {
 	char *p;
 	size_t len, cap;
 };
-void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mgmt_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Who sent a request (SO_PEERCRED) and what it may do. */
 struct mgmt_caller {

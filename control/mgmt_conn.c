@@ -319,7 +319,7 @@ reply(struct client *c, int rc, struct sbuf *b)
 	if (b->len > MAX_REPLY) {
 		rc = -1;
 		b->len = 0;
-		sb_printf(b, "reply too large (over %u MB): ask for less\n", MAX_REPLY >> 20);
+		mgmt_printf(b, "reply too large (over %u MB): ask for less\n", MAX_REPLY >> 20);
 	}
 	hl = snprintf(hdr, sizeof(hdr), "%s %zu\n", rc < 0 ? "ERR" : "OK", b->len);
 	c->out = malloc(hl + b->len);
@@ -355,7 +355,7 @@ run_requests(struct client *c)
 		if (rc < 0) {
 			ctl.st.mgmt_errors++;
 			b.len = 0;
-			sb_printf(&b, "%s\n", err[0] ? err : "failed");
+			mgmt_printf(&b, "%s\n", err[0] ? err : "failed");
 		}
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
@@ -398,7 +398,7 @@ mgmt_client_event(int fd, uint32_t events)
 		ctl.st.mgmt_errors++;
 		log_warn("mgmt: client uid %u pid %d: request line longer than %d bytes",
 			 (unsigned)c->who.uid, (int)c->who.pid, MAX_LINE);
-		sb_printf(&b, "request line too long (max %d bytes)\n", MAX_LINE);
+		mgmt_printf(&b, "request line too long (max %d bytes)\n", MAX_LINE);
 		c->in_len = 0;
 		c->closing = true;
 		reply(c, -1, &b);

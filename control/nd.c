@@ -2,6 +2,8 @@
 /* IPv6 neighbour discovery messages as bytes (nd.h). */
 #include <string.h>
 
+#include <rte_arp.h>
+
 #include "control/nd.h"
 
 #define ND_HDR_LEN 24		/* type, code, checksum, flags, target */
@@ -35,4 +37,28 @@ nd_build(struct nd_msg *nd, uint8_t type, uint32_t flags, const uint8_t *target,
 	nd->opt_type = type == ND_NEIGHBOR_SOLICIT ? ND_OPT_SOURCE_LL : ND_OPT_TARGET_LL;
 	nd->opt_len = 1;
 	nd->lladdr = *mac;
+}
+
+void
+nd_arp_fill(struct rte_ether_hdr *eh, uint16_t op, const struct rte_ether_addr *sha,
+	    const uint8_t *sip, const struct rte_ether_addr *tha, const uint8_t *tip)
+{
+	struct rte_arp_hdr *a = (void *)(eh + 1);
+
+	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
+	if (tha)
+		eh->dst_addr = *tha;
+	eh->src_addr = *sha;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = RTE_ETHER_ADDR_LEN;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	a->arp_data.arp_sha = *sha;
+	memcpy(&a->arp_data.arp_sip, sip, 4);
+	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
+	if (tha)
+		a->arp_data.arp_tha = *tha;
+	memcpy(&a->arp_data.arp_tip, tip, 4);
 }

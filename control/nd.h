@@ -39,6 +39,14 @@ _Static_assert(sizeof(struct nd_msg) == 32, "RFC 4861 4.3/4.4 with one option");
  */
 int nd_lladdr(const uint8_t *icmp, uint32_t len, uint8_t opt, struct rte_ether_addr *ll);
 
+/*
+ * An Ethernet frame with an ARP request or reply (RFC 826) from sha/sip
+ * about tip (4-byte addresses as on the wire); tha NULL: a broadcast
+ * request, else the frame goes to tha. 42 bytes at eh.
+ */
+void nd_arp_fill(struct rte_ether_hdr *eh, uint16_t op, const struct rte_ether_addr *sha,
+		 const uint8_t *sip, const struct rte_ether_addr *tha, const uint8_t *tip);
+
 /* an NS or NA for target carrying our mac (checksum left to the IPv6 layer) */
 void nd_build(struct nd_msg *nd, uint8_t type, uint32_t flags, const uint8_t *target,
 	      const struct rte_ether_addr *mac);

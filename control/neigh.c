@@ -183,19 +183,7 @@ neigh_send_arp(uint16_t port, const uint8_t *ip)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	arp = (void *)(eh + 1);
-	memset(&eh->dst_addr, 0xff, 6);
-	eh->src_addr = dp_port_get(port)->mac;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = 6;
-	arp->arp_plen = 4;
-	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	arp->arp_data.arp_sha = dp_port_get(port)->mac;
-	memcpy(&arp->arp_data.arp_sip, src, 4);
-	memset(&arp->arp_data.arp_tha, 0, 6);
-	memcpy(&arp->arp_data.arp_tip, ip, 4);
+	nd_arp_fill(eh, RTE_ARP_OP_REQUEST, &dp_port_get(port)->mac, src, NULL, ip);
 	dp_ctl_tx(port, m);
 }
 

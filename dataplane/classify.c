@@ -122,7 +122,7 @@ ip6_upper(const uint8_t *p, uint32_t len, uint8_t *proto, uint32_t *hl)
 static int
 natt_decap(struct rte_mbuf *m, int family, uint32_t hl)
 {
-	if (natt_strip(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), family, hl) < 0)
+	if (pkt_natt_strip(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), family, hl) < 0)
 		return -1;
 	rte_pktmbuf_adj(m, sizeof(struct rte_udp_hdr));
 	return 0;

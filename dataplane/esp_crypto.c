@@ -62,7 +62,7 @@ esp_crypto(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
  * traffic here and now and the control thread deletes it.
  */
 unsigned
-sa_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n, uint64_t bytes)
+esp_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n, uint64_t bytes)
 {
 	bool soft, hard;
 	unsigned ok;

@@ -188,7 +188,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	}
 	stage_mark(w, ST_CRYPTO);
 	/* verified packets count against the lifetime; past it they drop */
-	ok = sa_life_take(w, sa, good, bytes);
+	ok = esp_life_take(w, sa, good, bytes);
 	w_drop_expired(w, sa, fwd, ok, good);
 	for (unsigned i = 0; i < ok; i++) {
 		w->sa_ctr[sa->id].bytes += rte_pktmbuf_pkt_len(fwd[i]);
@@ -263,7 +263,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct rte_mbu
 			w_drop(w, mb, sa_expired_reason(sa));
 			continue;
 		}
-		if (!esp_len_ok(rte_pktmbuf_pkt_len(mb) - mb->l3_len, sa->iv_len, sa->icv_len)) {
+		if (!pkt_esp_len_ok(rte_pktmbuf_pkt_len(mb) - mb->l3_len, sa->iv_len, sa->icv_len)) {
 			w->sa_ctr[sa->id].errors++;
 			w_drop(w, mb, ESPGW_DROP_ESP_TRUNCATED);
 			continue;

@@ -172,7 +172,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		for (uint16_t i = 0; i < g; i++)
 			gb += plen[base + i];
 		/* take the sequence numbers / lifetime before using them */
-		ok = sa_life_take(w, sa, g, gb);
+		ok = esp_life_take(w, sa, g, gb);
 		w_drop_expired(w, sa, b, ok, g);
 		g = ok;
 		stage_mark(w, ST_FORWARD);

@@ -11,7 +11,7 @@
 #include "dataplane/pkt_checks.h"
 
 bool
-esp_len_ok(uint32_t plen, uint32_t iv_len, uint32_t icv_len)
+pkt_esp_len_ok(uint32_t plen, uint32_t iv_len, uint32_t icv_len)
 {
 	uint32_t align = iv_len == 16 ? 16 : 4;
 	uint32_t min = sizeof(struct rte_esp_hdr) + iv_len + 2 + icv_len;
@@ -22,7 +22,7 @@ esp_len_ok(uint32_t plen, uint32_t iv_len, uint32_t icv_len)
 }
 
 int
-natt_strip(uint8_t *p, uint32_t len, int family, uint32_t hl)
+pkt_natt_strip(uint8_t *p, uint32_t len, int family, uint32_t hl)
 {
 	const struct rte_udp_hdr *u = (const void *)(p + hl);
 	static const uint8_t zero[4];

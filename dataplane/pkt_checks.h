@@ -16,7 +16,7 @@
  * ciphertext a whole number of cipher blocks (16 for CBC's 16-byte IV, 4
  * otherwise: RFC 4303 2.4).
  */
-bool esp_len_ok(uint32_t plen, uint32_t iv_len, uint32_t icv_len);
+bool pkt_esp_len_ok(uint32_t plen, uint32_t iv_len, uint32_t icv_len);
 
 /*
  * p (len bytes, an IP header of hl bytes first) is UDP to port 4500
@@ -27,6 +27,6 @@ bool esp_len_ok(uint32_t plen, uint32_t iv_len, uint32_t icv_len);
  * encapsulation for transport SAs). 0, or -1 for anything else (left as
  * it was).
  */
-int natt_strip(uint8_t *p, uint32_t len, int family, uint32_t hl);
+int pkt_natt_strip(uint8_t *p, uint32_t len, int family, uint32_t hl);
 
 #endif

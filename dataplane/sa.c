@@ -156,8 +156,8 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		     d->alg == ESP_ALG_AES_CBC_256_SHA256 ? 16 : 8;
 	sa->sel = d->sel;
 	sa->created_tsc = rte_get_tsc_cycles();
-	sa_limits_of(&sa->lim, &d->life, d->dir == SA_DIR_OUTBOUND, d->esn);
-	sa->check_life = sa_limits_any(&sa->lim);
+	sa_life_limits(&sa->lim, &d->life, d->dir == SA_DIR_OUTBOUND, d->esn);
+	sa->check_life = sa_life_any(&sa->lim);
 #ifdef ESPGW_TEST_HOOKS
 	/* test hook: start as if this many packets had used the SA */
 	sa->life.packets = d->test_packets_used;

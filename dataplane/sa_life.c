@@ -3,7 +3,7 @@
 #include "dataplane/sa_life.h"
 
 void
-sa_limits_of(struct sa_limits *lim, const struct lifetime *l, bool outbound, bool esn)
+sa_life_limits(struct sa_limits *lim, const struct lifetime *l, bool outbound, bool esn)
 {
 	lim->soft_bytes = l->soft_bytes;
 	lim->hard_bytes = l->hard_bytes;
@@ -24,7 +24,7 @@ sa_limits_of(struct sa_limits *lim, const struct lifetime *l, bool outbound, boo
 }
 
 bool
-sa_limits_any(const struct sa_limits *lim)
+sa_life_any(const struct sa_limits *lim)
 {
 	return lim->soft_bytes || lim->hard_bytes || lim->soft_packets || lim->hard_packets;
 }

@@ -28,8 +28,8 @@ struct dp_sa_life {
  * must not cycle (RFC 4303 3.3.3): the hard packet limit is at most the
  * 32-bit sequence space and the soft one at most 1/16 before its end.
  */
-void sa_limits_of(struct sa_limits *lim, const struct lifetime *l, bool outbound, bool esn);
-bool sa_limits_any(const struct sa_limits *lim);
+void sa_life_limits(struct sa_limits *lim, const struct lifetime *l, bool outbound, bool esn);
+bool sa_life_any(const struct sa_limits *lim);
 
 /*
  * n packets of `bytes` bytes use the SA: how many of them still may. The

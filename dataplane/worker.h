@@ -239,7 +239,7 @@ void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
 /* run the crypto of one SA group; returns good count, bad moved to end */
 uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,
 		    struct rte_mbuf **m, uint16_t n);
-unsigned sa_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n,
+unsigned esp_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n,
 		      uint64_t bytes);
 
 /* Why an SA past its hard limit drops: the limit that was reached. */

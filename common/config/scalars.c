@@ -56,7 +56,7 @@ cfg_parse_bool(const char *s, bool *out, char *err, size_t el)
 }
 
 int
-hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen)
+cfg_hex_parse(const char *s, uint8_t *out, size_t max, size_t *outlen)
 {
 	size_t n = 0;
 
@@ -87,7 +87,7 @@ cfg_parse_key(const char *s, uint8_t *out, uint8_t *len, char *err, size_t el)
 	size_t n;
 
 	memset(out, 0, MAX_KEY_LEN);
-	if (hex_parse(s, out, MAX_KEY_LEN, &n) < 0)
+	if (cfg_hex_parse(s, out, MAX_KEY_LEN, &n) < 0)
 		return cfg_fail(err, el, "key is not hex (at most %d bytes)", MAX_KEY_LEN);
 	*len = n;
 	return 0;

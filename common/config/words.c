@@ -190,7 +190,7 @@ const struct cfg_key cfg_policy_keys[] = {
 	  .words = action_words, .def = "discard", .help = "`protect` needs `sa`" },
 	{ "sa", K_NAME, POL_OFF(sa), .help = "the outbound SA of `protect`; its inner family "
 					      "must match" },
-	SELECTOR_KEYS(struct policy_desc, NULL, "the packet must have"),
+	SELECTOR_KEYS(struct policy_desc, "selector", "the packet must have"),
 	{ .name = NULL },
 };
 

@@ -86,51 +86,52 @@ scalar_of(struct loader *L, yaml_node_t *v, const char *key, const char **out)
 	return 0;
 }
 
-/* Nested maps inside SAs/policies (selector:, lifetime:) flatten into keys. */
-struct setter_ctx {
+/*
+ * The keys of a section with a key table (keys.h). A key's group (an
+ * SA's selector:, lifetime:, tunnel:) may hold it as a nested map, whose
+ * keys then must be of that group.
+ */
+struct table_ctx {
+	const struct cfg_key *keys;
+	const char *what;		/* "unknown <what> key" */
 	void *obj;
-	int (*set)(void *obj, const char *k, const char *v, char *err, size_t el);
-	const char *only;	/* nested map name, or NULL at top */
+	const char *group;		/* inside a nested map: its name */
 };
 
 static int
-setter_kv(struct loader *L, void *vctx, const char *key, yaml_node_t *kn,
-	  yaml_node_t *vn)
+table_kv(struct loader *L, void *vctx, const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	struct setter_ctx *ctx = vctx;
+	const struct table_ctx *ctx = vctx;
+	const struct cfg_key *x = cfg_key_find(ctx->keys, key);
 	char msg[200];
 	const char *v;
 
-	(void)kn;
-	if (ctx->only == NULL && vn->type == YAML_MAPPING_NODE &&
-	    (!strcmp(key, "selector") || !strcmp(key, "lifetime") ||
-	     !strcmp(key, "tunnel"))) {
-		struct setter_ctx sub = *ctx;
-		sub.only = key;
-		return walk_map(L, vn, key, &sub, setter_kv);
+	if (ctx->group == NULL && vn->type == YAML_MAPPING_NODE) {
+		for (x = ctx->keys; x->name && !(x->group && !strcmp(x->group, key)); x++)
+			;
+		if (x->name) {
+			struct table_ctx sub = *ctx;
+			sub.group = key;
+			return walk_map(L, vn, key, &sub, table_kv);
+		}
+		x = NULL;
 	}
+	if (x == NULL || (ctx->group && (x->group == NULL || strcmp(x->group, ctx->group))))
+		return lfail(L, kn, "unknown %s key '%s'", ctx->what, key);
 	if (scalar_of(L, vn, key, &v) < 0)
 		return -1;
-	if (ctx->set(ctx->obj, key, v, msg, sizeof(msg)) < 0)
-		return lfail(L, vn, "%s", msg);
-	return 0;
+	return cfg_keys_set(ctx->keys, ctx->obj, key, v, msg, sizeof(msg)) < 0 ?
+	       lfail(L, vn, "%s", msg) : 0;
 }
 
-/* a scalar key of a section with a key table (keys.h) */
+/* a section's keys in obj, the map vn */
 static int
-table_kv(struct loader *L, const struct cfg_key *keys, const char *what, void *obj,
-	 const char *key, yaml_node_t *kn, yaml_node_t *vn)
+table_map(struct loader *L, const struct cfg_key *keys, const char *what, void *obj,
+	  const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	char msg[200];
-	const char *v;
-	int rc;
+	struct table_ctx ctx = { keys, what, obj, NULL };
 
-	if (cfg_key_find(keys, key) == NULL)
-		return lfail(L, kn, "unknown %s key '%s'", what, key);
-	if (scalar_of(L, vn, key, &v) < 0)
-		return -1;
-	rc = cfg_keys_set(keys, obj, key, v, msg, sizeof(msg));
-	return rc < 0 ? lfail(L, vn, "%s", msg) : 0;
+	return table_kv(L, &ctx, key, kn, vn);
 }
 
 static int
@@ -161,25 +162,25 @@ port_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 		}
 		return 0;
 	}
-	return table_kv(L, cfg_port_keys, "port", p, key, kn, vn);
+	return table_map(L, cfg_port_keys, "port", p, key, kn, vn);
 }
 
 static int
 route_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	return table_kv(L, cfg_route_keys, "route", obj, key, kn, vn);
+	return table_map(L, cfg_route_keys, "route", obj, key, kn, vn);
 }
 
 static int
 eal_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	return table_kv(L, cfg_eal_keys, "eal", obj, key, kn, vn);
+	return table_map(L, cfg_eal_keys, "eal", obj, key, kn, vn);
 }
 
 static int
 ike_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
 {
-	return table_kv(L, cfg_ike_keys, "ike", obj, key, kn, vn);
+	return table_map(L, cfg_ike_keys, "ike", obj, key, kn, vn);
 }
 
 /* Parse a list whose items are mappings into a growing array. */
@@ -214,20 +215,16 @@ walk_list(struct loader *L, yaml_node_t *n, const char *what, void **arr,
 static int
 sa_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
 {
-	struct setter_ctx ctx = { obj, cfg_sa_set_kv, NULL };
-	return setter_kv(L, &ctx, k, kn, vn);
+	return table_map(L, cfg_sa_keys, "SA", obj, k, kn, vn);
 }
 
 static int
 policy_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn,
 	    yaml_node_t *vn)
 {
-	struct setter_ctx ctx = { obj, cfg_policy_set_kv, NULL };
-	return setter_kv(L, &ctx, k, kn, vn);
+	return table_map(L, cfg_policy_keys, "policy", obj, k, kn, vn);
 }
 
-static int conn_set_v(void *o, const char *k, const char *v, char *e, size_t el)
-{ return config_conn_set(o, k, v, e, el); }
 
 static int
 more_child_kv(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
@@ -248,7 +245,6 @@ more_child_kv(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_
 static int
 conn_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
 {
-	struct setter_ctx ctx = { obj, conn_set_v, NULL };
 	struct conn_desc *c = obj;
 
 	if (!strcmp(k, "more_children")) {
@@ -269,7 +265,7 @@ conn_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node
 		}
 		return 0;
 	}
-	return setter_kv(L, &ctx, k, kn, vn);
+	return table_map(L, cfg_conn_keys, "connection", obj, k, kn, vn);
 }
 
 static void
@@ -320,7 +316,7 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	if (!strcmp(key, "connections"))
 		return walk_list(L, vn, "connections", (void **)&c->conns, &c->n_conns,
 				 sizeof(struct conn_desc), conn_init, conn_item);
-	return table_kv(L, cfg_top_keys, "top-level", c, key, kn, vn);
+	return table_map(L, cfg_top_keys, "top-level", c, key, kn, vn);
 }
 
 /* Find the YAML node of the i-th item of a top-level list, for error lines. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* X.509 and RFC 7427 signatures for IKEv2 (see ike_cert.h). */
+/* X.509 and RFC 7427 signatures for IKEv2 (see cert.h). */
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* IKEv2 cryptography through OpenSSL 3 (see ike_crypto.h). */
+/* IKEv2 cryptography through OpenSSL 3 (see crypto.h). */
 #include <string.h>
 
 #include <openssl/hmac.h>

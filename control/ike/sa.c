@@ -449,15 +449,22 @@ ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, cons
 	return 0;
 }
 
+/* established now: its rekey and hard lifetime start */
+static void
+up_now(struct ike_engine *e, struct ike_sa *sa)
+{
+	sa->state = S_ESTABLISHED;
+	sa->established_at = e->now;
+	sa->rekey_at = jittered(e, sa->conn->d.rekey_time);
+	sa->expire_at = expiry(e, sa->conn->d.life_time, sa->conn->d.rekey_time);
+}
+
 void
 ike_established(struct ike_engine *e, struct ike_sa *sa)
 {
 	if (sa->state == S_INIT_DONE)
 		half_open_del(e, sa);
-	sa->state = S_ESTABLISHED;
-	sa->established_at = e->now;
-	sa->rekey_at = jittered(e, sa->conn->d.rekey_time);
-	sa->expire_at = expiry(e, sa->conn->d.life_time, sa->conn->d.rekey_time);
+	up_now(e, sa);
 	e->st.ike_up++;
 	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->d.name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
@@ -499,10 +506,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	ike_sched(e, old);
 	old->rekey_at = 0;
 	sa->route_prio = old->route_prio;
-	sa->state = S_ESTABLISHED;
-	sa->established_at = e->now;
-	sa->rekey_at = jittered(e, sa->conn->d.rekey_time);
-	sa->expire_at = expiry(e, sa->conn->d.life_time, sa->conn->d.rekey_time);
+	up_now(e, sa);
 	e->st.ike_rekeyed++;
 	log_info("ike %s: IKE_SA rekeyed to %016lx_%016lx", sa->conn->d.name,
 		 (unsigned long)spi_i, (unsigned long)spi_r);

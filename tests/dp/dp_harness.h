@@ -29,6 +29,16 @@ struct dph_sa {
 #define DPH_PORT_INSIDE 0
 #define DPH_PORT_OUTSIDE 1
 
+/* libFuzzer's LLVMFuzzerInitialize for a target on the harness with SAs sas[] */
+#define DPH_FUZZ_INIT(sas)							\
+	int LLVMFuzzerInitialize(int *argc, char ***argv);			\
+	int LLVMFuzzerInitialize(int *argc, char ***argv)			\
+	{									\
+		(void)argc;							\
+		dph_init((*argv)[0], sas, sizeof(sas) / sizeof(sas[0]));	\
+		return 0;							\
+	}
+
 /* The configuration dph_init applies (malloc'd YAML). */
 char *dph_config_text(void);
 /* Set up EAL, the configuration and the SAs; exits on failure. */

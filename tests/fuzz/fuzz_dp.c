@@ -20,7 +20,6 @@
 
 #include "tests/dp/dp_harness.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dph_sa sas[] = {
@@ -29,13 +28,7 @@ static struct dph_sa sas[] = {
 };
 #define NSA (sizeof(sas) / sizeof(sas[0]))
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	dph_init((*argv)[0], sas, NSA);
-	return 0;
-}
+DPH_FUZZ_INIT(sas)
 
 static void
 run(uint16_t port, struct rte_mbuf **m, unsigned *n)

@@ -15,7 +15,6 @@
 #include "control/mgmt.h"
 #include "tests/dp/dp_harness.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dph_sa sas[] = {
@@ -23,13 +22,7 @@ static struct dph_sa sas[] = {
 	{ "aes-cbc-128-sha256", 64, true, 0, 0 },
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	dph_init((*argv)[0], sas, sizeof(sas) / sizeof(sas[0]));
-	return 0;
-}
+DPH_FUZZ_INIT(sas)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

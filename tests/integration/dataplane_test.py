@@ -249,23 +249,14 @@ def test_replay_wire(n, name, spi, key, w, esn, start, count, seed):
 
 
 def main():
-    gw, cfg, logp = H.start_espgw(ESPGW, config())
-    try:
-        n = H.Net()
-        H.warm_neighbours()
-        seed = int(os.environ.get("ESPGW_SEED", time.time()))
-        print("seed", seed)
-        for t in (lambda: test_ttl(n), lambda: test_ipv6_ext(n),
-                  lambda: test_checksum_offload(n),
-                  lambda: test_replay_wire(n, "gcm-w64", 0x2001, K_I4, 64, False, 1000, 400, seed),
-                  lambda: test_replay_wire(n, "gcm-esn-w128", 0x2003, K_E, 128, True, ESN_START,
-                                           400, seed + 1)):
-            if H.alive(gw):
-                t()
-        print(ctl("show", "drops")[1])
-    finally:
-        H.stop_espgw(gw, logp)
-    return H.summary()
+    seed = int(os.environ.get("ESPGW_SEED", time.time()))
+    print("seed", seed)
+    return H.run_suite(ESPGW, config(), (
+        lambda n, _: test_ttl(n), lambda n, _: test_ipv6_ext(n),
+        lambda n, _: test_checksum_offload(n),
+        lambda n, _: test_replay_wire(n, "gcm-w64", 0x2001, K_I4, 64, False, 1000, 400, seed),
+        lambda n, _: test_replay_wire(n, "gcm-esn-w128", 0x2003, K_E, 128, True, ESN_START,
+                                      400, seed + 1)))
 
 
 if __name__ == "__main__":

@@ -219,3 +219,21 @@ def warm_neighbours():
 def summary():
     print("%d passed, %d failed" % (passed, len(failures)))
     return 1 if failures else 0
+
+
+def run_suite(espgw, config, tests):
+    """Start espgw on config, make the namespaces' Net, run each test (a
+    function of the Net; None skips) while espgw lives, print its drops,
+    stop it; the exit status."""
+    gw, cfg, logp = start_espgw(espgw, config)
+    try:
+        n = Net()
+        warm_neighbours()
+        for t in tests:
+            if t is not None and alive(gw):
+                t(n, cfg)
+        print(ctl("show", "drops")[1])
+    finally:
+        stop_espgw(gw, logp)
+    return summary()
+

@@ -389,21 +389,13 @@ def test_telemetry():
 
 
 def main():
-    gw, cfg, logp = H.start_espgw(ESPGW, config())
-    try:
-        n = H.Net()
-        H.warm_neighbours()
-        for t in (lambda: test_first_packet(n), lambda: test_mtu(n),
-                  lambda: test_lifetimes(n),
-                  (lambda: test_seq_exhaustion(n)) if HOOKS else None,
-                  lambda: test_churn(n), test_bad_requests,
-                  lambda: test_reload(cfg, n), test_telemetry, test_show):
-            if t is not None and H.alive(gw):
-                t()
-        print(ctl("show", "drops")[1])
-    finally:
-        H.stop_espgw(gw, logp)
-    return H.summary()
+    return H.run_suite(ESPGW, config(), (
+        lambda n, _: test_first_packet(n), lambda n, _: test_mtu(n),
+        lambda n, _: test_lifetimes(n),
+        (lambda n, _: test_seq_exhaustion(n)) if HOOKS else None,
+        lambda n, _: test_churn(n), lambda n, _: test_bad_requests(),
+        lambda n, cfg: test_reload(cfg, n), lambda n, _: test_telemetry(),
+        lambda n, _: test_show()))
 
 
 if __name__ == "__main__":

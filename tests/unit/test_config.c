@@ -44,6 +44,9 @@ static const struct bad {
 	  "t:4: priority must be 0..999998" },
 	{ PORTS "ike:\n  half_open_per_source: 0\n", "t:4: half_open_per_source must be" },
 	{ PORTS "ike:\n  cookies: 5\n", "t:4: unknown ike key 'cookies'" },
+	/* a nested map holds its own group's keys only */
+	{ PORTS "sas:\n  - { name: x, spi: 1000, selector: { soft_bytes: 5 } }\n",
+	  "t:4: unknown SA key 'soft_bytes'" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
 	  "    fragment_size: 100\n", "t:7: fragment_size must be 576..1500" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"

@@ -36,13 +36,13 @@ test_esp_len(void)
 
 	for (unsigned s = 0; s < 3; s++)
 		for (uint32_t plen = 0; plen < 300; plen++)
-			CU_ASSERT_EQUAL(esp_len_ok(plen, shapes[s][0], shapes[s][1]),
+			CU_ASSERT_EQUAL(pkt_esp_len_ok(plen, shapes[s][0], shapes[s][1]),
 					model_len_ok(plen, shapes[s][0], shapes[s][1]));
-	CU_ASSERT(!esp_len_ok(8 + 8 + 16, 8, 16));	/* no trailer */
-	CU_ASSERT(esp_len_ok(8 + 8 + 4 + 16, 8, 16));
-	CU_ASSERT(!esp_len_ok(8 + 16 + 8 + 16, 16, 16));	/* half a block */
-	CU_ASSERT(esp_len_ok(8 + 16 + 16 + 16, 16, 16));
-	CU_ASSERT(!esp_len_ok(UINT32_MAX, 8, 16) || (UINT32_MAX - 32) % 4 == 0);
+	CU_ASSERT(!pkt_esp_len_ok(8 + 8 + 16, 8, 16));	/* no trailer */
+	CU_ASSERT(pkt_esp_len_ok(8 + 8 + 4 + 16, 8, 16));
+	CU_ASSERT(!pkt_esp_len_ok(8 + 16 + 8 + 16, 16, 16));	/* half a block */
+	CU_ASSERT(pkt_esp_len_ok(8 + 16 + 16 + 16, 16, 16));
+	CU_ASSERT(!pkt_esp_len_ok(UINT32_MAX, 8, 16) || (UINT32_MAX - 32) % 4 == 0);
 }
 
 /* IPv4 (or IPv6) + UDP to 4500 + payload; returns the length */
@@ -92,7 +92,7 @@ test_natt_strip(void)
 		uint32_t hl = f ? 40 : 20, len = udp_packet(pkt, family, 4500, esp, 64, 0);
 
 		memcpy(ref, pkt, len);
-		CU_ASSERT_EQUAL_FATAL(natt_strip(pkt, len, family, hl), 0);
+		CU_ASSERT_EQUAL_FATAL(pkt_natt_strip(pkt, len, family, hl), 0);
 		/* the packet now starts 8 bytes later: an IP header, then the ESP */
 		CU_ASSERT(memcmp(pkt + 8 + hl, esp, 64) == 0);
 		if (family == AF_INET) {
@@ -125,14 +125,14 @@ test_natt_strip(void)
 			}
 			len -= no[k].cut;
 			memcpy(ref, pkt, len);
-			CU_ASSERT_EQUAL(natt_strip(pkt, len, family, hl), -1);
+			CU_ASSERT_EQUAL(pkt_natt_strip(pkt, len, family, hl), -1);
 			CU_ASSERT(memcmp(ref, pkt, len) == 0);
 		}
 	}
 	/* IPv6 with extension headers before UDP: not decapsulated */
 	{
 		uint32_t len = udp_packet(pkt, AF_INET6, 4500, esp, 64, 0);
-		CU_ASSERT_EQUAL(natt_strip(pkt, len, AF_INET6, 48), -1);
+		CU_ASSERT_EQUAL(pkt_natt_strip(pkt, len, AF_INET6, 48), -1);
 	}
 }
 
@@ -171,17 +171,17 @@ test_life(void)
 	struct sa_limits l;
 
 	/* outbound without ESN: the sequence space is the hard limit */
-	sa_limits_of(&l, &lt, true, false);
+	sa_life_limits(&l, &lt, true, false);
 	CU_ASSERT_EQUAL(l.hard_packets, UINT32_MAX);
 	CU_ASSERT(l.hard_is_seq);
 	CU_ASSERT_EQUAL(l.soft_packets, UINT32_MAX - UINT32_MAX / 16);
-	sa_limits_of(&l, &lt, true, true);
-	CU_ASSERT(!sa_limits_any(&l));
-	sa_limits_of(&l, &lt, false, false);
-	CU_ASSERT(!sa_limits_any(&l));
+	sa_life_limits(&l, &lt, true, true);
+	CU_ASSERT(!sa_life_any(&l));
+	sa_life_limits(&l, &lt, false, false);
+	CU_ASSERT(!sa_life_any(&l));
 	lt.hard_packets = 10;
 	lt.soft_packets = 1ull << 40;
-	sa_limits_of(&l, &lt, true, false);
+	sa_life_limits(&l, &lt, true, false);
 	CU_ASSERT_EQUAL(l.hard_packets, 10);
 	CU_ASSERT(!l.hard_is_seq);
 	CU_ASSERT_EQUAL(l.soft_packets, UINT32_MAX - UINT32_MAX / 16);
