@@ -5,7 +5,7 @@ the DPDK ports, CHILD_SAs installed in the data plane, UDP-encapsulated ESP
 
   [h] 198.18.1.2 -- eg-in [gw: espgw] eg-out -- 198.18.0.2 [r: charon, 198.18.2.1 on lo]
 
-usage: ike_gw.py ESPGW ESPGWCTL   (run by ike_gw.sh, which builds the namespaces)
+usage: ike_gw.py ESPGW ESPGWCTL   (run by in_netns.sh, which builds the namespaces)
 """
 import json
 import os
