@@ -118,3 +118,28 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 	}
 	return n;
 }
+
+/* the connection goes: its IKE_SAs are deleted, it with the last of them */
+int
+ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now)
+{
+	struct ike_conn *c = NULL;
+
+	e->now = now;
+	for (unsigned i = 0; i < e->n_conn; i++)
+		if (!strcmp(e->conn[i]->d.name, name)) {
+			c = e->conn[i];
+			e->conn[i] = e->conn[--e->n_conn];
+			break;
+		}
+	if (c == NULL)
+		return -1;
+	/* its IKE_SAs are deleted; the connection goes with the last of them */
+	c->removed = true;
+	c->refs++;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->conn == c && sa->state != S_DEAD)
+			ike_sa_terminate(e, sa);
+	ike_conn_put(c);
+	return 0;
+}
