@@ -32,9 +32,9 @@ struct dp_sa {
 	bool esn;
 	bool check_life;		/* lim has a limit */
 	volatile bool expired;		/* hard limit hit: drop everything */
-	struct sa_limits lim;
 	uint16_t overhead;		/* worst-case bytes ESP adds */
 	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
+	struct sa_limits lim;
 	struct ip_addr route_dst;	/* outer destination (tunnel) */
 	struct selector sel;		/* inbound: inner packet check */
 	struct replay_win *rw;		/* inbound with a window: ours */
