@@ -202,51 +202,14 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 unsigned
 esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct rte_mbuf **transit)
 {
-	union rte_ipsec_sad_key k4[DP_BURST], k6[DP_BURST];
-	const union rte_ipsec_sad_key *kp4[DP_BURST], *kp6[DP_BURST];
-	void *sa4[DP_BURST], *sa6[DP_BURST];
-	struct rte_mbuf *m4[DP_BURST], *m6[DP_BURST];
-	struct dp_sa *sa_of[DP_BURST];
+	struct dp_sa *sa_in[DP_BURST], *sa_of[DP_BURST];
 	struct rte_mbuf *ok[DP_BURST];
-	unsigned n4 = 0, n6 = 0, n_ok = 0, n_transit = 0;
+	unsigned n_ok = 0, n_transit = 0;
 
+	n = dp_sad_lookup(w, m, n, sa_in);
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *p = rte_pktmbuf_mtod(m[i], uint8_t *);
-		uint32_t len = rte_pktmbuf_data_len(m[i]);
-		if (len < m[i]->l3_len + sizeof(struct rte_esp_hdr)) {
-			w_drop(w, m[i], ESPGW_DROP_ESP_TRUNCATED);
-			continue;
-		}
-		const struct rte_esp_hdr *esp = (const void *)(p + m[i]->l3_len);
-		if ((p[0] >> 4) == 4) {
-			const struct rte_ipv4_hdr *ip = (const void *)p;
-			k4[n4].v4.spi = esp->spi;
-			k4[n4].v4.dip = ip->dst_addr;
-			k4[n4].v4.sip = ip->src_addr;
-			kp4[n4] = &k4[n4];
-			m4[n4++] = m[i];
-		} else {
-			const struct rte_ipv6_hdr *ip6 = (const void *)p;
-			k6[n6].v6.spi = esp->spi;
-			memcpy(k6[n6].v6.dip, ip6->dst_addr, 16);
-			memcpy(k6[n6].v6.sip, ip6->src_addr, 16);
-			kp6[n6] = &k6[n6];
-			m6[n6++] = m[i];
-		}
-	}
-	if (n4)
-		rte_ipsec_sad_lookup(w->sad4, kp4, sa4, n4);
-	if (n6)
-		rte_ipsec_sad_lookup(w->sad6, kp6, sa6, n6);
-	/* with many SAs each is likely a cache miss: start them all now */
-	for (unsigned i = 0; i < n4; i++)
-		sa_prefetch(sa4[i]);
-	for (unsigned i = 0; i < n6; i++)
-		sa_prefetch(sa6[i]);
-
-	for (unsigned i = 0; i < n4 + n6; i++) {
-		struct rte_mbuf *mb = i < n4 ? m4[i] : m6[i - n4];
-		struct dp_sa *sa = i < n4 ? sa4[i] : sa6[i - n4];
+		struct rte_mbuf *mb = m[i];
+		struct dp_sa *sa = sa_in[i];
 		if (sa == NULL) {
 			/* ESP in transit (not ours) is plain traffic to the SPD */
 			struct pkt_info pi;

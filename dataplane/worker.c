@@ -190,50 +190,6 @@ worker_flush(struct dp_worker *w)
 	}
 }
 
-static void
-sad_key(const struct dp_sa *sa, union rte_ipsec_sad_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	/* keys hold wire-order bytes, as lookups read them from packets */
-	if (sa->outer_family == AF_INET6) {
-		k->v6.spi = rte_cpu_to_be_32(sa->spi);
-		memcpy(k->v6.dip, sa->local.a, 16);
-		memcpy(k->v6.sip, sa->remote.a, 16);
-	} else {
-		k->v4.spi = rte_cpu_to_be_32(sa->spi);
-		memcpy(&k->v4.dip, sa->local.a, 4);
-		memcpy(&k->v4.sip, sa->remote.a, 4);
-	}
-}
-
-/* Add an inbound SA to this worker's SAD, or remove it. */
-static void
-sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add)
-{
-	union rte_ipsec_sad_key k;
-	struct rte_ipsec_sad *sad[2];
-	int type, n = 1;
-
-	sad_key(sa, &k);
-	if (sa->lookup == SAD_SPI) {
-		/* SPI-only SAs serve both families */
-		type = RTE_IPSEC_SAD_SPI_ONLY;
-		sad[0] = w->sad4;
-		sad[1] = w->sad6;
-		n = 2;
-	} else {
-		type = sa->lookup == SAD_SPI_DST ? RTE_IPSEC_SAD_SPI_DIP :
-		       RTE_IPSEC_SAD_SPI_DIP_SIP;
-		sad[0] = sa->outer_family == AF_INET6 ? w->sad6 : w->sad4;
-	}
-	for (int i = 0; i < n; i++) {
-		if (add)
-			rte_ipsec_sad_add(sad[i], &k, type, sa);
-		else
-			rte_ipsec_sad_del(sad[i], &k, type);
-	}
-}
-
 void
 worker_handle_msg(struct dp_worker *w, struct dp_msg *m)
 {
@@ -243,11 +199,11 @@ worker_handle_msg(struct dp_worker *w, struct dp_msg *m)
 	case MSG_SA_ADD:
 		memset(&w->sa_ctr[sa->id], 0, sizeof(w->sa_ctr[0]));
 		if (sa->dir == SA_DIR_INBOUND)
-			sad_apply(w, sa, true);
+			dp_sad_apply(w, sa, true);
 		break;
 	case MSG_SA_DEL:
 		if (sa->dir == SA_DIR_INBOUND)
-			sad_apply(w, sa, false);
+			dp_sad_apply(w, sa, false);
 		break;
 	case MSG_SPD_SWAP:
 		w->spd = m->obj;

@@ -236,6 +236,11 @@ int w_route(struct dp_worker *w, int family, const uint8_t *dst);
 unsigned esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n,
 		     struct rte_mbuf **transit);
 void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
+/* sad.c: this worker's SAD; an inbound SA in (add) or out */
+void dp_sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add);
+/* the SAs of a burst of ESP (header at l3_len): m[] reordered IPv4 first,
+ * sa[i] m[i]'s or NULL; too short for an ESP header: dropped. How many stay. */
+unsigned dp_sad_lookup(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct dp_sa **sa);
 /* run the crypto of one SA group; returns good count, bad moved to end */
 uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,
 		    struct rte_mbuf **m, uint16_t n);
