@@ -142,6 +142,12 @@ def start_espgw(espgw, cfg_text, name="espgw"):
             break
         time.sleep(0.1)
     check(os.path.exists(SOCK), "espgw management socket appears")
+    # the socket is bound before EAL starts; espgw answers once it is up
+    for _ in range(40):
+        if gw.poll() is not None or ctl("show", "version")[0] == 0:
+            break
+        time.sleep(0.5)
+    check(gw.poll() is None, "espgw up (answers on its socket)")
     return gw, path, logp
 
 

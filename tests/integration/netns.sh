@@ -49,11 +49,17 @@ topo_down() {
 	return 0
 }
 
-# wait_sock PATH SECONDS: wait for espgw's management socket
+# wait_sock PATH SECONDS: wait for espgw's management socket, then (with
+# $BUILD set) until espgw answers on it: the socket is bound before EAL
+# starts, so its file alone does not mean the ports pass traffic yet
 wait_sock() {
 	local i
 	for i in $(seq 1 $(($2 * 10))); do
-		[ -S "$1" ] && return 0
+		if [ -S "$1" ]; then
+			[ -x "${BUILD:-}/control/espgwctl" ] || return 0
+			"$BUILD/control/espgwctl" -s "$1" --timeout "$2" show version >/dev/null 2>&1
+			return
+		fi
 		sleep 0.1
 	done
 	return 1
