@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the configuration's files share (common/config/): the scalar
- * parsers and setters the YAML loader feeds. Not for other modules:
+ * parsers the key tables use. Not for other modules:
  * they use common/config.h.
  */
 #ifndef ESPGW_CONFIG_INT_H
@@ -23,11 +23,5 @@ int cfg_parse_prefix(const char *s, struct ip_prefix *p, char *err, size_t el);
 int cfg_parse_key(const char *s, uint8_t *out, uint8_t *len, char *err, size_t el);
 int cfg_parse_range(const char *s, uint16_t *lo, uint16_t *hi, char *err, size_t el);
 int cfg_parse_proto(const char *s, uint8_t *p, char *err, size_t el);
-/* key=value setters of one SA / policy / connection (void * for the walker) */
-int cfg_sa_set_kv(void *o, const char *k, const char *v, char *e, size_t el);
-int cfg_policy_set_kv(void *o, const char *k, const char *v, char *e, size_t el);
-
-/* conn.c */
-int config_conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el);
 
 #endif

@@ -111,14 +111,6 @@ const struct cfg_key cfg_conn_keys[] = {
 };
 
 int
-config_conn_set(struct conn_desc *c, const char *k, const char *v, char *err, size_t el)
-{
-	int rc = cfg_keys_set(cfg_conn_keys, c, k, v, err, el);
-
-	return rc <= 0 ? rc : cfg_fail(err, el, "unknown connection key '%s'", k);
-}
-
-int
 config_check_conn(const struct conn_desc *c, char *err, size_t el)
 {
 	if (c->name[0] == '\0')

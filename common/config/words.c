@@ -194,14 +194,6 @@ const struct cfg_key cfg_policy_keys[] = {
 	{ .name = NULL },
 };
 
-static int
-sa_set(struct sa_desc *sa, const char *k, const char *v, char *err, size_t el)
-{
-	int rc = cfg_keys_set(cfg_sa_keys, sa, k, v, err, el);
-
-	return rc <= 0 ? rc : cfg_fail(err, el, "unknown SA key '%s'", k);
-}
-
 void
 config_sa_defaults(struct sa_desc *sa)
 {
@@ -210,14 +202,6 @@ config_sa_defaults(struct sa_desc *sa)
 	sa->lookup = SAD_SPI_DST;
 	sa->replay_window = 64;
 	sa->dir = SA_DIR_OUTBOUND;
-}
-
-static int
-policy_set(struct policy_desc *p, const char *k, const char *v, char *err, size_t el)
-{
-	int rc = cfg_keys_set(cfg_policy_keys, p, k, v, err, el);
-
-	return rc <= 0 ? rc : cfg_fail(err, el, "unknown policy key '%s'", k);
 }
 
 void
@@ -309,29 +293,28 @@ config_sa_finish(struct sa_desc *sa)
 				   sa->remote.family ? sa->remote.family : AF_INET;
 }
 
-/* Feed "key=value" words (the CLI form) through a setter. */
+/* Feed "key=value" words (the CLI form) through a section's key table. */
 static int
-apply_words(int argc, char **argv, void *obj,
-	    int (*set)(void *, const char *, const char *, char *, size_t),
+apply_words(int argc, char **argv, void *obj, const struct cfg_key *keys, const char *what,
 	    char *err, size_t el)
 {
 	for (int i = 0; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		char key[40];
+		int rc;
 		if (eq == NULL || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof(key))
 			return cfg_fail(err, el, "expected key=value, got '%s'", argv[i]);
 		memcpy(key, argv[i], eq - argv[i]);
 		key[eq - argv[i]] = '\0';
-		if (set(obj, key, eq + 1, err, el) < 0)
+		rc = cfg_keys_set(keys, obj, key, eq + 1, err, el);
+		if (rc > 0)
+			return cfg_fail(err, el, "unknown %s key '%s'", what, key);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int cfg_sa_set_kv(void *o, const char *k, const char *v, char *e, size_t el)
-{ return sa_set(o, k, v, e, el); }
-int cfg_policy_set_kv(void *o, const char *k, const char *v, char *e, size_t el)
-{ return policy_set(o, k, v, e, el); }
 
 /* Checks of one policy on its own; SA references are the caller's. */
 int
@@ -371,7 +354,7 @@ config_parse_sa_words(int argc, char **argv, struct sa_desc *sa, char *err,
 		      size_t el)
 {
 	config_sa_defaults(sa);
-	if (apply_words(argc, argv, sa, cfg_sa_set_kv, err, el) < 0)
+	if (apply_words(argc, argv, sa, cfg_sa_keys, "SA", err, el) < 0)
 		return -1;
 	config_sa_finish(sa);
 	return config_check_sa(sa, err, el);
@@ -382,7 +365,7 @@ config_parse_policy_words(int argc, char **argv, struct policy_desc *p,
 			  char *err, size_t el)
 {
 	config_policy_defaults(p);
-	if (apply_words(argc, argv, p, cfg_policy_set_kv, err, el) < 0)
+	if (apply_words(argc, argv, p, cfg_policy_keys, "policy", err, el) < 0)
 		return -1;
 	return config_check_policy(p, err, el);
 }
