@@ -235,7 +235,7 @@ refill(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n, unsigned *t,
 
 /*
  * Make the inbound templates: encrypt plain frames from each remote host
- * with the twin of inbound SA i (same SPI and key) through librte_ipsec.
+ * with the twin of inbound SA i (same SPI and key) through the engine.
  */
 static void
 build_inbound(struct dp_worker *w)
@@ -272,7 +272,8 @@ build_inbound(struct dp_worker *w)
 		rte_pktmbuf_adj(m, 14);
 		m->l2_len = 0;
 		m->l3_len = 20;
-		if (esp_crypto(w, twin, &m, 1) != 1 || rte_ipsec_pkt_process(&twin->ss, &m, 1) != 1) {
+		uint8_t why[1];
+		if (esp_seal(w, twin, &m, 1, why) != 1) {
 			log_err("cannot build inbound template");
 			exit(1);
 		}

@@ -144,7 +144,13 @@ struct conn_desc {
 	enum conn_start start;
 };
 
-enum crypto_engine { ENGINE_CPU, ENGINE_LOOKASIDE };
+enum crypto_engine { ENGINE_CPU, ENGINE_LOOKASIDE, ENGINE_NATIVE };
+
+static inline const char *
+crypto_engine_name(enum crypto_engine e)
+{
+	return e == ENGINE_NATIVE ? "native" : e == ENGINE_LOOKASIDE ? "lookaside" : "cpu";
+}
 
 struct espgw_config {
 	char source[256];		/* file name, or "<built-in>" */

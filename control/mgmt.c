@@ -83,13 +83,13 @@ cmd_version(struct sbuf *b, bool js)
 	if (js) {
 		sb_json(b, json_pack("{s:s, s:s, s:i, s:s, s:I}", "version", ESPGW_VERSION,
 				     "dpdk", rte_version(), "workers", dp_n_workers(),
-				     "crypto_engine", dp_engine() == ENGINE_CPU ? "cpu" : "lookaside",
+				     "crypto_engine", crypto_engine_name(dp_engine()),
 				     "uptime_s", (json_int_t)up));
 		return;
 	}
 	mgmt_printf(b, "espgw %s\n%s\nworkers %u, crypto engine %s, up %lds\n",
 		  ESPGW_VERSION, rte_version(), dp_n_workers(),
-		  dp_engine() == ENGINE_CPU ? "cpu" : "lookaside", (long)up);
+		  crypto_engine_name(dp_engine()), (long)up);
 }
 
 static void

@@ -39,7 +39,13 @@ struct dp_sa {
 	struct selector sel;		/* inbound: inner packet check */
 	struct replay_win *rw;		/* inbound with a window: ours */
 	rte_spinlock_t rw_lock;		/* only taken with several workers */
+	struct esp_nkey *nk;		/* native engine: expanded keys, else NULL */
+	rte_be32_t spi_be;
+	uint8_t next_proto;		/* tunnel: IPPROTO_IPIP or IPPROTO_IPV6 */
+	uint8_t tun_hdr_len;
+	uint8_t tun_hdr[40];		/* tunnel: outer header template */
 	struct dp_sa_life life __rte_cache_aligned;
+	uint64_t sqn;			/* native outbound: last number used */
 	/* cold; the descriptor (and the keys) stay with the control thread */
 	enum lookup_type lookup;	/* inbound SAD key */
 	struct ip_addr local, remote;	/* tunnel endpoints */
@@ -112,6 +118,10 @@ struct neigh_key {
 	uint8_t pad;
 	uint8_t addr[16];
 };
+
+/* esp_native.c: an SA's keys for the native engine */
+int esp_native_sa_init(struct dp_sa *sa, const struct sa_desc *d, char *err, size_t el);
+void esp_native_sa_free(struct dp_sa *sa);
 
 /* eal.c */
 int dp_eal_start(const struct espgw_config *c, const char *argv0);

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Crypto for one SA group: synchronous CPU crypto (ipsec_mb PMDs) or
- * lookaside enqueue/dequeue on the worker's own queue pair. Either way the
- * result is the same contract as librte_ipsec's: good packets first, the
- * return value says how many; failed ICVs are flagged in ol_flags.
+ * The crypto engines behind one contract: esp_seal() and esp_open() take
+ * one SA's packets and return them sealed / opened, good ones first in
+ * their order, a drop reason for each of the rest. The native engine is
+ * esp_native.c; here is librte_ipsec with synchronous CPU crypto (the
+ * ipsec_mb PMDs) or lookaside enqueue/dequeue on the worker's own queue
+ * pair.
  */
 #include <rte_cryptodev.h>
+#include <rte_errno.h>
+#include <rte_esp.h>
 #include <rte_pause.h>
+#include <rte_udp.h>
 
 #include "dataplane/worker.h"
 
@@ -53,6 +58,138 @@ esp_crypto(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	if (sa->ss.type == RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO)
 		return rte_ipsec_pkt_cpu_prepare(&sa->ss, m, n);
 	return lookaside(w, sa, m, n);
+}
+
+/*
+ * RFC 3948 2.1: put a UDP header between the outer IP header librte_ipsec
+ * built and the ESP header. IPv4 sends a zero UDP checksum (3948 2.1);
+ * IPv6 computes it (RFC 8200 8.1).
+ */
+static int
+udp_encap(struct dp_sa *sa, struct rte_mbuf *m)
+{
+	uint32_t hl = sa->outer_family == AF_INET ? sizeof(struct rte_ipv4_hdr) :
+		      sizeof(struct rte_ipv6_hdr);
+	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct rte_udp_hdr));
+	struct rte_udp_hdr *u;
+	uint32_t len;
+
+	if (h == NULL)
+		return -1;
+	memmove(h, old, hl);
+	len = rte_pktmbuf_pkt_len(m);
+	u = (struct rte_udp_hdr *)(h + hl);
+	u->src_port = sa->encap_sport;
+	u->dst_port = sa->encap_dport;
+	u->dgram_len = rte_cpu_to_be_16(len - hl);
+	u->dgram_cksum = 0;
+	if (sa->outer_family == AF_INET) {
+		struct rte_ipv4_hdr *ip = (void *)h;
+		ip->total_length = rte_cpu_to_be_16(len);
+		ip->next_proto_id = IPPROTO_UDP;
+		ip4_set_cksum(ip);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (void *)h;
+		ip6->payload_len = rte_cpu_to_be_16(len - hl);
+		ip6->proto = IPPROTO_UDP;
+		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
+	}
+	return 0;
+}
+
+/* Why did librte_ipsec's process() reject a decrypted packet? */
+static enum espgw_drop
+process_reason(const struct dp_sa *sa, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t tail, hl = m->l2_len + m->l3_len;
+	uint8_t padlen;
+
+	if (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED)
+		return ESPGW_DROP_ESP_ICV;
+	/* the ICV was good: a bad trailer, or a replay inside this burst */
+	tail = len - sa->icv_len - sa->sqh_len - 2;
+	padlen = p[tail];
+	if (tail < hl + 8 + padlen)
+		return ESPGW_DROP_ESP_TRAILER;
+	for (unsigned i = 0; i < padlen; i++)
+		if (p[tail - padlen + i] != i + 1)
+			return ESPGW_DROP_ESP_TRAILER;
+	if (sa->mode == SA_MODE_TUNNEL &&
+	    p[tail + 1] != (sa->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6))
+		return ESPGW_DROP_ESP_TRAILER;
+	return ESPGW_DROP_ESP_REPLAY;
+}
+
+uint16_t
+esp_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
+	 uint8_t *why)
+{
+	uint16_t k, r, g = 0;
+	struct rte_mbuf *bad[DP_BURST];
+	uint8_t bw[DP_BURST], nb = 0;
+
+	if (sa->nk != NULL)
+		return esp_native_seal(w, sa, m, n, why);
+	k = esp_crypto(w, sa, m, n);
+	for (uint16_t i = k; i < n; i++) {
+		bw[nb] = rte_errno == EOVERFLOW ? ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_ENCAP_FAILED;
+		bad[nb++] = m[i];
+	}
+	r = rte_ipsec_pkt_process(&sa->ss, m, k);
+	for (uint16_t i = r; i < k; i++) {
+		bw[nb] = ESPGW_DROP_CRYPTO_ERROR;
+		bad[nb++] = m[i];
+	}
+	for (uint16_t i = 0; i < r; i++) {
+		uint8_t *h = rte_pktmbuf_mtod(m[i], uint8_t *);
+		if (sa->encap_sport) {
+			if (udp_encap(sa, m[i]) < 0) {
+				bw[nb] = ESPGW_DROP_ENCAP_FAILED;
+				bad[nb++] = m[i];
+				continue;
+			}
+		} else if ((h[0] >> 4) == 4) {
+			/* librte_ipsec sets length and id, not the checksum */
+			struct rte_ipv4_hdr *ip = (void *)h;
+			if (sa->mode == SA_MODE_TUNNEL) {
+				/* the template's sum plus the two that change */
+				uint32_t sum = sa->tun_sum + ip->total_length +
+					       ip->packet_id;
+				sum = (sum & 0xffff) + (sum >> 16);
+				sum = (sum & 0xffff) + (sum >> 16);
+				ip->hdr_checksum = (uint16_t)~sum;
+			} else {
+				ip4_set_cksum(ip);
+			}
+		}
+		m[g++] = m[i];
+	}
+	for (uint16_t i = 0; i < nb; i++) {
+		m[g + i] = bad[i];
+		why[g + i] = bw[i];
+	}
+	return g;
+}
+
+uint16_t
+esp_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
+	 const uint64_t *seq, uint8_t *why)
+{
+	uint16_t k, r;
+
+	if (sa->nk != NULL)
+		return esp_native_open(w, sa, m, n, seq, why);
+	k = esp_crypto(w, sa, m, n);
+	/* lengths and numbers were checked: the device refused these */
+	for (uint16_t i = k; i < n; i++)
+		why[i] = ESPGW_DROP_CRYPTO_ERROR;
+	r = rte_ipsec_pkt_process(&sa->ss, m, k);
+	for (uint16_t i = r; i < k; i++)
+		why[i] = process_reason(sa, m[i]);
+	return r;
 }
 
 /*

@@ -20,32 +20,6 @@
 
 #include "dataplane/worker.h"
 
-/* Why did librte_ipsec's process() reject a decrypted packet? */
-static enum espgw_drop
-process_reason(const struct dp_sa *sa, struct rte_mbuf *m)
-{
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m);
-	uint32_t tail, hl = m->l2_len + m->l3_len;
-	uint8_t padlen;
-
-	if (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED)
-		return ESPGW_DROP_ESP_ICV;
-	/* the ICV was good: a bad trailer, or a replay inside this burst */
-	tail = len - sa->icv_len - sa->sqh_len - 2;
-	padlen = p[tail];
-	if (tail < hl + 8 + padlen)
-		return ESPGW_DROP_ESP_TRAILER;
-	for (unsigned i = 0; i < padlen; i++)
-		if (p[tail - padlen + i] != i + 1)
-			return ESPGW_DROP_ESP_TRAILER;
-	if (sa->mode == SA_MODE_TUNNEL &&
-	    p[tail + 1] != (sa->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6))
-		return ESPGW_DROP_ESP_TRAILER;
-	return ESPGW_DROP_ESP_REPLAY;
-}
-
-
 /*
  * One run of an SA's packets: each passed the window check against the
  * window as it is now, and their numbers strictly increase, so updating
@@ -57,18 +31,20 @@ inbound_run(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	    uint16_t n, struct rte_mbuf **fwd, struct pkt_info *fpi,
 	    unsigned *good, uint64_t *bytes)
 {
-	uint16_t k, r;
+	uint64_t seq[DP_BURST];
+	uint8_t why[DP_BURST];
+	uint16_t r;
 
-	k = esp_crypto(w, sa, m, n);
-	for (uint16_t i = k; i < n; i++) {
-		w->sa_ctr[sa->id].errors++;
-		/* lengths and numbers were checked: the device refused it */
-		w_drop(w, m[i], ESPGW_DROP_CRYPTO_ERROR);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_esp_hdr *eh = rte_pktmbuf_mtod_offset(
+			m[i], const struct rte_esp_hdr *, m[i]->l3_len);
+		/* the full number where a window guessed it, else the header's */
+		seq[i] = sa->rw != NULL ? dp_meta(m[i])->seq : rte_be_to_cpu_32(eh->seq);
 	}
-	r = rte_ipsec_pkt_process(&sa->ss, m, k);
-	for (uint16_t i = r; i < k; i++) {
+	r = esp_open(w, sa, m, n, seq, why);
+	for (uint16_t i = r; i < n; i++) {
 		w->sa_ctr[sa->id].errors++;
-		w_drop(w, m[i], process_reason(sa, m[i]));
+		w_drop(w, m[i], why[i]);
 	}
 	for (uint16_t i = 0; i < r; i++) {
 		struct pkt_info pi;
@@ -78,7 +54,7 @@ inbound_run(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 			w_drop(w, m[i], ESPGW_DROP_ESP_REPLAY);
 			continue;
 		}
-		/* librte_ipsec leaves tunnel-mode data at the inner header */
+		/* both engines leave tunnel-mode data at the inner header */
 		if (pkt_parse_l3(m[i], &pi) < 0 || pi.family != sa->inner_family) {
 			w_drop(w, m[i], ESPGW_DROP_IP_MALFORMED);
 			continue;
@@ -111,7 +87,7 @@ static bool
 replay_precheck(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf *mb,
 		uint32_t lo, uint64_t s)
 {
-	if (sa->esn) {
+	if (sa->esn && sa->nk == NULL) {
 		/*
 		 * librte_ipsec guesses the high half with its window, one
 		 * larger than ours. The guesses differ for one number only,

@@ -3,11 +3,10 @@
  * Outbound: SPD lookup (rte_acl) -> PROTECT / BYPASS / DISCARD; protected
  * packets are grouped by SA, checked against the egress MTU (RFC 4301
  * 8.1/8.2: fragment IPv4 without DF before encryption, otherwise tell the
- * sender its path MTU), encrypted by librte_ipsec and forwarded.
+ * sender its path MTU), sealed by the crypto engine and forwarded.
  */
 #include <rte_acl.h>
 #include <rte_esp.h>
-#include <rte_udp.h>
 
 #include "dataplane/spd_key.h"
 #include "dataplane/worker.h"
@@ -69,51 +68,14 @@ fail:
 	return 0;
 }
 
-/*
- * RFC 3948 2.1: put a UDP header between the outer IP header librte_ipsec
- * built and the ESP header. IPv4 sends a zero UDP checksum (3948 2.1);
- * IPv6 computes it (RFC 8200 8.1).
- */
-static int
-udp_encap(struct dp_sa *sa, struct rte_mbuf *m)
-{
-	uint32_t hl = sa->outer_family == AF_INET ? sizeof(struct rte_ipv4_hdr) :
-		      sizeof(struct rte_ipv6_hdr);
-	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *);
-	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct rte_udp_hdr));
-	struct rte_udp_hdr *u;
-	uint32_t len;
-
-	if (h == NULL)
-		return -1;
-	memmove(h, old, hl);
-	len = rte_pktmbuf_pkt_len(m);
-	u = (struct rte_udp_hdr *)(h + hl);
-	u->src_port = sa->encap_sport;
-	u->dst_port = sa->encap_dport;
-	u->dgram_len = rte_cpu_to_be_16(len - hl);
-	u->dgram_cksum = 0;
-	if (sa->outer_family == AF_INET) {
-		struct rte_ipv4_hdr *ip = (void *)h;
-		ip->total_length = rte_cpu_to_be_16(len);
-		ip->next_proto_id = IPPROTO_UDP;
-		ip4_set_cksum(ip);
-	} else {
-		struct rte_ipv6_hdr *ip6 = (void *)h;
-		ip6->payload_len = rte_cpu_to_be_16(len - hl);
-		ip6->proto = IPPROTO_UDP;
-		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
-	}
-	return 0;
-}
-
 static void
 outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	       uint16_t n)
 {
 	struct rte_mbuf *m[DP_BURST * 2];
 	uint32_t plen[DP_BURST * 2];
-	uint16_t k, r, cnt = 0, tmtu = 0;
+	uint16_t r, cnt = 0, tmtu = 0;
+	uint8_t why[DP_BURST];
 	uint64_t bytes = 0;
 	struct w_hop hop;
 	bool tun = sa->mode == SA_MODE_TUNNEL;
@@ -176,40 +138,13 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		w_drop_expired(w, sa, b, ok, g);
 		g = ok;
 		stage_mark(w, ST_FORWARD);
-		k = esp_crypto(w, sa, b, g);
-		for (uint16_t i = k; i < g; i++) {
-			w->sa_ctr[sa->id].errors++;
-			w_drop(w, b[i], rte_errno == EOVERFLOW ?
-			       ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_ENCAP_FAILED);
-		}
-		r = rte_ipsec_pkt_process(&sa->ss, b, k);
+		r = esp_seal(w, sa, b, g, why);
 		stage_mark(w, ST_CRYPTO);
-		for (uint16_t i = r; i < k; i++) {
+		for (uint16_t i = r; i < g; i++) {
 			w->sa_ctr[sa->id].errors++;
-			w_drop(w, b[i], ESPGW_DROP_CRYPTO_ERROR);
+			w_drop(w, b[i], why[i]);
 		}
 		for (uint16_t i = 0; i < r; i++) {
-			uint8_t *h = rte_pktmbuf_mtod(b[i], uint8_t *);
-			if (sa->encap_sport) {
-				if (udp_encap(sa, b[i]) < 0) {
-					w->sa_ctr[sa->id].errors++;
-					w_drop(w, b[i], ESPGW_DROP_ENCAP_FAILED);
-					continue;
-				}
-			} else if ((h[0] >> 4) == 4) {
-				/* librte_ipsec sets length and id, not the checksum */
-				struct rte_ipv4_hdr *ip = (void *)h;
-				if (tun) {
-					/* the template's sum plus the two that change */
-					uint32_t sum = sa->tun_sum + ip->total_length +
-						       ip->packet_id;
-					sum = (sum & 0xffff) + (sum >> 16);
-					sum = (sum & 0xffff) + (sum >> 16);
-					ip->hdr_checksum = (uint16_t)~sum;
-				} else {
-					ip4_set_cksum(ip);
-				}
-			}
 			bytes += plen[base + i];
 			sent++;
 			w->ctr.esp_out++;

@@ -124,6 +124,10 @@ worker_create(unsigned idx, const struct espgw_config *c)
 	w->sad6 = rte_ipsec_sad_create(name, &sc);
 	snprintf(name, sizeof(name), "dyn_w%u", idx);
 	w->dyn = dp_dyn_create(name, c->max_sas);
+	if (c->engine == ENGINE_NATIVE && esp_native_worker_init(w) < 0) {
+		log_err("worker %u: cannot set up Intel IPsec-MB", idx);
+		return NULL;
+	}
 	if (!w->pool || !w->msg_ring || !w->ev_ring || !w->punt_ring ||
 	    !w->cop_pool || !w->sa_ctr || !w->sad4 || !w->sad6 || !w->dyn) {
 		log_err("worker %u: out of memory (raise eal.memory_mb or lower "

@@ -112,7 +112,6 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 	struct rte_crypto_sym_xform xf[2];
 	struct sa_desc dd;		/* d with the window in force; wiped */
 	struct rte_ipsec_sa_prm prm;
-	uint8_t hdr[64];
 	struct dp_sa *sa;
 	int dev, sz, rc;
 	bool aead = is_aead(d->alg);
@@ -164,6 +163,53 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 #endif
 	sa->dev_id = dev;
 
+	sa->spi_be = rte_cpu_to_be_32(d->spi);
+	if (d->mode == SA_MODE_TUNNEL) {
+		sa->tun_hdr_len = fill_tunnel_hdr(d, sa->tun_hdr);
+		sa->next_proto = d->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+		sa->outer_family = d->local.family;
+		sa->route_dst = d->remote;
+		sa->overhead = sa->tun_hdr_len;
+		if (d->encap_sport) {
+			/* the UDP header: after librte_ipsec (esp_crypto.c) or in
+			 * the native engine's template */
+			sa->encap_sport = rte_cpu_to_be_16(d->encap_sport);
+			sa->encap_dport = rte_cpu_to_be_16(d->encap_dport);
+			sa->overhead += sizeof(struct rte_udp_hdr);
+		}
+		/* the native engine's template names UDP right away */
+		if (d->encap_sport && dp.engine == ENGINE_NATIVE)
+			sa->tun_hdr[d->local.family == AF_INET ?
+				    offsetof(struct rte_ipv4_hdr, next_proto_id) :
+				    offsetof(struct rte_ipv6_hdr, proto)] = IPPROTO_UDP;
+		/* per packet only length and id change: sum the rest now */
+		if (d->local.family == AF_INET) {
+			const uint16_t *w16 = (const void *)sa->tun_hdr;
+			for (unsigned i = 0; i < sa->tun_hdr_len / 2u; i++)
+				sa->tun_sum += w16[i];
+		}
+	} else {
+		sa->outer_family = d->inner_family;
+	}
+	/* ESP header + IV + worst padding + pad len/next header + ICV */
+	sa->overhead += 8 + (aead ? 8 : 16) + (aead ? 3 : 15) + 2 + ai->icv_len;
+	if (d->dir == SA_DIR_INBOUND && d->replay_window > 0) {
+		/* checked before crypto, updated after the ICV (esp_inbound.c) */
+		sa->rw = rte_zmalloc("replay", replay_size(d->replay_window),
+				     RTE_CACHE_LINE_SIZE);
+		if (sa->rw == NULL) {
+			snprintf(err, el, "out of memory for replay window");
+			goto fail;
+		}
+		replay_init(sa->rw, d->replay_window);
+		rte_spinlock_init(&sa->rw_lock);
+	}
+	if (dp.engine == ENGINE_NATIVE) {
+		if (esp_native_sa_init(sa, d, err, el) < 0)
+			goto fail;
+		goto done;
+	}
+
 	memset(&prm, 0, sizeof(prm));
 	prm.userdata = (uintptr_t)sa;
 	/*
@@ -195,33 +241,15 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
 		prm.ipsec_xform.tunnel.type = d->local.family == AF_INET ?
 			RTE_SECURITY_IPSEC_TUNNEL_IPV4 : RTE_SECURITY_IPSEC_TUNNEL_IPV6;
-		prm.tun.hdr_len = fill_tunnel_hdr(d, hdr);
+		prm.tun.hdr_len = sa->tun_hdr_len;
 		prm.tun.hdr_l3_off = 0;
-		prm.tun.hdr = hdr;
-		prm.tun.next_proto = d->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
-		sa->outer_family = d->local.family;
-		sa->route_dst = d->remote;
-		if (d->local.family == AF_INET) {
-			/* per packet only length and id change: sum the rest now */
-			const uint16_t *w16 = (const void *)hdr;
-			for (unsigned i = 0; i < prm.tun.hdr_len / 2; i++)
-				sa->tun_sum += w16[i];
-		}
-		sa->overhead = prm.tun.hdr_len;
-		if (d->encap_sport) {
-			/* the UDP header goes in after librte_ipsec (esp_outbound.c) */
-			sa->encap_sport = rte_cpu_to_be_16(d->encap_sport);
-			sa->encap_dport = rte_cpu_to_be_16(d->encap_dport);
-			sa->overhead += sizeof(struct rte_udp_hdr);
-		}
+		prm.tun.hdr = sa->tun_hdr;
+		prm.tun.next_proto = sa->next_proto;
 	} else {
 		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TRANSPORT;
 		/* librte_ipsec reads the family of a transport SA from here */
 		prm.trs.proto = d->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
-		sa->outer_family = d->inner_family;
 	}
-	/* ESP header + IV + worst padding + pad len/next header + ICV */
-	sa->overhead += 8 + (aead ? 8 : 16) + (aead ? 3 : 15) + 2 + ai->icv_len;
 	fill_xforms(d, xf);
 	prm.crypto_xform = xf;
 
@@ -247,17 +275,6 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 			 d->name, dev, rte_errno);
 		goto fail;
 	}
-	if (d->dir == SA_DIR_INBOUND && d->replay_window > 0) {
-		/* checked before crypto, updated after the ICV (esp_inbound.c) */
-		sa->rw = rte_zmalloc("replay", replay_size(d->replay_window),
-				     RTE_CACHE_LINE_SIZE);
-		if (sa->rw == NULL) {
-			snprintf(err, el, "out of memory for replay window");
-			goto fail;
-		}
-		replay_init(sa->rw, d->replay_window);
-		rte_spinlock_init(&sa->rw_lock);
-	}
 	sa->ss.sa = sa->isa;
 	sa->ss.type = dp.engine == ENGINE_CPU ? RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO :
 		      RTE_SECURITY_ACTION_TYPE_NONE;
@@ -268,6 +285,7 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		snprintf(err, el, "SA %s: rte_ipsec_session_prepare: %d", d->name, rc);
 		goto fail;
 	}
+done:
 	explicit_bzero(xf, sizeof(xf));
 	explicit_bzero(&dd, sizeof(dd));
 	*out = sa;
@@ -296,6 +314,7 @@ dp_sa_free(struct dp_sa *sa)
 {
 	if (sa == NULL)
 		return;
+	esp_native_sa_free(sa);
 	if (sa->crypto_sess != NULL)
 		rte_cryptodev_sym_session_free(sa->dev_id, sa->crypto_sess);
 	if (sa->isa != NULL) {

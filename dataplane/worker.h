@@ -42,6 +42,7 @@ struct dp_worker {
 	struct rte_ring *punt_ring;	/* worker -> control (SPSC) */
 	struct rte_mempool *pool;
 	struct rte_mempool *cop_pool;	/* lookaside crypto ops */
+	struct IMB_MGR *mb;		/* native engine: this worker's job manager */
 	struct rte_ipsec_sad *sad4, *sad6;
 	struct dp_spd *spd;
 	struct dp_dyn *dyn;		/* IKE's per-tunnel policies, this worker's */
@@ -241,9 +242,27 @@ void dp_sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add);
 /* the SAs of a burst of ESP (header at l3_len): m[] reordered IPv4 first,
  * sa[i] m[i]'s or NULL; too short for an ESP header: dropped. How many stay. */
 unsigned dp_sad_lookup(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct dp_sa **sa);
-/* run the crypto of one SA group; returns good count, bad moved to end */
+/* librte_ipsec's crypto step of one SA group (cpu or lookaside) */
 uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,
 		    struct rte_mbuf **m, uint16_t n);
+/*
+ * The engine contract (esp_crypto.c): seal (outbound: ESP and outer
+ * headers, encrypted, ready to send) or open (inbound: verified,
+ * decrypted, ESP removed; seq[] each packet's full sequence number) one
+ * SA's packets. Good ones first in their order, the return value says how
+ * many; why[i] is the drop reason of each of the rest.
+ */
+uint16_t esp_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
+		  uint16_t n, uint8_t *why);
+uint16_t esp_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
+		  uint16_t n, const uint64_t *seq, uint8_t *why);
+/* esp_native.c: the same on Intel IPsec-MB directly */
+uint16_t esp_native_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
+			 uint16_t n, uint8_t *why);
+uint16_t esp_native_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
+			 uint16_t n, const uint64_t *seq, uint8_t *why);
+int esp_native_worker_init(struct dp_worker *w);
+void esp_native_worker_fini(struct dp_worker *w);
 unsigned esp_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n,
 		      uint64_t bytes);
 

@@ -15,7 +15,8 @@
 #define STRUCTURE(k, t, what) { k, K_FN, .type = t, .help = what }
 
 static const struct cfg_word engine_words[] = {
-	{ "cpu", ENGINE_CPU }, { "lookaside", ENGINE_LOOKASIDE }, { NULL, 0 },
+	{ "cpu", ENGINE_CPU }, { "lookaside", ENGINE_LOOKASIDE }, { "native", ENGINE_NATIVE },
+	{ NULL, 0 },
 };
 
 const struct cfg_key cfg_top_keys[] = {
@@ -24,8 +25,9 @@ const struct cfg_key cfg_top_keys[] = {
 	  .help = "worker lcores; each polls one RX queue of every port" },
 	{ "crypto_engine", K_WORD, TOP(engine), .size = sizeof(enum crypto_engine),
 	  .words = engine_words, .def = "`cpu`",
-	  .help = "`cpu`: synchronous CPU crypto on the IPsec-MB PMDs; `lookaside`: cryptodev "
-		  "enqueue/dequeue (what a hardware engine needs)" },
+	  .help = "`native`: ESP framed by espgw and sealed by Intel IPsec-MB's job API directly; "
+		  "`cpu`: librte_ipsec with synchronous CPU crypto on the IPsec-MB PMDs; "
+		  "`lookaside`: librte_ipsec with cryptodev enqueue/dequeue (what a hardware engine needs)" },
 	{ "mgmt_socket", K_TEXT, TOP(mgmt_socket), .size = sizeof(((struct espgw_config *)0)->mgmt_socket),
 	  .min = 2, .abs = true, .def = "`/run/espgw/espgw.sock`",
 	  .help = "UNIX socket for espgwctl (mode 0660). espgw refuses to start when another "

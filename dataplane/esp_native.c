@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The native engine: ESP (RFC 4303) framed here and sealed or opened by
+ * Intel IPsec-MB's job API directly, one job per packet, the jobs of an SA
+ * group submitted back to back so the multi-buffer lanes fill (as VPP's
+ * ipsecmb engine does). No cryptodev, no crypto ops, no librte_ipsec.
+ *
+ * Per algorithm:
+ *   AES-GCM (RFC 4106), ChaCha20-Poly1305 (RFC 7634): nonce = salt || IV,
+ *     the IV is the 64-bit sequence number (unique per key, as 4106 3.1
+ *     allows); AAD = SPI || seq (ESN: SPI || seq_hi || seq_lo).
+ *   AES-CBC + HMAC-SHA-256-128 (RFC 3602, 4868): the IV is E_K(nonce)
+ *     with the sequence number as the nonce (NIST SP 800-38A appendix C):
+ *     the nonce block is written where the IV goes and encrypted in the
+ *     same CBC pass under a zero IV, so its ciphertext is the IV of the
+ *     rest. The ICV covers header, IV and ciphertext, plus seq_hi after
+ *     them with ESN (4303 2.2.1), which is written where the ICV goes
+ *     and overwritten by it.
+ */
+#include <intel-ipsec-mb.h>
+#include <rte_esp.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+
+#include "common/log.h"
+#include "dataplane/worker.h"
+
+/* an SA's expanded keys: one allocation, wiped when freed */
+struct esp_nkey {
+	union {
+		struct gcm_key_data gcm;
+		struct {
+			uint8_t enc[16 * 15] __rte_aligned(16);
+			uint8_t dec[16 * 15] __rte_aligned(16);
+			uint8_t ipad[32] __rte_aligned(16);
+			uint8_t opad[32] __rte_aligned(16);
+		} cbc;
+		uint8_t chacha[32];
+	};
+	uint8_t salt[4];
+	uint8_t key_len;
+	uint8_t cipher, hash;		/* IMB_CIPHER_MODE, IMB_HASH_ALG */
+} __rte_cache_aligned;
+
+/* what one packet's job points at besides the packet itself */
+struct njob {
+	uint8_t iv[16];			/* nonce (AEAD) or zero IV (CBC) */
+	uint8_t aad[12];
+	uint8_t tag[16];		/* computed ICV, inbound */
+	uint8_t icv[16];		/* received ICV, inbound CBC+ESN */
+	uint8_t *icv_at;		/* where the ICV is in the packet */
+	uint8_t state;			/* enum espgw_drop, 0: good so far */
+};
+
+/* the control thread's manager: key expansion and HMAC precomputes only */
+static IMB_MGR *ctl_mgr;
+
+static IMB_MGR *
+mgr_new(void)
+{
+	IMB_MGR *m = alloc_mb_mgr(0);
+	IMB_ARCH arch;
+
+	if (m != NULL)
+		init_mb_mgr_auto(m, &arch);
+	return m;
+}
+
+int
+esp_native_worker_init(struct dp_worker *w)
+{
+	w->mb = mgr_new();
+	return w->mb != NULL ? 0 : -1;
+}
+
+void
+esp_native_worker_fini(struct dp_worker *w)
+{
+	if (w->mb != NULL)
+		free_mb_mgr(w->mb);
+	w->mb = NULL;
+}
+
+static void
+hmac_pads(IMB_MGR *m, const uint8_t *key, unsigned len, uint8_t *ipad, uint8_t *opad)
+{
+	uint8_t b[64];
+
+	/* RFC 2104: keys up to the block size are padded with zeros */
+	for (unsigned i = 0; i < 64; i++)
+		b[i] = (i < len ? key[i] : 0) ^ 0x36;
+	IMB_SHA256_ONE_BLOCK(m, b, ipad);
+	for (unsigned i = 0; i < 64; i++)
+		b[i] = (i < len ? key[i] : 0) ^ 0x5c;
+	IMB_SHA256_ONE_BLOCK(m, b, opad);
+	explicit_bzero(b, sizeof(b));
+}
+
+int
+esp_native_sa_init(struct dp_sa *sa, const struct sa_desc *d, char *err, size_t el)
+{
+	const struct esp_alg_info *ai = &esp_alg_info[d->alg];
+	struct esp_nkey *k;
+
+	if (ctl_mgr == NULL && (ctl_mgr = mgr_new()) == NULL) {
+		snprintf(err, el, "Intel IPsec-MB manager: out of memory");
+		return -1;
+	}
+	k = rte_zmalloc("esp_nkey", sizeof(*k), RTE_CACHE_LINE_SIZE);
+	if (k == NULL) {
+		snprintf(err, el, "out of memory for SA keys");
+		return -1;
+	}
+	switch (d->alg) {
+	case ESP_ALG_AES_GCM_128:
+	case ESP_ALG_AES_GCM_256:
+		k->key_len = ai->enc_key_len - 4;
+		if (k->key_len == 16)
+			IMB_AES128_GCM_PRE(ctl_mgr, d->enc_key, &k->gcm);
+		else
+			IMB_AES256_GCM_PRE(ctl_mgr, d->enc_key, &k->gcm);
+		memcpy(k->salt, d->enc_key + k->key_len, 4);
+		k->cipher = IMB_CIPHER_GCM;
+		k->hash = IMB_AUTH_AES_GMAC;
+		break;
+	case ESP_ALG_CHACHA20_POLY1305:
+		k->key_len = 32;
+		memcpy(k->chacha, d->enc_key, 32);
+		memcpy(k->salt, d->enc_key + 32, 4);
+		k->cipher = IMB_CIPHER_CHACHA20_POLY1305;
+		k->hash = IMB_AUTH_CHACHA20_POLY1305;
+		break;
+	default:
+		k->key_len = ai->enc_key_len;
+		if (k->key_len == 16)
+			IMB_AES_KEYEXP_128(ctl_mgr, d->enc_key, k->cbc.enc, k->cbc.dec);
+		else
+			IMB_AES_KEYEXP_256(ctl_mgr, d->enc_key, k->cbc.enc, k->cbc.dec);
+		hmac_pads(ctl_mgr, d->auth_key, ai->auth_key_len, k->cbc.ipad, k->cbc.opad);
+		k->cipher = IMB_CIPHER_CBC;
+		k->hash = IMB_AUTH_HMAC_SHA_256;
+	}
+	sa->nk = k;
+	sa->sqn = d->dir == SA_DIR_OUTBOUND ? sa->life.packets : 0;
+	return 0;
+}
+
+void
+esp_native_sa_free(struct dp_sa *sa)
+{
+	if (sa->nk != NULL) {
+		explicit_bzero(sa->nk, sizeof(*sa->nk));
+		rte_free(sa->nk);
+		sa->nk = NULL;
+	}
+}
+
+/* the job's fields that depend only on the SA and direction */
+static void
+job_sa(IMB_JOB *j, const struct esp_nkey *k, bool enc)
+{
+	j->cipher_mode = k->cipher;
+	j->hash_alg = k->hash;
+	j->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	j->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	j->key_len_in_bytes = k->key_len;
+	j->auth_tag_output_len_in_bytes = 16;
+	switch (k->cipher) {
+	case IMB_CIPHER_GCM:
+		j->enc_keys = j->dec_keys = &k->gcm;
+		j->iv_len_in_bytes = 12;
+		break;
+	case IMB_CIPHER_CHACHA20_POLY1305:
+		j->enc_keys = j->dec_keys = k->chacha;
+		j->iv_len_in_bytes = 12;
+		break;
+	default:
+		j->enc_keys = k->cbc.enc;
+		j->dec_keys = k->cbc.dec;
+		j->iv_len_in_bytes = 16;
+		j->u.HMAC._hashed_auth_key_xor_ipad = k->cbc.ipad;
+		j->u.HMAC._hashed_auth_key_xor_opad = k->cbc.opad;
+	}
+}
+
+/*
+ * The packet's job: esp points at the ESP header, ct_off is where the
+ * cipher starts from there (IV for the CBC seal, payload otherwise),
+ * ct_len its length, auth_len what the ICV covers from esp (CBC).
+ */
+static void
+job_pkt(IMB_JOB *j, const struct esp_nkey *k, struct njob *x, uint8_t *esp,
+	uint32_t ct_off, uint32_t ct_len, uint32_t auth_len, uint64_t seq, bool esn)
+{
+	j->src = esp;
+	j->dst = esp + ct_off;
+	j->cipher_start_src_offset_in_bytes = ct_off;
+	j->msg_len_to_cipher_in_bytes = ct_len;
+	j->iv = x->iv;
+	if (k->cipher == IMB_CIPHER_CBC) {
+		j->hash_start_src_offset_in_bytes = 0;
+		j->msg_len_to_hash_in_bytes = auth_len;
+		return;
+	}
+	/* AEAD: the AAD is the ESP header, with seq_hi inside it for ESN */
+	memcpy(x->aad, esp, 4);
+	if (esn) {
+		uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
+		memcpy(x->aad + 4, &hi, 4);
+		memcpy(x->aad + 8, esp + 4, 4);
+	} else {
+		memcpy(x->aad + 4, esp + 4, 4);
+	}
+	j->hash_start_src_offset_in_bytes = ct_off;
+	j->msg_len_to_hash_in_bytes = ct_len;
+	if (k->cipher == IMB_CIPHER_GCM) {
+		j->u.GCM.aad = x->aad;
+		j->u.GCM.aad_len_in_bytes = esn ? 12 : 8;
+	} else {
+		j->u.CHACHA20_POLY1305.aad = x->aad;
+		j->u.CHACHA20_POLY1305.aad_len_in_bytes = esn ? 12 : 8;
+	}
+}
+
+/* constant time: does the computed tag match the received ICV? */
+static bool
+tag_ok(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t d = 0;
+
+	for (unsigned i = 0; i < 16; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+/*
+ * Run the jobs prepared by prep() for the packets without a state yet,
+ * collecting each result into its njob. Jobs complete in order.
+ */
+static void
+gcm_direct(IMB_MGR *mgr, const IMB_JOB *j)
+{
+	struct gcm_context_data ctx;
+	const uint8_t *in = j->src + j->cipher_start_src_offset_in_bytes;
+	uint64_t len = j->msg_len_to_cipher_in_bytes, al = j->u.GCM.aad_len_in_bytes;
+
+	if (j->cipher_direction == IMB_DIR_ENCRYPT) {
+		if (j->key_len_in_bytes == 16)
+			IMB_AES128_GCM_ENC(mgr, j->enc_keys, &ctx, j->dst, in, len, j->iv,
+					   j->u.GCM.aad, al, j->auth_tag_output, 16);
+		else
+			IMB_AES256_GCM_ENC(mgr, j->enc_keys, &ctx, j->dst, in, len, j->iv,
+					   j->u.GCM.aad, al, j->auth_tag_output, 16);
+	} else {
+		if (j->key_len_in_bytes == 16)
+			IMB_AES128_GCM_DEC(mgr, j->dec_keys, &ctx, j->dst, in, len, j->iv,
+					   j->u.GCM.aad, al, j->auth_tag_output, 16);
+		else
+			IMB_AES256_GCM_DEC(mgr, j->dec_keys, &ctx, j->dst, in, len, j->iv,
+					   j->u.GCM.aad, al, j->auth_tag_output, 16);
+	}
+}
+
+typedef bool (*prep_fn)(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x,
+			IMB_JOB *j, uint64_t seq);
+
+static void
+run_jobs(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
+	 struct njob *x, const uint64_t *seq, prep_fn prep, bool enc)
+{
+	IMB_MGR *mgr = w->mb;
+	IMB_JOB *j;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (x[i].state != 0)
+			continue;
+		j = IMB_GET_NEXT_JOB(mgr);
+		job_sa(j, sa->nk, enc);
+		if (!prep(sa, m[i], &x[i], j, seq[i]))
+			continue;	/* state says why; the job is reused */
+		if (j->cipher_mode == IMB_CIPHER_GCM) {
+			/* GCM has no multi-buffer lanes to fill: its direct
+			 * API skips the job queue (and its checks) */
+			gcm_direct(mgr, j);
+			continue;
+		}
+		j->user_data = &x[i];
+		j = IMB_SUBMIT_JOB(mgr);
+		while (j != NULL) {
+			struct njob *d = j->user_data;
+			if (j->status != IMB_STATUS_COMPLETED)
+				d->state = ESPGW_DROP_CRYPTO_ERROR;
+			j = IMB_GET_COMPLETED_JOB(mgr);
+		}
+	}
+	while ((j = IMB_FLUSH_JOB(mgr)) != NULL) {
+		struct njob *d = j->user_data;
+		if (j->status != IMB_STATUS_COMPLETED)
+			d->state = ESPGW_DROP_CRYPTO_ERROR;
+	}
+}
+
+/* good packets first in their order; the others after, with why[] */
+static uint16_t
+compact(struct rte_mbuf **m, uint16_t n, const struct njob *x, uint8_t *why)
+{
+	struct rte_mbuf *bad[DP_BURST * 2];
+	uint8_t bw[DP_BURST * 2];
+	uint16_t g = 0, b = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (x[i].state == 0) {
+			m[g++] = m[i];
+		} else {
+			bw[b] = x[i].state;
+			bad[b++] = m[i];
+		}
+	}
+	for (uint16_t i = 0; i < b; i++) {
+		m[g + i] = bad[i];
+		why[g + i] = bw[i];
+	}
+	return g;
+}
+
+/* offset of the next-header byte of the last header in [0, hl) */
+static uint32_t
+nh_off(const uint8_t *p, uint32_t hl)
+{
+	uint32_t at, off;
+
+	if ((p[0] >> 4) == 4)
+		return offsetof(struct rte_ipv4_hdr, next_proto_id);
+	at = offsetof(struct rte_ipv6_hdr, proto);
+	for (off = sizeof(struct rte_ipv6_hdr); off + 2 <= hl; off += (p[off + 1] + 1u) * 8)
+		at = off;
+	return at;
+}
+
+/* IP lengths (and the IPv4 sum) after the payload changed; p at the header */
+static void
+ip_set_len(uint8_t *p, uint32_t len)
+{
+	if ((p[0] >> 4) == 4) {
+		struct rte_ipv4_hdr *ip = (void *)p;
+		ip->total_length = rte_cpu_to_be_16(len);
+		ip4_set_cksum(ip);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (void *)p;
+		ip6->payload_len = rte_cpu_to_be_16(len - sizeof(*ip6));
+	}
+}
+
+/* ---- outbound ---- */
+
+static bool
+seal_prep(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, IMB_JOB *j, uint64_t seq)
+{
+	bool cbc = sa->nk->cipher == IMB_CIPHER_CBC, tun = sa->mode == SA_MODE_TUNNEL;
+	uint32_t blk = cbc ? 16 : 4, hl = tun ? 0 : m->l3_len;
+	uint32_t len = rte_pktmbuf_pkt_len(m) - hl;	/* what ESP carries */
+	uint32_t pad = (blk - (len + 2) % blk) % blk;
+	uint32_t encap = sa->encap_sport ? sizeof(struct rte_udp_hdr) : 0;
+	uint32_t outer = tun ? sa->tun_hdr_len : hl;
+	uint32_t add = outer - hl + encap + 8 + sa->iv_len;
+	uint8_t *p, *esp, *t, nh;
+	uint32_t be;
+
+	if (m->nb_segs != 1) {
+		x->state = ESPGW_DROP_ENCAP_FAILED;
+		return false;
+	}
+	t = (uint8_t *)rte_pktmbuf_append(m, pad + 2 + sa->icv_len);
+	p = (uint8_t *)rte_pktmbuf_prepend(m, add);
+	if (t == NULL || p == NULL) {
+		x->state = ESPGW_DROP_ENCAP_FAILED;
+		return false;
+	}
+	if (tun) {
+		nh = sa->next_proto;
+		rte_memcpy(p, sa->tun_hdr, outer);
+	} else {
+		memmove(p, p + add, hl);
+		nh = p[nh_off(p, hl)];
+		p[nh_off(p, hl)] = encap ? IPPROTO_UDP : IPPROTO_ESP;
+	}
+	/* RFC 4303 2.4: padding 1, 2, 3, ...; then pad length, next header */
+	for (uint32_t i = 0; i < pad; i++)
+		t[i] = i + 1;
+	t[pad] = pad;
+	t[pad + 1] = nh;
+	esp = p + outer + encap;
+	memcpy(esp, &sa->spi_be, 4);
+	be = rte_cpu_to_be_32((uint32_t)seq);
+	memcpy(esp + 4, &be, 4);
+	x->icv_at = t + pad + 2;
+	if (cbc) {
+		/* the nonce block, encrypted in place into the IV (see top) */
+		uint64_t s = rte_cpu_to_be_64(seq);
+		memset(x->iv, 0, 16);
+		memcpy(esp + 8, &s, 8);
+		memcpy(esp + 16, &sa->spi_be, 4);
+		memset(esp + 20, 0, 4);
+		job_pkt(j, sa->nk, x, esp, 8, 16 + len + pad + 2,
+			8 + 16 + len + pad + 2, seq, sa->esn);
+		if (sa->esn) {
+			uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
+			memcpy(x->icv_at, &hi, 4);
+			j->msg_len_to_hash_in_bytes += 4;
+			j->auth_tag_output = x->tag;
+		} else {
+			j->auth_tag_output = x->icv_at;
+		}
+	} else {
+		uint64_t s = rte_cpu_to_be_64(seq);
+		memcpy(x->iv, sa->nk->salt, 4);
+		memcpy(x->iv + 4, &s, 8);
+		memcpy(esp + 8, &s, 8);
+		job_pkt(j, sa->nk, x, esp, 8 + 8, len + pad + 2, 0, seq, sa->esn);
+		j->auth_tag_output = x->icv_at;
+	}
+	return true;
+}
+
+/* the headers around ESP once it is sealed */
+static void
+seal_finish(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t hl = sa->mode == SA_MODE_TUNNEL ? sa->tun_hdr_len : m->l3_len;
+
+	if (sa->esn && sa->nk->cipher == IMB_CIPHER_CBC)
+		memcpy(x->icv_at, x->tag, 16);
+	if (sa->mode == SA_MODE_TUNNEL && sa->outer_family == AF_INET) {
+		/* the template's sum plus the two fields that change */
+		struct rte_ipv4_hdr *ip = (void *)p;
+		uint32_t sum;
+		ip->total_length = rte_cpu_to_be_16(len);
+		ip->packet_id = rte_cpu_to_be_16((uint16_t)seq);
+		sum = sa->tun_sum + ip->total_length + ip->packet_id;
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		ip->hdr_checksum = (uint16_t)~sum;
+	} else {
+		ip_set_len(p, len);
+	}
+	if (sa->encap_sport) {
+		/* RFC 3948 2.1: zero checksum over IPv4; IPv6 needs one */
+		struct rte_udp_hdr *u = (void *)(p + hl);
+		u->src_port = sa->encap_sport;
+		u->dst_port = sa->encap_dport;
+		u->dgram_len = rte_cpu_to_be_16(len - hl);
+		u->dgram_cksum = 0;
+		if (sa->outer_family == AF_INET6)
+			u->dgram_cksum = rte_ipv6_udptcp_cksum((void *)p, u);
+	}
+}
+
+uint16_t
+esp_native_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
+		uint8_t *why)
+{
+	struct njob x[DP_BURST];
+	uint64_t seq[DP_BURST], s0;
+
+	/* one atomic per burst; the lifetime check bounded the space */
+	s0 = dp.n_workers > 1 ? __atomic_fetch_add(&sa->sqn, n, __ATOMIC_RELAXED) :
+	     (sa->sqn += n) - n;
+	for (uint16_t i = 0; i < n; i++) {
+		seq[i] = s0 + 1 + i;
+		x[i].state = 0;
+	}
+	run_jobs(w, sa, m, n, x, seq, seal_prep, true);
+	for (uint16_t i = 0; i < n; i++)
+		if (x[i].state == 0)
+			seal_finish(sa, m[i], &x[i], seq[i]);
+	return compact(m, n, x, why);
+}
+
+/* ---- inbound ---- */
+
+static bool
+open_prep(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, IMB_JOB *j, uint64_t seq)
+{
+	uint32_t l3 = m->l3_len, len = rte_pktmbuf_pkt_len(m);
+	uint8_t *esp = rte_pktmbuf_mtod_offset(m, uint8_t *, l3);
+	uint32_t body = len - l3 - 8 - sa->iv_len - sa->icv_len;	/* checked >= 2 */
+
+	x->icv_at = esp + (len - l3) - sa->icv_len;
+	if (sa->nk->cipher == IMB_CIPHER_CBC) {
+		memcpy(x->iv, esp + 8, 16);
+		job_pkt(j, sa->nk, x, esp, 8 + 16, body, 8 + 16 + body, seq, sa->esn);
+		if (sa->esn) {
+			uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
+			memcpy(x->icv, x->icv_at, 16);
+			memcpy(x->icv_at, &hi, 4);
+			j->msg_len_to_hash_in_bytes += 4;
+		}
+	} else {
+		memcpy(x->iv, sa->nk->salt, 4);
+		memcpy(x->iv + 4, esp + 8, 8);
+		job_pkt(j, sa->nk, x, esp, 8 + 8, body, 0, seq, sa->esn);
+	}
+	j->auth_tag_output = x->tag;
+	return true;
+}
+
+/* verified: check the trailer and take ESP off; 0 or a drop reason */
+static uint8_t
+open_finish(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x)
+{
+	uint32_t l3 = m->l3_len, hdr = 8 + sa->iv_len;
+	const uint8_t *t = x->icv_at - 2;
+	uint8_t pad = t[0], nh = t[1];
+	uint32_t body = x->icv_at - rte_pktmbuf_mtod_offset(m, uint8_t *, l3 + hdr);
+	uint8_t *p;
+
+	if (!tag_ok(x->tag, sa->esn && sa->nk->cipher == IMB_CIPHER_CBC ? x->icv : x->icv_at))
+		return ESPGW_DROP_ESP_ICV;
+	if (pad + 2u > body)
+		return ESPGW_DROP_ESP_TRAILER;
+	for (unsigned i = 0; i < pad; i++)
+		if (t[-(int)pad + (int)i] != i + 1)
+			return ESPGW_DROP_ESP_TRAILER;
+	rte_pktmbuf_trim(m, pad + 2 + sa->icv_len);
+	if (sa->mode == SA_MODE_TUNNEL) {
+		if (nh != sa->next_proto)
+			return ESPGW_DROP_ESP_TRAILER;
+		rte_pktmbuf_adj(m, l3 + hdr);
+		m->l3_len = 0;
+		return 0;
+	}
+	/* transport: the IP header moves up over ESP header and IV */
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(p + hdr, p, l3);
+	p = (uint8_t *)rte_pktmbuf_adj(m, hdr);
+	p[nh_off(p, l3)] = nh;
+	ip_set_len(p, rte_pktmbuf_pkt_len(m));
+	return 0;
+}
+
+uint16_t
+esp_native_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
+		const uint64_t *seq, uint8_t *why)
+{
+	struct njob x[DP_BURST];
+
+	for (uint16_t i = 0; i < n; i++)
+		x[i].state = 0;
+	run_jobs(w, sa, m, n, x, seq, open_prep, false);
+	for (uint16_t i = 0; i < n; i++)
+		if (x[i].state == 0)
+			x[i].state = open_finish(sa, m[i], &x[i]);
+	return compact(m, n, x, why);
+}
