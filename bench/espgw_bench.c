@@ -7,8 +7,9 @@
  *   outbound     plain packets -> SPD -> ESP -> route -> TX (net_null)
  *   inbound      ESP packets -> SAD -> decrypt -> selector -> route -> TX
  *   both         outbound and inbound bursts alternating on one worker
- *   ipsec        ceiling: librte_ipsec + the same PMD on the same packets,
- *                no lookup, routing or TX (one SA)
+ *   ipsec-out/in ceiling: the crypto engine alone (seal/open of one SA) on
+ *                the same packets, no lookup, routing or TX; with --engine cpu
+ *                it is librte_ipsec + the same PMD
  *   raw          ceiling: Intel IPsec-MB directly on the same sizes and algorithm
  *   install      control plane: SAs added through the rings to a running
  *                worker: installs/s and submit->all-acked latency p50/p99
@@ -44,7 +45,7 @@ static struct {
 	const char *pcap;		/* write the frames here and exit */
 	unsigned pcap_count;
 	bool tunnel_table;		/* the policies as IKE's (per-tunnel table) */
-} o = { "outbound", "aes-gcm-128", "uniform", "cpu", 64, 1, 32, 2.0, NULL, 64, false };
+} o = { "outbound", "aes-gcm-128", "uniform", "native", 64, 1, 32, 2.0, NULL, 64, false };
 
 #define NTEMPL 4096		/* prebuilt frames, cycled */
 struct tmpl {
@@ -407,14 +408,21 @@ run_pipeline(struct dp_worker *w, unsigned in_port)
 	return r;
 }
 
-/* Ceiling: librte_ipsec + the same PMD, one SA, no lookups, no TX. */
+/*
+ * Ceiling: the engine alone (seal or open of one SA: librte_ipsec + the
+ * PMD for cpu/lookaside, IPsec-MB for native) on the same refilled
+ * packets, no lookups, no routing, no TX.
+ */
 static struct result
 run_ipsec(struct dp_worker *w, struct dp_sa *sa, const struct tmpl *templ)
 {
 	struct rte_mbuf *m[DP_BURST];
+	uint64_t seq[DP_BURST];
+	uint8_t why[DP_BURST];
 	struct result r = { 0 };
 	uint64_t end, start;
 	unsigned t = 0;
+	bool in = sa->dir == SA_DIR_INBOUND;
 
 	start = rte_rdtsc();
 	end = start + (uint64_t)(o.seconds * rte_get_tsc_hz());
@@ -427,10 +435,11 @@ run_ipsec(struct dp_worker *w, struct dp_sa *sa, const struct tmpl *templ)
 				rte_pktmbuf_adj(m[j], 14);
 				m[j]->l2_len = 0;
 				m[j]->l3_len = 20;
+				seq[j] = rte_be_to_cpu_32(*rte_pktmbuf_mtod_offset(m[j], uint32_t *, 24));
 				r.bytes += tbytes(templ, t0 + j);
 			}
-			k = esp_crypto(w, sa, m, o.burst);
-			k = rte_ipsec_pkt_process(&sa->ss, m, k);
+			k = in ? esp_open(w, sa, m, o.burst, seq, why) :
+			    esp_seal(w, sa, m, o.burst, why);
 			r.pkts += k;
 			rte_pktmbuf_free_bulk(m, o.burst);
 		}
@@ -699,7 +708,7 @@ main(int argc, char **argv)
 		case 'c': o.pcap_count = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: espgw-bench --mode M [--alg A] [--size N|imix] "
-				"[--sas N] [--dist uniform|zipf] [--engine cpu|lookaside] "
+				"[--sas N] [--dist uniform|zipf] [--engine native|cpu|lookaside] "
 				"[--seconds S] [--burst N] [--write-pcap FILE [--pcap-count N]] "
 				"[--tunnel-table]\n");
 			return 2;

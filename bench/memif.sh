@@ -3,15 +3,17 @@
 # the other) over memif. Prints espgw-gen's CSV lines (espgw-bench format,
 # modes memif-out / memif-in / memif-both) and appends them to CSV if given.
 #
-#   bench/memif.sh [--seconds S] [--sizes "64 1420"] [--flows N] [--csv FILE] [BUILD_DIR]
+#   bench/memif.sh [--seconds S] [--sizes "64 1420"] [--flows N] [--engine E]
+#                  [--csv FILE] [BUILD_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build
+SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=$2; shift ;;
 	--sizes) SIZES=$2; shift ;;
 	--flows) FLOWS=$2; shift ;;
+	--engine) ENGINE=$2; shift ;;
 	--csv) CSV=$2; shift ;;
 	*) BUILD=$1 ;;
 	esac
@@ -26,6 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$GEN" --write-config "$D/espgw.yaml" --flows "$FLOWS" --socket-dir "$D"
+echo "crypto_engine: $ENGINE" >> "$D/espgw.yaml"
 # a fresh espgw per run: the generator's ESP starts at sequence number 1
 start_espgw() {
 	rm -f "$D/espgw.sock"
@@ -56,7 +59,8 @@ for s in $SIZES; do
 		drops=$("$CTL" -s "$D/espgw.sock" show drops | awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "/" }')
 		stop_espgw
 		[ -n "$line" ] || continue
-		line="$line,espgw_drops=${drops:-none}"
+		line="${line/,uniform,cpu,/,uniform,$ENGINE,}"
+		line="${line/,zipf,cpu,/,zipf,$ENGINE,},espgw_drops=${drops:-none}"
 		echo "$line"
 		[ -n "$CSV" ] && echo "$line" |
 			awk -F, -v OFS=, '{ e=""; for (i = 12; i <= NF; i++) e = e (e == "" ? "" : ";") $i; NF=11; print $0, e }' >> "$CSV"

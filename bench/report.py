@@ -13,6 +13,8 @@ import sys
 import time
 
 SIZES = ["64", "128", "256", "512", "1024", "1420", "imix"]
+ENG = "native"          # the default engine: every table's main figures
+REF = "cpu"             # librte_ipsec + the IPsec-MB PMD: the reference
 
 
 def load(path):
@@ -41,6 +43,10 @@ def extra(rs, key):
 
 def fmt3(t, f="%.2f"):
     return (f + " (" + f + "–" + f + ")") % (t[1], t[0], t[2]) if t else "–"
+
+
+def cell(agg, k, field="mpps"):
+    return fmt3(stat(agg[k], field)) if k in agg else "–"
 
 
 def med(agg, k, field="mpps"):
@@ -95,10 +101,12 @@ def main():
     w("Every point runs 3 times; tables show the median with (min–max). `espgw-bench` "
       "(bench/espgw_bench.c) drives one worker's pipeline in-process: each burst of 32 "
       "mbufs is refilled from prebuilt frames (what a NIC does), then classify, SPD/SAD "
-      "lookup, librte_ipsec with CPU crypto on crypto_aesni_gcm/mb, routing, neighbour, "
-      "Ethernet and TX on net_null. The ceilings run in the same process on the same "
-      "core: **ipsec** = the same refill + librte_ipsec + the same PMD on one SA, no "
-      "lookup/route/TX; **raw** = Intel IPsec-MB on buffers of the same size and "
+      "lookup, ESP on the native engine (Intel IPsec-MB directly), routing, neighbour, "
+      "Ethernet and TX on net_null. The references run in the same process on the same "
+      "core: **librte_ipsec ceiling** = the same refill + librte_ipsec + CPU crypto on "
+      "the IPsec-MB PMD on one SA, no lookup/route/TX (`--mode ipsec-out|ipsec-in "
+      "--engine cpu`); **native alone** = the same with the native engine; "
+      "**raw** = Intel IPsec-MB on buffers of the same size and "
       "algorithm (AES-GCM direct API; CBC+HMAC and ChaCha20-Poly1305 through the job API). "
       "**both** alternates outbound and inbound bursts on the one worker; its ceiling is "
       "the harmonic mean of the two ipsec ceilings. "
@@ -106,56 +114,56 @@ def main():
       "7:4:1 of 64/576/1500.\n")
     # 1. size table
     w("## AES-GCM-128, one SA, one worker\n")
-    w("| size | outbound Mpps | ceiling (ipsec) | ratio | inbound Mpps | ceiling (ipsec) | ratio | both Mpps | ratio | raw IPsec-MB Mpps | outbound Gbit/s | cycles/pkt out |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| size | outbound Mpps | native alone | librte_ipsec ceiling | outbound / librte ceiling | inbound Mpps | native alone | librte_ipsec ceiling | inbound / librte ceiling | both Mpps | raw IPsec-MB Mpps | outbound Gbit/s | cycles/pkt out |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     xs, so, si, co, ci, cr = [], [], [], [], [], []
     for s in SIZES:
-        k = lambda m: (m, "aes-gcm-128", s, "1", "uniform", "cpu")
+        k = lambda m, e=ENG: (m, "aes-gcm-128", s, "1", "uniform", e)
         if k("outbound") not in agg:
             continue
         o, i = med(agg, k("outbound")), med(agg, k("inbound"))
-        po, pi, raw = med(agg, k("ipsec-out")), med(agg, k("ipsec-in")), med(agg, k("raw"))
-        b = med(agg, k("both"))
-        # both alternates equal bursts: its ceiling is the harmonic mean
-        pb = 2.0 / (1.0 / po + 1.0 / pi) if po and pi else None
-        w("| %s | %s | %.2f | %s | %s | %.2f | %s | %s | %s | %s | %.1f | %.0f |" % (
-            s, fmt3(stat(agg[k("outbound")], "mpps")), po or 0, ratio(o, po),
-            fmt3(stat(agg[k("inbound")], "mpps")), pi or 0, ratio(i, pi),
-            fmt3(stat(agg[k("both")], "mpps")) if b else "–", ratio(b, pb),
-            "%.2f" % raw if raw else "–", med(agg, k("outbound"), "gbps"),
-            med(agg, k("outbound"), "cycles_per_pkt")))
+        no, ni = med(agg, k("ipsec-out")), med(agg, k("ipsec-in"))
+        po, pi = med(agg, k("ipsec-out", REF)), med(agg, k("ipsec-in", REF))
+        raw, b = med(agg, k("raw")), med(agg, k("both"))
+        f = lambda v: "%.2f" % v if v else "–"
+        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %.0f |" % (
+            s, fmt3(stat(agg[k("outbound")], "mpps")), f(no), f(po), ratio(o, po),
+            fmt3(stat(agg[k("inbound")], "mpps")), f(ni), f(pi), ratio(i, pi),
+            fmt3(stat(agg[k("both")], "mpps")) if b else "–", f(raw),
+            med(agg, k("outbound"), "gbps"), med(agg, k("outbound"), "cycles_per_pkt")))
         xs.append(s); so.append(o); si.append(i); co.append(po); ci.append(pi); cr.append(raw)
     if xs:
         plot(out, "throughput_vs_size", "AES-GCM-128, 1 SA, 1 worker", "frame size (bytes)",
-             [("outbound", so), ("inbound", si), ("ceiling ipsec out", co),
-              ("ceiling ipsec in", ci), ("raw IPsec-MB", cr)], xs)
+             [("outbound", so), ("inbound", si), ("librte_ipsec ceiling out", co),
+              ("librte_ipsec ceiling in", ci), ("raw IPsec-MB", cr)], xs)
         w("\n![throughput vs size](bench/throughput_vs_size.png)\n")
     # 2. algorithms
     w("## Algorithms (one SA)\n")
-    w("| algorithm | size | outbound Mpps | ratio to ipsec | inbound Mpps | ratio to ipsec | ipsec out Mpps | raw IPsec-MB Mpps | ipsec / raw |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| algorithm | size | outbound Mpps | / librte ceiling | inbound Mpps | / librte ceiling | native alone out | librte ceiling out | raw IPsec-MB Mpps | native alone / raw |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for a in ["aes-gcm-128", "aes-gcm-256", "aes-cbc-128-sha256", "aes-cbc-256-sha256", "chacha20-poly1305"]:
         for s in ["64", "1420"]:
-            k = lambda m: (m, a, s, "1", "uniform", "cpu")
-            if k("outbound") not in agg:
+            k = lambda m, e=ENG: (m, a, s, "1", "uniform", e)
+            if k("outbound") not in agg and k("inbound") not in agg:
                 continue
-            po, raw = med(agg, k("ipsec-out")), med(agg, k("raw"))
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                a, s, fmt3(stat(agg[k("outbound")], "mpps")),
+            no, po, raw = med(agg, k("ipsec-out")), med(agg, k("ipsec-out", REF)), med(agg, k("raw"))
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                a, s, cell(agg, k("outbound")),
                 ratio(med(agg, k("outbound")), po),
-                fmt3(stat(agg[k("inbound")], "mpps")),
-                ratio(med(agg, k("inbound")), med(agg, k("ipsec-in"))),
-                "%.2f" % po if po else "–", "%.2f" % raw if raw else "–", ratio(po, raw)))
+                cell(agg, k("inbound")),
+                ratio(med(agg, k("inbound")), med(agg, k("ipsec-in", REF))),
+                "%.2f" % no if no else "–", "%.2f" % po if po else "–",
+                "%.2f" % raw if raw else "–", ratio(no, raw)))
     # 3. SA scale
     w("\n## Number of SAs (and policies), 64-byte frames, AES-GCM-128\n")
     w("| SAs | flows | outbound Mpps | vs 1 SA | inbound Mpps | vs 1 SA |")
     w("|---|---|---|---|---|---|")
     xs2, su, sz, iu = [], [], [], []
-    base_o = med(agg, ("outbound", "aes-gcm-128", "64", "1", "uniform", "cpu"))
-    base_i = med(agg, ("inbound", "aes-gcm-128", "64", "1", "uniform", "cpu"))
+    base_o = med(agg, ("outbound", "aes-gcm-128", "64", "1", "uniform", ENG))
+    base_i = med(agg, ("inbound", "aes-gcm-128", "64", "1", "uniform", ENG))
     for n in ["1", "16", "1000", "10000", "100000"]:
         for d in ["uniform", "zipf"]:
-            k = lambda m: (m, "aes-gcm-128", "64", n, d, "cpu")
+            k = lambda m: (m, "aes-gcm-128", "64", n, d, ENG)
             if k("outbound") not in agg:
                 continue
             o, i = med(agg, k("outbound")), med(agg, k("inbound"))
@@ -174,7 +182,7 @@ def main():
     w("## Crypto engines\n")
     w("| engine | size | outbound Mpps | ratio to its ipsec ceiling | inbound Mpps | ratio |")
     w("|---|---|---|---|---|---|")
-    for e in ["cpu", "lookaside"]:
+    for e in ["native", "cpu", "lookaside"]:
         for s in ["64", "1420"]:
             k = lambda m: (m, "aes-gcm-128", s, "1", "uniform", e)
             if k("outbound") not in agg:
@@ -199,7 +207,7 @@ def main():
     w("|---|---|---|---|---|---|---|---|")
     for n in ["1", "1000"]:
         for s in SIZES:
-            k = lambda m: (m, "aes-gcm-128", s, n, "uniform", "cpu")
+            k = lambda m: (m, "aes-gcm-128", s, n, "uniform", ENG)
             if k("memif-out") not in agg:
                 continue
             cols, txs, chk, bad = [], [], 0, 0
@@ -209,7 +217,7 @@ def main():
                 txs.append("%.0f %%" % (100 * t[1]) if t else "–")
                 for r in agg.get(k(m), []):
                     chk += int(extra([r], "checked")[1]); bad += int(extra([r], "bad")[1])
-            inproc = med(agg, ("outbound", "aes-gcm-128", s, n, "uniform", "cpu"))
+            inproc = med(agg, ("outbound", "aes-gcm-128", s, n, "uniform", ENG))
             w("| %s | %s | %s | %s | %s | %s | %d, %d | %s |" % (
                 s, n, cols[0], cols[1], cols[2], " / ".join(txs), chk, bad,
                 "%.2f" % inproc if inproc else "–"))
@@ -243,8 +251,8 @@ def main():
             rs = agg[k]
             w("| %s | %s | %s | %s |" % (k[2].split("=")[1], k[3], fmt3(extra(rs, "resp_ms"), "%.3f"),
                                        fmt3(extra(rs, "setups_per_s"), "%.0f")))
-    da, dd = ("dp-alone", "aes-gcm-128", "64", "1", "uniform", "cpu"), \
-             ("dp-during-ike", "aes-gcm-128", "64", "1", "uniform", "cpu")
+    da, dd = ("dp-alone", "aes-gcm-128", "64", "1", "uniform", ENG), \
+             ("dp-during-ike", "aes-gcm-128", "64", "1", "uniform", ENG)
     if da in agg and dd in agg:
         w("\nData plane while tunnels are set up: `espgw-bench --mode outbound --size 64` on "
           "CPU 1, alone and while `ike-bench` sets up IKE_SAs on CPU 0: %s Mpps alone, %s Mpps "
@@ -255,8 +263,8 @@ def main():
     w("| SAs | installs/s | install latency p50 µs | p99 µs | heap bytes per SA | crypto session bytes | reload of N SA pairs + N policies, s (parse s) |")
     w("|---|---|---|---|---|---|---|")
     for n in ["1000", "100000"]:
-        ki = ("install", "aes-gcm-128", "64", n, "uniform", "cpu")
-        kr = ("reload", "aes-gcm-128", "64", n, "uniform", "cpu")
+        ki = ("install", "aes-gcm-128", "64", n, "uniform", ENG)
+        kr = ("reload", "aes-gcm-128", "64", n, "uniform", ENG)
         if ki not in agg:
             continue
         rl = stat(agg[kr], "seconds") if kr in agg else None
@@ -279,11 +287,11 @@ def main():
         w("| " + " | ".join(head) + " |")
         w("|" + "---|" * len(head))
         for n in ns:
-            w("| " + " | ".join([n] + cells(n, (mode, "aes-gcm-128", "64", n, "uniform", "cpu")))
+            w("| " + " | ".join([n] + cells(n, (mode, "aes-gcm-128", "64", n, "uniform", ENG)))
               + " |")
 
     def acl_vs_table(n, kt):
-        ka = ("outbound", "aes-gcm-128", "64", n, "uniform", "cpu")
+        ka = ("outbound", "aes-gcm-128", "64", n, "uniform", ENG)
         return [fmt3(stat(agg[ka], "mpps")) if ka in agg else "–", fmt3(stat(agg[kt], "mpps")),
                 ratio(med(agg, kt), med(agg, ka)) if ka in agg else "–"]
 

@@ -64,6 +64,9 @@ point() {	# args for espgw-bench
 
 if [ $SMOKE = 1 ]; then
 	for m in outbound inbound both ipsec-out ipsec-in raw; do point --mode $m --size 64; done
+	for m in outbound inbound ipsec-out ipsec-in; do point --mode $m --size 64 --engine cpu; done
+	point --mode outbound --size 64 --alg aes-cbc-128-sha256
+	point --mode inbound --size 64 --alg chacha20-poly1305
 	point --mode raw --size 64 --alg chacha20-poly1305
 	point --mode outbound --size imix --sas 16 --dist zipf
 	point --mode install --sas 200
@@ -81,14 +84,17 @@ if [ $SMOKE = 1 ]; then
 fi
 
 SIZES="64 128 256 512 1024 1420 imix"
-# 1. throughput vs size, AES-GCM-128, one SA, and the same-run ceilings
+# 1. throughput vs size, AES-GCM-128, one SA, and the same-run references
+# (the native engine alone, librte_ipsec's ceiling, raw IPsec-MB)
 for s in $SIZES; do
 	for m in outbound inbound both ipsec-out ipsec-in raw; do point --mode $m --size $s; done
+	for m in ipsec-out ipsec-in; do point --mode $m --size $s --engine cpu; done
 done
 # 2. algorithms
 for a in aes-gcm-256 aes-cbc-128-sha256 aes-cbc-256-sha256 chacha20-poly1305; do
 	for s in 64 1420; do
 		for m in outbound inbound ipsec-out ipsec-in raw; do point --mode $m --alg $a --size $s; done
+		for m in ipsec-out ipsec-in; do point --mode $m --alg $a --size $s --engine cpu; done
 	done
 done
 # 3. SAs and policies, uniform and Zipf flows
@@ -97,9 +103,11 @@ for n in 1 16 1000 10000 100000; do
 		for m in outbound inbound; do point --mode $m --size 64 --sas $n --dist $d; done
 	done
 done
-# 4. lookaside engine
-for s in 64 1420; do
-	for m in outbound inbound ipsec-out ipsec-in; do point --mode $m --size $s --engine lookaside; done
+# 4. the librte_ipsec engines (cpu: synchronous CPU crypto; lookaside)
+for e in cpu lookaside; do
+	for s in 64 1420; do
+		for m in outbound inbound ipsec-out ipsec-in; do point --mode $m --size $s --engine $e; done
+	done
 done
 # 5. control plane
 for n in 1000 100000; do

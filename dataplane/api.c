@@ -212,5 +212,6 @@ dp_ctl_pool(void)
 unsigned
 dp_sessions_in_use(void)
 {
-	return dp.sess_pool ? rte_mempool_in_use_count(dp.sess_pool) : 0;
+	/* the native engine's key sets, or librte_ipsec's cryptodev sessions */
+	return dp.native_keys + (dp.sess_pool ? rte_mempool_in_use_count(dp.sess_pool) : 0);
 }

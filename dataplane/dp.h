@@ -105,6 +105,7 @@ struct dp {
 	struct rte_hash *neigh;		/* shared, lock-free readers */
 	uint32_t neigh_gen;		/* bumped on every neighbour write */
 	struct rte_mempool *sess_pool;
+	unsigned native_keys;		/* the native engine's SA key sets */
 	int dev_gcm, dev_mb, dev_chacha;	/* crypto device ids, -1 absent */
 	unsigned idle_sleep_us;
 	volatile bool quit;

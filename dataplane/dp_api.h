@@ -212,7 +212,7 @@ unsigned dp_n_ports(void);
 const struct dp_port *dp_port_get(unsigned port);
 enum crypto_engine dp_engine(void);
 struct rte_mempool *dp_ctl_pool(void);	/* the control thread's own mbufs */
-unsigned dp_sessions_in_use(void);	/* crypto sessions */
+unsigned dp_sessions_in_use(void);	/* crypto sessions (native: key sets) */
 
 int dp_init(const struct espgw_config *c, const char *argv0);
 void dp_set_tables(struct dp_spd *spd, struct dp_rt *rt);

@@ -141,6 +141,7 @@ esp_native_sa_init(struct dp_sa *sa, const struct sa_desc *d, char *err, size_t 
 		k->hash = IMB_AUTH_HMAC_SHA_256;
 	}
 	sa->nk = k;
+	dp.native_keys++;
 	sa->sqn = d->dir == SA_DIR_OUTBOUND ? sa->life.packets : 0;
 	return 0;
 }
@@ -152,6 +153,7 @@ esp_native_sa_free(struct dp_sa *sa)
 		explicit_bzero(sa->nk, sizeof(*sa->nk));
 		rte_free(sa->nk);
 		sa->nk = NULL;
+		dp.native_keys--;
 	}
 }
 

@@ -89,7 +89,6 @@ crypto_setup(const struct espgw_config *c)
 static struct dp_worker *
 worker_create(unsigned idx, const struct espgw_config *c)
 {
-	struct rte_ipsec_sad_conf sc = { .socket_id = SOCKET_ID_ANY };
 	struct dp_worker *w = rte_zmalloc("worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
 	char name[32];
 
@@ -114,14 +113,9 @@ worker_create(unsigned idx, const struct espgw_config *c)
 						SOCKET_ID_ANY);
 	w->sa_ctr = rte_zmalloc("sa_ctr", sizeof(w->sa_ctr[0]) * c->max_sas,
 				RTE_CACHE_LINE_SIZE);
-	sc.max_sa[RTE_IPSEC_SAD_SPI_ONLY] = c->max_sas;
-	sc.max_sa[RTE_IPSEC_SAD_SPI_DIP] = c->max_sas;
-	sc.max_sa[RTE_IPSEC_SAD_SPI_DIP_SIP] = c->max_sas;
-	snprintf(name, sizeof(name), "sad4_w%u", idx);
-	w->sad4 = rte_ipsec_sad_create(name, &sc);
-	sc.flags = RTE_IPSEC_SAD_FLAG_IPV6;
-	snprintf(name, sizeof(name), "sad6_w%u", idx);
-	w->sad6 = rte_ipsec_sad_create(name, &sc);
+	w->sidx = rte_malloc("spi_index", spi_index_size(c->max_sas), RTE_CACHE_LINE_SIZE);
+	if (w->sidx != NULL)
+		spi_index_init(w->sidx, c->max_sas);
 	snprintf(name, sizeof(name), "dyn_w%u", idx);
 	w->dyn = dp_dyn_create(name, c->max_sas);
 	if (c->engine == ENGINE_NATIVE && esp_native_worker_init(w) < 0) {
@@ -129,7 +123,7 @@ worker_create(unsigned idx, const struct espgw_config *c)
 		return NULL;
 	}
 	if (!w->pool || !w->msg_ring || !w->ev_ring || !w->punt_ring ||
-	    !w->cop_pool || !w->sa_ctr || !w->sad4 || !w->sad6 || !w->dyn) {
+	    !w->cop_pool || !w->sa_ctr || !w->sidx || !w->dyn) {
 		log_err("worker %u: out of memory (raise eal.memory_mb or lower "
 			"max_sas)", idx);
 		return NULL;

@@ -6,10 +6,10 @@
 #include <rte_crypto.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
-#include <rte_ipsec_sad.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/pkt_checks.h"
+#include "dataplane/spi_index.h"
 
 struct tx_buf {
 	uint16_t n;
@@ -43,7 +43,7 @@ struct dp_worker {
 	struct rte_mempool *pool;
 	struct rte_mempool *cop_pool;	/* lookaside crypto ops */
 	struct IMB_MGR *mb;		/* native engine: this worker's job manager */
-	struct rte_ipsec_sad *sad4, *sad6;
+	struct spi_index *sidx;		/* inbound SAs by SPI */
 	struct dp_spd *spd;
 	struct dp_dyn *dyn;		/* IKE's per-tunnel policies, this worker's */
 	struct dp_rt *rt;
@@ -239,8 +239,8 @@ unsigned esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n,
 void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
 /* sad.c: this worker's SAD; an inbound SA in (add) or out */
 void dp_sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add);
-/* the SAs of a burst of ESP (header at l3_len): m[] reordered IPv4 first,
- * sa[i] m[i]'s or NULL; too short for an ESP header: dropped. How many stay. */
+/* the SAs of a burst of ESP (header at l3_len): sa[i] m[i]'s or NULL; too
+ * short for an ESP header: dropped (m[] closes up). How many stay. */
 unsigned dp_sad_lookup(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct dp_sa **sa);
 /* librte_ipsec's crypto step of one SA group (cpu or lookaside) */
 uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,

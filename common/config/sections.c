@@ -24,7 +24,7 @@ const struct cfg_key cfg_top_keys[] = {
 	  .max = MAX_WORKERS, .def = "1",
 	  .help = "worker lcores; each polls one RX queue of every port" },
 	{ "crypto_engine", K_WORD, TOP(engine), .size = sizeof(enum crypto_engine),
-	  .words = engine_words, .def = "`cpu`",
+	  .words = engine_words, .def = "`native`",
 	  .help = "`native`: ESP framed by espgw and sealed by Intel IPsec-MB's job API directly; "
 		  "`cpu`: librte_ipsec with synchronous CPU crypto on the IPsec-MB PMDs; "
 		  "`lookaside`: librte_ipsec with cryptodev enqueue/dequeue (what a hardware engine needs)" },

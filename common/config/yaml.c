@@ -502,7 +502,7 @@ static void
 config_defaults(struct espgw_config *c)
 {
 	c->workers = 1;
-	c->engine = ENGINE_CPU;
+	c->engine = ENGINE_NATIVE;
 	c->no_huge = true;
 	c->mem_mb = 768;
 	strcpy(c->file_prefix, "espgw");

@@ -2,7 +2,8 @@
 /*
  * Data-plane logic that needs no EAL: the length an ESP packet must have,
  * ESP in UDP turned back into ESP (RFC 3948), and lifetime accounting
- * (RFC 4301 4.4.2.1), each against a model written here from the RFCs.
+ * (RFC 4301 4.4.2.1), each against a model written here from the RFCs;
+ * the inbound SPI index against a plain list.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "dataplane/pkt_checks.h"
 #include "dataplane/sa_life.h"
+#include "dataplane/spi_index.h"
 #include "tests/unit/unit.h"
 
 /* RFC 4303 2: SPI, sequence, IV, at least padding length and next header,
@@ -216,6 +218,62 @@ test_life(void)
 	}
 }
 
+/*
+ * Random adds and deletes on a small index (so runs wrap around its end
+ * and SPIs collide and repeat), each followed by a check of every SPI's
+ * SAs against a plain list: backward-shift deletion must neither lose
+ * nor hide an entry.
+ */
+static void
+test_spi_index(void)
+{
+	enum { MAX = 24, NSPI = 40, OPS = 200000 };
+	struct { uint32_t spi; uintptr_t sa; } model[MAX];
+	unsigned nm = 0;
+	struct spi_index *x = malloc(spi_index_size(MAX));
+	uintptr_t next_sa = 1;
+
+	spi_index_init(x, MAX);
+	srand(7);
+	for (unsigned op = 0; op < OPS; op++) {
+		if (nm < MAX && (nm == 0 || rand() % 2)) {
+			/* SPIs from a small range, some above 2^31 */
+			uint32_t spi = (uint32_t)(rand() % NSPI) * 0x0b000001u;
+			CU_ASSERT_EQUAL_FATAL(spi_index_add(x, spi, 0, (void *)next_sa), 0);
+			model[nm].spi = spi;
+			model[nm++].sa = next_sa++;
+		} else {
+			unsigned k = rand() % nm;
+			CU_ASSERT_EQUAL_FATAL(spi_index_del(x, model[k].spi, (void *)model[k].sa), 0);
+			CU_ASSERT_EQUAL(spi_index_del(x, model[k].spi, (void *)model[k].sa), -1);
+			model[k] = model[--nm];
+		}
+		CU_ASSERT_EQUAL_FATAL(x->n, nm);
+		for (uint32_t s = 0; s < NSPI; s++) {
+			uint32_t spi = s * 0x0b000001u, pos = spi_index_slot(x, spi);
+			unsigned found = 0, want = 0;
+			const struct spi_ent *e;
+			while ((e = spi_index_next(x, spi, &pos)) != NULL) {
+				bool in = false;
+				for (unsigned i = 0; i < nm; i++)
+					in |= model[i].spi == spi && model[i].sa == (uintptr_t)e->sa;
+				CU_ASSERT_FATAL(in);
+				found++;
+			}
+			for (unsigned i = 0; i < nm; i++)
+				want += model[i].spi == spi;
+			CU_ASSERT_EQUAL_FATAL(found, want);
+		}
+	}
+	/* full: refused */
+	while (nm < MAX) {
+		CU_ASSERT_EQUAL(spi_index_add(x, 1, 0, (void *)next_sa++), 0);
+		nm++;
+	}
+	CU_ASSERT_EQUAL(spi_index_add(x, 1, 0, (void *)next_sa), -1);
+	free(x);
+}
+
 int
 main(void)
 {
@@ -223,6 +281,7 @@ main(void)
 		{ "ESP length for the SA (RFC 4303 2)", test_esp_len },
 		{ "ESP in UDP back to ESP (RFC 3948 2.2, 3.2)", test_natt_strip },
 		{ "lifetime accounting against a model (RFC 4301 4.4.2.1)", test_life },
+		{ "inbound SPI index against a list", test_spi_index },
 		{ NULL, NULL },
 	};
 
