@@ -42,13 +42,18 @@ struct esp_nkey {
 	uint8_t cipher, hash;		/* IMB_CIPHER_MODE, IMB_HASH_ALG */
 } __rte_cache_aligned;
 
-/* what one packet's job points at besides the packet itself */
+/* one packet's crypto: where things are, and what its job points at */
 struct njob {
-	uint8_t iv[16];			/* nonce (AEAD) or zero IV (CBC) */
+	uint8_t iv[16];			/* nonce (AEAD) or zero IV (CBC seal) */
 	uint8_t aad[12];
-	uint8_t tag[16];		/* computed ICV, inbound */
+	uint8_t tag[16];		/* computed ICV (inbound; CBC+ESN seal) */
 	uint8_t icv[16];		/* received ICV, inbound CBC+ESN */
+	uint8_t *esp;			/* ESP header */
 	uint8_t *icv_at;		/* where the ICV is in the packet */
+	uint8_t *out;			/* where the computed ICV goes */
+	uint32_t ct_off;		/* cipher start, from esp */
+	uint32_t ct_len, auth_len;	/* auth_len: what HMAC covers from esp */
+	uint8_t aad_len;
 	uint8_t state;			/* enum espgw_drop, 0: good so far */
 };
 
@@ -167,16 +172,10 @@ job_sa(IMB_JOB *j, const struct esp_nkey *k, bool enc)
 	j->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
 	j->key_len_in_bytes = k->key_len;
 	j->auth_tag_output_len_in_bytes = 16;
-	switch (k->cipher) {
-	case IMB_CIPHER_GCM:
-		j->enc_keys = j->dec_keys = &k->gcm;
-		j->iv_len_in_bytes = 12;
-		break;
-	case IMB_CIPHER_CHACHA20_POLY1305:
+	if (k->cipher == IMB_CIPHER_CHACHA20_POLY1305) {
 		j->enc_keys = j->dec_keys = k->chacha;
 		j->iv_len_in_bytes = 12;
-		break;
-	default:
+	} else {
 		j->enc_keys = k->cbc.enc;
 		j->dec_keys = k->cbc.dec;
 		j->iv_len_in_bytes = 16;
@@ -185,43 +184,42 @@ job_sa(IMB_JOB *j, const struct esp_nkey *k, bool enc)
 	}
 }
 
-/*
- * The packet's job: esp points at the ESP header, ct_off is where the
- * cipher starts from there (IV for the CBC seal, payload otherwise),
- * ct_len its length, auth_len what the ICV covers from esp (CBC).
- */
+/* the packet's part of a job (CBC+HMAC, ChaCha20-Poly1305) */
 static void
-job_pkt(IMB_JOB *j, const struct esp_nkey *k, struct njob *x, uint8_t *esp,
-	uint32_t ct_off, uint32_t ct_len, uint32_t auth_len, uint64_t seq, bool esn)
+job_pkt(IMB_JOB *j, const struct esp_nkey *k, struct njob *x)
 {
-	j->src = esp;
-	j->dst = esp + ct_off;
-	j->cipher_start_src_offset_in_bytes = ct_off;
-	j->msg_len_to_cipher_in_bytes = ct_len;
+	j->src = x->esp;
+	j->dst = x->esp + x->ct_off;
+	j->cipher_start_src_offset_in_bytes = x->ct_off;
+	j->msg_len_to_cipher_in_bytes = x->ct_len;
 	j->iv = x->iv;
+	j->auth_tag_output = x->out;
 	if (k->cipher == IMB_CIPHER_CBC) {
 		j->hash_start_src_offset_in_bytes = 0;
-		j->msg_len_to_hash_in_bytes = auth_len;
-		return;
+		j->msg_len_to_hash_in_bytes = x->auth_len;
+	} else {
+		j->hash_start_src_offset_in_bytes = x->ct_off;
+		j->msg_len_to_hash_in_bytes = x->ct_len;
+		j->u.CHACHA20_POLY1305.aad = x->aad;
+		j->u.CHACHA20_POLY1305.aad_len_in_bytes = x->aad_len;
 	}
-	/* AEAD: the AAD is the ESP header, with seq_hi inside it for ESN */
-	memcpy(x->aad, esp, 4);
+}
+
+/* AEAD: nonce = salt || IV; AAD = SPI || (seq_hi ||) seq_lo (4106 5, 7634 2.1) */
+static void
+aead_args(struct njob *x, const struct esp_nkey *k, const uint8_t *iv8, uint64_t seq, bool esn)
+{
+	memcpy(x->iv, k->salt, 4);
+	memcpy(x->iv + 4, iv8, 8);
+	memcpy(x->aad, x->esp, 4);
 	if (esn) {
 		uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
 		memcpy(x->aad + 4, &hi, 4);
-		memcpy(x->aad + 8, esp + 4, 4);
+		memcpy(x->aad + 8, x->esp + 4, 4);
 	} else {
-		memcpy(x->aad + 4, esp + 4, 4);
+		memcpy(x->aad + 4, x->esp + 4, 4);
 	}
-	j->hash_start_src_offset_in_bytes = ct_off;
-	j->msg_len_to_hash_in_bytes = ct_len;
-	if (k->cipher == IMB_CIPHER_GCM) {
-		j->u.GCM.aad = x->aad;
-		j->u.GCM.aad_len_in_bytes = esn ? 12 : 8;
-	} else {
-		j->u.CHACHA20_POLY1305.aad = x->aad;
-		j->u.CHACHA20_POLY1305.aad_len_in_bytes = esn ? 12 : 8;
-	}
+	x->aad_len = esn ? 12 : 8;
 }
 
 /* constant time: does the computed tag match the received ICV? */
@@ -236,56 +234,44 @@ tag_ok(const uint8_t *a, const uint8_t *b)
 }
 
 /*
- * Run the jobs prepared by prep() for the packets without a state yet,
- * collecting each result into its njob. Jobs complete in order.
+ * Seal or open the packets whose state is still 0. AES-GCM has no
+ * multi-buffer lanes to fill: its direct API, no job queue and no checks.
+ * The others go through the job API back to back and are flushed once;
+ * jobs complete in order, each result lands in its njob.
  */
 static void
-gcm_direct(IMB_MGR *mgr, const IMB_JOB *j)
-{
-	struct gcm_context_data ctx;
-	const uint8_t *in = j->src + j->cipher_start_src_offset_in_bytes;
-	uint64_t len = j->msg_len_to_cipher_in_bytes, al = j->u.GCM.aad_len_in_bytes;
-
-	if (j->cipher_direction == IMB_DIR_ENCRYPT) {
-		if (j->key_len_in_bytes == 16)
-			IMB_AES128_GCM_ENC(mgr, j->enc_keys, &ctx, j->dst, in, len, j->iv,
-					   j->u.GCM.aad, al, j->auth_tag_output, 16);
-		else
-			IMB_AES256_GCM_ENC(mgr, j->enc_keys, &ctx, j->dst, in, len, j->iv,
-					   j->u.GCM.aad, al, j->auth_tag_output, 16);
-	} else {
-		if (j->key_len_in_bytes == 16)
-			IMB_AES128_GCM_DEC(mgr, j->dec_keys, &ctx, j->dst, in, len, j->iv,
-					   j->u.GCM.aad, al, j->auth_tag_output, 16);
-		else
-			IMB_AES256_GCM_DEC(mgr, j->dec_keys, &ctx, j->dst, in, len, j->iv,
-					   j->u.GCM.aad, al, j->auth_tag_output, 16);
-	}
-}
-
-typedef bool (*prep_fn)(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x,
-			IMB_JOB *j, uint64_t seq);
-
-static void
-run_jobs(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
-	 struct njob *x, const uint64_t *seq, prep_fn prep, bool enc)
+crypt(struct dp_worker *w, const struct esp_nkey *k, struct njob *x, uint16_t n, bool enc)
 {
 	IMB_MGR *mgr = w->mb;
 	IMB_JOB *j;
 
+	if (k->cipher == IMB_CIPHER_GCM) {
+		struct gcm_context_data ctx;
+		for (uint16_t i = 0; i < n; i++) {
+			uint8_t *p = x[i].esp + x[i].ct_off;
+			if (x[i].state != 0)
+				continue;
+			if (enc && k->key_len == 16)
+				IMB_AES128_GCM_ENC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+			else if (enc)
+				IMB_AES256_GCM_ENC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+			else if (k->key_len == 16)
+				IMB_AES128_GCM_DEC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+			else
+				IMB_AES256_GCM_DEC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+		}
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		if (x[i].state != 0)
 			continue;
 		j = IMB_GET_NEXT_JOB(mgr);
-		job_sa(j, sa->nk, enc);
-		if (!prep(sa, m[i], &x[i], j, seq[i]))
-			continue;	/* state says why; the job is reused */
-		if (j->cipher_mode == IMB_CIPHER_GCM) {
-			/* GCM has no multi-buffer lanes to fill: its direct
-			 * API skips the job queue (and its checks) */
-			gcm_direct(mgr, j);
-			continue;
-		}
+		job_sa(j, k, enc);
+		job_pkt(j, k, &x[i]);
 		j->user_data = &x[i];
 		j = IMB_SUBMIT_JOB(mgr);
 		while (j != NULL) {
@@ -309,7 +295,12 @@ compact(struct rte_mbuf **m, uint16_t n, const struct njob *x, uint8_t *why)
 	struct rte_mbuf *bad[DP_BURST * 2];
 	uint8_t bw[DP_BURST * 2];
 	uint16_t g = 0, b = 0;
+	uint8_t any = 0;
 
+	for (uint16_t i = 0; i < n; i++)
+		any |= x[i].state;
+	if (any == 0)
+		return n;
 	for (uint16_t i = 0; i < n; i++) {
 		if (x[i].state == 0) {
 			m[g++] = m[i];
@@ -355,8 +346,9 @@ ip_set_len(uint8_t *p, uint32_t len)
 
 /* ---- outbound ---- */
 
+/* ESP around one packet, ready for its crypto; false: x->state says why */
 static bool
-seal_prep(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, IMB_JOB *j, uint64_t seq)
+seal_frame(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
 {
 	bool cbc = sa->nk->cipher == IMB_CIPHER_CBC, tun = sa->mode == SA_MODE_TUNNEL;
 	uint32_t blk = cbc ? 16 : 4, hl = tun ? 0 : m->l3_len;
@@ -365,6 +357,7 @@ seal_prep(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, IMB_JOB *j, uint
 	uint32_t encap = sa->encap_sport ? sizeof(struct rte_udp_hdr) : 0;
 	uint32_t outer = tun ? sa->tun_hdr_len : hl;
 	uint32_t add = outer - hl + encap + 8 + sa->iv_len;
+	uint64_t s = rte_cpu_to_be_64(seq);
 	uint8_t *p, *esp, *t, nh;
 	uint32_t be;
 
@@ -395,31 +388,29 @@ seal_prep(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, IMB_JOB *j, uint
 	memcpy(esp, &sa->spi_be, 4);
 	be = rte_cpu_to_be_32((uint32_t)seq);
 	memcpy(esp + 4, &be, 4);
-	x->icv_at = t + pad + 2;
-	if (cbc) {
-		/* the nonce block, encrypted in place into the IV (see top) */
-		uint64_t s = rte_cpu_to_be_64(seq);
-		memset(x->iv, 0, 16);
+	x->esp = esp;
+	x->icv_at = x->out = t + pad + 2;
+	if (!cbc) {
 		memcpy(esp + 8, &s, 8);
-		memcpy(esp + 16, &sa->spi_be, 4);
-		memset(esp + 20, 0, 4);
-		job_pkt(j, sa->nk, x, esp, 8, 16 + len + pad + 2,
-			8 + 16 + len + pad + 2, seq, sa->esn);
-		if (sa->esn) {
-			uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
-			memcpy(x->icv_at, &hi, 4);
-			j->msg_len_to_hash_in_bytes += 4;
-			j->auth_tag_output = x->tag;
-		} else {
-			j->auth_tag_output = x->icv_at;
-		}
-	} else {
-		uint64_t s = rte_cpu_to_be_64(seq);
-		memcpy(x->iv, sa->nk->salt, 4);
-		memcpy(x->iv + 4, &s, 8);
-		memcpy(esp + 8, &s, 8);
-		job_pkt(j, sa->nk, x, esp, 8 + 8, len + pad + 2, 0, seq, sa->esn);
-		j->auth_tag_output = x->icv_at;
+		aead_args(x, sa->nk, esp + 8, seq, sa->esn);
+		x->ct_off = 16;
+		x->ct_len = len + pad + 2;
+		return true;
+	}
+	/* the nonce block, encrypted in place into the IV (see top) */
+	memset(x->iv, 0, 16);
+	memcpy(esp + 8, &s, 8);
+	memcpy(esp + 16, &sa->spi_be, 4);
+	memset(esp + 20, 0, 4);
+	x->ct_off = 8;
+	x->ct_len = 16 + len + pad + 2;
+	x->auth_len = 8 + x->ct_len;
+	if (sa->esn) {
+		/* seq_hi after the ciphertext for the ICV; the ICV replaces it */
+		uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
+		memcpy(x->icv_at, &hi, 4);
+		x->auth_len += 4;
+		x->out = x->tag;
 	}
 	return true;
 }
@@ -464,48 +455,49 @@ esp_native_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint
 		uint8_t *why)
 {
 	struct njob x[DP_BURST];
-	uint64_t seq[DP_BURST], s0;
+	uint64_t s0;
 
 	/* one atomic per burst; the lifetime check bounded the space */
 	s0 = dp.n_workers > 1 ? __atomic_fetch_add(&sa->sqn, n, __ATOMIC_RELAXED) :
 	     (sa->sqn += n) - n;
 	for (uint16_t i = 0; i < n; i++) {
-		seq[i] = s0 + 1 + i;
 		x[i].state = 0;
+		seal_frame(sa, m[i], &x[i], s0 + 1 + i);
 	}
-	run_jobs(w, sa, m, n, x, seq, seal_prep, true);
+	crypt(w, sa->nk, x, n, true);
 	for (uint16_t i = 0; i < n; i++)
 		if (x[i].state == 0)
-			seal_finish(sa, m[i], &x[i], seq[i]);
+			seal_finish(sa, m[i], &x[i], s0 + 1 + i);
 	return compact(m, n, x, why);
 }
 
 /* ---- inbound ---- */
 
-static bool
-open_prep(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, IMB_JOB *j, uint64_t seq)
+/* where one packet's parts are, for its crypto (lengths were checked) */
+static void
+open_frame(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
 {
 	uint32_t l3 = m->l3_len, len = rte_pktmbuf_pkt_len(m);
 	uint8_t *esp = rte_pktmbuf_mtod_offset(m, uint8_t *, l3);
-	uint32_t body = len - l3 - 8 - sa->iv_len - sa->icv_len;	/* checked >= 2 */
 
+	x->state = 0;
+	x->esp = esp;
 	x->icv_at = esp + (len - l3) - sa->icv_len;
-	if (sa->nk->cipher == IMB_CIPHER_CBC) {
-		memcpy(x->iv, esp + 8, 16);
-		job_pkt(j, sa->nk, x, esp, 8 + 16, body, 8 + 16 + body, seq, sa->esn);
-		if (sa->esn) {
-			uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
-			memcpy(x->icv, x->icv_at, 16);
-			memcpy(x->icv_at, &hi, 4);
-			j->msg_len_to_hash_in_bytes += 4;
-		}
-	} else {
-		memcpy(x->iv, sa->nk->salt, 4);
-		memcpy(x->iv + 4, esp + 8, 8);
-		job_pkt(j, sa->nk, x, esp, 8 + 8, body, 0, seq, sa->esn);
+	x->out = x->tag;
+	x->ct_off = 8 + sa->iv_len;
+	x->ct_len = len - l3 - x->ct_off - sa->icv_len;
+	if (sa->nk->cipher != IMB_CIPHER_CBC) {
+		aead_args(x, sa->nk, esp + 8, seq, sa->esn);
+		return;
 	}
-	j->auth_tag_output = x->tag;
-	return true;
+	memcpy(x->iv, esp + 8, 16);
+	x->auth_len = x->ct_off + x->ct_len;
+	if (sa->esn) {
+		uint32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
+		memcpy(x->icv, x->icv_at, 16);
+		memcpy(x->icv_at, &hi, 4);
+		x->auth_len += 4;
+	}
 }
 
 /* verified: check the trailer and take ESP off; 0 or a drop reason */
@@ -549,8 +541,8 @@ esp_native_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint
 	struct njob x[DP_BURST];
 
 	for (uint16_t i = 0; i < n; i++)
-		x[i].state = 0;
-	run_jobs(w, sa, m, n, x, seq, open_prep, false);
+		open_frame(sa, m[i], &x[i], seq[i]);
+	crypt(w, sa->nk, x, n, false);
 	for (uint16_t i = 0; i < n; i++)
 		if (x[i].state == 0)
 			x[i].state = open_finish(sa, m[i], &x[i]);
