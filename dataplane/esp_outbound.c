@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Outbound: SPD lookup (rte_acl) -> PROTECT / BYPASS / DISCARD; protected
+ * Outbound: SPD lookup (flow cache, then IKE's per-tunnel policies, then
+ * rte_acl) -> PROTECT / BYPASS / DISCARD / TRAP; protected
  * packets are grouped by SA, checked against the egress MTU (RFC 4301
  * 8.1/8.2: fragment IPv4 without DF before encryption, otherwise tell the
  * sender its path MTU), sealed by the crypto engine and forwarded.
@@ -8,7 +9,7 @@
 #include <rte_acl.h>
 #include <rte_esp.h>
 
-#include "dataplane/spd_key.h"
+#include "dataplane/flow_cache.h"
 #include "dataplane/worker.h"
 
 static uint16_t
@@ -160,49 +161,44 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	}
 }
 
-void
-esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
+/*
+ * The SPD's decision for the packets the flow cache missed: IKE's
+ * per-tunnel policies first (above every static one in priority), then
+ * rte_acl. Each decision goes into the cache and into kind/act/sa_of.
+ */
+static void
+spd_lookup(struct dp_worker *w, const struct pkt_info *pis, const unsigned *idx,
+	   const uint32_t *slot, const struct spd_key6 *key, unsigned n,
+	   uint8_t *kind, uint8_t *act, struct dp_sa **sa_of)
 {
 	struct spd_key4 k4[DP_BURST];
 	struct spd_key6 k6[DP_BURST];
 	const uint8_t *d4[DP_BURST], *d6[DP_BURST];
 	uint32_t r4[DP_BURST], r6[DP_BURST];
-	uint8_t fam[DP_BURST];
-	struct dp_sa *sa_of[DP_BURST];
-	struct rte_mbuf *prot[DP_BURST];
-	unsigned n4 = 0, n6 = 0, np = 0, i4 = 0, i6 = 0;
-	const struct dp_spd *spd = w->spd;
-	/* IKE's per-tunnel policies first: above every static one in priority */
-	const struct dp_dyn *dyn = dp_dyn_empty(w->dyn) ? NULL : w->dyn;
-	struct pkt_info pis[DP_BURST];
+	unsigned at4[DP_BURST], at6[DP_BURST];
+	struct pkt_info mp[DP_BURST];
 	const struct dp_dpol *dpol[DP_BURST];
-	enum { FAM_DYN = 1 };
+	unsigned n4 = 0, n6 = 0;
+	const struct dp_spd *spd = w->spd;
+	const struct dp_dyn *dyn = dp_dyn_empty(w->dyn) ? NULL : w->dyn;
 
-	for (unsigned i = 0; i < n; i++)
-		if (pkt_parse_l3(m[i], &pis[i]) < 0)
-			pis[i].family = 0;
+	for (unsigned j = 0; j < n; j++)
+		mp[j] = pis[idx[j]];
 	if (dyn)
-		dp_dyn_lookup_burst(dyn, pis, n, dpol);
-	for (unsigned i = 0; i < n; i++) {
-		const struct pkt_info *pi = &pis[i];
-		if (pi->family == 0) {
-			fam[i] = 0;
-			continue;
-		}
-		if (dyn && dpol[i] != NULL) {
-			fam[i] = FAM_DYN;
-			sa_of[i] = dpol[i]->sa;
-			continue;
-		}
-		fam[i] = pi->family;
-		if (pi->family == AF_INET) {
-			spd_key4_fill(&k4[n4], pi);
+		dp_dyn_lookup_burst(dyn, mp, n, dpol);
+	for (unsigned j = 0; j < n; j++) {
+		unsigned i = idx[j];
+		if (dyn && dpol[j] != NULL) {
+			kind[i] = FC_DYN;
+			sa_of[i] = dpol[j]->sa;
+		} else if (mp[j].family == AF_INET) {
+			spd_key4_fill(&k4[n4], &mp[j]);
 			d4[n4] = (const uint8_t *)&k4[n4];
-			n4++;
+			at4[n4++] = j;
 		} else {
-			spd_key6_fill(&k6[n6], pi);
+			spd_key6_fill(&k6[n6], &mp[j]);
 			d6[n6] = (const uint8_t *)&k6[n6];
-			n6++;
+			at6[n6++] = j;
 		}
 	}
 	memset(r4, 0, sizeof(r4[0]) * n4);
@@ -211,58 +207,103 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 		rte_acl_classify(spd->acl4, d4, r4, n4, 1);
 	if (n6 && spd != NULL && spd->acl6 != NULL)
 		rte_acl_classify(spd->acl6, d6, r6, n6, 1);
+	for (unsigned f = 0; f < 2; f++) {
+		for (unsigned t = 0, nt = f ? n6 : n4; t < nt; t++) {
+			unsigned j = f ? at6[t] : at4[t], i = idx[j];
+			uint32_t res = f ? r6[t] : r4[t];
+			if (res == 0) {
+				kind[i] = FC_NOMATCH;
+				continue;
+			}
+			kind[i] = FC_SPD;
+			act[i] = spd->e[res - 1].action;
+			sa_of[i] = spd->e[res - 1].sa;
+		}
+	}
+	for (unsigned j = 0; j < n; j++) {
+		unsigned i = idx[j];
+		struct fc_ent *e = &w->fc[slot[j]];
+		e->k = key[j];
+		e->gen = w->fc_gen;
+		e->kind = kind[i];
+		e->action = act[i];
+		e->sa = sa_of[i];
+	}
+}
+
+void
+esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
+{
+	struct pkt_info pis[DP_BURST];
+	struct spd_key6 key[DP_BURST];
+	uint32_t slot[DP_BURST];
+	unsigned idx[DP_BURST], nm = 0, np = 0;
+	uint8_t kind[DP_BURST], act[DP_BURST];
+	struct dp_sa *sa_of[DP_BURST];
+	struct rte_mbuf *prot[DP_BURST];
 
 	for (unsigned i = 0; i < n; i++) {
-		const struct dp_spd_entry *e;
-		uint32_t res;
+		const struct fc_ent *e;
+		uint32_t h;
+		if (pkt_parse_l3(m[i], &pis[i]) < 0) {
+			kind[i] = 0;
+			continue;
+		}
+		h = fc_key(&key[nm], &pis[i]);
+		e = &w->fc[h];
+		if (e->gen == w->fc_gen && fc_key_eq(&e->k, &key[nm])) {
+			kind[i] = e->kind;
+			act[i] = e->action;
+			sa_of[i] = e->sa;
+			continue;
+		}
+		slot[nm] = h;
+		idx[nm++] = i;
+	}
+	if (nm > 0)
+		spd_lookup(w, pis, idx, slot, key, nm, kind, act, sa_of);
 
-		if (fam[i] == 0) {
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_sa *sa = sa_of[i];
+
+		switch (kind[i]) {
+		case 0:
 			w_drop(w, m[i], ESPGW_DROP_IP_MALFORMED);
 			continue;
-		}
-		if (fam[i] == FAM_DYN) {
-			struct dp_sa *sa = sa_of[i];	/* i >= np: not overwritten yet */
-			if (unlikely(sa->expired)) {
-				w_drop(w, m[i], sa_expired_reason(sa));
-			} else {
-				sa_of[np] = sa;
-				prot[np++] = m[i];
-			}
-			continue;
-		}
-		res = fam[i] == AF_INET ? r4[i4++] : r6[i6++];
-		if (res == 0) {
+		case FC_NOMATCH:
 			/* the SPD's default discard is for transit traffic; the
 			 * gateway's own packets (ICMP errors, from the control
 			 * thread's pool: dp_ctl_route) go out in the clear */
-			if (m[i]->pool == dp.pool) {
+			if (m[i]->pool == dp.pool)
 				w_forward(w, m[i], false);
-			} else {
+			else
 				w_drop(w, m[i], ESPGW_DROP_SPD_NO_MATCH);
-			}
 			continue;
-		}
-		e = &spd->e[res - 1];
-		switch (e->action) {
-		case SPD_DISCARD:
-			w_drop(w, m[i], ESPGW_DROP_SPD_DISCARD);
-			break;
-		case SPD_BYPASS:
-			w->ctr.plain_fwd++;
-			w_forward(w, m[i], true);
-			break;
-		case SPD_TRAP:
-			w_punt(w, m[i], PUNT_ACQUIRE, 0);
-			break;
-		default:
-			if (e->sa == NULL) {
-				w_drop(w, m[i], ESPGW_DROP_SA_DOWN);
-			} else if (unlikely(e->sa->expired)) {
-				w_drop(w, m[i], sa_expired_reason(e->sa));
-			} else {
-				sa_of[np] = e->sa;
-				prot[np++] = m[i];
+		case FC_SPD:
+			switch (act[i]) {
+			case SPD_DISCARD:
+				w_drop(w, m[i], ESPGW_DROP_SPD_DISCARD);
+				continue;
+			case SPD_BYPASS:
+				w->ctr.plain_fwd++;
+				w_forward(w, m[i], true);
+				continue;
+			case SPD_TRAP:
+				w_punt(w, m[i], PUNT_ACQUIRE, 0);
+				continue;
 			}
+			if (sa == NULL) {
+				w_drop(w, m[i], ESPGW_DROP_SA_DOWN);
+				continue;
+			}
+			break;
+		}
+		/* PROTECT, by the SPD or a tunnel policy; i >= np: not overwritten */
+		if (unlikely(sa->expired)) {
+			w_drop(w, m[i], sa_expired_reason(sa));
+		} else {
+			sa_of[np] = sa;
+			prot[np++] = m[i];
 		}
 	}
 	stage_mark(w, ST_SPD);

@@ -26,6 +26,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "common/log.h"
+#include "dataplane/flow_cache.h"
 #include "dataplane/worker.h"
 
 struct dp dp;
@@ -116,6 +117,8 @@ worker_create(unsigned idx, const struct espgw_config *c)
 	w->sidx = rte_malloc("spi_index", spi_index_size(c->max_sas), RTE_CACHE_LINE_SIZE);
 	if (w->sidx != NULL)
 		spi_index_init(w->sidx, c->max_sas);
+	w->fc = rte_zmalloc("flow_cache", sizeof(struct fc_ent) * FC_SIZE, RTE_CACHE_LINE_SIZE);
+	w->fc_gen = 1;		/* zeroed entries (gen 0) are empty */
 	snprintf(name, sizeof(name), "dyn_w%u", idx);
 	w->dyn = dp_dyn_create(name, c->max_sas);
 	if (c->engine == ENGINE_NATIVE && esp_native_worker_init(w) < 0) {
@@ -123,7 +126,7 @@ worker_create(unsigned idx, const struct espgw_config *c)
 		return NULL;
 	}
 	if (!w->pool || !w->msg_ring || !w->ev_ring || !w->punt_ring ||
-	    !w->cop_pool || !w->sa_ctr || !w->sidx || !w->dyn) {
+	    !w->cop_pool || !w->sa_ctr || !w->sidx || !w->fc || !w->dyn) {
 		log_err("worker %u: out of memory (raise eal.memory_mb or lower "
 			"max_sas)", idx);
 		return NULL;

@@ -195,6 +195,8 @@ worker_handle_msg(struct dp_worker *w, struct dp_msg *m)
 {
 	struct dp_sa *sa = m->obj;
 
+	/* whatever it changes, no flow decision made before it stands */
+	w->fc_gen++;
 	switch (m->type) {
 	case MSG_SA_ADD:
 		memset(&w->sa_ctr[sa->id], 0, sizeof(w->sa_ctr[0]));

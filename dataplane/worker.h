@@ -44,6 +44,8 @@ struct dp_worker {
 	struct rte_mempool *cop_pool;	/* lookaside crypto ops */
 	struct IMB_MGR *mb;		/* native engine: this worker's job manager */
 	struct spi_index *sidx;		/* inbound SAs by SPI */
+	struct fc_ent *fc;		/* outbound flow cache (flow_cache.h) */
+	uint32_t fc_gen;		/* its generation: +1 per control message */
 	struct dp_spd *spd;
 	struct dp_dyn *dyn;		/* IKE's per-tunnel policies, this worker's */
 	struct dp_rt *rt;
