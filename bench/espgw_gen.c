@@ -7,6 +7,8 @@
  *   espgw-gen --write-config FILE --flows N --socket-dir D
  *       writes the espgw configuration this generator speaks to (N SA
  *       pairs and policies, AES-GCM-128, memif server ports in D)
+ *   espgw-gen --write-secgw-config FILE --flows N
+ *       the same tunnels as rules for DPDK's ipsec-secgw (bench/secgw.sh)
  *   espgw-gen --dir outbound|inbound|both --size N|imix --flows N
  *             --socket-dir D [--seconds S] [--cpu C] [--dist uniform|zipf]
  *       outbound: plain UDP into "inside", ESP expected out of "outside";
@@ -14,11 +16,14 @@
  *       sequence numbers), plain expected out of "inside"; both: both.
  *
  * It answers espgw's ARP requests for its hosts, learns espgw's MACs by
- * ARP, sends as fast as memif takes frames, and counts what comes back in
+ * ARP (--static-gw: a gateway without ARP, ipsec-secgw, has the MACs
+ * GW_MAC and ours are MY_MAC; both sides set them on their memif ports),
+ * sends as fast as memif takes frames, and counts what comes back in
  * a measured window after a warm-up. Every ESP frame's SPI and sequence
  * number is checked (increasing per SA); one frame in 64 is checked in
  * full: ESP decrypted with the SA's key and compared with the frame that
- * was sent (TTL one less), plain frames compared likewise. One CSV line in
+ * was sent (TTL one less, or the same from a gateway that leaves it),
+ * plain frames compared likewise. One CSV line in
  * espgw-bench's format; exit status 1 when a check failed or nothing came.
  */
 #include <getopt.h>
@@ -49,11 +54,16 @@ static const uint8_t key[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
 	14, 15, 16, 17, 18, 19, 20 };
 
 static struct {
-	const char *dir, *sockdir, *dist, *config;
+	const char *dir, *sockdir, *dist, *config, *secgw_config;
 	int size;
 	unsigned flows, cpu;
 	double seconds;
-} o = { "outbound", "/run/espgw-gen", "uniform", NULL, 64, 1, 0, 2.0 };
+	bool static_gw;
+} o = { "outbound", "/run/espgw-gen", "uniform", NULL, NULL, 64, 1, 0, 2.0, false };
+
+/* fixed MACs for a gateway without ARP: port p is ...:0p+1 */
+#define MY_MAC "02:00:00:00:00:0"
+#define GW_MAC "02:00:00:00:01:0"
 
 enum { P_IN, P_OUT };		/* our port facing espgw's inside / outside */
 static const uint32_t host_in = 0xc6120102;	/* 198.18.1.2, the inside host */
@@ -217,10 +227,14 @@ check_inner(const uint8_t *p, unsigned len, bool inbound)
 	memcpy(&idx, p + 28, 8);
 	t = idx % NTEMPL;
 	wl = build_inner(want, t, idx, inbound);
+	if (wl != len)
+		return false;
+	if (p[8] == ip->time_to_live)	/* a gateway that leaves the TTL */
+		return memcmp(want, p, len) == 0;
 	ip->time_to_live--;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	return wl == len && memcmp(want, p, len) == 0;
+	return memcmp(want, p, len) == 0;
 }
 
 static bool
@@ -396,6 +410,37 @@ write_config(void)
 	fclose(f);
 }
 
+/* the tunnels of write_config() as ipsec-secgw rules (one SP, SA pair each) */
+static int
+write_secgw_config(void)
+{
+	FILE *f = fopen(o.secgw_config, "w");
+	char k[64] = "";
+
+	if (f == NULL) {
+		perror(o.secgw_config);
+		return 1;
+	}
+	for (unsigned i = 0; i < sizeof(key); i++)
+		sprintf(k + strlen(k), "%s%02x", i ? ":" : "", key[i]);
+	fprintf(f, "# written by espgw-gen --write-secgw-config (bench/secgw.sh)\n");
+	for (unsigned i = 0; i < o.flows; i++) {
+		uint32_t a = remote_ip(i);
+		fprintf(f, "sp ipv4 out esp protect %u pri 1 dst %u.%u.%u.%u/32 sport 0:65535 dport 0:65535\n"
+			"sp ipv4 in esp protect %u pri 1 dst 198.18.1.0/24 sport 0:65535 dport 0:65535\n"
+			"sa out %u aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel"
+			" src 198.18.0.1 dst 198.18.0.2 type cpu-crypto\n"
+			"sa in %u aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel"
+			" src 198.18.0.2 dst 198.18.0.1 type cpu-crypto\n",
+			SPI_OUT + i, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+			SPI_IN + i, SPI_OUT + i, k, SPI_IN + i, k);
+	}
+	fprintf(f, "rt ipv4 dst 198.18.0.2/32 port 1\nrt ipv4 dst 198.18.1.0/24 port 0\n"
+		"neigh port 0 " MY_MAC "1\nneigh port 1 " MY_MAC "2\n");
+	fclose(f);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -408,6 +453,8 @@ main(int argc, char **argv)
 		{ "socket-dir", required_argument, NULL, 'S' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "write-config", required_argument, NULL, 'w' },
+		{ "write-secgw-config", required_argument, NULL, 'W' },
+		{ "static-gw", no_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char vdev[2][256], lcores[32];
@@ -427,6 +474,8 @@ main(int argc, char **argv)
 		case 'S': o.sockdir = optarg; break;
 		case 'c': o.cpu = atoi(optarg); break;
 		case 'w': o.config = optarg; break;
+		case 'W': o.secgw_config = optarg; break;
+		case 'g': o.static_gw = true; break;
 		default:
 			fprintf(stderr, "usage: see bench/espgw_gen.c\n");
 			return 2;
@@ -438,12 +487,14 @@ main(int argc, char **argv)
 		write_config();
 		return 0;
 	}
+	if (o.secgw_config)
+		return write_secgw_config();
 	do_out = strcmp(o.dir, "inbound") != 0;
 	do_in = strcmp(o.dir, "outbound") != 0;
 	snprintf(lcores, sizeof(lcores), "--lcores=0@%u", o.cpu);
 	for (unsigned p = 0; p < 2; p++)
 		snprintf(vdev[p], sizeof(vdev[p]), "net_memif%u,role=client,id=%u,socket=%s/memif-%u.sock,"
-			 "socket-abstract=no,rsize=14", p, p, o.sockdir, p);
+			 "socket-abstract=no,rsize=14,mac=" MY_MAC "%u", p, p, o.sockdir, p, p + 1);
 	eal[ea++] = argv[0];
 	eal[ea++] = "--file-prefix=espgw-gen";
 	eal[ea++] = "--no-pci";
@@ -470,7 +521,13 @@ main(int argc, char **argv)
 	seq_rx = calloc(o.flows, sizeof(*seq_rx));
 	templates();
 	hz = rte_get_tsc_hz();
-	/* learn espgw's MACs */
+	/* learn espgw's MACs, or take the fixed ones */
+	for (unsigned p = 0; o.static_gw && p < 2; p++) {
+		char mac[32];
+		snprintf(mac, sizeof(mac), GW_MAC "%u", p + 1);
+		rte_ether_unformat_addr(mac, &gwmac[p]);
+		gw_known[p] = true;
+	}
 	for (int i = 0; (!gw_known[P_IN] || !gw_known[P_OUT]); i++) {
 		if (i == 50) {
 			fprintf(stderr, "espgw-gen: espgw does not answer ARP\n");

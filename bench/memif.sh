@@ -4,16 +4,21 @@
 # modes memif-out / memif-in / memif-both) and appends them to CSV if given.
 #
 #   bench/memif.sh [--seconds S] [--sizes "64 1420"] [--flows N] [--engine E]
-#                  [--csv FILE] [BUILD_DIR]
+#                  [--secgw BINARY] [--csv FILE] [BUILD_DIR]
+#
+# --secgw: the gateway is DPDK's ipsec-secgw (bench/secgw.sh builds it) on
+# the same CPU, ring size, tunnels and generator instead of espgw; its rows
+# carry the engine name "secgw".
 set -eu
 cd "$(dirname "$0")/.."
-SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native
+SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native SECGW=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=$2; shift ;;
 	--sizes) SIZES=$2; shift ;;
 	--flows) FLOWS=$2; shift ;;
 	--engine) ENGINE=$2; shift ;;
+	--secgw) SECGW=$2; ENGINE=secgw; shift ;;
 	--csv) CSV=$2; shift ;;
 	*) BUILD=$1 ;;
 	esac
@@ -28,7 +33,29 @@ cleanup() {
 }
 trap cleanup EXIT
 "$GEN" --write-config "$D/espgw.yaml" --flows "$FLOWS" --socket-dir "$D"
-echo "crypto_engine: $ENGINE" >> "$D/espgw.yaml"
+[ -n "$SECGW" ] || echo "crypto_engine: $ENGINE" >> "$D/espgw.yaml"
+"$GEN" --write-secgw-config "$D/secgw.cfg" --flows "$FLOWS"
+# ipsec-secgw: one lcore (CPU 1, as espgw's worker), librte_ipsec path (-l),
+# CPU crypto on aesni_gcm, port 1 unprotected, static neighbours (the
+# generator's fixed MACs; it takes the gateway's from GW_MAC in espgw_gen.c)
+start_secgw() {
+	local p vd=""
+	rm -f "$D"/memif-*.sock
+	for p in 0 1; do
+		vd="$vd --vdev net_memif$p,role=server,id=$p,socket=$D/memif-$p.sock,socket-abstract=no,rsize=14,mac=02:00:00:00:01:0$((p + 1))"
+	done
+	# shellcheck disable=SC2086
+	"$SECGW" -l 1 --file-prefix espgw-secgw --no-pci --no-huge -m 1024 --log-level '*:warning' \
+		$vd --vdev crypto_aesni_gcm0 -- -p 0x3 -P -u 0x2 -l --config "(0,0,1),(1,0,1)" \
+		-f "$D/secgw.cfg" > "$D/espgw.log" 2>&1 &
+	PID=$!
+	for i in $(seq 100); do
+		[ -S "$D/memif-0.sock" ] && [ -S "$D/memif-1.sock" ] && return 0
+		kill -0 $PID 2>/dev/null || { cat "$D/espgw.log"; exit 1; }
+		sleep 0.1
+	done
+	echo "ipsec-secgw did not start"; cat "$D/espgw.log"; exit 1
+}
 # a fresh espgw per run: the generator's ESP starts at sequence number 1
 start_espgw() {
 	rm -f "$D/espgw.sock"
@@ -51,12 +78,13 @@ stop_espgw() {	# espgw must still be alive, and leave cleanly
 fail=0
 for s in $SIZES; do
 	for dir in outbound inbound both; do
-		start_espgw
+		if [ -n "$SECGW" ]; then start_secgw; else start_espgw; fi
 		line=$("$GEN" --dir $dir --size $s --flows "$FLOWS" --seconds "$SECS" \
-			--socket-dir "$D" --cpu 0 2>"$D/gen.err") || {
+			--socket-dir "$D" --cpu 0 ${SECGW:+--static-gw} 2>"$D/gen.err") || {
 			echo "FAILED: espgw-gen --dir $dir --size $s: $line"; cat "$D/gen.err"; fail=1; }
 		# espgw's own drops in the run (tx-full: the generator fell behind)
-		drops=$("$CTL" -s "$D/espgw.sock" show drops | awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "/" }')
+		drops=none
+		[ -n "$SECGW" ] || drops=$("$CTL" -s "$D/espgw.sock" show drops | awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "/" }')
 		stop_espgw
 		[ -n "$line" ] || continue
 		line="${line/,uniform,cpu,/,uniform,$ENGINE,}"

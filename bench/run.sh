@@ -128,6 +128,9 @@ for r in $(seq $REPS); do
 	bash bench/memif.sh --sizes "64 1420 imix" --seconds $SECS --csv "$CSV" "$BUILD"
 	bash bench/memif.sh --sizes 64 --flows 1000 --seconds $SECS --csv "$CSV" "$BUILD"
 done
+# 6b. the same two-process setup with DPDK's ipsec-secgw as the gateway,
+# interleaved with espgw per size and round
+bash bench/secgw.sh --rounds $REPS --seconds $SECS --sizes "64 512 1420 imix" --csv "$CSV" "$BUILD"
 # 7. IKE: setups in-process (responder CPU per setup), 100k held, over UDP
 # against charon on the same cores, and the data plane while tunnels are set up
 certs

@@ -124,6 +124,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	uint64_t bytes = 0;
 	unsigned good = 0, ok;
 	bool lock = sa->rw != NULL && dp.n_workers > 1;
+	struct w_memo memo = { .valid = false };
 
 	stage_mark(w, ST_SAD);
 	/*
@@ -168,7 +169,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	w_drop_expired(w, sa, fwd, ok, good);
 	for (unsigned i = 0; i < ok; i++) {
 		w->sa_ctr[sa->id].bytes += rte_pktmbuf_pkt_len(fwd[i]);
-		w_forward_pi(w, fwd[i], &fpi[i], true);
+		w_forward_memo(w, fwd[i], &fpi[i], &memo);
 	}
 	w->sa_ctr[sa->id].pkts += ok;
 	w->ctr.esp_in += ok;

@@ -166,6 +166,36 @@ w_forward_pi(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *p,
 	w_send(w, m, &h);
 }
 
+/*
+ * The same for a run of packets (a burst's decrypted ones): a packet to
+ * the destination of the one before reuses its route and neighbour, when
+ * that one went out resolved (a miss or a local packet takes the full
+ * path every time).
+ */
+void
+w_forward_memo(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
+	       struct w_memo *mo)
+{
+	unsigned al = pi->family == AF_INET ? 4 : 16;
+
+	if (mo->valid && mo->family == pi->family && memcmp(mo->dst, pi->dst, al) == 0) {
+		if (!w_dec_ttl(m)) {
+			m->port = mo->h.port;
+			w_drop_notify(w, m, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
+			return;
+		}
+		w_send(w, m, &mo->h);
+		return;
+	}
+	mo->valid = false;
+	if (w_resolve(w, pi->family, pi->dst, &mo->h) == 0 && mo->h.resolved && !mo->h.local) {
+		mo->valid = true;
+		mo->family = pi->family;
+		memcpy(mo->dst, pi->dst, al);
+	}
+	w_forward_pi(w, m, pi, true);
+}
+
 void
 worker_flush(struct dp_worker *w)
 {

@@ -229,6 +229,15 @@ void w_forward(struct dp_worker *w, struct rte_mbuf *m, bool dec_ttl);
 void w_forward_pi(struct dp_worker *w, struct rte_mbuf *m,
 		  const struct pkt_info *pi, bool dec_ttl);
 int w_resolve(struct dp_worker *w, int family, const uint8_t *dst, struct w_hop *h);
+/* the last destination w_forward_memo resolved, while it stays valid */
+struct w_memo {
+	bool valid;
+	uint8_t family;
+	uint8_t dst[16];
+	struct w_hop h;
+};
+void w_forward_memo(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
+		    struct w_memo *mo);
 void w_send(struct dp_worker *w, struct rte_mbuf *m, const struct w_hop *h);
 void w_punt(struct dp_worker *w, struct rte_mbuf *m, uint8_t reason,
 	    uint16_t port);

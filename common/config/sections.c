@@ -25,7 +25,7 @@ const struct cfg_key cfg_top_keys[] = {
 	  .help = "worker lcores; each polls one RX queue of every port" },
 	{ "crypto_engine", K_WORD, TOP(engine), .size = sizeof(enum crypto_engine),
 	  .words = engine_words, .def = "`native`",
-	  .help = "`native`: ESP framed by espgw and sealed by Intel IPsec-MB's job API directly; "
+	  .help = "`native`: ESP framed by espgw, crypto on Intel IPsec-MB directly (docs/architecture.md); "
 		  "`cpu`: librte_ipsec with synchronous CPU crypto on the IPsec-MB PMDs; "
 		  "`lookaside`: librte_ipsec with cryptodev enqueue/dequeue (what a hardware engine needs)" },
 	{ "mgmt_socket", K_TEXT, TOP(mgmt_socket), .size = sizeof(((struct espgw_config *)0)->mgmt_socket),

@@ -48,9 +48,11 @@ dph_config_text(void)
 {
 	size_t cap = 8192 + h.n * 512, off;
 	char *t = malloc(cap);
+	/* the engine under test: the default unless the test names another */
+	const char *eng = getenv("ESPGW_DPH_ENGINE") ? getenv("ESPGW_DPH_ENGINE") : "native";
 
 	off = snprintf(t, cap,
-		"workers: 1\ncrypto_engine: cpu\nmax_sas: 256\n"
+		"workers: 1\ncrypto_engine: %s\nmax_sas: 256\n"
 		"mgmt_socket: /tmp/espgw-dph.%d.sock\n"
 		"eal: { file_prefix: espgw-dph-%d, hugepages: false, memory_mb: 1024 }\n"
 		"ports:\n"
@@ -62,7 +64,7 @@ dph_config_text(void)
 		"  - { name: out4, direction: outbound, spi: 0x3000, algorithm: aes-gcm-128,"
 		" key: 0x0102030405060708090a0b0c0d0e0f1011121314, local: 198.18.0.1,"
 		" remote: 198.18.0.2 }\n",
-		(int)getpid(), (int)getpid());
+		eng, (int)getpid(), (int)getpid());
 	for (unsigned i = 0; i < h.n; i++) {
 		const struct esp_alg_info *ai = &esp_alg_info[esp_alg_by_name(h.sa[i].alg)];
 		uint8_t ek[36], ak[32];

@@ -5,7 +5,7 @@
  * unchanged SA keeps its data-plane SA (counters, windows), a changed one
  * (a key, an address, a lifetime) is replaced, a removed one goes, a new
  * one comes; IKE's SAs survive a reload; the descriptors the control
- * thread keeps hold no keys.
+ * thread keeps hold no keys; a flow's cached SPD decision follows a reload.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +139,60 @@ test_diff(void)
 	CU_ASSERT(keys_wiped("in7"));
 	CU_ASSERT(handle("in0") == in0 && handle("in2") != NULL && handle("out4") == out4);
 	CU_ASSERT_PTR_NOT_NULL(handle("ike-made"));
+}
+
+/* one UDP packet from the inside host to a host behind the remote gateway */
+static void
+send_inside(struct dph_out *o)
+{
+	uint8_t f[14 + 20 + 8 + 4] = { 0 };
+	struct rte_ipv4_hdr *ip = (void *)(f + 14);
+	struct rte_mbuf *m;
+
+	f[12] = 0x08;
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(sizeof(f) - 14);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(0xc6120102);	/* 198.18.1.2 */
+	ip->dst_addr = rte_cpu_to_be_32(0xc6120202);	/* 198.18.2.2 */
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	f[34 + 1] = 9;
+	f[34 + 3] = 9;
+	f[34 + 5] = 12;
+	m = dph_frame(f, sizeof(f));
+	dph_burst(DPH_PORT_INSIDE, &m, 1, o);
+}
+
+/*
+ * The worker's flow cache remembers the SPD's decision per 5-tuple: a
+ * reload that changes the policy (or its SA) must change what the same
+ * flow gets at once.
+ */
+static void
+test_flow_follows_reload(void)
+{
+	struct dph_out o;
+
+	send_inside(&o);
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 1);
+	send_inside(&o);	/* the second one from the cache */
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 1);
+	apply(edited("action: protect, sa: out4 }", "action: discard }"));
+	send_inside(&o);
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 0);
+	CU_ASSERT_EQUAL(o.drops[ESPGW_DROP_SPD_DISCARD], 1);
+	apply(edited("action: discard }", "action: bypass }"));
+	send_inside(&o);
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 1);
+	CU_ASSERT_EQUAL(o.drops[ESPGW_DROP_SPD_DISCARD], 0);
+	/* back to protect, with a new outbound key: the new SA carries it */
+	apply(edited("action: bypass }", "action: protect, sa: out4 }"));
+	apply(edited("key: 0x0102030405060708090a0b0c0d0e0f1011121315",
+		     "key: 0x0102030405060708090a0b0c0d0e0f1011121316"));
+	send_inside(&o);
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 1);
+	CU_ASSERT_EQUAL(o.drops[ESPGW_DROP_SPD_DISCARD], 0);
 	free(text);
 	text = NULL;
 }
@@ -148,6 +202,7 @@ main(int argc, char **argv)
 {
 	static const struct unit_test tests[] = {
 		{ "reload: kept, replaced, removed, added; keys not kept", test_diff },
+		{ "a flow's SPD decision follows a reload (flow cache)", test_flow_follows_reload },
 		{ NULL, NULL },
 	};
 
