@@ -4,14 +4,15 @@
 # modes memif-out / memif-in / memif-both) and appends them to CSV if given.
 #
 #   bench/memif.sh [--seconds S] [--sizes "64 1420"] [--flows N] [--engine E]
-#                  [--secgw BINARY] [--csv FILE] [BUILD_DIR]
+#                  [--secgw BINARY] [--tag T] [--csv FILE] [BUILD_DIR]
 #
 # --secgw: the gateway is DPDK's ipsec-secgw (bench/secgw.sh builds it) on
 # the same CPU, ring size, tunnels and generator instead of espgw; its rows
-# carry the engine name "secgw".
+# carry the engine name "secgw". --tag: T in the rows' distribution column
+# instead of "uniform" (bench/secgw.sh marks its side-by-side rounds).
 set -eu
 cd "$(dirname "$0")/.."
-SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native SECGW=""
+SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native SECGW="" TAG=uniform
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=$2; shift ;;
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
 	--flows) FLOWS=$2; shift ;;
 	--engine) ENGINE=$2; shift ;;
 	--secgw) SECGW=$2; ENGINE=secgw; shift ;;
+	--tag) TAG=$2; shift ;;
 	--csv) CSV=$2; shift ;;
 	*) BUILD=$1 ;;
 	esac
@@ -87,7 +89,7 @@ for s in $SIZES; do
 		[ -n "$SECGW" ] || drops=$("$CTL" -s "$D/espgw.sock" show drops | awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "/" }')
 		stop_espgw
 		[ -n "$line" ] || continue
-		line="${line/,uniform,cpu,/,uniform,$ENGINE,}"
+		line="${line/,uniform,cpu,/,$TAG,$ENGINE,}"
 		line="${line/,zipf,cpu,/,zipf,$ENGINE,},espgw_drops=${drops:-none}"
 		echo "$line"
 		[ -n "$CSV" ] && echo "$line" |

@@ -235,8 +235,8 @@ def main():
         w("|---|---|---|---|---|---|")
         for sz in SIZES:
             for m, dname in (("memif-out", "outbound"), ("memif-in", "inbound"), ("memif-both", "both")):
-                ke = (m, "aes-gcm-128", sz, "1", "uniform", ENG)
-                ks = (m, "aes-gcm-128", sz, "1", "uniform", "secgw")
+                ke = (m, "aes-gcm-128", sz, "1", "sbs", ENG)
+                ks = (m, "aes-gcm-128", sz, "1", "sbs", "secgw")
                 if ks not in agg:
                     continue
                 tf = [extra(agg[k], "tx_full") if k in agg else None for k in (ke, ks)]

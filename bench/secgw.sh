@@ -5,7 +5,8 @@
 # and frame sizes; interleaved rounds (espgw, then ipsec-secgw, per size and
 # round). Builds ipsec-secgw from the dpdk-doc package's examples (installed
 # if missing) with bench/secgw/*.patch, in BUILD_DIR/ipsec-secgw. Prints the
-# CSV lines; --csv appends them (engine column: native or secgw).
+# CSV lines; --csv appends them (engine column: native or secgw; "sbs" in
+# the distribution column).
 #
 #   bench/secgw.sh [--rounds R] [--seconds S] [--sizes "64 512 1420 imix"]
 #                  [--csv FILE] [BUILD_DIR]
@@ -50,9 +51,9 @@ fail=0
 for r in $(seq "$ROUNDS"); do
 	for s in $SIZES; do
 		echo "round $r, $s B: espgw" >&2
-		bash bench/memif.sh --sizes "$s" --seconds "$SECS" ${CSV:+--csv "$CSV"} "$BUILD" || fail=1
+		bash bench/memif.sh --sizes "$s" --seconds "$SECS" --tag sbs ${CSV:+--csv "$CSV"} "$BUILD" || fail=1
 		echo "round $r, $s B: ipsec-secgw" >&2
-		bash bench/memif.sh --sizes "$s" --seconds "$SECS" --secgw "$BIN" ${CSV:+--csv "$CSV"} \
+		bash bench/memif.sh --sizes "$s" --seconds "$SECS" --secgw "$BIN" --tag sbs ${CSV:+--csv "$CSV"} \
 			"$BUILD" || fail=1
 	done
 done
