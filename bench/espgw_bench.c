@@ -45,7 +45,8 @@ static struct {
 	const char *pcap;		/* write the frames here and exit */
 	unsigned pcap_count;
 	bool tunnel_table;		/* the policies as IKE's (per-tunnel table) */
-} o = { "outbound", "aes-gcm-128", "uniform", "native", 64, 1, 32, 2.0, NULL, 64, false };
+	unsigned workers;		/* pipelines at once, each on its own CPU */
+} o = { "outbound", "aes-gcm-128", "uniform", "native", 64, 1, 32, 2.0, NULL, 64, false, 1 };
 
 #define NTEMPL 4096		/* prebuilt frames, cycled */
 struct tmpl {
@@ -95,13 +96,13 @@ config_text(unsigned n, const char *alg, unsigned max_sas)
 	if (ai->auth_key_len)
 		hex(ak, auth_key, ai->auth_key_len);
 	off = snprintf(t, cap,
-		"workers: 1\ncrypto_engine: %s\nmax_sas: %u\nmgmt_socket: /tmp/espgw-bench.sock\n"
+		"workers: %u\ncrypto_engine: %s\nmax_sas: %u\nmgmt_socket: /tmp/espgw-bench.sock\n"
 		"eal: { file_prefix: espgw-bench, hugepages: false, memory_mb: %u }\n"
 		"ports:\n  - { name: inside, devargs: net_null0, addresses: [198.18.1.1/24] }\n"
 		"  - { name: outside, devargs: net_null1, addresses: [198.18.0.1/24] }\n"
 		"routes:\n  - { prefix: 198.18.2.0/23, via: 198.18.0.2, port: outside }\n"
 		"  - { prefix: 198.19.0.0/16, via: 198.18.0.2, port: outside }\nsas:\n",
-		o.engine, max_sas, 1024 + max_sas / 32 * 3);
+		o.workers, o.engine, max_sas, 1024 + max_sas / 32 * 3);
 	for (unsigned i = 0; i < n; i++) {
 		off += snprintf(t + off, cap - off,
 			"  - { name: o%u, direction: outbound, spi: %u, algorithm: %s, key: 0x%s,%s%s%s"
@@ -336,13 +337,18 @@ static void
 report(const char *mode, struct result r, const char *extra)
 {
 	double s = (double)r.cycles / rte_get_tsc_hz();
-	char size[16];
+	char size[16], name[48];
 
 	if (o.size > 0)
 		snprintf(size, sizeof(size), "%d", o.size);
 	else
 		snprintf(size, sizeof(size), "imix");
-	printf("%s,%s,%s,%u,%s,%s,%lu,%.3f,%.3f,%.3f,%.1f%s\n", mode, o.alg,
+	/* several workers: their own rows (outbound-w2, ...) */
+	if (o.workers > 1)
+		snprintf(name, sizeof(name), "%s-w%u", mode, o.workers);
+	else
+		snprintf(name, sizeof(name), "%s", mode);
+	printf("%s,%s,%s,%u,%s,%s,%lu,%.3f,%.3f,%.3f,%.1f%s\n", name, o.alg,
 	       size, o.sas, o.dist, o.engine,
 	       r.pkts, s, r.pkts / s / 1e6, r.bytes * 8 / s / 1e9,
 	       r.pkts ? (double)r.cycles / r.pkts : 0, extra ? extra : "");
@@ -405,6 +411,50 @@ run_pipeline(struct dp_worker *w, unsigned in_port)
 		if (w->ctr.drops[d])
 			fprintf(stderr, "espgw-bench: %lu packets dropped as %s\n",
 				w->ctr.drops[d], espgw_drop_name[d]);
+	return r;
+}
+
+struct pl_arg {
+	struct dp_worker *w;
+	unsigned port;
+	struct result r;
+};
+
+static int
+pl_lcore(void *arg)
+{
+	struct pl_arg *a = arg;
+
+	a->r = run_pipeline(a->w, a->port);
+	return 0;
+}
+
+/*
+ * The pipeline on every worker at once (--workers): each worker but the
+ * last on its own lcore, the last driven from here (CPU 0: the control
+ * thread has nothing to do during the run). The same SAs for all: one
+ * tunnel's traffic spread over the workers. Packets add up; the time is
+ * the longest worker's.
+ */
+static struct result
+run_workers(unsigned in_port)
+{
+	struct pl_arg a[MAX_WORKERS];
+	struct result r = { 0 };
+	unsigned n = dp.n_workers;
+
+	for (unsigned i = 0; i + 1 < n; i++) {
+		a[i] = (struct pl_arg){ dp.w[i], in_port, { 0 } };
+		if (rte_eal_remote_launch(pl_lcore, &a[i], dp.w[i]->lcore) != 0)
+			exit(1);
+	}
+	a[n - 1].r = run_pipeline(dp.w[n - 1], in_port);
+	rte_eal_mp_wait_lcore();
+	for (unsigned i = 0; i < n; i++) {
+		r.pkts += a[i].r.pkts;
+		r.bytes += a[i].r.bytes;
+		r.cycles = RTE_MAX(r.cycles, a[i].r.cycles);
+	}
 	return r;
 }
 
@@ -686,6 +736,7 @@ main(int argc, char **argv)
 		{ "write-pcap", required_argument, NULL, 'w' },
 		{ "tunnel-table", no_argument, NULL, 'T' },
 		{ "pcap-count", required_argument, NULL, 'c' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct espgw_config *c;
@@ -703,6 +754,7 @@ main(int argc, char **argv)
 		case 'e': o.engine = optarg; break;
 		case 't': o.seconds = atof(optarg); break;
 		case 'b': o.burst = atoi(optarg); break;
+		case 'W': o.workers = atoi(optarg); break;
 		case 'w': o.pcap = optarg; break;
 		case 'T': o.tunnel_table = true; break;
 		case 'c': o.pcap_count = atoi(optarg); break;
@@ -775,7 +827,7 @@ main(int argc, char **argv)
 			write_pcap(tout);
 		if (!strcmp(o.mode, "outbound"))
 			report(o.tunnel_table ? "outbound-tunnel" : "outbound",
-			       run_pipeline(w, 0), NULL);
+			       run_workers(0), NULL);
 		else
 			report("ipsec-out", run_ipsec(w, ctl.sa[ctl_find_sa("o0")].dp, tout), NULL);
 	} else if (!strcmp(o.mode, "inbound") || !strcmp(o.mode, "ipsec-in")) {
@@ -783,13 +835,13 @@ main(int argc, char **argv)
 		if (o.pcap)
 			write_pcap(tin);
 		if (!strcmp(o.mode, "inbound"))
-			report("inbound", run_pipeline(w, 1), NULL);
+			report("inbound", run_workers(1), NULL);
 		else
 			report("ipsec-in", run_ipsec(w, ctl.sa[ctl_find_sa("i0")].dp, tin), NULL);
 	} else if (!strcmp(o.mode, "both")) {
 		build_outbound();
 		build_inbound(w);
-		report("both", run_pipeline(w, 2), NULL);
+		report("both", run_workers(2), NULL);
 	} else if (!strcmp(o.mode, "raw")) {
 		report("raw", run_raw(), NULL);
 	} else {

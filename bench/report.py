@@ -178,6 +178,23 @@ def main():
         plot(out, "throughput_vs_sas", "AES-GCM-128, 64 B, 1 worker", "SAs (one policy each)",
              [("outbound uniform", su), ("outbound zipf", sz), ("inbound uniform", iu)], xs2)
         w("\n![throughput vs SAs](bench/throughput_vs_sas.png)\n")
+    # 3b. two workers
+    if any(k[0].endswith("-w2") for k in agg):
+        w("\n## Two workers, one tunnel\n")
+        w("`espgw-bench --workers 2`: two pipelines at once, one per CPU (the second driven "
+          "from the control thread's CPU, idle during the run), every packet on the same SA "
+          "pair: one tunnel spread over both workers (outbound: one atomic sequence-number "
+          "add per burst; lifetimes counted atomically). Against `--workers 1` in the same "
+          "run, both unpinned, 64 B AES-GCM-128.\n")
+        w("| direction | 1 worker Mpps | 2 workers Mpps | ratio |")
+        w("|---|---|---|---|")
+        for m in ("outbound", "inbound"):
+            k1 = (m, "aes-gcm-128", "64", "1", "uniform", ENG)
+            k2 = (m + "-w2", "aes-gcm-128", "64", "1", "uniform", ENG)
+            if k2 in agg:
+                w("| %s | %s | %s | %s |" % (m, cell(agg, k1), cell(agg, k2),
+                                             "%.2fx" % (med(agg, k2) / med(agg, k1))
+                                             if k1 in agg else "–"))
     # 4. engines
     w("## Crypto engines\n")
     w("| engine | size | outbound Mpps | ratio to its ipsec ceiling | inbound Mpps | ratio |")

@@ -103,6 +103,13 @@ for n in 1 16 1000 10000 100000; do
 		for m in outbound inbound; do point --mode $m --size 64 --sas $n --dist $d; done
 	done
 done
+# 3b. two workers against one, interleaved (both unpinned)
+for r in $(seq $REPS); do
+	for m in outbound inbound; do
+		point --mode $m --size 64
+		point --mode $m --size 64 --workers 2
+	done
+done
 # 4. the librte_ipsec engines (cpu: synchronous CPU crypto; lookaside)
 for e in cpu lookaside; do
 	for s in 64 1420; do

@@ -206,7 +206,7 @@ esp_life_take(struct dp_worker *w, struct dp_sa *sa, unsigned n, uint64_t bytes)
 
 	if (!sa->check_life)
 		return n;
-	ok = sa_life_account(&sa->lim, &sa->life, n, bytes, &soft, &hard);
+	ok = sa_life_account(&sa->lim, &sa->life, n, bytes, dp.n_workers > 1, &soft, &hard);
 	if (soft)
 		rte_ring_sp_enqueue(w->ev_ring, DP_EV_MAKE(EV_SOFT_LIFE, sa->id));
 	if (hard) {

@@ -81,8 +81,9 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	struct w_hop hop;
 	bool tun = sa->mode == SA_MODE_TUNNEL;
 
-	/* a tunnel SA's packets all leave the same way: resolve it once */
-	if (tun && w_resolve(w, sa->outer_family, sa->route_dst.a, &hop) == 0 &&
+	/* a tunnel SA's packets all leave the same way: resolve it once, and
+	 * once per burst for SAs to the same peer */
+	if (tun && w_hop_memo(w, &w->out_memo, sa->outer_family, sa->route_dst.a, &hop) == 0 &&
 	    !hop.local)
 		tmtu = dp.port[hop.port].mtu;
 	for (uint16_t i = 0; i < n; i++) {
@@ -242,6 +243,7 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 	struct dp_sa *sa_of[DP_BURST];
 	struct rte_mbuf *prot[DP_BURST];
 
+	w->out_memo.valid = false;	/* neighbours may have changed since */
 	for (unsigned i = 0; i < n; i++) {
 		const struct fc_ent *e;
 		uint32_t h;

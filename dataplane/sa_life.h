@@ -35,9 +35,10 @@ bool sa_life_any(const struct sa_limits *lim);
  * n packets of `bytes` bytes use the SA: how many of them still may. The
  * packets that cross the byte limit are the last ones allowed; the packet
  * limit is exact. *soft and *hard are true for the one call that first
- * reaches each limit (several workers may call at once).
+ * reaches each limit. shared: several workers may call at once (atomic
+ * updates); otherwise plain ones.
  */
 unsigned sa_life_account(const struct sa_limits *lim, struct dp_sa_life *c, unsigned n,
-			 uint64_t bytes, bool *soft, bool *hard);
+			 uint64_t bytes, bool shared, bool *soft, bool *hard);
 
 #endif

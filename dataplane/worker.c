@@ -172,28 +172,56 @@ w_forward_pi(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *p,
  * that one went out resolved (a miss or a local packet takes the full
  * path every time).
  */
+/*
+ * w_resolve() through a memo: a destination the same as the last one the
+ * memo resolved gets its hop again, when that one was resolved and not
+ * local (a miss or a local packet takes the full path every time).
+ */
+int
+w_hop_memo(struct dp_worker *w, struct w_memo *mo, int family, const uint8_t *dst,
+	   struct w_hop *h)
+{
+	unsigned al = family == AF_INET ? 4 : 16;
+
+	if (mo->valid && mo->family == family && memcmp(mo->dst, dst, al) == 0) {
+		*h = mo->h;
+		return 0;
+	}
+	mo->valid = false;
+	if (w_resolve(w, family, dst, h) < 0)
+		return -1;
+	if (h->resolved && !h->local) {
+		mo->valid = true;
+		mo->family = family;
+		memcpy(mo->dst, dst, al);
+		mo->h = *h;
+		mo->h.addr = NULL;	/* may point into a packet: unused once resolved */
+	}
+	return 0;
+}
+
+/* The same for a run of decrypted packets, through the memo mo. */
 void
 w_forward_memo(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
 	       struct w_memo *mo)
 {
-	unsigned al = pi->family == AF_INET ? 4 : 16;
+	struct w_hop h;
 
-	if (mo->valid && mo->family == pi->family && memcmp(mo->dst, pi->dst, al) == 0) {
-		if (!w_dec_ttl(m)) {
-			m->port = mo->h.port;
-			w_drop_notify(w, m, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
-			return;
-		}
-		w_send(w, m, &mo->h);
+	if (w_hop_memo(w, mo, pi->family, pi->dst, &h) < 0) {
+		w_drop(w, m, ESPGW_DROP_NO_ROUTE);
 		return;
 	}
-	mo->valid = false;
-	if (w_resolve(w, pi->family, pi->dst, &mo->h) == 0 && mo->h.resolved && !mo->h.local) {
-		mo->valid = true;
-		mo->family = pi->family;
-		memcpy(mo->dst, pi->dst, al);
+	if (h.local) {
+		/* decrypted traffic for the gateway itself (ping through the tunnel) */
+		w_punt(w, m, PUNT_INNER_LOCAL, h.port);
+		return;
 	}
-	w_forward_pi(w, m, pi, true);
+	if (!w_dec_ttl(m)) {
+		m->port = h.port;
+		w_drop_notify(w, m, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
+		return;
+	}
+	w_send(w, m, &h);
 }
 
 void

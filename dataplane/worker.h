@@ -35,6 +35,13 @@ struct w_hop {
 	struct rte_ether_addr dmac;
 };
 
+/* the last destination w_hop_memo resolved, while it stays valid */
+struct w_memo {
+	bool valid;
+	uint8_t family;
+	uint8_t dst[16];
+	struct w_hop h;
+};
 struct dp_worker {
 	unsigned idx, lcore;
 	struct rte_ring *msg_ring;	/* control -> worker (SPSC) */
@@ -46,6 +53,7 @@ struct dp_worker {
 	struct spi_index *sidx;		/* inbound SAs by SPI */
 	struct fc_ent *fc;		/* outbound flow cache (flow_cache.h) */
 	uint32_t fc_gen;		/* its generation: +1 per control message */
+	struct w_memo out_memo;		/* outbound: the burst's last tunnel hop */
 	struct dp_spd *spd;
 	struct dp_dyn *dyn;		/* IKE's per-tunnel policies, this worker's */
 	struct dp_rt *rt;
@@ -229,13 +237,8 @@ void w_forward(struct dp_worker *w, struct rte_mbuf *m, bool dec_ttl);
 void w_forward_pi(struct dp_worker *w, struct rte_mbuf *m,
 		  const struct pkt_info *pi, bool dec_ttl);
 int w_resolve(struct dp_worker *w, int family, const uint8_t *dst, struct w_hop *h);
-/* the last destination w_forward_memo resolved, while it stays valid */
-struct w_memo {
-	bool valid;
-	uint8_t family;
-	uint8_t dst[16];
-	struct w_hop h;
-};
+int w_hop_memo(struct dp_worker *w, struct w_memo *mo, int family, const uint8_t *dst,
+	       struct w_hop *h);
 void w_forward_memo(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
 		    struct w_memo *mo);
 void w_send(struct dp_worker *w, struct rte_mbuf *m, const struct w_hop *h);

@@ -188,9 +188,10 @@ test_life(void)
 	CU_ASSERT(!l.hard_is_seq);
 	CU_ASSERT_EQUAL(l.soft_packets, UINT32_MAX - UINT32_MAX / 16);
 
-	/* random limits and bursts against the model */
+	/* random limits and bursts against the model, shared (atomic) and not */
 	srand(4301);
-	for (int round = 0; round < 2000; round++) {
+	for (int round = 0; round < 4000; round++) {
+		bool shared = round % 2;
 		struct dp_sa_life c = { 0 };
 		struct life_model m = { 0 };
 		memset(&l, 0, sizeof(l));
@@ -206,7 +207,7 @@ test_life(void)
 			unsigned n = rand() % 33;
 			uint64_t bytes = n * (uint64_t)(40 + rand() % 1400);
 			bool s1, h1, s2, h2;
-			unsigned ok = sa_life_account(&l, &c, n, bytes, &s1, &h1);
+			unsigned ok = sa_life_account(&l, &c, n, bytes, shared, &s1, &h1);
 			unsigned ref = model_take(&l, &m, n, bytes, &s2, &h2);
 			CU_ASSERT_EQUAL(ok, ref);
 			CU_ASSERT_EQUAL(s1, s2);
