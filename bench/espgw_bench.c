@@ -214,9 +214,11 @@ apply_with_worker(struct espgw_config *c)
 	c->n_policies = n_pol;
 	ctl_quit();		/* returns once everything was acked */
 	rte_eal_mp_wait_lcore();
-	/* what the worker saw on the null ports meanwhile is not the bench's */
-	memset(&dp.w[0]->ctr, 0, sizeof(dp.w[0]->ctr));
-	memset(dp.w[0]->pctr, 0, sizeof(dp.w[0]->pctr));
+	/* what the workers saw on the null ports meanwhile is not the bench's */
+	for (unsigned i = 0; i < dp.n_workers; i++) {
+		memset(&dp.w[i]->ctr, 0, sizeof(dp.w[i]->ctr));
+		memset(dp.w[i]->pctr, 0, sizeof(dp.w[i]->pctr));
+	}
 	return rte_rdtsc() - t0;
 }
 

@@ -195,6 +195,7 @@ def main():
                 w("| %s | %s | %s | %s |" % (m, cell(agg, k1), cell(agg, k2),
                                              "%.2fx" % (med(agg, k2) / med(agg, k1))
                                              if k1 in agg else "–"))
+        w("")
     # 4. engines
     w("## Crypto engines\n")
     w("| engine | size | outbound Mpps | ratio to its ipsec ceiling | inbound Mpps | ratio |")
