@@ -169,7 +169,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
  */
 static void
 spd_lookup(struct dp_worker *w, const struct pkt_info *pis, const unsigned *idx,
-	   const uint32_t *slot, const struct spd_key6 *key, unsigned n,
+	   const uint32_t *slot, const struct fc_key *key, unsigned n,
 	   uint8_t *kind, uint8_t *act, struct dp_sa **sa_of)
 {
 	struct spd_key4 k4[DP_BURST];
@@ -236,7 +236,7 @@ void
 esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 {
 	struct pkt_info pis[DP_BURST];
-	struct spd_key6 key[DP_BURST];
+	struct fc_key key[DP_BURST];
 	uint32_t slot[DP_BURST];
 	unsigned idx[DP_BURST], nm = 0, np = 0;
 	uint8_t kind[DP_BURST], act[DP_BURST];

@@ -306,11 +306,6 @@ int worker_main(void *arg);
 typedef void (*sa_group_fn)(struct dp_worker *w, struct dp_sa *sa,
 			    struct rte_mbuf **m, uint16_t n);
 
-/*
- * Hand fn each SA's packets of a burst at once, in arrival order within
- * the SA: librte_ipsec and the crypto PMD cost per call, so two packets of
- * one SA separated by another SA's should still travel together.
- */
 /* the hot lines of an SA and what its first use touches next */
 static inline void
 sa_prefetch(const struct dp_sa *sa)
@@ -322,24 +317,51 @@ sa_prefetch(const struct dp_sa *sa)
 	}
 }
 
+/*
+ * Hand fn each SA's packets of a burst at once, in arrival order within
+ * the SA: each group costs a call (route, lifetime, seal or open), so two packets of
+ * one SA separated by another SA's should still travel together.
+ */
 static inline void
 for_each_sa_group(struct dp_worker *w, struct dp_sa **sa_of, struct rte_mbuf **m,
 		  unsigned n, sa_group_fn fn)
 {
+	enum { SLOTS = 64, END = 0xff };
+	struct dp_sa *key[SLOTS];
+	uint8_t first[SLOTS], last[SLOTS], next[DP_BURST], order[DP_BURST];
 	struct rte_mbuf *grp[DP_BURST];
-	uint32_t done = 0;
+	unsigned ng = 0, i;
 
-	_Static_assert(DP_BURST <= 32, "one bit per packet of a burst");
-	for (unsigned i = 0; i < n; i++) {
-		unsigned g = 0;
-		if ((done >> i) & 1)
-			continue;
-		for (unsigned j = i; j < n; j++)
-			if (!((done >> j) & 1) && sa_of[j] == sa_of[i]) {
-				grp[g++] = m[j];
-				done |= 1u << j;
-			}
-		fn(w, sa_of[i], grp, g);
+	_Static_assert(DP_BURST < END && DP_BURST <= SLOTS / 2, "group indexes");
+	/* the usual burst: one SA */
+	for (i = 1; i < n && sa_of[i] == sa_of[0]; i++)
+		;
+	if (i >= n) {
+		if (n > 0)
+			fn(w, sa_of[0], m, n);
+		return;
+	}
+	/* else a list per SA, found through a small table keyed by pointer */
+	memset(key, 0, sizeof(key));
+	for (i = 0; i < n; i++) {
+		unsigned s = (unsigned)(((uintptr_t)sa_of[i] >> 6) * 0x9e3779b97f4a7c15ull >> 58);
+		while (key[s] != NULL && key[s] != sa_of[i])
+			s = (s + 1) & (SLOTS - 1);
+		next[i] = END;
+		if (key[s] == NULL) {
+			key[s] = sa_of[i];
+			first[s] = last[s] = i;
+			order[ng++] = s;
+		} else {
+			next[last[s]] = i;
+			last[s] = i;
+		}
+	}
+	for (unsigned g = 0; g < ng; g++) {
+		unsigned s = order[g], c = 0;
+		for (unsigned k = first[s]; k != END; k = next[k])
+			grp[c++] = m[k];
+		fn(w, key[s], grp, c);
 	}
 }
 
