@@ -199,6 +199,7 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct rte_mbu
 			w_drop(w, mb, ESPGW_DROP_NO_SA);
 			continue;
 		}
+		sa_keys_prefetch(sa);
 		if (unlikely(sa->expired)) {
 			w_drop(w, mb, sa_expired_reason(sa));
 			continue;

@@ -301,6 +301,7 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			break;
 		}
 		/* PROTECT, by the SPD or a tunnel policy; i >= np: not overwritten */
+		sa_keys_prefetch(sa);
 		if (unlikely(sa->expired)) {
 			w_drop(w, m[i], sa_expired_reason(sa));
 		} else {

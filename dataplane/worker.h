@@ -317,6 +317,18 @@ sa_prefetch(const struct dp_sa *sa)
 	}
 }
 
+/* the native engine's keys of an SA whose first line is in (or on its way):
+ * the AES round keys and the first GHASH key lines */
+static inline void
+sa_keys_prefetch(const struct dp_sa *sa)
+{
+	const uint8_t *k = (const void *)sa->nk;
+
+	if (k != NULL)
+		for (unsigned i = 0; i < 6; i++)
+			rte_prefetch0(k + i * RTE_CACHE_LINE_SIZE);
+}
+
 /*
  * Hand fn each SA's packets of a burst at once, in arrival order within
  * the SA: each group costs a call (route, lifetime, seal or open), so two packets of
