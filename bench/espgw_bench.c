@@ -487,7 +487,9 @@ run_ipsec(struct dp_worker *w, struct dp_sa *sa, const struct tmpl *templ)
 				rte_pktmbuf_adj(m[j], 14);
 				m[j]->l2_len = 0;
 				m[j]->l3_len = 20;
-				seq[j] = rte_be_to_cpu_32(*rte_pktmbuf_mtod_offset(m[j], uint32_t *, 24));
+				uint32_t sq;	/* 2 bytes past an aligned Ethernet header */
+				memcpy(&sq, rte_pktmbuf_mtod_offset(m[j], uint8_t *, 24), 4);
+				seq[j] = rte_be_to_cpu_32(sq);
 				r.bytes += tbytes(templ, t0 + j);
 			}
 			k = in ? esp_open(w, sa, m, o.burst, seq, why) :

@@ -4,15 +4,17 @@
 # modes memif-out / memif-in / memif-both) and appends them to CSV if given.
 #
 #   bench/memif.sh [--seconds S] [--sizes "64 1420"] [--flows N] [--engine E]
-#                  [--secgw BINARY] [--tag T] [--csv FILE] [BUILD_DIR]
+#                  [--secgw BINARY] [--tag T] [--stages] [--csv FILE] [BUILD_DIR]
 #
 # --secgw: the gateway is DPDK's ipsec-secgw (bench/secgw.sh builds it) on
 # the same CPU, ring size, tunnels and generator instead of espgw; its rows
 # carry the engine name "secgw". --tag: T in the rows' distribution column
 # instead of "uniform" (bench/secgw.sh marks its side-by-side rounds).
+# --stages (a -Dstage_cycles=true BUILD_DIR): espgw's cycles per packet in
+# each stage of the run, memif RX and TX included, on a "stages" line.
 set -eu
 cd "$(dirname "$0")/.."
-SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native SECGW="" TAG=uniform
+SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native SECGW="" TAG=uniform STAGES=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=$2; shift ;;
@@ -21,6 +23,7 @@ while [ $# -gt 0 ]; do
 	--engine) ENGINE=$2; shift ;;
 	--secgw) SECGW=$2; ENGINE=secgw; shift ;;
 	--tag) TAG=$2; shift ;;
+	--stages) STAGES=1 ;;
 	--csv) CSV=$2; shift ;;
 	*) BUILD=$1 ;;
 	esac
@@ -87,6 +90,18 @@ for s in $SIZES; do
 		# espgw's own drops in the run (tx-full: the generator fell behind)
 		drops=none
 		[ -n "$SECGW" ] || drops=$("$CTL" -s "$D/espgw.sock" show drops | awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "/" }')
+		if [ $STAGES = 1 ] && [ -z "$SECGW" ]; then
+			"$CTL" -s "$D/espgw.sock" show workers --json | python3 -c '
+import json, sys
+w = json.load(sys.stdin)[0]
+n = w["esp_in"] + w["esp_out"] + w["bypass"]
+c = w.get("stage_cycles", {})
+busy = {k: v for k, v in c.items() if k != "other"}
+print("stages %s %s B, cycles per packet: " % (sys.argv[1], sys.argv[2]) +
+      " ".join("%s %.0f" % (k, v / n) for k, v in busy.items() if v) +
+      " | total %.0f" % (sum(busy.values()) / n) if n and c else "stages: not a stage_cycles build")
+' "$dir" "$s" >&2
+		fi
 		stop_espgw
 		[ -n "$line" ] || continue
 		line="${line/,uniform,cpu,/,$TAG,$ENGINE,}"

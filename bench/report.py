@@ -251,6 +251,14 @@ def main():
           "(min–max); *ring full* near 100 % means the gateway was the bottleneck.\n")
         w("| size | direction | espgw Mpps | ipsec-secgw Mpps | espgw / ipsec-secgw | ring full espgw / secgw |")
         w("|---|---|---|---|---|---|")
+        px, pser = [], {}
+        for sz in SIZES:
+            if ("memif-out", "aes-gcm-128", sz, "1", "sbs", "secgw") in agg:
+                px.append(sz)
+                for m in ("memif-out", "memif-in"):
+                    for e, lbl in ((ENG, "espgw"), ("secgw", "ipsec-secgw")):
+                        pser.setdefault("%s %s" % (lbl, m[6:]), []).append(
+                            med(agg, (m, "aes-gcm-128", sz, "1", "sbs", e)))
         for sz in SIZES:
             for m, dname in (("memif-out", "outbound"), ("memif-in", "inbound"), ("memif-both", "both")):
                 ke = (m, "aes-gcm-128", sz, "1", "sbs", ENG)
@@ -262,6 +270,10 @@ def main():
                     sz, dname, cell(agg, ke), cell(agg, ks),
                     "%.2fx" % (med(agg, ke) / med(agg, ks)) if ke in agg and med(agg, ks) else "–",
                     " / ".join("%.0f %%" % (100 * t[1]) if t else "–" for t in tf)))
+        if px:
+            plot(out, "espgw_vs_secgw", "espgw and ipsec-secgw over memif, AES-GCM-128, 1 worker",
+                 "frame size (bytes)", sorted(pser.items()), px)
+            w("\n![espgw and ipsec-secgw](bench/espgw_vs_secgw.png)\n")
     # 6. IKE
     ik = [k for k in agg if k[0] == "ike-setup"]
     if ik:
@@ -351,7 +363,7 @@ def main():
         if os.path.exists(notes):
             text += "\n" + open(notes).read()
         open("docs/BENCHMARKS.md", "w").write(text)
-        for png in ("throughput_vs_size.png", "throughput_vs_sas.png"):
+        for png in ("throughput_vs_size.png", "throughput_vs_sas.png", "espgw_vs_secgw.png"):
             if os.path.exists(os.path.join(out, png)):
                 subprocess.run(["cp", os.path.join(out, png), "docs/bench/" + png])
 

@@ -164,8 +164,8 @@ cmd_workers(struct sbuf *b, bool js)
 	for (unsigned i = 0; i < dp_n_workers(); i++) {
 		struct dp_worker_ctr c;
 		dp_sum_worker(i, &c);
-		if (js)
-			json_array_append_new(arr, json_pack(
+		if (js) {
+			json_t *o = json_pack(
 				"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				"worker", i, "lcore", dp_worker_lcore(i),
 				"polls", (json_int_t)c.polls,
@@ -174,8 +174,20 @@ cmd_workers(struct sbuf *b, bool js)
 				"esp_in", (json_int_t)c.esp_in, "esp_out", (json_int_t)c.esp_out,
 				"bypass", (json_int_t)c.plain_fwd, "punted", (json_int_t)c.punted,
 				"drops", (json_int_t)drops_total(&c),
-				"l4_checksums_completed", (json_int_t)c.l4_csum_completed));
-		else
+				"l4_checksums_completed", (json_int_t)c.l4_csum_completed);
+			/* a -Dstage_cycles=true build: TSC cycles per pipeline stage */
+			uint64_t any = 0;
+			for (int st = 0; st < ST_MAX; st++)
+				any |= c.cycles[st];
+			if (any) {
+				json_t *cy = json_object();
+				for (int st = 0; st < ST_MAX; st++)
+					json_object_set_new(cy, dp_stage_name[st],
+							    json_integer((json_int_t)c.cycles[st]));
+				json_object_set_new(o, "stage_cycles", cy);
+			}
+			json_array_append_new(arr, o);
+		} else
 			mgmt_printf(b, "%-6u %-5u %12lu %12lu %10lu %12lu %12lu %12lu %10lu %10lu\n",
 				  i, dp_worker_lcore(i), c.polls, c.idle_polls, c.sleeps,
 				  c.esp_in, c.esp_out, c.plain_fwd, c.punted, drops_total(&c));
