@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The native engine: ESP (RFC 4303) framed here and sealed or opened by
- * Intel IPsec-MB's job API directly, one job per packet, the jobs of an SA
- * group submitted back to back so the multi-buffer lanes fill (as VPP's
- * ipsecmb engine does). No cryptodev, no crypto ops, no librte_ipsec.
+ * Intel IPsec-MB directly: AES-GCM through its direct API, the others
+ * through the job API, one job per packet, the jobs of an SA group
+ * submitted back to back so the multi-buffer lanes fill (as VPP's ipsecmb
+ * engine does). No cryptodev, no crypto ops, no librte_ipsec.
  *
  * Per algorithm:
  *   AES-GCM (RFC 4106), ChaCha20-Poly1305 (RFC 7634): nonce = salt || IV,
  *     the IV is the 64-bit sequence number (unique per key, as 4106 3.1
  *     allows); AAD = SPI || seq (ESN: SPI || seq_hi || seq_lo).
  *   AES-CBC + HMAC-SHA-256-128 (RFC 3602, 4868): the IV is E_K(nonce)
- *     with the sequence number as the nonce (NIST SP 800-38A appendix C):
+ *     with the sequence number and SPI as the nonce (NIST SP 800-38A appendix C):
  *     the nonce block is written where the IV goes and encrypted in the
  *     same CBC pass under a zero IV, so its ciphertext is the IV of the
  *     rest. The ICV covers header, IV and ciphertext, plus seq_hi after
