@@ -51,7 +51,7 @@ lookaside(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	return k;
 }
 
-uint16_t
+static uint16_t
 esp_crypto(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	   uint16_t n)
 {

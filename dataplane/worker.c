@@ -126,52 +126,6 @@ w_send(struct dp_worker *w, struct rte_mbuf *m, const struct w_hop *h)
 	w_tx_enqueue(w, h->port, m);
 }
 
-/* Route an IP packet (data at L3), resolve the next hop, queue for TX. */
-void
-w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
-{
-	struct pkt_info pi;
-
-	if (pkt_parse_l3(m, &pi) < 0) {
-		w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
-		return;
-	}
-	w_forward_pi(w, m, &pi, ttl);
-}
-
-/* The same, for a packet the caller has parsed already. */
-void
-w_forward_pi(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *p,
-	     bool ttl)
-{
-	struct pkt_info pi = *p;
-	struct w_hop h;
-
-	if (w_resolve(w, pi.family, pi.dst, &h) < 0) {
-		w_drop(w, m, ESPGW_DROP_NO_ROUTE);
-		return;
-	}
-	if (h.local) {
-		/* decrypted traffic for the gateway itself (ping through the tunnel) */
-		w_punt(w, m, PUNT_INNER_LOCAL, h.port);
-		return;
-	}
-	if (ttl && !w_dec_ttl(m)) {
-		/* RFC 1812 5.3.1 / RFC 4443 3.3: time exceeded in transit, told
-		 * from our address on the port it would have left by */
-		m->port = h.port;
-		w_drop_notify(w, m, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
-		return;
-	}
-	w_send(w, m, &h);
-}
-
-/*
- * The same for a run of packets (a burst's decrypted ones): a packet to
- * the destination of the one before reuses its route and neighbour, when
- * that one went out resolved (a miss or a local packet takes the full
- * path every time).
- */
 /*
  * w_resolve() through a memo: a destination the same as the last one the
  * memo resolved gets its hop again, when that one was resolved and not
@@ -200,14 +154,19 @@ w_hop_memo(struct dp_worker *w, struct w_memo *mo, int family, const uint8_t *ds
 	return 0;
 }
 
-/* The same for a run of decrypted packets, through the memo mo. */
-void
-w_forward_memo(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
-	       struct w_memo *mo)
+/*
+ * Route a parsed IP packet (data at L3), resolve the next hop (through
+ * the memo mo when given), queue for TX.
+ */
+static void
+forward(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi, bool ttl,
+	struct w_memo *mo)
 {
 	struct w_hop h;
+	int rc = mo ? w_hop_memo(w, mo, pi->family, pi->dst, &h) :
+		 w_resolve(w, pi->family, pi->dst, &h);
 
-	if (w_hop_memo(w, mo, pi->family, pi->dst, &h) < 0) {
+	if (rc < 0) {
 		w_drop(w, m, ESPGW_DROP_NO_ROUTE);
 		return;
 	}
@@ -216,12 +175,33 @@ w_forward_memo(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *p
 		w_punt(w, m, PUNT_INNER_LOCAL, h.port);
 		return;
 	}
-	if (!w_dec_ttl(m)) {
+	if (ttl && !w_dec_ttl(m)) {
+		/* RFC 1812 5.3.1 / RFC 4443 3.3: time exceeded in transit, told
+		 * from our address on the port it would have left by */
 		m->port = h.port;
 		w_drop_notify(w, m, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
 		return;
 	}
 	w_send(w, m, &h);
+}
+
+void
+w_forward(struct dp_worker *w, struct rte_mbuf *m, bool ttl)
+{
+	struct pkt_info pi;
+
+	if (pkt_parse_l3(m, &pi) < 0) {
+		w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
+		return;
+	}
+	forward(w, m, &pi, ttl, NULL);
+}
+
+void
+w_forward_memo(struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
+	       struct w_memo *mo)
+{
+	forward(w, m, pi, true, mo);
 }
 
 void

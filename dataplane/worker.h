@@ -234,8 +234,6 @@ w_tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 }
 
 void w_forward(struct dp_worker *w, struct rte_mbuf *m, bool dec_ttl);
-void w_forward_pi(struct dp_worker *w, struct rte_mbuf *m,
-		  const struct pkt_info *pi, bool dec_ttl);
 int w_resolve(struct dp_worker *w, int family, const uint8_t *dst, struct w_hop *h);
 int w_hop_memo(struct dp_worker *w, struct w_memo *mo, int family, const uint8_t *dst,
 	       struct w_hop *h);
@@ -256,9 +254,6 @@ void dp_sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add);
 /* the SAs of a burst of ESP (header at l3_len): sa[i] m[i]'s or NULL; too
  * short for an ESP header: dropped (m[] closes up). How many stay. */
 unsigned dp_sad_lookup(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct dp_sa **sa);
-/* librte_ipsec's crypto step of one SA group (cpu or lookaside) */
-uint16_t esp_crypto(struct dp_worker *w, struct dp_sa *sa,
-		    struct rte_mbuf **m, uint16_t n);
 /*
  * The engine contract (esp_crypto.c): seal (outbound: ESP and outer
  * headers, encrypted, ready to send) or open (inbound: verified,
