@@ -25,6 +25,11 @@
  * was sent (TTL one less, or the same from a gateway that leaves it),
  * plain frames compared likewise. One CSV line in
  * espgw-bench's format; exit status 1 when a check failed or nothing came.
+ *
+ * --zero-copy (with --write-config and with a run): the roles swap, the
+ * gateway is a memif client with zero-copy=yes and this program the
+ * server, started first; the server does every copy. GEN_LOG in the
+ * environment replaces its EAL --log-level option (memif debugging).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -58,8 +63,8 @@ static struct {
 	int size;
 	unsigned flows, cpu;
 	double seconds;
-	bool static_gw;
-} o = { "outbound", "/run/espgw-gen", "uniform", NULL, NULL, 64, 1, 0, 2.0, false };
+	bool static_gw, zero_copy;
+} o = { "outbound", "/run/espgw-gen", "uniform", NULL, NULL, 64, 1, 0, 2.0, false, false };
 
 /* fixed MACs for a gateway without ARP: port p is ...:0p+1 */
 #define MY_MAC "02:00:00:00:00:0"
@@ -349,28 +354,35 @@ poll_rx(bool count)
 	}
 }
 
+/* both ports started before either waits: a server must know both ids
+ * before a client connects */
 static int
-port_up(unsigned p)
+ports_up(void)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_link link;
 
-	if (rte_eth_dev_configure(p, 1, 1, &conf) < 0 ||
-	    rte_eth_rx_queue_setup(p, 0, 1024, 0, NULL, pool) < 0 ||
-	    rte_eth_tx_queue_setup(p, 0, 1024, 0, NULL) < 0 || rte_eth_dev_start(p) < 0)
-		return -1;
-	rte_eth_macaddr_get(p, &mymac[p]);
-	for (int i = 0; i < 100; i++) {
-		rte_eth_link_get_nowait(p, &link);
-		if (link.link_status)
-			return 0;
-		if (i % 20 == 19) {	/* a client that came too early stays down */
-			rte_eth_dev_stop(p);
-			rte_eth_dev_start(p);
-		}
-		usleep(100000);
+	for (unsigned p = 0; p < 2; p++) {
+		if (rte_eth_dev_configure(p, 1, 1, &conf) < 0 ||
+		    rte_eth_rx_queue_setup(p, 0, 1024, 0, NULL, pool) < 0 ||
+		    rte_eth_tx_queue_setup(p, 0, 1024, 0, NULL) < 0 || rte_eth_dev_start(p) < 0)
+			return -1;
+		rte_eth_macaddr_get(p, &mymac[p]);
 	}
-	return -1;
+	for (unsigned p = 0; p < 2; p++)
+		for (int i = 0;; i++) {
+			rte_eth_link_get_nowait(p, &link);
+			if (link.link_status)
+				break;
+			if (i == 100)
+				return -1;
+			if (i % 20 == 19 && !o.zero_copy) {	/* a client that came too early stays down */
+				rte_eth_dev_stop(p);
+				rte_eth_dev_start(p);
+			}
+			usleep(100000);
+		}
+	return 0;
 }
 
 static void
@@ -389,10 +401,14 @@ write_config(void)
 		"workers: 1\nmax_sas: %u\nmgmt_socket: %s/espgw.sock\n"
 		"eal: { file_prefix: espgw-memif, hugepages: false, memory_mb: %u }\nports:\n",
 		2 * o.flows + 16, o.sockdir, 1024 + o.flows / 32 * 3);
+	/* --zero-copy: the gateway is the memif client and lends its mbufs (espgw
+	 * adds EAL's --single-file-segments itself) */
 	for (unsigned p = 0; p < 2; p++)
-		fprintf(f, "  - { name: %s, devargs: \"net_memif%u,role=server,id=%u,socket=%s/memif-%u.sock,"
-			"socket-abstract=no,rsize=14\", mtu: 2000, addresses: [198.18.%u.1/24] }\n",
-			p == P_IN ? "inside" : "outside", p, p, o.sockdir, p, p == P_IN ? 1 : 0);
+		fprintf(f, "  - { name: %s, devargs: \"net_memif%u,role=%s,id=%u,socket=%s/memif-%u.sock,"
+			"socket-abstract=no,rsize=%u\", mtu: 2000, addresses: [198.18.%u.1/24] }\n",
+			p == P_IN ? "inside" : "outside", p,
+			o.zero_copy ? "client,zero-copy=yes" : "server", p, o.sockdir, p,
+			o.zero_copy ? 10 : 14, p == P_IN ? 1 : 0);
 	fprintf(f, "routes:\n  - { prefix: 198.18.2.0/23, via: 198.18.0.2, port: outside }\n"
 		"  - { prefix: 198.19.0.0/16, via: 198.18.0.2, port: outside }\nsas:\n");
 	for (unsigned i = 0; i < o.flows; i++)
@@ -455,6 +471,7 @@ main(int argc, char **argv)
 		{ "write-config", required_argument, NULL, 'w' },
 		{ "write-secgw-config", required_argument, NULL, 'W' },
 		{ "static-gw", no_argument, NULL, 'g' },
+		{ "zero-copy", no_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char vdev[2][256], lcores[32];
@@ -476,6 +493,7 @@ main(int argc, char **argv)
 		case 'w': o.config = optarg; break;
 		case 'W': o.secgw_config = optarg; break;
 		case 'g': o.static_gw = true; break;
+		case 'Z': o.zero_copy = true; break;
 		default:
 			fprintf(stderr, "usage: see bench/espgw_gen.c\n");
 			return 2;
@@ -493,15 +511,16 @@ main(int argc, char **argv)
 	do_in = strcmp(o.dir, "outbound") != 0;
 	snprintf(lcores, sizeof(lcores), "--lcores=0@%u", o.cpu);
 	for (unsigned p = 0; p < 2; p++)
-		snprintf(vdev[p], sizeof(vdev[p]), "net_memif%u,role=client,id=%u,socket=%s/memif-%u.sock,"
-			 "socket-abstract=no,rsize=14,mac=" MY_MAC "%u", p, p, o.sockdir, p, p + 1);
+		snprintf(vdev[p], sizeof(vdev[p]), "net_memif%u,role=%s,id=%u,socket=%s/memif-%u.sock,"
+			 "socket-abstract=no,rsize=14,mac=" MY_MAC "%u", p,
+			 o.zero_copy ? "server" : "client", p, o.sockdir, p, p + 1);
 	eal[ea++] = argv[0];
 	eal[ea++] = "--file-prefix=espgw-gen";
 	eal[ea++] = "--no-pci";
 	eal[ea++] = "--no-huge";
 	eal[ea++] = "-m";
 	eal[ea++] = "512";
-	eal[ea++] = "--log-level=*:warning";
+	eal[ea++] = getenv("GEN_LOG") ? getenv("GEN_LOG") : "--log-level=*:warning";
 	eal[ea++] = lcores;
 	eal[ea++] = "--vdev";
 	eal[ea++] = vdev[0];
@@ -510,7 +529,7 @@ main(int argc, char **argv)
 	if (rte_eal_init(ea, eal) < 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("gen", 16383, 256, 0, 2176, rte_socket_id());
-	if (pool == NULL || port_up(P_IN) < 0 || port_up(P_OUT) < 0) {
+	if (pool == NULL || ports_up() < 0) {
 		fprintf(stderr, "espgw-gen: memif ports do not come up (is espgw running?)\n");
 		return 1;
 	}

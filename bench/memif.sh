@@ -4,7 +4,8 @@
 # modes memif-out / memif-in / memif-both) and appends them to CSV if given.
 #
 #   bench/memif.sh [--seconds S] [--sizes "64 1420"] [--flows N] [--engine E]
-#                  [--secgw BINARY] [--tag T] [--stages] [--csv FILE] [BUILD_DIR]
+#                  [--secgw BINARY] [--tag T] [--stages] [--zero-copy] [--csv FILE]
+#                  [BUILD_DIR]
 #
 # --secgw: the gateway is DPDK's ipsec-secgw (bench/secgw.sh builds it) on
 # the same CPU, ring size, tunnels and generator instead of espgw; its rows
@@ -14,7 +15,7 @@
 # each stage of the run, memif RX and TX included, on a "stages" line.
 set -eu
 cd "$(dirname "$0")/.."
-SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native SECGW="" TAG=uniform STAGES=0
+SECS=2 SIZES="64 1420 imix" FLOWS=1 CSV="" BUILD=build ENGINE=native SECGW="" TAG=uniform STAGES=0 ZC=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=$2; shift ;;
@@ -24,11 +25,13 @@ while [ $# -gt 0 ]; do
 	--secgw) SECGW=$2; ENGINE=secgw; shift ;;
 	--tag) TAG=$2; shift ;;
 	--stages) STAGES=1 ;;
+	--zero-copy) ZC=--zero-copy ;;
 	--csv) CSV=$2; shift ;;
 	*) BUILD=$1 ;;
 	esac
 	shift
 done
+[ -n "$ZC" ] && [ "$TAG" = uniform ] && TAG=zc
 GEN=$BUILD/bench/espgw-gen ESPGW=$BUILD/control/espgw CTL=$BUILD/control/espgwctl
 D=$(mktemp -d /tmp/espgw-memif.XXXXXX)
 PID=""
@@ -37,23 +40,26 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT
-"$GEN" --write-config "$D/espgw.yaml" --flows "$FLOWS" --socket-dir "$D"
+"$GEN" --write-config "$D/espgw.yaml" --flows "$FLOWS" --socket-dir "$D" $ZC
+chmod 600 "$D/espgw.yaml"
 [ -n "$SECGW" ] || echo "crypto_engine: $ENGINE" >> "$D/espgw.yaml"
 "$GEN" --write-secgw-config "$D/secgw.cfg" --flows "$FLOWS"
 # ipsec-secgw: one lcore (CPU 1, as espgw's worker), librte_ipsec path (-l),
 # CPU crypto on aesni_gcm, port 1 unprotected, static neighbours (the
 # generator's fixed MACs; it takes the gateway's from GW_MAC in espgw_gen.c)
 start_secgw() {
-	local p vd=""
-	rm -f "$D"/memif-*.sock
+	local p vd="" role=server,rsize=14 eal=""
+	[ -n "$ZC" ] && role=client,zero-copy=yes,rsize=10 eal=--single-file-segments
+	[ -n "$ZC" ] || rm -f "$D"/memif-*.sock
 	for p in 0 1; do
-		vd="$vd --vdev net_memif$p,role=server,id=$p,socket=$D/memif-$p.sock,socket-abstract=no,rsize=14,mac=02:00:00:00:01:0$((p + 1))"
+		vd="$vd --vdev net_memif$p,role=$role,id=$p,socket=$D/memif-$p.sock,socket-abstract=no,mac=02:00:00:00:01:0$((p + 1))"
 	done
 	# shellcheck disable=SC2086
-	"$SECGW" -l 1 --file-prefix espgw-secgw --no-pci --no-huge -m 1024 --log-level '*:warning' \
+	"$SECGW" -l 1 --file-prefix espgw-secgw --no-pci --no-huge $eal -m 1024 --log-level '*:warning' \
 		$vd --vdev crypto_aesni_gcm0 -- -p 0x3 -P -u 0x2 -l --config "(0,0,1),(1,0,1)" \
 		-f "$D/secgw.cfg" > "$D/espgw.log" 2>&1 &
 	PID=$!
+	[ -n "$ZC" ] && { sleep 1; kill -0 $PID 2>/dev/null && return 0; cat "$D/espgw.log"; exit 1; }
 	for i in $(seq 100); do
 		[ -S "$D/memif-0.sock" ] && [ -S "$D/memif-1.sock" ] && return 0
 		kill -0 $PID 2>/dev/null || { cat "$D/espgw.log"; exit 1; }
@@ -83,10 +89,29 @@ stop_espgw() {	# espgw must still be alive, and leave cleanly
 fail=0
 for s in $SIZES; do
 	for dir in outbound inbound both; do
+		gen() {
+			"$GEN" --dir $dir --size $s --flows "$FLOWS" --seconds "$SECS" \
+				--socket-dir "$D" --cpu 0 ${SECGW:+--static-gw} $ZC 2>"$D/gen.err"
+		}
+		if [ -n "$ZC" ]; then	# the generator is the server: it goes first
+			rm -f "$D"/memif-*.sock
+			gen > "$D/gen.out" & GPID=$!
+			for i in $(seq 50); do
+				[ -S "$D/memif-0.sock" ] && [ -S "$D/memif-1.sock" ] && break
+				sleep 0.1
+			done
+			sleep 0.3	# both ports started (ports_up())
+		fi
 		if [ -n "$SECGW" ]; then start_secgw; else start_espgw; fi
-		line=$("$GEN" --dir $dir --size $s --flows "$FLOWS" --seconds "$SECS" \
-			--socket-dir "$D" --cpu 0 ${SECGW:+--static-gw} 2>"$D/gen.err") || {
-			echo "FAILED: espgw-gen --dir $dir --size $s: $line"; cat "$D/gen.err"; fail=1; }
+		rc=0
+		if [ -n "$ZC" ]; then
+			wait $GPID || rc=$?
+			line=$(cat "$D/gen.out")
+		else
+			line=$(gen) || rc=$?
+		fi
+		# espgw-gen fails on a bad or out-of-order ESP frame or no traffic
+		[ $rc = 0 ] || { echo "FAILED: espgw-gen --dir $dir --size $s: $line"; cat "$D/gen.err"; fail=1; }
 		# espgw's own drops in the run (tx-full: the generator fell behind)
 		drops=none
 		[ -n "$SECGW" ] || drops=$("$CTL" -s "$D/espgw.sock" show drops | awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "/" }')

@@ -239,30 +239,22 @@ def main():
             w("| %s | %s | %s | %s | %s | %s | %d, %d | %s |" % (
                 s, n, cols[0], cols[1], cols[2], " / ".join(txs), chk, bad,
                 "%.2f" % inproc if inproc else "–"))
-    # 5b. side by side with DPDK's ipsec-secgw
-    if any(k[5] == "secgw" for k in agg):
-        w("\n### espgw and DPDK's ipsec-secgw over memif\n")
-        w("`bench/secgw.sh` (also run by bench/run.sh): ipsec-secgw from DPDK 22.11's examples "
-          "(dpdk-doc; librte_ipsec path `-l`, `type cpu-crypto` SAs on crypto_aesni_gcm, one "
-          "lcore on CPU 1, static neighbours, its default replay window 0) and espgw (native "
-          "engine, one worker on CPU 1, replay window on) against the same `espgw-gen` on CPU 0 "
-          "(it checks every ESP sequence number and decrypts one frame in 64), the same memif "
-          "rings (2^14) and AES-GCM-128 tunnel, rounds interleaved. Mpps delivered, median "
-          "(min–max); *ring full* near 100 % means the gateway was the bottleneck.\n")
+    # 5b. side by side with DPDK's ipsec-secgw, memif copying and zero-copy
+    def sbs_table(tag, png, title):
         w("| size | direction | espgw Mpps | ipsec-secgw Mpps | espgw / ipsec-secgw | ring full espgw / secgw |")
         w("|---|---|---|---|---|---|")
         px, pser = [], {}
         for sz in SIZES:
-            if ("memif-out", "aes-gcm-128", sz, "1", "sbs", "secgw") in agg:
+            if ("memif-out", "aes-gcm-128", sz, "1", tag, "secgw") in agg:
                 px.append(sz)
                 for m in ("memif-out", "memif-in"):
                     for e, lbl in ((ENG, "espgw"), ("secgw", "ipsec-secgw")):
                         pser.setdefault("%s %s" % (lbl, m[6:]), []).append(
-                            med(agg, (m, "aes-gcm-128", sz, "1", "sbs", e)))
+                            med(agg, (m, "aes-gcm-128", sz, "1", tag, e)))
         for sz in SIZES:
             for m, dname in (("memif-out", "outbound"), ("memif-in", "inbound"), ("memif-both", "both")):
-                ke = (m, "aes-gcm-128", sz, "1", "sbs", ENG)
-                ks = (m, "aes-gcm-128", sz, "1", "sbs", "secgw")
+                ke = (m, "aes-gcm-128", sz, "1", tag, ENG)
+                ks = (m, "aes-gcm-128", sz, "1", tag, "secgw")
                 if ks not in agg:
                     continue
                 tf = [extra(agg[k], "tx_full") if k in agg else None for k in (ke, ks)]
@@ -271,9 +263,30 @@ def main():
                     "%.2fx" % (med(agg, ke) / med(agg, ks)) if ke in agg and med(agg, ks) else "–",
                     " / ".join("%.0f %%" % (100 * t[1]) if t else "–" for t in tf)))
         if px:
-            plot(out, "espgw_vs_secgw", "espgw and ipsec-secgw over memif, AES-GCM-128, 1 worker",
-                 "frame size (bytes)", sorted(pser.items()), px)
-            w("\n![espgw and ipsec-secgw](bench/espgw_vs_secgw.png)\n")
+            plot(out, png, title, "frame size (bytes)", sorted(pser.items()), px)
+            w("\n![%s](bench/%s.png)\n" % (title, png))
+
+    if any(k[5] == "secgw" and k[4] == "sbs" for k in agg):
+        w("\n### espgw and DPDK's ipsec-secgw over memif\n")
+        w("`bench/secgw.sh` (also run by bench/run.sh): ipsec-secgw from DPDK 22.11's examples "
+          "(dpdk-doc; librte_ipsec path `-l`, `type cpu-crypto` SAs on crypto_aesni_gcm, one "
+          "lcore on CPU 1, static neighbours, its default replay window 0) and espgw (native "
+          "engine, one worker on CPU 1, replay window on) against the same `espgw-gen` on CPU 0 "
+          "(it checks every ESP sequence number and decrypts one frame in 64), the same memif "
+          "rings (2^14, the gateway the memif server, so it copies each frame in and out) and "
+          "AES-GCM-128 tunnel, rounds interleaved. Mpps delivered, median "
+          "(min–max); *ring full* near 100 % means the gateway was the bottleneck.\n")
+        sbs_table("sbs", "espgw_vs_secgw", "espgw and ipsec-secgw over memif, AES-GCM-128, 1 worker")
+    if any(k[5] == "secgw" and k[4] == "sbs-zc" for k in agg):
+        w("\n### The same with memif zero-copy\n")
+        w("`bench/secgw.sh --zero-copy` (also run by bench/run.sh): both gateways are memif "
+          "clients with `zero-copy=yes` (DPDK lends only a client's mbufs to the peer; EAL "
+          "`--single-file-segments`; rings 2^10, which the client's mbufs fill), the generator "
+          "is the server and does every copy. The gateways' own port cost falls (docs/bench/NOTES.md, "
+          "stage cycles) and the generator, now doing both copies on its one CPU, limits the "
+          "harness sooner.\n")
+        sbs_table("sbs-zc", "espgw_vs_secgw_zc",
+                  "espgw and ipsec-secgw over zero-copy memif, AES-GCM-128, 1 worker")
     # 6. IKE
     ik = [k for k in agg if k[0] == "ike-setup"]
     if ik:
@@ -363,7 +376,8 @@ def main():
         if os.path.exists(notes):
             text += "\n" + open(notes).read()
         open("docs/BENCHMARKS.md", "w").write(text)
-        for png in ("throughput_vs_size.png", "throughput_vs_sas.png", "espgw_vs_secgw.png"):
+        for png in ("throughput_vs_size.png", "throughput_vs_sas.png", "espgw_vs_secgw.png",
+                    "espgw_vs_secgw_zc.png"):
             if os.path.exists(os.path.join(out, png)):
                 subprocess.run(["cp", os.path.join(out, png), "docs/bench/" + png])
 

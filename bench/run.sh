@@ -74,6 +74,7 @@ if [ $SMOKE = 1 ]; then
 	point --mode tunnels --sas 100
 	point --mode outbound --size 64 --sas 16 --tunnel-table
 	bash bench/memif.sh --sizes 64 --seconds $SECS --csv "$CSV" "$BUILD"
+	bash bench/memif.sh --zero-copy --sizes 64 --seconds $SECS --csv "$CSV" "$BUILD"
 	ike 200
 	certs
 	ike 100 --certs "$OUT/certs"
@@ -138,6 +139,9 @@ done
 # 6b. the same two-process setup with DPDK's ipsec-secgw as the gateway,
 # interleaved with espgw per size and round
 bash bench/secgw.sh --rounds $REPS --seconds $SECS --sizes "64 512 1420 imix" --csv "$CSV" "$BUILD"
+# 6c. both gateways as zero-copy memif clients (the generator copies)
+bash bench/secgw.sh --zero-copy --rounds $REPS --seconds $SECS --sizes "64 512 1420 imix" \
+	--csv "$CSV" "$BUILD"
 # 7. IKE: setups in-process (responder CPU per setup), 100k held, over UDP
 # against charon on the same cores, and the data plane while tunnels are set up
 certs

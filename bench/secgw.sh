@@ -6,19 +6,21 @@
 # round). Builds ipsec-secgw from the dpdk-doc package's examples (installed
 # if missing) with bench/secgw/*.patch, in BUILD_DIR/ipsec-secgw. Prints the
 # CSV lines; --csv appends them (engine column: native or secgw; "sbs" in
-# the distribution column).
+# the distribution column; "sbs-zc" with --zero-copy, where both gateways are
+# zero-copy memif clients, see bench/memif.sh).
 #
 #   bench/secgw.sh [--rounds R] [--seconds S] [--sizes "64 512 1420 imix"]
-#                  [--csv FILE] [BUILD_DIR]
+#                  [--zero-copy] [--csv FILE] [BUILD_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-ROUNDS=3 SECS=2 SIZES="64 512 1420 imix" CSV="" BUILD=build
+ROUNDS=3 SECS=2 SIZES="64 512 1420 imix" CSV="" BUILD=build ZC="" TAG=sbs
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) ROUNDS=$2; shift ;;
 	--seconds) SECS=$2; shift ;;
 	--sizes) SIZES=$2; shift ;;
 	--csv) CSV=$2; shift ;;
+	--zero-copy) ZC=--zero-copy TAG=sbs-zc ;;
 	*) BUILD=$1 ;;
 	esac
 	shift
@@ -51,9 +53,9 @@ fail=0
 for r in $(seq "$ROUNDS"); do
 	for s in $SIZES; do
 		echo "round $r, $s B: espgw" >&2
-		bash bench/memif.sh --sizes "$s" --seconds "$SECS" --tag sbs ${CSV:+--csv "$CSV"} "$BUILD" || fail=1
+		bash bench/memif.sh --sizes "$s" --seconds "$SECS" --tag $TAG $ZC ${CSV:+--csv "$CSV"} "$BUILD" || fail=1
 		echo "round $r, $s B: ipsec-secgw" >&2
-		bash bench/memif.sh --sizes "$s" --seconds "$SECS" --secgw "$BIN" --tag sbs ${CSV:+--csv "$CSV"} \
+		bash bench/memif.sh --sizes "$s" --seconds "$SECS" --secgw "$BIN" --tag $TAG $ZC ${CSV:+--csv "$CSV"} \
 			"$BUILD" || fail=1
 	done
 done

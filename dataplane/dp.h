@@ -14,6 +14,9 @@
 #include "dataplane/dp_api.h"
 #include "dataplane/sa_life.h"
 
+/* mbufs in each worker's pool (eal.c bounds the memif zero-copy rings by it) */
+#define DP_POOL_MBUFS 8191
+
 /* ---- SA ---- */
 
 

@@ -47,6 +47,35 @@ is_vdev(const char *devargs)
 }
 
 /*
+ * memif zero-copy (client role only) lends the worker's mbufs to the peer:
+ * every RX and TX ring slot of such a port holds one of the worker's
+ * DP_POOL_MBUFS, and a refill that cannot take a whole ring's worth takes
+ * none, so the port would never receive. It also needs EAL's single-file
+ * segments (one fd per memory list to share), which espgw adds. Returns
+ * the number of zero-copy ports, or -1 when their rings cannot be filled.
+ */
+static int
+zero_copy_ports(const struct espgw_config *c)
+{
+	unsigned slots = 0;
+	int n = 0;
+
+	for (unsigned p = 0; p < c->n_ports; p++) {
+		const char *d = c->ports[p].devargs, *r = strstr(d, "rsize=");
+		if (strncmp(d, "net_memif", 9) != 0 || strstr(d, "zero-copy=yes") == NULL)
+			continue;
+		n++;
+		slots += 2u << (r ? atoi(r + 6) : 10);	/* memif's default ring: 2^10 */
+	}
+	if (slots + 1024 > DP_POOL_MBUFS) {	/* 1024: bursts in flight, caches */
+		log_err("zero-copy memif ports: their rings hold %u mbufs of each worker's %u; "
+			"lower rsize (2^10 per ring fits three ports)", slots, DP_POOL_MBUFS);
+		return -1;
+	}
+	return n;
+}
+
+/*
  * A primary DPDK process holds a write lock on its runtime directory's
  * config file. EAL itself only says "Cannot create lock" and returns with
  * rte_errno 0 ("Success"): name the conflict before trying.
@@ -89,6 +118,11 @@ dp_eal_start(const struct espgw_config *c, const char *argv0)
 	add_arg(argv, &argc, 128, "--force-max-simd-bitwidth=512");
 	if (c->no_huge)
 		add_arg(argv, &argc, 128, "--no-huge");
+	rc = zero_copy_ports(c);
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && strstr(c->eal_args, "--single-file-segments") == NULL)
+		add_arg(argv, &argc, 128, "--single-file-segments");
 	snprintf(buf, sizeof(buf), "%u", c->mem_mb);
 	add_arg(argv, &argc, 128, "-m");
 	add_arg(argv, &argc, 128, buf);

@@ -32,7 +32,6 @@
 struct dp dp;
 int dp_meta_off = -1;
 
-#define POOL_MBUFS 8191
 #define MSG_RING 1024
 #define EV_RING 8192
 #define PUNT_RING 1024
@@ -97,7 +96,7 @@ worker_create(unsigned idx, const struct espgw_config *c)
 		return NULL;
 	w->idx = idx;
 	snprintf(name, sizeof(name), "pool_w%u", idx);
-	w->pool = rte_pktmbuf_pool_create(name, POOL_MBUFS, 256, 0,
+	w->pool = rte_pktmbuf_pool_create(name, DP_POOL_MBUFS, 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	snprintf(name, sizeof(name), "msg_w%u", idx);
 	w->msg_ring = rte_ring_create(name, MSG_RING, SOCKET_ID_ANY,

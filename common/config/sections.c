@@ -108,7 +108,10 @@ const struct cfg_key cfg_port_keys[] = {
 	  .size = sizeof(((struct port_desc *)0)->devargs), .min = 1, .def = "required",
 	  .help = "a DPDK vdev (`net_af_packet0,iface=eth1`, `net_af_xdp0,iface=...`, "
 		  "`net_memif0,...`, `net_tap0`, `net_ring0`) or a PCI address (then `--no-pci` "
-		  "is dropped)" },
+		  "is dropped). A memif client may take `zero-copy=yes`: the peer then reads and "
+		  "writes the worker's own mbufs (espgw adds EAL's `--single-file-segments`; the "
+		  "zero-copy ports' rings, two of 2^`rsize` each, must leave 1024 of the worker's "
+		  "8191 mbufs free, so `rsize=10` fits three ports)" },
 	{ "mtu", K_UINT, offsetof(struct port_desc, mtu), .size = 2, .min = 576, .max = 9000,
 	  .def = "1500", .help = "the MTU espgw enforces after encapsulation" },
 	STRUCTURE("addresses", "list", "a list of `ADDRESS/LEN` (IPv4/IPv6): answered for ARP/ND/ping; "

@@ -222,6 +222,25 @@ def test_second_instance(logp):
     check(rc == 0, "the first espgw still answers")
 
 
+def test_zero_copy_rings():
+    """memif zero-copy lends the worker's mbufs to the peer: rings the pool
+    cannot fill are refused at start, naming rsize (not a silent dead port)."""
+    other = os.path.join(H.WORK, "zc.yaml")
+    cfg = config().replace(H.SOCK, H.SOCK + "zc").replace("file_prefix: %s" % H.EGP,
+                                                          "file_prefix: %s-zc" % H.EGP)
+    # the ports: two memif clients with zero-copy and 2^12-slot rings
+    head, rest = cfg.split("ports:", 1)
+    rest = rest[rest.index("sas:"):]
+    zc = "".join('  - { name: %s, devargs: "net_memif%d,role=client,zero-copy=yes,id=%d,'
+                 'socket=%s/zc-%d.sock,socket-abstract=no,rsize=12", addresses: [198.18.%d.1/24] }\n'
+                 % (n, i, i, H.WORK, i, i) for i, n in enumerate(("outside", "inside")))
+    open(other, "w").write(head + "ports:\n" + zc + rest)
+    r = subprocess.run([ESPGW, "-c", other], capture_output=True, text=True, timeout=30)
+    out = r.stdout + r.stderr
+    check(r.returncode != 0 and "zero-copy memif" in out and "rsize" in out,
+          "zero-copy memif rings larger than the worker's pool are refused: " + out[-300:])
+
+
 def test_keys_from_file():
     kf = os.path.join(H.WORK, "k.hex")
     open(kf, "w").write("0x" + KEY.hex() + "\n")
@@ -329,6 +348,7 @@ def main():
         for t in (lambda: test_mode_warning(logp), test_pipelining_reader, test_idle_flood,
                   test_half_line, lambda: ike_peer_stop(peer), lambda: test_ctl_timeout(gw),
                   lambda: test_sighup(gw, path), lambda: test_second_instance(logp),
+                  test_zero_copy_rings,
                   lambda: test_reload_confined(path), test_keys_from_file,
                   lambda: test_roles(logp)):
             if H.alive(gw):
