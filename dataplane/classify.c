@@ -137,6 +137,7 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 	 uint16_t n)
 {
 	struct rte_mbuf *in[DP_BURST], *out[DP_BURST];
+	struct pkt_info pis[DP_BURST];	/* out[]'s selectors: parsed once, here */
 	unsigned n_in = 0, n_out = 0;
 
 	/* librte_ipsec needs l2_len/l3_len: the mbuf's second cache line */
@@ -149,8 +150,9 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 		uint16_t et;
 		uint32_t l3len, hl;
 		uint8_t proto;
-		const uint8_t *dst;
+		const uint8_t *src, *dst;
 		int family, nh;
+		bool ports;			/* a first fragment or a whole packet */
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -193,7 +195,9 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 			rte_pktmbuf_trim(m, l3len - tot);
 			family = AF_INET;
 			proto = ip->next_proto_id;
+			src = (const uint8_t *)&ip->src_addr;
 			dst = (const uint8_t *)&ip->dst_addr;
+			ports = (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) == 0;
 			if (proto == IPPROTO_ESP &&
 			    (rte_be_to_cpu_16(ip->fragment_offset) &
 			     (RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))) {
@@ -217,7 +221,9 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 			}
 			rte_pktmbuf_trim(m, l3len - tot);
 			family = AF_INET6;
+			src = ip6->src_addr;
 			dst = ip6->dst_addr;
+			ports = true;
 			/* RFC 8200 4: ESP may follow hop-by-hop, routing and
 			 * destination options; the header length covers them */
 			switch (ip6_upper(rte_pktmbuf_mtod(m, const uint8_t *), tot, &proto, &hl)) {
@@ -231,6 +237,7 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 				}
 				hl = sizeof(*ip6);	/* other fragments: as before */
 				proto = ip6->proto;
+				ports = false;
 				break;
 			default:
 				w_drop(w, m, ESPGW_DROP_IP_MALFORMED);
@@ -259,12 +266,26 @@ worker_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
 		}
 		if (unlikely(dp.port[port].kernel_port))
 			l4_csum_complete(w, m, family, hl, proto);
+		/* the SPD's selectors (RFC 4301 4.4.1.1): the upper-layer
+		 * protocol past IPv6 extension headers, and its ports */
+		pis[n_out] = (struct pkt_info){ .family = family, .proto = proto, .src = src,
+						.dst = dst };
+		if (ports && (proto == IPPROTO_UDP || proto == IPPROTO_TCP ||
+			      proto == IPPROTO_SCTP) && rte_pktmbuf_data_len(m) >= hl + 4) {
+			const uint16_t *pp = rte_pktmbuf_mtod_offset(m, const uint16_t *, hl);
+			pis[n_out].sport = rte_be_to_cpu_16(pp[0]);
+			pis[n_out].dport = rte_be_to_cpu_16(pp[1]);
+		}
 		out[n_out++] = m;
 	}
 	stage_mark(w, ST_CLASSIFY);
 	/* ESP with no SA of ours and not to us is transit: the SPD decides */
-	if (n_in)
-		n_out += esp_inbound(w, in, n_in, out + n_out);
+	if (n_in) {
+		unsigned t = esp_inbound(w, in, n_in, out + n_out);
+		for (; t > 0; t--, n_out++)
+			if (pkt_parse_l3(out[n_out], &pis[n_out]) < 0)
+				pis[n_out].family = 0;
+	}
 	if (n_out)
-		esp_outbound(w, out, n_out);
+		esp_outbound(w, out, pis, n_out);
 }

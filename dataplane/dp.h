@@ -21,11 +21,13 @@
 
 
 /*
- * One SA. Hot fields first; the session must stay where it was prepared
- * (librte_ipsec keeps pointers into it).
+ * One SA. Hot fields first: the native engine's packets read lines 0-1
+ * (and 2 inbound, for the selector) and the lifetime line, which is the
+ * only one workers write (sequence numbers, counters). librte_ipsec's
+ * session must stay where it was prepared (librte_ipsec keeps pointers
+ * into it).
  */
 struct dp_sa {
-	struct rte_ipsec_session ss;
 	uint32_t id;			/* index into per-worker counters */
 	uint32_t spi;
 	uint8_t dir, mode, outer_family, inner_family;
@@ -37,18 +39,20 @@ struct dp_sa {
 	volatile bool expired;		/* hard limit hit: drop everything */
 	uint16_t overhead;		/* worst-case bytes ESP adds */
 	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
-	struct sa_limits lim;
-	struct ip_addr route_dst;	/* outer destination (tunnel) */
-	struct selector sel;		/* inbound: inner packet check */
-	struct replay_win *rw;		/* inbound with a window: ours */
-	rte_spinlock_t rw_lock;		/* only taken with several workers */
 	struct esp_nkey *nk;		/* native engine: expanded keys, else NULL */
+	uint32_t nk_lines;		/* the cache lines of *nk its cipher reads */
 	rte_be32_t spi_be;
 	uint8_t next_proto;		/* tunnel: IPPROTO_IPIP or IPPROTO_IPV6 */
 	uint8_t tun_hdr_len;
 	uint8_t tun_hdr[40];		/* tunnel: outer header template */
+	struct ip_addr route_dst;	/* outer destination (tunnel) */
+	struct replay_win *rw;		/* inbound with a window: ours */
+	struct selector sel;		/* inbound: inner packet check */
+	struct sa_limits lim;
+	rte_spinlock_t rw_lock;		/* only taken with several workers */
 	struct dp_sa_life life __rte_cache_aligned;
 	uint64_t sqn;			/* native outbound: last number used */
+	struct rte_ipsec_session ss __rte_cache_aligned;	/* librte_ipsec engines */
 	/* cold; the descriptor (and the keys) stay with the control thread */
 	enum lookup_type lookup;	/* inbound SAD key */
 	struct ip_addr local, remote;	/* tunnel endpoints */

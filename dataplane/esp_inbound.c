@@ -199,7 +199,12 @@ esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct rte_mbu
 			w_drop(w, mb, ESPGW_DROP_NO_SA);
 			continue;
 		}
-		sa_keys_prefetch(sa);
+		if (n_ok == 0 || sa != sa_of[n_ok - 1]) {
+			sa_keys_prefetch(sa);
+			rte_prefetch0(&w->sa_ctr[sa->id]);
+			if (sa->rw != NULL)
+				rte_prefetch0(sa->rw);
+		}
 		if (unlikely(sa->expired)) {
 			w_drop(w, mb, sa_expired_reason(sa));
 			continue;

@@ -102,6 +102,36 @@ hmac_pads(IMB_MGR *m, const uint8_t *key, unsigned len, uint8_t *ipad, uint8_t *
 	explicit_bzero(b, sizeof(b));
 }
 
+/* the cache lines of bytes [off, off + len) of an esp_nkey, as bits */
+#define LINES_AT(off, len) \
+	(((2u << (((off) + (len) - 1) / RTE_CACHE_LINE_SIZE)) - 1) & \
+	 ~((1u << ((off) / RTE_CACHE_LINE_SIZE)) - 1))
+#define LINES(field, len) LINES_AT(offsetof(struct esp_nkey, field), len)
+
+/*
+ * The cache lines of k that one packet's crypto reads, for
+ * sa_keys_prefetch(): the round keys it uses, the HMAC pads, and for GCM
+ * the GHASH key powers of short packets. IPsec-MB's AVX-512 / VAES layout
+ * keeps HashKey^8..^1 as the last 8 of gcm_key_data's 48; its SSE/AVX2
+ * layouts keep theirs first, right after the round keys: both covered.
+ */
+static uint32_t
+key_lines(const struct esp_nkey *k, bool out)
+{
+	uint32_t l = LINES(salt, 7);	/* salt, key_len, cipher, hash */
+	size_t hk = offsetof(struct esp_nkey, gcm.ghash_keys) + sizeof(k->gcm.ghash_keys);
+
+	switch (k->cipher) {
+	case IMB_CIPHER_GCM:
+		return l | LINES(gcm.expanded_keys, 16 * 15 + 16 * 8) | LINES_AT(hk - 16 * 8, 16 * 8);
+	case IMB_CIPHER_CBC:
+		return l | (out ? LINES(cbc.enc, 16 * 15) : LINES(cbc.dec, 16 * 15)) |
+		       LINES(cbc.ipad, 32) | LINES(cbc.opad, 32);
+	default:
+		return l | LINES(chacha, 32);
+	}
+}
+
 int
 esp_native_sa_init(struct dp_sa *sa, const struct sa_desc *d, char *err, size_t el)
 {
@@ -147,6 +177,7 @@ esp_native_sa_init(struct dp_sa *sa, const struct sa_desc *d, char *err, size_t 
 		k->hash = IMB_AUTH_HMAC_SHA_256;
 	}
 	sa->nk = k;
+	sa->nk_lines = key_lines(k, d->dir == SA_DIR_OUTBOUND);
 	dp.native_keys++;
 	sa->sqn = d->dir == SA_DIR_OUTBOUND ? sa->life.packets : 0;
 	return 0;

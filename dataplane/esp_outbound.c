@@ -166,6 +166,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
  * The SPD's decision for the packets the flow cache missed: IKE's
  * per-tunnel policies first (above every static one in priority), then
  * rte_acl. Each decision goes into the cache and into kind/act/sa_of.
+ * slot and key are per packet (the cache's), idx the missed packets.
  */
 static void
 spd_lookup(struct dp_worker *w, const struct pkt_info *pis, const unsigned *idx,
@@ -192,6 +193,7 @@ spd_lookup(struct dp_worker *w, const struct pkt_info *pis, const unsigned *idx,
 		if (dyn && dpol[j] != NULL) {
 			kind[i] = FC_DYN;
 			sa_of[i] = dpol[j]->sa;
+			sa_prefetch(sa_of[i]);
 		} else if (mp[j].family == AF_INET) {
 			spd_key4_fill(&k4[n4], &mp[j]);
 			d4[n4] = (const uint8_t *)&k4[n4];
@@ -208,6 +210,13 @@ spd_lookup(struct dp_worker *w, const struct pkt_info *pis, const unsigned *idx,
 		rte_acl_classify(spd->acl4, d4, r4, n4, 1);
 	if (n6 && spd != NULL && spd->acl6 != NULL)
 		rte_acl_classify(spd->acl6, d6, r6, n6, 1);
+	/* with many policies each entry is likely a miss: start them all */
+	for (unsigned t = 0; t < n4; t++)
+		if (r4[t] != 0)
+			rte_prefetch0(&spd->e[r4[t] - 1]);
+	for (unsigned t = 0; t < n6; t++)
+		if (r6[t] != 0)
+			rte_prefetch0(&spd->e[r6[t] - 1]);
 	for (unsigned f = 0; f < 2; f++) {
 		for (unsigned t = 0, nt = f ? n6 : n4; t < nt; t++) {
 			unsigned j = f ? at6[t] : at4[t], i = idx[j];
@@ -219,12 +228,13 @@ spd_lookup(struct dp_worker *w, const struct pkt_info *pis, const unsigned *idx,
 			kind[i] = FC_SPD;
 			act[i] = spd->e[res - 1].action;
 			sa_of[i] = spd->e[res - 1].sa;
+			sa_prefetch(sa_of[i]);
 		}
 	}
 	for (unsigned j = 0; j < n; j++) {
 		unsigned i = idx[j];
-		struct fc_ent *e = &w->fc[slot[j]];
-		e->k = key[j];
+		struct fc_ent *e = &w->fc[slot[i]];
+		e->k = key[i];
 		e->gen = w->fc_gen;
 		e->kind = kind[i];
 		e->action = act[i];
@@ -233,34 +243,49 @@ spd_lookup(struct dp_worker *w, const struct pkt_info *pis, const unsigned *idx,
 }
 
 void
-esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
+esp_outbound(struct dp_worker *w, struct rte_mbuf **m, const struct pkt_info *pis,
+	     unsigned n)
 {
-	struct pkt_info pis[DP_BURST];
+	struct pkt_info own[DP_BURST];
 	struct fc_key key[DP_BURST];
 	uint32_t slot[DP_BURST];
 	unsigned idx[DP_BURST], nm = 0, np = 0;
 	uint8_t kind[DP_BURST], act[DP_BURST];
 	struct dp_sa *sa_of[DP_BURST];
 	struct rte_mbuf *prot[DP_BURST];
+	const struct dp_sa *last = NULL;
 
 	w->out_memo.valid = false;	/* neighbours may have changed since */
-	for (unsigned i = 0; i < n; i++) {
-		const struct fc_ent *e;
-		uint32_t h;
-		if (pkt_parse_l3(m[i], &pis[i]) < 0) {
-			kind[i] = 0;
-			continue;
+	if (pis == NULL) {
+		for (unsigned i = 0; i < n; i++)
+			if (pkt_parse_l3(m[i], &own[i]) < 0)
+				own[i].family = 0;
+		pis = own;
+	}
+	/*
+	 * In stages over the whole burst, each starting the next one's
+	 * memory: with many flows and SAs the cache entry, the SA and its
+	 * keys are each likely a miss, and one at a time they would not
+	 * overlap.
+	 */
+	for (unsigned i = 0; i < n; i++)
+		if (pis[i].family != 0) {
+			slot[i] = fc_key(&key[i], &pis[i]);
+			rte_prefetch0(&w->fc[slot[i]]);
 		}
-		h = fc_key(&key[nm], &pis[i]);
-		e = &w->fc[h];
-		if (e->gen == w->fc_gen && fc_key_eq(&e->k, &key[nm])) {
+	for (unsigned i = 0; i < n; i++) {
+		const struct fc_ent *e = &w->fc[slot[i]];
+		if (pis[i].family == 0) {
+			kind[i] = 0;
+		} else if (e->gen == w->fc_gen && fc_key_eq(&e->k, &key[i])) {
 			kind[i] = e->kind;
 			act[i] = e->action;
 			sa_of[i] = e->sa;
-			continue;
+			if (e->sa != last)
+				sa_prefetch(last = e->sa);
+		} else {
+			idx[nm++] = i;
 		}
-		slot[nm] = h;
-		idx[nm++] = i;
 	}
 	if (nm > 0)
 		spd_lookup(w, pis, idx, slot, key, nm, kind, act, sa_of);
@@ -301,7 +326,10 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n)
 			break;
 		}
 		/* PROTECT, by the SPD or a tunnel policy; i >= np: not overwritten */
-		sa_keys_prefetch(sa);
+		if (np == 0 || sa != sa_of[np - 1]) {
+			sa_keys_prefetch(sa);
+			rte_prefetch0(&w->sa_ctr[sa->id]);
+		}
 		if (unlikely(sa->expired)) {
 			w_drop(w, m[i], sa_expired_reason(sa));
 		} else {

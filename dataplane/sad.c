@@ -82,7 +82,8 @@ dp_sad_lookup(struct dp_worker *w, struct rte_mbuf **m, unsigned n, struct dp_sa
 			sa[i] = sad_pick(x, spi[i], AF_INET6, ip6->dst_addr, ip6->src_addr);
 		}
 		/* with many SAs each is likely a cache miss: start it now */
-		sa_prefetch(sa[i]);
+		if (i == 0 || sa[i] != sa[i - 1])
+			sa_prefetch(sa[i]);
 	}
 	return k;
 }

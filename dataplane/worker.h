@@ -248,7 +248,9 @@ int w_route(struct dp_worker *w, int family, const uint8_t *dst);
  * the outbound path; returns how many */
 unsigned esp_inbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n,
 		     struct rte_mbuf **transit);
-void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, unsigned n);
+/* pis: the packets' selectors (family 0: not IP), or NULL to parse them here */
+void esp_outbound(struct dp_worker *w, struct rte_mbuf **m, const struct pkt_info *pis,
+		  unsigned n);
 /* sad.c: this worker's SAD; an inbound SA in (add) or out */
 void dp_sad_apply(struct dp_worker *w, struct dp_sa *sa, bool add);
 /* the SAs of a burst of ESP (header at l3_len): sa[i] m[i]'s or NULL; too
@@ -301,27 +303,28 @@ int worker_main(void *arg);
 typedef void (*sa_group_fn)(struct dp_worker *w, struct dp_sa *sa,
 			    struct rte_mbuf **m, uint16_t n);
 
-/* the hot lines of an SA and what its first use touches next */
+/* the lines of an SA a packet reads (struct dp_sa): 0-2, the lifetime
+ * line, and librte_ipsec's session for its engines */
 static inline void
 sa_prefetch(const struct dp_sa *sa)
 {
 	if (sa != NULL) {
 		rte_prefetch0(sa);
 		rte_prefetch0((const uint8_t *)sa + RTE_CACHE_LINE_SIZE);
+		rte_prefetch0((const uint8_t *)sa + 2 * RTE_CACHE_LINE_SIZE);
 		rte_prefetch0(&sa->life);
 	}
 }
 
-/* the native engine's keys of an SA whose first line is in (or on its way):
- * the AES round keys and the first GHASH key lines */
+/* the native engine's key lines its cipher reads (sa->nk_lines), once the
+ * SA's own lines are in or on their way */
 static inline void
 sa_keys_prefetch(const struct dp_sa *sa)
 {
 	const uint8_t *k = (const void *)sa->nk;
 
-	if (k != NULL)
-		for (unsigned i = 0; i < 6; i++)
-			rte_prefetch0(k + i * RTE_CACHE_LINE_SIZE);
+	for (uint32_t l = sa->nk_lines; l != 0; l &= l - 1)
+		rte_prefetch0(k + (unsigned)__builtin_ctz(l) * RTE_CACHE_LINE_SIZE);
 }
 
 /*

@@ -32,7 +32,7 @@ drain_ctl_tx(struct dp_worker *w)
 		m[i]->l3_len = (p[0] >> 4) == 4 ? (p[0] & 0xf) * 4u : sizeof(struct rte_ipv6_hdr);
 	}
 	if (k)
-		esp_outbound(w, m, k);
+		esp_outbound(w, m, NULL, k);
 
 	for (unsigned p = 0; p < dp.n_ports; p++) {
 		k = rte_ring_sc_dequeue_burst(dp.port[p].ctl_tx, (void **)m, DP_BURST, NULL);

@@ -5,9 +5,11 @@
  * unchanged SA keeps its data-plane SA (counters, windows), a changed one
  * (a key, an address, a lifetime) is replaced, a removed one goes, a new
  * one comes; IKE's SAs survive a reload; the descriptors the control
- * thread keeps hold no keys; a flow's cached SPD decision follows a reload.
+ * thread keeps hold no keys; a flow's cached SPD decision follows a reload;
+ * an IPv6 policy's protocol and ports are those past extension headers.
  */
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,12 +199,73 @@ test_flow_follows_reload(void)
 	text = NULL;
 }
 
+/*
+ * RFC 4301 4.4.1.1: the "next layer protocol" selector is the upper-layer
+ * protocol after IPv6 extension headers, and the ports are its ports. A
+ * UDP packet behind a destination options header must match a UDP policy
+ * (it did not while the SPD read the IPv6 header's next header: 60).
+ */
+static void
+send6(struct dph_out *o, bool dstopts)
+{
+	uint8_t f[14 + 40 + 8 + 8 + 4] = { 0 };
+	struct rte_ipv6_hdr *ip6 = (void *)(f + 14);
+	uint8_t *l4 = f + 14 + 40;
+	uint16_t len = sizeof(f) - 14 - 40 - (dstopts ? 0 : 8);
+	struct rte_mbuf *m;
+
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(len);
+	ip6->hop_limits = 64;
+	inet_pton(AF_INET6, "fd00:1::2", ip6->src_addr);
+	inet_pton(AF_INET6, "fd00:2::2", ip6->dst_addr);
+	if (dstopts) {
+		ip6->proto = IPPROTO_DSTOPTS;
+		l4[0] = IPPROTO_UDP;	/* next header; length 0: 8 bytes, PadN */
+		l4[2] = 1;
+		l4[3] = 4;
+		l4 += 8;
+	} else {
+		ip6->proto = IPPROTO_UDP;
+	}
+	l4[1] = 7;			/* ports 7 -> 9, UDP length 12 */
+	l4[3] = 9;
+	l4[5] = 12;
+	m = dph_frame(f, sizeof(f) - (dstopts ? 0 : 8));
+	dph_burst(DPH_PORT_INSIDE, &m, 1, o);
+}
+
+static void
+test_ipv6_upper_layer_selectors(void)
+{
+	struct dph_out o;
+
+	apply(edited("dst: 'fd00:2::/64', action: bypass }",
+		     "dst: 'fd00:2::/64', proto: udp, dport: 9, action: bypass }"));
+	for (int d = 0; d < 2; d++) {
+		send6(&o, d);
+		CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 1);
+		CU_ASSERT_EQUAL(o.drops[ESPGW_DROP_SPD_NO_MATCH], 0);
+	}
+	apply(edited("proto: udp, dport: 9, action: bypass }", "proto: udp, dport: 10, action: bypass }"));
+	for (int d = 0; d < 2; d++) {
+		send6(&o, d);
+		CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 0);
+		CU_ASSERT_EQUAL(o.drops[ESPGW_DROP_SPD_NO_MATCH], 1);
+	}
+	free(text);
+	text = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct unit_test tests[] = {
 		{ "reload: kept, replaced, removed, added; keys not kept", test_diff },
 		{ "a flow's SPD decision follows a reload (flow cache)", test_flow_follows_reload },
+		{ "IPv6: protocol and ports past extension headers", test_ipv6_upper_layer_selectors },
 		{ NULL, NULL },
 	};
 
