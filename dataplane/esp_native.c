@@ -272,52 +272,60 @@ tag_ok(const uint8_t *a, const uint8_t *b)
  * jobs complete in order, each result lands in its njob.
  */
 static void
-crypt(struct dp_worker *w, const struct esp_nkey *k, struct njob *x, uint16_t n, bool enc)
+job_done(IMB_JOB *j)
+{
+	struct njob *d = j->user_data;
+
+	if (j->status != IMB_STATUS_COMPLETED)
+		d->state = ESPGW_DROP_CRYPTO_ERROR;
+}
+
+/*
+ * Each packet's crypto with its own keys (k[i], or k[0] for all when one
+ * is true): AES-GCM through the direct API at once, the rest submitted as
+ * jobs across SAs, so the multi-buffer lanes fill with the whole burst,
+ * then flushed once.
+ */
+static void
+crypt(struct dp_worker *w, const struct esp_nkey *const *k, bool one, struct njob *x,
+      uint16_t n, bool enc)
 {
 	IMB_MGR *mgr = w->mb;
+	struct gcm_context_data ctx;
+	bool jobs = false;
 	IMB_JOB *j;
 
-	if (k->cipher == IMB_CIPHER_GCM) {
-		struct gcm_context_data ctx;
-		for (uint16_t i = 0; i < n; i++) {
-			uint8_t *p = x[i].esp + x[i].ct_off;
-			if (x[i].state != 0)
-				continue;
-			if (enc && k->key_len == 16)
-				IMB_AES128_GCM_ENC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
-						   x[i].aad, x[i].aad_len, x[i].out, 16);
-			else if (enc)
-				IMB_AES256_GCM_ENC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
-						   x[i].aad, x[i].aad_len, x[i].out, 16);
-			else if (k->key_len == 16)
-				IMB_AES128_GCM_DEC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
-						   x[i].aad, x[i].aad_len, x[i].out, 16);
-			else
-				IMB_AES256_GCM_DEC(mgr, &k->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
-						   x[i].aad, x[i].aad_len, x[i].out, 16);
-		}
-		return;
-	}
 	for (uint16_t i = 0; i < n; i++) {
+		const struct esp_nkey *ki = k[one ? 0 : i];
+		uint8_t *p = x[i].esp + x[i].ct_off;
+
 		if (x[i].state != 0)
 			continue;
-		j = IMB_GET_NEXT_JOB(mgr);
-		job_sa(j, k, enc);
-		job_pkt(j, k, &x[i]);
-		j->user_data = &x[i];
-		j = IMB_SUBMIT_JOB(mgr);
-		while (j != NULL) {
-			struct njob *d = j->user_data;
-			if (j->status != IMB_STATUS_COMPLETED)
-				d->state = ESPGW_DROP_CRYPTO_ERROR;
-			j = IMB_GET_COMPLETED_JOB(mgr);
+		if (ki->cipher == IMB_CIPHER_GCM) {
+			if (enc && ki->key_len == 16)
+				IMB_AES128_GCM_ENC(mgr, &ki->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+			else if (enc)
+				IMB_AES256_GCM_ENC(mgr, &ki->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+			else if (ki->key_len == 16)
+				IMB_AES128_GCM_DEC(mgr, &ki->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+			else
+				IMB_AES256_GCM_DEC(mgr, &ki->gcm, &ctx, p, p, x[i].ct_len, x[i].iv,
+						   x[i].aad, x[i].aad_len, x[i].out, 16);
+			continue;
 		}
+		j = IMB_GET_NEXT_JOB(mgr);
+		job_sa(j, ki, enc);
+		job_pkt(j, ki, &x[i]);
+		j->user_data = &x[i];
+		for (j = IMB_SUBMIT_JOB(mgr); j != NULL; j = IMB_GET_COMPLETED_JOB(mgr))
+			job_done(j);
+		jobs = true;
 	}
-	while ((j = IMB_FLUSH_JOB(mgr)) != NULL) {
-		struct njob *d = j->user_data;
-		if (j->status != IMB_STATUS_COMPLETED)
-			d->state = ESPGW_DROP_CRYPTO_ERROR;
-	}
+	while (jobs && (j = IMB_FLUSH_JOB(mgr)) != NULL)
+		job_done(j);
 }
 
 /* good packets first in their order; the others after, with why[] */
@@ -482,24 +490,48 @@ seal_finish(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
 	}
 }
 
+void
+esp_native_seal_multi(struct dp_worker *w, struct dp_sa **sa, struct rte_mbuf **m, uint16_t n,
+		      uint8_t *why)
+{
+	const struct esp_nkey *k[ESP_SEAL_MAX] = { NULL };	/* all set below; gcc cannot tell */
+	struct njob x[ESP_SEAL_MAX];
+	uint64_t seq[ESP_SEAL_MAX];
+
+	for (uint16_t i = 0, r; i < n; i = r) {
+		uint64_t s0;
+		/* one atomic per run of an SA; the lifetime check bounded the space */
+		for (r = i + 1; r < n && sa[r] == sa[i]; r++)
+			;
+		s0 = dp.n_workers > 1 ? __atomic_fetch_add(&sa[i]->sqn, r - i, __ATOMIC_RELAXED) :
+		     (sa[i]->sqn += r - i) - (r - i);
+		for (uint16_t t = i; t < r; t++) {
+			seq[t] = s0 + 1 + (t - i);
+			k[t] = sa[t]->nk;
+			x[t].state = 0;
+			seal_frame(sa[t], m[t], &x[t], seq[t]);
+		}
+	}
+	crypt(w, k, false, x, n, true);
+	for (uint16_t i = 0; i < n; i++) {
+		if (x[i].state == 0)
+			seal_finish(sa[i], m[i], &x[i], seq[i]);
+		why[i] = x[i].state;
+	}
+}
+
 uint16_t
 esp_native_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
 		uint8_t *why)
 {
+	struct dp_sa *s[DP_BURST];
 	struct njob x[DP_BURST];
-	uint64_t s0;
 
-	/* one atomic per burst; the lifetime check bounded the space */
-	s0 = dp.n_workers > 1 ? __atomic_fetch_add(&sa->sqn, n, __ATOMIC_RELAXED) :
-	     (sa->sqn += n) - n;
-	for (uint16_t i = 0; i < n; i++) {
-		x[i].state = 0;
-		seal_frame(sa, m[i], &x[i], s0 + 1 + i);
-	}
-	crypt(w, sa->nk, x, n, true);
 	for (uint16_t i = 0; i < n; i++)
-		if (x[i].state == 0)
-			seal_finish(sa, m[i], &x[i], s0 + 1 + i);
+		s[i] = sa;
+	esp_native_seal_multi(w, s, m, n, why);
+	for (uint16_t i = 0; i < n; i++)
+		x[i].state = why[i];
 	return compact(m, n, x, why);
 }
 
@@ -574,7 +606,7 @@ esp_native_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint
 
 	for (uint16_t i = 0; i < n; i++)
 		open_frame(sa, m[i], &x[i], seq[i]);
-	crypt(w, sa->nk, x, n, false);
+	crypt(w, (const struct esp_nkey *const *)&sa->nk, true, x, n, false);
 	for (uint16_t i = 0; i < n; i++)
 		if (x[i].state == 0)
 			x[i].state = open_finish(sa, m[i], &x[i]);

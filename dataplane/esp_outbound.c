@@ -69,6 +69,75 @@ fail:
 	return 0;
 }
 
+/*
+ * The native engine seals the burst's packets of all SAs in one pass
+ * (esp_native_seal_multi: multi-buffer lanes filled across SAs), after
+ * every group has been checked and queued; then each goes its way.
+ */
+static void
+seal_flush(struct dp_worker *w)
+{
+	struct seal_q *q = &w->sq;
+	uint8_t why[ESP_SEAL_MAX];
+
+	if (q->n > 0) {
+		stage_mark(w, ST_FORWARD);
+		esp_native_seal_multi(w, q->sa, q->m, q->n, why);
+		stage_mark(w, ST_CRYPTO);
+	}
+	for (uint16_t i = 0; i < q->n; i++) {
+		struct dp_sa_ctr *c = &w->sa_ctr[q->sa[i]->id];
+		if (why[i] != 0) {
+			c->errors++;
+			w_drop(w, q->m[i], why[i]);
+			continue;
+		}
+		c->pkts++;
+		c->bytes += q->plen[i];
+		w->ctr.esp_out++;
+		if (q->tun[q->grp[i]])
+			w_send(w, q->m[i], &q->hop[q->grp[i]]);
+		else
+			w_forward(w, q->m[i], false);
+	}
+	q->n = q->ng = 0;
+	stage_mark(w, ST_FORWARD);
+}
+
+/* one SA group's checked packets into the queue (hop: the tunnel's) */
+static void
+seal_queue(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, const uint32_t *plen,
+	   uint16_t cnt, const struct w_hop *hop)
+{
+	struct seal_q *q = &w->sq;
+
+	for (uint16_t base = 0; base < cnt; base += DP_BURST) {
+		uint16_t g = RTE_MIN(DP_BURST, cnt - base);
+		uint64_t gb = 0;
+		unsigned ok;
+
+		for (uint16_t i = 0; i < g; i++)
+			gb += plen[base + i];
+		/* take the sequence numbers / lifetime before using them */
+		ok = esp_life_take(w, sa, g, gb);
+		w_drop_expired(w, sa, m + base, ok, g);
+		if (ok == 0)
+			continue;
+		if (q->n + ok > ESP_SEAL_MAX)
+			seal_flush(w);
+		q->tun[q->ng] = hop != NULL;
+		if (hop != NULL)
+			q->hop[q->ng] = *hop;
+		for (unsigned i = 0; i < ok; i++) {
+			q->m[q->n] = m[base + i];
+			q->sa[q->n] = sa;
+			q->plen[q->n] = plen[base + i];
+			q->grp[q->n++] = q->ng;
+		}
+		q->ng++;
+	}
+}
+
 static void
 outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	       uint16_t n)
@@ -127,6 +196,11 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		plen[cnt] = len;
 		m[cnt++] = p;
 	}
+	if (sa->nk != NULL) {
+		seal_queue(w, sa, m, plen, cnt, tun ? &hop : NULL);
+		return;
+	}
+	/* librte_ipsec's engines: one SA's packets per call, here */
 	for (uint16_t base = 0; base < cnt; base += DP_BURST) {
 		uint16_t g = RTE_MIN(DP_BURST, cnt - base);
 		struct rte_mbuf **b = m + base;
@@ -339,4 +413,5 @@ esp_outbound(struct dp_worker *w, struct rte_mbuf **m, const struct pkt_info *pi
 	}
 	stage_mark(w, ST_SPD);
 	for_each_sa_group(w, sa_of, prot, np, outbound_group);
+	seal_flush(w);
 }

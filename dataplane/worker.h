@@ -42,6 +42,19 @@ struct w_memo {
 	uint8_t dst[16];
 	struct w_hop h;
 };
+/* a burst's outbound packets on native-engine SAs, sealed together once
+ * all its SA groups are in (esp_outbound.c) */
+#define ESP_SEAL_MAX (DP_BURST * 4)
+struct seal_q {
+	struct rte_mbuf *m[ESP_SEAL_MAX];
+	struct dp_sa *sa[ESP_SEAL_MAX];
+	uint32_t plen[ESP_SEAL_MAX];	/* length before ESP, for the counters */
+	uint8_t grp[ESP_SEAL_MAX];	/* its group: the tunnel hop below */
+	struct w_hop hop[ESP_SEAL_MAX];
+	bool tun[ESP_SEAL_MAX];		/* false: transport, routed per packet */
+	uint16_t n, ng;
+};
+
 struct dp_worker {
 	unsigned idx, lcore;
 	struct rte_ring *msg_ring;	/* control -> worker (SPSC) */
@@ -54,6 +67,7 @@ struct dp_worker {
 	struct fc_ent *fc;		/* outbound flow cache (flow_cache.h) */
 	uint32_t fc_gen;		/* its generation: +1 per control message */
 	struct w_memo out_memo;		/* outbound: the burst's last tunnel hop */
+	struct seal_q sq;		/* outbound: native SAs' packets to seal */
 	struct dp_spd *spd;
 	struct dp_dyn *dyn;		/* IKE's per-tunnel policies, this worker's */
 	struct dp_rt *rt;
@@ -268,6 +282,11 @@ uint16_t esp_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 uint16_t esp_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 		  uint16_t n, const uint64_t *seq, uint8_t *why);
 /* esp_native.c: the same on Intel IPsec-MB directly */
+/* n <= ESP_SEAL_MAX packets, each of its SA sa[i] (an SA's packets next to
+ * each other), sealed in one multi-buffer pass across SAs; order kept,
+ * why[i] 0 when sealed, else the drop reason */
+void esp_native_seal_multi(struct dp_worker *w, struct dp_sa **sa, struct rte_mbuf **m,
+			   uint16_t n, uint8_t *why);
 uint16_t esp_native_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 			 uint16_t n, uint8_t *why);
 uint16_t esp_native_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
