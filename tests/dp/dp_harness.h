@@ -39,6 +39,9 @@ struct dph_sa {
 		return 0;							\
 	}
 
+/* the outside port's MTU, set before dph_init (0: 1500) */
+extern unsigned dph_outside_mtu;
+
 /* The configuration dph_init applies (malloc'd YAML). */
 char *dph_config_text(void);
 /* Set up EAL, the configuration and the SAs; exits on failure. */

@@ -6,7 +6,9 @@
  * (a key, an address, a lifetime) is replaced, a removed one goes, a new
  * one comes; IKE's SAs survive a reload; the descriptors the control
  * thread keeps hold no keys; a flow's cached SPD decision follows a reload;
- * an IPv6 policy's protocol and ports are those past extension headers.
+ * an IPv6 policy's protocol and ports are those past extension headers;
+ * a burst whose fragments over several SAs overflow the seal queue is
+ * sealed in two passes, every frame accounted for.
  */
 #include <stdio.h>
 #include <arpa/inet.h>
@@ -89,6 +91,7 @@ test_diff(void)
 {
 	struct dp_sa *in0, *in1, *in2, *out4;
 
+	dph_outside_mtu = 576;	/* test_seal_queue_overflow fragments to it */
 	dph_init(prog, sas, NSA);
 	in0 = handle("in0");
 	in1 = handle("in1");
@@ -259,6 +262,64 @@ test_ipv6_upper_layer_selectors(void)
 	text = NULL;
 }
 
+/*
+ * The native engine queues a burst's packets of all SAs and seals them in
+ * one pass (ESP_SEAL_MAX at most). 32 packets of 2020 bytes, no DF, over
+ * four SAs, to an MTU of 576 (the outside port's in these tests): 5
+ * fragments each, 160 frames, so the queue
+ * is sealed once mid-burst. The worker's TX buffer takes 128 per port per
+ * loop: the rest are tx-full drops, and nothing else is lost.
+ */
+static void
+test_seal_queue_overflow(void)
+{
+	struct rte_mbuf *m[32];
+	struct dph_out o;
+	char sas[1024] = "", pols[1024] = "";
+
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(sas + strlen(sas), sizeof(sas) - strlen(sas),
+			 "  - { name: q%u, direction: outbound, spi: %u, algorithm: %s,"
+			 " key: 0x%s, %s local: 198.18.0.1, remote: 198.18.0.2 }\n", i, 0x5000 + i,
+			 i & 1 ? "aes-cbc-128-sha256" : "aes-gcm-128",
+			 i & 1 ? "0102030405060708090a0b0c0d0e0f10" :
+				 "0102030405060708090a0b0c0d0e0f1011121314",
+			 i & 1 ? "auth_key: 0x0102030405060708090a0b0c0d0e0f10"
+				 "1112131415161718191a1b1c1d1e1f20," : "");
+		snprintf(pols + strlen(pols), sizeof(pols) - strlen(pols),
+			 "  - { name: pq%u, src: 198.18.1.0/24, dst: 198.18.3.%u/32, action: protect,"
+			 " sa: q%u, priority: 200 }\n", i, i + 1, i);
+	}
+	{
+		char to[2048];
+		snprintf(to, sizeof(to), "%spolicies:\n%s", sas, pols);
+		apply(edited("policies:\n", to));
+	}
+	for (unsigned i = 0; i < 32; i++) {
+		uint8_t f[14 + 2020] = { 0 };
+		struct rte_ipv4_hdr *ip = (void *)(f + 14);
+		f[12] = 0x08;
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16(2020);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = rte_cpu_to_be_32(0xc6120102);		/* 198.18.1.2 */
+		ip->dst_addr = rte_cpu_to_be_32(0xc6120301 + i % 4);	/* 198.18.3.1-4 */
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		m[i] = dph_frame(f, sizeof(f));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+	}
+	dph_burst(DPH_PORT_INSIDE, m, 32, &o);
+	/* 2000 bytes of payload in 496-byte pieces: 5 fragments each */
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE] + o.drops[ESPGW_DROP_TX_FULL], 160);
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE], 128);
+	for (unsigned d = 0; d < ESPGW_DROP_MAX; d++)
+		if (d != ESPGW_DROP_TX_FULL)
+			CU_ASSERT_EQUAL(o.drops[d], 0);
+	free(text);
+	text = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -266,6 +327,7 @@ main(int argc, char **argv)
 		{ "reload: kept, replaced, removed, added; keys not kept", test_diff },
 		{ "a flow's SPD decision follows a reload (flow cache)", test_flow_follows_reload },
 		{ "IPv6: protocol and ports past extension headers", test_ipv6_upper_layer_selectors },
+		{ "fragments over four SAs: the seal queue overflows once", test_seal_queue_overflow },
 		{ NULL, NULL },
 	};
 
