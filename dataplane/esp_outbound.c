@@ -138,15 +138,65 @@ seal_queue(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, const uin
 	}
 }
 
+/*
+ * A group's checked packets (hop: the tunnel's; NULL: transport, routed
+ * each): queued for the native engine's pass over the burst, or sealed
+ * and sent here by librte_ipsec's engines, one SA's packets per call.
+ */
+static void
+group_emit(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, const uint32_t *plen,
+	   uint16_t cnt, const struct w_hop *hop)
+{
+	uint8_t why[DP_BURST];
+	uint64_t bytes = 0;
+	uint16_t r;
+
+	if (sa->nk != NULL) {
+		seal_queue(w, sa, m, plen, cnt, hop);
+		return;
+	}
+	for (uint16_t base = 0; base < cnt; base += DP_BURST) {
+		uint16_t g = RTE_MIN(DP_BURST, cnt - base);
+		struct rte_mbuf **b = m + base;
+		uint64_t gb = 0;
+		unsigned ok, sent = 0;
+
+		for (uint16_t i = 0; i < g; i++)
+			gb += plen[base + i];
+		/* take the sequence numbers / lifetime before using them */
+		ok = esp_life_take(w, sa, g, gb);
+		w_drop_expired(w, sa, b, ok, g);
+		g = ok;
+		stage_mark(w, ST_FORWARD);
+		r = esp_seal(w, sa, b, g, why);
+		stage_mark(w, ST_CRYPTO);
+		for (uint16_t i = r; i < g; i++) {
+			w->sa_ctr[sa->id].errors++;
+			w_drop(w, b[i], why[i]);
+		}
+		for (uint16_t i = 0; i < r; i++) {
+			bytes += plen[base + i];
+			sent++;
+			w->ctr.esp_out++;
+			if (hop != NULL)
+				w_send(w, b[i], hop);
+			else
+				w_forward(w, b[i], false);
+		}
+		w->sa_ctr[sa->id].pkts += sent;
+		w->sa_ctr[sa->id].bytes += bytes;
+		bytes = 0;
+		stage_mark(w, ST_FORWARD);
+	}
+}
+
 static void
 outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	       uint16_t n)
 {
 	struct rte_mbuf *m[DP_BURST * 2];
 	uint32_t plen[DP_BURST * 2];
-	uint16_t r, cnt = 0, tmtu = 0;
-	uint8_t why[DP_BURST];
-	uint64_t bytes = 0;
+	uint16_t cnt = 0, tmtu = 0;
 	struct w_hop hop;
 	bool tun = sa->mode == SA_MODE_TUNNEL;
 
@@ -179,6 +229,13 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
 				unsigned f = ipv4_fragment(w, p, mtu - sa->overhead,
 							   m + cnt, RTE_DIM(m) - cnt);
+				if (f == 0 && cnt > 0) {
+					/* no room for its fragments: the group's
+					 * packets so far go first */
+					group_emit(w, sa, m, plen, cnt, tun ? &hop : NULL);
+					cnt = 0;
+					f = ipv4_fragment(w, p, mtu - sa->overhead, m, RTE_DIM(m));
+				}
 				if (f == 0) {
 					w_drop(w, p, ESPGW_DROP_FRAG_FAILED);
 					continue;
@@ -196,44 +253,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		plen[cnt] = len;
 		m[cnt++] = p;
 	}
-	if (sa->nk != NULL) {
-		seal_queue(w, sa, m, plen, cnt, tun ? &hop : NULL);
-		return;
-	}
-	/* librte_ipsec's engines: one SA's packets per call, here */
-	for (uint16_t base = 0; base < cnt; base += DP_BURST) {
-		uint16_t g = RTE_MIN(DP_BURST, cnt - base);
-		struct rte_mbuf **b = m + base;
-		uint64_t gb = 0;
-		unsigned ok, sent = 0;
-
-		for (uint16_t i = 0; i < g; i++)
-			gb += plen[base + i];
-		/* take the sequence numbers / lifetime before using them */
-		ok = esp_life_take(w, sa, g, gb);
-		w_drop_expired(w, sa, b, ok, g);
-		g = ok;
-		stage_mark(w, ST_FORWARD);
-		r = esp_seal(w, sa, b, g, why);
-		stage_mark(w, ST_CRYPTO);
-		for (uint16_t i = r; i < g; i++) {
-			w->sa_ctr[sa->id].errors++;
-			w_drop(w, b[i], why[i]);
-		}
-		for (uint16_t i = 0; i < r; i++) {
-			bytes += plen[base + i];
-			sent++;
-			w->ctr.esp_out++;
-			if (tun)
-				w_send(w, b[i], &hop);
-			else
-				w_forward(w, b[i], false);
-		}
-		w->sa_ctr[sa->id].pkts += sent;
-		w->sa_ctr[sa->id].bytes += bytes;
-		bytes = 0;
-		stage_mark(w, ST_FORWARD);
-	}
+	group_emit(w, sa, m, plen, cnt, tun ? &hop : NULL);
 }
 
 /*

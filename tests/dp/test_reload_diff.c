@@ -262,6 +262,26 @@ test_ipv6_upper_layer_selectors(void)
 	text = NULL;
 }
 
+/* 32 frames of 2020-byte IPv4 packets (no DF) from 198.18.1.2 to dst0 + i % ndst */
+static void
+frag_burst(struct rte_mbuf **m, uint32_t dst0, unsigned ndst)
+{
+	for (unsigned i = 0; i < 32; i++) {
+		uint8_t f[14 + 2020] = { 0 };
+		struct rte_ipv4_hdr *ip = (void *)(f + 14);
+		f[12] = 0x08;
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16(2020);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = rte_cpu_to_be_32(0xc6120102);		/* 198.18.1.2 */
+		ip->dst_addr = rte_cpu_to_be_32(dst0 + i % ndst);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		m[i] = dph_frame(f, sizeof(f));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+	}
+}
+
 /*
  * The native engine queues a burst's packets of all SAs and seals them in
  * one pass (ESP_SEAL_MAX at most). 32 packets of 2020 bytes, no DF, over
@@ -295,20 +315,7 @@ test_seal_queue_overflow(void)
 		snprintf(to, sizeof(to), "%spolicies:\n%s", sas, pols);
 		apply(edited("policies:\n", to));
 	}
-	for (unsigned i = 0; i < 32; i++) {
-		uint8_t f[14 + 2020] = { 0 };
-		struct rte_ipv4_hdr *ip = (void *)(f + 14);
-		f[12] = 0x08;
-		ip->version_ihl = 0x45;
-		ip->total_length = rte_cpu_to_be_16(2020);
-		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_UDP;
-		ip->src_addr = rte_cpu_to_be_32(0xc6120102);		/* 198.18.1.2 */
-		ip->dst_addr = rte_cpu_to_be_32(0xc6120301 + i % 4);	/* 198.18.3.1-4 */
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		m[i] = dph_frame(f, sizeof(f));
-		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
-	}
+	frag_burst(m, 0xc6120301, 4);
 	dph_burst(DPH_PORT_INSIDE, m, 32, &o);
 	/* 2000 bytes of payload in 496-byte pieces: 5 fragments each */
 	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE] + o.drops[ESPGW_DROP_TX_FULL], 160);
@@ -320,6 +327,23 @@ test_seal_queue_overflow(void)
 	text = NULL;
 }
 
+/*
+ * One SA group holds 64 frames after fragmentation before encryption: a
+ * burst of 32 packets of 5 fragments each on one SA used to lose 20
+ * packets as frag-failed; the group now sends what it has and goes on.
+ */
+static void
+test_group_fragment_room(void)
+{
+	struct rte_mbuf *m[32];
+	struct dph_out o;
+
+	frag_burst(m, 0xc6120202, 1);	/* 198.18.2.2: out4 */
+	dph_burst(DPH_PORT_INSIDE, m, 32, &o);
+	CU_ASSERT_EQUAL(o.drops[ESPGW_DROP_FRAG_FAILED], 0);
+	CU_ASSERT_EQUAL(o.n_tx[DPH_PORT_OUTSIDE] + o.drops[ESPGW_DROP_TX_FULL], 160);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -327,6 +351,7 @@ main(int argc, char **argv)
 		{ "reload: kept, replaced, removed, added; keys not kept", test_diff },
 		{ "a flow's SPD decision follows a reload (flow cache)", test_flow_follows_reload },
 		{ "IPv6: protocol and ports past extension headers", test_ipv6_upper_layer_selectors },
+		{ "fragments on one SA: more than its group's room, none lost", test_group_fragment_room },
 		{ "fragments over four SAs: the seal queue overflows once", test_seal_queue_overflow },
 		{ NULL, NULL },
 	};
