@@ -2,9 +2,10 @@
 /*
  * The native engine: ESP (RFC 4303) framed here and sealed or opened by
  * Intel IPsec-MB directly: AES-GCM through its direct API, the others
- * through the job API, one job per packet, the jobs of an SA group
- * submitted back to back so the multi-buffer lanes fill (as VPP's ipsecmb
- * engine does). No cryptodev, no crypto ops, no librte_ipsec.
+ * through the job API, one job per packet, submitted back to back (a
+ * burst's packets of all SAs outbound, an SA group's inbound) so the
+ * multi-buffer lanes fill (as VPP's ipsecmb engine does). No cryptodev,
+ * no crypto ops, no librte_ipsec.
  *
  * Per algorithm:
  *   AES-GCM (RFC 4106), ChaCha20-Poly1305 (RFC 7634): nonce = salt || IV,
@@ -281,14 +282,14 @@ job_done(IMB_JOB *j)
 }
 
 /*
- * Each packet's crypto with its own keys (k[i], or k[0] for all when one
- * is true): AES-GCM through the direct API at once, the rest submitted as
+ * Each packet's crypto with its SA's keys (sa[i], or sa[0] for all when
+ * one is true): AES-GCM through the direct API at once, the rest submitted as
  * jobs across SAs, so the multi-buffer lanes fill with the whole burst,
  * then flushed once.
  */
 static void
-crypt(struct dp_worker *w, const struct esp_nkey *const *k, bool one, struct njob *x,
-      uint16_t n, bool enc)
+crypt(struct dp_worker *w, struct dp_sa *const *sa, bool one, struct njob *x, uint16_t n,
+      bool enc)
 {
 	IMB_MGR *mgr = w->mb;
 	struct gcm_context_data ctx;
@@ -296,7 +297,7 @@ crypt(struct dp_worker *w, const struct esp_nkey *const *k, bool one, struct njo
 	IMB_JOB *j;
 
 	for (uint16_t i = 0; i < n; i++) {
-		const struct esp_nkey *ki = k[one ? 0 : i];
+		const struct esp_nkey *ki = sa[one ? 0 : i]->nk;
 		uint8_t *p = x[i].esp + x[i].ct_off;
 
 		if (x[i].state != 0)
@@ -494,7 +495,6 @@ void
 esp_native_seal_multi(struct dp_worker *w, struct dp_sa **sa, struct rte_mbuf **m, uint16_t n,
 		      uint8_t *why)
 {
-	const struct esp_nkey *k[ESP_SEAL_MAX] = { NULL };	/* all set below; gcc cannot tell */
 	struct njob x[ESP_SEAL_MAX];
 	uint64_t seq[ESP_SEAL_MAX];
 
@@ -507,12 +507,11 @@ esp_native_seal_multi(struct dp_worker *w, struct dp_sa **sa, struct rte_mbuf **
 		     (sa[i]->sqn += r - i) - (r - i);
 		for (uint16_t t = i; t < r; t++) {
 			seq[t] = s0 + 1 + (t - i);
-			k[t] = sa[t]->nk;
 			x[t].state = 0;
 			seal_frame(sa[t], m[t], &x[t], seq[t]);
 		}
 	}
-	crypt(w, k, false, x, n, true);
+	crypt(w, sa, false, x, n, true);
 	for (uint16_t i = 0; i < n; i++) {
 		if (x[i].state == 0)
 			seal_finish(sa[i], m[i], &x[i], seq[i]);
@@ -606,7 +605,7 @@ esp_native_open(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint
 
 	for (uint16_t i = 0; i < n; i++)
 		open_frame(sa, m[i], &x[i], seq[i]);
-	crypt(w, (const struct esp_nkey *const *)&sa->nk, true, x, n, false);
+	crypt(w, &sa, true, x, n, false);
 	for (uint16_t i = 0; i < n; i++)
 		if (x[i].state == 0)
 			x[i].state = open_finish(sa, m[i], &x[i]);
