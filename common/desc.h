@@ -142,6 +142,8 @@ struct conn_desc {
 	uint32_t retransmit_ms, retransmit_tries;	/* first timeout, doubling */
 	uint32_t fragment_size;		/* RFC 7383, largest IP datagram; 0 = off */
 	enum conn_start start;
+	uint32_t version;		/* IKE version 1 or 2; 0: either (responder) */
+	bool aggressive;		/* IKEv1: aggressive mode (offline-crackable PSK hash) */
 };
 
 enum crypto_engine { ENGINE_CPU, ENGINE_LOOKASIDE, ENGINE_NATIVE };

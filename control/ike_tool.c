@@ -231,6 +231,10 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "ca", required_argument, NULL, 'A' },
 		{ "frag", required_argument, NULL, 'F' },
+		{ "version", required_argument, NULL, 'V' },
+		{ "aggressive", no_argument, NULL, 'a' },
+		{ "rekey", required_argument, NULL, 'z' },
+		{ "child-rekey", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ike_ops ops = {
@@ -277,6 +281,10 @@ main(int argc, char **argv)
 		case 'K': rc = str_set(c.key, sizeof(c.key), optarg); break;
 		case 'A': rc = str_set(c.ca, sizeof(c.ca), optarg); break;
 		case 'F': c.fragment_size = (uint32_t)atoi(optarg); break;
+		case 'V': c.version = (uint32_t)atoi(optarg); rc = c.version > 2 ? -1 : 0; break;
+		case 'a': c.aggressive = true; break;
+		case 'z': c.rekey_time = (uint32_t)atoi(optarg); break;
+		case 'Z': c.child_rekey_time = (uint32_t)atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: see control/ike_tool.c\n");
 			return 2;

@@ -30,6 +30,9 @@ static const struct cfg_word conn_mode_words[] = {
 static const struct cfg_word frag_words[] = {
 	{ "yes", 1280 }, { "no", 0 }, { "=true", 1280 }, { "=false", 0 }, { NULL, 0 },
 };
+static const struct cfg_word yes_no_words[] = {
+	{ "yes", 1 }, { "no", 0 }, { "=true", 1 }, { "=false", 0 }, { NULL, 0 },
+};
 static const struct cfg_word start_words[] = {
 	{ "none", CONN_START_NONE }, { "start", CONN_START_START }, { "trap", CONN_START_TRAP },
 	{ NULL, 0 },
@@ -107,6 +110,12 @@ const struct cfg_key cfg_conn_keys[] = {
 				"(espgw initiates) and is dropped (counted as `spd-trap`); the "
 				"CHILD_SA's own policy then takes the traffic, and the trap "
 				"catches it again when the tunnel goes" },
+	{ "version", K_UINT, C_OFF(version), .size = 4, .min = 0, .max = 2, .zero_ok = true,
+	  .def = "2", .help = "IKE version: `2`, `1` (IKEv1, RFC 2409), or `0`: answer either "
+			      "(initiating then speaks IKEv2)" },
+	{ "aggressive", K_WORD, C_OFF(aggressive), .size = sizeof(bool), .words = yes_no_words,
+	  .def = "no", .help = "IKEv1: initiate and accept aggressive mode. Its PSK hash can be "
+			       "cracked offline by anyone who sees the exchange: off unless set" },
 	{ .name = NULL },
 };
 

@@ -283,6 +283,7 @@ conn_init(void *o)
 	c->retransmit_ms = 1000;
 	c->retransmit_tries = 5;
 	c->fragment_size = 1280;
+	c->version = 2;
 }
 
 static void sa_init(void *o) { config_sa_defaults(o); }

@@ -175,9 +175,10 @@ ike_conn_add(struct ike_engine *e, struct ike_conn *c, char *err, size_t el)
 const struct ike_conn *
 ike_conn_for(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote)
 {
+	/* an IKEv2 peer's: version 2 or either (0) */
 	for (unsigned i = 0; i < e->n_conn; i++) {
 		const struct ike_conn *c = e->conn[i];
-		if (ip_addr_eq(&c->d.local, &local->addr) &&
+		if (c->d.version != 1 && ip_addr_eq(&c->d.local, &local->addr) &&
 		    (c->d.remote.family == 0 || ip_addr_eq(&c->d.remote, &remote->addr)))
 			return c;
 	}

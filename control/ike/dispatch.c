@@ -168,6 +168,11 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 
 	e->now = now;
 	e->st.rx++;
+	/* both versions share the ports: the header's major version tells */
+	if (len > 17 && buf[17] >> 4 == 1) {
+		v1_input(e, local, remote, buf, len);
+		return;
+	}
 	if (ike_msg_parse(buf, len, &m, &er) < 0) {
 		e->st.rx_dropped++;
 		log_debug("ike: dropped a message: %s", er.why);

@@ -114,7 +114,10 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 		if (sa->state == S_DEAD || strcmp(sa->conn->d.name, name))
 			continue;
 		n++;
-		ike_sa_terminate(e, sa);
+		if (sa->v1)
+			v1_terminate(e, sa);
+		else
+			ike_sa_terminate(e, sa);
 	}
 	return n;
 }
@@ -138,8 +141,12 @@ ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now)
 	c->removed = true;
 	c->refs++;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->conn == c && sa->state != S_DEAD)
-			ike_sa_terminate(e, sa);
+		if (sa->conn == c && sa->state != S_DEAD) {
+			if (sa->v1)
+				v1_terminate(e, sa);
+			else
+				ike_sa_terminate(e, sa);
+		}
 	ike_conn_put(c);
 	return 0;
 }

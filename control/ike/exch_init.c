@@ -67,6 +67,13 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 			 name);
 		return -1;
 	}
+	if (c->d.version == 1) {
+		if (v1_p1_start(e, c) == 0)
+			return 0;
+		snprintf(err, el, "connection %s: no IKEv1 proposal (AES-CBC, SHA-2, a group) "
+			 "or no PSK", name);
+		return -1;
+	}
 	sa = ike_sa_new(e, c, true);
 	if (sa == NULL)
 		return -1;

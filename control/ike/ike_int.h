@@ -159,6 +159,7 @@ struct ike_sa {
 	size_t resp_len;
 	bool have_resp;
 	uint64_t last_heard, established_at;
+	struct v1_sa *v1;		/* IKEv1 (v1.h): NULL for an IKEv2 SA */
 };
 
 /*
@@ -220,6 +221,8 @@ struct child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
 struct child *ike_child_free_slot(struct ike_sa *sa);
 int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c,
 	const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
+int ike_child_install_keys(struct ike_engine *e, struct ike_sa *sa, struct child *c,
+	const struct ike_child_keys *k);
 void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct child *c);
 void ike_child_route(struct ike_engine *e, struct ike_sa *sa, struct child *c);
 uint32_t ike_child_spi_new(struct ike_engine *e);
@@ -326,6 +329,17 @@ void ike_rekey_request(struct ike_engine *e, struct ike_sa *sa, const struct ike
 	const struct ike_proposal *props, unsigned np);
 void ike_rekey_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
 void ike_send_rekey_ike(struct ike_engine *e, struct ike_sa *sa);
+
+/* IKEv1 (v1_*.c, v1.h): the engine's entry points into it */
+struct v1_sa;
+void v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote,
+	const uint8_t *buf, size_t len);
+uint64_t v1_due(const struct ike_engine *e, const struct ike_sa *sa);
+void v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
+void v1_free(struct v1_sa *v);
+void v1_terminate(struct ike_engine *e, struct ike_sa *sa);
+int v1_p1_start(struct ike_engine *e, const struct ike_conn *c);
+const char *v1_mode_name(const struct ike_sa *sa);
 
 /* INFORMATIONAL (exch_info.c) */
 void ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);

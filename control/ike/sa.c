@@ -128,6 +128,7 @@ ike_sa_free(struct ike_sa *sa)
 	ike_keys_wipe(&sa->keys);
 	ike_dh_free(sa->pend_dh);
 	ike_wipe(sa->ch, sizeof(sa->ch));
+	v1_free(sa->v1);
 	free(sa);
 }
 
@@ -425,16 +426,27 @@ int
 ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct child *c, const uint8_t *gir,
 	      size_t girlen, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen)
 {
-	struct ike_child_info ci;
 	struct ike_child_keys k;
 	int rc;
 
 	/* the keys go to the data plane and are not kept here */
 	if (ike_derive_child_keys(&k, &sa->keys, &c->esp, gir, girlen, ni, nilen, nr, nrlen) < 0)
 		return -1;
-	child_info(sa, c, &ci, &k);
-	rc = e->ops->child_up ? e->ops->child_up(e->ctx, &ci, c->sa_ids) : 0;
+	rc = ike_child_install_keys(e, sa, c, &k);
 	ike_wipe(&k, sizeof(k));
+	return rc;
+}
+
+/* keys (i: what the creating exchange's initiator sends) to the data plane */
+int
+ike_child_install_keys(struct ike_engine *e, struct ike_sa *sa, struct child *c,
+		       const struct ike_child_keys *k)
+{
+	struct ike_child_info ci;
+	int rc;
+
+	child_info(sa, c, &ci, k);
+	rc = e->ops->child_up ? e->ops->child_up(e->ctx, &ci, c->sa_ids) : 0;
 	if (rc < 0) {
 		log_warn("ike %s: CHILD_SA install failed", sa->conn->d.name);
 		return -1;

@@ -23,6 +23,8 @@ ike_sa_due(const struct ike_engine *e, const struct ike_sa *sa)
 	const struct ike_conn *c = sa->conn;
 	uint64_t due = IKE_NEVER;
 
+	if (sa->v1)
+		return v1_due(e, sa);
 	if (sa->state == S_DEAD)
 		return e->now;
 	if (sa->req != NULL)

@@ -42,6 +42,10 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	const struct ike_conn *c = sa->conn;
 	struct child *x;
 
+	if (sa->v1) {
+		v1_step(e, sa, now);
+		return;
+	}
 	if (sa->req != NULL) {
 		if (now - sa->req_sent < sa->req_timeout)
 			return;

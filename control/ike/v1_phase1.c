@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKEv1 phase 1 (RFC 2409 5): main mode (identity protection, six
+ * messages) and aggressive mode (three), authenticated with a pre-shared
+ * key (5.4), both roles; NAT-T (RFC 3947: vendor ID, NAT-D, the float to
+ * port 4500); the vendor IDs of DPD (RFC 3706). The initiator's SA payload
+ * carries one proposal whose transforms are the connection's proposals in
+ * order; the responder takes the first it supports.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "control/ike/v1.h"
+
+/* MD5("RFC 3947"), and RFC 3706's DPD vendor ID */
+const uint8_t v1_vid_natt[16] = {
+	0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f,
+};
+const uint8_t v1_vid_dpd[16] = {
+	0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9, 0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00,
+};
+
+#define NONCE_BYTES 32
+
+static uint16_t
+hash_of_prf(uint16_t prf)
+{
+	return prf == PRF_HMAC_SHA2_256 ? P1_HASH_SHA256 : prf == PRF_HMAC_SHA2_384 ?
+	       P1_HASH_SHA384 : prf == PRF_HMAC_SHA2_512 ? P1_HASH_SHA512 : 0;
+}
+
+static uint16_t
+prf_of_hash(uint16_t h)
+{
+	return h == P1_HASH_SHA256 ? PRF_HMAC_SHA2_256 : h == P1_HASH_SHA384 ?
+	       PRF_HMAC_SHA2_384 : h == P1_HASH_SHA512 ? PRF_HMAC_SHA2_512 : 0;
+}
+
+static uint32_t
+p1_life(const struct ike_conn *c)
+{
+	return c->d.life_time ? c->d.life_time : c->d.rekey_time ? c->d.rekey_time * 11 / 10 : 0;
+}
+
+/* the connection's IKE proposals as phase 1 transforms: AES-CBC with a
+ * SHA-2 hash and a group (an AEAD proposal has no IKEv1 form) */
+static unsigned
+our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_ike && n < max; i++) {
+		struct v1_xform t = { .num = (uint8_t)(n + 1), .id = V1_KEY_IKE,
+				      .auth = P1_AUTH_PSK, .life_s = p1_life(c) };
+		for (unsigned k = 0; k < c->ike[i].n; k++) {
+			const struct ike_transform *tr = &c->ike[i].t[k];
+			if (tr->type == TT_ENCR && tr->id == ENCR_AES_CBC) {
+				t.encr = P1_ENCR_AES;
+				t.encr_bits = tr->key_len;
+			} else if (tr->type == TT_PRF) {
+				t.hash = hash_of_prf(tr->id);
+			} else if (tr->type == TT_DH) {
+				t.group = tr->id;
+			}
+		}
+		if (t.encr && t.hash && ike_dh_supported(t.group))
+			x[n++] = t;
+	}
+	return n;
+}
+
+static bool
+xform_ok(const struct v1_xform *o, const struct v1_xform *p)
+{
+	return !p->unknown && p->encr == o->encr && p->encr_bits == o->encr_bits &&
+	       p->hash == o->hash && p->auth == o->auth && p->group == o->group;
+}
+
+static bool
+has_vid(const struct ike_msg *m, const uint8_t vid[16])
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == V1_VID && m->pl[i].len == 16 && !memcmp(m->pl[i].body, vid, 16))
+			return true;
+	return false;
+}
+
+static void
+put_vids(struct ike_buf *b)
+{
+	size_t o = ike_pl_begin(b, V1_VID);
+
+	ike_put(b, v1_vid_natt, 16);
+	ike_pl_end(b, o);
+	o = ike_pl_begin(b, V1_VID);
+	ike_put(b, v1_vid_dpd, 16);
+	ike_pl_end(b, o);
+}
+
+static void
+note_vids(struct ike_sa *sa, const struct ike_msg *m)
+{
+	sa->v1->nat_vid = has_vid(m, v1_vid_natt);
+	sa->v1->dpd_vid = has_vid(m, v1_vid_dpd);
+}
+
+static size_t
+put_pl(struct ike_buf *b, uint8_t type, const void *d, size_t n)
+{
+	size_t o = ike_pl_begin(b, type);
+
+	ike_put(b, d, n);
+	ike_pl_end(b, o);
+	return o;
+}
+
+/* our phase 1 identity: type, protocol 0, port 0, data (IPsec DOI 4.6.2) */
+static void
+our_id(struct ike_sa *sa)
+{
+	const struct ike_id *id = &sa->conn->local_id;
+	struct v1_sa *v = sa->v1;
+
+	v->id_b[0] = id->type;
+	v->id_b[1] = v->id_b[2] = v->id_b[3] = 0;
+	memcpy(v->id_b + 4, id->data, id->len);
+	v->id_len = 4u + id->len;
+}
+
+static void
+put_ke_nonce(struct ike_buf *b, struct ike_sa *sa)
+{
+	struct v1_sa *v = sa->v1;
+
+	put_pl(b, V1_KE, sa->initiator ? v->gxi : v->gxr, sa->initiator ? v->gxi_len : v->gxr_len);
+	put_pl(b, V1_NONCE, sa->initiator ? sa->ni : sa->nr, sa->initiator ? sa->nilen : sa->nrlen);
+}
+
+static void
+put_natd(struct ike_buf *b, struct ike_sa *sa)
+{
+	uint8_t h[IKE_MAX_PRF];
+	size_t n = ike_prf_len(sa->v1->prf);
+
+	if (!sa->v1->nat_vid)
+		return;
+	/* the peer's address first, then ours (RFC 3947 3.2) */
+	if (v1_natd(sa, &sa->remote, h) == 0)
+		put_pl(b, V1_NATD, h, n);
+	if (v1_natd(sa, &sa->local, h) == 0)
+		put_pl(b, V1_NATD, h, n);
+}
+
+/* NAT-D from the peer: is either side translated? (RFC 3947 3.2) */
+static void
+nat_detect(struct ike_sa *sa, const struct ike_msg *m)
+{
+	uint8_t me[IKE_MAX_PRF], peer[IKE_MAX_PRF];
+	size_t n = ike_prf_len(sa->v1->prf);
+	bool first = true, me_ok = false, peer_ok = false, any = false;
+
+	if (!sa->v1->nat_vid || v1_natd(sa, &sa->local, me) < 0 ||
+	    v1_natd(sa, &sa->remote, peer) < 0)
+		return;
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct ike_pl *p = &m->pl[i];
+		if (p->type != V1_NATD)
+			continue;
+		any = true;
+		if (first)
+			me_ok = p->len == n && CRYPTO_memcmp(p->body, me, n) == 0;
+		else
+			peer_ok |= p->len == n && CRYPTO_memcmp(p->body, peer, n) == 0;
+		first = false;
+	}
+	if (!any)
+		return;
+	sa->behind_nat = !me_ok;
+	sa->natt = !me_ok || !peer_ok;
+}
+
+/* the KE/nonce of the peer's message: DH done, SKEYID and keys derived */
+static int
+take_ke_nonce(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct v1_sa *v = sa->v1;
+	const struct ike_pl *ke = ike_find(m, V1_KE), *no = ike_find(m, V1_NONCE);
+	uint8_t gxy[IKE_MAX_DH];
+	size_t glen = sizeof(gxy);
+	int rc;
+
+	if (ke == NULL || no == NULL || no->len < 8 || no->len > IKE_MAX_NONCE ||
+	    ke->len > IKE_MAX_DH)
+		return -1;
+	if (sa->initiator) {
+		memcpy(sa->nr, no->body, no->len);
+		sa->nrlen = no->len;
+		memcpy(v->gxr, ke->body, ke->len);
+		v->gxr_len = ke->len;
+	} else {
+		memcpy(sa->ni, no->body, no->len);
+		sa->nilen = no->len;
+		memcpy(v->gxi, ke->body, ke->len);
+		v->gxi_len = ke->len;
+	}
+	if (ike_dh_shared(sa->dh, ke->body, ke->len, gxy, &glen) < 0) {
+		log_info("ike %s: IKEv1 KE refused (bad public value)", sa->conn->d.name);
+		e->st.rx_dropped++;
+		return -1;
+	}
+	rc = v1_skeyid(sa, gxy, glen) < 0 || v1_iv_p1(sa) < 0 ? -1 : 0;
+	ike_wipe(gxy, sizeof(gxy));
+	return rc;
+}
+
+/* our DH value and nonce */
+static int
+make_ke_nonce(struct ike_sa *sa)
+{
+	struct v1_sa *v = sa->v1;
+	uint8_t *g = sa->initiator ? v->gxi : v->gxr;
+	size_t *gl = sa->initiator ? &v->gxi_len : &v->gxr_len;
+	uint8_t *n = sa->initiator ? sa->ni : sa->nr;
+
+	sa->dh = ike_dh_new(v->chosen.group);
+	if (sa->dh == NULL || (*gl = ike_dh_public(sa->dh, g, IKE_MAX_DH)) == 0)
+		return -1;
+	*(sa->initiator ? &sa->nilen : &sa->nrlen) = NONCE_BYTES;
+	return ike_random(n, NONCE_BYTES);
+}
+
+/* the peer's ID and HASH: its identity is the one configured, its hash right */
+static int
+check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_pl *id = ike_find(m, V1_ID), *h = ike_find(m, V1_HASH);
+	const struct ike_id *want = &sa->conn->remote_id;
+	uint8_t exp[IKE_MAX_PRF];
+	size_t n = sa->v1->plen;
+
+	if (id == NULL || h == NULL || id->len < 4) {
+		log_info("ike %s: IKEv1 phase 1: no ID or HASH", sa->conn->d.name);
+		return -1;
+	}
+	if (want->type && (id->body[0] != want->type || id->len - 4u != want->len ||
+			   memcmp(id->body + 4, want->data, want->len))) {
+		log_info("ike %s: IKEv1 peer identity is not the configured one", sa->conn->d.name);
+		e->st.auth_failed++;
+		return -1;
+	}
+	if (v1_hash_auth(sa, !sa->initiator, id->body, id->len, exp) < 0 || h->len != n ||
+	    CRYPTO_memcmp(exp, h->body, n) != 0) {
+		log_info("ike %s: IKEv1 phase 1 authentication failed (HASH_%c)", sa->conn->d.name,
+			 sa->initiator ? 'R' : 'I');
+		e->st.auth_failed++;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+put_id_hash(struct ike_buf *b, struct ike_sa *sa)
+{
+	uint8_t h[IKE_MAX_PRF];
+
+	put_pl(b, V1_ID, sa->v1->id_b, sa->v1->id_len);
+	if (v1_hash_auth(sa, sa->initiator, sa->v1->id_b, sa->v1->id_len, h) == 0)
+		put_pl(b, V1_HASH, h, sa->v1->plen);
+}
+
+static void
+float_natt(struct ike_sa *sa)
+{
+	if (!sa->natt || sa->local.port == IKE_NATT_PORT)
+		return;
+	sa->local.port = IKE_NATT_PORT;
+	sa->remote.port = IKE_NATT_PORT;
+}
+
+static void
+send_msg(struct ike_engine *e, struct ike_sa *sa, struct ike_buf *b, bool expects_reply,
+	 bool encrypt)
+{
+	size_t n = encrypt ? v1_encrypt(sa->v1, b, sa->v1->iv) : ike_msg_finish(b);
+
+	if (n == 0) {
+		ike_sa_kill(e, sa, "IKEv1 message too large");
+		return;
+	}
+	v1_keep_tx(sa, b->p, n, expects_reply);
+	v1_send(e, sa, b->p, n);
+}
+
+static struct v1_sa *
+v1_new(struct ike_sa *sa, uint8_t mode)
+{
+	sa->v1 = calloc(1, sizeof(*sa->v1));
+	if (sa->v1)
+		sa->v1->mode = mode;
+	return sa->v1;
+}
+
+/* the first message: main mode SA, or aggressive SA, KE, Ni, IDii */
+int
+v1_p1_start(struct ike_engine *e, const struct ike_conn *c)
+{
+	struct v1_xform x[IKE_MAX_CONN_PROPS];
+	uint8_t mem[MSG_CAP];
+	struct ike_buf b;
+	struct ike_sa *sa;
+	unsigned n = our_xforms(c, x, IKE_MAX_CONN_PROPS);
+	size_t sa_off;
+
+	if (n == 0 || c->psk_len == 0)
+		return -1;
+	sa = ike_sa_new(e, c, true);
+	if (sa == NULL || v1_new(sa, c->d.aggressive ? V1_AGGRESSIVE : V1_MAIN) == NULL) {
+		if (sa)
+			ike_sa_kill(e, sa, "out of memory");
+		return -1;
+	}
+	ike_sa_index(e, sa);
+	sa->local = (struct ike_ep){ c->d.local, IKE_PORT };
+	sa->remote = (struct ike_ep){ c->d.remote, IKE_PORT };
+	sa->state = S_INIT_SENT;
+	our_id(sa);
+	ike_buf_init(&b, mem, sizeof(mem));
+	v1_hdr_put(&b, sa->spi_i, 0, sa->v1->mode, 0, 0);
+	if (sa->v1->mode == V1_AGGRESSIVE) {
+		/* one KE in the first message: the first proposal's group only */
+		unsigned k = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (x[i].group == x[0].group)
+				x[k++] = x[i];
+		n = k;
+	}
+	sa_off = b.len;
+	v1_put_p1_sa(&b, x, n);
+	sa->v1->sai_len = b.len - sa_off - 4;
+	sa->v1->sai_b = malloc(sa->v1->sai_len);
+	if (sa->v1->sai_b == NULL) {
+		ike_sa_kill(e, sa, "out of memory");
+		return -1;
+	}
+	memcpy(sa->v1->sai_b, mem + sa_off + 4, sa->v1->sai_len);
+	if (sa->v1->mode == V1_AGGRESSIVE) {
+		sa->v1->chosen = x[0];
+		if (make_ke_nonce(sa) < 0) {
+			ike_sa_kill(e, sa, "key exchange failed");
+			return -1;
+		}
+		put_ke_nonce(&b, sa);
+		put_pl(&b, V1_ID, sa->v1->id_b, sa->v1->id_len);
+	}
+	put_vids(&b);
+	log_info("ike %s: IKEv1 %s initiated", c->d.name, v1_exchange_name(sa->v1->mode));
+	send_msg(e, sa, &b, true, false);
+	return 0;
+}
+
+/* the conn for a phase 1 from remote to local (version 1 or either) */
+static const struct ike_conn *
+conn_for(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote)
+{
+	for (unsigned i = 0; i < e->n_conn; i++) {
+		const struct ike_conn *c = e->conn[i];
+		if (c->d.version != 2 && ip_addr_eq(&c->d.local, &local->addr) &&
+		    (c->d.remote.family == 0 || ip_addr_eq(&c->d.remote, &remote->addr)))
+			return c;
+	}
+	return NULL;
+}
+
+/* a responder's choice: the first of the peer's transforms we support */
+static int
+choose(const struct ike_conn *c, const struct v1_sa_pl *sp, struct v1_xform *out)
+{
+	struct v1_xform ours[IKE_MAX_CONN_PROPS];
+	unsigned n = our_xforms(c, ours, IKE_MAX_CONN_PROPS);
+	const struct v1_prop *p = &sp->p[0];
+
+	if (sp->n != 1 || p->proto != V1_PROTO_ISAKMP)
+		return -1;
+	for (unsigned i = 0; i < p->n; i++)
+		for (unsigned k = 0; k < n; k++)
+			if (p->t[i].id == V1_KEY_IKE && xform_ok(&ours[k], &p->t[i])) {
+				*out = p->t[i];
+				return 0;
+			}
+	return -1;
+}
+
+/* the first message of a phase 1 with no SA yet: we respond */
+void
+v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep *local,
+	      const struct ike_ep *remote)
+{
+	const struct ike_conn *c = conn_for(e, local, remote);
+	const struct ike_pl *psa = ike_find(m, V1_SA);
+	struct v1_sa_pl sp;
+	struct v1_xform t;
+	struct ike_err er;
+	struct ike_sa *sa;
+	uint8_t mem[MSG_CAP];
+	struct ike_buf b;
+
+	if (c == NULL || c->psk_len == 0) {
+		e->st.rx_dropped++;
+		log_info("ike: IKEv1 %s from a peer without a connection", v1_exchange_name(m->h.exchange));
+		return;
+	}
+	if (m->h.exchange == V1_AGGRESSIVE && !c->d.aggressive) {
+		/* a PSK hash an eavesdropper can attack offline: opt-in only */
+		e->st.rx_dropped++;
+		log_info("ike %s: IKEv1 aggressive mode refused (not enabled)", c->d.name);
+		v1_notify_plain(e, &m->h, local, remote, V1N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
+	if (psa == NULL || v1_sa_parse(psa, true, &sp, &er) < 0 || choose(c, &sp, &t) < 0) {
+		e->st.rx_dropped++;
+		log_info("ike %s: IKEv1 phase 1: no proposal chosen", c->d.name);
+		v1_notify_plain(e, &m->h, local, remote, V1N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
+	if (e->half_open >= e->cookie_threshold * 4) {
+		e->st.half_open_refused++;
+		return;
+	}
+	sa = ike_sa_new(e, c, false);
+	if (sa == NULL || v1_new(sa, m->h.exchange) == NULL) {
+		if (sa)
+			ike_sa_kill(e, sa, "out of memory");
+		return;
+	}
+	sa->spi_i = m->h.spi_i;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->state = S_INIT_DONE;
+	ike_sa_index(e, sa);
+	ike_half_open_add(e, sa);
+	sa->v1->chosen = t;
+	sa->v1->prf = prf_of_hash(t.hash);
+	sa->v1->sai_len = psa->len;
+	sa->v1->sai_b = malloc(psa->len);
+	if (sa->v1->sai_b == NULL) {
+		ike_sa_kill(e, sa, "out of memory");
+		return;
+	}
+	memcpy(sa->v1->sai_b, psa->body, psa->len);
+	v1_msg_digest(m->raw, m->raw_len, sa->v1->last_rx);
+	note_vids(sa, m);
+	our_id(sa);
+	ike_buf_init(&b, mem, sizeof(mem));
+	v1_hdr_put(&b, sa->spi_i, sa->spi_r, m->h.exchange, 0, 0);
+	v1_put_p1_sa(&b, &sa->v1->chosen, 1);
+	if (m->h.exchange == V1_AGGRESSIVE) {
+		const struct ike_pl *id = ike_find(m, V1_ID);
+		if (id == NULL || make_ke_nonce(sa) < 0 || take_ke_nonce(e, sa, m) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 aggressive mode: bad first message");
+			return;
+		}
+		if (c->remote_id.type && (id->len < 4 || id->body[0] != c->remote_id.type ||
+					  id->len - 4u != c->remote_id.len ||
+					  memcmp(id->body + 4, c->remote_id.data, c->remote_id.len))) {
+			e->st.auth_failed++;
+			ike_sa_kill(e, sa, "IKEv1 peer identity is not the configured one");
+			return;
+		}
+		put_ke_nonce(&b, sa);
+		put_id_hash(&b, sa);
+		put_natd(&b, sa);
+		/* HASH_I will cover the initiator's ID: keep it */
+		sa->v1->step = 2;
+		put_vids(&b);
+		send_msg(e, sa, &b, true, false);
+		/* the initiator's IDii body for its HASH_I, kept in a message slot */
+		free(sa->msg1);
+		sa->msg1 = malloc(id->len);
+		if (sa->msg1) {
+			memcpy(sa->msg1, id->body, id->len);
+			sa->msg1_len = id->len;
+		}
+		return;
+	}
+	put_vids(&b);
+	sa->v1->step = 2;
+	send_msg(e, sa, &b, true, false);
+}
+
+/* initiator: the responder's SA choice (main mode 2, aggressive mode 2) */
+static int
+take_choice(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_pl *psa = ike_find(m, V1_SA);
+	struct v1_xform ours[IKE_MAX_CONN_PROPS];
+	unsigned n = our_xforms(sa->conn, ours, IKE_MAX_CONN_PROPS);
+	struct v1_sa_pl sp;
+	struct ike_err er;
+
+	if (psa == NULL || v1_sa_parse(psa, true, &sp, &er) < 0 || sp.n != 1 || sp.p[0].n != 1 ||
+	    sp.p[0].proto != V1_PROTO_ISAKMP) {
+		log_info("ike %s: IKEv1 phase 1: the responder's SA is malformed", sa->conn->d.name);
+		return -1;
+	}
+	for (unsigned k = 0; k < n; k++)
+		if (xform_ok(&ours[k], &sp.p[0].t[0]) &&
+		    (sa->v1->mode != V1_AGGRESSIVE || ours[k].group == sa->v1->chosen.group)) {
+			sa->v1->chosen = sp.p[0].t[0];
+			sa->v1->prf = prf_of_hash(sp.p[0].t[0].hash);
+			note_vids(sa, m);
+			return 0;
+		}
+	log_info("ike %s: IKEv1 phase 1: the responder chose what we did not offer",
+		 sa->conn->d.name);
+	return -1;
+}
+
+static void
+p1_done(struct ike_engine *e, struct ike_sa *sa)
+{
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	v1_established(e, sa);
+}
+
+static void
+initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, uint8_t *mem,
+		struct ike_buf *b)
+{
+	struct v1_sa *v = sa->v1;
+	uint8_t ck[16];
+
+	(void)mem;
+	if (v->mode == V1_MAIN && v->step == 0 && !(m->h.flags & V1_FLAG_E)) {
+		/* MM2 -> MM3: KE, Ni, NAT-D */
+		sa->spi_r = m->h.spi_r;
+		if (take_choice(sa, m) < 0 || make_ke_nonce(sa) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 main mode: no usable proposal");
+			return;
+		}
+		v->step = 2;
+		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
+		put_ke_nonce(b, sa);
+		put_natd(b, sa);
+		send_msg(e, sa, b, true, false);
+	} else if (v->mode == V1_MAIN && v->step == 2 && !(m->h.flags & V1_FLAG_E)) {
+		/* MM4 -> MM5: keys, then ID and HASH_I encrypted */
+		if (take_ke_nonce(e, sa, m) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 main mode: bad KE or nonce");
+			return;
+		}
+		nat_detect(sa, m);
+		float_natt(sa);
+		v->step = 4;
+		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
+		put_id_hash(b, sa);
+		/* nothing of ours with the peer yet (not a re-establishment):
+		 * INITIAL-CONTACT, both cookies as its SPI (RFC 2407 4.6.3.3) */
+		for (int i = 0; i < 8; i++) {
+			ck[i] = (uint8_t)(sa->spi_i >> (56 - 8 * i));
+			ck[8 + i] = (uint8_t)(sa->spi_r >> (56 - 8 * i));
+		}
+		if (v1_sibling(e, sa) == NULL)
+			v1_put_notify(b, V1_PROTO_ISAKMP, V1N_INITIAL_CONTACT, ck, 16, NULL, 0);
+		send_msg(e, sa, b, true, true);
+	} else if (v->mode == V1_MAIN && v->step == 4 && (m->h.flags & V1_FLAG_E)) {
+		/* MM6: the responder authenticated */
+		if (check_auth(e, sa, m) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 authentication failed");
+			return;
+		}
+		v1_keep_tx(sa, NULL, 0, false);
+		p1_done(e, sa);
+	} else if (v->mode == V1_AGGRESSIVE && v->step == 0 && !(m->h.flags & V1_FLAG_E)) {
+		/* AM2 -> AM3 */
+		sa->spi_r = m->h.spi_r;
+		if (take_choice(sa, m) < 0 || take_ke_nonce(e, sa, m) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 aggressive mode: bad second message");
+			return;
+		}
+		if (check_auth(e, sa, m) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 authentication failed");
+			return;
+		}
+		nat_detect(sa, m);
+		float_natt(sa);
+		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_AGGRESSIVE, 0, 0);
+		{
+			uint8_t h[IKE_MAX_PRF];
+			if (v1_hash_auth(sa, true, v->id_b, v->id_len, h) == 0)
+				put_pl(b, V1_HASH, h, v->plen);
+		}
+		put_natd(b, sa);
+		send_msg(e, sa, b, false, true);
+		p1_done(e, sa);
+	} else {
+		e->st.rx_dropped++;
+	}
+}
+
+static void
+responder_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, struct ike_buf *b)
+{
+	struct v1_sa *v = sa->v1;
+
+	if (v->mode == V1_MAIN && v->step == 2 && !(m->h.flags & V1_FLAG_E)) {
+		/* MM3 -> MM4 */
+		if (make_ke_nonce(sa) < 0 || take_ke_nonce(e, sa, m) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 main mode: bad KE or nonce");
+			return;
+		}
+		nat_detect(sa, m);
+		v->step = 4;
+		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
+		put_ke_nonce(b, sa);
+		put_natd(b, sa);
+		send_msg(e, sa, b, true, false);
+	} else if (v->mode == V1_MAIN && v->step == 4 && (m->h.flags & V1_FLAG_E)) {
+		/* MM5 -> MM6 */
+		if (check_auth(e, sa, m) < 0) {
+			ike_sa_kill(e, sa, "IKEv1 authentication failed");
+			return;
+		}
+		v->initial_contact = ike_find_notify(m, V1N_INITIAL_CONTACT, &(struct ike_notify_pl){0})
+				     != NULL;
+		v->step = 6;
+		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
+		put_id_hash(b, sa);
+		send_msg(e, sa, b, false, true);
+		p1_done(e, sa);
+	} else if (v->mode == V1_AGGRESSIVE && v->step == 2) {
+		/* AM3: HASH_I over the initiator's ID of AM1 */
+		const struct ike_pl *h = ike_find(m, V1_HASH);
+		uint8_t exp[IKE_MAX_PRF];
+		if (h == NULL || sa->msg1 == NULL ||
+		    v1_hash_auth(sa, true, sa->msg1, sa->msg1_len, exp) < 0 || h->len != v->plen ||
+		    CRYPTO_memcmp(exp, h->body, v->plen) != 0) {
+			e->st.auth_failed++;
+			ike_sa_kill(e, sa, "IKEv1 authentication failed (HASH_I)");
+			return;
+		}
+		nat_detect(sa, m);
+		v->step = 3;
+		v1_keep_tx(sa, NULL, 0, false);
+		p1_done(e, sa);
+	} else {
+		e->st.rx_dropped++;
+	}
+}
+
+/* a phase 1 message for an SA we have (decrypted already when E was set) */
+void
+v1_p1_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m)
+{
+	uint8_t mem[MSG_CAP];
+	struct ike_buf b;
+
+	if (sa->v1->mode != m->h.exchange || sa->state == S_ESTABLISHED) {
+		e->st.rx_dropped++;
+		return;
+	}
+	ike_buf_init(&b, mem, sizeof(mem));
+	if (sa->initiator)
+		initiator_input(e, sa, m, mem, &b);
+	else
+		responder_input(e, sa, m, &b);
+}
