@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""IKEv1 interop: espgw's IKE engine (espgw-ike on UDP sockets, --version 1)
+against strongSwan's charon (`version = 1`), each in its own namespace, as
+ike_charon.py does for IKEv2 (whose helpers it uses).
+
+For each case, espgw as initiator and as responder: phase 1 (main or
+aggressive mode, PSK) and a quick mode must complete on both sides with
+the same SPIs and the same ESP keys (charon logs them at chd level 4), and
+espgw's delete must reach charon. Cases: the phase 1 and ESP algorithms
+espgw offers, PFS with several groups, several proposals, aggressive mode
+(only when enabled), a wrong PSK.
+
+usage: ike_charon_v1.py BUILD_DIR
+"""
+import re
+import sys
+import time
+
+import ike_charon as C
+
+
+def cases():
+    # (name, espgw IKE, espgw ESP, charon IKE, charon ESP)
+    return [
+        ("mm-cbc128-sha256-modp2048", ["aes128-sha256-modp2048"], ["aes128gcm16"],
+         "aes128-sha256-modp2048", "aes128gcm16"),
+        ("mm-cbc256-sha384-ecp384-pfs-ecp256", ["aes256-sha384-ecp384"], ["aes256-sha256-ecp256"],
+         "aes256-sha384-ecp384", "aes256-sha256-ecp256"),
+        ("mm-cbc128-sha512-x25519-pfs-modp2048", ["aes128-sha512-x25519"],
+         ["aes128gcm16-modp2048"], "aes128-sha512-x25519", "aes128gcm16-modp2048"),
+        ("mm-ecp521-pfs-ecp521", ["aes256-sha256-ecp521"], ["aes256gcm16-ecp521"],
+         "aes256-sha256-ecp521", "aes256gcm16-ecp521"),
+        # several proposals: charon takes the second of each
+        ("mm-several-proposals", ["aes256-sha512-ecp521", "aes128-sha256-modp2048"],
+         ["aes256gcm16", "aes128-sha256"], "aes128-sha256-modp2048", "aes128-sha256"),
+    ]
+
+
+def aggressive_refused():
+    """aggressive mode is off unless the connection enables it"""
+    C.AGGRESSIVE = "yes"
+    C.charon_start()
+    try:
+        C.charon_load("aes128-sha256-modp2048", "aes128gcm16")
+        p = C.tool(False, ["aes128-sha256-modp2048"], ["aes128gcm16"], 3)
+        time.sleep(0.5)
+        C.swanctl("--initiate", "--child", "net", "--timeout", "3")
+        evs, err = C.events(p)
+        C.check(not any(e["event"] in ("ike_up", "child_up") for e in evs),
+                "aggressive mode not enabled: espgw refuses it")
+    finally:
+        C.charon_stop()
+        C.AGGRESSIVE = "no"
+
+
+def wrong_psk():
+    C.charon_start()
+    try:
+        C.charon_load("aes128-sha256-modp2048", "aes128gcm16", psk="not-the-same-secret")
+        p = C.tool(True, ["aes128-sha256-modp2048"], ["aes128gcm16"], 3)
+        evs, _ = C.events(p)
+        log = C.charon_log()
+        C.check(not any(e["event"] in ("ike_up", "child_up") for e in evs),
+                "wrong PSK: espgw initiator does not come up")
+        C.check(re.search(r"IKE_SA gw\[\d+\] established", log) is None,
+                "wrong PSK: charon does not come up")
+        p = C.tool(False, ["aes128-sha256-modp2048"], ["aes128gcm16"], 3)
+        time.sleep(0.5)
+        C.swanctl("--initiate", "--child", "net", "--timeout", "3")
+        evs, _ = C.events(p)
+        st = [e for e in evs if e["event"] == "stats"]
+        C.check(not any(e["event"] == "child_up" for e in evs) and st and
+                st[0]["auth_failed"] >= 1, "wrong PSK: espgw responder refuses charon")
+    finally:
+        C.charon_stop()
+
+
+def main():
+    C.VERSION = 1
+    C.TOOL_ARGS = ["--version", "1"]
+    C.netns_up()
+    try:
+        for c in cases():
+            for initiates in (True, False):
+                C.run_case(c[0], c[1], c[2], c[3], c[4], initiates)
+        # aggressive mode, enabled on both sides
+        C.AGGRESSIVE = "yes"
+        C.TOOL_ARGS = ["--version", "1", "--aggressive"]
+        for initiates in (True, False):
+            C.run_case("am-cbc128-sha256-modp2048", ["aes128-sha256-modp2048"], ["aes128gcm16"],
+                       "aes128-sha256-modp2048", "aes128gcm16", initiates)
+        C.AGGRESSIVE = "no"
+        C.TOOL_ARGS = ["--version", "1"]
+        aggressive_refused()
+        wrong_psk()
+    finally:
+        C.cleanup()
+    print("%d passed, %d failed" % (C.passed, C.failed))
+    sys.exit(1 if C.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
