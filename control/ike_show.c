@@ -88,6 +88,12 @@ sa_json(void *ctx, const struct ike_sa_info *i)
 		      "rekey_in_s", (json_int_t)(i->rekey_in_ms < 0 ? -1 : i->rekey_in_ms / 1000),
 		      "child", "up", i->child_up, "spi_in", x, "spi_out", y, "algorithms", ea,
 		      "children", chs);
+	json_object_set_new(o, "version", json_integer(i->version));
+	if (i->mode) {
+		json_object_set_new(o, "mode", json_string(i->mode));
+		json_object_set_new(o, "phase", json_integer(i->phase));
+		json_object_set_new(o, "quick_modes", json_integer(i->quick_modes));
+	}
 	json_array_append_new(ctx, o);
 }
 
@@ -178,7 +184,12 @@ sas_text(FILE *f, json_t *arr)
 	if (json_array_size(arr) == 0)
 		fprintf(f, "no IKE_SAs\n");
 	json_array_foreach(arr, k, o) {
-		fprintf(f, "%s: %s %s_%s %s %s <-> %s%s%s %s, %lds", js(o, "connection"),
+		if (json_object_get(o, "mode"))
+			fprintf(f, "%s: IKEv1 %s mode, phase %ld, ", js(o, "connection"),
+				js(o, "mode"), ji(o, "phase"));
+		else
+			fprintf(f, "%s: ", js(o, "connection"));
+		fprintf(f, "%s %s_%s %s %s <-> %s%s%s %s, %lds",
 			js(o, "state"), js(o, "spi_i"), js(o, "spi_r"), js(o, "role"),
 			js(o, "local"), js(o, "remote"),
 			json_is_true(json_object_get(o, "nat_t")) ? " NAT-T" : "",

@@ -145,6 +145,10 @@ struct ike_sa_info {
 	int64_t rekey_in_ms;		/* IKE_SA rekey; -1: none planned */
 	struct ike_child_view ch[8];	/* every CHILD_SA, n_ch of them */
 	unsigned n_ch;
+	uint8_t version;		/* 1 or 2 */
+	const char *mode;		/* IKEv1: "main" or "aggressive"; NULL for IKEv2 */
+	uint8_t phase;			/* IKEv1: 1 until phase 1 is done, then 2 */
+	unsigned quick_modes;		/* IKEv1: quick modes in progress */
 };
 void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),
 		 void *ctx);

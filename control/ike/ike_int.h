@@ -340,6 +340,7 @@ void v1_free(struct v1_sa *v);
 void v1_terminate(struct ike_engine *e, struct ike_sa *sa);
 int v1_p1_start(struct ike_engine *e, const struct ike_conn *c);
 const char *v1_mode_name(const struct ike_sa *sa);
+unsigned v1_quick_modes(const struct ike_sa *sa);
 
 /* INFORMATIONAL (exch_info.c) */
 void ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);

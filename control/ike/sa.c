@@ -341,6 +341,12 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 			i.n_ch++;
 		}
 		i.frag = sa->frag;
+		i.version = sa->v1 ? 1 : 2;
+		if (sa->v1) {
+			i.mode = v1_mode_name(sa);
+			i.phase = sa->state == S_ESTABLISHED || sa->state == S_DELETING ? 2 : 1;
+			i.quick_modes = v1_quick_modes(sa);
+		}
 		i.rekey_in_ms = sa->rekey_at && sa->state == S_ESTABLISHED ?
 				(int64_t)sa->rekey_at - (int64_t)e->now : -1;
 		if (sa->state != S_DEAD)

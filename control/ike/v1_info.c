@@ -239,29 +239,34 @@ adopt(struct ike_sa *sa, struct ike_sa *old)
 		sa->route_prio = old->route_prio;
 }
 
-/* phase 1 done: up, and the CHILD_SA starts (initiator) */
+/*
+ * Phase 1 done: up. A peer that restarted (INITIAL-CONTACT) leaves nothing
+ * of before; otherwise this is a re-establishment by either side, and the
+ * new ISAKMP SA takes the phase 2 SAs of the old one, which is deleted (as
+ * charon adopts them when it is the responder). An initiator with no
+ * CHILD_SA then starts quick mode.
+ */
 void
 v1_established(struct ike_engine *e, struct ike_sa *sa)
 {
 	struct ike_sa *old;
+	bool have = false;
 
 	ike_established(e, sa);
-	if (sa->v1->initial_contact) {
-		/* the peer restarted: what we had with it is gone (RFC 2407 4.6.3.3) */
-		while ((old = v1_sibling(e, sa)) != NULL)
+	while ((old = v1_sibling(e, sa)) != NULL) {
+		if (sa->v1->initial_contact) {
 			ike_sa_kill(e, old, "replaced (INITIAL-CONTACT)");
-	}
-	if (sa->initiator) {
-		old = v1_sibling(e, sa);
-		if (old && old->v1->step == 0xff) {
-			/* our re-establishment of old: its phase 2 SAs carry on */
-			adopt(sa, old);
-			terminate(e, old);
-			return;
+			continue;
 		}
-		if (v1_qm_start(e, sa, -1) < 0)
-			log_warn("ike %s: quick mode could not start", sa->conn->d.name);
+		log_info("ike %s: ISAKMP SA %016lx_%016lx re-established, its CHILD_SAs move over",
+			 sa->conn->d.name, (unsigned long)old->spi_i, (unsigned long)old->spi_r);
+		adopt(sa, old);
+		terminate(e, old);
 	}
+	for (int i = 0; i < MAX_CHILD; i++)
+		have |= child_up(&sa->ch[i]);
+	if (sa->initiator && !have && v1_qm_start(e, sa, -1) < 0)
+		log_warn("ike %s: quick mode could not start", sa->conn->d.name);
 }
 
 static void
@@ -613,16 +618,20 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		log_warn("ike %s: ISAKMP SA reached its hard lifetime", c->d.name);
 		terminate(e, sa);
 	} else if ((x = child_at(sa, now, false)) != NULL) {
-		e->st.expired++;
-		log_warn("ike %s: CHILD_SA %08x/%08x reached its hard lifetime", c->d.name,
-			 x->spi_in, x->spi_out);
+		if (x->state == CH_REKEYED) {
+			log_info("ike %s: rekeyed CHILD_SA %08x/%08x deleted", c->d.name, x->spi_in,
+				 x->spi_out);
+		} else {
+			e->st.expired++;
+			log_warn("ike %s: CHILD_SA %08x/%08x reached its hard lifetime", c->d.name,
+				 x->spi_in, x->spi_out);
+		}
 		v1_send_child_delete(e, sa, x);
 	} else if (sa->rekey_at && now >= sa->rekey_at) {
 		/* phase 1 is re-established, not rekeyed: a new one takes the
 		 * phase 2 SAs when it is up (v1_established) */
 		sa->rekey_at = 0;
-		v->step = 0xff;
-		if (sa->initiator && c->d.remote.family)
+		if (c->d.remote.family)
 			v1_p1_start(e, c);
 	} else if ((x = child_at(sa, now, true)) != NULL) {
 		x->rekey_at = 0;

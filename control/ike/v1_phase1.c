@@ -520,6 +520,13 @@ take_choice(struct ike_sa *sa, const struct ike_msg *m)
 static void
 p1_done(struct ike_engine *e, struct ike_sa *sa)
 {
+	const struct v1_xform *t = &sa->v1->chosen;
+
+	/* for listings, in IKEv2's terms */
+	sa->keys.a = (struct ike_algs){ .encr = ENCR_AES_CBC, .encr_bits = t->encr_bits,
+		.prf = sa->v1->prf, .integ = (uint16_t)(sa->v1->prf - PRF_HMAC_SHA2_256 +
+							 AUTH_HMAC_SHA2_256_128),
+		.dh = t->group };
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	v1_established(e, sa);

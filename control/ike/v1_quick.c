@@ -668,3 +668,13 @@ v1_qm_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	}
 	return false;
 }
+
+unsigned
+v1_quick_modes(const struct ike_sa *sa)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < V1_MAX_QM; i++)
+		n += sa->v1->qm[i].used && !sa->v1->qm[i].done;
+	return n;
+}

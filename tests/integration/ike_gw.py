@@ -121,10 +121,9 @@ def udp_stream(n=500):
     return n_got
 
 
-def rekeys_under_traffic(role):
-    """Both directions stream datagrams (5 ms apart) while espgw rekeys the
-    CHILD_SA, then the IKE_SA, then charon does both: not one may be lost."""
-    n = 1200
+def two_way(n, steps, role, gap=1.2):
+    """n datagrams each way (5 ms apart) while each of steps (what, fn)
+    runs, gap seconds apart: how many arrived [out, in]"""
     H.setns(H.NS_R)
     r_rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     r_rx.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
@@ -144,12 +143,8 @@ def rekeys_under_traffic(role):
             time.sleep(0.005)
     t = threading.Thread(target=stream)
     t.start()
-    steps = [("espgw CHILD_SA rekey", lambda: ctl("ike", "rekey", "gw", "child")[0] == 0),
-             ("espgw IKE_SA rekey", lambda: ctl("ike", "rekey", "gw", "ike")[0] == 0),
-             ("charon CHILD_SA rekey", lambda: C.swanctl("--rekey", "--child", "net").returncode == 0),
-             ("charon IKE_SA rekey", lambda: C.swanctl("--rekey", "--ike", "gw").returncode == 0)]
     for what, fn in steps:
-        time.sleep(1.2)
+        time.sleep(gap)
         check(fn(), "%s: %s started" % (role, what))
     t.join()
     time.sleep(0.5)
@@ -159,6 +154,19 @@ def rekeys_under_traffic(role):
         got.append(drain(sock))
     r_tx.close()
     h_tx.close()
+    H.setns(H.NS_GW)
+    return got
+
+
+def rekeys_under_traffic(role):
+    """Both directions stream datagrams (5 ms apart) while espgw rekeys the
+    CHILD_SA, then the IKE_SA, then charon does both: not one may be lost."""
+    n = 1200
+    steps = [("espgw CHILD_SA rekey", lambda: ctl("ike", "rekey", "gw", "child")[0] == 0),
+             ("espgw IKE_SA rekey", lambda: ctl("ike", "rekey", "gw", "ike")[0] == 0),
+             ("charon CHILD_SA rekey", lambda: C.swanctl("--rekey", "--child", "net").returncode == 0),
+             ("charon IKE_SA rekey", lambda: C.swanctl("--rekey", "--ike", "gw").returncode == 0)]
+    got = two_way(n, steps, role)
     check(got == [n, n], "%s: zero loss through four rekeys: %d/%d out, %d/%d in"
           % (role, got[0], n, got[1], n))
     s = ike_state()

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""espgw as an IKEv1 VPN gateway against strongSwan's charon (`version = 1`),
+in the topology of ike_gw.py (whose helpers it uses): IKE through the DPDK
+ports, quick mode SAs in the data plane, UDP-encapsulated ESP carrying
+traffic.
+
+  [h] 198.18.1.2 -- eg-in [gw: espgw] eg-out -- 198.18.0.2 [r: charon, 198.18.2.1 on lo]
+
+Both roles: main mode PSK, traffic, `show ike` with phase and mode, quick
+mode rekeys and phase 1 re-establishment from both sides under two-way
+traffic with zero loss; DPD (RFC 3706) after killing charon; an IKEv1 and
+an IKEv2 connection to the same peer at the same time.
+
+usage: ike_gw_v1.py ESPGW ESPGWCTL   (run by in_netns.sh)
+"""
+import subprocess
+import sys
+import time
+
+import ike_gw as G
+from ike_gw import C, H, check, ctl
+
+V1 = "    version: 1\n"
+
+
+def v1_load():
+    C.charon_load("aes256-sha256-modp2048", "aes256-sha256")
+
+
+def show_v1(role):
+    st = G.ike_state()
+    check(st and st[0].get("version") == 1 and st[0].get("mode") == "main" and
+          st[0].get("phase") == 2, "%s: show ike: IKEv1, main mode, phase 2: %s" %
+          (role, {k: st[0].get(k) for k in ("version", "mode", "phase")} if st else None))
+    rc, out, _ = ctl("show", "ike")
+    check(rc == 0 and "IKEv1 main mode, phase 2" in out and "CHILD routed" in out,
+          "%s: show ike as text: %s" % (role, out.strip().replace("\n", " | ")[:160]))
+
+
+def rekeys_under_traffic(role):
+    """datagrams both ways every 5 ms while espgw re-keys the quick mode SA,
+    then re-establishes phase 1, then charon does both: not one lost"""
+    n = 1400
+    got = G.two_way(n, [
+        ("espgw quick mode rekey", lambda: ctl("ike", "rekey", "gw", "child")[0] == 0),
+        ("espgw phase 1 re-established", lambda: ctl("ike", "rekey", "gw", "ike")[0] == 0),
+        ("charon quick mode rekey", lambda: C.swanctl("--rekey", "--child", "net").returncode == 0),
+        ("charon phase 1 re-established",
+         lambda: C.swanctl("--rekey", "--ike", "gw", "--reauth").returncode == 0),
+    ], role, gap=1.5)
+    check(got == [n, n], "%s: zero loss through two rekeys and two re-establishments: "
+          "%d/%d out, %d/%d in" % (role, got[0], n, got[1], n))
+    time.sleep(4)       # the replaced SAs' grace
+    s = G.ike_state()
+    check(len(s) == 1 and s[0]["state"] == "established" and s[0]["child"]["up"],
+          "%s: one ISAKMP SA left, established, CHILD_SA up: %s" %
+          (role, [(x["spi_i"], x["state"], len(x["children"])) for x in s]))
+    if len(s) != 1:
+        print("\n".join(l for l in C.charon_log().splitlines()[-400:]
+                        if "[IKE]" in l or "[ENC]" in l or "[NET]" in l))
+    check(len(G.dynamic_sas()) == 2, "%s: the replaced SAs are gone (%d SAs in the data plane)"
+          % (role, len(G.dynamic_sas())))
+    check(G.ping(3) == 3, "%s: traffic after the rekeys" % role)
+    log = C.charon_log()
+    if s:
+        check(C.charon_spis(log) == (s[0]["child"]["spi_out"], s[0]["child"]["spi_in"]),
+              "%s: the current CHILD_SA's SPIs agree with charon's newest" % role)
+
+
+def run(start):
+    gw, _, logp = H.start_espgw(G.ESPGW, G.config(start, V1))
+    try:
+        role = "v1 initiator" if start == "start" else "v1 responder"
+        G.charon_initiates(start, role)
+        s = G.wait_up()
+        check(s is not None, "espgw as %s: phase 1 and quick mode done" % role)
+        if s is None:
+            print(C.charon_log()[-4000:])
+            return
+        check(s["nat_t"] and s["remote"].endswith("[4500]"),
+              "%s: NAT-T, IKE floated to 4500 (%s)" % (role, s["remote"]))
+        check(s["algorithms"] == "aes256-sha256-prfsha256-modp2048",
+              "%s: phase 1 algorithms %s" % (role, s["algorithms"]))
+        sas = G.dynamic_sas()
+        check(len(sas) == 2 and {x["direction"] for x in sas} == {"inbound", "outbound"},
+              "%s: an inbound and an outbound SA in the data plane" % role)
+        check(C.charon_spis(C.charon_log()) == (s["child"]["spi_out"], s["child"]["spi_in"]),
+              "%s: SPIs agree with charon's" % role)
+        show_v1(role)
+        n = G.ping(5)
+        check(n == 5, "%s: ping through the tunnel %d/5" % (role, n))
+        n = G.udp_stream(500)
+        check(n == 500, "%s: UDP through the tunnel %d/500" % (role, n))
+        rekeys_under_traffic(role)
+        rc, _, err = ctl("ike", "terminate", "gw")
+        check(rc == 0, "%s: espgwctl ike terminate: %s" % (role, err.strip()))
+        for _ in range(50):
+            if not G.ike_state() and not G.dynamic_sas():
+                break
+            time.sleep(0.1)
+        check(not G.ike_state() and not G.dynamic_sas(), "%s: SAs removed" % role)
+        time.sleep(0.5)
+        check("received DELETE for ISAKMP_SA" in C.charon_log() or
+              "deleting IKE_SA" in C.charon_log(), "%s: charon saw the delete" % role)
+        check(G.ping(2) == 0, "%s: no traffic without the tunnel" % role)
+    finally:
+        H.stop_espgw(gw, logp)
+
+
+def dead_peer():
+    """charon dies: R-U-THERE (dpd 2 s, then 2 tries 0.5 s apart) finds it"""
+    extra = V1 + "    dpd: 2\n    retransmit_ms: 500\n    retransmit_tries: 2\n"
+    gw, _, logp = H.start_espgw(G.ESPGW, G.config("start", extra))
+    try:
+        H.warm_neighbours()
+        check(G.wait_up() is not None, "v1 dpd: tunnel up")
+        check(G.ping(2) == 2, "v1 dpd: traffic flows")
+        time.sleep(3)
+        check(G.ike_state() != [], "v1 dpd: a live peer answers R-U-THERE (still up after 3 s)")
+        C.charon_pid.kill()
+        C.charon_pid.wait()
+        t0 = time.time()
+        while time.time() - t0 < 15 and (G.ike_state() or G.dynamic_sas()):
+            time.sleep(0.1)
+        took = time.time() - t0
+        check(not G.ike_state() and not G.dynamic_sas() and took < 9,
+              "v1 dpd: dead peer found and its SAs removed in %.1f s" % took)
+    finally:
+        H.stop_espgw(gw, logp)
+
+
+def both_load():
+    """charon: gw1 over IKEv1 for 198.18.2.0/24, gw2 over IKEv2 for 198.18.5.0/24"""
+    conf = "connections {\n"
+    for name, ver, net in (("gw1", 1, "198.18.2.0/24"), ("gw2", 2, "198.18.5.0/24")):
+        conf += """  %s {
+    version = %d
+    local_addrs = 198.18.0.2
+    remote_addrs = 198.18.0.1
+    proposals = aes256-sha256-modp2048
+    local { auth = psk
+      id = 198.18.0.2 }
+    remote { auth = psk
+      id = 198.18.0.1 }
+    children { net%d { local_ts = %s
+      remote_ts = 198.18.1.0/24
+      esp_proposals = aes256-sha256 } }
+  }
+""" % (name, ver, ver, net)
+    conf += '}\nsecrets { ike-gw { id-a = 198.18.0.1\n id-b = 198.18.0.2\n secret = "%s" } }\n' % G.PSK
+    C.swanctl_load(conf)
+
+
+def both_versions():
+    extra = """    version: 1
+  - name: gw2
+    local: 198.18.0.1
+    remote: 198.18.0.2
+    psk: "%s"
+    proposals: "aes256-sha256-modp2048"
+    esp_proposals: "aes256-sha256"
+    local_ts: 198.18.1.0/24
+    remote_ts: 198.18.5.0/24
+    version: 2
+""" % G.PSK
+    gw, _, logp = H.start_espgw(G.ESPGW, G.config("none", extra))
+    try:
+        H.warm_neighbours()
+        time.sleep(0.5)
+        for child in ("net1", "net2"):
+            r = C.swanctl("--initiate", "--child", child, "--timeout", "10")
+            check(r.returncode == 0, "both versions: charon initiates %s" % child)
+        st = G.ike_state()
+        vers = sorted((x["connection"], x.get("version")) for x in st)
+        check(vers == [("gw", 1), ("gw2", 2)], "both versions: an IKEv1 and an IKEv2 SA "
+              "with one peer at once: %s" % vers)
+        check(G.ping(3) == 3, "both versions: traffic through the IKEv1 tunnel")
+        check(G.ping_to("198.18.5.1", 3) == 3, "both versions: traffic through the IKEv2 tunnel")
+    finally:
+        H.stop_espgw(gw, logp)
+
+
+def main():
+    C.VERSION = 1
+    subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
+    subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.5.1/32", "dev", "lo"], check=True)
+    H.setns(H.NS_GW)
+    for start in ("start", "none"):
+        G.with_charon(run, start, load=v1_load)
+    G.with_charon(dead_peer, load=v1_load)
+    G.with_charon(both_versions, load=both_load)
+    C.shutil.rmtree(C.W, ignore_errors=True)
+    return H.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
