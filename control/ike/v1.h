@@ -203,7 +203,8 @@ int v1_keymat(const struct ike_sa *sa, const uint8_t *gxy, size_t glen, uint32_t
 /* v1_phase1.c */
 void v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep *local,
 		   const struct ike_ep *remote);
-void v1_p1_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m);
+/* 0: taken; -1: refused with nothing changed */
+int v1_p1_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m);
 int v1_p1_start(struct ike_engine *e, const struct ike_conn *c);
 
 /* v1_quick.c */

@@ -494,12 +494,11 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 		if (n < 0 || v1_chain_parse(m.h.next, plain, (size_t)n, true, &m, &er) < 0) {
 			e->st.rx_dropped++;
 			if (phase1(m.h.exchange) && sa->state != S_ESTABLISHED) {
-				/* keys from another PSK decrypt to noise (5.4) */
+				/* keys from another PSK decrypt to noise (5.4); so
+				 * does a forged message: drop, the SA waits on */
 				e->st.auth_failed++;
-				ike_wipe(plain, sizeof(plain) < (size_t)len ? sizeof(plain) : (size_t)len);
-				ike_sa_kill(e, sa, "IKEv1 phase 1 message undecryptable: different PSK?");
-				ike_sched(e, sa);
-				return;
+				log_info("ike %s: IKEv1 phase 1 message undecryptable: a different "
+					 "PSK?", sa->conn->d.name);
 			}
 			log_debug("ike %s: IKEv1 message dropped: %s", sa->conn->d.name,
 				  n < 0 ? "not decryptable" : er.why);
@@ -513,7 +512,9 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 		return;
 	}
 	if (phase1(m.h.exchange)) {
-		memcpy(sa->v1->last_rx, dig, 32);
+		uint8_t old_iv[V1_BLK];
+		struct ike_ep ol = sa->local, orm = sa->remote;
+		memcpy(old_iv, sa->v1->iv, V1_BLK);
 		if (m.h.flags & V1_FLAG_E)
 			memcpy(sa->v1->iv, iv, V1_BLK);
 		/* the initiator floated to port 4500 (RFC 3947 4): follow */
@@ -521,8 +522,16 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 			sa->local = *local;
 			sa->remote = *remote;
 		}
-		sa->last_heard = e->now;
-		v1_p1_input(e, sa, &m);
+		if (v1_p1_input(e, sa, &m) == 0) {
+			memcpy(sa->v1->last_rx, dig, 32);
+			sa->last_heard = e->now;
+		} else {
+			/* refused: as if it never came */
+			e->st.rx_dropped++;
+			memcpy(sa->v1->iv, old_iv, V1_BLK);
+			sa->local = ol;
+			sa->remote = orm;
+		}
 	} else if (m.h.exchange == V1_QUICK) {
 		v1_qm_input(e, sa, &m, iv, dig);
 	} else if (m.h.exchange == V1_INFO) {

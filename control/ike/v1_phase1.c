@@ -181,7 +181,17 @@ nat_detect(struct ike_sa *sa, const struct ike_msg *m)
 	sa->natt = !me_ok || !peer_ok;
 }
 
-/* the KE/nonce of the peer's message: DH done, SKEYID and keys derived */
+/* KE and nonce present and sized, before anything is changed */
+static bool
+ke_nonce_ok(const struct ike_msg *m)
+{
+	const struct ike_pl *ke = ike_find(m, V1_KE), *no = ike_find(m, V1_NONCE);
+
+	return ke && no && no->len >= 8 && no->len <= IKE_MAX_NONCE && ke->len <= IKE_MAX_DH;
+}
+
+/* the KE/nonce of the peer's message: DH done, SKEYID and keys derived;
+ * -1 (nothing kept) for a bad public value */
 static int
 take_ke_nonce(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
@@ -191,9 +201,11 @@ take_ke_nonce(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	size_t glen = sizeof(gxy);
 	int rc;
 
-	if (ke == NULL || no == NULL || no->len < 8 || no->len > IKE_MAX_NONCE ||
-	    ke->len > IKE_MAX_DH)
+	if (ike_dh_shared(sa->dh, ke->body, ke->len, gxy, &glen) < 0) {
+		log_info("ike %s: IKEv1 KE refused (bad public value)", sa->conn->d.name);
+		e->st.rx_dropped++;
 		return -1;
+	}
 	if (sa->initiator) {
 		memcpy(sa->nr, no->body, no->len);
 		sa->nrlen = no->len;
@@ -204,11 +216,6 @@ take_ke_nonce(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		sa->nilen = no->len;
 		memcpy(v->gxi, ke->body, ke->len);
 		v->gxi_len = ke->len;
-	}
-	if (ike_dh_shared(sa->dh, ke->body, ke->len, gxy, &glen) < 0) {
-		log_info("ike %s: IKEv1 KE refused (bad public value)", sa->conn->d.name);
-		e->st.rx_dropped++;
-		return -1;
 	}
 	rc = v1_skeyid(sa, gxy, glen) < 0 || v1_iv_p1(sa) < 0 ? -1 : 0;
 	ike_wipe(gxy, sizeof(gxy));
@@ -224,6 +231,8 @@ make_ke_nonce(struct ike_sa *sa)
 	size_t *gl = sa->initiator ? &v->gxi_len : &v->gxr_len;
 	uint8_t *n = sa->initiator ? sa->ni : sa->nr;
 
+	if (sa->dh)
+		return 0;	/* made for an earlier copy of the message we refused */
 	sa->dh = ike_dh_new(v->chosen.group);
 	if (sa->dh == NULL || (*gl = ike_dh_public(sa->dh, g, IKE_MAX_DH)) == 0)
 		return -1;
@@ -457,7 +466,8 @@ v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep
 	v1_put_p1_sa(&b, &sa->v1->chosen, 1);
 	if (m->h.exchange == V1_AGGRESSIVE) {
 		const struct ike_pl *id = ike_find(m, V1_ID);
-		if (id == NULL || make_ke_nonce(sa) < 0 || take_ke_nonce(e, sa, m) < 0) {
+		if (id == NULL || !ke_nonce_ok(m) || make_ke_nonce(sa) < 0 ||
+		    take_ke_nonce(e, sa, m) < 0) {
 			ike_sa_kill(e, sa, "IKEv1 aggressive mode: bad first message");
 			return;
 		}
@@ -532,32 +542,38 @@ p1_done(struct ike_engine *e, struct ike_sa *sa)
 	v1_established(e, sa);
 }
 
-static void
-initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, uint8_t *mem,
-		struct ike_buf *b)
+/*
+ * The initiator's messages 2, 4 and 6 (main) or 2 (aggressive). 0: taken
+ * (the SA moved on, or ended); -1: refused with nothing changed, as a
+ * forged or damaged message must be (the peer's retransmission may still
+ * come). Unauthenticated messages cannot be told from forged ones until
+ * the HASH, so a refusal there only drops.
+ */
+static int
+initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, struct ike_buf *b)
 {
 	struct v1_sa *v = sa->v1;
+	bool enc = m->h.flags & V1_FLAG_E;
 	uint8_t ck[16];
 
-	(void)mem;
-	if (v->mode == V1_MAIN && v->step == 0 && !(m->h.flags & V1_FLAG_E)) {
+	if (v->mode == V1_MAIN && v->step == 0 && !enc) {
 		/* MM2 -> MM3: KE, Ni, NAT-D */
+		if (take_choice(sa, m) < 0)
+			return -1;
 		sa->spi_r = m->h.spi_r;
-		if (take_choice(sa, m) < 0 || make_ke_nonce(sa) < 0) {
-			ike_sa_kill(e, sa, "IKEv1 main mode: no usable proposal");
-			return;
+		if (make_ke_nonce(sa) < 0) {
+			ike_sa_kill(e, sa, "key exchange failed");
+			return 0;
 		}
 		v->step = 2;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		put_ke_nonce(b, sa);
 		put_natd(b, sa);
 		send_msg(e, sa, b, true, false);
-	} else if (v->mode == V1_MAIN && v->step == 2 && !(m->h.flags & V1_FLAG_E)) {
+	} else if (v->mode == V1_MAIN && v->step == 2 && !enc) {
 		/* MM4 -> MM5: keys, then ID and HASH_I encrypted */
-		if (take_ke_nonce(e, sa, m) < 0) {
-			ike_sa_kill(e, sa, "IKEv1 main mode: bad KE or nonce");
-			return;
-		}
+		if (!ke_nonce_ok(m) || take_ke_nonce(e, sa, m) < 0)
+			return -1;
 		nat_detect(sa, m);
 		float_natt(sa);
 		v->step = 4;
@@ -572,24 +588,20 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, uint
 		if (v1_sibling(e, sa) == NULL)
 			v1_put_notify(b, V1_PROTO_ISAKMP, V1N_INITIAL_CONTACT, ck, 16, NULL, 0);
 		send_msg(e, sa, b, true, true);
-	} else if (v->mode == V1_MAIN && v->step == 4 && (m->h.flags & V1_FLAG_E)) {
+	} else if (v->mode == V1_MAIN && v->step == 4 && enc) {
 		/* MM6: the responder authenticated */
-		if (check_auth(e, sa, m) < 0) {
-			ike_sa_kill(e, sa, "IKEv1 authentication failed");
-			return;
-		}
+		if (check_auth(e, sa, m) < 0)
+			return -1;
 		v1_keep_tx(sa, NULL, 0, false);
 		p1_done(e, sa);
-	} else if (v->mode == V1_AGGRESSIVE && v->step == 0 && !(m->h.flags & V1_FLAG_E)) {
+	} else if (v->mode == V1_AGGRESSIVE && v->step == 0 && !enc) {
 		/* AM2 -> AM3 */
+		if (!ke_nonce_ok(m) || take_choice(sa, m) < 0)
+			return -1;
 		sa->spi_r = m->h.spi_r;
-		if (take_choice(sa, m) < 0 || take_ke_nonce(e, sa, m) < 0) {
-			ike_sa_kill(e, sa, "IKEv1 aggressive mode: bad second message");
-			return;
-		}
-		if (check_auth(e, sa, m) < 0) {
-			ike_sa_kill(e, sa, "IKEv1 authentication failed");
-			return;
+		if (take_ke_nonce(e, sa, m) < 0 || check_auth(e, sa, m) < 0) {
+			sa->spi_r = 0;
+			return -1;
 		}
 		nat_detect(sa, m);
 		float_natt(sa);
@@ -600,36 +612,42 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, uint
 				put_pl(b, V1_HASH, h, v->plen);
 		}
 		put_natd(b, sa);
+		v->step = 3;
 		send_msg(e, sa, b, false, true);
 		p1_done(e, sa);
 	} else {
-		e->st.rx_dropped++;
+		return -1;
 	}
+	return 0;
 }
 
-static void
+/* the responder's messages 3 and 5 (main) or 3 (aggressive); as above */
+static int
 responder_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, struct ike_buf *b)
 {
 	struct v1_sa *v = sa->v1;
+	bool enc = m->h.flags & V1_FLAG_E;
 
-	if (v->mode == V1_MAIN && v->step == 2 && !(m->h.flags & V1_FLAG_E)) {
+	if (v->mode == V1_MAIN && v->step == 2 && !enc) {
 		/* MM3 -> MM4 */
-		if (make_ke_nonce(sa) < 0 || take_ke_nonce(e, sa, m) < 0) {
-			ike_sa_kill(e, sa, "IKEv1 main mode: bad KE or nonce");
-			return;
+		if (!ke_nonce_ok(m))
+			return -1;
+		if (make_ke_nonce(sa) < 0) {
+			ike_sa_kill(e, sa, "key exchange failed");
+			return 0;
 		}
+		if (take_ke_nonce(e, sa, m) < 0)
+			return -1;
 		nat_detect(sa, m);
 		v->step = 4;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		put_ke_nonce(b, sa);
 		put_natd(b, sa);
 		send_msg(e, sa, b, true, false);
-	} else if (v->mode == V1_MAIN && v->step == 4 && (m->h.flags & V1_FLAG_E)) {
+	} else if (v->mode == V1_MAIN && v->step == 4 && enc) {
 		/* MM5 -> MM6 */
-		if (check_auth(e, sa, m) < 0) {
-			ike_sa_kill(e, sa, "IKEv1 authentication failed");
-			return;
-		}
+		if (check_auth(e, sa, m) < 0)
+			return -1;
 		v->initial_contact = ike_find_notify(m, V1N_INITIAL_CONTACT, &(struct ike_notify_pl){0})
 				     != NULL;
 		v->step = 6;
@@ -645,32 +663,27 @@ responder_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		    v1_hash_auth(sa, true, sa->msg1, sa->msg1_len, exp) < 0 || h->len != v->plen ||
 		    CRYPTO_memcmp(exp, h->body, v->plen) != 0) {
 			e->st.auth_failed++;
-			ike_sa_kill(e, sa, "IKEv1 authentication failed (HASH_I)");
-			return;
+			log_info("ike %s: IKEv1 aggressive mode: HASH_I wrong", sa->conn->d.name);
+			return -1;
 		}
 		nat_detect(sa, m);
 		v->step = 3;
 		v1_keep_tx(sa, NULL, 0, false);
 		p1_done(e, sa);
 	} else {
-		e->st.rx_dropped++;
+		return -1;
 	}
+	return 0;
 }
 
-/* a phase 1 message for an SA we have (decrypted already when E was set) */
-void
+int
 v1_p1_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m)
 {
 	uint8_t mem[MSG_CAP];
 	struct ike_buf b;
 
-	if (sa->v1->mode != m->h.exchange || sa->state == S_ESTABLISHED) {
-		e->st.rx_dropped++;
-		return;
-	}
+	if (sa->v1->mode != m->h.exchange || sa->state == S_ESTABLISHED)
+		return -1;
 	ike_buf_init(&b, mem, sizeof(mem));
-	if (sa->initiator)
-		initiator_input(e, sa, m, mem, &b);
-	else
-		responder_input(e, sa, m, &b);
+	return sa->initiator ? initiator_input(e, sa, m, &b) : responder_input(e, sa, m, &b);
 }

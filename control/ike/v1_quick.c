@@ -497,7 +497,8 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 
 /* initiator: QM2 -> QM3, the pair installed and routed */
 static void
-complete(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct ike_msg *m)
+complete(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct ike_msg *m,
+	 const uint8_t *iv, const uint8_t *dig)
 {
 	const struct ike_pl *psa = ike_find(m, V1_SA), *pn = ike_find(m, V1_NONCE);
 	struct v1_prop ours[IKE_MAX_CONN_PROPS];
@@ -517,6 +518,9 @@ complete(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct 
 		log_info("ike %s: quick mode with a wrong HASH(2) dropped", sa->conn->d.name);
 		return;
 	}
+	/* authentic: its CBC chain and digest are ours now */
+	memcpy(q->iv, iv, V1_BLK);
+	memcpy(q->last_rx, dig, 32);
 	if (psa == NULL || pn == NULL || pn->len < 8 || pn->len > IKE_MAX_NONCE ||
 	    v1_sa_parse(psa, false, &sp, &er) < 0 || sp.n != 1 || sp.p[0].n != 1 ||
 	    sp.p[0].proto != V1_PROTO_ESP || ids(sa, m, &ti, &tr) < 0) {
@@ -614,10 +618,8 @@ v1_qm_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, const ui
 		respond(e, sa, m, iv, dig);
 		return;
 	}
-	memcpy(q->iv, iv, V1_BLK);
-	memcpy(q->last_rx, dig, 32);
 	if (q->initiator && !q->done)
-		complete(e, sa, q, m);
+		complete(e, sa, q, m, iv, dig);
 	else if (!q->initiator)
 		confirmed(e, sa, q, m);
 	else
