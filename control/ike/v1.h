@@ -107,6 +107,7 @@ struct v1_sa_pl {
 #define V1_BLK 16			/* AES */
 #define V1_MAX_QM 4			/* quick modes in flight per IKE SA */
 #define V1_MAX_ID 256
+#define V1_SEEN 64			/* message IDs remembered */
 
 /* one quick mode (or, initiator, its QM3 kept for a duplicate QM2) */
 struct v1_qm {
@@ -153,6 +154,10 @@ struct v1_sa {
 	uint64_t dpd_sent;
 	unsigned dpd_tries;
 	struct v1_qm qm[V1_MAX_QM];
+	/* message IDs of phase 2 and informational exchanges done: a replay
+	 * of one is refused (RFC 2408 3.1: unique per ISAKMP SA) */
+	uint32_t seen[V1_SEEN];
+	unsigned seen_next;
 };
 
 /* v1_msg.c */
@@ -228,6 +233,9 @@ void v1_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child 
 /* hash of a whole message, to tell a retransmission */
 void v1_msg_digest(const uint8_t *b, size_t n, uint8_t out[32]);
 void v1_established(struct ike_engine *e, struct ike_sa *sa);
+/* message IDs used on this ISAKMP SA: seen before, or note one */
+bool v1_id_seen(const struct ike_sa *sa, uint32_t id);
+void v1_id_note(struct ike_sa *sa, uint32_t id);
 /* HASH(1)/(2) of m: prf(SKEYID_a, M-ID | pre | the payloads after HASH) */
 bool v1_hash1_ok(const struct ike_sa *sa, const struct ike_msg *m, const uint8_t *pre,
 		 size_t prelen);

@@ -98,6 +98,7 @@ v1_send_info(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner, size
 
 	if (sa->v1->plen == 0 || ilen > MSG_CAP - 256 || v1_iv_p2(sa, id, iv) < 0)
 		return;
+	v1_id_note(sa, id);
 	ike_buf_init(&b, mem, sizeof(mem));
 	v1_hdr_put(&b, sa->spi_i, sa->spi_r, V1_INFO, 0, id);
 	h = ike_pl_begin(&b, V1_HASH);
@@ -224,6 +225,18 @@ v1_sibling(struct ike_engine *e, const struct ike_sa *sa)
 	return NULL;
 }
 
+/* a phase 1 of sa's connection with the same peer under way */
+static struct ike_sa *
+in_progress(struct ike_engine *e, const struct ike_sa *sa)
+{
+	for (struct ike_sa *o = e->sas; o; o = o->next)
+		if (o != sa && o->v1 && o->conn == sa->conn &&
+		    (o->state == S_INIT_SENT || o->state == S_INIT_DONE) &&
+		    ip_addr_eq(&o->remote.addr, &sa->remote.addr))
+			return o;
+	return NULL;
+}
+
 /* CHILD_SAs of old move to sa (phase 1 re-established: phase 2 SAs stay) */
 static void
 adopt(struct ike_sa *sa, struct ike_sa *old)
@@ -286,8 +299,10 @@ info_delete(struct ike_engine *e, struct ike_sa *sa, const struct ike_pl *p)
 		for (unsigned i = 0; i < d.n; i++) {
 			if (memcmp(d.spis + 16 * i, ck, 16))
 				continue;
-			/* a re-established phase 1 takes our phase 2 SAs */
-			if ((to = v1_sibling(e, sa)) != NULL)
+			/* a re-established phase 1 takes our phase 2 SAs, also
+			 * one still being negotiated (the Delete overtook its
+			 * last message) */
+			if ((to = v1_sibling(e, sa)) != NULL || (to = in_progress(e, sa)) != NULL)
 				adopt(to, sa);
 			ike_sa_kill(e, sa, "deleted by the peer");
 			return;
@@ -375,11 +390,13 @@ info_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		}
 		return;
 	}
-	if (!hash_ok(sa, m, NULL, 0)) {
+	if (v1_id_seen(sa, m->h.msg_id) || !hash_ok(sa, m, NULL, 0)) {
 		e->st.rx_dropped++;
-		log_debug("ike %s: IKEv1 informational with a wrong HASH dropped", sa->conn->d.name);
+		log_debug("ike %s: IKEv1 informational replayed or with a wrong HASH dropped",
+			  sa->conn->d.name);
 		return;
 	}
+	v1_id_note(sa, m->h.msg_id);
 	sa->last_heard = e->now;
 	for (unsigned i = 1; i < m->n && sa->state != S_DEAD; i++) {
 		if (m->pl[i].type == V1_D)
@@ -387,6 +404,21 @@ info_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		else if (m->pl[i].type == V1_N)
 			info_notify(e, sa, &m->pl[i]);
 	}
+}
+
+bool
+v1_id_seen(const struct ike_sa *sa, uint32_t id)
+{
+	for (unsigned i = 0; i < V1_SEEN; i++)
+		if (sa->v1->seen[i] == id && id != 0)
+			return true;
+	return false;
+}
+
+void
+v1_id_note(struct ike_sa *sa, uint32_t id)
+{
+	sa->v1->seen[sa->v1->seen_next++ % V1_SEEN] = id;
 }
 
 /* ---- input ---- */
@@ -454,6 +486,10 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 	}
 	/* the peer sent its last message again: so do we (RFC 2408 5) */
 	v1_msg_digest(buf, len, dig);
+	if (phase1(m.h.exchange) && m.h.msg_id != 0) {
+		e->st.rx_dropped++;
+		return;
+	}
 	if (phase1(m.h.exchange)) {
 		if (!memcmp(dig, sa->v1->last_rx, 32)) {
 			if (sa->req || sa->resp) {

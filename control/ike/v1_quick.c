@@ -254,8 +254,10 @@ v1_qm_start(struct ike_engine *e, struct ike_sa *sa, int rekey_of)
 	q->rekey_spi = rekey_of >= 0 ? sa->ch[rekey_of].spi_in : 0;
 	q->started = e->now;
 	np = our_props(sa, c->spi_in, p, IKE_MAX_CONN_PROPS);
-	ike_random(&q->msg_id, sizeof(q->msg_id));
-	q->msg_id |= 1;
+	do
+		ike_random(&q->msg_id, sizeof(q->msg_id));
+	while (q->msg_id == 0 || v1_id_seen(sa, q->msg_id));
+	v1_id_note(sa, q->msg_id);
 	q->nilen = QM_NONCE;
 	if (np == 0 || v1_iv_p2(sa, q->msg_id, q->iv) < 0 || ike_random(q->ni, QM_NONCE) < 0 ||
 	    (p[0].t[0].group && (q->dh = ike_dh_new(p[0].t[0].group)) == NULL)) {
@@ -405,11 +407,12 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	size_t glen, h;
 	bool found = false, ts_ok = false;
 
-	if (!v1_hash1_ok(sa, m, NULL, 0)) {
+	if (v1_id_seen(sa, m->h.msg_id) || !v1_hash1_ok(sa, m, NULL, 0)) {
 		e->st.rx_dropped++;
-		log_info("ike %s: quick mode with a wrong HASH(1) dropped", c->d.name);
+		log_info("ike %s: quick mode replayed or with a wrong HASH(1) dropped", c->d.name);
 		return;
 	}
+	v1_id_note(sa, m->h.msg_id);
 	if (psa == NULL || pn == NULL || pn->len < 8 || pn->len > IKE_MAX_NONCE ||
 	    v1_sa_parse(psa, false, &sp, &er) < 0 || ids(sa, m, &ti, &tr) < 0) {
 		e->st.rx_dropped++;

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Two IKE engines, eng[0] ("c0", 198.18.0.1) and eng[1] ("c1",
+ * 198.18.0.2), over an in-memory link: datagrams are queued, can be lost
+ * (drop_mask: the k-th datagram sent; drop_next_from), duplicated with the
+ * copy delivered first (dup_every), captured (capturing); the callbacks
+ * record CHILD_SA ups, downs, routes and their keys.
+ */
+#ifndef ESPGW_TEST_IKE_LINK_H
+#define ESPGW_TEST_IKE_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/ike/ike.h"
+
+#define QMAX 64
+struct dgram {
+	int to;				/* engine index */
+	struct ike_ep from, dst;
+	size_t len;
+	uint8_t b[IKE_MAX_MSG];
+};
+#define CAP_MAX 256
+
+extern struct dgram *q[QMAX];
+extern unsigned qn, sent_count, drop_mask, dup_every;
+extern int drop_next_from;
+extern struct ike_engine *eng[2];
+extern struct ike_child_info up[2];
+extern uint8_t upkeys[2][2][IKE_MAX_KEY];
+extern int ups[2], downs[2], ike_ups[2], routes[2], unroutes[2];
+extern struct dgram *cap[CAP_MAX];
+extern unsigned ncap;
+extern bool capturing;
+extern const struct ike_ops link_ops;
+extern bool resp_any;			/* the responder takes any peer address */
+extern uint16_t link_frag;		/* RFC 7383 fragment size, 0 = off */
+extern uint32_t link_times[4];		/* ike_rekey, child_rekey, ike_life, child_life */
+extern bool link_more;			/* two more CHILD_SAs per connection */
+extern uint32_t link_version;		/* 1 or 2 (default) */
+extern bool link_aggressive;
+
+/* both engines anew with these proposals */
+void link_setup(const char *ike_prop, const char *esp_prop);
+/* deliver everything queued, run timers, for ms of simulated time */
+void link_run(uint64_t *now, uint64_t ms);
+
+#endif

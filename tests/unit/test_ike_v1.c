@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKEv1 units: SKEYID and its keys, IVs, HASH_I/R, NAT-D and KEYMAT
+ * against values computed independently (Python's hmac and hashlib over
+ * the same inputs); two engines over the lossy link through main,
+ * aggressive and quick mode, PFS, quick mode rekeys and phase 1
+ * re-establishment from each side, DPD; every captured message mutated,
+ * after the exchanges and in lock-step during them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "control/ike/v1.h"
+#include "tests/unit/ike_link.h"
+#include "unit.h"
+
+static void
+unhex(const char *h, uint8_t *out, size_t *n)
+{
+	*n = strlen(h) / 2;
+	for (size_t i = 0; i < *n; i++)
+		sscanf(h + 2 * i, "%2hhx", &out[i]);
+}
+
+static void
+expect(const uint8_t *got, const char *hex)
+{
+	uint8_t want[256];
+	size_t n;
+
+	unhex(hex, want, &n);
+	CU_ASSERT(memcmp(got, want, n) == 0);
+}
+
+/* the answers of /tmp-free Python (see the commit that added this test):
+ * hmac.new(k, d, sha2).digest() and hashlib over the inputs below */
+static const char *const kat[2][11] = {
+	{	/* sha256, AES-128 */
+	"873c193268c9db6d6d87098318f5aeb4367b87ff8f6cfa6ff447cc7b343796d0",
+	"77204ebb58c85686b913c2fc9b447e21b4a027f3426c7d288a06ba7579932a41",
+	"b455d5fa9bd7da0ec6916f9191c1e162c4da13f60e56cf7cf2a392ef3cc1924d",
+	"523aec021d6849028836353d233b8ce2",
+	"9afaeef005e286957ee9a18a2481a75c",
+	"a44818ec5802e9343dd870b45630a6bb95aed8c10e13de3726d6298aa3e14e9b",
+	"0e60727603e68a46079622831e0f3eceb847865bd5a6ae14f964fe338da21540",
+	"1e7a9a6f3902d3204c6ccb465fdc0593",
+	"e9a5c1b8e10d3bead54a056381cb3b419a0d7a49bf57187c31f1132c59c5dd1e92c60862c8d1974f54887fe451c875c5838be2098063f3797b9a49373ea26dcb91b787a393474143bd91dcad5a781b28",
+	"5a1a107326735dfcc85b8f14587921578e0d50b5abd2e4feb1a117ddbdeb62f7af9c1667405851a32512187ea04bfc7f3468812845ea3a625f20e409df48b43335a9cdd317d4df2ca8e655474f9dd842",
+	"67147f37e366c481e4c63a829c3fce7814d081605392cc0cda5db514ec02f25b",
+	}, {	/* sha384, AES-256 */
+	"f31cea26a312961e29ea2e11dac5eaa43291fe67cc5fb1c00e6e112a07bd469cc01d41f1b75bf4060f176b3d946c45cc",
+	"4de20e3fc00c9e9cb99ebb3c2e8a0a2a82077a2b8522dab4b195ec3385d718155d8fd2431dd82a525ed4245dcc333e51",
+	"3950cdec078b87c20007250298f5df4bcf3783f2f533379b249bba1293fd7565f2e65916a123938bd3ba8ce3c46e4323",
+	"1a4e8179aee92bad7b1acdfc2cfeb0d5c33c087cebf9d645ac8ee5179a0c491b",
+	"0fbdc62aaca567c7b3d008ae15ef1a84",
+	"e0bbb63fd8df8e7c95072d7e439dd352eb9c488fe89ec574b21acdd9e0d27418bc4f66d22c60ecec0d9710cc6f74ad7a",
+	"f397ddadb10c11219ec32c8c1faa916a82d194c65dc105b2b5e7cd70a47dc364468a837e11cc38959ea8b1cbd25911a5",
+	"7e08900504099b884e1fec53ccfac7fd",
+	"4abc67edd115c89229e3a546e407a21951e06f160a5b66fb2c75b5ea7136b749ef8d0a814207156b2cac9c5816b51c0067b8b875fc055c2a4521ff59fdda93911a44ef3145515d441eef5a56e8549aed",
+	"72ca42f699ef776706f38244c9b6fdd0f115d1cc7151a15dfde629d8812385a0293695246ca388f223549c88924c3d5ae5b9d2112e3cb21b84a3944a5060ca862b049df95859904bbd72fbeff28130a9",
+	"dae5d5608f328a1be37b535184f9d44bacfbcd8a59eda48bf23b244d3d12e96e605e5a8f3cff972320d52e8970a67caa",
+	},
+};
+
+/*
+ * Inputs: PSK "kat-psk", Ni = 00..0f, Nr = 10..1f, g^xy = 20..3f,
+ * g^xi = 40..5f, g^xr = 60..7f, CKY-I 0102030405060708, CKY-R
+ * 1112131415161718, SAi_b and IDii_b as below; phase 2 IV from the block
+ * c8..d7 and M-ID 01020304; KEYMAT for ESP SPI c0ffee01 with Ni2 = 01..20,
+ * Nr2 = 02..21, 80 bytes, without and with g^xy; NAT-D of 198.18.0.1:4500.
+ */
+static void
+test_kat(void)
+{
+	static const char sai[] = "00000001000000010000002c010100010000002401010000800100078002"
+				  "0004800300018004000e800e0080";
+	uint8_t ni[16], nr[16], gxy[32], sai_b[64], idi[8] = { 1, 0, 0, 0, 198, 18, 0, 1 };
+	uint8_t out[IKE_MAX_PRF], km[80], ni2[32], nr2[32], blk[16];
+	size_t sl;
+	char err[128];
+
+	for (int i = 0; i < 16; i++) {
+		ni[i] = (uint8_t)i;
+		nr[i] = (uint8_t)(16 + i);
+		blk[i] = (uint8_t)(200 + i);
+	}
+	for (int i = 0; i < 32; i++) {
+		gxy[i] = (uint8_t)(32 + i);
+		ni2[i] = (uint8_t)(1 + i);
+		nr2[i] = (uint8_t)(2 + i);
+	}
+	unhex(sai, sai_b, &sl);
+	for (int v = 0; v < 2; v++) {
+		struct conn_desc d;
+		struct ike_sa sa;
+		struct v1_sa v1;
+		memset(&d, 0, sizeof(d));
+		strcpy(d.name, "kat");
+		ip_addr_parse("198.18.0.1", &d.local);
+		strcpy(d.psk, "kat-psk");
+		strcpy(d.proposals, "aes128-sha256-modp2048");
+		strcpy(d.esp_proposals, "aes128gcm16");
+		struct ike_conn *c = ike_conn_new(&d, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		memset(&sa, 0, sizeof(sa));
+		memset(&v1, 0, sizeof(v1));
+		sa.conn = c;
+		sa.v1 = &v1;
+		sa.spi_i = 0x0102030405060708ull;
+		sa.spi_r = 0x1112131415161718ull;
+		memcpy(sa.ni, ni, 16);
+		memcpy(sa.nr, nr, 16);
+		sa.nilen = sa.nrlen = 16;
+		v1.prf = v ? PRF_HMAC_SHA2_384 : PRF_HMAC_SHA2_256;
+		v1.chosen.encr_bits = v ? 256 : 128;
+		for (int i = 0; i < 32; i++) {
+			v1.gxi[i] = (uint8_t)(64 + i);
+			v1.gxr[i] = (uint8_t)(96 + i);
+		}
+		v1.gxi_len = v1.gxr_len = 32;
+		v1.sai_b = sai_b;
+		v1.sai_len = sl;
+		CU_ASSERT_EQUAL_FATAL(v1_skeyid(&sa, gxy, sizeof(gxy)), 0);
+		expect(v1.skeyid, kat[v][0]);
+		expect(v1.skeyid_d, kat[v][1]);
+		expect(v1.skeyid_a, kat[v][2]);
+		expect(v1.ekey, kat[v][3]);
+		CU_ASSERT_EQUAL(v1_iv_p1(&sa), 0);
+		expect(v1.iv, kat[v][4]);
+		CU_ASSERT_EQUAL(v1_hash_auth(&sa, true, idi, sizeof(idi), out), 0);
+		expect(out, kat[v][5]);
+		CU_ASSERT_EQUAL(v1_hash_auth(&sa, false, idi, sizeof(idi), out), 0);
+		expect(out, kat[v][6]);
+		memcpy(v1.iv, blk, 16);
+		CU_ASSERT_EQUAL(v1_iv_p2(&sa, 0x01020304, out), 0);
+		expect(out, kat[v][7]);
+		CU_ASSERT_EQUAL(v1_keymat(&sa, NULL, 0, 0xc0ffee01, ni2, 32, nr2, 32, km, 80), 0);
+		expect(km, kat[v][8]);
+		CU_ASSERT_EQUAL(v1_keymat(&sa, gxy, 32, 0xc0ffee01, ni2, 32, nr2, 32, km, 80), 0);
+		expect(km, kat[v][9]);
+		struct ike_ep ep = { .port = 4500 };
+		ip_addr_parse("198.18.0.1", &ep.addr);
+		CU_ASSERT_EQUAL(v1_natd(&sa, &ep, out), 0);
+		expect(out, kat[v][10]);
+		v1.sai_b = NULL;
+		ike_conn_free(c);
+	}
+}
+
+/* ---- two engines ---- */
+
+static void
+agree(void)
+{
+	CU_ASSERT_EQUAL(up[0].spi_in, up[1].spi_out);
+	CU_ASSERT_EQUAL(up[0].spi_out, up[1].spi_in);
+	CU_ASSERT(memcmp(upkeys[0][0], upkeys[1][1], up[0].key_len) == 0);
+	CU_ASSERT(memcmp(upkeys[0][1], upkeys[1][0], up[0].key_len) == 0);
+	CU_ASSERT(up[0].encap == up[1].encap);
+}
+
+struct view {
+	unsigned sas, children;		/* established ISAKMP SAs, their CHILD_SAs */
+	uint8_t version, phase;
+};
+
+static void
+view_fn(void *ctx, const struct ike_sa_info *i)
+{
+	struct view *v = ctx;
+
+	if (strcmp(i->state, "established"))
+		return;
+	v->sas++;
+	v->children += i->children;
+	v->version = i->version;
+	v->phase = i->phase;
+}
+
+static struct view
+view(int k)
+{
+	struct view v = { 0 };
+
+	ike_foreach(eng[k], view_fn, &v);
+	return v;
+}
+
+static void
+teardown(void)
+{
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	while (qn)
+		free(q[--qn]);
+	link_version = 2;
+	link_aggressive = false;
+}
+
+/*
+ * Up, quick mode rekeys from each side, phase 1 re-established from each
+ * side (the phase 2 SA moves over, nothing goes down), a rekey on the new
+ * ISAKMP SA, then delete: each side ends with nothing routed.
+ */
+static void
+v1_case(const char *ike_prop, const char *esp_prop, bool aggr, unsigned drops, unsigned dup)
+{
+	uint64_t now = 1000;
+	char err[100];
+	struct ike_stats st;
+
+	link_version = 1;
+	link_aggressive = aggr;
+	drop_mask = drops;
+	dup_every = dup;
+	link_setup(ike_prop, esp_prop);
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 20000);
+	CU_ASSERT_EQUAL(ike_ups[0], 1);
+	CU_ASSERT_EQUAL(ike_ups[1], 1);
+	CU_ASSERT_EQUAL(ups[0], 1);
+	CU_ASSERT_EQUAL(ups[1], 1);
+	agree();
+	CU_ASSERT_EQUAL(view(0).version, 1);
+	CU_ASSERT_EQUAL(view(0).phase, 2);
+	ike_get_stats(eng[0], &st);
+	CU_ASSERT(drops == 0 || st.retransmits > 0);
+	/* DPD on a quiet link: R-U-THERE answered, nothing goes down */
+	link_run(&now, 12000);
+	CU_ASSERT_EQUAL(downs[0] + downs[1], 0);
+	for (int round = 0; round < 4; round++) {
+		int who = round & 1, n_ups = ups[0], n_downs = downs[0];
+		bool ike = round >= 2;
+		CU_ASSERT_EQUAL(ike_rekey(eng[who], who ? "c1" : "c0", ike, now), 1);
+		link_run(&now, 6000);
+		CU_ASSERT_EQUAL(view(0).sas, 1);
+		CU_ASSERT_EQUAL(view(1).sas, 1);
+		if (ike) {
+			CU_ASSERT_EQUAL(ike_ups[0], 1 + round - 1);
+			CU_ASSERT_EQUAL(ups[0], n_ups);
+			CU_ASSERT_EQUAL(downs[0], n_downs);
+		} else {
+			CU_ASSERT_EQUAL(ups[0], n_ups + 1);
+			CU_ASSERT_EQUAL(ups[1], n_ups + 1);
+			CU_ASSERT_EQUAL(downs[0], n_downs + 1);
+			CU_ASSERT_EQUAL(downs[1], n_downs + 1);
+			agree();
+		}
+		CU_ASSERT_EQUAL(view(0).children, 1);
+		CU_ASSERT_EQUAL(view(1).children, 1);
+		CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+		CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+	}
+	CU_ASSERT_EQUAL(ike_rekey(eng[1], "c1", false, now), 1);
+	link_run(&now, 6000);
+	CU_ASSERT_EQUAL(downs[0], 3);
+	CU_ASSERT_EQUAL(downs[1], 3);
+	agree();
+	drop_mask = 0;
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL(downs[0], 4);
+	CU_ASSERT_EQUAL(downs[1], 4);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.ike_sas, 0);
+	teardown();
+}
+
+static void
+test_main_mode(void)
+{
+	v1_case("aes128-sha256-modp2048", "aes128gcm16", false, 0, 0);
+	v1_case("aes256-sha512-ecp521", "aes256-sha384-ecp384", false, 0, 0);
+	v1_case("aes256-sha384-x25519", "aes128-sha256-esn", false, 0, 0);
+}
+
+static void
+test_aggressive(void)
+{
+	v1_case("aes128-sha256-ecp256", "aes256gcm16-modp2048", true, 0, 0);
+}
+
+static void
+test_lossy(void)
+{
+	/* main mode's MM1 and MM4 lost */
+	v1_case("aes128-sha256-modp2048", "aes128gcm16", false, 0x9, 0);
+	/* the quick mode's first message and its answer lost */
+	v1_case("aes128-sha256-modp2048", "aes128-sha256", false, 0x60, 0);
+	/* every third datagram duplicated, the copy first */
+	v1_case("aes256-sha256-ecp384", "aes128gcm16-ecp256", false, 0, 3);
+	v1_case("aes128-sha256-ecp256", "aes128gcm16", true, 0x5, 4);
+}
+
+static void
+test_aggressive_refused(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+	struct ike_stats st;
+
+	link_version = 1;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	/* the initiator asks for aggressive mode, the responder does not allow it */
+	ike_engine_free(eng[0]);
+	link_aggressive = true;
+	{
+		struct conn_desc c;
+		memset(&c, 0, sizeof(c));
+		strcpy(c.name, "c0");
+		ip_addr_parse("198.18.0.1", &c.local);
+		ip_addr_parse("198.18.0.2", &c.remote);
+		strcpy(c.psk, "in-memory-psk");
+		strcpy(c.proposals, "aes128-sha256-modp2048");
+		strcpy(c.esp_proposals, "aes128gcm16");
+		ip_prefix_parse("198.18.1.0/24", &c.local_ts);
+		ip_prefix_parse("198.18.2.0/24", &c.remote_ts);
+		c.version = 1;
+		c.aggressive = true;
+		c.retransmit_ms = 500;
+		c.retransmit_tries = 2;
+		eng[0] = ike_engine_new(&link_ops, (void *)(intptr_t)0);
+		CU_ASSERT_EQUAL(ike_conn_add(eng[0], ike_conn_new(&c, err, sizeof(err)), err,
+					     sizeof(err)), 0);
+	}
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 10000);
+	CU_ASSERT_EQUAL(ike_ups[0] + ike_ups[1], 0);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.ike_sas, 0);
+	teardown();
+}
+
+static void
+test_dead_peer(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+
+	link_version = 1;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 3000);
+	CU_ASSERT_EQUAL(ups[0], 1);
+	/* the responder vanishes: R-U-THERE after 5 s, 6 tries, then gone */
+	ike_engine_free(eng[1]);
+	eng[1] = ike_engine_new(&link_ops, (void *)(intptr_t)1);
+	link_run(&now, 5000 + 7 * 500 + 1000);
+	CU_ASSERT_EQUAL(downs[0], 1);
+	CU_ASSERT_EQUAL(view(0).sas, 0);
+	teardown();
+}
+
+/* every captured datagram, each byte flipped and cut at each length */
+static unsigned
+replay_mutated(uint64_t now)
+{
+	unsigned inputs = 0;
+
+	for (unsigned i = 0; i < ncap; i++) {
+		struct dgram *d = cap[i];
+		uint8_t m[IKE_MAX_MSG];
+		for (size_t pos = 0; pos < d->len; pos++) {
+			memcpy(m, d->b, d->len);
+			m[pos] ^= 0x5a;
+			ike_input(eng[d->to], &d->dst, &d->from, m, d->len, now);
+			ike_input(eng[d->to], &d->dst, &d->from, d->b, pos, now);
+			inputs += 2;
+		}
+		ike_input(eng[d->to], &d->dst, &d->from, d->b, d->len, now);
+	}
+	while (qn)
+		free(q[--qn]);
+	return inputs;
+}
+
+/*
+ * After main mode, quick modes, a rekey and DPD: every message replayed as
+ * it was, flipped and cut. No CHILD_SA comes or goes (a replayed quick mode
+ * is refused by its message ID), the tunnel still rekeys and deletes.
+ */
+static void
+test_mutation_after(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+	struct ike_stats st;
+
+	link_version = 1;
+	drop_mask = 0;
+	dup_every = 0;
+	ncap = 0;
+	capturing = true;
+	link_setup("aes128-sha256-modp2048", "aes256-sha256-ecp256");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 2000);
+	ike_rekey(eng[1], "c1", false, now);
+	link_run(&now, 5000);
+	link_run(&now, 8000);		/* R-U-THERE and ACK */
+	capturing = false;
+	CU_ASSERT(ncap >= 14);
+	int ups0 = ups[0], ups1 = ups[1], downs0 = downs[0], downs1 = downs[1];
+	CU_ASSERT(replay_mutated(now) > 3000);
+	CU_ASSERT_EQUAL(ups[0], ups0);
+	CU_ASSERT_EQUAL(ups[1], ups1);
+	CU_ASSERT_EQUAL(downs[0], downs0);
+	CU_ASSERT_EQUAL(downs[1], downs1);
+	CU_ASSERT_EQUAL(view(0).sas, 1);
+	CU_ASSERT_EQUAL(view(1).sas, 1);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+	CU_ASSERT_EQUAL(ike_rekey(eng[0], "c0", false, now), 1);
+	link_run(&now, 5000);
+	CU_ASSERT_EQUAL(ups[0], ups0 + 1);
+	agree();
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT(st.rx_dropped > 1000);
+	for (unsigned i = 0; i < ncap; i++)
+		free(cap[i]);
+	teardown();
+}
+
+/*
+ * In lock-step: before each datagram of main or aggressive mode and quick
+ * mode is delivered, its receiver gets it cut at every length, with each
+ * header byte past the cookies flipped, and, encrypted ones, with each byte
+ * the HASH covers flipped (the cookies too): all of a quick mode, the ID
+ * and HASH of phase 1. What that draws is thrown away. The exchanges must
+ * still complete with the same keys on both sides: a damaged message
+ * changes nothing. (IKEv1 does not cover the rest: the payloads of the
+ * unencrypted phase 1 messages are authenticated only afterwards, through
+ * HASH_I/HASH_R, so a changed nonce, KE or responder cookie breaks the
+ * exchange by design; nor the other payloads of MM5/MM6/AM3 (notifies,
+ * NAT-D), nor the final padding block: see docs/ike.md.)
+ */
+static void
+lockstep_case(bool aggr)
+{
+	uint64_t now = 1000;
+	char err[100];
+	unsigned inputs = 0;
+
+	link_version = 1;
+	link_aggressive = aggr;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128-sha256-modp2048", "aes128-sha256-ecp256");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	for (int steps = 0; qn && steps < 40; steps++) {
+		struct dgram *d = q[0];
+		uint8_t m[IKE_MAX_MSG];
+		bool enc = d->len > 19 && (d->b[19] & V1_FLAG_E);
+		/* what the HASH covers: a quick mode's or informational's every
+		 * payload; in phase 1 the ID and HASH (the first two blocks) */
+		size_t last_blk = d->len >= 16 ? d->len - 16 : 0;
+		bool p2 = d->len > 18 && (d->b[18] == V1_QUICK || d->b[18] == V1_INFO);
+		size_t covered = p2 || last_blk < IKE_HDR_LEN + 32 ? last_blk : IKE_HDR_LEN + 32;
+		memmove(q, q + 1, --qn * sizeof(q[0]));
+		unsigned keep = qn;
+		for (size_t pos = 0; pos < d->len; pos++) {
+			ike_input(eng[d->to], &d->dst, &d->from, d->b, pos, now);
+			inputs++;
+			if ((pos >= 16 && pos < IKE_HDR_LEN) || (enc && pos < covered)) {
+				memcpy(m, d->b, d->len);
+				m[pos] ^= 0x5a;
+				ike_input(eng[d->to], &d->dst, &d->from, m, d->len, now);
+				inputs++;
+			}
+			while (qn > keep)
+				free(q[--qn]);
+		}
+		ike_input(eng[d->to], &d->dst, &d->from, d->b, d->len, now);
+		free(d);
+		now += 10;
+	}
+	CU_ASSERT(inputs > 1000);
+	CU_ASSERT_EQUAL(ike_ups[0], 1);
+	CU_ASSERT_EQUAL(ike_ups[1], 1);
+	CU_ASSERT_EQUAL(ups[0], 1);
+	CU_ASSERT_EQUAL(ups[1], 1);
+	agree();
+	teardown();
+}
+
+static void
+test_mutation_lockstep(void)
+{
+	lockstep_case(false);
+	lockstep_case(true);
+}
+
+int
+main(void)
+{
+	static const struct unit_test t[] = {
+		{ "SKEYID, SKEYID_d/a/e, IVs, HASH_I/R, NAT-D, KEYMAT: known answers", test_kat },
+		{ "main mode, quick mode rekeys, phase 1 re-established, delete", test_main_mode },
+		{ "aggressive mode, the same", test_aggressive },
+		{ "lost, duplicated, reordered datagrams", test_lossy },
+		{ "aggressive mode refused unless the responder enables it",
+		  test_aggressive_refused },
+		{ "dead peer found by DPD (RFC 3706)", test_dead_peer },
+		{ "every message replayed, flipped and cut afterwards: no state change",
+		  test_mutation_after },
+		{ "damaged copies before each message in lock-step: the exchange completes",
+		  test_mutation_lockstep },
+		{ NULL, NULL },
+	};
+
+	espgw_log_level = LOG_LVL_ERR;
+	return unit_run("ike-v1", t);
+}
