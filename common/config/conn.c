@@ -60,10 +60,12 @@ const struct cfg_key cfg_conn_keys[] = {
 	C_TEXT("proposals", proposals, "IKE proposals, comma separated, strongSwan notation: "
 	       "`aes128gcm16`, `aes256gcm16`, `aes128`, `aes256`, `chacha20poly1305`; "
 	       "`sha256`/`sha384`/`sha512` (integrity, and the PRF unless `prfsha*` is "
-	       "given); `modp2048`, `ecp256`, `ecp384`, `ecp521`, `x25519`",
+	       "given); `modp2048`, `ecp256`, `ecp384`, `ecp521`, `x25519`. IKEv1 takes the "
+	       "AES-CBC ones (its phase 1 has no AEAD): `aes128-sha256-modp2048`",
 	       "`aes128gcm16-prfsha256-x25519`"),
 	C_TEXT("esp_proposals", esp_proposals, "ESP proposals: `aes128gcm16`, `aes256gcm16`, "
-	       "`chacha20poly1305`, `aes128-sha256`, `aes256-sha256`, with `esn`/`noesn`",
+	       "`chacha20poly1305`, `aes128-sha256`, `aes256-sha256`, with `esn`/`noesn`; a group "
+	       "(`-ecp256`) asks for PFS. IKEv1 has no ChaCha20-Poly1305",
 	       "`aes128gcm16`"),
 	{ "local_ts", K_PREFIX, C_OFF(local_ts), .def = "required",
 	  .help = "our traffic selector as a prefix (the first CHILD_SA)" },
@@ -110,7 +112,7 @@ const struct cfg_key cfg_conn_keys[] = {
 				"(espgw initiates) and is dropped (counted as `spd-trap`); the "
 				"CHILD_SA's own policy then takes the traffic, and the trap "
 				"catches it again when the tunnel goes" },
-	{ "version", K_UINT, C_OFF(version), .size = 4, .min = 0, .max = 2, .zero_ok = true,
+	{ "version", K_UINT, C_OFF(version), .size = 4, .min = 1, .max = 2, .zero_ok = true,
 	  .def = "2", .help = "IKE version: `2`, `1` (IKEv1, RFC 2409), or `0`: answer either "
 			      "(initiating then speaks IKEv2)" },
 	{ "aggressive", K_WORD, C_OFF(aggressive), .size = sizeof(bool), .words = yes_no_words,

@@ -87,6 +87,8 @@ ike_conn_new(const struct conn_desc *d, char *err, size_t el)
 			 "or a certificate, key and CA", d->name);
 		goto fail;
 	}
+	if (d->version == 1 && v1_conn_check(c, err, el) < 0)
+		goto fail;
 	ike_ts_of_prefix(&d->local_ts, &c->local_ts);
 	ike_ts_of_prefix(&d->remote_ts, &c->remote_ts);
 	for (unsigned i = 0; i < d->n_more && i < IKE_MAX_MORE; i++) {

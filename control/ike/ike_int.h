@@ -341,6 +341,8 @@ void v1_terminate(struct ike_engine *e, struct ike_sa *sa);
 int v1_p1_start(struct ike_engine *e, const struct ike_conn *c);
 const char *v1_mode_name(const struct ike_sa *sa);
 unsigned v1_quick_modes(const struct ike_sa *sa);
+/* a version 1 connection can run: an IKEv1 proposal, a PSK */
+int v1_conn_check(const struct ike_conn *c, char *err, size_t el);
 
 /* INFORMATIONAL (exch_info.c) */
 void ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);

@@ -71,6 +71,34 @@ our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned max)
 	return n;
 }
 
+int
+v1_conn_check(const struct ike_conn *c, char *err, size_t el)
+{
+	struct v1_xform x[IKE_MAX_CONN_PROPS];
+	struct ike_algs a[IKE_MAX_CONN_PROPS];
+	unsigned n = ike_conn_esp_algs(c, a, IKE_MAX_CONN_PROPS), k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += a[i].encr != ENCR_CHACHA20_POLY1305;
+	if (our_xforms(c, x, IKE_MAX_CONN_PROPS) == 0) {
+		snprintf(err, el, "connection %s: IKEv1 needs an IKE proposal of AES-CBC, a SHA-2 "
+			 "hash and a group (it has no AEAD phase 1), e.g. aes128-sha256-modp2048",
+			 c->d.name);
+		return -1;
+	}
+	if (k == 0) {
+		snprintf(err, el, "connection %s: IKEv1 has no ChaCha20-Poly1305: give an AES ESP "
+			 "proposal", c->d.name);
+		return -1;
+	}
+	if (c->psk_len == 0) {
+		snprintf(err, el, "connection %s: IKEv1 authenticates with a psk (certificates are "
+			 "IKEv2 only so far)", c->d.name);
+		return -1;
+	}
+	return 0;
+}
+
 static bool
 xform_ok(const struct v1_xform *o, const struct v1_xform *p)
 {

@@ -47,6 +47,10 @@ static const struct bad {
 	/* a nested map holds its own group's keys only */
 	{ PORTS "sas:\n  - { name: x, spi: 1000, selector: { soft_bytes: 5 } }\n",
 	  "t:4: unknown SA key 'soft_bytes'" },
+	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n    version: 3\n"
+	  "    local_ts: 10.0.0.0/8\n    remote_ts: 10.1.0.0/16\n", "t:7: version must be 0 or 1..2" },
+	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n    aggressive: maybe\n"
+	  "    local_ts: 10.0.0.0/8\n    remote_ts: 10.1.0.0/16\n", "aggressive" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
 	  "    fragment_size: 100\n", "t:7: fragment_size must be 576..1500" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
