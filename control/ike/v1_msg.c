@@ -86,7 +86,7 @@ v1_chain_parse(uint8_t next, const uint8_t *b, size_t len, bool padded, struct i
 	/* an encrypted body ends in padding (RFC 2409 5.3); a plain one does not */
 	if (!padded && off != len)
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "bytes after the last payload");
-	if (padded && len - off >= 256)
+	if (padded && len - off > V1_BLK)
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "more padding than a block");
 	return 0;
 }
