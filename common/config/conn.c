@@ -52,7 +52,8 @@ const struct cfg_key cfg_conn_keys[] = {
 	C_TEXT("psk", psk, "the pre-shared key: we authenticate with it when we have no "
 	       "certificate, and accept it from the peer", "none"),
 	C_TEXT("cert", cert, "our X.509 certificate (PEM; ECDSA P-256/384/521 or RSA): we then "
-	       "authenticate with a digital signature (RFC 7427, SHA-2)", "none"),
+	       "authenticate with a digital signature (RFC 7427, SHA-2; IKEv1: RSA or ECDSA "
+	       "signatures, RFC 2409 5.1 and RFC 4754)", "none"),
 	C_TEXT("key", key, "the certificate's private key (PEM)", "none"),
 	C_TEXT("ca", ca, "PEM file of the CAs whose certificates we accept from the peer (its "
 	       "certificate must chain to one and carry its ID). Either `psk`, or `cert` + "

@@ -243,6 +243,67 @@ ike_sign(const struct ike_creds *c, bool digsig, const uint8_t *octets, size_t n
 	return sl ? 1 + sigalgs[a].len + sl : 0;
 }
 
+int
+ike_v1_method(const struct ike_creds *c)
+{
+	const char *mdn;
+	size_t coord;
+	int m = c->key && c->cert ? classic_method(c->key, &mdn, &coord) : -1;
+
+	return m == AUTH_RSA ? 3 : m;
+}
+
+/* a signature of the bytes as they are, as the digest (IKEv1's): RSA
+ * PKCS#1 v1.5 without DigestInfo, or ECDSA (DER) */
+static size_t
+raw(EVP_PKEY *k, bool sign, const uint8_t *d, size_t n, uint8_t *sig, size_t sl)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+	bool rsa = EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA;
+	size_t out = sl;
+	int ok = 0;
+
+	if (c && sign)
+		ok = EVP_PKEY_sign_init(c) == 1 &&
+		     (!rsa || EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1) &&
+		     EVP_PKEY_sign(c, sig, &out, d, n) == 1;
+	else if (c)
+		ok = EVP_PKEY_verify_init(c) == 1 &&
+		     (!rsa || EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1) &&
+		     EVP_PKEY_verify(c, sig, sl, d, n) == 1;
+	EVP_PKEY_CTX_free(c);
+	ERR_clear_error();
+	return ok ? out : 0;
+}
+
+size_t
+ike_v1_sign(const struct ike_creds *c, const uint8_t *hash, size_t n, uint8_t *out, size_t cap)
+{
+	uint8_t der[256];
+	const uint8_t *p = der;
+	const BIGNUM *r, *s;
+	const char *mdn;
+	size_t coord, sl;
+	ECDSA_SIG *sig;
+
+	if (ike_v1_method(c) == 3)
+		return raw(c->key, true, hash, n, out, cap);
+	if (ike_v1_method(c) < 0)
+		return 0;
+	classic_method(c->key, &mdn, &coord);
+	sl = raw(c->key, true, hash, n, der, sizeof(der));
+	sig = sl ? d2i_ECDSA_SIG(NULL, &p, (long)sl) : NULL;
+	if (sig == NULL || cap < 2 * coord) {
+		ECDSA_SIG_free(sig);
+		return 0;
+	}
+	ECDSA_SIG_get0(sig, &r, &s);
+	sl = BN_bn2binpad(r, out, (int)coord) == (int)coord &&
+	     BN_bn2binpad(s, out + coord, (int)coord) == (int)coord ? 2 * coord : 0;
+	ECDSA_SIG_free(sig);
+	return sl;
+}
+
 /* a classic AUTH (method 1, 9-11) by the leaf's key */
 static bool
 verify_classic(EVP_PKEY *k, uint8_t method, const uint8_t *octets, size_t n,
@@ -256,8 +317,16 @@ verify_classic(EVP_PKEY *k, uint8_t method, const uint8_t *octets, size_t n,
 	bool ok;
 	int dl;
 
-	if (classic_method(k, &mdn, &coord) != method)
+	if (method == IKE_V1_RSA_SIG)
+		return EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA &&
+		       raw(k, false, octets, n, (uint8_t *)auth, alen) != 0;
+	if (method == IKE_V1_ECDSA_SIG) {
+		if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC)
+			return false;
+		classic_method(k, &mdn, &coord);
+	} else if (classic_method(k, &mdn, &coord) != method) {
 		return false;
+	}
 	if (coord == 0)
 		return verify_md(k, mdn, auth, alen, octets, n);
 	if (alen != 2 * coord)
@@ -272,7 +341,8 @@ verify_classic(EVP_PKEY *k, uint8_t method, const uint8_t *octets, size_t n,
 		return false;
 	}
 	dl = i2d_ECDSA_SIG(sig, &der);
-	ok = dl > 0 && verify_md(k, mdn, der, (size_t)dl, octets, n);
+	ok = dl > 0 && (method == IKE_V1_ECDSA_SIG ? raw(k, false, octets, n, der, (size_t)dl) != 0
+						    : verify_md(k, mdn, der, (size_t)dl, octets, n));
 	OPENSSL_free(der);
 	ECDSA_SIG_free(sig);
 	return ok;

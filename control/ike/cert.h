@@ -49,6 +49,19 @@ int ike_verify(const struct ike_creds *c, const uint8_t *const *certs, const siz
 	       unsigned ncerts, const struct ike_id *peer_id, const uint8_t *octets, size_t n,
 	       uint8_t method, const uint8_t *auth, size_t alen, char *why, size_t wl);
 
+/*
+ * IKEv1 (RFC 2409 5.1, RFC 4754 8): the phase 1 authentication method of
+ * our key (3: RSA signature; 9, 10, 11: ECDSA P-256/384/521), -1 for none;
+ * and SIG_I/SIG_R over HASH_I/HASH_R, the hash itself signed as the digest:
+ * RSA PKCS#1 v1.5 without DigestInfo, ECDSA as r | s (RFC 4754 8). ike_verify
+ * takes IKE_V1_RSA_SIG and IKE_V1_ECDSA_SIG for these forms.
+ */
+#define IKE_V1_RSA_SIG 0xf3
+#define IKE_V1_ECDSA_SIG 0xf4
+int ike_v1_method(const struct ike_creds *c);
+size_t ike_v1_sign(const struct ike_creds *c, const uint8_t *hash, size_t n, uint8_t *out,
+		   size_t cap);
+
 /* identities equal? (distinguished names canonically) */
 bool ike_id_equal(const struct ike_id *a, const struct ike_id *b);
 /* "C=CH, O=Example, CN=gw" -> DER of the name */

@@ -42,7 +42,7 @@ enum {
 };
 enum { P1_ENCR_AES = 7 };
 enum { P1_HASH_SHA256 = 4, P1_HASH_SHA384 = 5, P1_HASH_SHA512 = 6 };
-enum { P1_AUTH_PSK = 1 };
+enum { P1_AUTH_PSK = 1, P1_AUTH_RSA_SIG = 3 };	/* ECDSA: 9, 10, 11 (RFC 4754) */
 enum { LIFE_SECONDS = 1, LIFE_KB = 2 };
 
 /* phase 2 (IPsec DOI 4.5) */
@@ -196,6 +196,7 @@ int v1_decrypt(const struct v1_sa *v, const uint8_t *msg, size_t len, uint8_t *i
 /* HASH_I (initiator) or HASH_R: prf(SKEYID, g^x | g^y | CKY | CKY | SAi_b | ID_b) */
 int v1_hash_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_b, size_t id_len,
 		 uint8_t *out);
+uint16_t v1_auth_prf(const struct v1_sa *v);
 /* prf(SKEYID_a, pieces) */
 int v1_hash_a(const struct ike_sa *sa, const struct ike_iov *v, unsigned nv, uint8_t *out);
 /* NAT-D: hash(CKY-I | CKY-R | IP | port) */

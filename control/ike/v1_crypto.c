@@ -74,8 +74,18 @@ v1_skeyid(struct ike_sa *sa, const uint8_t *gxy, size_t glen)
 	be64(ck, sa->spi_i);
 	be64(ck + 8, sa->spi_r);
 	struct ike_iov nn[] = { { sa->ni, sa->nilen }, { sa->nr, sa->nrlen } };
-	if (ike_prf(v->prf, (const uint8_t *)c->d.psk, sa->conn->psk_len, nn, 2, v->skeyid) < 0)
+	if (v->chosen.auth != P1_AUTH_PSK) {
+		/* signatures: SKEYID = prf(Ni_b | Nr_b, g^xy) */
+		uint8_t nk[2 * IKE_MAX_NONCE];
+		struct ike_iov g = { gxy, glen };
+		memcpy(nk, sa->ni, sa->nilen);
+		memcpy(nk + sa->nilen, sa->nr, sa->nrlen);
+		if (ike_prf(v->prf, nk, sa->nilen + sa->nrlen, &g, 1, v->skeyid) < 0)
+			goto out;
+	} else if (ike_prf(v->prf, (const uint8_t *)c->d.psk, sa->conn->psk_len, nn, 2,
+			   v->skeyid) < 0) {
 		goto out;
+	}
 	struct ike_iov d[] = { { gxy, glen }, { ck, 16 }, { &n0, 1 } };
 	if (ike_prf(v->prf, v->skeyid, v->plen, d, 3, v->skeyid_d) < 0)
 		goto out;
@@ -196,6 +206,18 @@ v1_decrypt(const struct v1_sa *v, const uint8_t *msg, size_t len, uint8_t *iv, u
 	return (int)n;
 }
 
+/* HASH_I/R's PRF: the negotiated one, or with ECDSA the curve's (RFC 4754 8) */
+uint16_t
+v1_auth_prf(const struct v1_sa *v)
+{
+	switch (v->chosen.auth) {
+	case 9: return PRF_HMAC_SHA2_256;
+	case 10: return PRF_HMAC_SHA2_384;
+	case 11: return PRF_HMAC_SHA2_512;
+	default: return v->prf;
+	}
+}
+
 int
 v1_hash_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_b, size_t id_len,
 	     uint8_t *out)
@@ -211,7 +233,7 @@ v1_hash_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_b, si
 		{ of_initiator ? ci : cr, 8 }, { of_initiator ? cr : ci, 8 },
 		{ v->sai_b, v->sai_len }, { id_b, id_len },
 	};
-	return ike_prf(v->prf, v->skeyid, v->plen, i, 6, out);
+	return ike_prf(v1_auth_prf(v), v->skeyid, v->plen, i, 6, out);
 }
 
 int

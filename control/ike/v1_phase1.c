@@ -44,18 +44,26 @@ p1_life(const struct ike_conn *c)
 	return c->d.life_time ? c->d.life_time : c->d.rekey_time ? c->d.rekey_time * 11 / 10 : 0;
 }
 
-/* the connection's IKE proposals as phase 1 transforms: AES-CBC with a
- * SHA-2 hash and a group (an AEAD proposal has no IKEv1 form) */
+/*
+ * The connection's IKE proposals as phase 1 transforms: AES-CBC with a
+ * SHA-2 hash and a group (an AEAD proposal has no IKEv1 form), each with
+ * our certificate's signature method, then with the PSK, as we have them.
+ * IKEv1 negotiates one method for both sides.
+ */
 static unsigned
 our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned max)
 {
+	int methods[2] = { auth_by_cert(c) && c->creds.ca ? ike_v1_method(&c->creds) : -1,
+			   c->psk_len ? P1_AUTH_PSK : -1 };
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < c->n_ike && n < max; i++) {
+	for (unsigned i = 0; i < c->n_ike * 2 && n < max; i++) {
+		if (methods[i % 2] < 0)
+			continue;
 		struct v1_xform t = { .num = (uint8_t)(n + 1), .id = V1_KEY_IKE,
-				      .auth = P1_AUTH_PSK, .life_s = p1_life(c) };
-		for (unsigned k = 0; k < c->ike[i].n; k++) {
-			const struct ike_transform *tr = &c->ike[i].t[k];
+				      .auth = (uint16_t)methods[i % 2], .life_s = p1_life(c) };
+		for (unsigned k = 0; k < c->ike[i / 2].n; k++) {
+			const struct ike_transform *tr = &c->ike[i / 2].t[k];
 			if (tr->type == TT_ENCR && tr->id == ENCR_AES_CBC) {
 				t.encr = P1_ENCR_AES;
 				t.encr_bits = tr->key_len;
@@ -91,9 +99,9 @@ v1_conn_check(const struct ike_conn *c, char *err, size_t el)
 			 "proposal", c->d.name);
 		return -1;
 	}
-	if (c->psk_len == 0) {
-		snprintf(err, el, "connection %s: IKEv1 authenticates with a psk (certificates are "
-			 "IKEv2 only so far)", c->d.name);
+	if (c->psk_len == 0 && auth_by_cert(c) && ike_v1_method(&c->creds) < 0) {
+		snprintf(err, el, "connection %s: IKEv1 signs with RSA or ECDSA P-256/384/521 keys "
+			 "only", c->d.name);
 		return -1;
 	}
 	return 0;
@@ -268,7 +276,58 @@ make_ke_nonce(struct ike_sa *sa)
 	return ike_random(n, NONCE_BYTES);
 }
 
-/* the peer's ID and HASH: its identity is the one configured, its hash right */
+static bool
+by_sig(const struct ike_sa *sa)
+{
+	return sa->v1->chosen.auth != P1_AUTH_PSK;
+}
+
+/* an ID payload's body as an identity (phase 1: type, 3 bytes, data) */
+static int
+id_of(const struct ike_pl *p, struct ike_id *id)
+{
+	if (p == NULL || p->len < 5 || p->len - 4u > sizeof(id->data))
+		return -1;
+	id->type = p->body[0];
+	id->len = (uint8_t)(p->len - 4);
+	memcpy(id->data, p->body + 4, id->len);
+	return 0;
+}
+
+/* SIG_x over HASH_x by the peer's certificate, which must chain to our CA
+ * and carry its ID (RFC 2409 5.1) */
+static int
+check_sig(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id *pid,
+	  const uint8_t *hash)
+{
+	const uint8_t *certs[8];
+	size_t lens[8];
+	unsigned nc = 0;
+	const struct ike_pl *sig = ike_find(m, V1_SIG);
+	uint8_t method = sa->v1->chosen.auth == P1_AUTH_RSA_SIG ? IKE_V1_RSA_SIG : IKE_V1_ECDSA_SIG;
+	char why[160];
+
+	for (unsigned i = 0; i < m->n && nc < 8; i++)
+		if (m->pl[i].type == V1_CERT && m->pl[i].len > 1 && m->pl[i].body[0] == 4) {
+			certs[nc] = m->pl[i].body + 1;
+			lens[nc++] = m->pl[i].len - 1u;
+		}
+	if (sig == NULL || nc == 0) {
+		log_info("ike %s: IKEv1 phase 1: no %s", sa->conn->d.name,
+			 sig ? "certificate" : "signature");
+		return -1;
+	}
+	if (ike_verify(&sa->conn->creds, certs, lens, nc, pid, hash,
+		       ike_prf_len(v1_auth_prf(sa->v1)), method,
+		       sig->body, sig->len, why, sizeof(why)) < 0) {
+		log_warn("ike %s: IKEv1 peer refused: %s", sa->conn->d.name, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* the peer's ID and HASH (or certificate and SIG): its identity is the one
+ * configured, its proof right */
 static int
 check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
@@ -276,19 +335,29 @@ check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	const struct ike_id *want = &sa->conn->remote_id;
 	uint8_t exp[IKE_MAX_PRF];
 	size_t n = sa->v1->plen;
+	struct ike_id pid;
 
-	if (id == NULL || h == NULL || id->len < 4) {
+	if (id_of(id, &pid) < 0 || (h == NULL && !by_sig(sa))) {
 		log_info("ike %s: IKEv1 phase 1: no ID or HASH", sa->conn->d.name);
 		return -1;
 	}
-	if (want->type && (id->body[0] != want->type || id->len - 4u != want->len ||
-			   memcmp(id->body + 4, want->data, want->len))) {
+	if (want->type && !ike_id_equal(want, &pid)) {
 		log_info("ike %s: IKEv1 peer identity is not the configured one", sa->conn->d.name);
 		e->st.auth_failed++;
 		return -1;
 	}
-	if (v1_hash_auth(sa, !sa->initiator, id->body, id->len, exp) < 0 || h->len != n ||
-	    CRYPTO_memcmp(exp, h->body, n) != 0) {
+	if (v1_hash_auth(sa, !sa->initiator, id->body, id->len, exp) < 0) {
+		e->st.auth_failed++;
+		return -1;
+	}
+	if (by_sig(sa)) {
+		if (check_sig(sa, m, &pid, exp) < 0) {
+			e->st.auth_failed++;
+			return -1;
+		}
+		return 0;
+	}
+	if (h->len != n || CRYPTO_memcmp(exp, h->body, n) != 0) {
 		log_info("ike %s: IKEv1 phase 1 authentication failed (HASH_%c)", sa->conn->d.name,
 			 sa->initiator ? 'R' : 'I');
 		e->st.auth_failed++;
@@ -297,14 +366,60 @@ check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	return 0;
 }
 
+/* our proof: HASH_x, or our certificate and SIG_x over HASH_x (5.1) */
+static void
+put_proof(struct ike_buf *b, struct ike_sa *sa)
+{
+	uint8_t h[IKE_MAX_PRF], sig[1024], der[8192];
+	size_t n;
+
+	if (v1_hash_auth(sa, sa->initiator, sa->v1->id_b, sa->v1->id_len, h) < 0)
+		return;
+	if (!by_sig(sa)) {
+		put_pl(b, V1_HASH, h, sa->v1->plen);
+		return;
+	}
+	n = ike_cert_der(&sa->conn->creds, der + 1, sizeof(der) - 1);
+	der[0] = 4;			/* X.509 certificate, signature */
+	if (n)
+		put_pl(b, V1_CERT, der, n + 1);
+	n = ike_v1_sign(&sa->conn->creds, h, ike_prf_len(v1_auth_prf(sa->v1)), sig, sizeof(sig));
+	if (n)
+		put_pl(b, V1_SIG, sig, n);
+}
+
 static void
 put_id_hash(struct ike_buf *b, struct ike_sa *sa)
 {
-	uint8_t h[IKE_MAX_PRF];
-
 	put_pl(b, V1_ID, sa->v1->id_b, sa->v1->id_len);
-	if (v1_hash_auth(sa, sa->initiator, sa->v1->id_b, sa->v1->id_len, h) == 0)
-		put_pl(b, V1_HASH, h, sa->v1->plen);
+	put_proof(b, sa);
+}
+
+/* a certificate request (any CA) when we authenticate by signature */
+static void
+put_cr(struct ike_buf *b, struct ike_sa *sa)
+{
+	static const uint8_t x509 = 4;
+
+	if (by_sig(sa))
+		put_pl(b, V1_CR, &x509, 1);
+}
+
+/* aggressive mode's third message proves the ID of the first (kept in msg1) */
+static int
+am3_auth(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_pl *h = ike_find(m, V1_HASH);
+	struct ike_pl idp = { .type = V1_ID, .body = sa->msg1, .len = (uint16_t)sa->msg1_len };
+	uint8_t exp[IKE_MAX_PRF];
+	struct ike_id pid;
+
+	if (sa->msg1 == NULL || id_of(&idp, &pid) < 0 ||
+	    v1_hash_auth(sa, true, sa->msg1, sa->msg1_len, exp) < 0)
+		return -1;
+	if (by_sig(sa))
+		return check_sig(sa, m, &pid, exp);
+	return h && h->len == sa->v1->plen && CRYPTO_memcmp(exp, h->body, h->len) == 0 ? 0 : -1;
 }
 
 static void
@@ -350,7 +465,7 @@ v1_p1_start(struct ike_engine *e, const struct ike_conn *c)
 	unsigned n = our_xforms(c, x, IKE_MAX_CONN_PROPS);
 	size_t sa_off;
 
-	if (n == 0 || c->psk_len == 0)
+	if (n == 0)
 		return -1;
 	sa = ike_sa_new(e, c, true);
 	if (sa == NULL || v1_new(sa, c->d.aggressive ? V1_AGGRESSIVE : V1_MAIN) == NULL) {
@@ -443,7 +558,7 @@ v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep
 	uint8_t mem[MSG_CAP];
 	struct ike_buf b;
 
-	if (c == NULL || c->psk_len == 0) {
+	if (c == NULL) {
 		e->st.rx_dropped++;
 		log_info("ike: IKEv1 %s from a peer without a connection", v1_exchange_name(m->h.exchange));
 		return;
@@ -596,6 +711,7 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		v->step = 2;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		put_ke_nonce(b, sa);
+		put_cr(b, sa);
 		put_natd(b, sa);
 		send_msg(e, sa, b, true, false);
 	} else if (v->mode == V1_MAIN && v->step == 2 && !enc) {
@@ -634,11 +750,7 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		nat_detect(sa, m);
 		float_natt(sa);
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_AGGRESSIVE, 0, 0);
-		{
-			uint8_t h[IKE_MAX_PRF];
-			if (v1_hash_auth(sa, true, v->id_b, v->id_len, h) == 0)
-				put_pl(b, V1_HASH, h, v->plen);
-		}
+		put_proof(b, sa);
 		put_natd(b, sa);
 		v->step = 3;
 		send_msg(e, sa, b, false, true);
@@ -670,6 +782,7 @@ responder_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		v->step = 4;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		put_ke_nonce(b, sa);
+		put_cr(b, sa);
 		put_natd(b, sa);
 		send_msg(e, sa, b, true, false);
 	} else if (v->mode == V1_MAIN && v->step == 4 && enc) {
@@ -684,12 +797,8 @@ responder_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		send_msg(e, sa, b, false, true);
 		p1_done(e, sa);
 	} else if (v->mode == V1_AGGRESSIVE && v->step == 2) {
-		/* AM3: HASH_I over the initiator's ID of AM1 */
-		const struct ike_pl *h = ike_find(m, V1_HASH);
-		uint8_t exp[IKE_MAX_PRF];
-		if (h == NULL || sa->msg1 == NULL ||
-		    v1_hash_auth(sa, true, sa->msg1, sa->msg1_len, exp) < 0 || h->len != v->plen ||
-		    CRYPTO_memcmp(exp, h->body, v->plen) != 0) {
+		/* AM3: HASH_I (or SIG_I) over the initiator's ID of AM1 */
+		if (am3_auth(sa, m) < 0) {
 			e->st.auth_failed++;
 			log_info("ike %s: IKEv1 aggressive mode: HASH_I wrong", sa->conn->d.name);
 			return -1;

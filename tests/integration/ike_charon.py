@@ -32,6 +32,7 @@ SIG_AUTH = "yes"           # "no": charon without RFC 7427 (classic AUTH methods
 VERSION = 2                # ike_charon_v1.py: charon and espgw-ike on IKEv1
 AGGRESSIVE = "no"          # charon's IKEv1 aggressive mode
 TOOL_ARGS = []             # always passed to espgw-ike
+CERT_IKE, CERT_ESP = "aes128gcm16-prfsha256-x25519", "aes128gcm16"   # charon_load_cert's
 IP_A, IP_B = "198.18.0.1", "198.18.0.2"
 NET_A, NET_B = "198.18.1.0/24", "198.18.2.0/24"
 PSK = "interop-test-psk-0123456789"
@@ -323,10 +324,10 @@ def charon_load_cert(d, t, asym=False):
         ('auth = pubkey\n      certs = %s/b.crt\n      id = "%s"' % (d, DN_B))
     conf = """connections {
   gw {
-    version = 2
+    version = %d
     local_addrs = %s
     remote_addrs = %s
-    proposals = aes128gcm16-prfsha256-x25519
+    proposals = %s
     send_cert = always
     local {
       %s
@@ -340,7 +341,7 @@ def charon_load_cert(d, t, asym=False):
       net {
         local_ts = %s
         remote_ts = %s
-        esp_proposals = aes128gcm16
+        esp_proposals = %s
       }
     }
   }
@@ -351,7 +352,7 @@ secrets {
     secret = "%s"
   }
 }
-""" % (IP_B, IP_A, local, DN_A, d, NET_B, NET_A, IP_B, PSK)
+""" % (VERSION, IP_B, IP_A, CERT_IKE, local, DN_A, d, NET_B, NET_A, CERT_ESP, IP_B, PSK)
     # swanctl loads private keys from its rsa/ and ecdsa/ folders
     os.makedirs(os.path.join(W, t), exist_ok=True)
     shutil.copy(os.path.join(d, "b.key"), os.path.join(W, t, "b-%s.key" % os.path.basename(d)))

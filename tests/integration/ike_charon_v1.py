@@ -75,6 +75,39 @@ def wrong_psk():
         C.charon_stop()
 
 
+def cert_cases():
+    """main mode with RSA (3072) and ECDSA (P-256, RFC 4754) certificates from
+    strongSwan's pki, DN identities, both roles; a CA espgw does not trust
+    is refused"""
+    C.CERT_IKE, C.CERT_ESP = "aes128-sha256-modp2048", "aes128gcm16"
+    for kind in ("ecdsa", "rsa"):
+        d, t = C.make_certs(kind)
+        extra = ["--cert", d + "/a.crt", "--key", d + "/a.key", "--ca", d + "/ca.crt",
+                 "--remote-id", C.DN_B]
+        for initiates in (True, False):
+            role = "initiator" if initiates else "responder"
+            _, log = C.run_case("mm-cert-" + kind, ["aes128-sha256-modp2048"], ["aes128gcm16"],
+                                None, None, initiates, load=lambda: C.charon_load_cert(d, t),
+                                tool_extra=extra, psk=False)
+            m = re.search(r"authentication of '%s' with (.+?) successful" % C.DN_A, log)
+            C.check(m is not None, "mm-cert-%s/%s: charon verified espgw's signature (%s)"
+                    % (kind, role, m.group(1) if m else "none"))
+    other, _ = C.make_certs("ecdsa-other")
+    d, t = C.make_certs("ecdsa")
+    C.charon_start()
+    try:
+        C.charon_load_cert(d, t)
+        p = C.tool(True, ["aes128-sha256-modp2048"], ["aes128gcm16"], 3,
+                   ["--cert", d + "/a.crt", "--key", d + "/a.key", "--ca", other + "/ca.crt",
+                    "--remote-id", C.DN_B], psk=False)
+        evs, err = C.events(p)
+        C.check(not any(e["event"] == "ike_up" for e in evs) and "certificate not trusted" in err,
+                "mm-cert: a certificate from a CA espgw does not trust is refused: " +
+                (err.strip().splitlines()[-1][-100:] if err.strip() else ""))
+    finally:
+        C.charon_stop()
+
+
 def main():
     C.VERSION = 1
     C.TOOL_ARGS = ["--version", "1"]
@@ -93,6 +126,7 @@ def main():
         C.TOOL_ARGS = ["--version", "1"]
         aggressive_refused()
         wrong_psk()
+        cert_cases()
     finally:
         C.cleanup()
     print("%d passed, %d failed" % (C.passed, C.failed))

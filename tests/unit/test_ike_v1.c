@@ -34,8 +34,8 @@ expect(const uint8_t *got, const char *hex)
 	CU_ASSERT(memcmp(got, want, n) == 0);
 }
 
-/* the answers of /tmp-free Python (see the commit that added this test):
- * hmac.new(k, d, sha2).digest() and hashlib over the inputs below */
+/* what Python computes over the inputs below: hmac.new(k, d, sha2).digest()
+ * and hashlib's sha2(...).digest(), following RFC 2409 5, 5.5 and B */
 static const char *const kat[2][11] = {
 	{	/* sha256, AES-128 */
 	"873c193268c9db6d6d87098318f5aeb4367b87ff8f6cfa6ff447cc7b343796d0",
@@ -62,6 +62,12 @@ static const char *const kat[2][11] = {
 	"72ca42f699ef776706f38244c9b6fdd0f115d1cc7151a15dfde629d8812385a0293695246ca388f223549c88924c3d5ae5b9d2112e3cb21b84a3944a5060ca862b049df95859904bbd72fbeff28130a9",
 	"dae5d5608f328a1be37b535184f9d44bacfbcd8a59eda48bf23b244d3d12e96e605e5a8f3cff972320d52e8970a67caa",
 	},
+};
+
+/* signature authentication: SKEYID = prf(Ni_b | Nr_b, g^xy) */
+static const char *const sig_skeyid[2] = {
+	"62215de7bddcea7e2c4047ff6bb94f8d18262fc8b3f3648134bb7d44158ff84d",
+	"f2ad678e7369c417c09a2414d18cd6988e9bdf7d47fbb2fe55c1738e43af9e2540850a3eb70815e2b06e2b5f9cde51af",
 };
 
 /*
@@ -115,6 +121,10 @@ test_kat(void)
 		sa.nilen = sa.nrlen = 16;
 		v1.prf = v ? PRF_HMAC_SHA2_384 : PRF_HMAC_SHA2_256;
 		v1.chosen.encr_bits = v ? 256 : 128;
+		v1.chosen.auth = P1_AUTH_RSA_SIG;
+		CU_ASSERT_EQUAL_FATAL(v1_skeyid(&sa, gxy, sizeof(gxy)), 0);
+		expect(v1.skeyid, sig_skeyid[v]);
+		v1.chosen.auth = P1_AUTH_PSK;
 		for (int i = 0; i < 32; i++) {
 			v1.gxi[i] = (uint8_t)(64 + i);
 			v1.gxr[i] = (uint8_t)(96 + i);
