@@ -108,6 +108,15 @@ struct v1_sa_pl {
 #define V1_MAX_QM 4			/* quick modes in flight per IKE SA */
 #define V1_MAX_ID 256
 #define V1_SEEN 64			/* message IDs remembered */
+#define V1_MAX_FRAGS 16			/* fragments of one message we take */
+
+/* a message coming in fragments */
+struct v1_frx {
+	uint16_t id;
+	uint8_t last;			/* the number of the last one, once seen */
+	uint8_t *piece[V1_MAX_FRAGS];
+	uint16_t len[V1_MAX_FRAGS];
+};
 
 /* one quick mode (or, initiator, its QM3 kept for a duplicate QM2) */
 struct v1_qm {
@@ -148,6 +157,9 @@ struct v1_sa {
 	uint8_t *last_tx;		/* phase 1: our last message */
 	size_t last_tx_len;
 	bool nat_vid, dpd_vid;		/* the peer announced RFC 3947 / RFC 3706 */
+	bool frag_vid;			/* the peer takes IKEv1 fragments */
+	uint16_t frag_id;		/* of our last fragmented message */
+	struct v1_frx *frx;
 	bool initial_contact;
 	uint32_t dpd_seq;		/* our R-U-THERE sequence */
 	bool dpd_out;			/* an R-U-THERE awaits its ACK */
@@ -180,6 +192,8 @@ void v1_put_id_ts(struct ike_buf *b, const struct ike_ts *ts);
 int v1_notify_parse(const struct ike_pl *p, struct ike_notify_pl *n, struct ike_err *e);
 int v1_delete_parse(const struct ike_pl *p, struct ike_delete_pl *d, struct ike_err *e);
 const char *v1_exchange_name(uint8_t x);
+/* one payload of type with these bytes as its body */
+void v1_put_pl(struct ike_buf *b, uint8_t type, const void *d, size_t n);
 
 /* v1_crypto.c */
 int v1_hash(uint16_t prf, const struct ike_iov *v, unsigned nv, uint8_t *out);
@@ -206,6 +220,14 @@ int v1_keymat(const struct ike_sa *sa, const uint8_t *gxy, size_t glen, uint32_t
 	      const uint8_t *ni, size_t nil, const uint8_t *nr, size_t nrl, uint8_t *out,
 	      size_t len);
 
+/* v1_auth.c: our proof (HASH, or CERT and SIG), the peer's checked */
+void v1_put_proof(struct ike_buf *b, struct ike_sa *sa);
+void v1_put_id_proof(struct ike_buf *b, struct ike_sa *sa);
+void v1_put_cr(struct ike_buf *b, struct ike_sa *sa);
+int v1_check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+/* aggressive mode's third message: the proof of the first one's ID */
+int v1_am3_auth(struct ike_sa *sa, const struct ike_msg *m);
+
 /* v1_phase1.c */
 void v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep *local,
 		   const struct ike_ep *remote);
@@ -223,9 +245,16 @@ void v1_qm_free(struct v1_qm *q);
 bool v1_qm_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
 uint64_t v1_qm_due(const struct ike_sa *sa);
 
+/* v1_frag.c */
+/* a phase 1 message out, in fragments if it must, kept for retransmission */
+void v1_send_p1(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n,
+		bool request);
+int v1_frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+		  uint8_t *out, size_t cap);
+void v1_frx_free(struct v1_sa *v);
+
 /* v1_info.c */
 void v1_send(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n);
-void v1_keep_tx(struct ike_sa *sa, const uint8_t *b, size_t n, bool request);
 void v1_send_info(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner_pl,
 		  size_t ilen, uint8_t first);
 void v1_notify_plain(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
@@ -244,6 +273,6 @@ bool v1_hash1_ok(const struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 struct ike_sa *v1_sibling(struct ike_engine *e, const struct ike_sa *sa);
 
 /* the vendor IDs we send and know (v1_phase1.c) */
-extern const uint8_t v1_vid_natt[16], v1_vid_dpd[16];
+extern const uint8_t v1_vid_natt[16], v1_vid_dpd[16], v1_vid_frag[16];
 
 #endif

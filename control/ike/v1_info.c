@@ -29,36 +29,6 @@ v1_send(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n)
 	e->ops->send(e->ctx, &sa->local, &sa->remote, b, n);
 }
 
-/* phase 1: our last message, kept to send again (request: until answered) */
-void
-v1_keep_tx(struct ike_sa *sa, const uint8_t *b, size_t n, bool request)
-{
-	uint8_t *p = NULL;
-
-	free(sa->req);
-	free(sa->resp);
-	sa->req = sa->resp = NULL;
-	sa->req_len = sa->resp_len = 0;
-	sa->have_resp = false;
-	if (n == 0 || (p = malloc(n + 2)) == NULL)
-		return;
-	/* struct dgrams: a 2-byte length before the datagram */
-	p[0] = (uint8_t)(n >> 8);
-	p[1] = (uint8_t)n;
-	memcpy(p + 2, b, n);
-	if (request) {
-		sa->req = p;
-		sa->req_len = n + 2;
-		sa->req_tries = 0;
-		sa->req_sent = sa->last_heard;
-		sa->req_timeout = sa->conn->d.retransmit_ms;
-	} else {
-		sa->resp = p;
-		sa->resp_len = n + 2;
-		sa->have_resp = true;
-	}
-}
-
 /* an unencrypted notify answering a first message we refuse */
 void
 v1_notify_plain(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
@@ -458,6 +428,7 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 	 const uint8_t *buf, size_t len)
 {
 	static uint8_t plain[IKE_MAX_MSG];
+	static unsigned depth;		/* a joined message is not joined again */
 	struct ike_msg m;
 	struct ike_err er;
 	struct ike_sa *sa;
@@ -482,6 +453,22 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 			return;
 		}
 		v1_p1_request(e, &m, local, remote);
+		return;
+	}
+	if (m.h.next == V1_FRAG && !(m.h.flags & V1_FLAG_E) && depth == 0) {
+		static uint8_t whole[IKE_MAX_MSG];
+		if (v1_chain_parse(m.h.next, buf + IKE_HDR_LEN, len - IKE_HDR_LEN, false, &m,
+				   &er) < 0 || (n = v1_frag_input(e, sa, &m, whole, sizeof(whole))) == -1) {
+			e->st.rx_dropped++;
+			return;
+		}
+		sa->last_heard = e->now;
+		if (n != FRAG_MORE) {
+			depth++;
+			v1_input(e, local, remote, whole, (size_t)n);
+			depth--;
+		}
+		ike_sched(e, sa);
 		return;
 	}
 	/* the peer sent its last message again: so do we (RFC 2408 5) */
@@ -716,6 +703,7 @@ v1_free(struct v1_sa *v)
 		return;
 	for (int i = 0; i < V1_MAX_QM; i++)
 		v1_qm_free(&v->qm[i]);
+	v1_frx_free(v);
 	free(v->sai_b);
 	ike_wipe(v, sizeof(*v));
 	free(v);

@@ -530,6 +530,15 @@ v1_put_id_ts(struct ike_buf *b, const struct ike_ts *ts)
 	ike_pl_end(b, o);
 }
 
+void
+v1_put_pl(struct ike_buf *b, uint8_t type, const void *d, size_t n)
+{
+	size_t o = ike_pl_begin(b, type);
+
+	ike_put(b, d, n);
+	ike_pl_end(b, o);
+}
+
 const char *
 v1_exchange_name(uint8_t x)
 {

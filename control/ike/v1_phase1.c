@@ -118,13 +118,15 @@ static bool
 has_vid(const struct ike_msg *m, const uint8_t vid[16])
 {
 	for (unsigned i = 0; i < m->n; i++)
-		if (m->pl[i].type == V1_VID && m->pl[i].len == 16 && !memcmp(m->pl[i].body, vid, 16))
+		/* Cisco's fragmentation ID has 4 more bytes */
+		if (m->pl[i].type == V1_VID && m->pl[i].len >= 16 && m->pl[i].len <= 20 &&
+		    !memcmp(m->pl[i].body, vid, 16))
 			return true;
 	return false;
 }
 
 static void
-put_vids(struct ike_buf *b)
+put_vids(struct ike_buf *b, const struct ike_conn *c)
 {
 	size_t o = ike_pl_begin(b, V1_VID);
 
@@ -133,6 +135,11 @@ put_vids(struct ike_buf *b)
 	o = ike_pl_begin(b, V1_VID);
 	ike_put(b, v1_vid_dpd, 16);
 	ike_pl_end(b, o);
+	if (c->d.fragment_size) {
+		o = ike_pl_begin(b, V1_VID);
+		ike_put(b, v1_vid_frag, 16);
+		ike_pl_end(b, o);
+	}
 }
 
 static void
@@ -140,16 +147,7 @@ note_vids(struct ike_sa *sa, const struct ike_msg *m)
 {
 	sa->v1->nat_vid = has_vid(m, v1_vid_natt);
 	sa->v1->dpd_vid = has_vid(m, v1_vid_dpd);
-}
-
-static size_t
-put_pl(struct ike_buf *b, uint8_t type, const void *d, size_t n)
-{
-	size_t o = ike_pl_begin(b, type);
-
-	ike_put(b, d, n);
-	ike_pl_end(b, o);
-	return o;
+	sa->v1->frag_vid = has_vid(m, v1_vid_frag) && sa->conn->d.fragment_size;
 }
 
 /* our phase 1 identity: type, protocol 0, port 0, data (IPsec DOI 4.6.2) */
@@ -170,8 +168,8 @@ put_ke_nonce(struct ike_buf *b, struct ike_sa *sa)
 {
 	struct v1_sa *v = sa->v1;
 
-	put_pl(b, V1_KE, sa->initiator ? v->gxi : v->gxr, sa->initiator ? v->gxi_len : v->gxr_len);
-	put_pl(b, V1_NONCE, sa->initiator ? sa->ni : sa->nr, sa->initiator ? sa->nilen : sa->nrlen);
+	v1_put_pl(b, V1_KE, sa->initiator ? v->gxi : v->gxr, sa->initiator ? v->gxi_len : v->gxr_len);
+	v1_put_pl(b, V1_NONCE, sa->initiator ? sa->ni : sa->nr, sa->initiator ? sa->nilen : sa->nrlen);
 }
 
 static void
@@ -184,9 +182,9 @@ put_natd(struct ike_buf *b, struct ike_sa *sa)
 		return;
 	/* the peer's address first, then ours (RFC 3947 3.2) */
 	if (v1_natd(sa, &sa->remote, h) == 0)
-		put_pl(b, V1_NATD, h, n);
+		v1_put_pl(b, V1_NATD, h, n);
 	if (v1_natd(sa, &sa->local, h) == 0)
-		put_pl(b, V1_NATD, h, n);
+		v1_put_pl(b, V1_NATD, h, n);
 }
 
 /* NAT-D from the peer: is either side translated? (RFC 3947 3.2) */
@@ -276,152 +274,6 @@ make_ke_nonce(struct ike_sa *sa)
 	return ike_random(n, NONCE_BYTES);
 }
 
-static bool
-by_sig(const struct ike_sa *sa)
-{
-	return sa->v1->chosen.auth != P1_AUTH_PSK;
-}
-
-/* an ID payload's body as an identity (phase 1: type, 3 bytes, data) */
-static int
-id_of(const struct ike_pl *p, struct ike_id *id)
-{
-	if (p == NULL || p->len < 5 || p->len - 4u > sizeof(id->data))
-		return -1;
-	id->type = p->body[0];
-	id->len = (uint8_t)(p->len - 4);
-	memcpy(id->data, p->body + 4, id->len);
-	return 0;
-}
-
-/* SIG_x over HASH_x by the peer's certificate, which must chain to our CA
- * and carry its ID (RFC 2409 5.1) */
-static int
-check_sig(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id *pid,
-	  const uint8_t *hash)
-{
-	const uint8_t *certs[8];
-	size_t lens[8];
-	unsigned nc = 0;
-	const struct ike_pl *sig = ike_find(m, V1_SIG);
-	uint8_t method = sa->v1->chosen.auth == P1_AUTH_RSA_SIG ? IKE_V1_RSA_SIG : IKE_V1_ECDSA_SIG;
-	char why[160];
-
-	for (unsigned i = 0; i < m->n && nc < 8; i++)
-		if (m->pl[i].type == V1_CERT && m->pl[i].len > 1 && m->pl[i].body[0] == 4) {
-			certs[nc] = m->pl[i].body + 1;
-			lens[nc++] = m->pl[i].len - 1u;
-		}
-	if (sig == NULL || nc == 0) {
-		log_info("ike %s: IKEv1 phase 1: no %s", sa->conn->d.name,
-			 sig ? "certificate" : "signature");
-		return -1;
-	}
-	if (ike_verify(&sa->conn->creds, certs, lens, nc, pid, hash,
-		       ike_prf_len(v1_auth_prf(sa->v1)), method,
-		       sig->body, sig->len, why, sizeof(why)) < 0) {
-		log_warn("ike %s: IKEv1 peer refused: %s", sa->conn->d.name, why);
-		return -1;
-	}
-	return 0;
-}
-
-/* the peer's ID and HASH (or certificate and SIG): its identity is the one
- * configured, its proof right */
-static int
-check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
-{
-	const struct ike_pl *id = ike_find(m, V1_ID), *h = ike_find(m, V1_HASH);
-	const struct ike_id *want = &sa->conn->remote_id;
-	uint8_t exp[IKE_MAX_PRF];
-	size_t n = sa->v1->plen;
-	struct ike_id pid;
-
-	if (id_of(id, &pid) < 0 || (h == NULL && !by_sig(sa))) {
-		log_info("ike %s: IKEv1 phase 1: no ID or HASH", sa->conn->d.name);
-		return -1;
-	}
-	if (want->type && !ike_id_equal(want, &pid)) {
-		log_info("ike %s: IKEv1 peer identity is not the configured one", sa->conn->d.name);
-		e->st.auth_failed++;
-		return -1;
-	}
-	if (v1_hash_auth(sa, !sa->initiator, id->body, id->len, exp) < 0) {
-		e->st.auth_failed++;
-		return -1;
-	}
-	if (by_sig(sa)) {
-		if (check_sig(sa, m, &pid, exp) < 0) {
-			e->st.auth_failed++;
-			return -1;
-		}
-		return 0;
-	}
-	if (h->len != n || CRYPTO_memcmp(exp, h->body, n) != 0) {
-		log_info("ike %s: IKEv1 phase 1 authentication failed (HASH_%c)", sa->conn->d.name,
-			 sa->initiator ? 'R' : 'I');
-		e->st.auth_failed++;
-		return -1;
-	}
-	return 0;
-}
-
-/* our proof: HASH_x, or our certificate and SIG_x over HASH_x (5.1) */
-static void
-put_proof(struct ike_buf *b, struct ike_sa *sa)
-{
-	uint8_t h[IKE_MAX_PRF], sig[1024], der[8192];
-	size_t n;
-
-	if (v1_hash_auth(sa, sa->initiator, sa->v1->id_b, sa->v1->id_len, h) < 0)
-		return;
-	if (!by_sig(sa)) {
-		put_pl(b, V1_HASH, h, sa->v1->plen);
-		return;
-	}
-	n = ike_cert_der(&sa->conn->creds, der + 1, sizeof(der) - 1);
-	der[0] = 4;			/* X.509 certificate, signature */
-	if (n)
-		put_pl(b, V1_CERT, der, n + 1);
-	n = ike_v1_sign(&sa->conn->creds, h, ike_prf_len(v1_auth_prf(sa->v1)), sig, sizeof(sig));
-	if (n)
-		put_pl(b, V1_SIG, sig, n);
-}
-
-static void
-put_id_hash(struct ike_buf *b, struct ike_sa *sa)
-{
-	put_pl(b, V1_ID, sa->v1->id_b, sa->v1->id_len);
-	put_proof(b, sa);
-}
-
-/* a certificate request (any CA) when we authenticate by signature */
-static void
-put_cr(struct ike_buf *b, struct ike_sa *sa)
-{
-	static const uint8_t x509 = 4;
-
-	if (by_sig(sa))
-		put_pl(b, V1_CR, &x509, 1);
-}
-
-/* aggressive mode's third message proves the ID of the first (kept in msg1) */
-static int
-am3_auth(struct ike_sa *sa, const struct ike_msg *m)
-{
-	const struct ike_pl *h = ike_find(m, V1_HASH);
-	struct ike_pl idp = { .type = V1_ID, .body = sa->msg1, .len = (uint16_t)sa->msg1_len };
-	uint8_t exp[IKE_MAX_PRF];
-	struct ike_id pid;
-
-	if (sa->msg1 == NULL || id_of(&idp, &pid) < 0 ||
-	    v1_hash_auth(sa, true, sa->msg1, sa->msg1_len, exp) < 0)
-		return -1;
-	if (by_sig(sa))
-		return check_sig(sa, m, &pid, exp);
-	return h && h->len == sa->v1->plen && CRYPTO_memcmp(exp, h->body, h->len) == 0 ? 0 : -1;
-}
-
 static void
 float_natt(struct ike_sa *sa)
 {
@@ -441,8 +293,7 @@ send_msg(struct ike_engine *e, struct ike_sa *sa, struct ike_buf *b, bool expect
 		ike_sa_kill(e, sa, "IKEv1 message too large");
 		return;
 	}
-	v1_keep_tx(sa, b->p, n, expects_reply);
-	v1_send(e, sa, b->p, n);
+	v1_send_p1(e, sa, b->p, n, expects_reply);
 }
 
 static struct v1_sa *
@@ -504,9 +355,9 @@ v1_p1_start(struct ike_engine *e, const struct ike_conn *c)
 			return -1;
 		}
 		put_ke_nonce(&b, sa);
-		put_pl(&b, V1_ID, sa->v1->id_b, sa->v1->id_len);
+		v1_put_pl(&b, V1_ID, sa->v1->id_b, sa->v1->id_len);
 	}
-	put_vids(&b);
+	put_vids(&b, c);
 	log_info("ike %s: IKEv1 %s initiated", c->d.name, v1_exchange_name(sa->v1->mode));
 	send_msg(e, sa, &b, true, false);
 	return 0;
@@ -622,11 +473,11 @@ v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep
 			return;
 		}
 		put_ke_nonce(&b, sa);
-		put_id_hash(&b, sa);
+		v1_put_id_proof(&b, sa);
 		put_natd(&b, sa);
 		/* HASH_I will cover the initiator's ID: keep it */
 		sa->v1->step = 2;
-		put_vids(&b);
+		put_vids(&b, c);
 		send_msg(e, sa, &b, true, false);
 		/* the initiator's IDii body for its HASH_I, kept in a message slot */
 		free(sa->msg1);
@@ -637,7 +488,7 @@ v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_ep
 		}
 		return;
 	}
-	put_vids(&b);
+	put_vids(&b, c);
 	sa->v1->step = 2;
 	send_msg(e, sa, &b, true, false);
 }
@@ -711,7 +562,7 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		v->step = 2;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		put_ke_nonce(b, sa);
-		put_cr(b, sa);
+		v1_put_cr(b, sa);
 		put_natd(b, sa);
 		send_msg(e, sa, b, true, false);
 	} else if (v->mode == V1_MAIN && v->step == 2 && !enc) {
@@ -722,7 +573,7 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		float_natt(sa);
 		v->step = 4;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
-		put_id_hash(b, sa);
+		v1_put_id_proof(b, sa);
 		/* nothing of ours with the peer yet (not a re-establishment):
 		 * INITIAL-CONTACT, both cookies as its SPI (RFC 2407 4.6.3.3) */
 		for (int i = 0; i < 8; i++) {
@@ -734,23 +585,23 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		send_msg(e, sa, b, true, true);
 	} else if (v->mode == V1_MAIN && v->step == 4 && enc) {
 		/* MM6: the responder authenticated */
-		if (check_auth(e, sa, m) < 0)
+		if (v1_check_auth(e, sa, m) < 0)
 			return -1;
-		v1_keep_tx(sa, NULL, 0, false);
+		v1_send_p1(e, sa, NULL, 0, false);
 		p1_done(e, sa);
 	} else if (v->mode == V1_AGGRESSIVE && v->step == 0 && !enc) {
 		/* AM2 -> AM3 */
 		if (!ke_nonce_ok(m) || take_choice(sa, m) < 0)
 			return -1;
 		sa->spi_r = m->h.spi_r;
-		if (take_ke_nonce(e, sa, m) < 0 || check_auth(e, sa, m) < 0) {
+		if (take_ke_nonce(e, sa, m) < 0 || v1_check_auth(e, sa, m) < 0) {
 			sa->spi_r = 0;
 			return -1;
 		}
 		nat_detect(sa, m);
 		float_natt(sa);
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_AGGRESSIVE, 0, 0);
-		put_proof(b, sa);
+		v1_put_proof(b, sa);
 		put_natd(b, sa);
 		v->step = 3;
 		send_msg(e, sa, b, false, true);
@@ -782,30 +633,30 @@ responder_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		v->step = 4;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		put_ke_nonce(b, sa);
-		put_cr(b, sa);
+		v1_put_cr(b, sa);
 		put_natd(b, sa);
 		send_msg(e, sa, b, true, false);
 	} else if (v->mode == V1_MAIN && v->step == 4 && enc) {
 		/* MM5 -> MM6 */
-		if (check_auth(e, sa, m) < 0)
+		if (v1_check_auth(e, sa, m) < 0)
 			return -1;
 		v->initial_contact = ike_find_notify(m, V1N_INITIAL_CONTACT, &(struct ike_notify_pl){0})
 				     != NULL;
 		v->step = 6;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
-		put_id_hash(b, sa);
+		v1_put_id_proof(b, sa);
 		send_msg(e, sa, b, false, true);
 		p1_done(e, sa);
 	} else if (v->mode == V1_AGGRESSIVE && v->step == 2) {
 		/* AM3: HASH_I (or SIG_I) over the initiator's ID of AM1 */
-		if (am3_auth(sa, m) < 0) {
+		if (v1_am3_auth(sa, m) < 0) {
 			e->st.auth_failed++;
 			log_info("ike %s: IKEv1 aggressive mode: HASH_I wrong", sa->conn->d.name);
 			return -1;
 		}
 		nat_detect(sa, m);
 		v->step = 3;
-		v1_keep_tx(sa, NULL, 0, false);
+		v1_send_p1(e, sa, NULL, 0, false);
 		p1_done(e, sa);
 	} else {
 		return -1;

@@ -207,21 +207,12 @@ finish(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_buf 
 }
 
 static void
-put_pl(struct ike_buf *b, uint8_t type, const void *d, size_t n)
-{
-	size_t o = ike_pl_begin(b, type);
-
-	ike_put(b, d, n);
-	ike_pl_end(b, o);
-}
-
-static void
 put_ke(struct ike_buf *b, struct ike_dh *dh)
 {
 	uint8_t g[IKE_MAX_DH];
 	size_t n = ike_dh_public(dh, g, sizeof(g));
 
-	put_pl(b, V1_KE, g, n);
+	v1_put_pl(b, V1_KE, g, n);
 }
 
 int
@@ -267,7 +258,7 @@ v1_qm_start(struct ike_engine *e, struct ike_sa *sa, int rekey_of)
 	ike_buf_init(&b, mem, sizeof(mem));
 	h = begin(&b, sa, q->msg_id);
 	v1_put_esp_sa(&b, p, np);
-	put_pl(&b, V1_NONCE, q->ni, q->nilen);
+	v1_put_pl(&b, V1_NONCE, q->ni, q->nilen);
 	if (q->dh)
 		put_ke(&b, q->dh);
 	v1_put_id_ts(&b, &c->ts_l);
@@ -481,7 +472,7 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	ike_buf_init(&b, mem, sizeof(mem));
 	h = begin(&b, sa, q->msg_id);
 	v1_put_esp_sa(&b, &chosen, 1);
-	put_pl(&b, V1_NONCE, q->nr, q->nrlen);
+	v1_put_pl(&b, V1_NONCE, q->nr, q->nrlen);
 	if (q->dh)
 		put_ke(&b, q->dh);
 	v1_put_id_ts(&b, &nc->ts_r);

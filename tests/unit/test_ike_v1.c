@@ -306,6 +306,33 @@ test_lossy(void)
 	v1_case("aes128-sha256-ecp256", "aes128gcm16", true, 0x5, 4);
 }
 
+/* IKEv1 fragments (the strongSwan/Cisco vendor ID) of 200 bytes: main
+ * mode's KE messages and quick modes in pieces, some lost, duplicated */
+static void
+test_frag(void)
+{
+	struct ike_stats st;
+
+	link_frag = 200;
+	v1_case("aes128-sha256-modp2048", "aes128gcm16-modp2048", false, 0, 0);
+	v1_case("aes128-sha256-modp2048", "aes128gcm16", false, 0x24, 3);
+	link_version = 1;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	{
+		uint64_t now = 1000;
+		char err[100];
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+		link_run(&now, 3000);
+		CU_ASSERT_EQUAL(ups[0], 1);
+		ike_get_stats(eng[0], &st);
+		CU_ASSERT(st.frags_tx >= 2 && st.frags_rx >= 2);
+	}
+	teardown();
+	link_frag = 0;
+}
+
 static void
 test_aggressive_refused(void)
 {
@@ -519,6 +546,7 @@ main(void)
 		{ "main mode, quick mode rekeys, phase 1 re-established, delete", test_main_mode },
 		{ "aggressive mode, the same", test_aggressive },
 		{ "lost, duplicated, reordered datagrams", test_lossy },
+		{ "IKEv1 fragments, lost and duplicated", test_frag },
 		{ "aggressive mode refused unless the responder enables it",
 		  test_aggressive_refused },
 		{ "dead peer found by DPD (RFC 3706)", test_dead_peer },
