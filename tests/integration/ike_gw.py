@@ -691,14 +691,14 @@ def keepalives_seen(nat):
     return sum(int(l.split()[0]) for l in out.splitlines() if "length 29" in l)
 
 
-def behind_nat(nat):
+def behind_nat(nat, extra=""):
     """espgw behind a masquerading NAT initiates to charon: NAT detected,
     IKE and ESP in UDP through the NAT's mapping, traffic both ways, NAT
-    keepalives (RFC 3948 2.3) on the wire"""
+    keepalives (RFC 3948 2.3) on the wire (extra: more connection keys)"""
     subprocess.run(["ip", "netns", "exec", nat, "iptables", "-I", "FORWARD", "-p", "udp",
                     "--dport", "4500", "-m", "length", "--length", "29", "-j", "ACCEPT"],
                    check=True, capture_output=True)
-    cfg = config("start", "    keepalive: 1\n").replace("remote: 198.18.0.2", "remote: 198.18.3.2").replace(
+    cfg = config("start", "    keepalive: 1\n" + extra).replace("remote: 198.18.0.2", "remote: 198.18.3.2").replace(
         "routes:\n", "routes:\n  - { prefix: 198.18.3.0/24, via: 198.18.0.254, port: outside }\n")
     gw, _, logp = H.start_espgw(ESPGW, cfg)
     try:

@@ -9,7 +9,8 @@ traffic.
 Both roles: main mode PSK, traffic, `show ike` with phase and mode, quick
 mode rekeys and phase 1 re-establishment from both sides under two-way
 traffic with zero loss; DPD (RFC 3706) after killing charon; an IKEv1 and
-an IKEv2 connection to the same peer at the same time.
+an IKEv2 connection to the same peer at the same time; espgw behind a
+masquerading NAT (NAT-D, the float to 4500, NAT keepalives).
 
 usage: ike_gw_v1.py ESPGW ESPGWCTL   (run by in_netns.sh)
 """
@@ -189,6 +190,14 @@ def main():
         G.with_charon(run, start, load=v1_load)
     G.with_charon(dead_peer, load=v1_load)
     G.with_charon(both_versions, load=both_load)
+    # espgw behind a masquerading NAT (RFC 3947 NAT-D, the float to 4500)
+    nat = G.nat_rewire()
+    try:
+        C.IP_B = "198.18.3.2"
+        C.REMOTE_ADDRS = "%any"
+        G.with_charon(G.behind_nat, nat, V1, load=v1_load)
+    finally:
+        subprocess.run(["ip", "netns", "del", nat], capture_output=True)
     C.shutil.rmtree(C.W, ignore_errors=True)
     return H.summary()
 
