@@ -5,9 +5,13 @@ the same initiator (espgw-ike --count N, 32 setups in flight) from another
 namespace, on the same cores in the same run. Responder CPU is read from
 /proc/PID/stat (user + system) before and after.
 
-  bench/ike_setup.py BUILD_DIR [N] [CSV]
+  bench/ike_setup.py BUILD_DIR [N] [CSV] [VERSION]
 
-Prints one CSV line per responder (espgw-bench's columns, mode ike-socket).
+VERSION 1: IKEv1 main mode (PSK) and quick mode, for espgw and charon, with
+AES-CBC-128, SHA-256, X25519 (ESP AES-GCM-128); with VERSION 2 and the
+same algorithms as a third argument pair the two compare. Prints one CSV
+line per responder (espgw-bench's columns, mode ike-socket; responder=
+espgw-v1 ... for IKEv1).
 """
 import json
 import os
@@ -18,14 +22,18 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.abspath(sys.argv[1])
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-CSV = sys.argv[3] if len(sys.argv) > 3 else None
+CSV = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else None
+VER = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+PROP = sys.argv[5] if len(sys.argv) > 5 else \
+    "aes128gcm16-prfsha256-x25519" if VER == 2 else "aes128-sha256-x25519"
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.argv = [sys.argv[0], BUILD]
 import ike_charon as C  # noqa: E402
 
 TOOL = os.path.join(BUILD, "control", "espgw-ike")
 TICK = os.sysconf("SC_CLK_TCK")
-PROP = "aes128gcm16-prfsha256-x25519"
+VARGS = ["--version", "1"] if VER == 1 else []
+SUFFIX = "-v1" if VER == 1 else ""
 
 
 def cpu_s(pid):
@@ -37,7 +45,7 @@ def initiator():
     r = subprocess.run(["ip", "netns", "exec", C.A, TOOL, "--local", C.IP_A, "--remote", C.IP_B,
                         "--psk", C.PSK, "--local-ts", C.NET_A, "--remote-ts", C.NET_B,
                         "--ike", PROP, "--esp", "aes128gcm16", "--initiate",
-                        "--count", str(N), "--seconds", "120"],
+                        "--count", str(N), "--seconds", "120"] + VARGS,
                        capture_output=True, text=True, timeout=180)
     for line in r.stdout.splitlines():
         if '"setups"' in line:
@@ -52,7 +60,7 @@ def measure(name, pid):
     wall = time.time() - t0
     used = cpu_s(pid) - c0
     line = ("ike-socket,%s,responder=%s,%d,-,-,%d,%.3f,%.6f,0,0,resp_ms=%.3f,setups_per_s=%.0f"
-            % (PROP, name, N, res["count"], wall, res["count"] / wall / 1e6,
+            % (PROP, name + SUFFIX, N, res["count"], wall, res["count"] / wall / 1e6,
                used * 1000 / max(res["count"], 1), res["setups_per_s"]))
     print(line, flush=True)
     if CSV:
@@ -63,13 +71,14 @@ def measure(name, pid):
 
 def main():
     ok = True
+    C.VERSION = VER
     C.netns_up()
     try:
         # espgw's engine as the responder
         p = subprocess.Popen(["ip", "netns", "exec", C.B, TOOL, "--local", C.IP_B, "--psk",
                               C.PSK, "--local-ts", C.NET_B, "--remote-ts", C.NET_A, "--ike",
                               PROP, "--esp", "aes128gcm16", "--count", str(N), "--seconds",
-                              "150"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              "150"] + VARGS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         ok &= measure("espgw", p.pid)
         p.terminate()
@@ -90,7 +99,9 @@ def main():
         C.charon_load(PROP, "aes128gcm16")
         pid = int(subprocess.run(["ip", "netns", "pids", C.B], capture_output=True,
                                  text=True).stdout.split()[0])
-        ok &= measure("charon", pid)
+        # the reference: its count is reported, not required (charon's IKEv1
+        # responder loses quick modes of parallel IKE SAs from one peer here)
+        measure("charon", pid)
     finally:
         C.cleanup()
     sys.exit(0 if ok else 1)

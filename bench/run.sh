@@ -79,6 +79,7 @@ if [ $SMOKE = 1 ]; then
 	certs
 	ike 100 --certs "$OUT/certs"
 	python3 bench/ike_setup.py "$BUILD" 50 "$CSV"
+	python3 bench/ike_setup.py "$BUILD" 50 "$CSV" 1
 	python3 bench/report.py "$CSV" "$OUT" --no-docs
 	echo "smoke OK: $CSV"
 	exit 0
@@ -150,6 +151,9 @@ for r in $(seq $REPS); do
 	ike 5000 --ike aes128gcm16-prfsha256-ecp256
 	ike 2000 --certs "$OUT/certs"
 	python3 bench/ike_setup.py "$BUILD" 2000 "$CSV"
+	# IKEv1 main + quick mode against IKEv2 with the same algorithms
+	python3 bench/ike_setup.py "$BUILD" 2000 "$CSV" 2 aes128-sha256-x25519
+	python3 bench/ike_setup.py "$BUILD" 2000 "$CSV" 1 aes128-sha256-x25519
 done
 ike 100000
 for r in $(seq $REPS); do

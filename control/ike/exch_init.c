@@ -68,7 +68,7 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 		return -1;
 	}
 	if (c->d.version == 1) {
-		if (v1_p1_start(e, c) == 0)
+		if (v1_p1_start(e, c, 0) == 0)
 			return 0;
 		snprintf(err, el, "connection %s: no IKEv1 proposal (AES-CBC, SHA-2, a group) "
 			 "or no PSK", name);

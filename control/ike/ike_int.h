@@ -338,7 +338,7 @@ uint64_t v1_due(const struct ike_engine *e, const struct ike_sa *sa);
 void v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
 void v1_free(struct v1_sa *v);
 void v1_terminate(struct ike_engine *e, struct ike_sa *sa);
-int v1_p1_start(struct ike_engine *e, const struct ike_conn *c);
+int v1_p1_start(struct ike_engine *e, const struct ike_conn *c, uint64_t reauth_of);
 const char *v1_mode_name(const struct ike_sa *sa);
 unsigned v1_quick_modes(const struct ike_sa *sa);
 /* a version 1 connection can run: an IKEv1 proposal, a PSK */

@@ -161,6 +161,7 @@ struct v1_sa {
 	uint16_t frag_id;		/* of our last fragmented message */
 	struct v1_frx *frx;
 	bool initial_contact;
+	uint64_t reauth_of;		/* initiator: re-establishes the SA of this cookie */
 	uint32_t dpd_seq;		/* our R-U-THERE sequence */
 	bool dpd_out;			/* an R-U-THERE awaits its ACK */
 	uint64_t dpd_sent;
@@ -233,7 +234,8 @@ void v1_p1_request(struct ike_engine *e, const struct ike_msg *m, const struct i
 		   const struct ike_ep *remote);
 /* 0: taken; -1: refused with nothing changed */
 int v1_p1_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m);
-int v1_p1_start(struct ike_engine *e, const struct ike_conn *c);
+/* reauth_of: the initiator cookie of the ISAKMP SA it re-establishes, or 0 */
+int v1_p1_start(struct ike_engine *e, const struct ike_conn *c, uint64_t reauth_of);
 
 /* v1_quick.c */
 /* m decrypted; iv: the CBC chain after it; dig: its digest */

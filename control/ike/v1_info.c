@@ -207,13 +207,25 @@ in_progress(struct ike_engine *e, const struct ike_sa *sa)
 	return NULL;
 }
 
-/* CHILD_SAs of old move to sa (phase 1 re-established: phase 2 SAs stay) */
+/* CHILD_SAs of old move to sa (phase 1 re-established: phase 2 SAs stay),
+ * leaving two slots free for quick modes */
 static void
 adopt(struct ike_sa *sa, struct ike_sa *old)
 {
 	for (int i = 0; i < MAX_CHILD; i++) {
-		struct child *f;
-		if (old->ch[i].state == CH_FREE || (f = ike_child_free_slot(sa)) == NULL)
+		unsigned free_slots = 0;
+		struct child *f = NULL;
+		for (int k = 0; k < MAX_CHILD; k++)
+			if (sa->ch[k].state == CH_FREE) {
+				free_slots++;
+				f = f ? f : &sa->ch[k];
+			}
+		bool busy = false;
+		for (int q = 0; q < V1_MAX_QM; q++)
+			busy |= old->v1->qm[q].used && !old->v1->qm[q].done &&
+				(old->v1->qm[q].slot == i || old->v1->qm[q].rekey_of == i);
+		/* installed ones only, and none a quick mode in flight refers to */
+		if (!child_up(&old->ch[i]) || busy || free_slots <= 2)
 			continue;
 		*f = old->ch[i];
 		memset(&old->ch[i], 0, sizeof(old->ch[i]));
@@ -224,27 +236,34 @@ adopt(struct ike_sa *sa, struct ike_sa *old)
 
 /*
  * Phase 1 done: up. A peer that restarted (INITIAL-CONTACT) leaves nothing
- * of before; otherwise this is a re-establishment by either side, and the
- * new ISAKMP SA takes the phase 2 SAs of the old one, which is deleted (as
- * charon adopts them when it is the responder). An initiator with no
- * CHILD_SA then starts quick mode.
+ * of before. Our own re-establishment of an ISAKMP SA takes its phase 2
+ * SAs and deletes it. As responder, a new phase 1 from a peer we have one
+ * with (no INITIAL-CONTACT) is the peer's re-establishment: it takes the
+ * phase 2 SAs too, and the old SA stays, childless, until the peer deletes
+ * it or its lifetime ends (as charon does it: its own old SA lingers the
+ * same way). Quick modes in flight keep their SAs where they are. An
+ * initiator with no CHILD_SA then starts quick mode.
  */
 void
 v1_established(struct ike_engine *e, struct ike_sa *sa)
 {
-	struct ike_sa *old;
 	bool have = false;
 
 	ike_established(e, sa);
-	while ((old = v1_sibling(e, sa)) != NULL) {
-		if (sa->v1->initial_contact) {
-			ike_sa_kill(e, old, "replaced (INITIAL-CONTACT)");
+	for (struct ike_sa *o = e->sas; o; o = o->next) {
+		if (o == sa || !o->v1 || o->conn != sa->conn || o->state != S_ESTABLISHED ||
+		    !ip_addr_eq(&o->remote.addr, &sa->remote.addr))
 			continue;
+		if (sa->v1->initial_contact) {
+			ike_sa_kill(e, o, "replaced (INITIAL-CONTACT)");
+		} else if (!sa->initiator || sa->v1->reauth_of == o->spi_i) {
+			log_info("ike %s: ISAKMP SA %016lx_%016lx re-established, its CHILD_SAs "
+				 "move over", sa->conn->d.name, (unsigned long)o->spi_i,
+				 (unsigned long)o->spi_r);
+			adopt(sa, o);
+			if (sa->initiator)
+				terminate(e, o);
 		}
-		log_info("ike %s: ISAKMP SA %016lx_%016lx re-established, its CHILD_SAs move over",
-			 sa->conn->d.name, (unsigned long)old->spi_i, (unsigned long)old->spi_r);
-		adopt(sa, old);
-		terminate(e, old);
 	}
 	for (int i = 0; i < MAX_CHILD; i++)
 		have |= child_up(&sa->ch[i]);
@@ -664,7 +683,7 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		 * phase 2 SAs when it is up (v1_established) */
 		sa->rekey_at = 0;
 		if (c->d.remote.family)
-			v1_p1_start(e, c);
+			v1_p1_start(e, c, sa->spi_i);
 	} else if ((x = child_at(sa, now, true)) != NULL) {
 		x->rekey_at = 0;
 		v1_qm_start(e, sa, (int)(x - sa->ch));

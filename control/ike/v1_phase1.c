@@ -307,7 +307,7 @@ v1_new(struct ike_sa *sa, uint8_t mode)
 
 /* the first message: main mode SA, or aggressive SA, KE, Ni, IDii */
 int
-v1_p1_start(struct ike_engine *e, const struct ike_conn *c)
+v1_p1_start(struct ike_engine *e, const struct ike_conn *c, uint64_t reauth_of)
 {
 	struct v1_xform x[IKE_MAX_CONN_PROPS];
 	uint8_t mem[MSG_CAP];
@@ -328,6 +328,7 @@ v1_p1_start(struct ike_engine *e, const struct ike_conn *c)
 	sa->local = (struct ike_ep){ c->d.local, IKE_PORT };
 	sa->remote = (struct ike_ep){ c->d.remote, IKE_PORT };
 	sa->state = S_INIT_SENT;
+	sa->v1->reauth_of = reauth_of;
 	our_id(sa);
 	ike_buf_init(&b, mem, sizeof(mem));
 	v1_hdr_put(&b, sa->spi_i, 0, sa->v1->mode, 0, 0);
