@@ -188,7 +188,7 @@ terminate(struct ike_engine *e, struct ike_sa *sa)
 struct ike_sa *
 v1_sibling(struct ike_engine *e, const struct ike_sa *sa)
 {
-	for (struct ike_sa *o = e->sas; o; o = o->next)
+	for (struct ike_sa *o = sa->conn->refs > 1 ? e->sas : NULL; o; o = o->next)
 		if (o != sa && o->v1 && o->conn == sa->conn && o->state == S_ESTABLISHED &&
 		    ip_addr_eq(&o->remote.addr, &sa->remote.addr))
 			return o;
@@ -199,7 +199,7 @@ v1_sibling(struct ike_engine *e, const struct ike_sa *sa)
 static struct ike_sa *
 in_progress(struct ike_engine *e, const struct ike_sa *sa)
 {
-	for (struct ike_sa *o = e->sas; o; o = o->next)
+	for (struct ike_sa *o = sa->conn->refs > 1 ? e->sas : NULL; o; o = o->next)
 		if (o != sa && o->v1 && o->conn == sa->conn &&
 		    (o->state == S_INIT_SENT || o->state == S_INIT_DONE) &&
 		    ip_addr_eq(&o->remote.addr, &sa->remote.addr))
@@ -250,7 +250,8 @@ v1_established(struct ike_engine *e, struct ike_sa *sa)
 	bool have = false;
 
 	ike_established(e, sa);
-	for (struct ike_sa *o = e->sas; o; o = o->next) {
+	/* (the connection's other SAs: none when it holds only this one) */
+	for (struct ike_sa *o = sa->conn->refs > 1 ? e->sas : NULL; o; o = o->next) {
 		if (o == sa || !o->v1 || o->conn != sa->conn || o->state != S_ESTABLISHED ||
 		    !ip_addr_eq(&o->remote.addr, &sa->remote.addr))
 			continue;

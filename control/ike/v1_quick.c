@@ -53,6 +53,58 @@ child_life(const struct ike_conn *c)
 }
 
 /*
+ * An SA pair lives no longer than the shorter of both sides' lifetimes
+ * (IPsec DOI 4.5, 4.6.3.1): a shorter one from the peer brings its hard
+ * end forward, and its rekey to nine tenths of that.
+ */
+static void
+shorten(struct ike_engine *e, struct child *c, uint32_t life_s)
+{
+	uint64_t end = e->now + life_s * 1000ull;
+
+	if (life_s == 0 || (c->expire_at && c->expire_at <= end))
+		return;
+	c->expire_at = end;
+	if (c->rekey_at == 0 || c->rekey_at > e->now + life_s * 900ull)
+		c->rekey_at = e->now + life_s * 900ull;
+}
+
+/* RESPONDER-LIFETIME's seconds (IPsec DOI 4.6.3.1), 0 when it has none */
+static uint32_t
+responder_lifetime(const struct ike_msg *m)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		struct ike_notify_pl n;
+		struct ike_err er;
+		if (m->pl[i].type != V1_N || v1_notify_parse(&m->pl[i], &n, &er) < 0 ||
+		    n.type != V1N_RESPONDER_LIFETIME)
+			continue;
+		/* attributes: a life type, then its duration (TV or a 4-byte TLV) */
+		bool secs = false;
+		for (size_t o = 0; o + 4 <= n.data_len;) {
+			uint16_t t = (uint16_t)(n.data[o] << 8 | n.data[o + 1]);
+			uint16_t l = (uint16_t)(n.data[o + 2] << 8 | n.data[o + 3]);
+			uint32_t v = l;
+			size_t step = 4;
+			if (!(t & 0x8000)) {
+				if (l > 4 || o + 4 + l > n.data_len)
+					break;
+				v = 0;
+				for (unsigned k = 0; k < l; k++)
+					v = v << 8 | n.data[o + 4 + k];
+				step += l;
+			}
+			if ((t & 0x7fff) == P2_LIFE_TYPE)
+				secs = v == LIFE_SECONDS;
+			else if ((t & 0x7fff) == P2_LIFE && secs)
+				return v;
+			o += step;
+		}
+	}
+	return 0;
+}
+
+/*
  * The connection's ESP proposals in IPsec DOI form, one proposal each; a
  * proposal that allows ESN and no ESN becomes two transforms. ChaCha20-
  * Poly1305 has no IKEv1 transform ID and is left out.
@@ -477,6 +529,17 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 		put_ke(&b, q->dh);
 	v1_put_id_ts(&b, &nc->ts_r);
 	v1_put_id_ts(&b, &nc->ts_l);
+	if (chosen.t[0].life_s > child_life(c) && child_life(c)) {
+		/* ours is shorter: say so (IPsec DOI 4.6.3.1) */
+		uint8_t spi[4] = { nc->spi_in >> 24, nc->spi_in >> 16, nc->spi_in >> 8, nc->spi_in };
+		uint8_t life[12] = { 0x80, P2_LIFE_TYPE, 0, LIFE_SECONDS, 0, P2_LIFE, 0, 4 };
+		uint32_t l = child_life(c);
+		life[8] = (uint8_t)(l >> 24);
+		life[9] = (uint8_t)(l >> 16);
+		life[10] = (uint8_t)(l >> 8);
+		life[11] = (uint8_t)l;
+		v1_put_notify(&b, V1_PROTO_ESP, V1N_RESPONDER_LIFETIME, spi, 4, life, sizeof(life));
+	}
 	/* in now, out (the route) once QM3 proves the initiator has its keys */
 	if (install(e, sa, nc, gxy, glen, q) < 0 ||
 	    finish(e, sa, q, &b, h, q->ni, q->nilen, true) < 0) {
@@ -487,6 +550,7 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	ike_wipe(gxy, sizeof(gxy));
 	ike_dh_free(q->dh);
 	q->dh = NULL;
+	shorten(e, nc, chosen.t[0].life_s);
 }
 
 /* initiator: QM2 -> QM3, the pair installed and routed */
@@ -552,6 +616,7 @@ complete(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct 
 	    sa->ch[q->rekey_of].state == CH_INSTALLED)
 		old = &sa->ch[q->rekey_of];
 	take_over(e, sa, c, old);
+	shorten(e, c, responder_lifetime(m));
 	/* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
 	ike_buf_init(&b, mem, sizeof(mem));
 	v1_hdr_put(&b, sa->spi_i, sa->spi_r, V1_QUICK, 0, q->msg_id);

@@ -374,6 +374,69 @@ test_aggressive_refused(void)
 	teardown();
 }
 
+/* one side's engine anew: the link's connection with these CHILD_SA times */
+static void
+replace_side(int i, uint32_t child_rekey, uint32_t child_life)
+{
+	struct conn_desc c;
+	char err[128];
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "c%d", i);
+	ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
+	ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c.remote);
+	strcpy(c.psk, "in-memory-psk");
+	strcpy(c.proposals, "aes128-sha256-modp2048");
+	strcpy(c.esp_proposals, "aes128gcm16");
+	ip_prefix_parse(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
+	ip_prefix_parse(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
+	c.version = 1;
+	c.retransmit_ms = 500;
+	c.retransmit_tries = 6;
+	c.child_rekey_time = child_rekey;
+	c.child_life_time = child_life;
+	ike_engine_free(eng[i]);
+	eng[i] = ike_engine_new(&link_ops, (void *)(intptr_t)i);
+	CU_ASSERT_EQUAL(ike_conn_add(eng[i], ike_conn_new(&c, err, sizeof(err)), err, sizeof(err)),
+			0);
+}
+
+/*
+ * Lifetimes (IPsec DOI 4.5, 4.6.3.1): the responder's is 100 s against the
+ * initiator's 600 s, and the responder never rekeys: its RESPONDER-LIFETIME
+ * makes the initiator rekey before 100 s, so the tunnel never lapses. Then
+ * the other way round: the initiator offers 100 s, the responder (600 s)
+ * takes the shorter and rekeys before it.
+ */
+static void
+test_lifetimes(void)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		uint64_t now = 1000;
+		char err[100];
+
+		link_version = 1;
+		drop_mask = 0;
+		dup_every = 0;
+		link_setup("aes128-sha256-modp2048", "aes128gcm16");
+		replace_side(dir ? 0 : 1, 0, 100);
+		replace_side(dir ? 1 : 0, 500, 600);
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+		link_run(&now, 3000);
+		CU_ASSERT_EQUAL_FATAL(ups[0], 1);
+		/* before 90 % of 100 s nothing happens; by 100 s a new pair is up */
+		link_run(&now, 80000);
+		CU_ASSERT_EQUAL(ups[0], 1);
+		link_run(&now, 18000);
+		CU_ASSERT_EQUAL(ups[0], 2);
+		CU_ASSERT_EQUAL(ups[1], 2);
+		agree();
+		CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+		CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+		teardown();
+	}
+}
+
 static void
 test_dead_peer(void)
 {
@@ -550,6 +613,8 @@ main(void)
 		{ "aggressive mode refused unless the responder enables it",
 		  test_aggressive_refused },
 		{ "dead peer found by DPD (RFC 3706)", test_dead_peer },
+		{ "the shorter lifetime wins: RESPONDER-LIFETIME, a shorter offer",
+		  test_lifetimes },
 		{ "every message replayed, flipped and cut afterwards: no state change",
 		  test_mutation_after },
 		{ "damaged copies before each message in lock-step: the exchange completes",
