@@ -162,6 +162,7 @@ struct v1_sa {
 	struct v1_frx *frx;
 	bool initial_contact;
 	uint64_t reauth_of;		/* initiator: re-establishes the SA of this cookie */
+	uint64_t retire_at;		/* ms: replaced, deleted then (0: not) */
 	uint32_t dpd_seq;		/* our R-U-THERE sequence */
 	bool dpd_out;			/* an R-U-THERE awaits its ACK */
 	uint64_t dpd_sent;
@@ -191,6 +192,8 @@ void v1_put_delete(struct ike_buf *b, uint8_t proto, const uint8_t *spis, uint8_
 int v1_id_to_ts(const uint8_t *b, size_t len, struct ike_ts *ts);
 void v1_put_id_ts(struct ike_buf *b, const struct ike_ts *ts);
 int v1_notify_parse(const struct ike_pl *p, struct ike_notify_pl *n, struct ike_err *e);
+/* the first notify of this type in m (ISAKMP layout: DOI first) */
+const struct ike_pl *v1_find_notify(const struct ike_msg *m, uint16_t type);
 int v1_delete_parse(const struct ike_pl *p, struct ike_delete_pl *d, struct ike_err *e);
 const char *v1_exchange_name(uint8_t x);
 /* one payload of type with these bytes as its body */

@@ -13,6 +13,8 @@
 #include "common/log.h"
 #include "control/ike/v1.h"
 
+#define RETIRE_MS 2000		/* a replaced ISAKMP SA's time before its Delete */
+
 void
 v1_msg_digest(const uint8_t *b, size_t n, uint8_t out[32])
 {
@@ -262,8 +264,12 @@ v1_established(struct ike_engine *e, struct ike_sa *sa)
 				 "move over", sa->conn->d.name, (unsigned long)o->spi_i,
 				 (unsigned long)o->spi_r);
 			adopt(sa, o);
-			if (sa->initiator)
-				terminate(e, o);
+			/* deleted a little later, after the peer has moved its own
+			 * phase 2 SAs over (charon does that in a job of its own) */
+			if (sa->initiator) {
+				o->v1->retire_at = e->now + RETIRE_MS;
+				ike_sched(e, o);
+			}
 		}
 	}
 	for (int i = 0; i < MAX_CHILD; i++)
@@ -608,6 +614,7 @@ v1_due(const struct ike_engine *e, const struct ike_sa *sa)
 	if (sa->state != S_ESTABLISHED)
 		return sa->last_heard + IKE_HALF_OPEN_MS + 1;
 	due = min_at(due, v1_qm_due(sa));
+	due = min_at(due, sa->v1->retire_at);
 	due = min_at(due, sa->expire_at);
 	due = min_at(due, sa->rekey_at);
 	for (int i = 0; i < MAX_CHILD; i++) {
@@ -665,7 +672,9 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	}
 	if (v1_qm_step(e, sa, now))
 		return;
-	if (sa->expire_at && now >= sa->expire_at) {
+	if (v->retire_at && now >= v->retire_at) {
+		terminate(e, sa);
+	} else if (sa->expire_at && now >= sa->expire_at) {
 		e->st.expired++;
 		log_warn("ike %s: ISAKMP SA reached its hard lifetime", c->d.name);
 		terminate(e, sa);

@@ -530,6 +530,19 @@ v1_put_id_ts(struct ike_buf *b, const struct ike_ts *ts)
 	ike_pl_end(b, o);
 }
 
+const struct ike_pl *
+v1_find_notify(const struct ike_msg *m, uint16_t type)
+{
+	struct ike_notify_pl n;
+	struct ike_err e;
+
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == V1_N && v1_notify_parse(&m->pl[i], &n, &e) == 0 &&
+		    n.type == type)
+			return &m->pl[i];
+	return NULL;
+}
+
 void
 v1_put_pl(struct ike_buf *b, uint8_t type, const void *d, size_t n)
 {

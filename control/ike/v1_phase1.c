@@ -641,8 +641,7 @@ responder_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		/* MM5 -> MM6 */
 		if (v1_check_auth(e, sa, m) < 0)
 			return -1;
-		v->initial_contact = ike_find_notify(m, V1N_INITIAL_CONTACT, &(struct ike_notify_pl){0})
-				     != NULL;
+		v->initial_contact = v1_find_notify(m, V1N_INITIAL_CONTACT) != NULL;
 		v->step = 6;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		v1_put_id_proof(b, sa);

@@ -31,6 +31,7 @@ REMOTE_ADDRS = None        # charon's remote_addrs when not espgw's address (NAT
 SIG_AUTH = "yes"           # "no": charon without RFC 7427 (classic AUTH methods)
 VERSION = 2                # ike_charon_v1.py: charon and espgw-ike on IKEv1
 AGGRESSIVE = "no"          # charon's IKEv1 aggressive mode
+UNIQUE = "no"              # charon's uniqueness policy (replace: it sends INITIAL_CONTACT)
 TOOL_ARGS = []             # always passed to espgw-ike
 CERT_IKE, CERT_ESP = "aes128gcm16-prfsha256-x25519", "aes128gcm16"   # charon_load_cert's
 IP_A, IP_B = "198.18.0.1", "198.18.0.2"
@@ -153,6 +154,7 @@ def charon_load(ike, esp, psk=PSK, start=False):
   gw {
     version = %d
     aggressive = %s
+    unique = %s
     local_addrs = %s
     remote_addrs = %s
     proposals = %s
@@ -176,7 +178,7 @@ secrets {
     secret = "%s"
   }
 }
-""" % (VERSION, AGGRESSIVE, IP_B, REMOTE_ADDRS or IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp,
+""" % (VERSION, AGGRESSIVE, UNIQUE, IP_B, REMOTE_ADDRS or IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp,
        IP_A, IP_B, psk)
     swanctl_load(conf)
 

@@ -385,6 +385,8 @@ replace_side(int i, uint32_t child_rekey, uint32_t child_life)
 	snprintf(c.name, sizeof(c.name), "c%d", i);
 	ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
 	ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c.remote);
+	strcpy(c.local_id, i ? "b.example" : "a.example");
+	strcpy(c.remote_id, i ? "a.example" : "b.example");
 	strcpy(c.psk, "in-memory-psk");
 	strcpy(c.proposals, "aes128-sha256-modp2048");
 	strcpy(c.esp_proposals, "aes128gcm16");
@@ -435,6 +437,33 @@ test_lifetimes(void)
 		CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
 		teardown();
 	}
+}
+
+/* the initiator restarts and connects again: its INITIAL-CONTACT makes the
+ * responder drop the old ISAKMP SA and its SA pair at once */
+static void
+test_initial_contact(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+
+	link_version = 1;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 3000);
+	CU_ASSERT_EQUAL_FATAL(ups[1], 1);
+	replace_side(0, 3600, 0);
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 3000);
+	CU_ASSERT_EQUAL(ups[1], 2);
+	CU_ASSERT_EQUAL(downs[1], 1);
+	CU_ASSERT_EQUAL(view(1).sas, 1);
+	CU_ASSERT_EQUAL(view(1).children, 1);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+	agree();
+	teardown();
 }
 
 static void
@@ -613,6 +642,8 @@ main(void)
 		{ "aggressive mode refused unless the responder enables it",
 		  test_aggressive_refused },
 		{ "dead peer found by DPD (RFC 3706)", test_dead_peer },
+		{ "INITIAL-CONTACT from a restarted peer replaces the old SAs",
+		  test_initial_contact },
 		{ "the shorter lifetime wins: RESPONDER-LIFETIME, a shorter offer",
 		  test_lifetimes },
 		{ "every message replayed, flipped and cut afterwards: no state change",
