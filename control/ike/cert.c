@@ -166,6 +166,26 @@ verify_md(EVP_PKEY *k, const char *mdn, const uint8_t *sig, size_t sl, const uin
 	return ok;
 }
 
+/* an ECDSA signature (DER, sl bytes; 0: none) as RFC 4754's r | s of
+ * coord bytes each: its length, or 0 */
+static size_t
+rs_of_der(const uint8_t *der, size_t sl, size_t coord, uint8_t *out, size_t cap)
+{
+	const uint8_t *p = der;
+	ECDSA_SIG *sig = sl ? d2i_ECDSA_SIG(NULL, &p, (long)sl) : NULL;
+	const BIGNUM *r, *s;
+
+	if (sig == NULL || cap < 2 * coord) {
+		ECDSA_SIG_free(sig);
+		return 0;
+	}
+	ECDSA_SIG_get0(sig, &r, &s);
+	sl = BN_bn2binpad(r, out, (int)coord) == (int)coord &&
+	     BN_bn2binpad(s, out + coord, (int)coord) == (int)coord ? 2 * coord : 0;
+	ECDSA_SIG_free(sig);
+	return sl;
+}
+
 /*
  * The method for a key without RFC 7427 (RFC 7296 3.8): RSA PKCS#1 v1.5
  * with SHA-1; ECDSA by curve with its SHA-2 (RFC 4754), whose signature is
@@ -202,9 +222,6 @@ ike_sign(const struct ike_creds *c, bool digsig, const uint8_t *octets, size_t n
 		return 0;
 	if (!digsig) {
 		uint8_t der[256];
-		const uint8_t *p = der;
-		const BIGNUM *r, *s;
-		ECDSA_SIG *sig;
 		int m = classic_method(k, &mdn, &coord);
 		if (m < 0)
 			return 0;
@@ -213,16 +230,7 @@ ike_sign(const struct ike_creds *c, bool digsig, const uint8_t *octets, size_t n
 			return sign_md(k, mdn, octets, n, out, cap);
 		/* RFC 4754: r | s, not the DER that OpenSSL makes */
 		sl = sign_md(k, mdn, octets, n, der, sizeof(der));
-		sig = sl ? d2i_ECDSA_SIG(NULL, &p, (long)sl) : NULL;
-		if (sig == NULL || cap < 2 * coord) {
-			ECDSA_SIG_free(sig);
-			return 0;
-		}
-		ECDSA_SIG_get0(sig, &r, &s);
-		sl = BN_bn2binpad(r, out, (int)coord) == (int)coord &&
-		     BN_bn2binpad(s, out + coord, (int)coord) == (int)coord ? 2 * coord : 0;
-		ECDSA_SIG_free(sig);
-		return sl;
+		return rs_of_der(der, sl, coord, out, cap);
 	}
 	*method = AUTH_DIGSIG;
 	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC) {
@@ -280,11 +288,8 @@ size_t
 ike_v1_sign(const struct ike_creds *c, const uint8_t *hash, size_t n, uint8_t *out, size_t cap)
 {
 	uint8_t der[256];
-	const uint8_t *p = der;
-	const BIGNUM *r, *s;
 	const char *mdn;
 	size_t coord, sl;
-	ECDSA_SIG *sig;
 
 	if (ike_v1_method(c) == 3)
 		return raw(c->key, true, hash, n, out, cap);
@@ -292,16 +297,7 @@ ike_v1_sign(const struct ike_creds *c, const uint8_t *hash, size_t n, uint8_t *o
 		return 0;
 	classic_method(c->key, &mdn, &coord);
 	sl = raw(c->key, true, hash, n, der, sizeof(der));
-	sig = sl ? d2i_ECDSA_SIG(NULL, &p, (long)sl) : NULL;
-	if (sig == NULL || cap < 2 * coord) {
-		ECDSA_SIG_free(sig);
-		return 0;
-	}
-	ECDSA_SIG_get0(sig, &r, &s);
-	sl = BN_bn2binpad(r, out, (int)coord) == (int)coord &&
-	     BN_bn2binpad(s, out + coord, (int)coord) == (int)coord ? 2 * coord : 0;
-	ECDSA_SIG_free(sig);
-	return sl;
+	return rs_of_der(der, sl, coord, out, cap);
 }
 
 /* a classic AUTH (method 1, 9-11) by the leaf's key */

@@ -4,41 +4,19 @@
 
 #include "control/ike/msg.h"
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-rdn(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int
 ike_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e)
 {
 	if (len < IKE_HDR_LEN)
 		return ike_fail(e, 0, "shorter than an IKE header");
-	h->spi_i = rdn(b, 8);
-	h->spi_r = rdn(b + 8, 8);
+	h->spi_i = ike_getn(b, 8);
+	h->spi_r = ike_getn(b + 8, 8);
 	h->next = b[16];
 	h->version = b[17];
 	h->exchange = b[18];
 	h->flags = b[19];
-	h->msg_id = rd32(b + 20);
-	h->length = rd32(b + 24);
+	h->msg_id = ike_get32(b + 20);
+	h->length = ike_get32(b + 24);
 	if (h->version >> 4 != 2)
 		return ike_fail(e, N_INVALID_MAJOR_VERSION, "not IKE version 2");
 	if (h->length != len)
@@ -68,7 +46,7 @@ ike_chain_parse(uint8_t next, const uint8_t *b, size_t len, struct ike_msg *m,
 		if (len - off < 4)
 			return ike_fail(e, N_INVALID_SYNTAX, "truncated payload header");
 		next = b[off];
-		plen = rd16(b + off + 2);
+		plen = ike_get16(b + off + 2);
 		if (plen < 4 || plen > len - off)
 			return ike_fail(e, N_INVALID_SYNTAX, "bad payload length");
 		if (!known(type)) {
@@ -136,7 +114,7 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 
 		if (len - off < 8)
 			return ike_fail(e, N_INVALID_SYNTAX, "truncated proposal");
-		plen = rd16(b + off + 2);
+		plen = ike_get16(b + off + 2);
 		if (plen < 8 || plen > len - off || (b[off] != 0 && b[off] != 2))
 			return ike_fail(e, N_INVALID_SYNTAX, "bad proposal header");
 		if (*n == max)
@@ -151,7 +129,7 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 			return ike_fail(e, N_INVALID_SYNTAX, "bad SPI size");
 		if (8u + pr->spi_size > plen)
 			return ike_fail(e, N_INVALID_SYNTAX, "proposal shorter than its SPI");
-		pr->spi = rdn(b + off + 8, pr->spi_size);
+		pr->spi = ike_getn(b + off + 8, pr->spi_size);
 		toff = off + 8 + pr->spi_size;
 		for (unsigned i = 0; i < nt; i++) {
 			uint16_t tlen;
@@ -160,20 +138,20 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 
 			if (off + plen - toff < 8)
 				return ike_fail(e, N_INVALID_SYNTAX, "truncated transform");
-			tlen = rd16(b + toff + 2);
+			tlen = ike_get16(b + toff + 2);
 			if (tlen < 8 || tlen > off + plen - toff ||
 			    (b[toff] != 0 && b[toff] != 3) || (b[toff] == 0) != (i + 1 == nt))
 				return ike_fail(e, N_INVALID_SYNTAX, "bad transform header");
 			t.type = b[toff + 4];
-			t.id = rd16(b + toff + 6);
+			t.id = ike_get16(b + toff + 6);
 			for (aoff = toff + 8; aoff < toff + tlen;) {
 				uint16_t at;
 				if (toff + tlen - aoff < 4)
 					return ike_fail(e, N_INVALID_SYNTAX, "truncated attribute");
-				at = rd16(b + aoff);
+				at = ike_get16(b + aoff);
 				if (!(at & 0x8000)) {
 					/* TLV attributes: none defined for IKEv2 transforms */
-					uint16_t alen = rd16(b + aoff + 2);
+					uint16_t alen = ike_get16(b + aoff + 2);
 					if (alen > toff + tlen - aoff - 4)
 						return ike_fail(e, N_INVALID_SYNTAX, "bad attribute");
 					t.id = 0xffff;	/* unknown attribute: unusable */
@@ -181,7 +159,7 @@ ike_sa_parse(const struct ike_pl *p, struct ike_proposal *out, unsigned max, uns
 					continue;
 				}
 				if ((at & 0x7fff) == ATTR_KEY_LENGTH)
-					t.key_len = rd16(b + aoff + 2);
+					t.key_len = ike_get16(b + aoff + 2);
 				else
 					t.id = 0xffff;
 				aoff += 4;
@@ -208,10 +186,10 @@ ike_notify_parse(const struct ike_pl *p, struct ike_notify_pl *n, struct ike_err
 		return ike_fail(e, N_INVALID_SYNTAX, "short notify");
 	n->proto = p->body[0];
 	n->spi_size = p->body[1];
-	n->type = rd16(p->body + 2);
+	n->type = ike_get16(p->body + 2);
 	if (n->spi_size > 8 || 4u + n->spi_size > p->len)
 		return ike_fail(e, N_INVALID_SYNTAX, "bad notify SPI size");
-	n->spi = rdn(p->body + 4, n->spi_size);
+	n->spi = ike_getn(p->body + 4, n->spi_size);
 	n->data = p->body + 4 + n->spi_size;
 	n->data_len = p->len - 4 - n->spi_size;
 	return 0;
@@ -251,14 +229,14 @@ ike_ts_parse(const struct ike_pl *p, struct ike_ts *out, unsigned max, unsigned 
 			return ike_fail(e, N_INVALID_SYNTAX, "truncated traffic selector");
 		t->type = b[off];
 		t->proto = b[off + 1];
-		slen = rd16(b + off + 2);
+		slen = ike_get16(b + off + 2);
 		alen = t->type == TS_IPV4_ADDR_RANGE ? 4 : t->type == TS_IPV6_ADDR_RANGE ? 16 : 0;
 		if (alen == 0)
 			return ike_fail(e, N_TS_UNACCEPTABLE, "unknown traffic selector type");
 		if (slen != 8 + 2 * alen || slen > p->len - off)
 			return ike_fail(e, N_INVALID_SYNTAX, "bad traffic selector length");
-		t->port_lo = rd16(b + off + 4);
-		t->port_hi = rd16(b + off + 6);
+		t->port_lo = ike_get16(b + off + 4);
+		t->port_hi = ike_get16(b + off + 6);
 		memset(t->lo, 0, 16);
 		memset(t->hi, 0, 16);
 		memcpy(t->lo, b + off + 8, alen);
@@ -278,7 +256,7 @@ ike_delete_parse(const struct ike_pl *p, struct ike_delete_pl *d, struct ike_err
 		return ike_fail(e, N_INVALID_SYNTAX, "short delete");
 	d->proto = p->body[0];
 	d->spi_size = p->body[1];
-	d->n = rd16(p->body + 2);
+	d->n = ike_get16(p->body + 2);
 	d->spis = p->body + 4;
 	if ((d->proto == PROTO_IKE && d->spi_size != 0) ||
 	    (d->proto != PROTO_IKE && d->spi_size != 4) ||
@@ -293,7 +271,7 @@ ike_ke_parse(const struct ike_pl *p, uint16_t *group, const uint8_t **data, size
 {
 	if (p->len < 5)
 		return ike_fail(e, N_INVALID_SYNTAX, "short KE payload");
-	*group = rd16(p->body);
+	*group = ike_get16(p->body);
 	*data = p->body + 4;
 	*len = p->len - 4u;
 	return 0;

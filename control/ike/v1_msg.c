@@ -9,40 +9,21 @@
 
 #include "control/ike/v1.h"
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
-}
-
 int
 v1_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e)
 {
 	if (len < IKE_HDR_LEN)
 		return ike_fail(e, 0, "shorter than an ISAKMP header");
-	h->spi_i = rd64(b);
-	h->spi_r = rd64(b + 8);
+	h->spi_i = ike_getn(b, 8);
+	h->spi_r = ike_getn(b + 8, 8);
 	h->next = b[16];
 	h->version = b[17];
 	h->exchange = b[18];
 	h->flags = b[19];
-	h->msg_id = rd32(b + 20);
-	h->length = rd32(b + 24);
+	h->msg_id = ike_get32(b + 20);
+	h->length = ike_get32(b + 24);
 	if (h->version >> 4 != 1)
 		return ike_fail(e, 0, "not ISAKMP version 1");
-	/* some peers pad a plaintext datagram; never shorter than it says */
 	if (h->length != len)
 		return ike_fail(e, 0, "length field differs from the datagram");
 	if (h->spi_i == 0)
@@ -72,7 +53,7 @@ v1_chain_parse(uint8_t next, const uint8_t *b, size_t len, bool padded, struct i
 		if (len - off < 4)
 			return ike_fail(e, V1N_PAYLOAD_MALFORMED, "truncated payload header");
 		next = b[off];
-		plen = rd16(b + off + 2);
+		plen = ike_get16(b + off + 2);
 		if (plen < 4 || plen > len - off)
 			return ike_fail(e, V1N_PAYLOAD_MALFORMED, "bad payload length");
 		if (!known(type))
@@ -99,15 +80,15 @@ attr(const uint8_t *b, size_t len, size_t *off, uint16_t *type, uint32_t *val, b
 
 	if (len - *off < 4)
 		return -1;
-	t = rd16(b + *off);
+	t = ike_get16(b + *off);
 	*long_val = false;
 	if (t & 0x8000) {
 		*type = t & 0x7fff;
-		*val = rd16(b + *off + 2);
+		*val = ike_get16(b + *off + 2);
 		*off += 4;
 		return 0;
 	}
-	l = rd16(b + *off + 2);
+	l = ike_get16(b + *off + 2);
 	if (l > len - *off - 4)
 		return -1;
 	*type = t;
@@ -202,14 +183,14 @@ prop_parse(const uint8_t *b, size_t len, bool phase1, struct v1_prop *p, struct 
 	if (p->proto == V1_PROTO_ESP && p->spi_size != 4)
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "ESP SPI not 4 bytes");
 	if (p->spi_size == 4)
-		p->spi = rd32(b + 4);
+		p->spi = ike_get32(b + 4);
 	off = 4 + p->spi_size;
 	for (unsigned i = 0; i < nt; i++) {
 		uint16_t tl;
 		if (next != V1_T || len - off < 4)
 			return ike_fail(e, V1N_PAYLOAD_MALFORMED, "transform count wrong");
 		next = b[off];
-		tl = rd16(b + off + 2);
+		tl = ike_get16(b + off + 2);
 		if (tl < 8 || tl > len - off)
 			return ike_fail(e, V1N_PAYLOAD_MALFORMED, "bad transform length");
 		if (p->n < V1_MAX_XFORMS) {
@@ -234,16 +215,16 @@ v1_sa_parse(const struct ike_pl *pl, bool phase1, struct v1_sa_pl *out, struct i
 	out->n = 0;
 	if (len < 8)
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "short SA payload");
-	if (rd32(b) != V1_DOI_IPSEC)
+	if (ike_get32(b) != V1_DOI_IPSEC)
 		return ike_fail(e, V1N_DOI_NOT_SUPPORTED, "DOI not IPsec");
-	if (rd32(b + 4) != V1_SIT_IDENTITY)
+	if (ike_get32(b + 4) != V1_SIT_IDENTITY)
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "situation not identity-only");
 	while (next == V1_P) {
 		uint16_t pl_len;
 		if (len - off < 4)
 			return ike_fail(e, V1N_PAYLOAD_MALFORMED, "truncated proposal");
 		next = b[off];
-		pl_len = rd16(b + off + 2);
+		pl_len = ike_get16(b + off + 2);
 		if (pl_len < 8 || pl_len > len - off)
 			return ike_fail(e, V1N_PAYLOAD_MALFORMED, "bad proposal length");
 		if (out->n == V1_MAX_PROPS)
@@ -407,7 +388,7 @@ v1_notify_parse(const struct ike_pl *p, struct ike_notify_pl *n, struct ike_err 
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "short notify");
 	n->proto = p->body[4];
 	n->spi_size = p->body[5];
-	n->type = rd16(p->body + 6);
+	n->type = ike_get16(p->body + 6);
 	if ((size_t)8 + n->spi_size > p->len)
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "notify SPI past its end");
 	n->spi = 0;
@@ -425,7 +406,7 @@ v1_delete_parse(const struct ike_pl *p, struct ike_delete_pl *d, struct ike_err 
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "short delete");
 	d->proto = p->body[4];
 	d->spi_size = p->body[5];
-	d->n = rd16(p->body + 6);
+	d->n = ike_get16(p->body + 6);
 	d->spis = p->body + 8;
 	if ((size_t)d->spi_size * d->n != p->len - 8u)
 		return ike_fail(e, V1N_PAYLOAD_MALFORMED, "delete SPIs do not fill it");
@@ -469,7 +450,7 @@ v1_id_to_ts(const uint8_t *b, size_t len, struct ike_ts *ts)
 	memset(ts, 0, sizeof(*ts));
 	type = b[0];
 	ts->proto = b[1];
-	ts->port_lo = ts->port_hi = rd16(b + 2);
+	ts->port_lo = ts->port_hi = ike_get16(b + 2);
 	if (ts->port_lo == 0)
 		ts->port_hi = 0xffff;
 	b += 4;
