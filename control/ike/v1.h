@@ -7,11 +7,18 @@
  * struct v1_sa beside it for what only IKEv1 has; ike_input hands it
  * every message whose major version is 1.
  *
+ * From the bottom up (each calls only those above it in this list, and the
+ * shared store, crypto and transmit files):
  *   v1_msg.c     ISAKMP payloads: bounded decoder, SA/ID/attribute codec
  *   v1_crypto.c  SKEYID and its keys, IVs, CBC, the phase 1 hashes, KEYMAT
- *   v1_phase1.c  main and aggressive mode, both roles
+ *   v1_prop.c    a connection's proposals as phase 1 transforms
+ *   v1_sa.c      the SA's IKEv1 state for the store and the timer heap
+ *   v1_frag.c    phase 1 messages out and kept; IKEv1 fragmentation
+ *   v1_inform.c  informational messages out (Delete, Notify, DPD), HASH(1)
+ *   v1_auth.c    phase 1 authentication: PSK hash, certificates, signatures
  *   v1_quick.c   quick mode, both roles
- *   v1_info.c    input dispatch, informational exchanges, timers
+ *   v1_phase1.c  main and aggressive mode, both roles; re-establishment
+ *   v1_info.c    input dispatch, the peer's informational messages, timers
  */
 #ifndef ESPGW_IKE_V1_H
 #define ESPGW_IKE_V1_H
@@ -108,6 +115,7 @@ struct v1_sa_pl {
 #define V1_MAX_QM 4			/* quick modes in flight per IKE SA */
 #define V1_MAX_ID 256
 #define V1_SEEN 64			/* message IDs remembered */
+#define QM_KEEP_MS 30000		/* a finished initiator's QM3, for a repeated QM2 */
 #define V1_MAX_FRAGS 16			/* fragments of one message we take */
 
 /* a message coming in fragments */
@@ -224,6 +232,14 @@ int v1_keymat(const struct ike_sa *sa, const uint8_t *gxy, size_t glen, uint32_t
 	      const uint8_t *ni, size_t nil, const uint8_t *nr, size_t nrl, uint8_t *out,
 	      size_t len);
 
+/* v1_prop.c: the connection's IKE proposals as phase 1 transforms */
+unsigned v1_our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned max);
+
+/* v1_sa.c: the SA's IKEv1 state for the store and the timer heap (and
+ * v1_due, v1_free, v1_mode_name, v1_quick_modes of ike_int.h) */
+uint64_t v1_qm_due(const struct ike_sa *sa);
+void v1_qm_free(struct v1_qm *q);
+
 /* v1_auth.c: our proof (HASH, or CERT and SIG), the peer's checked */
 void v1_put_proof(struct ike_buf *b, struct ike_sa *sa);
 void v1_put_id_proof(struct ike_buf *b, struct ike_sa *sa);
@@ -246,9 +262,7 @@ void v1_qm_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, con
 		 const uint8_t *dig);
 int v1_qm_start(struct ike_engine *e, struct ike_sa *sa, int rekey_of);
 struct v1_qm *v1_qm_find(struct ike_sa *sa, uint32_t id);
-void v1_qm_free(struct v1_qm *q);
 bool v1_qm_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
-uint64_t v1_qm_due(const struct ike_sa *sa);
 
 /* v1_frag.c */
 /* a phase 1 message out, in fragments if it must, kept for retransmission */
@@ -256,10 +270,12 @@ void v1_send_p1(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_
 		bool request);
 int v1_frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 		  uint8_t *out, size_t cap);
-void v1_frx_free(struct v1_sa *v);
+void v1_frx_free(struct v1_sa *v);	/* in v1_sa.c */
 
-/* v1_info.c */
+/* v1_inform.c */
 void v1_send(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n);
+void v1_send_dpd(struct ike_engine *e, struct ike_sa *sa, uint16_t type, uint32_t seq);
+void v1_cookies(const struct ike_sa *sa, uint8_t ck[16]);
 void v1_send_info(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner_pl,
 		  size_t ilen, uint8_t first);
 void v1_notify_plain(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
@@ -274,8 +290,11 @@ void v1_id_note(struct ike_sa *sa, uint32_t id);
 /* HASH(1)/(2) of m: prf(SKEYID_a, M-ID | pre | the payloads after HASH) */
 bool v1_hash1_ok(const struct ike_sa *sa, const struct ike_msg *m, const uint8_t *pre,
 		 size_t prelen);
-/* another established ISAKMP SA of sa's connection with the same peer */
+/* v1_phase1.c: another established ISAKMP SA of sa's connection with the
+ * same peer; one still being negotiated; CHILD_SAs of old moved to sa */
 struct ike_sa *v1_sibling(struct ike_engine *e, const struct ike_sa *sa);
+struct ike_sa *v1_in_progress(struct ike_engine *e, const struct ike_sa *sa);
+void v1_adopt(struct ike_sa *sa, struct ike_sa *old);
 
 /* the vendor IDs we send and know (v1_phase1.c) */
 extern const uint8_t v1_vid_natt[16], v1_vid_dpd[16], v1_vid_frag[16];

@@ -124,17 +124,6 @@ v1_send_p1(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n, 
 	ike_xmit(e, sa, p, len);
 }
 
-void
-v1_frx_free(struct v1_sa *v)
-{
-	if (v->frx == NULL)
-		return;
-	for (unsigned i = 0; i < V1_MAX_FRAGS; i++)
-		free(v->frx->piece[i]);
-	free(v->frx);
-	v->frx = NULL;
-}
-
 /*
  * A FRAGMENT payload of m: kept; once the last and all before it are in,
  * the whole message in out: its length. FRAG_MORE while pieces are

@@ -14,6 +14,8 @@
 #include "common/log.h"
 #include "control/ike/v1.h"
 
+#define RETIRE_MS 2000		/* a replaced ISAKMP SA's time before its Delete */
+
 /* MD5("RFC 3947"), and RFC 3706's DPD vendor ID */
 const uint8_t v1_vid_natt[16] = {
 	0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f,
@@ -25,86 +27,10 @@ const uint8_t v1_vid_dpd[16] = {
 #define NONCE_BYTES 32
 
 static uint16_t
-hash_of_prf(uint16_t prf)
-{
-	return prf == PRF_HMAC_SHA2_256 ? P1_HASH_SHA256 : prf == PRF_HMAC_SHA2_384 ?
-	       P1_HASH_SHA384 : prf == PRF_HMAC_SHA2_512 ? P1_HASH_SHA512 : 0;
-}
-
-static uint16_t
 prf_of_hash(uint16_t h)
 {
 	return h == P1_HASH_SHA256 ? PRF_HMAC_SHA2_256 : h == P1_HASH_SHA384 ?
 	       PRF_HMAC_SHA2_384 : h == P1_HASH_SHA512 ? PRF_HMAC_SHA2_512 : 0;
-}
-
-static uint32_t
-p1_life(const struct ike_conn *c)
-{
-	return c->d.life_time ? c->d.life_time : c->d.rekey_time ? c->d.rekey_time * 11 / 10 : 0;
-}
-
-/*
- * The connection's IKE proposals as phase 1 transforms: AES-CBC with a
- * SHA-2 hash and a group (an AEAD proposal has no IKEv1 form), each with
- * our certificate's signature method, then with the PSK, as we have them.
- * IKEv1 negotiates one method for both sides.
- */
-static unsigned
-our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned max)
-{
-	int methods[2] = { auth_by_cert(c) && c->creds.ca ? ike_v1_method(&c->creds) : -1,
-			   c->psk_len ? P1_AUTH_PSK : -1 };
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < c->n_ike * 2 && n < max; i++) {
-		if (methods[i % 2] < 0)
-			continue;
-		struct v1_xform t = { .num = (uint8_t)(n + 1), .id = V1_KEY_IKE,
-				      .auth = (uint16_t)methods[i % 2], .life_s = p1_life(c) };
-		for (unsigned k = 0; k < c->ike[i / 2].n; k++) {
-			const struct ike_transform *tr = &c->ike[i / 2].t[k];
-			if (tr->type == TT_ENCR && tr->id == ENCR_AES_CBC) {
-				t.encr = P1_ENCR_AES;
-				t.encr_bits = tr->key_len;
-			} else if (tr->type == TT_PRF) {
-				t.hash = hash_of_prf(tr->id);
-			} else if (tr->type == TT_DH) {
-				t.group = tr->id;
-			}
-		}
-		if (t.encr && t.hash && ike_dh_supported(t.group))
-			x[n++] = t;
-	}
-	return n;
-}
-
-int
-v1_conn_check(const struct ike_conn *c, char *err, size_t el)
-{
-	struct v1_xform x[IKE_MAX_CONN_PROPS];
-	struct ike_algs a[IKE_MAX_CONN_PROPS];
-	unsigned n = ike_conn_esp_algs(c, a, IKE_MAX_CONN_PROPS), k = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		k += a[i].encr != ENCR_CHACHA20_POLY1305;
-	if (our_xforms(c, x, IKE_MAX_CONN_PROPS) == 0) {
-		snprintf(err, el, "connection %s: IKEv1 needs an IKE proposal of AES-CBC, a SHA-2 "
-			 "hash and a group (it has no AEAD phase 1), e.g. aes128-sha256-modp2048",
-			 c->d.name);
-		return -1;
-	}
-	if (k == 0) {
-		snprintf(err, el, "connection %s: IKEv1 has no ChaCha20-Poly1305: give an AES ESP "
-			 "proposal", c->d.name);
-		return -1;
-	}
-	if (c->psk_len == 0 && auth_by_cert(c) && ike_v1_method(&c->creds) < 0) {
-		snprintf(err, el, "connection %s: IKEv1 signs with RSA or ECDSA P-256/384/521 keys "
-			 "only", c->d.name);
-		return -1;
-	}
-	return 0;
 }
 
 static bool
@@ -313,7 +239,7 @@ v1_p1_start(struct ike_engine *e, const struct ike_conn *c, uint64_t reauth_of)
 	uint8_t mem[MSG_CAP];
 	struct ike_buf b;
 	struct ike_sa *sa;
-	unsigned n = our_xforms(c, x, IKE_MAX_CONN_PROPS);
+	unsigned n = v1_our_xforms(c, x, IKE_MAX_CONN_PROPS);
 	size_t sa_off;
 
 	if (n == 0)
@@ -382,7 +308,7 @@ static int
 choose(const struct ike_conn *c, const struct v1_sa_pl *sp, struct v1_xform *out)
 {
 	struct v1_xform ours[IKE_MAX_CONN_PROPS];
-	unsigned n = our_xforms(c, ours, IKE_MAX_CONN_PROPS);
+	unsigned n = v1_our_xforms(c, ours, IKE_MAX_CONN_PROPS);
 	const struct v1_prop *p = &sp->p[0];
 
 	if (sp->n != 1 || p->proto != V1_PROTO_ISAKMP)
@@ -500,7 +426,7 @@ take_choice(struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_pl *psa = ike_find(m, V1_SA);
 	struct v1_xform ours[IKE_MAX_CONN_PROPS];
-	unsigned n = our_xforms(sa->conn, ours, IKE_MAX_CONN_PROPS);
+	unsigned n = v1_our_xforms(sa->conn, ours, IKE_MAX_CONN_PROPS);
 	struct v1_sa_pl sp;
 	struct ike_err er;
 
@@ -674,4 +600,96 @@ v1_p1_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m)
 		return -1;
 	ike_buf_init(&b, mem, sizeof(mem));
 	return sa->initiator ? initiator_input(e, sa, m, &b) : responder_input(e, sa, m, &b);
+}
+
+/* another established ISAKMP SA of the same connection and peer */
+struct ike_sa *
+v1_sibling(struct ike_engine *e, const struct ike_sa *sa)
+{
+	for (struct ike_sa *o = sa->conn->refs > 1 ? e->sas : NULL; o; o = o->next)
+		if (o != sa && o->v1 && o->conn == sa->conn && o->state == S_ESTABLISHED &&
+		    ip_addr_eq(&o->remote.addr, &sa->remote.addr))
+			return o;
+	return NULL;
+}
+
+/* a phase 1 of sa's connection with the same peer under way */
+struct ike_sa *
+v1_in_progress(struct ike_engine *e, const struct ike_sa *sa)
+{
+	for (struct ike_sa *o = sa->conn->refs > 1 ? e->sas : NULL; o; o = o->next)
+		if (o != sa && o->v1 && o->conn == sa->conn &&
+		    (o->state == S_INIT_SENT || o->state == S_INIT_DONE) &&
+		    ip_addr_eq(&o->remote.addr, &sa->remote.addr))
+			return o;
+	return NULL;
+}
+
+/* CHILD_SAs of old move to sa (phase 1 re-established: phase 2 SAs stay),
+ * leaving two slots free for quick modes */
+void
+v1_adopt(struct ike_sa *sa, struct ike_sa *old)
+{
+	for (int i = 0; i < MAX_CHILD; i++) {
+		unsigned free_slots = 0;
+		struct child *f = NULL;
+		for (int k = 0; k < MAX_CHILD; k++)
+			if (sa->ch[k].state == CH_FREE) {
+				free_slots++;
+				f = f ? f : &sa->ch[k];
+			}
+		bool busy = false;
+		for (int q = 0; q < V1_MAX_QM; q++)
+			busy |= old->v1->qm[q].used && !old->v1->qm[q].done &&
+				(old->v1->qm[q].slot == i || old->v1->qm[q].rekey_of == i);
+		/* installed ones only, and none a quick mode in flight refers to */
+		if (!child_up(&old->ch[i]) || busy || free_slots <= 2)
+			continue;
+		*f = old->ch[i];
+		memset(&old->ch[i], 0, sizeof(old->ch[i]));
+	}
+	if (old->route_prio > sa->route_prio)
+		sa->route_prio = old->route_prio;
+}
+
+/*
+ * Phase 1 done: up. A peer that restarted (INITIAL-CONTACT) leaves nothing
+ * of before. Our own re-establishment of an ISAKMP SA takes its phase 2
+ * SAs and deletes it. As responder, a new phase 1 from a peer we have one
+ * with (no INITIAL-CONTACT) is the peer's re-establishment: it takes the
+ * phase 2 SAs too, and the old SA stays, childless, until the peer deletes
+ * it or its lifetime ends (as charon does it: its own old SA lingers the
+ * same way). Quick modes in flight keep their SAs where they are. An
+ * initiator with no CHILD_SA then starts quick mode.
+ */
+void
+v1_established(struct ike_engine *e, struct ike_sa *sa)
+{
+	bool have = false;
+
+	ike_established(e, sa);
+	/* (the connection's other SAs: none when it holds only this one) */
+	for (struct ike_sa *o = sa->conn->refs > 1 ? e->sas : NULL; o; o = o->next) {
+		if (o == sa || !o->v1 || o->conn != sa->conn || o->state != S_ESTABLISHED ||
+		    !ip_addr_eq(&o->remote.addr, &sa->remote.addr))
+			continue;
+		if (sa->v1->initial_contact) {
+			ike_sa_kill(e, o, "replaced (INITIAL-CONTACT)");
+		} else if (!sa->initiator || sa->v1->reauth_of == o->spi_i) {
+			log_info("ike %s: ISAKMP SA %016lx_%016lx re-established, its CHILD_SAs "
+				 "move over", sa->conn->d.name, (unsigned long)o->spi_i,
+				 (unsigned long)o->spi_r);
+			v1_adopt(sa, o);
+			/* deleted a little later, after the peer has moved its own
+			 * phase 2 SAs over (charon does that in a job of its own) */
+			if (sa->initiator) {
+				o->v1->retire_at = e->now + RETIRE_MS;
+				ike_sched(e, o);
+			}
+		}
+	}
+	for (int i = 0; i < MAX_CHILD; i++)
+		have |= child_up(&sa->ch[i]);
+	if (sa->initiator && !have && v1_qm_start(e, sa, -1) < 0)
+		log_warn("ike %s: quick mode could not start", sa->conn->d.name);
 }

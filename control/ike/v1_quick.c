@@ -19,7 +19,6 @@
 #include "control/ike/v1.h"
 
 #define QM_NONCE 32
-#define QM_KEEP_MS 30000		/* a finished initiator's QM3, for a repeated QM2 */
 #define REKEYED_GRACE_MS 3000		/* a rekeyed pair's inbound lingers this long */
 
 static uint16_t
@@ -183,14 +182,6 @@ v1_qm_find(struct ike_sa *sa, uint32_t id)
 		if (sa->v1->qm[i].used && sa->v1->qm[i].msg_id == id)
 			return &sa->v1->qm[i];
 	return NULL;
-}
-
-void
-v1_qm_free(struct v1_qm *q)
-{
-	ike_dh_free(q->dh);
-	free(q->tx);
-	ike_wipe(q, sizeof(*q));
 }
 
 static struct v1_qm *
@@ -685,20 +676,6 @@ v1_qm_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, const ui
 		e->st.rx_dropped++;
 }
 
-uint64_t
-v1_qm_due(const struct ike_sa *sa)
-{
-	uint64_t due = IKE_NEVER;
-
-	for (int i = 0; i < V1_MAX_QM; i++) {
-		const struct v1_qm *q = &sa->v1->qm[i];
-		uint64_t at = q->awaits ? q->sent_at + q->timeout : q->sent_at + QM_KEEP_MS;
-		if (q->used && at < due)
-			due = at;
-	}
-	return due;
-}
-
 /* retransmissions of quick modes, and the end of finished ones; true if
  * it did something */
 bool
@@ -730,12 +707,3 @@ v1_qm_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	return false;
 }
 
-unsigned
-v1_quick_modes(const struct ike_sa *sa)
-{
-	unsigned n = 0;
-
-	for (int i = 0; i < V1_MAX_QM; i++)
-		n += sa->v1->qm[i].used && !sa->v1->qm[i].done;
-	return n;
-}
