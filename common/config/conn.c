@@ -62,7 +62,8 @@ const struct cfg_key cfg_conn_keys[] = {
 	       "`aes128gcm16`, `aes256gcm16`, `aes128`, `aes256`, `chacha20poly1305`; "
 	       "`sha256`/`sha384`/`sha512` (integrity, and the PRF unless `prfsha*` is "
 	       "given); `modp2048`, `ecp256`, `ecp384`, `ecp521`, `x25519`. IKEv1 takes the "
-	       "AES-CBC ones (its phase 1 has no AEAD): `aes128-sha256-modp2048`",
+	       "AES-CBC ones (its phase 1 has no AEAD): `aes128-sha256-modp2048`; for old IKEv1 "
+	       "peers only, `3des` and `sha1` when named",
 	       "`aes128gcm16-prfsha256-x25519`"),
 	C_TEXT("esp_proposals", esp_proposals, "ESP proposals: `aes128gcm16`, `aes256gcm16`, "
 	       "`chacha20poly1305`, `aes128-sha256`, `aes256-sha256`, with `esn`/`noesn`; a group "

@@ -57,6 +57,19 @@ identities(const struct conn_desc *d, struct ike_conn *c)
 	return ike_id_parse(ip_addr_fmt(&d->local, a, sizeof(a)), &c->local_id);
 }
 
+/* a proposal naming 3DES or SHA-1 */
+static bool
+legacy_algs(const struct ike_proposal *p, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < p[i].n; k++)
+			if ((p[i].t[k].type == TT_ENCR && p[i].t[k].id == ENCR_3DES) ||
+			    ((p[i].t[k].type == TT_INTEG || p[i].t[k].type == TT_PRF) &&
+			     p[i].t[k].id == AUTH_HMAC_SHA1_96))
+				return true;
+	return false;
+}
+
 struct ike_conn *
 ike_conn_new(const struct conn_desc *d, char *err, size_t el)
 {
@@ -89,6 +102,15 @@ ike_conn_new(const struct conn_desc *d, char *err, size_t el)
 	}
 	if (d->version == 1 && v1_conn_check(c, err, el) < 0)
 		goto fail;
+	if (legacy_algs(c->ike, c->n_ike) ? d->version != 1 : false) {
+		snprintf(err, el, "connection %s: 3des and sha1 are for IKEv1 phase 1 (version: 1) "
+			 "with old peers only", d->name);
+		goto fail;
+	}
+	if (legacy_algs(c->esp, c->n_esp)) {
+		snprintf(err, el, "connection %s: the data plane has no 3DES or SHA-1 ESP", d->name);
+		goto fail;
+	}
 	ike_ts_of_prefix(&d->local_ts, &c->local_ts);
 	ike_ts_of_prefix(&d->remote_ts, &c->remote_ts);
 	for (unsigned i = 0; i < d->n_more && i < IKE_MAX_MORE; i++) {

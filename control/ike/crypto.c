@@ -39,6 +39,7 @@ md_name(uint16_t alg)
 {
 	/* PRF and INTEG IDs share their hash in the same order */
 	switch (alg) {
+	case PRF_HMAC_SHA1: return "SHA1";
 	case PRF_HMAC_SHA2_256: return "SHA256";
 	case PRF_HMAC_SHA2_384: return "SHA384";
 	case PRF_HMAC_SHA2_512: return "SHA512";
@@ -61,6 +62,7 @@ size_t
 ike_prf_len(uint16_t prf)
 {
 	switch (prf) {
+	case PRF_HMAC_SHA1: return 20;
 	case PRF_HMAC_SHA2_256: return 32;
 	case PRF_HMAC_SHA2_384: return 48;
 	case PRF_HMAC_SHA2_512: return 64;

@@ -22,6 +22,10 @@ static const struct {
 	{ "aes128", TT_ENCR, ENCR_AES_CBC, 128 },
 	{ "aes256", TT_ENCR, ENCR_AES_CBC, 256 },
 	{ "chacha20poly1305", TT_ENCR, ENCR_CHACHA20_POLY1305, 0 },
+	/* for old IKEv1 peers only, and only when a connection names them */
+	{ "3des", TT_ENCR, ENCR_3DES, 0 },
+	{ "sha1", TT_INTEG, AUTH_HMAC_SHA1_96, 0 },
+	{ "prfsha1", TT_PRF, PRF_HMAC_SHA1, 0 },
 	{ "sha256", TT_INTEG, AUTH_HMAC_SHA2_256_128, 0 },
 	{ "sha384", TT_INTEG, AUTH_HMAC_SHA2_384_192, 0 },
 	{ "sha512", TT_INTEG, AUTH_HMAC_SHA2_512_256, 0 },
@@ -119,6 +123,7 @@ ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *err, s
 			for (unsigned i = 0; i < p->n && !aead; i++)
 				if (p->t[i].type == TT_INTEG && p->n < IKE_MAX_TRANSFORMS)
 					p->t[p->n++] = (struct ike_transform){ TT_PRF,
+						p->t[i].id == AUTH_HMAC_SHA1_96 ? PRF_HMAC_SHA1 :
 						p->t[i].id - AUTH_HMAC_SHA2_256_128 + PRF_HMAC_SHA2_256, 0 };
 			if (!has_type(p, TT_PRF)) {
 				snprintf(err, el, "proposal '%s': an AEAD IKE proposal needs a prf", s);

@@ -47,8 +47,8 @@ enum {
 	P1_ENCR = 1, P1_HASH = 2, P1_AUTH = 3, P1_GROUP = 4, P1_LIFE_TYPE = 11,
 	P1_LIFE = 12, P1_KEYLEN = 14,
 };
-enum { P1_ENCR_AES = 7 };
-enum { P1_HASH_SHA256 = 4, P1_HASH_SHA384 = 5, P1_HASH_SHA512 = 6 };
+enum { P1_ENCR_3DES = 5, P1_ENCR_AES = 7 };
+enum { P1_HASH_SHA1 = 2, P1_HASH_SHA256 = 4, P1_HASH_SHA384 = 5, P1_HASH_SHA512 = 6 };
 enum { P1_AUTH_PSK = 1, P1_AUTH_RSA_SIG = 3 };	/* ECDSA: 9, 10, 11 (RFC 4754) */
 enum { LIFE_SECONDS = 1, LIFE_KB = 2 };
 
@@ -150,7 +150,7 @@ struct v1_sa {
 	uint8_t mode;			/* V1_MAIN, V1_AGGRESSIVE */
 	uint8_t step;			/* phase 1: the last message number handled */
 	uint16_t prf;			/* PRF_HMAC_SHA2_* of the negotiated hash */
-	size_t plen, eklen;
+	size_t plen, eklen, blk;		/* PRF output, cipher key, cipher block */
 	uint8_t skeyid[IKE_MAX_PRF], skeyid_d[IKE_MAX_PRF], skeyid_a[IKE_MAX_PRF];
 	uint8_t ekey[32];
 	uint8_t iv[V1_BLK];		/* phase 1's CBC chain, then its last block */

@@ -16,6 +16,7 @@ static const EVP_MD *
 md_of(uint16_t prf)
 {
 	switch (prf) {
+	case PRF_HMAC_SHA1: return EVP_sha1();
 	case PRF_HMAC_SHA2_256: return EVP_sha256();
 	case PRF_HMAC_SHA2_384: return EVP_sha384();
 	case PRF_HMAC_SHA2_512: return EVP_sha512();
@@ -68,8 +69,9 @@ v1_skeyid(struct ike_sa *sa, const uint8_t *gxy, size_t glen)
 	int rc = -1;
 
 	v->plen = ike_prf_len(v->prf);
-	v->eklen = v->chosen.encr_bits / 8u;
-	if (v->plen == 0 || (v->eklen != 16 && v->eklen != 32))
+	v->eklen = v->chosen.encr == P1_ENCR_3DES ? 24 : v->chosen.encr_bits / 8u;
+	v->blk = v->chosen.encr == P1_ENCR_3DES ? 8 : 16;
+	if (v->plen == 0 || (v->eklen != 16 && v->eklen != 24 && v->eklen != 32))
 		return -1;
 	be64(ck, sa->spi_i);
 	be64(ck + 8, sa->spi_r);
@@ -135,7 +137,7 @@ int
 v1_iv_p2(const struct ike_sa *sa, uint32_t msg_id, uint8_t *iv)
 {
 	uint8_t h[IKE_MAX_PRF], id[4] = { msg_id >> 24, msg_id >> 16, msg_id >> 8, msg_id };
-	struct ike_iov g[] = { { sa->v1->iv, V1_BLK }, { id, 4 } };
+	struct ike_iov g[] = { { sa->v1->iv, sa->v1->blk }, { id, 4 } };
 
 	if (v1_hash(sa->v1->prf, g, 2, h) < 0)
 		return -1;
@@ -146,7 +148,8 @@ v1_iv_p2(const struct ike_sa *sa, uint32_t msg_id, uint8_t *iv)
 static const EVP_CIPHER *
 cbc(size_t klen)
 {
-	return klen == 16 ? EVP_aes_128_cbc() : klen == 32 ? EVP_aes_256_cbc() : NULL;
+	return klen == 16 ? EVP_aes_128_cbc() : klen == 32 ? EVP_aes_256_cbc() :
+	       klen == 24 ? EVP_des_ede3_cbc() : NULL;
 }
 
 static int
@@ -178,7 +181,7 @@ v1_encrypt(const struct v1_sa *v, struct ike_buf *b, uint8_t *iv)
 		return 0;
 	/* zeros, the last byte the count of the others (RFC 2409 5.3) */
 	body = b->len - IKE_HDR_LEN;
-	pad = V1_BLK - body % V1_BLK;
+	pad = v->blk - body % v->blk;
 	for (size_t i = 1; i < pad; i++)
 		ike_put8(b, 0);
 	ike_put8(b, (uint8_t)(pad - 1));
@@ -189,7 +192,7 @@ v1_encrypt(const struct v1_sa *v, struct ike_buf *b, uint8_t *iv)
 		return 0;
 	if (crypt(v, true, b->p + IKE_HDR_LEN, b->len - IKE_HDR_LEN, b->p + IKE_HDR_LEN, iv) < 0)
 		return 0;
-	memcpy(iv, b->p + b->len - V1_BLK, V1_BLK);
+	memcpy(iv, b->p + b->len - v->blk, v->blk);
 	return b->len;
 }
 
@@ -198,11 +201,11 @@ v1_decrypt(const struct v1_sa *v, const uint8_t *msg, size_t len, uint8_t *iv, u
 {
 	size_t n = len - IKE_HDR_LEN;
 
-	if (len < IKE_HDR_LEN + V1_BLK || n % V1_BLK)
+	if (len < IKE_HDR_LEN + v->blk || n % v->blk)
 		return -1;
 	if (crypt(v, false, msg + IKE_HDR_LEN, n, out, iv) < 0)
 		return -1;
-	memcpy(iv, msg + len - V1_BLK, V1_BLK);
+	memcpy(iv, msg + len - v->blk, v->blk);
 	return (int)n;
 }
 

@@ -29,7 +29,7 @@ const uint8_t v1_vid_dpd[16] = {
 static uint16_t
 prf_of_hash(uint16_t h)
 {
-	return h == P1_HASH_SHA256 ? PRF_HMAC_SHA2_256 : h == P1_HASH_SHA384 ?
+	return h == P1_HASH_SHA1 ? PRF_HMAC_SHA1 : h == P1_HASH_SHA256 ? PRF_HMAC_SHA2_256 : h == P1_HASH_SHA384 ?
 	       PRF_HMAC_SHA2_384 : h == P1_HASH_SHA512 ? PRF_HMAC_SHA2_512 : 0;
 }
 
@@ -454,9 +454,11 @@ p1_done(struct ike_engine *e, struct ike_sa *sa)
 	const struct v1_xform *t = &sa->v1->chosen;
 
 	/* for listings, in IKEv2's terms */
-	sa->keys.a = (struct ike_algs){ .encr = ENCR_AES_CBC, .encr_bits = t->encr_bits,
-		.prf = sa->v1->prf, .integ = (uint16_t)(sa->v1->prf - PRF_HMAC_SHA2_256 +
-							 AUTH_HMAC_SHA2_256_128),
+	sa->keys.a = (struct ike_algs){
+		.encr = t->encr == P1_ENCR_3DES ? ENCR_3DES : ENCR_AES_CBC, .encr_bits = t->encr_bits,
+		.prf = sa->v1->prf,
+		.integ = sa->v1->prf == PRF_HMAC_SHA1 ? AUTH_HMAC_SHA1_96 :
+			 (uint16_t)(sa->v1->prf - PRF_HMAC_SHA2_256 + AUTH_HMAC_SHA2_256_128),
 		.dh = t->group };
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;

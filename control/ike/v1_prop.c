@@ -11,7 +11,7 @@
 static uint16_t
 hash_of_prf(uint16_t prf)
 {
-	return prf == PRF_HMAC_SHA2_256 ? P1_HASH_SHA256 : prf == PRF_HMAC_SHA2_384 ?
+	return prf == PRF_HMAC_SHA1 ? P1_HASH_SHA1 : prf == PRF_HMAC_SHA2_256 ? P1_HASH_SHA256 : prf == PRF_HMAC_SHA2_384 ?
 	       P1_HASH_SHA384 : prf == PRF_HMAC_SHA2_512 ? P1_HASH_SHA512 : 0;
 }
 
@@ -44,6 +44,8 @@ v1_our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned max)
 			if (tr->type == TT_ENCR && tr->id == ENCR_AES_CBC) {
 				t.encr = P1_ENCR_AES;
 				t.encr_bits = tr->key_len;
+			} else if (tr->type == TT_ENCR && tr->id == ENCR_3DES) {
+				t.encr = P1_ENCR_3DES;
 			} else if (tr->type == TT_PRF) {
 				t.hash = hash_of_prf(tr->id);
 			} else if (tr->type == TT_DH) {

@@ -30,6 +30,9 @@ def cases():
          ["aes128gcm16-modp2048"], "aes128-sha512-x25519", "aes128gcm16-modp2048"),
         ("mm-ecp521-pfs-ecp521", ["aes256-sha256-ecp521"], ["aes256gcm16-ecp521"],
          "aes256-sha256-ecp521", "aes256gcm16-ecp521"),
+        # an old peer's 3DES and SHA-1, named by the connection (key expansion)
+        ("mm-3des-sha1-modp2048", ["3des-sha1-modp2048"], ["aes128-sha256"],
+         "3des-sha1-modp2048", "aes128-sha256"),
         # several proposals: charon takes the second of each
         ("mm-several-proposals", ["aes256-sha512-ecp521", "aes128-sha256-modp2048"],
          ["aes256gcm16", "aes128-sha256"], "aes128-sha256-modp2048", "aes128-sha256"),

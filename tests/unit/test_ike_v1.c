@@ -159,6 +159,74 @@ test_kat(void)
 	}
 }
 
+/*
+ * SHA-1 and 3DES (old peers, named explicitly): SKEYID_e is shorter than
+ * the 24-byte key, so the key is expanded (appendix B: K1 = prf(SKEYID_e,
+ * 0), K2 = prf(SKEYID_e, K1)); IVs are 8 bytes. Same inputs as test_kat.
+ */
+static void
+test_kat_3des_sha1(void)
+{
+	struct conn_desc d;
+	struct ike_sa sa;
+	struct v1_sa v1;
+	uint8_t gxy[32], out[IKE_MAX_PRF], blk[8];
+	char err[128];
+
+	memset(&d, 0, sizeof(d));
+	strcpy(d.name, "kat");
+	ip_addr_parse("198.18.0.1", &d.local);
+	strcpy(d.psk, "kat-psk");
+	strcpy(d.proposals, "3des-sha1-modp2048");
+	strcpy(d.esp_proposals, "aes128gcm16");
+	d.version = 1;
+	struct ike_conn *c = ike_conn_new(&d, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memset(&sa, 0, sizeof(sa));
+	memset(&v1, 0, sizeof(v1));
+	sa.conn = c;
+	sa.v1 = &v1;
+	sa.spi_i = 0x0102030405060708ull;
+	sa.spi_r = 0x1112131415161718ull;
+	for (int i = 0; i < 16; i++) {
+		sa.ni[i] = (uint8_t)i;
+		sa.nr[i] = (uint8_t)(16 + i);
+	}
+	for (int i = 0; i < 32; i++) {
+		gxy[i] = (uint8_t)(32 + i);
+		v1.gxi[i] = (uint8_t)(64 + i);
+		v1.gxr[i] = (uint8_t)(96 + i);
+	}
+	for (int i = 0; i < 8; i++)
+		blk[i] = (uint8_t)(200 + i);
+	sa.nilen = sa.nrlen = 16;
+	v1.gxi_len = v1.gxr_len = 32;
+	v1.prf = PRF_HMAC_SHA1;
+	v1.chosen.encr = P1_ENCR_3DES;
+	v1.chosen.auth = P1_AUTH_PSK;
+	CU_ASSERT_EQUAL_FATAL(v1_skeyid(&sa, gxy, sizeof(gxy)), 0);
+	CU_ASSERT_EQUAL(v1.eklen, 24);
+	CU_ASSERT_EQUAL(v1.blk, 8);
+	expect(v1.skeyid, "d5500de46aec39d04b95411b4065a8e76e3c9974");
+	expect(v1.skeyid_d, "76ee25b7c39132a3b0f154e5cc7e2bebad16eb31");
+	expect(v1.skeyid_a, "b2f24d3e462f0a1b67034e9b278be662739cb2fd");
+	expect(v1.ekey, "5275a5627c05ccba3195e14bf5806fd9d194ede8d971fa34");
+	CU_ASSERT_EQUAL(v1_iv_p1(&sa), 0);
+	expect(v1.iv, "08f42ca259cf121d");
+	memcpy(v1.iv, blk, 8);
+	CU_ASSERT_EQUAL(v1_iv_p2(&sa, 0x01020304, out), 0);
+	expect(out, "d643e26604e536c7");
+	ike_conn_free(c);
+	/* and only for IKEv1, never for ESP */
+	d.version = 2;
+	CU_ASSERT_PTR_NULL(ike_conn_new(&d, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "IKEv1"));
+	d.version = 1;
+	strcpy(d.esp_proposals, "aes128-sha1");
+	CU_ASSERT_PTR_NULL(ike_conn_new(&d, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "data plane"));
+}
+
 /* ---- two engines ---- */
 
 static void
@@ -286,6 +354,7 @@ test_main_mode(void)
 	v1_case("aes128-sha256-modp2048", "aes128gcm16", false, 0, 0);
 	v1_case("aes256-sha512-ecp521", "aes256-sha384-ecp384", false, 0, 0);
 	v1_case("aes256-sha384-x25519", "aes128-sha256-esn", false, 0, 0);
+	v1_case("3des-sha1-modp2048", "aes128gcm16", false, 0, 0);
 }
 
 static void
@@ -635,6 +704,8 @@ main(void)
 {
 	static const struct unit_test t[] = {
 		{ "SKEYID, SKEYID_d/a/e, IVs, HASH_I/R, NAT-D, KEYMAT: known answers", test_kat },
+		{ "3DES and SHA-1 (named explicitly): expanded key, 8-byte IVs; IKEv1 only",
+		  test_kat_3des_sha1 },
 		{ "main mode, quick mode rekeys, phase 1 re-established, delete", test_main_mode },
 		{ "aggressive mode, the same", test_aggressive },
 		{ "lost, duplicated, reordered datagrams", test_lossy },
