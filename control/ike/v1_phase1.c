@@ -503,13 +503,14 @@ initiator_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, stru
 		v->step = 4;
 		v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_MAIN, 0, 0);
 		v1_put_id_proof(b, sa);
-		/* nothing of ours with the peer yet (not a re-establishment):
+		/* nothing of ours with the peer yet, neither up nor under way
+		 * (not a re-establishment, not one of several set up at once):
 		 * INITIAL-CONTACT, both cookies as its SPI (RFC 2407 4.6.3.3) */
 		for (int i = 0; i < 8; i++) {
 			ck[i] = (uint8_t)(sa->spi_i >> (56 - 8 * i));
 			ck[8 + i] = (uint8_t)(sa->spi_r >> (56 - 8 * i));
 		}
-		if (v1_sibling(e, sa) == NULL)
+		if (v1_sibling(e, sa) == NULL && v1_in_progress(e, sa) == NULL)
 			v1_put_notify(b, V1_PROTO_ISAKMP, V1N_INITIAL_CONTACT, ck, 16, NULL, 0);
 		send_msg(e, sa, b, true, true);
 	} else if (v->mode == V1_MAIN && v->step == 4 && enc) {

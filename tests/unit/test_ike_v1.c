@@ -535,6 +535,32 @@ test_initial_contact(void)
 	teardown();
 }
 
+/*
+ * Eight ISAKMP SAs begun at once to one peer (as a setup benchmark does):
+ * only a first contact carries INITIAL-CONTACT, so the responder ends none
+ * of them, and every one gets its quick mode done.
+ */
+static void
+test_parallel(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+
+	link_version = 1;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	for (int i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 5000);
+	CU_ASSERT_EQUAL(ike_ups[0], 8);
+	CU_ASSERT_EQUAL(ike_ups[1], 8);
+	CU_ASSERT_EQUAL(ups[0], 8);
+	CU_ASSERT_EQUAL(ups[1], 8);
+	CU_ASSERT_EQUAL(downs[0] + downs[1], 0);
+	teardown();
+}
+
 static void
 test_dead_peer(void)
 {
@@ -715,6 +741,8 @@ main(void)
 		{ "dead peer found by DPD (RFC 3706)", test_dead_peer },
 		{ "INITIAL-CONTACT from a restarted peer replaces the old SAs",
 		  test_initial_contact },
+		{ "eight ISAKMP SAs begun at once: INITIAL-CONTACT on none, all done",
+		  test_parallel },
 		{ "the shorter lifetime wins: RESPONDER-LIFETIME, a shorter offer",
 		  test_lifetimes },
 		{ "every message replayed, flipped and cut afterwards: no state change",
