@@ -57,6 +57,7 @@ struct child {
 	uint64_t expire_at;		/* ms, hard lifetime; 0 = none */
 	uint8_t prop_num;		/* the peer's number of the chosen proposal */
 	uint32_t sa_ids[2];		/* the embedder's, from child_up */
+	uint64_t route_at;		/* IKEv1 initiator: takes the traffic then (ms) */
 };
 
 /* installed in the data plane (whatever else it is now) */

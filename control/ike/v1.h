@@ -263,6 +263,8 @@ void v1_qm_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, con
 int v1_qm_start(struct ike_engine *e, struct ike_sa *sa, int rekey_of);
 struct v1_qm *v1_qm_find(struct ike_sa *sa, uint32_t id);
 bool v1_qm_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
+/* a rekeyed pair's successor takes the traffic when its time comes */
+bool v1_qm_route_due(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
 
 /* v1_frag.c */
 /* a phase 1 message out, in fragments if it must, kept for retransmission */

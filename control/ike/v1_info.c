@@ -329,7 +329,7 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 			ike_sa_kill(e, sa, "IKEv1 phase 1 timed out");
 		return;
 	}
-	if (v1_qm_step(e, sa, now))
+	if (v1_qm_step(e, sa, now) || v1_qm_route_due(e, sa, now))
 		return;
 	if (v->retire_at && now >= v->retire_at) {
 		v1_terminate(e, sa);

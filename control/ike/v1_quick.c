@@ -20,6 +20,7 @@
 
 #define QM_NONCE 32
 #define REKEYED_GRACE_MS 3000		/* a rekeyed pair's inbound lingers this long */
+#define ROUTE_DELAY_MS 500		/* initiator: QM3 to the new pair carrying traffic */
 
 static uint16_t
 integ_of_auth(uint16_t a)
@@ -422,6 +423,22 @@ same_ts(struct ike_sa *sa, const struct child *nc)
 	return NULL;
 }
 
+/* a new pair whose time to carry the traffic has come takes it over */
+bool
+v1_qm_route_due(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+{
+	for (int i = 0; i < MAX_CHILD; i++) {
+		struct child *c = &sa->ch[i];
+		if (c->route_at && now >= c->route_at) {
+			c->route_at = 0;
+			if (child_up(c) && !c->routed)
+				take_over(e, sa, c, same_ts(sa, c));
+			return true;
+		}
+	}
+	return false;
+}
+
 /* responder: QM1 -> QM2 */
 static void
 respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const uint8_t *iv,
@@ -606,7 +623,17 @@ complete(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct 
 	if (q->rekey_of >= 0 && sa->ch[q->rekey_of].spi_in == q->rekey_spi &&
 	    sa->ch[q->rekey_of].state == CH_INSTALLED)
 		old = &sa->ch[q->rekey_of];
-	take_over(e, sa, c, old);
+	/*
+	 * The responder installs its inbound SA when QM3 arrives: traffic
+	 * moves to the new pair a little after QM3 leaves, not before the
+	 * peer can take it (the old pair carries it meanwhile).
+	 */
+	if (old) {
+		c->route_at = e->now + ROUTE_DELAY_MS;
+		old->rekey_at = 0;
+	} else {
+		take_over(e, sa, c, NULL);
+	}
 	shorten(e, c, responder_lifetime(m));
 	/* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
 	ike_buf_init(&b, mem, sizeof(mem));

@@ -80,6 +80,7 @@ v1_due(const struct ike_engine *e, const struct ike_sa *sa)
 			due = min_at(due, x->expire_at);
 		if (x->state == CH_INSTALLED && x->routed)
 			due = min_at(due, x->rekey_at);
+		due = min_at(due, x->route_at);
 	}
 	if (sa->behind_nat && c->d.keepalive)
 		due = min_at(due, sa->keepalive_at ? sa->keepalive_at : e->now);
