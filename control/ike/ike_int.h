@@ -293,6 +293,12 @@ void ike_sched_remove(struct ike_engine *e, struct ike_sa *sa);
 /* when sa next has timed work, from its state alone; IKE_NEVER: none */
 uint64_t ike_sa_due(const struct ike_engine *e, const struct ike_sa *sa);
 #define IKE_NEVER UINT64_MAX
+/* the earlier of a and at, where at 0 is no time at all */
+static inline uint64_t
+ike_min_at(uint64_t a, uint64_t at)
+{
+	return at && at < a ? at : a;
+}
 #define IKE_RETRY_MS 1000		/* a timed step that could not run tries again */
 #define IKE_HALF_OPEN_MS 30000		/* a half-open or rekeyed-away SA's time */
 

@@ -7,6 +7,12 @@
 int
 ike_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e)
 {
+	return ike_hdr_read(b, len, h, 2, e);
+}
+
+int
+ike_hdr_read(const uint8_t *b, size_t len, struct ike_hdr *h, unsigned major, struct ike_err *e)
+{
 	if (len < IKE_HDR_LEN)
 		return ike_fail(e, 0, "shorter than an IKE header");
 	h->spi_i = ike_getn(b, 8);
@@ -17,8 +23,9 @@ ike_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e
 	h->flags = b[19];
 	h->msg_id = ike_get32(b + 20);
 	h->length = ike_get32(b + 24);
-	if (h->version >> 4 != 2)
-		return ike_fail(e, N_INVALID_MAJOR_VERSION, "not IKE version 2");
+	if (h->version >> 4 != major)
+		return ike_fail(e, major == 2 ? N_INVALID_MAJOR_VERSION : 0,
+				major == 2 ? "not IKE version 2" : "not ISAKMP version 1");
 	if (h->length != len)
 		return ike_fail(e, 0, "length field differs from the datagram");
 	if (h->spi_i == 0)

@@ -134,6 +134,9 @@ ike_fail(struct ike_err *e, int notify, const char *why)
 }
 
 int ike_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e);
+/* the header of either major version (ISAKMP's is the same 28 bytes) */
+int ike_hdr_read(const uint8_t *b, size_t len, struct ike_hdr *h, unsigned major,
+		 struct ike_err *e);
 /* The header and the plaintext payload chain (the SK payload's body raw). */
 int ike_msg_parse(const uint8_t *b, size_t len, struct ike_msg *m, struct ike_err *e);
 /* Payloads decrypted from SK, appended to m: chain starting with `first`. */

@@ -10,12 +10,6 @@
 
 #include "control/ike/ike_int.h"
 
-static uint64_t
-min_at(uint64_t a, uint64_t at)
-{
-	return at && at < a ? at : a;
-}
-
 /* when sa next has timed work, from its state alone (what sa_step does) */
 uint64_t
 ike_sa_due(const struct ike_engine *e, const struct ike_sa *sa)
@@ -33,19 +27,19 @@ ike_sa_due(const struct ike_engine *e, const struct ike_sa *sa)
 		return sa->last_heard + IKE_HALF_OPEN_MS + 1;
 	if (sa->state != S_ESTABLISHED)
 		return IKE_NEVER;
-	due = min_at(due, sa->expire_at);
-	due = min_at(due, sa->rekey_at);
+	due = ike_min_at(due, sa->expire_at);
+	due = ike_min_at(due, sa->rekey_at);
 	for (int i = 0; i < MAX_CHILD; i++) {
 		const struct child *x = &sa->ch[i];
 		if (child_up(x) && x->state != CH_DELETING)
-			due = min_at(due, x->expire_at);
+			due = ike_min_at(due, x->expire_at);
 		if (x->state == CH_INSTALLED && x->routed)
-			due = min_at(due, x->rekey_at);
+			due = ike_min_at(due, x->rekey_at);
 	}
 	if (sa->behind_nat && c->d.keepalive)
 		due = sa->keepalive_at < due ? sa->keepalive_at : due;
 	if (c->d.dpd_delay)
-		due = min_at(due, sa->last_heard + c->d.dpd_delay * 1000ull);
+		due = ike_min_at(due, sa->last_heard + c->d.dpd_delay * 1000ull);
 	return due;
 }
 

@@ -12,22 +12,8 @@
 int
 v1_hdr_parse(const uint8_t *b, size_t len, struct ike_hdr *h, struct ike_err *e)
 {
-	if (len < IKE_HDR_LEN)
-		return ike_fail(e, 0, "shorter than an ISAKMP header");
-	h->spi_i = ike_getn(b, 8);
-	h->spi_r = ike_getn(b + 8, 8);
-	h->next = b[16];
-	h->version = b[17];
-	h->exchange = b[18];
-	h->flags = b[19];
-	h->msg_id = ike_get32(b + 20);
-	h->length = ike_get32(b + 24);
-	if (h->version >> 4 != 1)
-		return ike_fail(e, 0, "not ISAKMP version 1");
-	if (h->length != len)
-		return ike_fail(e, 0, "length field differs from the datagram");
-	if (h->spi_i == 0)
-		return ike_fail(e, 0, "zero initiator cookie");
+	if (ike_hdr_read(b, len, h, 1, e) < 0)
+		return -1;
 	if (h->flags & ~(V1_FLAG_E | V1_FLAG_C | 0x04))
 		return ike_fail(e, V1N_INVALID_FLAGS, "unknown flags");
 	return 0;

@@ -52,12 +52,6 @@ v1_quick_modes(const struct ike_sa *sa)
 	return n;
 }
 
-static uint64_t
-min_at(uint64_t a, uint64_t at)
-{
-	return at && at < a ? at : a;
-}
-
 uint64_t
 v1_due(const struct ike_engine *e, const struct ike_sa *sa)
 {
@@ -70,22 +64,22 @@ v1_due(const struct ike_engine *e, const struct ike_sa *sa)
 		return sa->req_sent + sa->req_timeout;
 	if (sa->state != S_ESTABLISHED)
 		return sa->last_heard + IKE_HALF_OPEN_MS + 1;
-	due = min_at(due, v1_qm_due(sa));
-	due = min_at(due, sa->v1->retire_at);
-	due = min_at(due, sa->expire_at);
-	due = min_at(due, sa->rekey_at);
+	due = ike_min_at(due, v1_qm_due(sa));
+	due = ike_min_at(due, sa->v1->retire_at);
+	due = ike_min_at(due, sa->expire_at);
+	due = ike_min_at(due, sa->rekey_at);
 	for (int i = 0; i < MAX_CHILD; i++) {
 		const struct child *x = &sa->ch[i];
 		if (child_up(x))
-			due = min_at(due, x->expire_at);
+			due = ike_min_at(due, x->expire_at);
 		if (x->state == CH_INSTALLED && x->routed)
-			due = min_at(due, x->rekey_at);
-		due = min_at(due, x->route_at);
+			due = ike_min_at(due, x->rekey_at);
+		due = ike_min_at(due, x->route_at);
 	}
 	if (sa->behind_nat && c->d.keepalive)
-		due = min_at(due, sa->keepalive_at ? sa->keepalive_at : e->now);
+		due = ike_min_at(due, sa->keepalive_at ? sa->keepalive_at : e->now);
 	if (c->d.dpd_delay && sa->v1->dpd_vid)
-		due = min_at(due, sa->v1->dpd_out ? sa->v1->dpd_sent + c->d.retransmit_ms :
+		due = ike_min_at(due, sa->v1->dpd_out ? sa->v1->dpd_sent + c->d.retransmit_ms :
 				  sa->last_heard + c->d.dpd_delay * 1000ull);
 	return due;
 }
