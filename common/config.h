@@ -28,6 +28,13 @@ int config_check_policy(const struct policy_desc *p, char *errbuf, size_t errlen
 int config_check_sa(const struct sa_desc *sa, char *err, size_t errlen);
 const struct sa_desc *config_find_sa(const struct espgw_config *c, const char *name);
 int config_check_conn(const struct conn_desc *c, char *err, size_t errlen);
+/* remote access (config/remote.c): pools and users, and what a
+ * connection asks of them */
+int config_check_pool(const struct pool_desc *p, char *err, size_t errlen);
+int config_check_user(const struct user_desc *u, char *err, size_t errlen);
+const struct pool_desc *config_find_pool(const struct espgw_config *c, const char *name);
+int config_check_remote(const struct espgw_config *cfg, const struct conn_desc *c, char *err,
+			size_t errlen);
 int config_find_port(const struct espgw_config *c, const char *name);
 /* Parse one SA / policy given as "key=value" words (the CLI form). */
 int config_parse_sa_words(int argc, char **argv, struct sa_desc *sa,

@@ -121,6 +121,9 @@ struct route_desc {
  * strings in strongSwan notation, the identities and the selectors).
  */
 enum conn_start { CONN_START_NONE, CONN_START_START, CONN_START_TRAP };
+enum conn_xauth { CONN_XAUTH_NONE, CONN_XAUTH_SERVER, CONN_XAUTH_CLIENT };
+#define USER_NAME_LEN 128
+#define USER_PASS_LEN 129
 
 struct conn_desc {
 	char name[NAME_MAX_LEN];
@@ -144,6 +147,28 @@ struct conn_desc {
 	enum conn_start start;
 	uint32_t version;		/* IKE version 1 or 2; 0: either (responder) */
 	bool aggressive;		/* IKEv1: aggressive mode (offline-crackable PSK hash) */
+	/* remote access: the peer proves a user name and password (IKEv1
+	 * XAUTH) checked against `users`, or we prove ours */
+	enum conn_xauth xauth;
+	char xauth_user[USER_NAME_LEN], xauth_password[USER_PASS_LEN];	/* client */
+	char pools[2][NAME_MAX_LEN];	/* server: a virtual IP from these (one per family) */
+	bool vip;			/* client: ask for a virtual IP (Mode Config) */
+};
+
+/* A user of remote access (XAUTH; EAP later), `users:` in YAML. */
+struct user_desc {
+	char name[USER_NAME_LEN];
+	char password[USER_PASS_LEN];
+};
+
+/* An address pool for virtual IPs, `pools:` in YAML: first..last. */
+#define POOL_MAX_DNS 4
+#define POOL_MAX_SIZE (1u << 24)
+struct pool_desc {
+	char name[NAME_MAX_LEN];
+	struct ip_addr first, last;
+	struct ip_addr dns[POOL_MAX_DNS];
+	unsigned n_dns;
 };
 
 enum crypto_engine { ENGINE_CPU, ENGINE_LOOKASIDE, ENGINE_NATIVE };
@@ -175,8 +200,10 @@ struct espgw_config {
 	/* IKE anti-DoS (RFC 7296 2.6): cookies above this many half-open
 	 * IKE_SAs; at most this many half-open from one address */
 	unsigned ike_cookie_threshold, ike_half_open_per_source;
-	unsigned n_ports, n_routes, n_policies, n_sas, n_conns;
+	unsigned n_ports, n_routes, n_policies, n_sas, n_conns, n_users, n_pools;
 	struct conn_desc *conns;
+	struct user_desc *users;
+	struct pool_desc *pools;
 	struct port_desc *ports;
 	struct route_desc *routes;
 	struct policy_desc *policies;

@@ -522,8 +522,11 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 		if (d->start == CONN_START_TRAP)
 			trap_policy(d, true);
 	}
-	if (eng)
+	if (eng) {
 		ike_set_limits(eng, nc->ike_cookie_threshold, nc->ike_half_open_per_source);
+		if (ike_set_remote_access(eng, nc->users, nc->n_users, nc->pools, nc->n_pools) < 0)
+			log_err("ike: users and pools not taken: out of memory");
+	}
 	if (old)
 		log_info("ike: %u connections added or changed, %u removed", added, removed);
 	next_timer = 0;

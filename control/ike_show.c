@@ -89,6 +89,19 @@ sa_json(void *ctx, const struct ike_sa_info *i)
 		      "child", "up", i->child_up, "spi_in", x, "spi_out", y, "algorithms", ea,
 		      "children", chs);
 	json_object_set_new(o, "version", json_integer(i->version));
+	if (i->user && i->user[0])
+		json_object_set_new(o, "user", json_string(i->user));
+	for (int k = 0; k < 2; k++)
+		if (i->vip[k].family) {
+			json_t *a = json_object_get(o, "virtual_ips");
+			if (a == NULL)
+				json_object_set_new(o, "virtual_ips", a = json_array());
+			json_array_append_new(a, json_string(ip_addr_fmt(&i->vip[k], l,
+									 sizeof(l))));
+		}
+	if (i->own_vip.family)
+		json_object_set_new(o, "own_virtual_ip",
+				    json_string(ip_addr_fmt(&i->own_vip, l, sizeof(l))));
 	if (i->mode) {
 		json_object_set_new(o, "mode", json_string(i->mode));
 		json_object_set_new(o, "phase", json_integer(i->phase));
@@ -145,7 +158,7 @@ stats_json(void)
 	if (ctl_ike_engine())
 		ike_get_stats(ctl_ike_engine(), &st);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "rx_dropped", (json_int_t)st.rx_dropped,
@@ -159,7 +172,41 @@ stats_json(void)
 			 "fragments_tx", (json_int_t)st.frags_tx,
 			 "fragments_rx", (json_int_t)st.frags_rx,
 			 "expired", (json_int_t)st.expired,
-			 "nat_keepalives", (json_int_t)st.keepalives);
+			 "nat_keepalives", (json_int_t)st.keepalives,
+			 "xauth_ok", (json_int_t)st.xauth_ok,
+			 "xauth_failed", (json_int_t)st.xauth_failed,
+			 "pool_exhausted", (json_int_t)st.pool_exhausted);
+}
+
+/* the pools with their leases */
+static json_t *
+pools_json(void)
+{
+	json_t *arr = json_array();
+	struct ike_pool_view v;
+	const struct ike_pool *p;
+
+	for (unsigned i = 0; ctl_ike_engine() && ike_pool_at(ctl_ike_engine(), i, &v, &p); i++) {
+		char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], r[2 * IP_ADDR_STRLEN + 2];
+		json_t *dns = json_array(), *leases = json_array();
+		struct ip_addr x;
+		const char *owner;
+		bool online;
+		snprintf(r, sizeof(r), "%s-%s", ip_addr_fmt(&v.d->first, a, sizeof(a)),
+			 ip_addr_fmt(&v.d->last, b, sizeof(b)));
+		for (unsigned k = 0; k < v.d->n_dns; k++)
+			json_array_append_new(dns, json_string(ip_addr_fmt(&v.d->dns[k], a,
+									   sizeof(a))));
+		for (uint32_t k = 0; ike_pool_lease(p, k, &x, &owner, &online); k++)
+			json_array_append_new(leases, json_pack("{s:s, s:s, s:s}", "address",
+				ip_addr_fmt(&x, a, sizeof(a)), "owner", owner,
+				"state", online ? "online" : "offline"));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}",
+			"name", v.d->name, "addrs", r, "size", (json_int_t)v.size,
+			"online", (json_int_t)v.online, "offline", (json_int_t)v.offline,
+			"unused", (json_int_t)v.unused, "dns", dns, "leases", leases));
+	}
+	return arr;
 }
 
 static const char *
@@ -197,6 +244,12 @@ sas_text(FILE *f, json_t *arr)
 			js(o, "algorithms"), ji(o, "age_s"));
 		if (ji(o, "rekey_in_s") >= 0)
 			fprintf(f, ", rekey in %lds", ji(o, "rekey_in_s"));
+		if (json_object_get(o, "user"))
+			fprintf(f, ", user %s", js(o, "user"));
+		json_array_foreach(json_object_get(o, "virtual_ips"), j, c)
+			fprintf(f, ", virtual IP %s", json_string_value(c));
+		if (json_object_get(o, "own_virtual_ip"))
+			fprintf(f, ", our virtual IP %s", js(o, "own_virtual_ip"));
 		fprintf(f, "\n");
 		json_array_foreach(json_object_get(o, "children"), j, c) {
 			json_t *in = json_object_get(c, "in"), *out = json_object_get(c, "out");
@@ -231,8 +284,10 @@ ctl_ike_show(const char *what, bool json, char *err, size_t el)
 		j = conns_json();
 	} else if (!strcmp(what, "stats")) {
 		j = stats_json();
+	} else if (!strcmp(what, "pools")) {
+		j = pools_json();
 	} else {
-		snprintf(err, el, "usage: show ike [conns|stats] [--json]");
+		snprintf(err, el, "usage: show ike [conns|stats|pools] [--json]");
 		return NULL;
 	}
 	if (json) {
@@ -257,6 +312,19 @@ ctl_ike_show(const char *what, bool json, char *err, size_t el)
 			fprintf(f, "%-16s %-15s %-15s %-11s %-5s %-18s %-18s %ld\n", js(o, "name"),
 				js(o, "local"), js(o, "remote"), js(o, "auth"), js(o, "start"),
 				js(o, "local_ts"), js(o, "remote_ts"), ji(o, "ike_sas"));
+	} else if (!strcmp(what, "pools")) {
+		size_t k, n;
+		json_t *o, *x;
+		if (json_array_size(j) == 0)
+			fprintf(f, "no pools\n");
+		json_array_foreach(j, k, o) {
+			fprintf(f, "%s %s: %ld addresses, %ld online, %ld offline, %ld never used\n",
+				js(o, "name"), js(o, "addrs"), ji(o, "size"), ji(o, "online"),
+				ji(o, "offline"), ji(o, "unused"));
+			json_array_foreach(json_object_get(o, "leases"), n, x)
+				fprintf(f, "  %-39s %-7s %s\n", js(x, "address"), js(x, "state"),
+					js(x, "owner"));
+		}
 	} else {
 		const char *k;
 		json_t *v;

@@ -410,7 +410,7 @@ static void
 cmd_help(struct sbuf *b)
 {
 	mgmt_printf(b, "show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
-		  "show ike [conns|stats] [--json]\n"
+		  "show ike [conns|stats|pools] [--json]\n"
 		  "ike initiate|terminate CONNECTION\n"
 		  "ike rekey CONNECTION ike|child\n");
 	help_keys(b, "sa add", cfg_sa_keys);
@@ -432,10 +432,10 @@ void
 mgmt_warn_secrets_mode(const char *path, const struct espgw_config *c)
 {
 	struct stat st;
-	bool secrets = c->n_sas > 0;
+	bool secrets = c->n_sas > 0 || c->n_users > 0;
 
 	for (unsigned i = 0; i < c->n_conns && !secrets; i++)
-		secrets = c->conns[i].psk[0] != '\0';
+		secrets = c->conns[i].psk[0] != '\0' || c->conns[i].xauth_password[0] != '\0';
 	if (!secrets || path == NULL || stat(path, &st) < 0)
 		return;
 	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP))
@@ -643,7 +643,7 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 			if (out == NULL || argc > 3) {
 				free(out);
 				if (argc > 3)
-					snprintf(err, el, "usage: show ike [conns|stats] [--json]");
+					snprintf(err, el, "usage: show ike [conns|stats|pools] [--json]");
 				return -1;
 			}
 			mgmt_printf(b, "%s%s", out, js ? "\n" : "");

@@ -33,6 +33,32 @@ static const struct cfg_word frag_words[] = {
 static const struct cfg_word yes_no_words[] = {
 	{ "yes", 1 }, { "no", 0 }, { "=true", 1 }, { "=false", 0 }, { NULL, 0 },
 };
+static const struct cfg_word xauth_words[] = {
+	{ "no", CONN_XAUTH_NONE }, { "server", CONN_XAUTH_SERVER }, { "client", CONN_XAUTH_CLIENT },
+	{ NULL, 0 },
+};
+
+/* one or two pool names, comma separated */
+static int
+set_pools(void *o, const char *v, char *err, size_t el)
+{
+	struct conn_desc *c = o;
+	char buf[2 * NAME_MAX_LEN + 8], *save = NULL, *w;
+	int n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return cfg_fail(err, el, "pools: at most two names");
+	strcpy(buf, v);
+	memset(c->pools, 0, sizeof(c->pools));
+	for (w = strtok_r(buf, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+		if (n == 2)
+			return cfg_fail(err, el, "pools: at most two (one per family)");
+		if (cfg_parse_name(w, c->pools[n++], err, el) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static const struct cfg_word start_words[] = {
 	{ "none", CONN_START_NONE }, { "start", CONN_START_START }, { "trap", CONN_START_TRAP },
 	{ NULL, 0 },
@@ -120,6 +146,20 @@ const struct cfg_key cfg_conn_keys[] = {
 	{ "aggressive", K_WORD, C_OFF(aggressive), .size = sizeof(bool), .words = yes_no_words,
 	  .def = "no", .help = "IKEv1: initiate and accept aggressive mode. Its PSK hash can be "
 			       "cracked offline by anyone who sees the exchange: off unless set" },
+	{ "xauth", K_WORD, C_OFF(xauth), .size = sizeof(enum conn_xauth), .words = xauth_words,
+	  .def = "no", .help = "IKEv1 XAUTH after phase 1 (remote access): `server` asks the "
+			       "peer for a user name and password and checks them against "
+			       "`users`; `client` answers with `xauth_user`/`xauth_password`. "
+			       "The phase 1 method then is XAUTHInitPreShared or XAUTHInitRSA" },
+	C_TEXT("xauth_user", xauth_user, "XAUTH client: our user name", "none"),
+	C_TEXT("xauth_password", xauth_password, "XAUTH client: our password", "none"),
+	{ "pools", K_FN, .fn = set_pools, .type = "names", .def = "none",
+	  .help = "server: one or two pools (one per family), comma separated: a client that "
+		  "asks (IKEv1 Mode Config, pull) gets an address of them, which then is its only "
+		  "traffic selector; the same user gets the same address again while it is free" },
+	{ "vip", K_WORD, C_OFF(vip), .size = sizeof(bool), .words = yes_no_words, .def = "no",
+	  .help = "client: ask for a virtual IP of `local_ts`'s family (Mode Config) and "
+		  "use it as our traffic selector" },
 	{ .name = NULL },
 };
 

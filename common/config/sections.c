@@ -62,7 +62,9 @@ const struct cfg_key cfg_top_keys[] = {
 	STRUCTURE("routes", "list", "a list of routes"),
 	STRUCTURE("sas", "list", "a list of static SAs"),
 	STRUCTURE("policies", "list", "a list of policies (the outbound SPD)"),
-	STRUCTURE("connections", "list", "a list of IKEv2 connections"),
+	STRUCTURE("connections", "list", "a list of IKE connections"),
+	STRUCTURE("users", "list", "a list of remote-access users"),
+	STRUCTURE("pools", "list", "a list of virtual IP pools"),
 	{ .name = NULL },
 };
 
@@ -138,5 +140,7 @@ const struct cfg_section cfg_sections[] = {
 	{ "sas", "SA", cfg_sa_keys, "" },
 	{ "policies", "policy", cfg_policy_keys, "" },
 	{ "connections", "connection", cfg_conn_keys, "" },
+	{ "users", "user", cfg_user_keys, "" },
+	{ "pools", "pool", cfg_pool_keys, "" },
 	{ .name = NULL },
 };

@@ -286,6 +286,20 @@ conn_init(void *o)
 	c->version = 2;
 }
 
+static int
+user_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
+{
+	return table_map(L, cfg_user_keys, "user", obj, k, kn, vn);
+}
+
+static int
+pool_item(struct loader *L, void *obj, const char *k, yaml_node_t *kn, yaml_node_t *vn)
+{
+	return table_map(L, cfg_pool_keys, "pool", obj, k, kn, vn);
+}
+
+static void user_init(void *o) { memset(o, 0, sizeof(struct user_desc)); }
+static void pool_init(void *o) { memset(o, 0, sizeof(struct pool_desc)); }
 static void sa_init(void *o) { config_sa_defaults(o); }
 static void policy_init(void *o) { config_policy_defaults(o); }
 static void port_init(void *o) { memset(o, 0, sizeof(struct port_desc)); ((struct port_desc *)o)->mtu = 1500; }
@@ -317,6 +331,12 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	if (!strcmp(key, "connections"))
 		return walk_list(L, vn, "connections", (void **)&c->conns, &c->n_conns,
 				 sizeof(struct conn_desc), conn_init, conn_item);
+	if (!strcmp(key, "users"))
+		return walk_list(L, vn, "users", (void **)&c->users, &c->n_users,
+				 sizeof(struct user_desc), user_init, user_item);
+	if (!strcmp(key, "pools"))
+		return walk_list(L, vn, "pools", (void **)&c->pools, &c->n_pools,
+				 sizeof(struct pool_desc), pool_init, pool_item);
 	return table_map(L, cfg_top_keys, "top-level", c, key, kn, vn);
 }
 
@@ -389,6 +409,35 @@ first_dup(const struct key_ix *x, unsigned n, int (*cmp)(const void *, const voi
 			best = k;
 	}
 	return best;
+}
+
+/* users and pools, unique, and what connections ask of them */
+static int
+cross_check_remote(struct loader *L)
+{
+	struct espgw_config *c = L->c;
+	char msg[256];
+
+	for (unsigned i = 0; i < c->n_users; i++) {
+		yaml_node_t *n = list_item_node(L, "users", i);
+		if (config_check_user(&c->users[i], msg, sizeof(msg)) < 0)
+			return lfail(L, n, "%s", msg);
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(c->users[i].name, c->users[j].name))
+				return lfail(L, n, "duplicate user '%s'", c->users[i].name);
+	}
+	for (unsigned i = 0; i < c->n_pools; i++) {
+		yaml_node_t *n = list_item_node(L, "pools", i);
+		if (config_check_pool(&c->pools[i], msg, sizeof(msg)) < 0)
+			return lfail(L, n, "%s", msg);
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(c->pools[i].name, c->pools[j].name))
+				return lfail(L, n, "duplicate pool name '%s'", c->pools[i].name);
+	}
+	for (unsigned i = 0; i < c->n_conns; i++)
+		if (config_check_remote(c, &c->conns[i], msg, sizeof(msg)) < 0)
+			return lfail(L, list_item_node(L, "connections", i), "%s", msg);
+	return 0;
 }
 
 static int
@@ -491,6 +540,8 @@ cross_check(struct loader *L)
 				goto out;
 			}
 	}
+	if (cross_check_remote(L) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(sx);
@@ -601,5 +652,9 @@ config_free(struct espgw_config *c)
 	if (c->conns)	/* PSKs are secrets */
 		explicit_bzero(c->conns, sizeof(*c->conns) * c->n_conns);
 	free(c->conns);
+	if (c->users)	/* passwords */
+		explicit_bzero(c->users, sizeof(*c->users) * c->n_users);
+	free(c->users);
+	free(c->pools);
 	free(c);
 }

@@ -67,6 +67,10 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 			 name);
 		return -1;
 	}
+	if (c->d.xauth == CONN_XAUTH_SERVER) {
+		snprintf(err, el, "connection %s is an XAUTH server: its clients initiate", name);
+		return -1;
+	}
 	if (c->d.version == 1) {
 		if (v1_p1_start(e, c, 0) == 0)
 			return 0;

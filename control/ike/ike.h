@@ -19,6 +19,7 @@
 #include "control/ike/cert.h"
 #include "control/ike/crypto.h"
 #include "control/ike/msg.h"
+#include "control/ike/pool.h"
 
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
@@ -149,6 +150,9 @@ struct ike_sa_info {
 	const char *mode;		/* IKEv1: "main" or "aggressive"; NULL for IKEv2 */
 	uint8_t phase;			/* IKEv1: 1 until phase 1 is done, then 2 */
 	unsigned quick_modes;		/* IKEv1: quick modes in progress */
+	const char *user;		/* the user XAUTH proved ("" none) */
+	struct ip_addr vip[2];		/* virtual IPs leased to the peer (family 0: none) */
+	struct ip_addr own_vip;		/* the one we were given as a client */
 };
 void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),
 		 void *ctx);
@@ -160,12 +164,29 @@ struct ike_stats {
 	uint64_t frags_tx, frags_rx;	/* RFC 7383 fragments */
 	uint64_t expired;		/* SAs ended by their hard lifetime */
 	uint64_t keepalives;		/* NAT keepalives sent */
+	uint64_t xauth_ok, xauth_failed;	/* users checked (XAUTH server) */
+	uint64_t pool_exhausted;	/* a virtual IP asked for, none left */
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);
 /* anti-DoS: require cookies once this many IKE_SAs are half-open
  * (default 64); at most per_source half-open from one address (default 8) */
 void ike_set_limits(struct ike_engine *e, unsigned cookie_threshold, unsigned per_source);
+
+/*
+ * Remote access: the users XAUTH checks and the pools virtual IPs come
+ * from (copied). Pools of the same name and addresses keep their leases;
+ * others replace them (their leases stay with the SAs holding them).
+ */
+int ike_set_remote_access(struct ike_engine *e, const struct user_desc *u, unsigned nu,
+			  const struct pool_desc *p, unsigned np);
+struct ike_pool_view {
+	const struct pool_desc *d;
+	uint32_t size, online, offline, unused;
+};
+/* the i-th pool, false past the last; its leases through ike_pool_lease */
+bool ike_pool_at(const struct ike_engine *e, unsigned i, struct ike_pool_view *v,
+		 const struct ike_pool **pool);
 
 /* "aes128gcm16-prfsha256-x25519", "aes256-sha256-modp2048", "aes128gcm16-esn" */
 int ike_proposal_parse(const char *s, bool esp, struct ike_proposal *p, char *err, size_t el);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "control/ike/ike.h"
+#include "control/ike/users.h"
 
 #define MAX_CONNS 1024
 #define MSG_CAP 8192
@@ -161,6 +162,12 @@ struct ike_sa {
 	bool have_resp;
 	uint64_t last_heard, established_at;
 	struct v1_sa *v1;		/* IKEv1 (v1.h): NULL for an IKEv2 SA */
+	/* remote access (remote.c): the user the peer proved, the virtual
+	 * IPs leased to it ([0] IPv4, [1] IPv6); as a client, ours */
+	struct ike_id peer_ident;	/* type 0 until authenticated */
+	char user[USER_NAME_LEN];
+	struct ike_lease vip[2];
+	struct ip_addr own_vip;
 };
 
 /*
@@ -203,6 +210,9 @@ struct ike_engine {
 	uint8_t secret[2][32];		/* cookie secrets: current, previous */
 	uint8_t secret_ver;
 	uint64_t secret_at;
+	struct ike_users *users;	/* remote access (remote.c) */
+	struct ike_pool **pools;
+	unsigned n_pools;
 };
 
 /* ---- helpers ---- */
@@ -243,6 +253,17 @@ void ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why);
 struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator);
 void ike_sa_unindex(struct ike_engine *e, struct ike_sa *sa);
 unsigned ike_spi_hash(uint64_t spi);
+
+/* remote access (remote.c) */
+/* the owner a lease goes to: the XAUTH user, else the peer's identity */
+void ike_ra_owner(const struct ike_sa *sa, char *out, size_t n);
+/* a virtual IP of family fam from the connection's pools for sa; NULL: none */
+const struct ike_lease *ike_ra_lease(struct ike_engine *e, struct ike_sa *sa, int fam,
+				     const char *owner);
+void ike_ra_release(struct ike_sa *sa);
+/* the selector a peer with a virtual IP of family fam is held to (false: none) */
+bool ike_ra_vip_ts(const struct ike_sa *sa, int fam, struct ike_ts *ts);
+void ike_ra_free(struct ike_engine *e);
 
 /* connections (conn.c) */
 const struct ike_conn *ike_conn_by_name(const struct ike_engine *e, const char *name);

@@ -129,6 +129,7 @@ ike_sa_free(struct ike_sa *sa)
 	ike_dh_free(sa->pend_dh);
 	ike_wipe(sa->ch, sizeof(sa->ch));
 	v1_free(sa->v1);
+	ike_ra_release(sa);
 	free(sa);
 }
 
@@ -281,6 +282,7 @@ ike_engine_free(struct ike_engine *e)
 		e->conn[i]->refs++;
 		ike_conn_put(e->conn[i]);
 	}
+	ike_ra_free(e);
 	free(e->by_our);
 	free(e->by_peer);
 	free(e->heap);
@@ -320,7 +322,11 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 			.remote = sa->remote, .ike = sa->keys.a, .esp = c->esp,
 			.spi_in = c->spi_in, .spi_out = c->spi_out,
 			.age_ms = sa->established_at ? e->now - sa->established_at : 0,
+			.user = sa->user, .own_vip = sa->own_vip,
 		};
+		for (int k = 0; k < 2; k++)
+			if (sa->vip[k].pool)
+				i.vip[k] = sa->vip[k].addr;
 		for (int k = 0; k < MAX_CHILD; k++) {
 			const struct child *x = &sa->ch[k];
 			struct ike_child_view *v = &i.ch[i.n_ch];

@@ -18,6 +18,7 @@
  *   v1_auth.c    phase 1 authentication: PSK hash, certificates, signatures
  *   v1_quick.c   quick mode, both roles
  *   v1_phase1.c  main and aggressive mode, both roles; re-establishment
+ *   v1_cfg.c     the transaction exchange: XAUTH and Mode Config, both roles
  *   v1_info.c    input dispatch, the peer's informational messages, timers
  */
 #ifndef ESPGW_IKE_V1_H
@@ -50,6 +51,27 @@ enum {
 enum { P1_ENCR_3DES = 5, P1_ENCR_AES = 7 };
 enum { P1_HASH_SHA1 = 2, P1_HASH_SHA256 = 4, P1_HASH_SHA384 = 5, P1_HASH_SHA512 = 6 };
 enum { P1_AUTH_PSK = 1, P1_AUTH_RSA_SIG = 3 };	/* ECDSA: 9, 10, 11 (RFC 4754) */
+/* XAUTH (draft-beaulieu-ike-xauth-02 6): PSK or RSA, then the initiator's user */
+enum { P1_AUTH_XAUTH_INIT_PSK = 65001, P1_AUTH_XAUTH_INIT_RSA = 65005 };
+static inline uint16_t
+v1_base_auth(uint16_t a)
+{
+	return a == P1_AUTH_XAUTH_INIT_PSK ? P1_AUTH_PSK :
+	       a == P1_AUTH_XAUTH_INIT_RSA ? P1_AUTH_RSA_SIG : a;
+}
+static inline bool
+v1_is_xauth(uint16_t a)
+{
+	return a == P1_AUTH_XAUTH_INIT_PSK || a == P1_AUTH_XAUTH_INIT_RSA;
+}
+
+/* the attribute payload (draft-dukes-ike-mode-cfg-02 3.2) and its attributes */
+enum { CFG_REQUEST = 1, CFG_REPLY = 2, CFG_SET = 3, CFG_ACK = 4 };
+enum {
+	CA_IP4_ADDRESS = 1, CA_IP4_NETMASK = 2, CA_IP4_DNS = 3, CA_IP6_ADDRESS = 8,
+	CA_IP6_DNS = 10,
+	XA_TYPE = 16520, XA_USER_NAME = 16521, XA_USER_PASSWORD = 16522, XA_STATUS = 16527,
+};
 enum { LIFE_SECONDS = 1, LIFE_KB = 2 };
 
 /* phase 2 (IPsec DOI 4.5) */
@@ -79,6 +101,9 @@ enum {
 	V1N_RESPONDER_LIFETIME = 24576, V1N_REPLAY_STATUS = 24577, V1N_INITIAL_CONTACT = 24578,
 	V1N_DPD_R_U_THERE = 36136, V1N_DPD_R_U_THERE_ACK = 36137,
 };
+
+/* remote access after phase 1 (v1_sa.ra) */
+enum { V1_RA_DONE, V1_RA_XAUTH, V1_RA_XAUTH_ACK, V1_RA_MODECFG };
 
 /* ---- decoded SA payloads ---- */
 
@@ -176,6 +201,11 @@ struct v1_sa {
 	uint64_t dpd_sent;
 	unsigned dpd_tries;
 	struct v1_qm qm[V1_MAX_QM];
+	/* remote access (v1_cfg.c): what is left before quick mode may run */
+	uint8_t ra;			/* V1_RA_* */
+	uint16_t cfg_ident;		/* our Mode Config request's identifier */
+	bool xauth_ok;			/* server: the status we sent */
+	struct v1_qm tx[2];		/* transactions: [0] our request, [1] the peer's */
 	/* message IDs of phase 2 and informational exchanges done: a replay
 	 * of one is refused (RFC 2408 3.1: unique per ISAKMP SA) */
 	uint32_t seen[V1_SEEN];
@@ -238,6 +268,8 @@ unsigned v1_our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned ma
 /* v1_sa.c: the SA's IKEv1 state for the store and the timer heap (and
  * v1_due, v1_free, v1_mode_name, v1_quick_modes of ike_int.h) */
 uint64_t v1_qm_due(const struct ike_sa *sa);
+/* the transactions' retransmission and remote access's deadline */
+uint64_t v1_cfg_due(const struct ike_sa *sa);
 void v1_qm_free(struct v1_qm *q);
 
 /* v1_auth.c: our proof (HASH, or CERT and SIG), the peer's checked */
@@ -285,7 +317,6 @@ void v1_notify_plain(struct ike_engine *e, const struct ike_hdr *rh, const struc
 void v1_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c);
 /* hash of a whole message, to tell a retransmission */
 void v1_msg_digest(const uint8_t *b, size_t n, uint8_t out[32]);
-void v1_established(struct ike_engine *e, struct ike_sa *sa);
 /* message IDs used on this ISAKMP SA: seen before, or note one */
 bool v1_id_seen(const struct ike_sa *sa, uint32_t id);
 void v1_id_note(struct ike_sa *sa, uint32_t id);
@@ -297,6 +328,28 @@ bool v1_hash1_ok(const struct ike_sa *sa, const struct ike_msg *m, const uint8_t
 struct ike_sa *v1_sibling(struct ike_engine *e, const struct ike_sa *sa);
 struct ike_sa *v1_in_progress(struct ike_engine *e, const struct ike_sa *sa);
 void v1_adopt(struct ike_sa *sa, struct ike_sa *old);
+/* phase 1 is done and remote access too: siblings, INITIAL-CONTACT, the
+ * first quick mode */
+void v1_settle(struct ike_engine *e, struct ike_sa *sa);
+
+/* v1_inform.c: a protected phase 2 message (quick mode, transaction):
+ * the header and HASH's room (the offset of its value); then HASH =
+ * prf(SKEYID_a, M-ID | pre | what follows HASH), sealed with q's IV chain,
+ * kept in q for retransmission and sent */
+size_t v1_p2_begin(struct ike_buf *b, const struct ike_sa *sa, uint8_t x, uint32_t id);
+int v1_p2_seal(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_buf *b,
+	       size_t h, const uint8_t *pre, size_t prelen, bool awaits);
+
+/* v1_cfg.c */
+/* the transaction exchange of msg_id, NULL if none: [0] ours, [1] the peer's */
+struct v1_qm *v1_cfg_find(struct ike_sa *sa, uint32_t msg_id);
+/* m decrypted; iv: the CBC chain after it; dig: its digest */
+void v1_cfg_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, const uint8_t *iv,
+		  const uint8_t *dig);
+/* after phase 1: what remote access needs (an XAUTH server asks now) */
+void v1_cfg_begin(struct ike_engine *e, struct ike_sa *sa);
+/* retransmission and the deadline; true when it did something */
+bool v1_cfg_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
 
 /* the vendor IDs we send and know (v1_phase1.c) */
 extern const uint8_t v1_vid_natt[16], v1_vid_dpd[16], v1_vid_frag[16];

@@ -15,7 +15,7 @@
 static bool
 by_sig(const struct ike_sa *sa)
 {
-	return sa->v1->chosen.auth != P1_AUTH_PSK;
+	return v1_base_auth(sa->v1->chosen.auth) != P1_AUTH_PSK;
 }
 
 /* an ID payload's body as an identity (phase 1: type, 3 bytes, data) */
@@ -40,7 +40,7 @@ check_sig(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id *pid,
 	size_t lens[8];
 	unsigned nc = 0;
 	const struct ike_pl *sig = ike_find(m, V1_SIG);
-	uint8_t method = sa->v1->chosen.auth == P1_AUTH_RSA_SIG ? IKE_V1_RSA_SIG : IKE_V1_ECDSA_SIG;
+	uint8_t method = v1_base_auth(sa->v1->chosen.auth) == P1_AUTH_RSA_SIG ? IKE_V1_RSA_SIG : IKE_V1_ECDSA_SIG;
 	char why[160];
 
 	for (unsigned i = 0; i < m->n && nc < 8; i++)
@@ -91,6 +91,7 @@ v1_check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 			e->st.auth_failed++;
 			return -1;
 		}
+		sa->peer_ident = pid;
 		return 0;
 	}
 	if (h->len != n || CRYPTO_memcmp(exp, h->body, n) != 0) {
@@ -99,6 +100,7 @@ v1_check_auth(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		e->st.auth_failed++;
 		return -1;
 	}
+	sa->peer_ident = pid;
 	return 0;
 }
 
@@ -153,8 +155,10 @@ v1_am3_auth(struct ike_sa *sa, const struct ike_msg *m)
 	if (sa->msg1 == NULL || id_of(&idp, &pid) < 0 ||
 	    v1_hash_auth(sa, true, sa->msg1, sa->msg1_len, exp) < 0)
 		return -1;
-	if (by_sig(sa))
-		return check_sig(sa, m, &pid, exp);
-	return h && h->len == sa->v1->plen && CRYPTO_memcmp(exp, h->body, h->len) == 0 ? 0 : -1;
+	if (by_sig(sa) ? check_sig(sa, m, &pid, exp) < 0 :
+	    !h || h->len != sa->v1->plen || CRYPTO_memcmp(exp, h->body, h->len) != 0)
+		return -1;
+	sa->peer_ident = pid;
+	return 0;
 }
 

@@ -76,7 +76,7 @@ v1_skeyid(struct ike_sa *sa, const uint8_t *gxy, size_t glen)
 	be64(ck, sa->spi_i);
 	be64(ck + 8, sa->spi_r);
 	struct ike_iov nn[] = { { sa->ni, sa->nilen }, { sa->nr, sa->nrlen } };
-	if (v->chosen.auth != P1_AUTH_PSK) {
+	if (v1_base_auth(v->chosen.auth) != P1_AUTH_PSK) {
 		/* signatures: SKEYID = prf(Ni_b | Nr_b, g^xy) */
 		uint8_t nk[2 * IKE_MAX_NONCE];
 		struct ike_iov g = { gxy, glen };

@@ -232,6 +232,20 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 				return;
 			}
 			memcpy(iv, q->iv, V1_BLK);
+		} else if (m.h.exchange == V1_TRANSACTION &&
+			   (q = v1_cfg_find(sa, m.h.msg_id)) != NULL) {
+			/* the peer's request again: our reply again; an answer
+			 * to ours decrypts on from our request */
+			if (!memcmp(dig, q->last_rx, 32) || !q->initiator || !q->awaits) {
+				if (!memcmp(dig, q->last_rx, 32) && !q->initiator && q->tx) {
+					e->st.retransmits++;
+					v1_send(e, sa, q->tx, q->tx_len);
+				} else {
+					e->st.rx_dropped++;
+				}
+				return;
+			}
+			memcpy(iv, q->iv, V1_BLK);
 		} else if (v1_iv_p2(sa, m.h.msg_id, iv) < 0) {
 			return;
 		}
@@ -267,9 +281,12 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 			sa->local = *local;
 			sa->remote = *remote;
 		}
+		enum ike_state was = sa->state;
 		if (v1_p1_input(e, sa, &m) == 0) {
 			memcpy(sa->v1->last_rx, dig, 32);
 			sa->last_heard = e->now;
+			if (was != S_ESTABLISHED && sa->state == S_ESTABLISHED)
+				v1_cfg_begin(e, sa);
 		} else {
 			/* refused: as if it never came */
 			e->st.rx_dropped++;
@@ -281,6 +298,8 @@ v1_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *
 		v1_qm_input(e, sa, &m, iv, dig);
 	} else if (m.h.exchange == V1_INFO) {
 		info_input(e, sa, &m);
+	} else if (m.h.exchange == V1_TRANSACTION && (m.h.flags & V1_FLAG_E)) {
+		v1_cfg_input(e, sa, &m, iv, dig);
 	} else {
 		e->st.rx_dropped++;
 	}
@@ -329,7 +348,7 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 			ike_sa_kill(e, sa, "IKEv1 phase 1 timed out");
 		return;
 	}
-	if (v1_qm_step(e, sa, now) || v1_qm_route_due(e, sa, now))
+	if (v1_cfg_step(e, sa, now) || v1_qm_step(e, sa, now) || v1_qm_route_due(e, sa, now))
 		return;
 	if (v->retire_at && now >= v->retire_at) {
 		v1_terminate(e, sa);
@@ -349,9 +368,9 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		v1_send_child_delete(e, sa, x);
 	} else if (sa->rekey_at && now >= sa->rekey_at) {
 		/* phase 1 is re-established, not rekeyed: a new one takes the
-		 * phase 2 SAs when it is up (v1_established) */
+		 * phase 2 SAs when it is up (v1_settle) */
 		sa->rekey_at = 0;
-		if (c->d.remote.family)
+		if (c->d.remote.family && c->d.xauth != CONN_XAUTH_SERVER)
 			v1_p1_start(e, c, sa->spi_i);
 	} else if ((x = child_at(sa, now, true)) != NULL) {
 		x->rekey_at = 0;

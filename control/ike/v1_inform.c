@@ -207,3 +207,44 @@ v1_id_note(struct ike_sa *sa, uint32_t id)
 {
 	sa->v1->seen[sa->v1->seen_next++ % V1_SEEN] = id;
 }
+
+/* the header, and HASH's room: the offset of its value */
+size_t
+v1_p2_begin(struct ike_buf *b, const struct ike_sa *sa, uint8_t x, uint32_t id)
+{
+	size_t h;
+
+	v1_hdr_put(b, sa->spi_i, sa->spi_r, x, 0, id);
+	h = ike_pl_begin(b, V1_HASH);
+	for (size_t i = 0; i < sa->v1->plen; i++)
+		ike_put8(b, 0);
+	ike_pl_end(b, h);
+	return h + 4;
+}
+
+/* HASH(1) or (2) = prf(SKEYID_a, M-ID [| Ni_b] | what follows HASH), sealed */
+int
+v1_p2_seal(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_buf *b, size_t h,
+       const uint8_t *pre, size_t prelen, bool awaits)
+{
+	uint8_t mid[4] = { q->msg_id >> 24, q->msg_id >> 16, q->msg_id >> 8, q->msg_id };
+	size_t after = h + sa->v1->plen;
+
+	if (b->overflow)
+		return -1;
+	struct ike_iov v[] = { { mid, 4 }, { pre, prelen }, { b->p + after, b->len - after } };
+	if (v1_hash_a(sa, v, 3, b->p + h) < 0 || v1_encrypt(sa->v1, b, q->iv) == 0)
+		return -1;
+	free(q->tx);
+	q->tx = malloc(b->len);
+	if (q->tx == NULL)
+		return -1;
+	memcpy(q->tx, b->p, b->len);
+	q->tx_len = b->len;
+	q->awaits = awaits;
+	q->sent_at = e->now;
+	q->timeout = sa->conn->d.retransmit_ms;
+	q->tries = 0;
+	v1_send(e, sa, b->p, b->len);
+	return 0;
+}

@@ -462,7 +462,8 @@ p1_done(struct ike_engine *e, struct ike_sa *sa)
 		.dh = t->group };
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
-	v1_established(e, sa);
+	/* then remote access (v1_cfg_begin), then v1_settle */
+	ike_established(e, sa);
 }
 
 /*
@@ -666,15 +667,17 @@ v1_adopt(struct ike_sa *sa, struct ike_sa *old)
  * initiator with no CHILD_SA then starts quick mode.
  */
 void
-v1_established(struct ike_engine *e, struct ike_sa *sa)
+v1_settle(struct ike_engine *e, struct ike_sa *sa)
 {
 	bool have = false;
 
-	ike_established(e, sa);
 	/* (the connection's other SAs: none when it holds only this one) */
 	for (struct ike_sa *o = sa->conn->refs > 1 ? e->sas : NULL; o; o = o->next) {
+		/* the same peer: address, identity and user (remote-access users
+		 * behind one NAT share an address, not their SAs) */
 		if (o == sa || !o->v1 || o->conn != sa->conn || o->state != S_ESTABLISHED ||
-		    !ip_addr_eq(&o->remote.addr, &sa->remote.addr))
+		    !ip_addr_eq(&o->remote.addr, &sa->remote.addr) || strcmp(o->user, sa->user) ||
+		    !ike_id_equal(&o->peer_ident, &sa->peer_ident) || o->v1->ra != V1_RA_DONE)
 			continue;
 		if (sa->v1->initial_contact) {
 			ike_sa_kill(e, o, "replaced (INITIAL-CONTACT)");

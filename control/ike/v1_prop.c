@@ -32,6 +32,12 @@ v1_our_xforms(const struct ike_conn *c, struct v1_xform *x, unsigned max)
 {
 	int methods[2] = { auth_by_cert(c) && c->creds.ca ? ike_v1_method(&c->creds) : -1,
 			   c->psk_len ? P1_AUTH_PSK : -1 };
+
+	/* with XAUTH, its methods instead (only RSA among signatures has one) */
+	if (c->d.xauth != CONN_XAUTH_NONE) {
+		methods[0] = methods[0] == P1_AUTH_RSA_SIG ? P1_AUTH_XAUTH_INIT_RSA : -1;
+		methods[1] = methods[1] == P1_AUTH_PSK ? P1_AUTH_XAUTH_INIT_PSK : -1;
+	}
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < c->n_ike * 2 && n < max; i++) {
@@ -77,6 +83,12 @@ v1_conn_check(const struct ike_conn *c, char *err, size_t el)
 	if (k == 0) {
 		snprintf(err, el, "connection %s: IKEv1 has no ChaCha20-Poly1305: give an AES ESP "
 			 "proposal", c->d.name);
+		return -1;
+	}
+	if (c->d.xauth != CONN_XAUTH_NONE && c->psk_len == 0 &&
+	    ike_v1_method(&c->creds) != P1_AUTH_RSA_SIG) {
+		snprintf(err, el, "connection %s: XAUTH goes with a PSK or an RSA certificate "
+			 "(there is no XAUTH method for ECDSA)", c->d.name);
 		return -1;
 	}
 	if (c->psk_len == 0 && auth_by_cert(c) && ike_v1_method(&c->creds) < 0) {

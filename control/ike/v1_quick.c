@@ -209,47 +209,6 @@ qm_abort(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const char *w
 	v1_qm_free(q);
 }
 
-/* the header, and HASH's room: the offset of its value */
-static size_t
-begin(struct ike_buf *b, const struct ike_sa *sa, uint32_t id)
-{
-	size_t h;
-
-	v1_hdr_put(b, sa->spi_i, sa->spi_r, V1_QUICK, 0, id);
-	h = ike_pl_begin(b, V1_HASH);
-	for (size_t i = 0; i < sa->v1->plen; i++)
-		ike_put8(b, 0);
-	ike_pl_end(b, h);
-	return h + 4;
-}
-
-/* HASH(1) or (2) = prf(SKEYID_a, M-ID [| Ni_b] | what follows HASH), sealed */
-static int
-finish(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_buf *b, size_t h,
-       const uint8_t *pre, size_t prelen, bool awaits)
-{
-	uint8_t mid[4] = { q->msg_id >> 24, q->msg_id >> 16, q->msg_id >> 8, q->msg_id };
-	size_t after = h + sa->v1->plen;
-
-	if (b->overflow)
-		return -1;
-	struct ike_iov v[] = { { mid, 4 }, { pre, prelen }, { b->p + after, b->len - after } };
-	if (v1_hash_a(sa, v, 3, b->p + h) < 0 || v1_encrypt(sa->v1, b, q->iv) == 0)
-		return -1;
-	free(q->tx);
-	q->tx = malloc(b->len);
-	if (q->tx == NULL)
-		return -1;
-	memcpy(q->tx, b->p, b->len);
-	q->tx_len = b->len;
-	q->awaits = awaits;
-	q->sent_at = e->now;
-	q->timeout = sa->conn->d.retransmit_ms;
-	q->tries = 0;
-	v1_send(e, sa, b->p, b->len);
-	return 0;
-}
-
 static void
 put_ke(struct ike_buf *b, struct ike_dh *dh)
 {
@@ -270,7 +229,7 @@ v1_qm_start(struct ike_engine *e, struct ike_sa *sa, int rekey_of)
 	unsigned np;
 	size_t h;
 
-	if (sa->state != S_ESTABLISHED || (q = qm_new(sa)) == NULL)
+	if (sa->state != S_ESTABLISHED || sa->v1->ra != V1_RA_DONE || (q = qm_new(sa)) == NULL)
 		return -1;
 	c = ike_child_free_slot(sa);
 	if (c == NULL) {
@@ -282,6 +241,10 @@ v1_qm_start(struct ike_engine *e, struct ike_sa *sa, int rekey_of)
 	c->initiator = true;
 	c->spi_in = ike_child_spi_new(e);
 	c->ts_l = rekey_of >= 0 ? sa->ch[rekey_of].ts_l : sa->conn->local_ts;
+	if (rekey_of < 0 && sa->own_vip.family)	/* a client with a virtual IP: from it */
+		ike_ts_of_prefix(&(struct ip_prefix){ sa->own_vip,
+						      (uint8_t)(ip_alen(sa->own_vip.family) * 8) },
+				 &c->ts_l);
 	c->ts_r = rekey_of >= 0 ? sa->ch[rekey_of].ts_r : sa->conn->remote_ts;
 	q->initiator = true;
 	q->slot = (int)(c - sa->ch);
@@ -300,14 +263,14 @@ v1_qm_start(struct ike_engine *e, struct ike_sa *sa, int rekey_of)
 		return -1;
 	}
 	ike_buf_init(&b, mem, sizeof(mem));
-	h = begin(&b, sa, q->msg_id);
+	h = v1_p2_begin(&b, sa, V1_QUICK, q->msg_id);
 	v1_put_esp_sa(&b, p, np);
 	v1_put_pl(&b, V1_NONCE, q->ni, q->nilen);
 	if (q->dh)
 		put_ke(&b, q->dh);
 	v1_put_id_ts(&b, &c->ts_l);
 	v1_put_id_ts(&b, &c->ts_r);
-	if (finish(e, sa, q, &b, h, NULL, 0, true) < 0) {
+	if (v1_p2_seal(e, sa, q, &b, h, NULL, 0, true) < 0) {
 		qm_abort(e, sa, q, "message not built");
 		return -1;
 	}
@@ -448,7 +411,7 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	const struct ike_pl *psa = ike_find(m, V1_SA), *pn = ike_find(m, V1_NONCE);
 	struct v1_prop ours[IKE_MAX_CONN_PROPS], chosen;
 	struct v1_sa_pl sp;
-	struct ike_ts ti, tr;
+	struct ike_ts ti, tr, vts, ots;
 	struct ike_err er;
 	struct child *nc;
 	struct v1_qm *q;
@@ -461,6 +424,14 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	if (v1_id_seen(sa, m->h.msg_id) || !v1_hash1_ok(sa, m, NULL, 0)) {
 		e->st.rx_dropped++;
 		log_info("ike %s: quick mode replayed or with a wrong HASH(1) dropped", c->d.name);
+		return;
+	}
+	if (sa->v1->ra != V1_RA_DONE) {
+		/* (its ID not noted: once XAUTH is done, its retransmission
+		 * is taken) */
+		e->st.rx_dropped++;
+		log_info("ike %s: quick mode before XAUTH or Mode Config finished: not yet",
+			 c->d.name);
 		return;
 	}
 	v1_id_note(sa, m->h.msg_id);
@@ -495,6 +466,15 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	for (unsigned p = 0; p <= c->n_more && found && !ts_ok; p++) {
 		const struct ike_ts *wl = p ? &c->more_l[p - 1] : &c->local_ts;
 		const struct ike_ts *wr = p ? &c->more_r[p - 1] : &c->remote_ts;
+		/* a peer with a virtual IP of this family: that address only;
+		 * ours as a client: that address */
+		if (ike_ra_vip_ts(sa, ti.type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET, &vts))
+			wr = &vts;
+		if (sa->own_vip.family == (tr.type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET)) {
+			ike_ts_of_prefix(&(struct ip_prefix){ sa->own_vip, (uint8_t)(
+				ip_alen(sa->own_vip.family) * 8) }, &ots);
+			wl = &ots;
+		}
 		ts_ok = ike_ts_narrow(&ti, wr, &nc->ts_r) && ike_ts_narrow(&tr, wl, &nc->ts_l);
 	}
 	if (!found || !ts_ok) {
@@ -530,7 +510,7 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	}
 	chosen.spi = nc->spi_in;
 	ike_buf_init(&b, mem, sizeof(mem));
-	h = begin(&b, sa, q->msg_id);
+	h = v1_p2_begin(&b, sa, V1_QUICK, q->msg_id);
 	v1_put_esp_sa(&b, &chosen, 1);
 	v1_put_pl(&b, V1_NONCE, q->nr, q->nrlen);
 	if (q->dh)
@@ -550,7 +530,7 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	}
 	/* in now, out (the route) once QM3 proves the initiator has its keys */
 	if (install(e, sa, nc, gxy, glen, q) < 0 ||
-	    finish(e, sa, q, &b, h, q->ni, q->nilen, true) < 0) {
+	    v1_p2_seal(e, sa, q, &b, h, q->ni, q->nilen, true) < 0) {
 		ike_wipe(gxy, sizeof(gxy));
 		qm_abort(e, sa, q, "install failed");
 		return;

@@ -42,6 +42,19 @@ v1_qm_due(const struct ike_sa *sa)
 	return due;
 }
 
+uint64_t
+v1_cfg_due(const struct ike_sa *sa)
+{
+	const struct v1_sa *v = sa->v1;
+	uint64_t due = IKE_NEVER;
+
+	if (v->tx[0].awaits)
+		due = v->tx[0].sent_at + v->tx[0].timeout;
+	if (v->ra != V1_RA_DONE)
+		due = ike_min_at(due, sa->established_at + IKE_HALF_OPEN_MS);
+	return due;
+}
+
 unsigned
 v1_quick_modes(const struct ike_sa *sa)
 {
@@ -65,6 +78,7 @@ v1_due(const struct ike_engine *e, const struct ike_sa *sa)
 	if (sa->state != S_ESTABLISHED)
 		return sa->last_heard + IKE_HALF_OPEN_MS + 1;
 	due = ike_min_at(due, v1_qm_due(sa));
+	due = ike_min_at(due, v1_cfg_due(sa));
 	due = ike_min_at(due, sa->v1->retire_at);
 	due = ike_min_at(due, sa->expire_at);
 	due = ike_min_at(due, sa->rekey_at);
@@ -91,6 +105,8 @@ v1_free(struct v1_sa *v)
 		return;
 	for (int i = 0; i < V1_MAX_QM; i++)
 		v1_qm_free(&v->qm[i]);
+	v1_qm_free(&v->tx[0]);
+	v1_qm_free(&v->tx[1]);
 	v1_frx_free(v);
 	free(v->sai_b);
 	ike_wipe(v, sizeof(*v));

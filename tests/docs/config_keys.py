@@ -10,7 +10,8 @@ import re
 import subprocess
 import sys
 
-SECTIONS = ["top", "eal", "ike", "ports", "routes", "sas", "policies", "connections"]
+SECTIONS = ["top", "eal", "ike", "ports", "routes", "sas", "policies", "connections", "users",
+            "pools"]
 build = sys.argv[1]
 update = len(sys.argv) > 2 and sys.argv[2] == "--update"
 espgw = os.path.join(build, "control", "espgw")

@@ -15,6 +15,8 @@
 struct dgram *q[QMAX];
 unsigned qn, sent_count, drop_mask, dup_every;
 int drop_next_from = -1;	/* lose that engine's next datagram */
+int link_mute_on_up = -1;	/* from its IKE SA's establishment on, lose all of it */
+static int muted = -1;
 struct ike_engine *eng[2];
 struct ike_child_info up[2];
 uint8_t upkeys[2][2][IKE_MAX_KEY];
@@ -47,6 +49,8 @@ link_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote, co
 		drop_next_from = -1;
 		return;
 	}
+	if (muted == me)
+		return;
 	for (int copies = dup_every && k % dup_every == 0 ? 2 : 1; copies > 0; copies--) {
 		struct dgram *d = malloc(sizeof(*d));
 		if (qn == QMAX) {
@@ -114,6 +118,8 @@ link_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 	(void)i;
 	(void)r;
 	ike_ups[(int)(intptr_t)ctx]++;
+	if (link_mute_on_up == (int)(intptr_t)ctx)
+		muted = link_mute_on_up;
 }
 
 const struct ike_ops link_ops = {
@@ -126,8 +132,37 @@ bool resp_any;		/* the responder takes any peer address */
 uint16_t link_frag;	/* both sides' RFC 7383 fragment size, 0 = off */
 uint32_t link_times[4];
 uint32_t link_version = 2;	/* both sides' IKE version */
-bool link_aggressive;		/* IKEv1 aggressive mode */	/* ike_rekey, child_rekey, ike_life, child_life */
+bool link_aggressive;		/* IKEv1 aggressive mode */
 bool link_more;		/* two more CHILD_SAs per connection */
+bool link_ra;
+const char *link_user = "alice", *link_password = "alice-pw", *link_pool = "10.9.0.1-10.9.0.6";
+void (*link_tweak)(int side, struct conn_desc *c);
+
+static void
+ra_setup(int i, struct conn_desc *c)
+{
+	static struct user_desc users[2] = { { "alice", "alice-pw" }, { "bob", "bob-pw" } };
+	struct pool_desc pool = { .name = "rw4" };
+	char first[32], *dash;
+
+	if (i == 0) {
+		c->xauth = CONN_XAUTH_CLIENT;
+		snprintf(c->xauth_user, sizeof(c->xauth_user), "%s", link_user);
+		snprintf(c->xauth_password, sizeof(c->xauth_password), "%s", link_password);
+		c->vip = true;
+		return;
+	}
+	c->xauth = CONN_XAUTH_SERVER;
+	strcpy(c->pools[0], "rw4");
+	snprintf(first, sizeof(first), "%s", link_pool);
+	dash = strchr(first, '-');
+	*dash = '\0';
+	ip_addr_parse(first, &pool.first);
+	ip_addr_parse(dash + 1, &pool.last);
+	ip_addr_parse("198.18.9.53", &pool.dns[0]);
+	pool.n_dns = 1;
+	CU_ASSERT_EQUAL(ike_set_remote_access(eng[1], users, 2, &pool, 1), 0);
+}
 
 void
 link_setup(const char *ike_prop, const char *esp_prop)
@@ -135,6 +170,7 @@ link_setup(const char *ike_prop, const char *esp_prop)
 	char err[128];
 
 	qn = sent_count = 0;
+	muted = -1;
 	memset(ups, 0, sizeof(ups));
 	memset(downs, 0, sizeof(downs));
 	memset(ike_ups, 0, sizeof(ike_ups));
@@ -173,6 +209,10 @@ link_setup(const char *ike_prop, const char *esp_prop)
 		c.life_time = link_times[2];
 		c.child_life_time = link_times[3];
 		eng[i] = ike_engine_new(&link_ops, (void *)(intptr_t)i);
+		if (link_ra)
+			ra_setup(i, &c);
+		if (link_tweak)
+			link_tweak(i, &c);
 		CU_ASSERT_EQUAL(ike_conn_add(eng[i], ike_conn_new(&c, err, sizeof(err)), err,
 					     sizeof(err)), 0);
 	}

@@ -26,6 +26,7 @@ struct dgram {
 extern struct dgram *q[QMAX];
 extern unsigned qn, sent_count, drop_mask, dup_every;
 extern int drop_next_from;
+extern int link_mute_on_up;		/* that engine goes mute when its IKE SA is up */
 extern struct ike_engine *eng[2];
 extern struct ike_child_info up[2];
 extern uint8_t upkeys[2][2][IKE_MAX_KEY];
@@ -40,6 +41,13 @@ extern uint32_t link_times[4];		/* ike_rekey, child_rekey, ike_life, child_life 
 extern bool link_more;			/* two more CHILD_SAs per connection */
 extern uint32_t link_version;		/* 1 or 2 (default) */
 extern bool link_aggressive;
+/* remote access: c1 an XAUTH server with users alice and bob and pool rw4
+ * (link_pool, FIRST-LAST, default 10.9.0.1-10.9.0.6), c0 its client as link_user with
+ * link_password asking for a virtual IP */
+extern bool link_ra;
+extern const char *link_user, *link_password, *link_pool;
+/* per-side changes to the connections, after the above (NULL: none) */
+extern void (*link_tweak)(int side, struct conn_desc *c);
 
 /* both engines anew with these proposals */
 void link_setup(const char *ike_prop, const char *esp_prop);

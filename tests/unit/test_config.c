@@ -33,6 +33,39 @@ test_default(void)
 	config_free(c);
 }
 
+#define RA_USERS "users:\n  - { name: alice, password: pw }\n"
+#define RA_CONN "connections:\n  - name: rw\n    local: 1.1.1.1\n    psk: x\n" \
+	"    version: 1\n    local_ts: 10.0.0.0/8\n    remote_ts: 0.0.0.0/0\n"
+
+/* users, pools and a connection using them: loaded as written */
+static void
+test_remote_access(void)
+{
+	char err[256] = "", a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+	struct espgw_config *c = config_load_string(
+		PORTS RA_USERS "  - { name: bob, password: \"p w\" }\n"
+		"pools:\n  - { name: v4, addrs: 10.3.0.0/24, dns: \"198.18.0.53, 198.18.0.54\" }\n"
+		"  - { name: v6, addrs: fd00:3::/112 }\n"
+		"  - { name: r, addrs: 10.4.0.7-10.4.1.3 }\n"
+		RA_CONN "    xauth: server\n    pools: v4, v6\n", "t", err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->n_users, 2);
+	CU_ASSERT_STRING_EQUAL(c->users[1].password, "p w");
+	CU_ASSERT_EQUAL(c->n_pools, 3);
+	CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&c->pools[0].first, a, sizeof(a)), "10.3.0.1");
+	CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&c->pools[0].last, b, sizeof(b)), "10.3.0.254");
+	CU_ASSERT_EQUAL(c->pools[0].n_dns, 2);
+	CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&c->pools[1].first, a, sizeof(a)), "fd00:3::1");
+	CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&c->pools[1].last, b, sizeof(b)), "fd00:3::ffff");
+	CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&c->pools[2].first, a, sizeof(a)), "10.4.0.7");
+	CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&c->pools[2].last, b, sizeof(b)), "10.4.1.3");
+	CU_ASSERT_EQUAL(c->conns[0].xauth, CONN_XAUTH_SERVER);
+	CU_ASSERT_STRING_EQUAL(c->conns[0].pools[0], "v4");
+	CU_ASSERT_STRING_EQUAL(c->conns[0].pools[1], "v6");
+	config_free(c);
+}
+
 static const struct bad {
 	const char *yaml;
 	const char *want;	/* expected prefix "t:LINE: ..." substring */
@@ -55,6 +88,35 @@ static const struct bad {
 	  "    fragment_size: 100\n", "t:7: fragment_size must be 576..1500" },
 	{ PORTS "connections:\n  - name: c\n    local: 1.1.1.1\n    psk: x\n"
 	  "    fragmentation: maybe\n", "t:7: fragmentation must be yes or no" },
+	/* remote access */
+	{ PORTS RA_USERS "pools:\n  - { name: p, addrs: 10.0.0.0/7 }\n",
+	  "t:6: pool p: more than 2^24 addresses" },
+	{ PORTS RA_USERS "pools:\n  - { name: p, addrs: 10.0.0.9-10.0.0.1 }\n",
+	  "t:6: range '10.0.0.9-10.0.0.1' ends before it begins" },
+	{ PORTS RA_USERS "pools:\n  - { name: p, addrs: 10.0.0.1-fd00::1 }\n", "two families" },
+	{ PORTS RA_USERS "pools:\n  - { name: p }\n", "t:6: pool p needs addrs" },
+	{ PORTS RA_USERS "pools:\n  - { name: p, addrs: 10.0.0.0/24, dns: 1.1.1.1 2.2.2.2 "
+	  "3.3.3.3 4.4.4.4 5.5.5.5 }\n", "dns: at most 4 servers" },
+	{ PORTS RA_USERS "pools:\n  - { name: p, addrs: 10.0.0.0/24 }\n"
+	  "  - { name: p, addrs: 10.1.0.0/24 }\n", "t:7: duplicate pool name 'p'" },
+	{ PORTS "users:\n  - { name: a, password: x }\n  - { name: a, password: y }\n",
+	  "t:5: duplicate user 'a'" },
+	{ PORTS "users:\n  - { name: a }\n", "t:4: a user needs a name and a password" },
+	{ PORTS RA_USERS RA_CONN "    xauth: server\n    pools: nope\n",
+	  "connection rw: no pool 'nope'" },
+	{ PORTS RA_USERS "pools:\n  - { name: a, addrs: 10.0.0.0/24 }\n"
+	  "  - { name: b, addrs: 10.1.0.0/24 }\n" RA_CONN "    pools: a, b\n",
+	  "two pools of one family" },
+	{ PORTS RA_USERS RA_CONN "    pools: a, b, c\n", "pools: at most two" },
+	{ PORTS RA_USERS "connections:\n  - name: rw\n    local: 1.1.1.1\n    psk: x\n"
+	  "    local_ts: 10.0.0.0/8\n    remote_ts: 0.0.0.0/0\n    xauth: server\n",
+	  "IKEv1's for now" },
+	{ PORTS RA_CONN "    xauth: server\n", "xauth server needs users" },
+	{ PORTS RA_USERS RA_CONN "    xauth: client\n    xauth_user: u\n",
+	  "xauth client needs xauth_user and xauth_password" },
+	{ PORTS RA_USERS RA_CONN "    xauth: server\n    start: trap\n    remote: 1.1.1.2\n",
+	  "an xauth server waits for its clients" },
+	{ PORTS RA_USERS RA_CONN "    xauth: maybe\n", "xauth must be no, server or client" },
 	{ "workers: 0\n" PORTS, "t:1: workers must be" },
 	{ "wrkers: 1\n" PORTS, "t:1: unknown top-level key 'wrkers'" },
 	{ "workers: 1\nworkers: 2\n" PORTS, "t:2: configuration: duplicate key" },
@@ -162,6 +224,7 @@ main(void)
 		{ "bad files give file:line errors", test_bad },
 		{ "CLI key=value words", test_words },
 		{ "prefixes", test_prefix },
+		{ "remote access: users, pools, xauth", test_remote_access },
 		{ NULL, NULL },
 	};
 

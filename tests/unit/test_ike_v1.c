@@ -275,6 +275,7 @@ teardown(void)
 		free(q[--qn]);
 	link_version = 2;
 	link_aggressive = false;
+	link_ra = false;
 }
 
 /*
@@ -670,7 +671,7 @@ test_mutation_after(void)
  * NAT-D), nor the final padding block: see docs/ike.md.)
  */
 static void
-lockstep_case(bool aggr)
+lockstep_case(bool aggr, bool ra)
 {
 	uint64_t now = 1000;
 	char err[100];
@@ -678,6 +679,7 @@ lockstep_case(bool aggr)
 
 	link_version = 1;
 	link_aggressive = aggr;
+	link_ra = ra;
 	drop_mask = 0;
 	dup_every = 0;
 	link_setup("aes128-sha256-modp2048", "aes128-sha256-ecp256");
@@ -689,7 +691,8 @@ lockstep_case(bool aggr)
 		/* what the HASH covers: a quick mode's or informational's every
 		 * payload; in phase 1 the ID and HASH (the first two blocks) */
 		size_t last_blk = d->len >= 16 ? d->len - 16 : 0;
-		bool p2 = d->len > 18 && (d->b[18] == V1_QUICK || d->b[18] == V1_INFO);
+		bool p2 = d->len > 18 && (d->b[18] == V1_QUICK || d->b[18] == V1_INFO ||
+					  d->b[18] == V1_TRANSACTION);
 		size_t covered = p2 || last_blk < IKE_HDR_LEN + 32 ? last_blk : IKE_HDR_LEN + 32;
 		memmove(q, q + 1, --qn * sizeof(q[0]));
 		unsigned keep = qn;
@@ -721,8 +724,9 @@ lockstep_case(bool aggr)
 static void
 test_mutation_lockstep(void)
 {
-	lockstep_case(false);
-	lockstep_case(true);
+	lockstep_case(false, false);
+	lockstep_case(true, false);
+	lockstep_case(false, true);	/* XAUTH and Mode Config too */
 }
 
 int
@@ -747,11 +751,12 @@ main(void)
 		  test_lifetimes },
 		{ "every message replayed, flipped and cut afterwards: no state change",
 		  test_mutation_after },
-		{ "damaged copies before each message in lock-step: the exchange completes",
+		{ "damaged copies before each message in lock-step (with XAUTH and Mode Config "
+		  "too): the exchange completes",
 		  test_mutation_lockstep },
 		{ NULL, NULL },
 	};
 
-	espgw_log_level = LOG_LVL_ERR;
+	espgw_log_level = getenv("V1_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR;
 	return unit_run("ike-v1", t);
 }

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKEv1's transaction exchange (draft-dukes-ike-mode-cfg-02: HDR*, HASH,
+ * ATTR; HASH = prf(SKEYID_a, M-ID | ATTR), each exchange's IV chained from
+ * phase 1 like an informational one) carrying remote access after phase 1:
+ *
+ *   XAUTH (draft-beaulieu-ike-xauth-02), the server asking:
+ *     REQUEST(USER_NAME, USER_PASSWORD)  ->  REPLY(USER_NAME, USER_PASSWORD)
+ *     SET(STATUS = 1 or 0)               ->  ACK
+ *   Mode Config, pulled by the client:
+ *     REQUEST(INTERNAL_IP4/6_ADDRESS)    ->  REPLY(address, DNS servers)
+ *
+ * espgw serves both (users and pools of remote.c) and speaks the client's
+ * side too, for its tests and benchmarks. Quick mode waits until they are
+ * done (v1_sa.ra); then v1_settle. Each side's one outstanding exchange
+ * is retransmitted; the peer's repeated request draws our reply again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "control/ike/v1.h"
+
+#define MAX_CATTR 32
+
+struct cattr {
+	uint16_t type;
+	uint16_t len;
+	const uint8_t *val;		/* a TV attribute: its two value bytes */
+};
+
+struct cfg_pl {
+	uint8_t type;
+	uint16_t ident;
+	unsigned n;
+	struct cattr a[MAX_CATTR];
+};
+
+/* the ATTR payload: type, reserved, identifier, then data attributes */
+static int
+cfg_parse(const struct ike_pl *p, struct cfg_pl *c)
+{
+	const uint8_t *b = p->body;
+	size_t off = 4;
+
+	if (p->len < 4 || b[0] < CFG_REQUEST || b[0] > CFG_ACK)
+		return -1;
+	c->type = b[0];
+	c->ident = ike_get16(b + 2);
+	c->n = 0;
+	while (off < p->len) {
+		uint16_t t, l;
+		if (p->len - off < 4 || c->n == MAX_CATTR)
+			return -1;
+		t = ike_get16(b + off);
+		l = ike_get16(b + off + 2);
+		if (t & 0x8000) {
+			c->a[c->n++] = (struct cattr){ t & 0x7fff, 2, b + off + 2 };
+			off += 4;
+			continue;
+		}
+		if (p->len - off - 4 < l)
+			return -1;
+		c->a[c->n++] = (struct cattr){ t, l, b + off + 4 };
+		off += 4u + l;
+	}
+	return 0;
+}
+
+static const struct cattr *
+attr(const struct cfg_pl *c, uint16_t type)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->a[i].type == type)
+			return &c->a[i];
+	return NULL;
+}
+
+static void
+put_tlv(struct ike_buf *b, uint16_t type, const void *v, size_t n)
+{
+	ike_put16(b, type);
+	ike_put16(b, (uint16_t)n);
+	ike_put(b, v, n);
+}
+
+static void
+put_tv(struct ike_buf *b, uint16_t type, uint16_t v)
+{
+	ike_put16(b, 0x8000 | type);
+	ike_put16(b, v);
+}
+
+static size_t
+attr_begin(struct ike_buf *b, uint8_t type, uint16_t ident)
+{
+	size_t h = ike_pl_begin(b, V1_ATTR);
+
+	ike_put8(b, type);
+	ike_put8(b, 0);
+	ike_put16(b, ident);
+	return h;
+}
+
+static void
+tx_reset(struct v1_qm *q)
+{
+	v1_qm_free(q);
+	memset(q, 0, sizeof(*q));
+}
+
+/* a new exchange of ours: its message ID and IV */
+static struct v1_qm *
+our_request(struct ike_sa *sa)
+{
+	struct v1_qm *q = &sa->v1->tx[0];
+
+	tx_reset(q);
+	do
+		ike_random(&q->msg_id, sizeof(q->msg_id));
+	while (q->msg_id == 0 || v1_id_seen(sa, q->msg_id));
+	v1_id_note(sa, q->msg_id);
+	if (v1_iv_p2(sa, q->msg_id, q->iv) < 0)
+		return NULL;
+	q->used = q->initiator = true;
+	return q;
+}
+
+static void
+seal(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_buf *b, size_t h,
+     size_t a, bool request)
+{
+	ike_pl_end(b, a);
+	if (v1_p2_seal(e, sa, q, b, h, NULL, 0, request) < 0)
+		log_warn("ike %s: transaction message not built", sa->conn->d.name);
+}
+
+/* ---- XAUTH server ---- */
+
+static void
+xauth_request(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct v1_qm *q = our_request(sa);
+	uint8_t mem[512];
+	struct ike_buf b;
+	size_t h, a;
+
+	if (q == NULL)
+		return;
+	ike_buf_init(&b, mem, sizeof(mem));
+	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
+	a = attr_begin(&b, CFG_REQUEST, 0);
+	put_tlv(&b, XA_USER_NAME, NULL, 0);
+	put_tlv(&b, XA_USER_PASSWORD, NULL, 0);
+	seal(e, sa, q, &b, h, a, true);
+}
+
+static void
+xauth_status(struct ike_engine *e, struct ike_sa *sa, bool ok)
+{
+	struct v1_qm *q = our_request(sa);
+	uint8_t mem[256];
+	struct ike_buf b;
+	size_t h, a;
+
+	if (q == NULL)
+		return;
+	sa->v1->xauth_ok = ok;
+	sa->v1->ra = V1_RA_XAUTH_ACK;
+	ike_buf_init(&b, mem, sizeof(mem));
+	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
+	a = attr_begin(&b, CFG_SET, 0);
+	put_tv(&b, XA_STATUS, ok);
+	seal(e, sa, q, &b, h, a, true);
+}
+
+/* the client's REPLY: its user name and password against the users */
+static void
+xauth_reply(struct ike_engine *e, struct ike_sa *sa, const struct cfg_pl *c)
+{
+	const struct cattr *u = attr(c, XA_USER_NAME), *p = attr(c, XA_USER_PASSWORD);
+	bool ok = u && p && ike_users_check(e->users, u->val, u->len, p->val, p->len);
+	char name[USER_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%.*s", u && u->len < sizeof(name) ? (int)u->len : 0,
+		 u ? (const char *)u->val : "");
+	for (char *s = name; *s; s++)	/* for the log: printable only */
+		if (*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	if (ok) {
+		e->st.xauth_ok++;
+		snprintf(sa->user, sizeof(sa->user), "%s", name);
+		log_info("ike %s: XAUTH user '%s' authenticated", sa->conn->d.name, name);
+	} else {
+		e->st.xauth_failed++;
+		e->st.auth_failed++;
+		log_warn("ike %s: XAUTH user '%s' from %s: wrong name or password", sa->conn->d.name,
+			 name, "the peer");
+	}
+	xauth_status(e, sa, ok);
+}
+
+/* ---- Mode Config server ---- */
+
+static void
+put_dns(struct ike_buf *b, const struct pool_desc *d, int fam)
+{
+	for (unsigned i = 0; i < d->n_dns; i++)
+		if (d->dns[i].family == fam)
+			put_tlv(b, fam == AF_INET ? CA_IP4_DNS : CA_IP6_DNS, d->dns[i].a,
+				ip_alen(fam));
+}
+
+static void
+modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct cfg_pl *c)
+{
+	uint8_t mem[512];
+	struct ike_buf b;
+	size_t h, a;
+	char owner[USER_NAME_LEN], txt[IP_ADDR_STRLEN];
+
+	ike_ra_owner(sa, owner, sizeof(owner));
+	ike_buf_init(&b, mem, sizeof(mem));
+	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
+	a = attr_begin(&b, CFG_REPLY, c->ident);
+	for (int k = 0; k < 2; k++) {
+		int fam = k ? AF_INET6 : AF_INET;
+		const struct ike_lease *l;
+		if (!attr(c, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS))
+			continue;
+		if ((l = ike_ra_lease(e, sa, fam, owner)) == NULL)
+			continue;
+		put_tlv(&b, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, l->addr.a, ip_alen(fam));
+		put_dns(&b, ike_pool_desc(l->pool), fam);
+		log_info("ike %s: virtual IP %s for %s", sa->conn->d.name,
+			 ip_addr_fmt(&l->addr, txt, sizeof(txt)), owner);
+	}
+	seal(e, sa, q, &b, h, a, false);
+}
+
+/* ---- client ---- */
+
+static void
+client_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct cfg_pl *c)
+{
+	const struct conn_desc *d = &sa->conn->d;
+	uint8_t mem[768];
+	struct ike_buf b;
+	size_t h, a;
+
+	ike_buf_init(&b, mem, sizeof(mem));
+	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
+	if (c->type == CFG_REQUEST) {
+		a = attr_begin(&b, CFG_REPLY, c->ident);
+		if (attr(c, XA_TYPE))
+			put_tv(&b, XA_TYPE, 0);
+		put_tlv(&b, XA_USER_NAME, d->xauth_user, strlen(d->xauth_user));
+		put_tlv(&b, XA_USER_PASSWORD, d->xauth_password, strlen(d->xauth_password));
+	} else {
+		a = attr_begin(&b, CFG_ACK, c->ident);
+		put_tlv(&b, XA_STATUS, NULL, 0);
+	}
+	seal(e, sa, q, &b, h, a, false);
+	ike_wipe(mem, sizeof(mem));
+}
+
+static void
+modecfg_request(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct v1_qm *q = our_request(sa);
+	bool v6 = sa->conn->local_ts.type == TS_IPV6_ADDR_RANGE;
+	uint8_t mem[256];
+	struct ike_buf b;
+	size_t h, a;
+
+	if (q == NULL)
+		return;
+	sa->v1->ra = V1_RA_MODECFG;
+	ike_random(&sa->v1->cfg_ident, sizeof(sa->v1->cfg_ident));
+	ike_buf_init(&b, mem, sizeof(mem));
+	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
+	a = attr_begin(&b, CFG_REQUEST, sa->v1->cfg_ident);
+	put_tlv(&b, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, NULL, 0);
+	put_tlv(&b, v6 ? CA_IP6_DNS : CA_IP4_DNS, NULL, 0);
+	seal(e, sa, q, &b, h, a, true);
+}
+
+/* XAUTH is over for a client: Mode Config, or quick mode */
+static void
+client_ready(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->conn->d.vip && sa->own_vip.family == 0) {
+		modecfg_request(e, sa);
+		return;
+	}
+	sa->v1->ra = V1_RA_DONE;
+	v1_settle(e, sa);
+}
+
+static void
+client_vip(struct ike_engine *e, struct ike_sa *sa, const struct cfg_pl *c)
+{
+	bool v6 = sa->conn->local_ts.type == TS_IPV6_ADDR_RANGE;
+	const struct cattr *x = attr(c, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS);
+	char txt[IP_ADDR_STRLEN];
+
+	/* an IPv6 address may carry a prefix length byte (IKEv2's form) */
+	if (c->type != CFG_REPLY || x == NULL || (x->len != ip_alen(v6 ? AF_INET6 : AF_INET) &&
+						  !(v6 && x->len == 17))) {
+		log_warn("ike %s: no virtual IP given: ISAKMP SA deleted", sa->conn->d.name);
+		v1_terminate(e, sa);
+		return;
+	}
+	sa->own_vip.family = v6 ? AF_INET6 : AF_INET;
+	memcpy(sa->own_vip.a, x->val, ip_alen(sa->own_vip.family));
+	log_info("ike %s: virtual IP %s", sa->conn->d.name,
+		 ip_addr_fmt(&sa->own_vip, txt, sizeof(txt)));
+	sa->v1->ra = V1_RA_DONE;
+	v1_settle(e, sa);
+}
+
+/* ---- the exchange ---- */
+
+struct v1_qm *
+v1_cfg_find(struct ike_sa *sa, uint32_t msg_id)
+{
+	for (int i = 0; i < 2; i++)
+		if (sa->v1->tx[i].used && sa->v1->tx[i].msg_id == msg_id)
+			return &sa->v1->tx[i];
+	return NULL;
+}
+
+/* the answer to our request q */
+static void
+our_answer(struct ike_engine *e, struct ike_sa *sa, const struct cfg_pl *c)
+{
+	struct v1_sa *v = sa->v1;
+	bool server = sa->conn->d.xauth == CONN_XAUTH_SERVER;
+
+	if (server && v->ra == V1_RA_XAUTH && c->type == CFG_REPLY) {
+		xauth_reply(e, sa, c);
+	} else if (server && v->ra == V1_RA_XAUTH_ACK && c->type == CFG_ACK) {
+		if (!v->xauth_ok) {
+			ike_sa_kill(e, sa, "XAUTH failed");
+			return;
+		}
+		v->ra = V1_RA_DONE;
+		v1_settle(e, sa);
+	} else if (!server && v->ra == V1_RA_MODECFG && c->ident == v->cfg_ident) {
+		client_vip(e, sa, c);
+	} else {
+		e->st.rx_dropped++;
+	}
+}
+
+/* a request of the peer's, answered in q */
+static void
+their_request(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct cfg_pl *c)
+{
+	struct v1_sa *v = sa->v1;
+	const struct conn_desc *d = &sa->conn->d;
+	const struct cattr *st;
+
+	if (d->xauth == CONN_XAUTH_CLIENT && v->ra == V1_RA_XAUTH &&
+	    (c->type == CFG_REQUEST || c->type == CFG_SET)) {
+		client_reply(e, sa, q, c);
+		if (c->type != CFG_SET)
+			return;
+		st = attr(c, XA_STATUS);
+		if (st == NULL || st->len != 2 || ike_get16(st->val) != 1) {
+			e->st.auth_failed++;
+			ike_sa_kill(e, sa, "XAUTH refused by the server");
+			return;
+		}
+		client_ready(e, sa);
+	} else if (c->type == CFG_REQUEST && v->ra == V1_RA_DONE && d->pools[0][0]) {
+		modecfg_reply(e, sa, q, c);
+	} else {
+		e->st.rx_dropped++;
+		log_info("ike %s: transaction (%u) not expected now: refused", d->name, c->type);
+	}
+}
+
+void
+v1_cfg_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, const uint8_t *iv,
+	     const uint8_t *dig)
+{
+	struct v1_qm *q = v1_cfg_find(sa, m->h.msg_id);
+	const struct ike_pl *p = ike_find(m, V1_ATTR);
+	bool answer = q && q->initiator && q->awaits;
+	struct cfg_pl c;
+
+	if ((!answer && (q || v1_id_seen(sa, m->h.msg_id))) || !v1_hash1_ok(sa, m, NULL, 0) ||
+	    p == NULL || cfg_parse(p, &c) < 0) {
+		e->st.rx_dropped++;
+		log_info("ike %s: transaction replayed, with a wrong HASH or malformed: dropped",
+			 sa->conn->d.name);
+		return;
+	}
+	sa->last_heard = e->now;
+	if (answer) {
+		q->awaits = false;
+		memcpy(q->last_rx, dig, 32);
+		our_answer(e, sa, &c);
+		return;
+	}
+	/* the client's next request before its ACK (lost or late): it
+	 * only goes on after our OK, so that is its ACK */
+	if (sa->v1->ra == V1_RA_XAUTH_ACK && sa->v1->xauth_ok && c.type == CFG_REQUEST) {
+		sa->v1->tx[0].awaits = false;
+		sa->v1->ra = V1_RA_DONE;
+		v1_settle(e, sa);
+	}
+	q = &sa->v1->tx[1];
+	tx_reset(q);
+	q->used = true;
+	q->msg_id = m->h.msg_id;
+	memcpy(q->iv, iv, V1_BLK);
+	memcpy(q->last_rx, dig, 32);
+	q->sent_at = e->now;
+	v1_id_note(sa, m->h.msg_id);
+	their_request(e, sa, q, &c);
+}
+
+void
+v1_cfg_begin(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct v1_sa *v = sa->v1;
+
+	v->ra = v1_is_xauth(v->chosen.auth) ? V1_RA_XAUTH : V1_RA_DONE;
+	if (v->ra == V1_RA_XAUTH && sa->conn->d.xauth == CONN_XAUTH_SERVER)
+		xauth_request(e, sa);
+	else if (v->ra == V1_RA_DONE && sa->conn->d.vip && sa->initiator)
+		client_ready(e, sa);
+	else if (v->ra == V1_RA_DONE)
+		v1_settle(e, sa);
+}
+
+bool
+v1_cfg_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+{
+	struct v1_sa *v = sa->v1;
+	struct v1_qm *q = &v->tx[0];
+
+	if (v->ra != V1_RA_DONE && now >= sa->established_at + IKE_HALF_OPEN_MS) {
+		ike_sa_kill(e, sa, v->ra == V1_RA_MODECFG ? "Mode Config did not finish" :
+				   "XAUTH did not finish");
+		return true;
+	}
+	if (!q->awaits || now - q->sent_at < q->timeout)
+		return false;
+	if (++q->tries > sa->conn->d.retransmit_tries) {
+		ike_sa_kill(e, sa, "no answer to a transaction");
+		return true;
+	}
+	e->st.retransmits++;
+	q->sent_at = now;
+	q->timeout *= 2;
+	v1_send(e, sa, q->tx, q->tx_len);
+	return true;
+}
