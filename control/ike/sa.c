@@ -242,6 +242,7 @@ ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 	log_info("ike %s: IKE_SA %016lx_%016lx closed: %s", sa->conn->d.name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, why);
 	sa->state = S_DEAD;
+	ike_ra_release(sa);	/* its virtual IPs are free now */
 	ike_sched(e, sa);	/* reaped by the next tick */
 }
 

@@ -11,10 +11,15 @@ mode rekeys and phase 1 re-establishment from both sides under two-way
 traffic with zero loss; DPD (RFC 3706) after killing charon; INITIAL-CONTACT
 from a restarted charon replacing the old SAs at once; an IKEv1 and
 an IKEv2 connection to the same peer at the same time; espgw behind a
-masquerading NAT (NAT-D, the float to 4500, NAT keepalives).
+masquerading NAT (NAT-D, the float to 4500, NAT keepalives); remote access:
+charon as an XAUTH client (`auth = xauth` as its second round) asking for a
+virtual IP (`vips`), traffic to and from that address only, a wrong password
+refused.
 
 usage: ike_gw_v1.py ESPGW ESPGWCTL   (run by in_netns.sh)
 """
+import json
+import os
 import subprocess
 import sys
 import time
@@ -216,11 +221,120 @@ def both_versions():
         H.stop_espgw(gw, logp)
 
 
+RA = """    version: 1
+    xauth: server
+    pools: rw4
+users:
+  - { name: alice, password: "alice-pw" }
+  - { name: bob, password: "bob-pw" }
+pools:
+  - { name: rw4, addrs: 198.18.7.0/24, dns: 198.18.7.53 }
+"""
+
+
+def ra_load(password="alice-pw"):
+    """charon as a road warrior: PSK, then XAUTH as alice, a virtual IP"""
+    C.swanctl_load("""connections {
+  gw {
+    version = 1
+    local_addrs = 198.18.0.2
+    remote_addrs = 198.18.0.1
+    proposals = aes256-sha256-modp2048
+    vips = 0.0.0.0
+    local { auth = psk
+      id = 198.18.0.2 }
+    local-xauth { auth = xauth
+      xauth_id = alice }
+    remote { auth = psk
+      id = 198.18.0.1 }
+    children { net { remote_ts = 198.18.1.0/24
+      esp_proposals = aes256-sha256 } }
+  }
+}
+secrets {
+  ike-gw { id-a = 198.18.0.1
+    id-b = 198.18.0.2
+    secret = "%s" }
+  xauth-alice { id = alice
+    secret = "%s" }
+}
+""" % (G.PSK, password))
+
+
+def remote_access():
+    gw, _, logp = H.start_espgw(G.ESPGW, G.config("none", RA))
+    try:
+        G.charon_initiates("none", "xauth")
+        s = G.wait_up()
+        check(s is not None, "xauth: phase 1, XAUTH, Mode Config and quick mode done")
+        if s is None:
+            print("\n".join(C.charon_log().splitlines()[-60:]))
+            return
+        check(s.get("user") == "alice" and s.get("virtual_ips") == ["198.18.7.1"],
+              "xauth: show ike: user alice, virtual IP 198.18.7.1: %s %s" %
+              (s.get("user"), s.get("virtual_ips")))
+        ch = s["children"][0] if s["children"] else {}
+        check(ch.get("remote_ts") == "198.18.7.1/32" and ch.get("local_ts") == "198.18.1.0/24",
+              "xauth: the CHILD_SA's selectors are the virtual IP and our net: %s === %s" %
+              (ch.get("local_ts"), ch.get("remote_ts")))
+        log = C.charon_log()
+        check("XAuth authentication of 'alice' (myself) successful" in log,
+              "xauth: charon reports its XAUTH successful")
+        check("installing new virtual IP 198.18.7.1" in log,
+              "xauth: charon installed the virtual IP 198.18.7.1")
+        r = C.swanctl("--list-sas")
+        check("local  198.18.7.1/32" in r.stdout and "remote 198.18.1.0/24" in r.stdout,
+              "xauth: charon's CHILD_SA is from the virtual IP: %s" %
+              " ".join(r.stdout.split())[-160:])
+        n = G.ping_to("198.18.7.1", 5)
+        check(n == 5, "xauth: ping to the virtual IP through the tunnel %d/5" % n)
+        rc, out, _ = ctl("show", "ike", "pools", "--json")
+        pools = json.loads(out) if rc == 0 else []
+        check(pools and pools[0]["online"] == 1 and pools[0]["leases"] ==
+              [{"address": "198.18.7.1", "owner": "alice", "state": "online"}],
+              "xauth: show ike pools: alice holds 198.18.7.1: %s" % (pools[0] if pools else out))
+        rc, out, _ = ctl("show", "ike", "pools")
+        check(rc == 0 and "rw4 198.18.7.1-198.18.7.254: 254 addresses, 1 online" in out,
+              "xauth: show ike pools as text: %s" % out.strip().replace("\n", " | "))
+        # a quick mode rekey keeps the address and the traffic
+        check(ctl("ike", "rekey", "gw", "child")[0] == 0, "xauth: espgw rekeys the CHILD_SA")
+        time.sleep(2)
+        check(G.ping_to("198.18.7.1", 3) == 3, "xauth: traffic after the rekey")
+        check(C.swanctl("--terminate", "--ike", "gw", "--timeout", "5").returncode == 0,
+              "xauth: charon ends the tunnel")
+        for _ in range(50):
+            if not G.ike_state():
+                break
+            time.sleep(0.1)
+        rc, out, _ = ctl("show", "ike", "pools", "--json")
+        pools = json.loads(out) if rc == 0 else []
+        check(not G.ike_state() and pools and pools[0]["offline"] == 1 and
+              pools[0]["online"] == 0, "xauth: after the delete the lease is offline: %s" %
+              (pools[0] if pools else out))
+        # a wrong password: charon fails, espgw counts it, nothing stays
+        ra_load("not-alices-password")
+        r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
+        check(r.returncode != 0, "xauth: a wrong password fails at charon")
+        time.sleep(1)
+        rc, out, _ = ctl("show", "ike", "stats", "--json")
+        st = json.loads(out) if rc == 0 else {}
+        check(st.get("xauth_failed") == 1 and st.get("xauth_ok") == 1,
+              "xauth: espgw counted one failed and one good XAUTH: %s/%s" %
+              (st.get("xauth_failed"), st.get("xauth_ok")))
+        check(not [x for x in G.ike_state() if x["state"] == "established"] and
+              not G.dynamic_sas(), "xauth: nothing established for the wrong password")
+    finally:
+        H.stop_espgw(gw, logp)
+
+
 def main():
     C.VERSION = 1
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.5.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
+    if os.environ.get("IKE_GW_V1_ONLY") == "remote_access":     # for development
+        G.with_charon(remote_access, load=ra_load)
+        return H.summary()
     for start in ("start", "none"):
         G.with_charon(run, start, load=v1_load)
     G.with_charon(dead_peer, load=v1_load)
@@ -228,6 +342,7 @@ def main():
     G.with_charon(initial_contact, load=v1_load)
     C.UNIQUE = "no"
     G.with_charon(both_versions, load=both_load)
+    G.with_charon(remote_access, load=ra_load)
     # espgw behind a masquerading NAT (RFC 3947 NAT-D, the float to 4500)
     nat = G.nat_rewire()
     try:
