@@ -10,6 +10,9 @@
  *             [--local-ts PREFIX] [--remote-ts PREFIX] [--transport]
  *             [--initiate] [--terminate-after S] [--dpd S] [--seconds S]
  *             [--frag SIZE (RFC 7383 fragment size, 0 = off; default 1280)]
+ *             [--version 1|2] [--aggressive] [--rekey S] [--child-rekey S] [--count N]
+ *   IKEv1 remote access, client: [--xauth-user NAME --xauth-password PW] [--vip]
+ *                        server: [--xauth-server] [--user NAME:PW]... [--pool FIRST-LAST]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -237,6 +240,12 @@ main(int argc, char **argv)
 		{ "aggressive", no_argument, NULL, 'a' },
 		{ "rekey", required_argument, NULL, 'z' },
 		{ "child-rekey", required_argument, NULL, 'Z' },
+		{ "xauth-user", required_argument, NULL, 'u' },
+		{ "xauth-password", required_argument, NULL, 'p' },
+		{ "vip", no_argument, NULL, 'P' },
+		{ "xauth-server", no_argument, NULL, 'S' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "pool", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ike_ops ops = {
@@ -244,6 +253,10 @@ main(int argc, char **argv)
 		.ike_up = tool_ike_up, .ike_down = tool_ike_down,
 	};
 	struct conn_desc c;
+	struct user_desc users[16];
+	struct pool_desc pool = { .name = "tool" };
+	unsigned n_users = 0;
+	char *colon;
 	struct ike_conn *conn;
 	struct ike_engine *e;
 	bool initiate = false;
@@ -287,6 +300,33 @@ main(int argc, char **argv)
 		case 'a': c.aggressive = true; break;
 		case 'z': c.rekey_time = (uint32_t)atoi(optarg); break;
 		case 'Z': c.child_rekey_time = (uint32_t)atoi(optarg); break;
+		case 'u': c.xauth = CONN_XAUTH_CLIENT;
+			  rc = str_set(c.xauth_user, sizeof(c.xauth_user), optarg); break;
+		case 'p': rc = str_set(c.xauth_password, sizeof(c.xauth_password), optarg); break;
+		case 'P': c.vip = true; break;
+		case 'S': c.xauth = CONN_XAUTH_SERVER; break;
+		case 'U':
+			colon = strchr(optarg, ':');
+			rc = colon == NULL || n_users == 16 ? -1 : 0;
+			if (rc == 0) {
+				memset(&users[n_users], 0, sizeof(users[0]));
+				*colon = '\0';
+				rc = str_set(users[n_users].name, sizeof(users[0].name), optarg) |
+				     str_set(users[n_users].password, sizeof(users[0].password),
+					     colon + 1);
+				n_users++;
+			}
+			break;
+		case 'o':
+			colon = strchr(optarg, '-');
+			rc = colon == NULL ? -1 : 0;
+			if (rc == 0) {
+				*colon = '\0';
+				rc = ip_addr_parse(optarg, &pool.first) | ip_addr_parse(colon + 1,
+										      &pool.last);
+				strcpy(c.pools[0], pool.name);
+			}
+			break;
 		default:
 			fprintf(stderr, "usage: see control/ike_tool.c\n");
 			return 2;
@@ -314,6 +354,11 @@ main(int argc, char **argv)
 	signal(SIGINT, on_sig);
 	/* a benchmark peer: many IKE_SAs from one address are expected */
 	ike_set_limits(e, ~0u, ~0u);
+	if (ike_set_remote_access(e, users, n_users, &pool, pool.first.family ? 1 : 0) < 0) {
+		fprintf(stderr, "espgw-ike: out of memory\n");
+		return 2;
+	}
+	explicit_bzero(users, sizeof(users));
 	start = ike_now_ms();
 	if (initiate && !count && ike_initiate(e, c.name, start, err, sizeof(err)) < 0) {
 		fprintf(stderr, "espgw-ike: %s\n", err);

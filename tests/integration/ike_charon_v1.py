@@ -8,7 +8,9 @@ aggressive mode, PSK) and a quick mode must complete on both sides with
 the same SPIs and the same ESP keys (charon logs them at chd level 4), and
 espgw's delete must reach charon. Cases: the phase 1 and ESP algorithms
 espgw offers, PFS with several groups, several proposals, aggressive mode
-(only when enabled), a wrong PSK.
+(only when enabled), a wrong PSK; remote access: XAUTH and Mode Config
+with espgw as the server (charon `auth = xauth` as its second round, `vips`)
+and as the client (charon with `pools` and an `auth = xauth` remote round).
 
 usage: ike_charon_v1.py BUILD_DIR
 """
@@ -153,26 +155,105 @@ def frag_cases():
             C.sh("ip", "-n", ns, "link", "set", dev, "mtu", "1500", check=False)
 
 
+def xauth_load(server):
+    """charon as the XAUTH client asking for a virtual IP (server False:
+    espgw serves), or as the XAUTH server with a pool"""
+    if server:
+        rounds = "remote { auth = psk\n      id = %s }\n    remote-xauth { auth = xauth }\n" \
+                 "    pools = rw" % C.IP_A
+        vips, ts = "", "local_ts = %s\n        remote_ts = dynamic" % C.NET_B
+    else:
+        rounds = "remote { auth = psk\n      id = %s }\n    local-xauth { auth = xauth\n" \
+                 "      xauth_id = alice }" % C.IP_A
+        vips, ts = "vips = 0.0.0.0", "remote_ts = %s" % C.NET_A
+    C.swanctl_load("""connections {
+  gw {
+    version = 1
+    local_addrs = %s
+    remote_addrs = %s
+    proposals = aes128-sha256-modp2048
+    %s
+    local { auth = psk
+      id = %s }
+    %s
+    children { net { %s
+        esp_proposals = aes128gcm16 } }
+  }
+}
+pools { rw { addrs = 198.18.7.0/24 } }
+secrets {
+  ike-gw { id-a = %s
+    id-b = %s
+    secret = "%s" }
+  xauth-alice { id = alice
+    secret = "alice-pw" }
+}
+""" % (C.IP_B, C.IP_A, vips, C.IP_B, rounds, ts, C.IP_A, C.IP_B, C.PSK))
+
+
+def xauth_cases():
+    # espgw serves: charon asks, gets 198.18.7.1 from espgw's pool
+    evs, log = C.run_case("xauth-server", ["aes128-sha256-modp2048"], ["aes128gcm16"], None,
+                          None, False, load=lambda: xauth_load(False),
+                          tool_extra=["--xauth-server", "--user", "alice:alice-pw",
+                                      "--user", "bob:bob-pw", "--pool",
+                                      "198.18.7.1-198.18.7.20"])
+    ups = [e for e in evs if e["event"] == "child_up"]
+    C.check(ups and ups[0]["remote_ts"] == "198.18.7.1-198.18.7.1",
+            "xauth-server: the CHILD_SA's peer selector is the virtual IP (%s)" %
+            (ups[0]["remote_ts"] if ups else None))
+    C.check("XAuth authentication of 'alice' (myself) successful" in log and
+            "installing new virtual IP 198.18.7.1" in log,
+            "xauth-server: charon authenticated as alice and took 198.18.7.1")
+    # espgw asks: charon serves
+    evs, log = C.run_case("xauth-client", ["aes128-sha256-modp2048"], ["aes128gcm16"], None,
+                          None, True, load=lambda: xauth_load(True),
+                          tool_extra=["--xauth-user", "alice", "--xauth-password", "alice-pw",
+                                      "--vip"])
+    ups = [e for e in evs if e["event"] == "child_up"]
+    C.check(ups and ups[0]["local_ts"] == "198.18.7.1-198.18.7.1",
+            "xauth-client: our selector is the virtual IP charon gave (%s)" %
+            (ups[0]["local_ts"] if ups else None))
+    C.check("XAuth authentication of 'alice' successful" in log and
+            "assigning virtual IP 198.18.7.1" in log,
+            "xauth-client: charon authenticated alice and assigned 198.18.7.1")
+    # a wrong password against charon: no tunnel
+    C.charon_start()
+    try:
+        xauth_load(True)
+        p = C.tool(True, ["aes128-sha256-modp2048"], ["aes128gcm16"], 3,
+                   ["--xauth-user", "alice", "--xauth-password", "wrong", "--vip"])
+        evs, _ = C.events(p)
+        C.check(not any(e["event"] == "child_up" for e in evs) and
+                "XAuth authentication of 'alice' failed" in C.charon_log(),
+                "xauth-client: a wrong password gets no CHILD_SA")
+    finally:
+        C.charon_stop()
+
+
 def main():
     C.VERSION = 1
     C.TOOL_ARGS = ["--version", "1"]
     C.netns_up()
     try:
-        for c in cases():
+        if C.os.environ.get("IKE_CHARON_V1_ONLY") != "xauth":      # (for development)
+            for c in cases():
+                for initiates in (True, False):
+                    C.run_case(c[0], c[1], c[2], c[3], c[4], initiates)
+            # aggressive mode, enabled on both sides
+            C.AGGRESSIVE = "yes"
+            C.TOOL_ARGS = ["--version", "1", "--aggressive"]
             for initiates in (True, False):
-                C.run_case(c[0], c[1], c[2], c[3], c[4], initiates)
-        # aggressive mode, enabled on both sides
-        C.AGGRESSIVE = "yes"
-        C.TOOL_ARGS = ["--version", "1", "--aggressive"]
-        for initiates in (True, False):
-            C.run_case("am-cbc128-sha256-modp2048", ["aes128-sha256-modp2048"], ["aes128gcm16"],
-                       "aes128-sha256-modp2048", "aes128gcm16", initiates)
-        C.AGGRESSIVE = "no"
-        C.TOOL_ARGS = ["--version", "1"]
-        aggressive_refused()
-        wrong_psk()
-        cert_cases()
-        frag_cases()
+                C.run_case("am-cbc128-sha256-modp2048", ["aes128-sha256-modp2048"],
+                           ["aes128gcm16"],
+                           "aes128-sha256-modp2048", "aes128gcm16", initiates)
+            C.AGGRESSIVE = "no"
+            C.TOOL_ARGS = ["--version", "1"]
+            aggressive_refused()
+            wrong_psk()
+            cert_cases()
+            frag_cases()
+        xauth_cases()
     finally:
         C.cleanup()
     print("%d passed, %d failed" % (C.passed, C.failed))
