@@ -237,6 +237,24 @@ const char *v1_exchange_name(uint8_t x);
 /* one payload of type with these bytes as its body */
 void v1_put_pl(struct ike_buf *b, uint8_t type, const void *d, size_t n);
 
+/* the attribute payload (Mode Config, XAUTH): its attributes point into it */
+#define V1_MAX_CATTR 32
+struct v1_cattr {
+	uint16_t type;
+	uint16_t len;
+	const uint8_t *val;		/* a TV attribute: its two value bytes */
+};
+struct v1_cfg_pl {
+	uint8_t type;			/* CFG_* */
+	uint16_t ident;
+	unsigned n;
+	struct v1_cattr a[V1_MAX_CATTR];
+};
+int v1_cfg_parse(const struct ike_pl *p, struct v1_cfg_pl *c);
+const struct v1_cattr *v1_cfg_attr(const struct v1_cfg_pl *c, uint16_t type);
+void v1_put_tlv(struct ike_buf *b, uint16_t type, const void *v, size_t n);
+void v1_put_tv(struct ike_buf *b, uint16_t type, uint16_t v);
+
 /* v1_crypto.c */
 int v1_hash(uint16_t prf, const struct ike_iov *v, unsigned nv, uint8_t *out);
 int v1_skeyid(struct ike_sa *sa, const uint8_t *gxy, size_t glen);

@@ -22,76 +22,6 @@
 #include "common/log.h"
 #include "control/ike/v1.h"
 
-#define MAX_CATTR 32
-
-struct cattr {
-	uint16_t type;
-	uint16_t len;
-	const uint8_t *val;		/* a TV attribute: its two value bytes */
-};
-
-struct cfg_pl {
-	uint8_t type;
-	uint16_t ident;
-	unsigned n;
-	struct cattr a[MAX_CATTR];
-};
-
-/* the ATTR payload: type, reserved, identifier, then data attributes */
-static int
-cfg_parse(const struct ike_pl *p, struct cfg_pl *c)
-{
-	const uint8_t *b = p->body;
-	size_t off = 4;
-
-	if (p->len < 4 || b[0] < CFG_REQUEST || b[0] > CFG_ACK)
-		return -1;
-	c->type = b[0];
-	c->ident = ike_get16(b + 2);
-	c->n = 0;
-	while (off < p->len) {
-		uint16_t t, l;
-		if (p->len - off < 4 || c->n == MAX_CATTR)
-			return -1;
-		t = ike_get16(b + off);
-		l = ike_get16(b + off + 2);
-		if (t & 0x8000) {
-			c->a[c->n++] = (struct cattr){ t & 0x7fff, 2, b + off + 2 };
-			off += 4;
-			continue;
-		}
-		if (p->len - off - 4 < l)
-			return -1;
-		c->a[c->n++] = (struct cattr){ t, l, b + off + 4 };
-		off += 4u + l;
-	}
-	return 0;
-}
-
-static const struct cattr *
-attr(const struct cfg_pl *c, uint16_t type)
-{
-	for (unsigned i = 0; i < c->n; i++)
-		if (c->a[i].type == type)
-			return &c->a[i];
-	return NULL;
-}
-
-static void
-put_tlv(struct ike_buf *b, uint16_t type, const void *v, size_t n)
-{
-	ike_put16(b, type);
-	ike_put16(b, (uint16_t)n);
-	ike_put(b, v, n);
-}
-
-static void
-put_tv(struct ike_buf *b, uint16_t type, uint16_t v)
-{
-	ike_put16(b, 0x8000 | type);
-	ike_put16(b, v);
-}
-
 static size_t
 attr_begin(struct ike_buf *b, uint8_t type, uint16_t ident)
 {
@@ -151,8 +81,8 @@ xauth_request(struct ike_engine *e, struct ike_sa *sa)
 	ike_buf_init(&b, mem, sizeof(mem));
 	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
 	a = attr_begin(&b, CFG_REQUEST, 0);
-	put_tlv(&b, XA_USER_NAME, NULL, 0);
-	put_tlv(&b, XA_USER_PASSWORD, NULL, 0);
+	v1_put_tlv(&b, XA_USER_NAME, NULL, 0);
+	v1_put_tlv(&b, XA_USER_PASSWORD, NULL, 0);
 	seal(e, sa, q, &b, h, a, true);
 }
 
@@ -171,15 +101,15 @@ xauth_status(struct ike_engine *e, struct ike_sa *sa, bool ok)
 	ike_buf_init(&b, mem, sizeof(mem));
 	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
 	a = attr_begin(&b, CFG_SET, 0);
-	put_tv(&b, XA_STATUS, ok);
+	v1_put_tv(&b, XA_STATUS, ok);
 	seal(e, sa, q, &b, h, a, true);
 }
 
 /* the client's REPLY: its user name and password against the users */
 static void
-xauth_reply(struct ike_engine *e, struct ike_sa *sa, const struct cfg_pl *c)
+xauth_reply(struct ike_engine *e, struct ike_sa *sa, const struct v1_cfg_pl *c)
 {
-	const struct cattr *u = attr(c, XA_USER_NAME), *p = attr(c, XA_USER_PASSWORD);
+	const struct v1_cattr *u = v1_cfg_attr(c, XA_USER_NAME), *p = v1_cfg_attr(c, XA_USER_PASSWORD);
 	bool ok = u && p && ike_users_check(e->users, u->val, u->len, p->val, p->len);
 	char name[USER_NAME_LEN];
 
@@ -208,12 +138,12 @@ put_dns(struct ike_buf *b, const struct pool_desc *d, int fam)
 {
 	for (unsigned i = 0; i < d->n_dns; i++)
 		if (d->dns[i].family == fam)
-			put_tlv(b, fam == AF_INET ? CA_IP4_DNS : CA_IP6_DNS, d->dns[i].a,
+			v1_put_tlv(b, fam == AF_INET ? CA_IP4_DNS : CA_IP6_DNS, d->dns[i].a,
 				ip_alen(fam));
 }
 
 static void
-modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct cfg_pl *c)
+modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct v1_cfg_pl *c)
 {
 	uint8_t mem[512];
 	struct ike_buf b;
@@ -227,11 +157,11 @@ modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const st
 	for (int k = 0; k < 2; k++) {
 		int fam = k ? AF_INET6 : AF_INET;
 		const struct ike_lease *l;
-		if (!attr(c, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS))
+		if (!v1_cfg_attr(c, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS))
 			continue;
 		if ((l = ike_ra_lease(e, sa, fam, owner)) == NULL)
 			continue;
-		put_tlv(&b, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, l->addr.a, ip_alen(fam));
+		v1_put_tlv(&b, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, l->addr.a, ip_alen(fam));
 		put_dns(&b, ike_pool_desc(l->pool), fam);
 		log_info("ike %s: virtual IP %s for %s", sa->conn->d.name,
 			 ip_addr_fmt(&l->addr, txt, sizeof(txt)), owner);
@@ -242,7 +172,7 @@ modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const st
 /* ---- client ---- */
 
 static void
-client_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct cfg_pl *c)
+client_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct v1_cfg_pl *c)
 {
 	const struct conn_desc *d = &sa->conn->d;
 	uint8_t mem[768];
@@ -253,13 +183,13 @@ client_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const str
 	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
 	if (c->type == CFG_REQUEST) {
 		a = attr_begin(&b, CFG_REPLY, c->ident);
-		if (attr(c, XA_TYPE))
-			put_tv(&b, XA_TYPE, 0);
-		put_tlv(&b, XA_USER_NAME, d->xauth_user, strlen(d->xauth_user));
-		put_tlv(&b, XA_USER_PASSWORD, d->xauth_password, strlen(d->xauth_password));
+		if (v1_cfg_attr(c, XA_TYPE))
+			v1_put_tv(&b, XA_TYPE, 0);
+		v1_put_tlv(&b, XA_USER_NAME, d->xauth_user, strlen(d->xauth_user));
+		v1_put_tlv(&b, XA_USER_PASSWORD, d->xauth_password, strlen(d->xauth_password));
 	} else {
 		a = attr_begin(&b, CFG_ACK, c->ident);
-		put_tlv(&b, XA_STATUS, NULL, 0);
+		v1_put_tlv(&b, XA_STATUS, NULL, 0);
 	}
 	seal(e, sa, q, &b, h, a, false);
 	ike_wipe(mem, sizeof(mem));
@@ -281,8 +211,8 @@ modecfg_request(struct ike_engine *e, struct ike_sa *sa)
 	ike_buf_init(&b, mem, sizeof(mem));
 	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
 	a = attr_begin(&b, CFG_REQUEST, sa->v1->cfg_ident);
-	put_tlv(&b, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, NULL, 0);
-	put_tlv(&b, v6 ? CA_IP6_DNS : CA_IP4_DNS, NULL, 0);
+	v1_put_tlv(&b, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, NULL, 0);
+	v1_put_tlv(&b, v6 ? CA_IP6_DNS : CA_IP4_DNS, NULL, 0);
 	seal(e, sa, q, &b, h, a, true);
 }
 
@@ -299,10 +229,10 @@ client_ready(struct ike_engine *e, struct ike_sa *sa)
 }
 
 static void
-client_vip(struct ike_engine *e, struct ike_sa *sa, const struct cfg_pl *c)
+client_vip(struct ike_engine *e, struct ike_sa *sa, const struct v1_cfg_pl *c)
 {
 	bool v6 = sa->conn->local_ts.type == TS_IPV6_ADDR_RANGE;
-	const struct cattr *x = attr(c, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS);
+	const struct v1_cattr *x = v1_cfg_attr(c, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS);
 	char txt[IP_ADDR_STRLEN];
 
 	/* an IPv6 address may carry a prefix length byte (IKEv2's form) */
@@ -333,7 +263,7 @@ v1_cfg_find(struct ike_sa *sa, uint32_t msg_id)
 
 /* the answer to our request q */
 static void
-our_answer(struct ike_engine *e, struct ike_sa *sa, const struct cfg_pl *c)
+our_answer(struct ike_engine *e, struct ike_sa *sa, const struct v1_cfg_pl *c)
 {
 	struct v1_sa *v = sa->v1;
 	bool server = sa->conn->d.xauth == CONN_XAUTH_SERVER;
@@ -356,18 +286,18 @@ our_answer(struct ike_engine *e, struct ike_sa *sa, const struct cfg_pl *c)
 
 /* a request of the peer's, answered in q */
 static void
-their_request(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct cfg_pl *c)
+their_request(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct v1_cfg_pl *c)
 {
 	struct v1_sa *v = sa->v1;
 	const struct conn_desc *d = &sa->conn->d;
-	const struct cattr *st;
+	const struct v1_cattr *st;
 
 	if (d->xauth == CONN_XAUTH_CLIENT && v->ra == V1_RA_XAUTH &&
 	    (c->type == CFG_REQUEST || c->type == CFG_SET)) {
 		client_reply(e, sa, q, c);
 		if (c->type != CFG_SET)
 			return;
-		st = attr(c, XA_STATUS);
+		st = v1_cfg_attr(c, XA_STATUS);
 		if (st == NULL || st->len != 2 || ike_get16(st->val) != 1) {
 			e->st.auth_failed++;
 			ike_sa_kill(e, sa, "XAUTH refused by the server");
@@ -389,10 +319,10 @@ v1_cfg_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, const u
 	struct v1_qm *q = v1_cfg_find(sa, m->h.msg_id);
 	const struct ike_pl *p = ike_find(m, V1_ATTR);
 	bool answer = q && q->initiator && q->awaits;
-	struct cfg_pl c;
+	struct v1_cfg_pl c;
 
 	if ((!answer && (q || v1_id_seen(sa, m->h.msg_id))) || !v1_hash1_ok(sa, m, NULL, 0) ||
-	    p == NULL || cfg_parse(p, &c) < 0) {
+	    p == NULL || v1_cfg_parse(p, &c) < 0) {
 		e->st.rx_dropped++;
 		log_info("ike %s: transaction replayed, with a wrong HASH or malformed: dropped",
 			 sa->conn->d.name);

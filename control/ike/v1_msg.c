@@ -531,3 +531,58 @@ v1_exchange_name(uint8_t x)
 	default: return "unknown exchange";
 	}
 }
+
+/* the ATTR payload: type, reserved, identifier, then data attributes */
+int
+v1_cfg_parse(const struct ike_pl *p, struct v1_cfg_pl *c)
+{
+	const uint8_t *b = p->body;
+	size_t off = 4;
+
+	if (p->len < 4 || b[0] < CFG_REQUEST || b[0] > CFG_ACK)
+		return -1;
+	c->type = b[0];
+	c->ident = ike_get16(b + 2);
+	c->n = 0;
+	while (off < p->len) {
+		uint16_t t, l;
+		if (p->len - off < 4 || c->n == V1_MAX_CATTR)
+			return -1;
+		t = ike_get16(b + off);
+		l = ike_get16(b + off + 2);
+		if (t & 0x8000) {
+			c->a[c->n++] = (struct v1_cattr){ t & 0x7fff, 2, b + off + 2 };
+			off += 4;
+			continue;
+		}
+		if (p->len - off - 4 < l)
+			return -1;
+		c->a[c->n++] = (struct v1_cattr){ t, l, b + off + 4 };
+		off += 4u + l;
+	}
+	return 0;
+}
+
+const struct v1_cattr *
+v1_cfg_attr(const struct v1_cfg_pl *c, uint16_t type)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->a[i].type == type)
+			return &c->a[i];
+	return NULL;
+}
+
+void
+v1_put_tlv(struct ike_buf *b, uint16_t type, const void *v, size_t n)
+{
+	ike_put16(b, type);
+	ike_put16(b, (uint16_t)n);
+	ike_put(b, v, n);
+}
+
+void
+v1_put_tv(struct ike_buf *b, uint16_t type, uint16_t v)
+{
+	ike_put16(b, 0x8000 | type);
+	ike_put16(b, v);
+}

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: IKEv1 datagrams from the network. Each input goes
  * through the ISAKMP decoder and every typed payload decoder (SA payloads
- * as phase 1 and as phase 2, notifies, deletes, phase 2 identities), then
+ * as phase 1 and as phase 2, notifies, deletes, phase 2 identities,
+ * Mode Config and XAUTH attributes), then
  * into a responder engine that takes main and aggressive mode (so the
  * proposal choice, KE, nonce and ID paths run too). Nothing may crash,
  * leak or hang.
@@ -65,6 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct ike_notify_pl n;
 			struct ike_delete_pl d;
 			struct ike_ts ts;
+			struct v1_cfg_pl cp;
 
 			switch (m.pl[i].type) {
 			case V1_SA:
@@ -74,6 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case V1_N: v1_notify_parse(&m.pl[i], &n, &er); break;
 			case V1_D: v1_delete_parse(&m.pl[i], &d, &er); break;
 			case V1_ID: v1_id_to_ts(m.pl[i].body, m.pl[i].len, &ts); break;
+			case V1_ATTR: v1_cfg_parse(&m.pl[i], &cp); break;
 			}
 		}
 	}
