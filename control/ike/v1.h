@@ -357,6 +357,9 @@ void v1_settle(struct ike_engine *e, struct ike_sa *sa);
 size_t v1_p2_begin(struct ike_buf *b, const struct ike_sa *sa, uint8_t x, uint32_t id);
 int v1_p2_seal(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_buf *b,
 	       size_t h, const uint8_t *pre, size_t prelen, bool awaits);
+/* q's message again when its time has come: 1 sent, 0 not yet, -1 the
+ * tries are spent */
+int v1_p2_resend(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, uint64_t now);
 
 /* v1_cfg.c */
 /* the transaction exchange of msg_id, NULL if none: [0] ours, [1] the peer's */

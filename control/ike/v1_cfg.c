@@ -22,15 +22,35 @@
 #include "common/log.h"
 #include "control/ike/v1.h"
 
-static size_t
-attr_begin(struct ike_buf *b, uint8_t type, uint16_t ident)
-{
-	size_t h = ike_pl_begin(b, V1_ATTR);
+/* a transaction message being built: the header, HASH's room, an ATTR
+ * payload begun */
+struct cfg_msg {
+	uint8_t mem[768];
+	struct ike_buf b;
+	size_t h, a;
+};
 
-	ike_put8(b, type);
-	ike_put8(b, 0);
-	ike_put16(b, ident);
-	return h;
+static void
+msg_begin(struct cfg_msg *m, const struct ike_sa *sa, const struct v1_qm *q, uint8_t type,
+	  uint16_t ident)
+{
+	ike_buf_init(&m->b, m->mem, sizeof(m->mem));
+	m->h = v1_p2_begin(&m->b, sa, V1_TRANSACTION, q->msg_id);
+	m->a = ike_pl_begin(&m->b, V1_ATTR);
+	ike_put8(&m->b, type);
+	ike_put8(&m->b, 0);
+	ike_put16(&m->b, ident);
+}
+
+/* sealed and sent (kept in q); a request awaits its answer */
+static void
+msg_send(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct cfg_msg *m,
+	 bool request)
+{
+	ike_pl_end(&m->b, m->a);
+	if (v1_p2_seal(e, sa, q, &m->b, m->h, NULL, 0, request) < 0)
+		log_warn("ike %s: transaction message not built", sa->conn->d.name);
+	ike_wipe(m->mem, sizeof(m->mem));	/* (a password, maybe) */
 }
 
 static void
@@ -57,52 +77,35 @@ our_request(struct ike_sa *sa)
 	return q;
 }
 
-static void
-seal(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_buf *b, size_t h,
-     size_t a, bool request)
-{
-	ike_pl_end(b, a);
-	if (v1_p2_seal(e, sa, q, b, h, NULL, 0, request) < 0)
-		log_warn("ike %s: transaction message not built", sa->conn->d.name);
-}
-
 /* ---- XAUTH server ---- */
 
 static void
 xauth_request(struct ike_engine *e, struct ike_sa *sa)
 {
 	struct v1_qm *q = our_request(sa);
-	uint8_t mem[512];
-	struct ike_buf b;
-	size_t h, a;
+	struct cfg_msg m;
 
 	if (q == NULL)
 		return;
-	ike_buf_init(&b, mem, sizeof(mem));
-	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
-	a = attr_begin(&b, CFG_REQUEST, 0);
-	v1_put_tlv(&b, XA_USER_NAME, NULL, 0);
-	v1_put_tlv(&b, XA_USER_PASSWORD, NULL, 0);
-	seal(e, sa, q, &b, h, a, true);
+	msg_begin(&m, sa, q, CFG_REQUEST, 0);
+	v1_put_tlv(&m.b, XA_USER_NAME, NULL, 0);
+	v1_put_tlv(&m.b, XA_USER_PASSWORD, NULL, 0);
+	msg_send(e, sa, q, &m, true);
 }
 
 static void
 xauth_status(struct ike_engine *e, struct ike_sa *sa, bool ok)
 {
 	struct v1_qm *q = our_request(sa);
-	uint8_t mem[256];
-	struct ike_buf b;
-	size_t h, a;
+	struct cfg_msg m;
 
 	if (q == NULL)
 		return;
 	sa->v1->xauth_ok = ok;
 	sa->v1->ra = V1_RA_XAUTH_ACK;
-	ike_buf_init(&b, mem, sizeof(mem));
-	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
-	a = attr_begin(&b, CFG_SET, 0);
-	v1_put_tv(&b, XA_STATUS, ok);
-	seal(e, sa, q, &b, h, a, true);
+	msg_begin(&m, sa, q, CFG_SET, 0);
+	v1_put_tv(&m.b, XA_STATUS, ok);
+	msg_send(e, sa, q, &m, true);
 }
 
 /* the client's REPLY: its user name and password against the users */
@@ -145,15 +148,11 @@ put_dns(struct ike_buf *b, const struct pool_desc *d, int fam)
 static void
 modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct v1_cfg_pl *c)
 {
-	uint8_t mem[512];
-	struct ike_buf b;
-	size_t h, a;
+	struct cfg_msg m;
 	char owner[USER_NAME_LEN], txt[IP_ADDR_STRLEN];
 
 	ike_ra_owner(sa, owner, sizeof(owner));
-	ike_buf_init(&b, mem, sizeof(mem));
-	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
-	a = attr_begin(&b, CFG_REPLY, c->ident);
+	msg_begin(&m, sa, q, CFG_REPLY, c->ident);
 	for (int k = 0; k < 2; k++) {
 		int fam = k ? AF_INET6 : AF_INET;
 		const struct ike_lease *l;
@@ -161,12 +160,12 @@ modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const st
 			continue;
 		if ((l = ike_ra_lease(e, sa, fam, owner)) == NULL)
 			continue;
-		v1_put_tlv(&b, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, l->addr.a, ip_alen(fam));
-		put_dns(&b, ike_pool_desc(l->pool), fam);
+		v1_put_tlv(&m.b, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, l->addr.a, ip_alen(fam));
+		put_dns(&m.b, ike_pool_desc(l->pool), fam);
 		log_info("ike %s: virtual IP %s for %s", sa->conn->d.name,
 			 ip_addr_fmt(&l->addr, txt, sizeof(txt)), owner);
 	}
-	seal(e, sa, q, &b, h, a, false);
+	msg_send(e, sa, q, &m, false);
 }
 
 /* ---- client ---- */
@@ -175,24 +174,18 @@ static void
 client_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const struct v1_cfg_pl *c)
 {
 	const struct conn_desc *d = &sa->conn->d;
-	uint8_t mem[768];
-	struct ike_buf b;
-	size_t h, a;
+	struct cfg_msg m;
 
-	ike_buf_init(&b, mem, sizeof(mem));
-	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
+	msg_begin(&m, sa, q, c->type == CFG_REQUEST ? CFG_REPLY : CFG_ACK, c->ident);
 	if (c->type == CFG_REQUEST) {
-		a = attr_begin(&b, CFG_REPLY, c->ident);
 		if (v1_cfg_attr(c, XA_TYPE))
-			v1_put_tv(&b, XA_TYPE, 0);
-		v1_put_tlv(&b, XA_USER_NAME, d->xauth_user, strlen(d->xauth_user));
-		v1_put_tlv(&b, XA_USER_PASSWORD, d->xauth_password, strlen(d->xauth_password));
+			v1_put_tv(&m.b, XA_TYPE, 0);
+		v1_put_tlv(&m.b, XA_USER_NAME, d->xauth_user, strlen(d->xauth_user));
+		v1_put_tlv(&m.b, XA_USER_PASSWORD, d->xauth_password, strlen(d->xauth_password));
 	} else {
-		a = attr_begin(&b, CFG_ACK, c->ident);
-		v1_put_tlv(&b, XA_STATUS, NULL, 0);
+		v1_put_tlv(&m.b, XA_STATUS, NULL, 0);
 	}
-	seal(e, sa, q, &b, h, a, false);
-	ike_wipe(mem, sizeof(mem));
+	msg_send(e, sa, q, &m, false);
 }
 
 static void
@@ -200,20 +193,16 @@ modecfg_request(struct ike_engine *e, struct ike_sa *sa)
 {
 	struct v1_qm *q = our_request(sa);
 	bool v6 = sa->conn->local_ts.type == TS_IPV6_ADDR_RANGE;
-	uint8_t mem[256];
-	struct ike_buf b;
-	size_t h, a;
+	struct cfg_msg m;
 
 	if (q == NULL)
 		return;
 	sa->v1->ra = V1_RA_MODECFG;
 	ike_random(&sa->v1->cfg_ident, sizeof(sa->v1->cfg_ident));
-	ike_buf_init(&b, mem, sizeof(mem));
-	h = v1_p2_begin(&b, sa, V1_TRANSACTION, q->msg_id);
-	a = attr_begin(&b, CFG_REQUEST, sa->v1->cfg_ident);
-	v1_put_tlv(&b, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, NULL, 0);
-	v1_put_tlv(&b, v6 ? CA_IP6_DNS : CA_IP4_DNS, NULL, 0);
-	seal(e, sa, q, &b, h, a, true);
+	msg_begin(&m, sa, q, CFG_REQUEST, sa->v1->cfg_ident);
+	v1_put_tlv(&m.b, v6 ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, NULL, 0);
+	v1_put_tlv(&m.b, v6 ? CA_IP6_DNS : CA_IP4_DNS, NULL, 0);
+	msg_send(e, sa, q, &m, true);
 }
 
 /* XAUTH is over for a client: Mode Config, or quick mode */
@@ -378,15 +367,12 @@ v1_cfg_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 				   "XAUTH did not finish");
 		return true;
 	}
-	if (!q->awaits || now - q->sent_at < q->timeout)
+	switch (q->awaits ? v1_p2_resend(e, sa, q, now) : 0) {
+	case 0:
 		return false;
-	if (++q->tries > sa->conn->d.retransmit_tries) {
+	case -1:
 		ike_sa_kill(e, sa, "no answer to a transaction");
-		return true;
+		break;
 	}
-	e->st.retransmits++;
-	q->sent_at = now;
-	q->timeout *= 2;
-	v1_send(e, sa, q->tx, q->tx_len);
 	return true;
 }

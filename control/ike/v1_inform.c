@@ -248,3 +248,19 @@ v1_p2_seal(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, struct ike_
 	v1_send(e, sa, b->p, b->len);
 	return 0;
 }
+
+/* q's message again when its time has come: 1 sent, 0 not yet, -1 the
+ * tries are spent */
+int
+v1_p2_resend(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, uint64_t now)
+{
+	if (now - q->sent_at < q->timeout)
+		return 0;
+	if (++q->tries > sa->conn->d.retransmit_tries)
+		return -1;
+	e->st.retransmits++;
+	q->sent_at = now;
+	q->timeout *= 2;
+	v1_send(e, sa, q->tx, q->tx_len);
+	return 1;
+}

@@ -699,16 +699,13 @@ v1_qm_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 			}
 			continue;
 		}
-		if (now - q->sent_at < q->timeout)
+		switch (v1_p2_resend(e, sa, q, now)) {
+		case 0:
 			continue;
-		if (++q->tries > sa->conn->d.retransmit_tries) {
+		case -1:
 			qm_abort(e, sa, q, "no answer");
-			return true;
+			break;
 		}
-		e->st.retransmits++;
-		q->sent_at = now;
-		q->timeout *= 2;
-		v1_send(e, sa, q->tx, q->tx_len);
 		return true;
 	}
 	return false;

@@ -164,6 +164,42 @@ ra_setup(int i, struct conn_desc *c)
 	CU_ASSERT_EQUAL(ike_set_remote_access(eng[1], users, 2, &pool, 1), 0);
 }
 
+/* side's connection as link_setup makes it (before link_ra and link_tweak) */
+void
+link_conn_desc(int i, const char *ike_prop, const char *esp_prop, struct conn_desc *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "c%d", i);
+	ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c->local);
+	ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c->remote);
+	c->version = link_version;
+	c->aggressive = link_aggressive;
+	if (i && resp_any)
+		memset(&c->remote, 0, sizeof(c->remote));
+	strcpy(c->local_id, i ? "b.example" : "a.example");
+	strcpy(c->remote_id, i ? "a.example" : "b.example");
+	strcpy(c->psk, "in-memory-psk");
+	snprintf(c->proposals, sizeof(c->proposals), "%s", ike_prop);
+	snprintf(c->esp_proposals, sizeof(c->esp_proposals), "%s", esp_prop);
+	ip_prefix_parse(i ? "198.18.2.0/24" : "198.18.1.0/24", &c->local_ts);
+	ip_prefix_parse(i ? "198.18.1.0/24" : "198.18.2.0/24", &c->remote_ts);
+	c->retransmit_ms = 500;
+	c->retransmit_tries = 6;
+	c->dpd_delay = 5;
+	c->fragment_size = link_frag;
+	if (link_more) {
+		ip_prefix_parse(i ? "198.18.4.0/24" : "198.18.3.0/24", &c->more_local[0]);
+		ip_prefix_parse(i ? "198.18.3.0/24" : "198.18.4.0/24", &c->more_remote[0]);
+		ip_prefix_parse(i ? "fd00:6::/64" : "fd00:5::/64", &c->more_local[1]);
+		ip_prefix_parse(i ? "fd00:5::/64" : "fd00:6::/64", &c->more_remote[1]);
+		c->n_more = 2;
+	}
+	c->rekey_time = link_times[0];
+	c->child_rekey_time = link_times[1];
+	c->life_time = link_times[2];
+	c->child_life_time = link_times[3];
+}
+
 void
 link_setup(const char *ike_prop, const char *esp_prop)
 {
@@ -178,36 +214,7 @@ link_setup(const char *ike_prop, const char *esp_prop)
 	memset(unroutes, 0, sizeof(unroutes));
 	for (int i = 0; i < 2; i++) {
 		struct conn_desc c;
-		memset(&c, 0, sizeof(c));
-		snprintf(c.name, sizeof(c.name), "c%d", i);
-		ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
-		ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c.remote);
-		c.version = link_version;
-		c.aggressive = link_aggressive;
-		if (i && resp_any)
-			memset(&c.remote, 0, sizeof(c.remote));
-		strcpy(c.local_id, i ? "b.example" : "a.example");
-		strcpy(c.remote_id, i ? "a.example" : "b.example");
-		strcpy(c.psk, "in-memory-psk");
-		snprintf(c.proposals, sizeof(c.proposals), "%s", ike_prop);
-		snprintf(c.esp_proposals, sizeof(c.esp_proposals), "%s", esp_prop);
-		ip_prefix_parse(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
-		ip_prefix_parse(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
-		c.retransmit_ms = 500;
-		c.retransmit_tries = 6;
-		c.dpd_delay = 5;
-		c.fragment_size = link_frag;
-		if (link_more) {
-			ip_prefix_parse(i ? "198.18.4.0/24" : "198.18.3.0/24", &c.more_local[0]);
-			ip_prefix_parse(i ? "198.18.3.0/24" : "198.18.4.0/24", &c.more_remote[0]);
-			ip_prefix_parse(i ? "fd00:6::/64" : "fd00:5::/64", &c.more_local[1]);
-			ip_prefix_parse(i ? "fd00:5::/64" : "fd00:6::/64", &c.more_remote[1]);
-			c.n_more = 2;
-		}
-		c.rekey_time = link_times[0];
-		c.child_rekey_time = link_times[1];
-		c.life_time = link_times[2];
-		c.child_life_time = link_times[3];
+		link_conn_desc(i, ike_prop, esp_prop, &c);
 		eng[i] = ike_engine_new(&link_ops, (void *)(intptr_t)i);
 		if (link_ra)
 			ra_setup(i, &c);
@@ -216,6 +223,28 @@ link_setup(const char *ike_prop, const char *esp_prop)
 		CU_ASSERT_EQUAL(ike_conn_add(eng[i], ike_conn_new(&c, err, sizeof(err)), err,
 					     sizeof(err)), 0);
 	}
+}
+
+/* both engines and what is queued go; the link's settings back to their
+ * defaults */
+void
+link_teardown(void)
+{
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	eng[0] = eng[1] = NULL;
+	while (qn)
+		free(q[--qn]);
+	link_version = 2;
+	link_aggressive = false;
+	link_ra = false;
+	link_user = "alice";
+	link_password = "alice-pw";
+	link_pool = "10.9.0.1-10.9.0.6";
+	link_tweak = NULL;
+	link_mute_on_up = -1;
+	drop_mask = 0;
+	dup_every = 0;
 }
 
 /* deliver everything queued, run timers, for `ms` of simulated time */

@@ -51,6 +51,10 @@ extern void (*link_tweak)(int side, struct conn_desc *c);
 
 /* both engines anew with these proposals */
 void link_setup(const char *ike_prop, const char *esp_prop);
+/* side's connection as link_setup makes it (before link_ra and link_tweak) */
+void link_conn_desc(int side, const char *ike_prop, const char *esp_prop, struct conn_desc *c);
+/* both engines and what is queued go; the settings above back to defaults */
+void link_teardown(void);
 /* deliver everything queued, run timers, for ms of simulated time */
 void link_run(uint64_t *now, uint64_t ms);
 

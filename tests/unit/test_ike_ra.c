@@ -177,21 +177,7 @@ ra_view(int k)
 	return v;
 }
 
-static void
-teardown(void)
-{
-	ike_engine_free(eng[0]);
-	ike_engine_free(eng[1]);
-	while (qn)
-		free(q[--qn]);
-	link_version = 2;
-	link_ra = false;
-	link_user = "alice";
-	link_password = "alice-pw";
-	link_pool = "10.9.0.1-10.9.0.6";
-	drop_mask = 0;
-	dup_every = 0;
-}
+#define teardown link_teardown
 
 static void
 start(unsigned drops, unsigned dup)
@@ -376,7 +362,6 @@ test_xauth_mute(void)
 	CU_ASSERT_EQUAL(ups[0] + ups[1], 0);
 	ike_get_stats(eng[0], &st);
 	CU_ASSERT_EQUAL(st.ike_sas, 0);
-	link_mute_on_up = -1;
 	teardown();
 }
 
@@ -395,20 +380,8 @@ test_pool_exhausted(void)
 	start(0, 0);
 	link_run(&now, 15000);
 	CU_ASSERT_EQUAL(ups[1], 1);
-	memset(&d, 0, sizeof(d));
+	link_conn_desc(0, "aes128-sha256-modp2048", "aes128gcm16", &d);
 	strcpy(d.name, "bob");
-	ip_addr_parse("198.18.0.1", &d.local);
-	ip_addr_parse("198.18.0.2", &d.remote);
-	d.version = 1;
-	strcpy(d.local_id, "a.example");
-	strcpy(d.remote_id, "b.example");
-	strcpy(d.psk, "in-memory-psk");
-	strcpy(d.proposals, "aes128-sha256-modp2048");
-	strcpy(d.esp_proposals, "aes128gcm16");
-	ip_prefix_parse("198.18.1.0/24", &d.local_ts);
-	ip_prefix_parse("198.18.2.0/24", &d.remote_ts);
-	d.retransmit_ms = 500;
-	d.retransmit_tries = 6;
 	d.xauth = CONN_XAUTH_CLIENT;
 	strcpy(d.xauth_user, "bob");
 	strcpy(d.xauth_password, "bob-pw");

@@ -266,17 +266,7 @@ view(int k)
 	return v;
 }
 
-static void
-teardown(void)
-{
-	ike_engine_free(eng[0]);
-	ike_engine_free(eng[1]);
-	while (qn)
-		free(q[--qn]);
-	link_version = 2;
-	link_aggressive = false;
-	link_ra = false;
-}
+#define teardown link_teardown
 
 /*
  * Up, quick mode rekeys from each side, phase 1 re-established from each
@@ -416,21 +406,10 @@ test_aggressive_refused(void)
 	link_setup("aes128-sha256-modp2048", "aes128gcm16");
 	/* the initiator asks for aggressive mode, the responder does not allow it */
 	ike_engine_free(eng[0]);
-	link_aggressive = true;
 	{
 		struct conn_desc c;
-		memset(&c, 0, sizeof(c));
-		strcpy(c.name, "c0");
-		ip_addr_parse("198.18.0.1", &c.local);
-		ip_addr_parse("198.18.0.2", &c.remote);
-		strcpy(c.psk, "in-memory-psk");
-		strcpy(c.proposals, "aes128-sha256-modp2048");
-		strcpy(c.esp_proposals, "aes128gcm16");
-		ip_prefix_parse("198.18.1.0/24", &c.local_ts);
-		ip_prefix_parse("198.18.2.0/24", &c.remote_ts);
-		c.version = 1;
+		link_conn_desc(0, "aes128-sha256-modp2048", "aes128gcm16", &c);
 		c.aggressive = true;
-		c.retransmit_ms = 500;
 		c.retransmit_tries = 2;
 		eng[0] = ike_engine_new(&link_ops, (void *)(intptr_t)0);
 		CU_ASSERT_EQUAL(ike_conn_add(eng[0], ike_conn_new(&c, err, sizeof(err)), err,
@@ -451,20 +430,8 @@ replace_side(int i, uint32_t child_rekey, uint32_t child_life)
 	struct conn_desc c;
 	char err[128];
 
-	memset(&c, 0, sizeof(c));
-	snprintf(c.name, sizeof(c.name), "c%d", i);
-	ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
-	ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c.remote);
-	strcpy(c.local_id, i ? "b.example" : "a.example");
-	strcpy(c.remote_id, i ? "a.example" : "b.example");
-	strcpy(c.psk, "in-memory-psk");
-	strcpy(c.proposals, "aes128-sha256-modp2048");
-	strcpy(c.esp_proposals, "aes128gcm16");
-	ip_prefix_parse(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
-	ip_prefix_parse(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
-	c.version = 1;
-	c.retransmit_ms = 500;
-	c.retransmit_tries = 6;
+	link_conn_desc(i, "aes128-sha256-modp2048", "aes128gcm16", &c);
+	c.dpd_delay = 0;
 	c.child_rekey_time = child_rekey;
 	c.child_life_time = child_life;
 	ike_engine_free(eng[i]);
