@@ -118,13 +118,16 @@ msg_id_ok(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 
 /*
  * The SK payload, or the message once all its fragments are in, decrypted
- * into plain and parsed onto m: its length, FRAG_MORE, or -1.
+ * into plain and parsed onto m: its length, FRAG_MORE, -1 (not authentic),
+ * or OPEN_UNREADABLE (authentic, but its payload chain is refused: er).
  */
+#define OPEN_UNREADABLE (-3)	/* (FRAG_MORE is -2) */
+
 static int
-open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size_t cap)
+open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size_t cap,
+	struct ike_err *er)
 {
 	const struct ike_pl *sk = ike_find(m, PL_SK), *skf = ike_find(m, PL_SKF);
-	struct ike_err er;
 	uint8_t first;
 	int n;
 
@@ -138,21 +141,51 @@ open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, uint8_t *pla
 		if (n == FRAG_MORE)
 			return n;
 	}
-	if (n < 0 || ike_chain_parse(first, plain, (size_t)n, m, &er) < 0)
+	if (n < 0)
 		return -1;
+	if (ike_chain_parse(first, plain, (size_t)n, m, er) < 0) {
+		ike_wipe(plain, (size_t)n);
+		return OPEN_UNREADABLE;		/* authentic, but not readable */
+	}
 	return n;
 }
 
-/* a request that breaks its exchange's payload rules (2.21.2) */
+/* a request that breaks its exchange's payload rules or carries an
+ * unknown critical payload (2.21.2, 2.5) */
 static void
 refuse_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
-	       const char *why)
+	       const struct ike_err *er)
 {
+	bool crit = er->notify == N_UNSUPPORTED_CRITICAL_PAYLOAD;
+
 	log_info("ike %s: %s request refused: %s", sa->conn->d.name,
-		 ike_exchange_name(m->h.exchange), why);
-	ike_send_notify_response(e, sa, m->h.exchange, m->h.msg_id, N_INVALID_SYNTAX);
+		 ike_exchange_name(m->h.exchange), er->why);
+	ike_send_notify_data_response(e, sa, m->h.exchange, m->h.msg_id,
+				      crit ? N_UNSUPPORTED_CRITICAL_PAYLOAD : N_INVALID_SYNTAX,
+				      &er->pl_type, crit ? 1 : 0);
 	if (m->h.exchange == IKE_AUTH)
-		ike_sa_kill(e, sa, "malformed IKE_AUTH");
+		ike_sa_kill(e, sa, crit ? "IKE_AUTH with an unknown critical payload" :
+				   "malformed IKE_AUTH");
+}
+
+/*
+ * A request we cannot read still gets an answer without keys where RFC
+ * 7296 asks for one: a higher major version, INVALID_MAJOR_VERSION naming
+ * ours (1.5, 2.5); an unknown critical payload in IKE_SA_INIT,
+ * UNSUPPORTED_CRITICAL_PAYLOAD with its type (2.5, 3.10.1).
+ */
+static void
+unparsed_request(struct ike_engine *e, const struct ike_hdr *h, const struct ike_err *er,
+		 const struct ike_ep *local, const struct ike_ep *remote)
+{
+	if (h->spi_i == 0 || (h->flags & IKE_FLAG_R))
+		return;
+	if (er->notify == N_INVALID_MAJOR_VERSION && h->version >> 4 > 2)
+		ike_send_init_error(e, h, local, remote, N_INVALID_MAJOR_VERSION, NULL, 0);
+	else if (er->notify == N_UNSUPPORTED_CRITICAL_PAYLOAD && h->exchange == IKE_SA_INIT &&
+		 h->spi_r == 0 && h->msg_id == 0)
+		ike_send_init_error(e, h, local, remote, N_UNSUPPORTED_CRITICAL_PAYLOAD,
+				    &er->pl_type, 1);
 }
 
 void
@@ -176,6 +209,7 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 	if (ike_msg_parse(buf, len, &m, &er) < 0) {
 		e->st.rx_dropped++;
 		log_debug("ike: dropped a message: %s", er.why);
+		unparsed_request(e, &m.h, &er, local, remote);
 		return;
 	}
 	response = m.h.flags & IKE_FLAG_R;
@@ -212,9 +246,29 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		e->st.rx_dropped += m.h.msg_id + 1 != sa->peer_id || response;
 		return;
 	}
-	n = open_sk(e, sa, &m, plain, sizeof(plain));
+	n = open_sk(e, sa, &m, plain, sizeof(plain), &er);
 	if (n == FRAG_MORE) {
 		sa->last_heard = now;
+		ike_sched(e, sa);
+		return;
+	}
+	if (n == OPEN_UNREADABLE) {
+		/* authentic: the window moves on, a request is answered */
+		e->st.rx_dropped++;
+		sa->last_heard = now;
+		if (!response) {
+			sa->peer_id++;
+			sa->have_resp = false;
+			refuse_request(e, sa, &m, &er);
+		} else {
+			log_info("ike %s: %s response refused: %s", sa->conn->d.name,
+				 ike_exchange_name(m.h.exchange), er.why);
+			free(sa->req);
+			sa->req = NULL;
+			sa->my_id++;
+			m.n = m.n_plain;	/* a refusal: none of its payloads is read */
+			exchange(e, sa, &m);
+		}
 		ike_sched(e, sa);
 		return;
 	}
@@ -241,7 +295,7 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 	if (ike_msg_check(&m, &er) < 0) {
 		e->st.rx_dropped++;
 		if (!response) {
-			refuse_request(e, sa, &m, er.why);
+			refuse_request(e, sa, &m, &er);
 			ike_wipe(plain, (size_t)n);
 			ike_sched(e, sa);
 			return;

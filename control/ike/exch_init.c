@@ -121,7 +121,8 @@ ike_send_init_error(struct ike_engine *e, const struct ike_hdr *rh, const struct
 {
 	uint8_t mem[256];
 	struct ike_buf b;
-	struct ike_hdr h = { .spi_i = rh->spi_i, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R };
+	struct ike_hdr h = { .spi_i = rh->spi_i, .spi_r = rh->spi_r, .exchange = rh->exchange,
+			     .msg_id = rh->msg_id, .flags = IKE_FLAG_R };
 
 	ike_buf_init(&b, mem, sizeof(mem));
 	ike_hdr_put(&b, &h);

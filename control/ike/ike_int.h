@@ -302,6 +302,8 @@ void ike_send_informational(struct ike_engine *e, struct ike_sa *sa, const uint8
 	size_t ilen, uint8_t first);
 void ike_send_notify_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x, uint32_t id,
 	uint16_t type);
+void ike_send_notify_data_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x,
+	uint32_t id, uint16_t type, const void *data, size_t len);
 void ike_send_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, size_t n,
 	bool response);
 void ike_send_request(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d);
@@ -333,7 +335,8 @@ bool ike_ours_redundant(const struct collision *c, const uint8_t *a, size_t al,
 int ike_pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, uint8_t *gir,
 	size_t *glen);
 
-/* IKE_SA_INIT (exch_init.c) */
+/* IKE_SA_INIT (exch_init.c); ike_send_init_error answers any request
+ * without keys (its exchange, message ID and SPIs as they came) */
 void ike_send_init_error(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
 	const struct ike_ep *remote, uint16_t type, const void *data, size_t len);
 void ike_init_request(struct ike_engine *e, const struct ike_msg *m,

@@ -57,9 +57,11 @@ ike_chain_parse(uint8_t next, const uint8_t *b, size_t len, struct ike_msg *m,
 		if (plen < 4 || plen > len - off)
 			return ike_fail(e, N_INVALID_SYNTAX, "bad payload length");
 		if (!known(type)) {
-			if (b[off + 1] & 0x80)
+			if (b[off + 1] & 0x80) {
+				e->pl_type = type;
 				return ike_fail(e, N_UNSUPPORTED_CRITICAL_PAYLOAD,
 					    "unknown critical payload");
+			}
 		} else {
 			if (m->n == IKE_MAX_PL)
 				return ike_fail(e, N_INVALID_SYNTAX, "too many payloads");

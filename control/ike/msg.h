@@ -122,6 +122,7 @@ struct ike_msg {
 struct ike_err {
 	int notify;
 	const char *why;
+	uint8_t pl_type;		/* UNSUPPORTED_CRITICAL_PAYLOAD: the type */
 };
 
 /* e says why, and which notify answers it; returns -1 */

@@ -166,13 +166,21 @@ void
 ike_send_notify_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x, uint32_t id,
 		     uint16_t type)
 {
-	uint8_t inner[64];
+	ike_send_notify_data_response(e, sa, x, id, type, NULL, 0);
+}
+
+void
+ike_send_notify_data_response(struct ike_engine *e, struct ike_sa *sa, uint8_t x, uint32_t id,
+			  uint16_t type, const void *data, size_t len)
+{
+	uint8_t inner[96];
 	struct ike_buf ib;
 
 	ike_buf_init(&ib, inner, sizeof(inner));
 	ib.np_off = (size_t)-1;
-	ike_put_notify(&ib, 0, type, NULL, 0, NULL, 0);
-	ike_send_encrypted_response(e, sa, x, id, inner, ib.len, PL_NOTIFY);
+	ike_put_notify(&ib, 0, type, NULL, 0, data, len);
+	if (!ib.overflow)
+		ike_send_encrypted_response(e, sa, x, id, inner, ib.len, PL_NOTIFY);
 }
 
 void

@@ -7,6 +7,13 @@
  * A request is answered with INVALID_SYNTAX and changes nothing; a
  * duplicated payload in IKE_SA_INIT makes no SA. Before the rules, the
  * first of a duplicated payload was taken and the rest ignored.
+ *
+ * RFC 7296 conformance of the same kind (issue 14): an unknown critical
+ * payload answered with UNSUPPORTED_CRITICAL_PAYLOAD naming its type, in
+ * IKE_SA_INIT (no state made) and inside SK (INFORMATIONAL: the SA stays;
+ * IKE_AUTH: the SA is not created); an unknown non-critical one ignored; a
+ * higher major version answered with INVALID_MAJOR_VERSION (requests only).
+ * Before, each of them was dropped without an answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,9 +96,10 @@ only_sa(struct ike_engine *e)
 	return e->sas;
 }
 
-/* the INVALID_SYNTAX notify in engine 0's next datagram (a response to it) */
+/* the notify of this type in engine 0's next datagram (a response to it,
+ * encrypted with sa's keys unless sa is NULL); its data's first byte in *d */
 static bool
-answer_is_invalid_syntax(struct ike_sa *sa)
+answer_has(struct ike_sa *sa, uint16_t type, int *d)
 {
 	static uint8_t plain[IKE_MAX_MSG];
 	struct ike_notify_pl n;
@@ -100,14 +108,28 @@ answer_is_invalid_syntax(struct ike_sa *sa)
 	const struct ike_pl *sk;
 	int len;
 
-	if (qn == 0 || q[0].to != 0 || ike_msg_parse(q[0].b, q[0].len, &m, &er) < 0)
+	if (qn == 0 || q[0].to != 0 || ike_msg_parse(q[0].b, q[0].len, &m, &er) < 0 ||
+	    !(m.h.flags & IKE_FLAG_R))
 		return false;
-	sk = ike_find(&m, PL_SK);
-	if (sk == NULL)
+	if (sa) {
+		sk = ike_find(&m, PL_SK);
+		if (sk == NULL)
+			return false;
+		len = ike_sk_open(&sa->keys, false, &m, sk, plain, sizeof(plain));
+		if (len < 0 || ike_chain_parse(sk->body[-4], plain, (size_t)len, &m, &er) < 0)
+			return false;
+	}
+	if (ike_find_notify(&m, type, &n) == NULL)
 		return false;
-	len = ike_sk_open(&sa->keys, false, &m, sk, plain, sizeof(plain));
-	return len >= 0 && ike_chain_parse(sk->body[-4], plain, (size_t)len, &m, &er) == 0 &&
-	       ike_find_notify(&m, N_INVALID_SYNTAX, &n) != NULL;
+	if (d)
+		*d = n.data_len ? n.data[0] : -1;
+	return true;
+}
+
+static bool
+answer_is_invalid_syntax(struct ike_sa *sa)
+{
+	return answer_has(sa, N_INVALID_SYNTAX, NULL);
 }
 
 /* engine 0 sends exchange x with the inner payloads built by fill, as a request */
@@ -248,6 +270,144 @@ test_refused_init(void)
 	}
 }
 
+/* engine 0's IKE_SA_INIT request rebuilt with one more payload of type t
+ * (flags: its critical bit) at the end, or with major version `major` */
+static size_t
+init_with(uint8_t t, uint8_t flags, uint8_t major, uint8_t *out)
+{
+	struct ike_msg m;
+	struct ike_err er;
+	struct ike_buf b;
+	size_t n, off;
+
+	CU_ASSERT_FATAL(qn == 1 && ike_msg_parse(q[0].b, q[0].len, &m, &er) == 0);
+	ike_buf_init(&b, out, IKE_MAX_MSG);
+	ike_hdr_put(&b, &m.h);
+	for (unsigned i = 0; i < m.n; i++) {
+		off = ike_pl_begin(&b, m.pl[i].type);
+		ike_put(&b, m.pl[i].body, m.pl[i].len);
+		ike_pl_end(&b, off);
+	}
+	if (t) {
+		off = ike_pl_begin(&b, t);
+		ike_put(&b, "unknown", 7);
+		ike_pl_end(&b, off);
+		out[off + 1] = flags;
+	}
+	n = ike_msg_finish(&b);
+	out[17] = (uint8_t)(major << 4);
+	qn = 0;
+	return n;
+}
+
+/* IKE_SA_INIT: an unknown critical payload or a higher major version is
+ * answered and makes no state; an unknown non-critical one is ignored */
+static void
+test_critical_init(void)
+{
+	uint64_t now = 1000;
+	uint8_t msg[IKE_MAX_MSG];
+	struct ike_stats st;
+	char err[128];
+	int d = 0;
+	size_t n;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(eng[0], "r0", now, err, sizeof(err)), 0);
+	n = init_with(201, 0x80, 2, msg);
+	ike_input(eng[1], &ep[1], &ep[0], msg, n, now);
+	CU_ASSERT(answer_has(NULL, N_UNSUPPORTED_CRITICAL_PAYLOAD, &d));
+	CU_ASSERT_EQUAL(d, 201);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.ike_sas, 0);
+	/* not critical: ignored, the exchange goes on */
+	qn = 0;
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	setup();
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(eng[0], "r0", now, err, sizeof(err)), 0);
+	n = init_with(201, 0, 2, msg);
+	ike_input(eng[1], &ep[1], &ep[0], msg, n, now);
+	CU_ASSERT_EQUAL(qn, 1);
+	CU_ASSERT(!answer_has(NULL, N_UNSUPPORTED_CRITICAL_PAYLOAD, NULL));
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.half_open, 1);
+	qn = 0;
+	/* major version 3: INVALID_MAJOR_VERSION from version 2.0; as a
+	 * response (R set) nothing */
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+	setup();
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(eng[0], "r0", now, err, sizeof(err)), 0);
+	n = init_with(0, 0, 3, msg);
+	ike_input(eng[1], &ep[1], &ep[0], msg, n, now);
+	CU_ASSERT(answer_has(NULL, N_INVALID_MAJOR_VERSION, NULL));
+	CU_ASSERT(qn == 1 && q[0].b[17] == 0x20);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.ike_sas, 0);
+	qn = 0;
+	msg[19] |= IKE_FLAG_R;
+	ike_input(eng[1], &ep[1], &ep[0], msg, n, now);
+	CU_ASSERT_EQUAL(qn, 0);
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+}
+
+static void
+unknown_critical(struct ike_buf *b)
+{
+	size_t off = ike_pl_begin(b, 222);
+
+	ike_put(b, "x", 1);
+	ike_pl_end(b, off);
+	b->p[off + 1] = 0x80;
+}
+
+/* inside SK: INFORMATIONAL answered and the SA stays; IKE_AUTH answered
+ * and the IKE SA is not created */
+static void
+test_critical_sk(void)
+{
+	uint64_t now = 1000;
+	struct ike_sa *sa0, *sa1;
+	uint32_t peer_id;
+	char err[128];
+	int d = 0;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(eng[0], "r0", now, err, sizeof(err)), 0);
+	pump(now, -1);
+	sa0 = only_sa(eng[0]);
+	sa1 = only_sa(eng[1]);
+	peer_id = sa1->peer_id;
+	send_crafted(sa0, INFORMATIONAL, unknown_critical, 222, now);
+	CU_ASSERT(answer_has(sa0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &d));
+	CU_ASSERT_EQUAL(d, 222);
+	CU_ASSERT_EQUAL(sa1->peer_id, peer_id + 1);
+	CU_ASSERT_EQUAL(sa1->state, S_ESTABLISHED);
+	/* the same again: the retransmitted request draws the same answer */
+	qn = 0;
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(eng[0], "r0", now, err, sizeof(err)), 0);
+	pump(now, 0);			/* IKE_SA_INIT to the responder */
+	pump(now, 1);			/* its answer back; IKE_AUTH held back */
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	qn = 0;
+	sa0 = only_sa(eng[0]);
+	sa1 = only_sa(eng[1]);
+	CU_ASSERT_EQUAL_FATAL(sa1->state, S_INIT_DONE);
+	send_crafted(sa0, IKE_AUTH, unknown_critical, 222, now);
+	CU_ASSERT(answer_has(sa0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &d));
+	CU_ASSERT_EQUAL(d, 222);
+	CU_ASSERT_EQUAL(sa1->state, S_DEAD);
+	qn = 0;
+	ike_engine_free(eng[0]);
+	ike_engine_free(eng[1]);
+}
+
 int
 main(void)
 {
@@ -255,9 +415,13 @@ main(void)
 		{ "payload rules in SK: duplicated and misplaced refused", test_refused_in_sk },
 		{ "payload rules in IKE_SA_INIT: duplicated and missing make no SA",
 		  test_refused_init },
+		{ "IKE_SA_INIT: unknown critical payload and major version 3 answered, no state; "
+		  "unknown non-critical ignored", test_critical_init },
+		{ "SK: unknown critical payload answered (INFORMATIONAL: SA stays; IKE_AUTH: "
+		  "no IKE SA)", test_critical_sk },
 		{ NULL, NULL },
 	};
 
-	espgw_log_level = LOG_LVL_ERR;
+	espgw_log_level = getenv("RULES_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR;
 	return unit_run("ike-rules", tests);
 }
