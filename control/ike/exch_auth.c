@@ -58,8 +58,11 @@ psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, siz
 	return rc;
 }
 
+/* IDx, [CERT], [CERTREQ, IDr], AUTH, then the CHILD_SA (SA, TSi, TSr), or
+ * as a response whose CHILD_SA failed, child_err's notify in its place
+ * (1.2: the IKE SA is still created) */
 static size_t
-build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
+build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t child_err)
 {
 	const struct ike_conn *c = sa->conn;
 	uint8_t idb[4 + 255], auth[IKE_MAX_PRF];
@@ -106,6 +109,10 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request)
 		ike_put_auth(ib, auth, sa->keys.prf_len);
 		ike_wipe(auth, sizeof(auth));
 	}
+	if (child_err) {
+		ike_put_notify(ib, 0, child_err, NULL, 0, NULL, 0);
+		return ib->overflow ? 0 : ib->len;
+	}
 	if (c->d.transport)
 		ike_put_notify(ib, 0, N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	if (request) {
@@ -133,7 +140,7 @@ ike_send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 
 	sa->ch[0].spi_in = ike_child_spi_new(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
-	n = build_auth_inner(sa, &ib, true);
+	n = build_auth_inner(sa, &ib, true, 0);
 	if (n == 0 || ike_seal(sa, &d, IKE_AUTH, false, sa->my_id, inner, n, PL_IDI) < 0) {
 		ike_sa_kill(e, sa, "cannot build IKE_AUTH");
 		return;
@@ -203,6 +210,27 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 	return ok;
 }
 
+/* IKE_AUTH's response when its CHILD_SA failed: our identity and AUTH
+ * with the error; the IKE SA stands (RFC 7296 1.2, 2.21.3) */
+static void
+auth_response_without_child(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+			    uint16_t err)
+{
+	uint8_t inner[MSG_CAP];
+	struct ike_buf ib;
+	size_t len;
+
+	log_info("ike %s: IKE_SA up without its CHILD_SA: %s", sa->conn->d.name,
+		 ike_notify_name(err));
+	memset(&sa->ch[0], 0, sizeof(sa->ch[0]));
+	ike_buf_init(&ib, inner, sizeof(inner));
+	len = build_auth_inner(sa, &ib, false, err);
+	if (len == 0)
+		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, err);
+	else
+		ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);
+}
+
 void
 ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
@@ -239,7 +267,7 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->d.transport ||
 	    ike_proposal_select(props, np, c->esp, c->n_esp, true, true, &sa->ch[0].esp,
 				&chosen) < 0) {
-		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_NO_PROPOSAL_CHOSEN);
+		auth_response_without_child(e, sa, m, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
 	sa->ch[0].spi_out = (uint32_t)props[chosen].spi;
@@ -250,14 +278,14 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 			for (unsigned j = 0; j < nr && !ts_ok; j++)
 				ts_ok = ike_ts_narrow(&tsr[j], &c->local_ts, &sa->ch[0].ts_l);
 	if (!ts_ok) {
-		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_TS_UNACCEPTABLE);
+		auth_response_without_child(e, sa, m, N_TS_UNACCEPTABLE);
 		return;
 	}
 	ike_ts_prefix(&sa->ch[0].ts_l);
 	ike_ts_prefix(&sa->ch[0].ts_r);
 	sa->ch[0].spi_in = ike_child_spi_new(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
-	len = build_auth_inner(sa, &ib, false);
+	len = build_auth_inner(sa, &ib, false, 0);
 	if (len == 0)
 		return;
 	ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);

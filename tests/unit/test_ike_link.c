@@ -124,6 +124,55 @@ test_link_frag(void)
 	link_frag = 0;
 }
 
+/* the responder's ESP proposals or selectors do not fit */
+static int child_misfit;
+
+static void
+misfit(int side, struct conn_desc *c)
+{
+	if (side == 1 && child_misfit == 0)
+		strcpy(c->esp_proposals, "aes256-sha256");
+	if (side == 1 && child_misfit == 1)
+		ip_prefix_parse("198.18.9.0/24", &c->remote_ts);
+}
+
+/*
+ * IKE_AUTH whose CHILD_SA fails (RFC 7296 1.2, 2.21.3): the responder
+ * answers with its ID and AUTH and the error, and both sides have the IKE
+ * SA (a CREATE_CHILD_SA may follow). Before, the responder sent the notify
+ * alone: the initiator took that for a failed authentication and dropped
+ * its side while the responder kept an IKE SA until DPD.
+ */
+static void
+test_auth_child_failed(void)
+{
+	for (child_misfit = 0; child_misfit < 2; child_misfit++) {
+		uint64_t now = 1000;
+		struct ike_stats st;
+		char err[100];
+
+		link_tweak = misfit;
+		link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+		link_tweak = NULL;
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+		link_run(&now, 3000);
+		CU_ASSERT_EQUAL(ike_ups[0], 1);
+		CU_ASSERT_EQUAL(ike_ups[1], 1);
+		CU_ASSERT_EQUAL(ups[0] + ups[1], 0);
+		for (int k = 0; k < 2; k++) {
+			ike_get_stats(eng[k], &st);
+			CU_ASSERT_EQUAL(st.ike_sas, 1);
+			CU_ASSERT_EQUAL(st.auth_failed, 0);
+		}
+		link_run(&now, 20000);		/* liveness checks pass: nothing ends */
+		ike_get_stats(eng[0], &st);
+		CU_ASSERT_EQUAL(st.ike_sas, 1);
+		ike_get_stats(eng[1], &st);
+		CU_ASSERT_EQUAL(st.ike_sas, 1);
+		link_teardown();
+	}
+}
+
 static void
 test_link_dead_peer(void)
 {
@@ -556,6 +605,7 @@ main(void)
 		{ "two engines: lost, duplicated, reordered datagrams", test_link_lossy },
 		{ "two engines: RFC 7383 fragments, lost, duplicated, reordered", test_link_frag },
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
+		{ "IKE_AUTH's CHILD_SA refused: both sides keep the IKE SA", test_auth_child_failed },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
 		{ "three CHILD_SAs on one IKE_SA: set up, rekeyed, moved, deleted",
