@@ -110,7 +110,7 @@ msg_id_ok(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		skf = ike_find(m, PL_SKF);
 		if (sa->have_resp &&
 		    (skf == NULL || (skf->len >= 2 && skf->body[0] == 0 && skf->body[1] == 1)))
-			ike_xmit(e, sa, sa->resp, sa->resp_len);
+			ike_xmit_resp(e, sa);
 		return false;
 	}
 	return m->h.msg_id == sa->peer_id;
@@ -241,6 +241,11 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		ike_init_response(e, sa, &m);
 		ike_sched(e, sa);
 		return;
+	}
+	if (!response) {
+		/* its response goes back where it came from (2.11) */
+		sa->resp_local = *local;
+		sa->resp_remote = *remote;
 	}
 	if (!msg_id_ok(e, sa, &m)) {
 		e->st.rx_dropped += m.h.msg_id + 1 != sa->peer_id || response;

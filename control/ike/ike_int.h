@@ -159,6 +159,9 @@ struct ike_sa {
 	unsigned req_tries;
 	uint8_t *resp;			/* our last response, for retransmits (dgrams) */
 	size_t resp_len;
+	/* where the request it answers came from and to: a response goes
+	 * back there (2.11), not to the SA's own addresses; family 0: those */
+	struct ike_ep resp_local, resp_remote;
 	bool have_resp;
 	uint64_t last_heard, established_at;
 	struct v1_sa *v1;		/* IKEv1 (v1.h): NULL for an IKEv2 SA */
@@ -308,6 +311,7 @@ void ike_send_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *b, s
 	bool response);
 void ike_send_request(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d);
 void ike_xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len);
+void ike_xmit_resp(struct ike_engine *e, struct ike_sa *sa);
 
 /* the timer heap (sched.c): after a change of sa's state, its next due time */
 void ike_sched(struct ike_engine *e, struct ike_sa *sa);

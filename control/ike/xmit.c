@@ -26,9 +26,9 @@ dg_add(struct dgrams *d, const uint8_t *b, size_t n)
 	return 0;
 }
 
-/* every datagram of a struct dgrams */
-void
-ike_xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len)
+static void
+xmit_to(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep *remote,
+	const uint8_t *p, size_t len)
 {
 	while (len >= 2) {
 		size_t n = (size_t)p[0] << 8 | p[1];
@@ -37,10 +37,27 @@ ike_xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len)
 		e->st.tx++;
 		if (n > IKE_HDR_LEN && p[2 + 16] == PL_SKF)
 			e->st.frags_tx++;
-		e->ops->send(e->ctx, &sa->local, &sa->remote, p + 2, n);
+		e->ops->send(e->ctx, local, remote, p + 2, n);
 		p += 2 + n;
 		len -= 2 + n;
 	}
+}
+
+/* every datagram of a struct dgrams */
+void
+ike_xmit(struct ike_engine *e, struct ike_sa *sa, const uint8_t *p, size_t len)
+{
+	xmit_to(e, &sa->local, &sa->remote, p, len);
+}
+
+/* our last response, to where its request came from */
+void
+ike_xmit_resp(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->resp_remote.addr.family)
+		xmit_to(e, &sa->resp_local, &sa->resp_remote, sa->resp, sa->resp_len);
+	else
+		ike_xmit(e, sa, sa->resp, sa->resp_len);
 }
 
 /* d (taken over) is our outstanding request: send it */
@@ -67,7 +84,7 @@ keep_response(struct ike_engine *e, struct ike_sa *sa, struct dgrams *d)
 	sa->have_resp = sa->resp != NULL;
 	d->p = NULL;
 	if (sa->resp)
-		ike_xmit(e, sa, sa->resp, sa->resp_len);
+		ike_xmit_resp(e, sa);
 }
 
 /* an unencrypted message (IKE_SA_INIT) */

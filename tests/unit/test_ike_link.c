@@ -173,6 +173,53 @@ test_auth_child_failed(void)
 	}
 }
 
+/*
+ * A response goes where its request came from (RFC 7296 2.11): the
+ * initiator's liveness check and its Delete arrive from another address
+ * (its address changed): the answers go there, and the retransmitted
+ * check gets its answer again there. Before, they went to the IKE SA's
+ * stored address.
+ */
+static void
+test_response_to_source(void)
+{
+	uint64_t now = 1000;
+	struct ike_ep moved = { .port = IKE_PORT };
+	char err[100];
+
+	ip_addr_parse("198.18.0.9", &moved.addr);
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL_FATAL(ike_ups[1], 1);
+	/* a liveness check (an empty INFORMATIONAL), sent twice; then the Delete */
+	for (int x = 0; x < 2; x++) {
+		now += 6000;
+		if (x == 0)
+			ike_timer(eng[0], now);
+		else
+			CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+		CU_ASSERT_EQUAL_FATAL(qn, 1);		/* not delivered yet */
+		struct dgram *d = q[0];
+		qn = 0;
+		for (int k = 0; k < 2 - x; k++) {
+			ike_input(eng[1], &d->dst, &moved, d->b, d->len, now);
+			CU_ASSERT_EQUAL(qn, 1);
+			CU_ASSERT(qn == 1 && ip_addr_eq(&q[0]->dst.addr, &moved.addr) &&
+				  q[0]->dst.port == IKE_PORT);
+			if (x == 0 && k == 0) {	/* the answer arrives: eng0 moves on */
+				ike_input(eng[0], &q[0]->dst, &q[0]->from, q[0]->b, q[0]->len, now);
+				free(q[0]);
+				qn = 0;
+			}
+			while (qn)
+				free(q[--qn]);
+		}
+		free(d);
+	}
+	link_teardown();
+}
+
 static void
 test_link_dead_peer(void)
 {
@@ -606,6 +653,8 @@ main(void)
 		{ "two engines: RFC 7383 fragments, lost, duplicated, reordered", test_link_frag },
 		{ "two engines: dead peer detected and removed", test_link_dead_peer },
 		{ "IKE_AUTH's CHILD_SA refused: both sides keep the IKE SA", test_auth_child_failed },
+		{ "a response goes to its request's source address and port",
+		  test_response_to_source },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
 		{ "three CHILD_SAs on one IKE_SA: set up, rekeyed, moved, deleted",
