@@ -158,7 +158,7 @@ stats_json(void)
 	if (ctl_ike_engine())
 		ike_get_stats(ctl_ike_engine(), &st);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "rx_dropped", (json_int_t)st.rx_dropped,
@@ -175,7 +175,8 @@ stats_json(void)
 			 "nat_keepalives", (json_int_t)st.keepalives,
 			 "xauth_ok", (json_int_t)st.xauth_ok,
 			 "xauth_failed", (json_int_t)st.xauth_failed,
-			 "pool_exhausted", (json_int_t)st.pool_exhausted);
+			 "pool_exhausted", (json_int_t)st.pool_exhausted,
+			 "invalid_ke", (json_int_t)st.invalid_ke);
 }
 
 /* the pools with their leases */

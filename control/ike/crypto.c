@@ -370,6 +370,12 @@ done:
 	return rc;
 }
 
+uint16_t
+ike_dh_group(const struct ike_dh *d)
+{
+	return d->group;
+}
+
 void
 ike_dh_free(struct ike_dh *d)
 {

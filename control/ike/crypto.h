@@ -50,6 +50,7 @@ int ike_prf_plus(uint16_t prf, const uint8_t *key, size_t klen, const struct ike
 /* ---- key exchange ---- */
 struct ike_dh;
 struct ike_dh *ike_dh_new(uint16_t group);
+uint16_t ike_dh_group(const struct ike_dh *d);
 /* our public value in IKE encoding; returns its length or 0 */
 size_t ike_dh_public(struct ike_dh *d, uint8_t *out, size_t cap);
 /* the shared secret; rejects malformed or degenerate peer values */

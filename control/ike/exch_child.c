@@ -129,7 +129,7 @@ ike_child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	    ike_ts_parse(ptr, tsr, IKE_MAX_TS, &nr, &er) < 0 ||
 	    !ike_ts_narrow(&tsi[0], &want_l, &nc->ts_l) ||
 	    !ike_ts_narrow(&tsr[0], &want_r, &nc->ts_r) ||
-	    ike_pfs_secret(sa->pend_dh, m, pfs_group(sa->conn), gir, &glen) < 0) {
+	    ike_pfs_secret(e, sa, sa->pend_dh, m, pfs_group(sa->conn), gir, &glen) < 0) {
 		log_warn("ike %s: %s refused%s%s", sa->conn->d.name,
 			 old ? "CHILD_SA rekey" : "another CHILD_SA", err ? ": " : "",
 			 err ? ike_notify_name(err) : "");

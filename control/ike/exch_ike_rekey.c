@@ -71,7 +71,7 @@ ike_rekey_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	    props[0].spi_size != 8 || props[0].spi == 0 ||
 	    ike_proposal_select(props, 1, sa->conn->ike, sa->conn->n_ike, false, false, &a,
 				&chosen) < 0 || a.dh != sa->keys.a.dh ||
-	    ike_pfs_secret(sa->pend_dh, m, a.dh, gir, &glen) < 0) {
+	    ike_pfs_secret(e, sa, sa->pend_dh, m, a.dh, gir, &glen) < 0) {
 		log_warn("ike %s: IKE_SA rekey refused%s%s, retrying in 10 s", sa->conn->d.name,
 			 err ? ": " : "", err ? ike_notify_name(err) : "");
 		if (sa->state == S_ESTABLISHED)

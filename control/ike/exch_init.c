@@ -99,13 +99,14 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 }
 
 static int
-derive_keys(struct ike_sa *sa, const struct ike_algs *a, const uint8_t *peer_ke, size_t kelen)
+derive_keys(struct ike_engine *e, struct ike_sa *sa, const struct ike_algs *a,
+	    const uint8_t *peer_ke, size_t kelen)
 {
 	uint8_t gir[IKE_MAX_DH];
 	size_t glen;
 	int rc;
 
-	if (ike_dh_shared(sa->dh, peer_ke, kelen, gir, &glen) < 0)
+	if (ike_dh_peer(e, sa, sa->dh, peer_ke, kelen, gir, &glen) < 0)
 		return -1;
 	rc = ike_derive_ike_keys(&sa->keys, a, gir, glen, sa->ni, sa->nilen, sa->nr, sa->nrlen,
 				 sa->spi_i, sa->spi_r, NULL, 0);
@@ -334,7 +335,9 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 	ike_put_certreq(&b, c);
 	if (sa->frag)
 		ike_put_notify(&b, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
-	if (ike_msg_finish(&b) == 0 || derive_keys(sa, &x.a, x.ke, x.kelen) < 0) {
+	if (ike_msg_finish(&b) == 0 || derive_keys(e, sa, &x.a, x.ke, x.kelen) < 0) {
+		/* (a bad KE: INVALID_SYNTAX, no state) */
+		ike_send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
 		sa->state = S_DEAD;
 		e->st.rx_dropped++;
 		return;
@@ -408,7 +411,7 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 		return;
 	memcpy(sa->msg2, m->raw, m->raw_len);
 	sa->msg2_len = m->raw_len;
-	if (derive_keys(sa, &x.a, x.ke, x.kelen) < 0) {
+	if (derive_keys(e, sa, &x.a, x.ke, x.kelen) < 0) {
 		ike_sa_kill(e, sa, "bad key exchange value");
 		return;
 	}

@@ -166,6 +166,7 @@ struct ike_stats {
 	uint64_t keepalives;		/* NAT keepalives sent */
 	uint64_t xauth_ok, xauth_failed;	/* users checked (XAUTH server) */
 	uint64_t pool_exhausted;	/* a virtual IP asked for, none left */
+	uint64_t invalid_ke;		/* key exchange values refused */
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);

@@ -251,6 +251,8 @@ struct ike_sa *ike_successor(struct ike_engine *e, struct ike_sa *old, bool init
 	uint64_t spi_i, uint64_t spi_r, const struct ike_algs *a, const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
 struct ike_sa *ike_sa_by_our_spi(struct ike_engine *e, uint64_t spi);
 void ike_sa_free(struct ike_sa *sa);
+int ike_dh_peer(struct ike_engine *e, const struct ike_sa *sa, struct ike_dh *dh, const uint8_t *ke,
+	size_t kelen, uint8_t *out, size_t *olen);
 void ike_sa_index(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why);
 struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator);
@@ -336,8 +338,8 @@ void ike_note_collision(struct ike_sa *sa, int child, uint32_t child_spi, uint64
 	const uint8_t *n1, size_t l1, const uint8_t *n2, size_t l2);
 bool ike_ours_redundant(const struct collision *c, const uint8_t *a, size_t al,
 	const uint8_t *b, size_t bl);
-int ike_pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, uint8_t *gir,
-	size_t *glen);
+int ike_pfs_secret(struct ike_engine *e, const struct ike_sa *sa, struct ike_dh *dh,
+	const struct ike_msg *m, uint16_t group, uint8_t *gir, size_t *glen);
 
 /* IKE_SA_INIT (exch_init.c); ike_send_init_error answers any request
  * without keys (its exchange, message ID and SPIs as they came) */

@@ -12,8 +12,8 @@
 
 /* their KE (if any) against our new DH: the shared secret */
 int
-ike_pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, uint8_t *gir,
-	   size_t *glen)
+ike_pfs_secret(struct ike_engine *e, const struct ike_sa *sa, struct ike_dh *dh,
+	       const struct ike_msg *m, uint16_t group, uint8_t *gir, size_t *glen)
 {
 	const struct ike_pl *pke = ike_find(m, PL_KE);
 	struct ike_err er;
@@ -26,7 +26,7 @@ ike_pfs_secret(struct ike_dh *dh, const struct ike_msg *m, uint16_t group, uint8
 		return pke == NULL ? 0 : -1;
 	if (pke == NULL || ike_ke_parse(pke, &g, &ke, &kelen, &er) < 0 || g != group)
 		return -1;
-	return ike_dh_shared(dh, ke, kelen, gir, glen);
+	return ike_dh_peer(e, sa, dh, ke, kelen, gir, glen);
 }
 
 /* nonces compare as octet strings; a prefix is the lower */
@@ -98,7 +98,7 @@ ike_ke_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 		return -1;
 	}
 	*dh = ike_dh_new(g);
-	if (*dh == NULL || ike_dh_shared(*dh, ke, kelen, gir, glen) < 0) {
+	if (*dh == NULL || ike_dh_peer(e, sa, *dh, ke, kelen, gir, glen) < 0) {
 		ike_dh_free(*dh);
 		*dh = NULL;
 		ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_INVALID_SYNTAX);

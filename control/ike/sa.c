@@ -539,3 +539,21 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 		e->ops->ike_up(e->ctx, sa->conn->d.name, spi_i, spi_r);
 	return sa;
 }
+
+/* the shared secret with the peer's public value; a value that is not one
+ * (wrong length, not on the curve, out of range, an all-zero X25519
+ * result) is counted and logged, with where it came from */
+int
+ike_dh_peer(struct ike_engine *e, const struct ike_sa *sa, struct ike_dh *dh, const uint8_t *ke,
+	    size_t kelen, uint8_t *out, size_t *olen)
+{
+	char a[IP_ADDR_STRLEN];
+
+	if (ike_dh_shared(dh, ke, kelen, out, olen) == 0)
+		return 0;
+	e->st.invalid_ke++;
+	log_warn("ike %s: invalid key exchange value from %s (%zu bytes, group %u): refused",
+		 sa->conn->d.name, ip_addr_fmt(&sa->remote.addr, a, sizeof(a)), kelen,
+		 ike_dh_group(dh));
+	return -1;
+}

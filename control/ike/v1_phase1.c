@@ -161,8 +161,7 @@ take_ke_nonce(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	size_t glen = sizeof(gxy);
 	int rc;
 
-	if (ike_dh_shared(sa->dh, ke->body, ke->len, gxy, &glen) < 0) {
-		log_info("ike %s: IKEv1 KE refused (bad public value)", sa->conn->d.name);
+	if (ike_dh_peer(e, sa, sa->dh, ke->body, ke->len, gxy, &glen) < 0) {
 		e->st.rx_dropped++;
 		return -1;
 	}

@@ -288,7 +288,7 @@ pfs(struct ike_engine *e, struct ike_sa *sa, struct ike_dh *dh, const struct ike
 	if (dh == NULL)
 		return ke ? -1 : 0;
 	*glen = IKE_MAX_DH;
-	if (ke == NULL || ike_dh_shared(dh, ke->body, ke->len, gxy, glen) < 0) {
+	if (ke == NULL || ike_dh_peer(e, sa, dh, ke->body, ke->len, gxy, glen) < 0) {
 		e->st.rx_dropped++;
 		log_info("ike %s: quick mode KE missing or invalid", sa->conn->d.name);
 		return -1;

@@ -66,6 +66,8 @@ pump(uint64_t now, int keep)
 	}
 }
 
+static const char *ike_prop = "aes128gcm16-prfsha256-x25519";
+
 static void
 setup(void)
 {
@@ -78,7 +80,7 @@ setup(void)
 		ip_addr_parse(i ? "198.18.0.2" : "198.18.0.1", &c.local);
 		ip_addr_parse(i ? "198.18.0.1" : "198.18.0.2", &c.remote);
 		strcpy(c.psk, "rules-psk");
-		strcpy(c.proposals, "aes128gcm16-prfsha256-x25519");
+		strcpy(c.proposals, ike_prop);
 		strcpy(c.esp_proposals, "aes128gcm16");
 		ip_prefix_parse(i ? "198.18.2.0/24" : "198.18.1.0/24", &c.local_ts);
 		ip_prefix_parse(i ? "198.18.1.0/24" : "198.18.2.0/24", &c.remote_ts);
@@ -408,6 +410,74 @@ test_critical_sk(void)
 	ike_engine_free(eng[1]);
 }
 
+/* engine 0's IKE_SA_INIT request with its KE data replaced by ke (n bytes) */
+static size_t
+init_with_ke(const uint8_t *ke, size_t kn, uint8_t *out)
+{
+	struct ike_msg m;
+	struct ike_err er;
+	struct ike_buf b;
+	size_t off;
+
+	CU_ASSERT_FATAL(qn == 1 && ike_msg_parse(q[0].b, q[0].len, &m, &er) == 0);
+	ike_buf_init(&b, out, IKE_MAX_MSG);
+	ike_hdr_put(&b, &m.h);
+	for (unsigned i = 0; i < m.n; i++) {
+		off = ike_pl_begin(&b, m.pl[i].type);
+		if (m.pl[i].type == PL_KE) {
+			ike_put(&b, m.pl[i].body, 4);	/* group, reserved */
+			ike_put(&b, ke, kn);
+		} else {
+			ike_put(&b, m.pl[i].body, m.pl[i].len);
+		}
+		ike_pl_end(&b, off);
+	}
+	qn = 0;
+	return ike_msg_finish(&b);
+}
+
+/*
+ * Key exchange values that are not (RFC 7296 3.4, RFC 8031 for X25519):
+ * too short, too long, X25519's all-zero point (its shared secret is all
+ * zeros), a P-256 point off the curve. Each is refused with INVALID_SYNTAX,
+ * makes no SA, and is counted (invalid_ke). Before, no answer, no count.
+ */
+static void
+test_invalid_ke(void)
+{
+	static const struct { const char *prop; size_t len; uint8_t fill; } bad[] = {
+		{ "aes128gcm16-prfsha256-x25519", 31, 0x55 },
+		{ "aes128gcm16-prfsha256-x25519", 33, 0x55 },
+		{ "aes128gcm16-prfsha256-x25519", 32, 0x00 },
+		{ "aes128gcm16-prfsha256-ecp256", 64, 0x01 },	/* (1..1, 1..1): off the curve */
+		{ "aes128gcm16-prfsha256-ecp256", 63, 0x01 },
+		{ "aes128gcm16-prfsha256-modp2048", 256, 0x00 },	/* y = 0 */
+	};
+	uint64_t now = 1000;
+	uint8_t ke[256], msg[IKE_MAX_MSG];
+	struct ike_stats st;
+	char err[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ike_prop = bad[i].prop;
+		setup();
+		CU_ASSERT_EQUAL_FATAL(ike_initiate(eng[0], "r0", now, err, sizeof(err)), 0);
+		memset(ke, bad[i].fill, sizeof(ke));
+		size_t n = init_with_ke(ke, bad[i].len, msg);
+		ike_input(eng[1], &ep[1], &ep[0], msg, n, now);
+		CU_ASSERT(answer_has(NULL, N_INVALID_SYNTAX, NULL));
+		ike_get_stats(eng[1], &st);
+		CU_ASSERT_EQUAL(st.invalid_ke, 1);
+		ike_timer(eng[1], now);
+		ike_get_stats(eng[1], &st);
+		CU_ASSERT_EQUAL(st.ike_sas, 0);
+		qn = 0;
+		ike_engine_free(eng[0]);
+		ike_engine_free(eng[1]);
+	}
+	ike_prop = "aes128gcm16-prfsha256-x25519";
+}
+
 int
 main(void)
 {
@@ -419,6 +489,7 @@ main(void)
 		  "unknown non-critical ignored", test_critical_init },
 		{ "SK: unknown critical payload answered (INFORMATIONAL: SA stays; IKE_AUTH: "
 		  "no IKE SA)", test_critical_sk },
+		{ "invalid key exchange values refused, counted, no SA", test_invalid_ke },
 		{ NULL, NULL },
 	};
 
