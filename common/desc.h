@@ -122,6 +122,8 @@ struct route_desc {
  */
 enum conn_start { CONN_START_NONE, CONN_START_START, CONN_START_TRAP };
 enum conn_xauth { CONN_XAUTH_NONE, CONN_XAUTH_SERVER, CONN_XAUTH_CLIENT };
+/* strongSwan's `unique`: what a new IKE SA with the same peer identity does */
+enum conn_unique { CONN_UNIQUE_NO, CONN_UNIQUE_NEVER, CONN_UNIQUE_REPLACE, CONN_UNIQUE_KEEP };
 #define USER_NAME_LEN 128
 #define USER_PASS_LEN 129
 
@@ -153,6 +155,7 @@ struct conn_desc {
 	char xauth_user[USER_NAME_LEN], xauth_password[USER_PASS_LEN];	/* client */
 	char pools[2][NAME_MAX_LEN];	/* server: a virtual IP from these (one per family) */
 	bool vip;			/* client: ask for a virtual IP (Mode Config) */
+	enum conn_unique unique;
 };
 
 /* A user of remote access (XAUTH; EAP later), `users:` in YAML. */

@@ -59,6 +59,11 @@ set_pools(void *o, const char *v, char *err, size_t el)
 	return 0;
 }
 
+static const struct cfg_word unique_words[] = {
+	{ "no", CONN_UNIQUE_NO }, { "never", CONN_UNIQUE_NEVER }, { "replace", CONN_UNIQUE_REPLACE },
+	{ "keep", CONN_UNIQUE_KEEP }, { NULL, 0 },
+};
+
 static const struct cfg_word start_words[] = {
 	{ "none", CONN_START_NONE }, { "start", CONN_START_START }, { "trap", CONN_START_TRAP },
 	{ NULL, 0 },
@@ -157,6 +162,12 @@ const struct cfg_key cfg_conn_keys[] = {
 	  .help = "server: one or two pools (one per family), comma separated: a client that "
 		  "asks (IKEv1 Mode Config, pull) gets an address of them, which then is its only "
 		  "traffic selector; the same user gets the same address again while it is free" },
+	{ "unique", K_WORD, C_OFF(unique), .size = sizeof(enum conn_unique), .words = unique_words,
+	  .def = "no", .help = "another IKE SA of this connection with the same peer identity "
+			       "(and XAUTH user): `no` allows it, and a peer's INITIAL_CONTACT "
+			       "ends the others (RFC 7296 2.4); `never` also ignores "
+			       "INITIAL_CONTACT; `replace` deletes the older one; `keep` refuses "
+			       "the new one (AUTHENTICATION_FAILED)" },
 	{ "vip", K_WORD, C_OFF(vip), .size = sizeof(bool), .words = yes_no_words, .def = "no",
 	  .help = "client: ask for a virtual IP of `local_ts`'s family (Mode Config) and "
 		  "use it as our traffic selector" },

@@ -62,7 +62,8 @@ psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, siz
  * as a response whose CHILD_SA failed, child_err's notify in its place
  * (1.2: the IKE SA is still created) */
 static size_t
-build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t child_err)
+build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t child_err,
+		 bool initial_contact)
 {
 	const struct ike_conn *c = sa->conn;
 	uint8_t idb[4 + 255], auth[IKE_MAX_PRF];
@@ -109,6 +110,8 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t c
 		ike_put_auth(ib, auth, sa->keys.prf_len);
 		ike_wipe(auth, sizeof(auth));
 	}
+	if (initial_contact)
+		ike_put_notify(ib, 0, N_INITIAL_CONTACT, NULL, 0, NULL, 0);
 	if (child_err) {
 		ike_put_notify(ib, 0, child_err, NULL, 0, NULL, 0);
 		return ib->overflow ? 0 : ib->len;
@@ -140,7 +143,8 @@ ike_send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 
 	sa->ch[0].spi_in = ike_child_spi_new(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
-	n = build_auth_inner(sa, &ib, true, 0);
+	n = build_auth_inner(sa, &ib, true, 0, sa->conn->d.unique != CONN_UNIQUE_NEVER &&
+				     ike_first_contact(e, sa));
 	if (n == 0 || ike_seal(sa, &d, IKE_AUTH, false, sa->my_id, inner, n, PL_IDI) < 0) {
 		ike_sa_kill(e, sa, "cannot build IKE_AUTH");
 		return;
@@ -200,6 +204,7 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 				 sa->conn->d.name, why);
 			return false;
 		}
+		sa->peer_ident = pidv;
 		return true;
 	}
 	if (method != AUTH_PSK || sa->conn->psk_len == 0 || alen != sa->keys.prf_len ||
@@ -207,6 +212,11 @@ verify_auth(struct ike_sa *sa, const struct ike_msg *m)
 		return false;
 	ok = CRYPTO_memcmp(want, auth, alen) == 0;
 	ike_wipe(want, sizeof(want));
+	if (ok) {
+		sa->peer_ident.type = type;
+		sa->peer_ident.len = (uint8_t)idlen;
+		memcpy(sa->peer_ident.data, id, idlen);
+	}
 	return ok;
 }
 
@@ -224,7 +234,7 @@ auth_response_without_child(struct ike_engine *e, struct ike_sa *sa, const struc
 		 ike_notify_name(err));
 	memset(&sa->ch[0], 0, sizeof(sa->ch[0]));
 	ike_buf_init(&ib, inner, sizeof(inner));
-	len = build_auth_inner(sa, &ib, false, err);
+	len = build_auth_inner(sa, &ib, false, err, false);
 	if (len == 0)
 		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, err);
 	else
@@ -262,6 +272,13 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 		ike_sa_kill(e, sa, "malformed IKE_AUTH");
 		return;
 	}
+	/* the peer restarted, or another IKE SA of it: INITIAL_CONTACT and
+	 * the uniqueness policy (2.4) */
+	if (ike_unique(e, sa, ike_has_notify(m, N_INITIAL_CONTACT)) < 0) {
+		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_AUTHENTICATION_FAILED);
+		ike_sa_kill(e, sa, "refused: the peer has an IKE_SA (unique: keep)");
+		return;
+	}
 	/* the IKE SA is up once AUTH verified, even if no CHILD_SA results */
 	ike_established(e, sa);
 	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->d.transport ||
@@ -285,7 +302,7 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	ike_ts_prefix(&sa->ch[0].ts_r);
 	sa->ch[0].spi_in = ike_child_spi_new(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
-	len = build_auth_inner(sa, &ib, false, 0);
+	len = build_auth_inner(sa, &ib, false, 0, false);
 	if (len == 0)
 		return;
 	ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);

@@ -270,6 +270,12 @@ void ike_ra_release(struct ike_sa *sa);
 bool ike_ra_vip_ts(const struct ike_sa *sa, int fam, struct ike_ts *ts);
 void ike_ra_free(struct ike_engine *e);
 
+/* uniqueness (unique.c): no other IKE SA of sa's connection with its
+ * peer (we send INITIAL_CONTACT then); INITIAL_CONTACT and the `unique`
+ * policy applied to an authenticated sa: -1 when sa must be refused */
+bool ike_first_contact(struct ike_engine *e, const struct ike_sa *sa);
+int ike_unique(struct ike_engine *e, struct ike_sa *sa, bool initial_contact);
+
 /* connections (conn.c) */
 const struct ike_conn *ike_conn_by_name(const struct ike_engine *e, const char *name);
 const struct ike_conn *ike_conn_for(struct ike_engine *e, const struct ike_ep *local,

@@ -678,7 +678,7 @@ v1_settle(struct ike_engine *e, struct ike_sa *sa)
 		    !ip_addr_eq(&o->remote.addr, &sa->remote.addr) || strcmp(o->user, sa->user) ||
 		    !ike_id_equal(&o->peer_ident, &sa->peer_ident) || o->v1->ra != V1_RA_DONE)
 			continue;
-		if (sa->v1->initial_contact) {
+		if (sa->v1->initial_contact && sa->conn->d.unique != CONN_UNIQUE_NEVER) {
 			ike_sa_kill(e, o, "replaced (INITIAL-CONTACT)");
 		} else if (!sa->initiator || sa->v1->reauth_of == o->spi_i) {
 			log_info("ike %s: ISAKMP SA %016lx_%016lx re-established, its CHILD_SAs "

@@ -724,12 +724,47 @@ def behind_nat(nat, extra=""):
             os.unlink(H.SOCK)
 
 
+def initial_contact(extra=""):
+    """charon is killed and started again (no DPD on espgw's side): its new
+    IKE SA carries INITIAL_CONTACT (IKEv1: INITIAL-CONTACT in main mode),
+    and espgw drops the old one and its SAs at once instead of
+    black-holing the traffic (RFC 7296 2.4)"""
+    tag = "v%d initial-contact" % C.VERSION
+    gw, _, logp = H.start_espgw(ESPGW, config("none", extra + "    dpd: 0\n"))
+    try:
+        charon_initiates("none", tag)
+        s1 = wait_up()
+        check(s1 is not None and ping(2) == 2, "%s: tunnel up, traffic" % tag)
+        C.charon_pid.kill()
+        C.charon_pid.wait()
+        C.charon_stop()         # its vici socket file stays behind otherwise
+        C.charon_start()
+        with_charon.load()
+        r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
+        check(r.returncode == 0, "%s: the restarted charon connects again" % tag)
+        time.sleep(0.5)
+        st = ike_state()
+        check(len(st) == 1 and s1 and st[0]["spi_i"] != s1["spi_i"],
+              "%s: only the new IKE SA is left: %s" % (tag, [(x["spi_i"], x["state"])
+                                                            for x in st]))
+        if len(st) != 1:
+            print("\n".join(l for l in C.charon_log().splitlines() if "ID_PROT" in l or
+                            "IKE_AUTH" in l or "INITIAL" in l or "unique" in l.lower()))
+        check(len(dynamic_sas()) == 2, "%s: only the new SA pair in the data plane (%d SAs)"
+              % (tag, len(dynamic_sas())))
+        check(ping(3) == 3, "%s: traffic flows at once" % tag)
+    finally:
+        H.stop_espgw(gw, logp)
+
+
 def psk_load():
     C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
 
 
 def with_charon(test, *args, load=psk_load):
-    """test(*args) against a fresh charon with load()'s configuration"""
+    """test(*args) against a fresh charon with load()'s configuration
+    (kept as with_charon.load for a test that restarts charon)"""
+    with_charon.load = load
     C.charon_start()
     try:
         load()
@@ -741,9 +776,13 @@ def with_charon(test, *args, load=psk_load):
 def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
+    if os.environ.get("IKE_GW_ONLY") == "initial_contact":     # for development
+        with_charon(initial_contact)
+        return H.summary()
     for start in ("start", "none"):
         with_charon(run, start)
     with_charon(dead_peer)
+    with_charon(initial_contact)
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"], check=True)
     for start in ("start", "none"):
         with_charon(ipv6, start, load=v6_load)

@@ -138,38 +138,6 @@ def dead_peer():
         H.stop_espgw(gw, logp)
 
 
-def initial_contact():
-    """charon is killed and started again (no DPD on espgw's side): its new
-    main mode carries INITIAL-CONTACT, and espgw drops the old ISAKMP SA and
-    its SAs at once instead of black-holing the traffic"""
-    extra = V1 + "    dpd: 0\n"
-    gw, _, logp = H.start_espgw(G.ESPGW, G.config("none", extra))
-    try:
-        G.charon_initiates("none", "v1 initial-contact")
-        s1 = G.wait_up()
-        check(s1 is not None and G.ping(2) == 2, "v1 initial-contact: tunnel up, traffic")
-        C.charon_pid.kill()
-        C.charon_pid.wait()
-        C.charon_stop()         # its vici socket file stays behind otherwise
-        C.charon_start()
-        v1_load()
-        r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
-        check(r.returncode == 0, "v1 initial-contact: the restarted charon connects again")
-        time.sleep(0.5)
-        st = G.ike_state()
-        check(len(st) == 1 and s1 and st[0]["spi_i"] != s1["spi_i"],
-              "v1 initial-contact: only the new ISAKMP SA is left: %s" %
-              [(x["spi_i"], x["state"]) for x in st])
-        if len(st) != 1:
-            print("\n".join(l for l in C.charon_log().splitlines() if "ID_PROT" in l or
-                            "INITIAL" in l or "unique" in l.lower()))
-        check(len(G.dynamic_sas()) == 2, "v1 initial-contact: only the new SA pair in the "
-              "data plane (%d SAs)" % len(G.dynamic_sas()))
-        check(G.ping(3) == 3, "v1 initial-contact: traffic flows at once")
-    finally:
-        H.stop_espgw(gw, logp)
-
-
 def both_load():
     """charon: gw1 over IKEv1 for 198.18.2.0/24, gw2 over IKEv2 for 198.18.5.0/24"""
     conf = "connections {\n"
@@ -339,7 +307,7 @@ def main():
         G.with_charon(run, start, load=v1_load)
     G.with_charon(dead_peer, load=v1_load)
     C.UNIQUE = "replace"    # charon sends INITIAL_CONTACT only then
-    G.with_charon(initial_contact, load=v1_load)
+    G.with_charon(G.initial_contact, V1, load=v1_load)
     C.UNIQUE = "no"
     G.with_charon(both_versions, load=both_load)
     G.with_charon(remote_access, load=ra_load)

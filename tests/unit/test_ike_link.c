@@ -220,6 +220,78 @@ test_response_to_source(void)
 	link_teardown();
 }
 
+static enum conn_unique uniq;
+
+static void
+set_unique(int side, struct conn_desc *c)
+{
+	if (side == 1)
+		c->unique = uniq;
+}
+
+static unsigned
+n_sas(int k, uint64_t now)
+{
+	struct ike_stats st;
+
+	ike_timer(eng[k], now);		/* the dead reaped */
+	ike_get_stats(eng[k], &st);
+	return st.ike_sas;
+}
+
+/*
+ * INITIAL_CONTACT and `unique` (RFC 7296 2.4): a restarted initiator (a
+ * new engine, nothing of the old SA) sends INITIAL_CONTACT and the
+ * responder ends the old IKE SA and its CHILD_SA at once (`never`: it
+ * keeps both); a second IKE SA from the same peer without it: `no` keeps
+ * both, `replace` deletes the old (on both sides), `keep` refuses the new.
+ * Before, INITIAL_CONTACT was ignored and the old SA stayed until DPD.
+ */
+static void
+test_unique(void)
+{
+	for (int restart = 1; restart >= 0; restart--)
+		for (uniq = CONN_UNIQUE_NO; uniq <= CONN_UNIQUE_KEEP; uniq++) {
+			uint64_t now = 1000;
+			char err[100];
+			unsigned want1;
+
+			if (restart && uniq > CONN_UNIQUE_NEVER)
+				continue;
+			link_tweak = set_unique;
+			link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+			link_tweak = NULL;
+			CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+			link_run(&now, 2000);
+			CU_ASSERT_EQUAL_FATAL(ups[1], 1);
+			if (restart) {
+				struct conn_desc c;
+				link_conn_desc(0, "aes128gcm16-prfsha256-x25519", "aes128gcm16", &c);
+				ike_engine_free(eng[0]);
+				eng[0] = ike_engine_new(&link_ops, (void *)(intptr_t)0);
+				CU_ASSERT_EQUAL(ike_conn_add(eng[0], ike_conn_new(&c, err, sizeof(err)),
+							     err, sizeof(err)), 0);
+			}
+			CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+			link_run(&now, 3000);
+			want1 = uniq == CONN_UNIQUE_NO && !restart ? 2 :
+				uniq == CONN_UNIQUE_NEVER ? 2 : 1;
+			CU_ASSERT_EQUAL(n_sas(1, now), want1);
+			if (n_sas(1, now) != want1)
+				printf("\nrestart %d unique %d: %u SAs\n", restart, uniq, n_sas(1, now));
+			if (restart) {
+				CU_ASSERT_EQUAL(downs[1], uniq == CONN_UNIQUE_NEVER ? 0 : 1);
+			} else {
+				CU_ASSERT_EQUAL(n_sas(0, now), want1);
+				/* keep: the new one refused, the old one carries on */
+				CU_ASSERT_EQUAL(ups[1], uniq == CONN_UNIQUE_KEEP ? 1 : 2);
+			}
+			/* one routed CHILD_SA per IKE SA left */
+			CU_ASSERT_EQUAL(routes[1] - unroutes[1], (int)want1);
+			link_teardown();
+		}
+}
+
 static void
 test_link_dead_peer(void)
 {
@@ -655,6 +727,8 @@ main(void)
 		{ "IKE_AUTH's CHILD_SA refused: both sides keep the IKE SA", test_auth_child_failed },
 		{ "a response goes to its request's source address and port",
 		  test_response_to_source },
+		{ "INITIAL_CONTACT from a restarted peer; unique no, never, replace, keep",
+		  test_unique },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
 		{ "three CHILD_SAs on one IKE_SA: set up, rekeyed, moved, deleted",
