@@ -124,6 +124,8 @@ enum conn_start { CONN_START_NONE, CONN_START_START, CONN_START_TRAP };
 enum conn_xauth { CONN_XAUTH_NONE, CONN_XAUTH_SERVER, CONN_XAUTH_CLIENT };
 /* strongSwan's `unique`: what a new IKE SA with the same peer identity does */
 enum conn_unique { CONN_UNIQUE_NO, CONN_UNIQUE_NEVER, CONN_UNIQUE_REPLACE, CONN_UNIQUE_KEEP };
+/* what a peer found dead (DPD, or no answer) leaves behind */
+enum conn_dpd_action { CONN_DPD_CLEAR, CONN_DPD_RESTART, CONN_DPD_TRAP };
 #define USER_NAME_LEN 128
 #define USER_PASS_LEN 129
 
@@ -156,6 +158,8 @@ struct conn_desc {
 	char pools[2][NAME_MAX_LEN];	/* server: a virtual IP from these (one per family) */
 	bool vip;			/* client: ask for a virtual IP (Mode Config) */
 	enum conn_unique unique;
+	enum conn_dpd_action dpd_action;
+	uint32_t max_children;		/* CHILD_SAs at once on an IKE SA (rekeys aside) */
 };
 
 /* A user of remote access (XAUTH; EAP later), `users:` in YAML. */

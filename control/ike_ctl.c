@@ -366,6 +366,14 @@ conn_same(const struct conn_desc *a, const struct conn_desc *b)
 	return a && b && memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* a connection with a trap policy: start: trap, or dpd_action: trap (the
+ * trap sits below the CHILD_SA's policy, so it only acts when that goes) */
+static bool
+trapped(const struct conn_desc *d)
+{
+	return d->start == CONN_START_TRAP || d->dpd_action == CONN_DPD_TRAP;
+}
+
 /*
  * The trap policy's name: NAME-trap where it fits, else the name cut
  * short with a hash of all of it, so that two connections whose names
@@ -434,7 +442,7 @@ ctl_ike_acquire(const uint8_t *l3, uint32_t len)
 	}
 	for (unsigned i = 0; eng && c && i < c->n_conns; i++) {
 		const struct conn_desc *d = &c->conns[i];
-		if (d->start != CONN_START_TRAP || !ip_prefix_contains(&d->local_ts, fam, src) ||
+		if (!trapped(d) || !ip_prefix_contains(&d->local_ts, fam, src) ||
 		    !ip_prefix_contains(&d->remote_ts, fam, dst))
 			continue;
 		/* one IKE_SA at a time: packets while it comes up only count */
@@ -503,7 +511,7 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 		if (!conn_same(conn_find(nc, d->name), d) && ike_conn_remove(eng, d->name, now) == 0) {
 			log_info("ike: connection %s %s", d->name,
 				 conn_find(nc, d->name) ? "changed" : "removed");
-			if (d->start == CONN_START_TRAP)
+			if (trapped(d))
 				trap_policy(d, false);
 			removed++;
 		}
@@ -519,7 +527,7 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 		added++;
 		if (d->start == CONN_START_START && ike_initiate(eng, d->name, now, err, el) < 0)
 			log_err("ike: %s", err);
-		if (d->start == CONN_START_TRAP)
+		if (trapped(d))
 			trap_policy(d, true);
 	}
 	if (eng) {
@@ -567,6 +575,17 @@ ctl_ike_initiate(const char *conn, char *err, size_t el)
 	}
 	next_timer = 0;
 	return ike_initiate(eng, conn, ike_now_ms(), err, el);
+}
+
+int
+ctl_ike_terminate_child(const char *conn, uint32_t spi, char *err, size_t el)
+{
+	if (eng == NULL || ike_child_terminate(eng, conn, spi, ike_now_ms()) == 0) {
+		snprintf(err, el, "no CHILD_SA %08x of connection %s", spi, conn);
+		return -1;
+	}
+	next_timer = 0;
+	return 0;
 }
 
 int

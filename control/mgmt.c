@@ -412,6 +412,7 @@ cmd_help(struct sbuf *b)
 	mgmt_printf(b, "show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
 		  "show ike [conns|stats|pools] [--json]\n"
 		  "ike initiate|terminate CONNECTION\n"
+		  "ike terminate CONNECTION child SPI\n"
 		  "ike rekey CONNECTION ike|child\n");
 	help_keys(b, "sa add", cfg_sa_keys);
 	mgmt_printf(b, "sa del NAME\n");
@@ -694,6 +695,20 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 		if (ctl_ike_rekey(argv[2], !strcmp(argv[3], "ike"), err, el) < 0)
 			return -1;
 		mgmt_printf(b, "rekeying %s (%s)\n", argv[2], argv[3]);
+		return 0;
+	}
+	if (!strcmp(argv[0], "ike") && argc == 5 && !strcmp(argv[1], "terminate") &&
+	    !strcmp(argv[3], "child")) {
+		char *end;
+		unsigned long spi = strtoul(argv[4], &end, 16);
+		if (*end || end == argv[4] || spi == 0 || spi > 0xffffffffu) {
+			snprintf(err, el, "usage: ike terminate CONNECTION child SPI (hex, as "
+				 "show ike gives it)");
+			return -1;
+		}
+		if (ctl_ike_terminate_child(argv[2], (uint32_t)spi, err, el) < 0)
+			return -1;
+		mgmt_printf(b, "deleting CHILD_SA %08lx of %s\n", spi, argv[2]);
 		return 0;
 	}
 	if (!strcmp(argv[0], "ike") && argc == 3) {

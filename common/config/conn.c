@@ -64,6 +64,11 @@ static const struct cfg_word unique_words[] = {
 	{ "keep", CONN_UNIQUE_KEEP }, { NULL, 0 },
 };
 
+static const struct cfg_word dpd_action_words[] = {
+	{ "clear", CONN_DPD_CLEAR }, { "restart", CONN_DPD_RESTART }, { "trap", CONN_DPD_TRAP },
+	{ NULL, 0 },
+};
+
 static const struct cfg_word start_words[] = {
 	{ "none", CONN_START_NONE }, { "start", CONN_START_START }, { "trap", CONN_START_TRAP },
 	{ NULL, 0 },
@@ -113,6 +118,18 @@ const struct cfg_key cfg_conn_keys[] = {
 	  .def = "tunnel", .help = "`transport` is refused for now" },
 	C_SECONDS("dpd", dpd_delay, 0, 86400, false, "30",
 		  "seconds of silence before a liveness check (0 = off)"),
+	{ "dpd_action", K_WORD, C_OFF(dpd_action), .size = sizeof(enum conn_dpd_action),
+	  .words = dpd_action_words, .def = "clear",
+	  .help = "a peer found dead (no answer to a liveness check or a retransmitted "
+		  "request): `clear` removes its SAs; `restart` also initiates anew at once, and "
+		  "again after an initiation without an answer; "
+		  "`trap` installs the connection's trap policy (as `start: trap` does), so "
+		  "that the next packet for the tunnel initiates it. `restart` and `trap` need "
+		  "`remote`" },
+	{ "max_children", K_UINT, C_OFF(max_children), .size = 4, .min = 1, .max = 12,
+	  .def = "8", .help = "CHILD_SAs one IKE SA may hold at once (their rekeys aside): a "
+			      "peer asking for more gets NO_ADDITIONAL_SAS (IKEv1: its quick "
+			      "mode is refused)" },
 	C_SECONDS("keepalive", keepalive, 0, 3600, false, "20",
 		  "behind a NAT, send a NAT keepalive (RFC 3948 2.3) this often, in seconds "
 		  "(0 = off)"),
@@ -196,6 +213,9 @@ config_check_conn(const struct conn_desc *c, char *err, size_t el)
 	    (c->child_life_time && c->child_life_time <= c->child_rekey_time))
 		return cfg_fail(err, el, "connection %s: a life time must exceed its rekey time",
 			    c->name);
+	if (c->dpd_action != CONN_DPD_CLEAR && c->remote.family == 0)
+		return cfg_fail(err, el, "connection %s: dpd_action %s needs a remote address",
+				c->name, c->dpd_action == CONN_DPD_TRAP ? "trap" : "restart");
 	if (c->start != CONN_START_NONE && c->remote.family == 0)
 		return cfg_fail(err, el, "connection %s: start %s needs a remote address", c->name,
 			    c->start == CONN_START_TRAP ? "trap" : "start");

@@ -284,6 +284,7 @@ conn_init(void *o)
 	c->retransmit_tries = 5;
 	c->fragment_size = 1280;
 	c->version = 2;
+	c->max_children = 8;
 }
 
 static int

@@ -80,6 +80,8 @@ ike_conn_new(const struct conn_desc *d, char *err, size_t el)
 		return NULL;
 	}
 	memcpy(&c->d, d, sizeof(*d));
+	if (c->d.max_children == 0)	/* (a descriptor not from the loader) */
+		c->d.max_children = 8;
 	c->psk_len = strnlen(d->psk, sizeof(d->psk));
 	if ((d->cert[0] || d->ca[0]) &&
 	    ike_creds_load(&c->creds, d->cert, d->key, d->ca, err, el) < 0) {

@@ -231,7 +231,9 @@ ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct i
 		return;
 	}
 	nc = ike_child_free_slot(sa);
-	if (nc == NULL) {
+	if (nc == NULL || (old == NULL && ike_live_children(sa) >= c->d.max_children)) {
+		log_info("ike %s: CHILD_SA refused: %u already (max_children)", c->d.name,
+			 ike_live_children(sa));
 		ike_send_notify_response(e, sa, CREATE_CHILD_SA, m->h.msg_id, N_NO_ADDITIONAL_SAS);
 		return;
 	}

@@ -122,6 +122,31 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 	return n;
 }
 
+int
+ike_child_terminate(struct ike_engine *e, const char *name, uint32_t spi, uint64_t now)
+{
+	e->now = now;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state != S_ESTABLISHED || strcmp(sa->conn->d.name, name))
+			continue;
+		for (int i = 0; i < MAX_CHILD; i++) {
+			struct child *c = &sa->ch[i];
+			if (!child_up(c) || c->state == CH_DELETING ||
+			    (c->spi_in != spi && c->spi_out != spi))
+				continue;
+			log_info("ike %s: CHILD_SA %08x/%08x deleted by the operator", name,
+				 c->spi_in, c->spi_out);
+			if (sa->v1)
+				v1_send_child_delete(e, sa, c);
+			else
+				ike_send_child_delete(e, sa, c);
+			ike_sched(e, sa);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* the connection goes: its IKE_SAs are deleted, it with the last of them */
 int
 ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now)

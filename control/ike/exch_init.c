@@ -428,3 +428,15 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 	}
 	ike_send_auth_request(e, sa);
 }
+
+void
+ike_dpd_action(struct ike_engine *e, const struct ike_conn *c)
+{
+	char err[160];
+
+	if (c->d.dpd_action != CONN_DPD_RESTART || c->d.remote.family == 0 || c->removed)
+		return;
+	log_info("ike %s: the peer is dead: initiating anew (dpd_action: restart)", c->d.name);
+	if (ike_initiate(e, c->d.name, e->now, err, sizeof(err)) < 0)
+		log_warn("ike %s: %s", c->d.name, err);
+}

@@ -120,6 +120,9 @@ uint64_t ike_timer(struct ike_engine *e, uint64_t now_ms);
 unsigned ike_timer_audit(const struct ike_engine *e);
 int ike_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms, char *err, size_t el);
 int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
+/* deletes the CHILD_SA of the connection whose inbound or outbound SPI is
+ * spi (a Delete to the peer): 1, or 0 when it has none such */
+int ike_child_terminate(struct ike_engine *e, const char *conn, uint32_t spi, uint64_t now_ms);
 /* rekey the connection's IKE_SA (ike) or its CHILD_SAs now */
 int ike_rekey(struct ike_engine *e, const char *conn, bool ike, uint64_t now_ms);
 
@@ -144,7 +147,7 @@ struct ike_sa_info {
 	unsigned children;		/* installed, old and new during a rekey */
 	uint64_t age_ms;		/* since established, 0 if not */
 	int64_t rekey_in_ms;		/* IKE_SA rekey; -1: none planned */
-	struct ike_child_view ch[8];	/* every CHILD_SA, n_ch of them */
+	struct ike_child_view ch[16];	/* every CHILD_SA, n_ch of them */
 	unsigned n_ch;
 	uint8_t version;		/* 1 or 2 */
 	const char *mode;		/* IKEv1: "main" or "aggressive"; NULL for IKEv2 */

@@ -34,7 +34,7 @@ enum ike_state {
  * and the old one leaves once its Delete exchange is done (make before
  * break, RFC 7296 2.8).
  */
-#define MAX_CHILD 8		/* 1 + IKE_MAX_MORE, and their successors in a rekey */
+#define MAX_CHILD 16		/* max_children (at most 12) and successors in rekeys */
 _Static_assert(MAX_CHILD <= sizeof(((struct ike_sa_info *)0)->ch) / sizeof(struct ike_child_view),
 	       "ike_sa_info lists every CHILD_SA");
 enum child_state {
@@ -270,6 +270,11 @@ void ike_ra_release(struct ike_sa *sa);
 bool ike_ra_vip_ts(const struct ike_sa *sa, int fam, struct ike_ts *ts);
 void ike_ra_free(struct ike_engine *e);
 
+/* CHILD_SAs of sa carrying traffic or able to (not rekeyed or going) */
+unsigned ike_live_children(const struct ike_sa *sa);
+/* a peer found dead: the connection's dpd_action (exch_init.c) */
+void ike_dpd_action(struct ike_engine *e, const struct ike_conn *c);
+
 /* uniqueness (unique.c): no other IKE SA of sa's connection with its
  * peer (we send INITIAL_CONTACT then); INITIAL_CONTACT and the `unique`
  * policy applied to an authenticated sa: -1 when sa must be refused */
@@ -381,6 +386,8 @@ uint64_t v1_due(const struct ike_engine *e, const struct ike_sa *sa);
 void v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
 void v1_free(struct v1_sa *v);
 void v1_terminate(struct ike_engine *e, struct ike_sa *sa);
+/* our CHILD_SA's delete to the peer, and it goes */
+void v1_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c);
 int v1_p1_start(struct ike_engine *e, const struct ike_conn *c, uint64_t reauth_of);
 const char *v1_mode_name(const struct ike_sa *sa);
 unsigned v1_quick_modes(const struct ike_sa *sa);

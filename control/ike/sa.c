@@ -218,6 +218,17 @@ ike_child_free_slot(struct ike_sa *sa)
 	return NULL;
 }
 
+unsigned
+ike_live_children(const struct ike_sa *sa)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < MAX_CHILD; i++)
+		n += sa->ch[i].state != CH_FREE && sa->ch[i].state != CH_REKEYED &&
+		     sa->ch[i].state != CH_DELETING && sa->ch[i].state != CH_REDUNDANT;
+	return n;
+}
+
 struct child *
 ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 {

@@ -50,8 +50,11 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		if (now - sa->req_sent < sa->req_timeout)
 			return;
 		if (++sa->req_tries > c->d.retransmit_tries) {
-			ike_sa_kill(e, sa, sa->state == S_ESTABLISHED ?
-				    "peer dead (no answer)" : "no answer from the peer");
+			bool up = sa->state == S_ESTABLISHED;
+			ike_sa_kill(e, sa, up ? "peer dead (no answer)" : "no answer from the peer");
+			/* (restart: an initiation without an answer tries again) */
+			if (up || sa->initiator)
+				ike_dpd_action(e, c);
 			return;
 		}
 		e->st.retransmits++;

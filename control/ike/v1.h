@@ -332,7 +332,6 @@ void v1_send_info(struct ike_engine *e, struct ike_sa *sa, const uint8_t *inner_
 		  size_t ilen, uint8_t first);
 void v1_notify_plain(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
 		     const struct ike_ep *remote, uint16_t type);
-void v1_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c);
 /* hash of a whole message, to tell a retransmission */
 void v1_msg_digest(const uint8_t *b, size_t n, uint8_t out[32]);
 /* message IDs used on this ISAKMP SA: seen before, or note one */

@@ -335,6 +335,8 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 			return;
 		if (++sa->req_tries > c->d.retransmit_tries) {
 			ike_sa_kill(e, sa, "no answer from the peer");
+			if (sa->initiator)
+				ike_dpd_action(e, c);
 			return;
 		}
 		e->st.retransmits++;
@@ -386,6 +388,7 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		if (v->dpd_out && now - v->dpd_sent >= c->d.retransmit_ms) {
 			if (++v->dpd_tries > c->d.retransmit_tries) {
 				ike_sa_kill(e, sa, "peer dead (DPD)");
+				ike_dpd_action(e, c);
 				return;
 			}
 		} else if (v->dpd_out || now - sa->last_heard < c->d.dpd_delay * 1000ull) {

@@ -486,6 +486,14 @@ respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m, const 
 	}
 	ike_ts_prefix(&nc->ts_l);
 	ike_ts_prefix(&nc->ts_r);
+	/* a new pair (not a rekey: other selectors) beyond max_children */
+	if (same_ts(sa, nc) == NULL && ike_live_children(sa) >= c->d.max_children) {
+		memset(nc, 0, sizeof(*nc));
+		v1_qm_free(q);
+		log_info("ike %s: quick mode refused: %u CHILD_SAs already (max_children)",
+			 c->d.name, ike_live_children(sa));
+		return;
+	}
 	algs_of(&chosen.t[0], &nc->esp);
 	nc->state = CH_CREATING;
 	nc->spi_in = ike_child_spi_new(e);

@@ -17,6 +17,12 @@ unsigned qn, sent_count, drop_mask, dup_every;
 int drop_next_from = -1;	/* lose that engine's next datagram */
 int link_mute_on_up = -1;	/* from its IKE SA's establishment on, lose all of it */
 static int muted = -1;
+
+void
+link_mute(int side)
+{
+	muted = side;
+}
 struct ike_engine *eng[2];
 struct ike_child_info up[2];
 uint8_t upkeys[2][2][IKE_MAX_KEY];

@@ -27,6 +27,7 @@ extern struct dgram *q[QMAX];
 extern unsigned qn, sent_count, drop_mask, dup_every;
 extern int drop_next_from;
 extern int link_mute_on_up;		/* that engine goes mute when its IKE SA is up */
+void link_mute(int side);		/* all of that engine lost from now (-1: none) */
 extern struct ike_engine *eng[2];
 extern struct ike_child_info up[2];
 extern uint8_t upkeys[2][2][IKE_MAX_KEY];

@@ -485,6 +485,90 @@ test_more_children(void)
 		free(q[--qn]);
 }
 
+static void
+max_two(int side, struct conn_desc *c)
+{
+	if (side == 1)
+		c->max_children = 2;
+}
+
+/*
+ * max_children (2 on the responder) against three CHILD_SAs asked for:
+ * the third gets NO_ADDITIONAL_SAS, the two rekey all the same; then the
+ * operator deletes one CHILD_SA by its SPI (ike_child_terminate): both
+ * sides lose that one only. Before, only a fixed slot count (8) limited
+ * them and one CHILD_SA could not be deleted alone.
+ */
+static void
+test_max_children(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+	struct view v[2];
+
+	link_more = true;
+	link_tweak = max_two;
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	link_tweak = NULL;
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 3000);
+	memset(v, 0, sizeof(v));
+	ike_foreach(eng[0], view_fn, &v[0]);
+	ike_foreach(eng[1], view_fn, &v[1]);
+	CU_ASSERT_EQUAL(v[0].children, 2);
+	CU_ASSERT_EQUAL(v[1].children, 2);
+	CU_ASSERT_EQUAL(ike_rekey(eng[0], "c0", false, now), 1);
+	link_run(&now, 6000);
+	CU_ASSERT_EQUAL(ups[1], 4);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 2);
+	/* one CHILD_SA deleted by its SPI (either side's) */
+	CU_ASSERT_EQUAL(ike_child_terminate(eng[1], "c1", up[1].spi_out, now), 1);
+	CU_ASSERT_EQUAL(ike_child_terminate(eng[1], "c1", 0x12345678, now), 0);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+	memset(v, 0, sizeof(v));
+	ike_foreach(eng[0], view_fn, &v[0]);
+	CU_ASSERT_EQUAL(v[0].ike_sas, 1);
+	CU_ASSERT_EQUAL(v[0].children, 1);
+	link_more = false;
+	link_teardown();
+}
+
+static void
+restart_dead(int side, struct conn_desc *c)
+{
+	if (side == 0) {
+		c->dpd_action = CONN_DPD_RESTART;
+		c->retransmit_tries = 2;
+	}
+}
+
+/* dpd_action: restart: the peer goes silent, the liveness check fails,
+ * the IKE SA is removed and a new one initiated, up once the peer speaks */
+static void
+test_dpd_restart(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+
+	link_tweak = restart_dead;
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	link_tweak = NULL;
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 2000);
+	CU_ASSERT_EQUAL_FATAL(ike_ups[0], 1);
+	link_mute(1);
+	link_run(&now, 12000);		/* dpd 5 s, then 0.5 + 1 + 2 s of tries */
+	CU_ASSERT_EQUAL(downs[0], 1);	/* the old CHILD_SA went */
+	link_mute(-1);
+	link_run(&now, 10000);
+	CU_ASSERT_EQUAL(ike_ups[0], 2);	/* and a new IKE SA came */
+	CU_ASSERT_EQUAL(ups[0], 2);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+	link_teardown();
+}
+
 /*
  * Hard lifetimes: a CHILD_SA and an IKE_SA that are not rekeyed are
  * deleted when theirs ends; rekeyed in time (rekey 4 s, life 4.4 s), they
@@ -729,6 +813,9 @@ main(void)
 		  test_response_to_source },
 		{ "INITIAL_CONTACT from a restarted peer; unique no, never, replace, keep",
 		  test_unique },
+		{ "max_children refuses a third CHILD_SA; one CHILD_SA deleted by its SPI",
+		  test_max_children },
+		{ "dpd_action restart: a dead peer's IKE SA initiated anew", test_dpd_restart },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
 		{ "three CHILD_SAs on one IKE_SA: set up, rekeyed, moved, deleted",
