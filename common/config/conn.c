@@ -177,8 +177,9 @@ const struct cfg_key cfg_conn_keys[] = {
 	C_TEXT("xauth_password", xauth_password, "XAUTH client: our password", "none"),
 	{ "pools", K_FN, .fn = set_pools, .type = "names", .def = "none",
 	  .help = "server: one or two pools (one per family), comma separated: a client that "
-		  "asks (IKEv1 Mode Config, pull) gets an address of them, which then is its only "
-		  "traffic selector; the same user gets the same address again while it is free" },
+		  "asks (IKEv2 configuration payload in IKE_AUTH; IKEv1 Mode Config, pull) gets "
+		  "an address of them, which then is its only traffic selector; the same user "
+		  "gets the same address again while it is free" },
 	{ "unique", K_WORD, C_OFF(unique), .size = sizeof(enum conn_unique), .words = unique_words,
 	  .def = "no", .help = "another IKE SA of this connection with the same peer identity "
 			       "(and XAUTH user): `no` allows it, and a peer's INITIAL_CONTACT "
@@ -186,8 +187,10 @@ const struct cfg_key cfg_conn_keys[] = {
 			       "INITIAL_CONTACT; `replace` deletes the older one; `keep` refuses "
 			       "the new one (AUTHENTICATION_FAILED)" },
 	{ "vip", K_WORD, C_OFF(vip), .size = sizeof(bool), .words = yes_no_words, .def = "no",
-	  .help = "client: ask for a virtual IP of `local_ts`'s family (Mode Config) and "
-		  "use it as our traffic selector" },
+	  .help = "client: ask for a virtual IP of `local_ts`'s family (IKEv2 configuration "
+		  "payload, IKEv1 Mode Config) and use it as our traffic selector; give "
+		  "`local_ts` as the whole family (`0.0.0.0/0` or `::/0`) for IKEv2, which the "
+		  "server narrows to the address" },
 	{ .name = NULL },
 };
 

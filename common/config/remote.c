@@ -157,9 +157,9 @@ config_check_remote(const struct espgw_config *cfg, const struct conn_desc *c, c
 	}
 	if (fam[0] && fam[0] == fam[1])
 		return cfg_fail(err, el, "connection %s: two pools of one family", c->name);
-	if ((c->xauth != CONN_XAUTH_NONE || c->pools[0][0] || c->vip) && c->version == 2)
-		return cfg_fail(err, el, "connection %s: xauth, pools and vip are IKEv1's for now "
-				"(version: 1 or 0)", c->name);
+	if (c->xauth != CONN_XAUTH_NONE && c->version == 2)
+		return cfg_fail(err, el, "connection %s: xauth is IKEv1's (version: 1 or 0)",
+				c->name);
 	if (c->xauth == CONN_XAUTH_SERVER && cfg->n_users == 0)
 		return cfg_fail(err, el, "connection %s: xauth server needs users", c->name);
 	if (c->xauth == CONN_XAUTH_CLIENT && (!c->xauth_user[0] || !c->xauth_password[0]))

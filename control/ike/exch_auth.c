@@ -112,6 +112,11 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t c
 	}
 	if (initial_contact)
 		ike_put_notify(ib, 0, N_INITIAL_CONTACT, NULL, 0, NULL, 0);
+	/* virtual IPs: the client asks, the server answers (3.15) */
+	if (request && c->d.vip)
+		ike_cp_request(ib, c->local_ts.type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET);
+	else if (!request)
+		ike_cp_reply(ib, sa);
 	if (child_err) {
 		ike_put_notify(ib, 0, child_err, NULL, 0, NULL, 0);
 		return ib->overflow ? 0 : ib->len;
@@ -245,7 +250,7 @@ void
 ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_proposal props[IKE_MAX_PROPOSALS];
-	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS], vts;
 	const struct ike_pl *psa = ike_find(m, PL_SA), *pti = ike_find(m, PL_TSI),
 			    *ptr = ike_find(m, PL_TSR);
 	const struct ike_conn *c = sa->conn;
@@ -281,6 +286,7 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	}
 	/* the IKE SA is up once AUTH verified, even if no CHILD_SA results */
 	ike_established(e, sa);
+	ike_cp_lease(e, sa, ike_find(m, PL_CP));
 	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->d.transport ||
 	    ike_proposal_select(props, np, c->esp, c->n_esp, true, true, &sa->ch[0].esp,
 				&chosen) < 0) {
@@ -291,7 +297,8 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	sa->ch[0].prop_num = props[chosen].num;
 	/* narrow: TSi against our remote side, TSr against our local side */
 	for (unsigned i = 0; i < ni && !ts_ok; i++)
-		if (ike_ts_narrow(&tsi[i], &c->remote_ts, &sa->ch[0].ts_r))
+		if (ike_ts_narrow(&tsi[i], ike_peer_ts(sa, &tsi[i], &c->remote_ts, &vts),
+				  &sa->ch[0].ts_r))
 			for (unsigned j = 0; j < nr && !ts_ok; j++)
 				ts_ok = ike_ts_narrow(&tsr[j], &c->local_ts, &sa->ch[0].ts_l);
 	if (!ts_ok) {
@@ -364,6 +371,13 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 		return;
 	}
 	ike_established(e, sa);
+	if (sa->conn->d.vip &&
+	    ike_cp_take(sa, ike_find(m, PL_CP), sa->conn->local_ts.type == TS_IPV6_ADDR_RANGE ?
+			AF_INET6 : AF_INET) < 0) {
+		log_warn("ike %s: no virtual IP given: IKE_SA deleted", sa->conn->d.name);
+		ike_sa_terminate(e, sa);
+		return;
+	}
 	auth_response_child(e, sa, m);
 	ike_more_children(e, sa);
 }

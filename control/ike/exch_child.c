@@ -189,7 +189,7 @@ void
 ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 			 const struct ike_proposal *props, unsigned np)
 {
-	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS], vts;
 	const struct ike_pl *pn = ike_find(m, PL_NONCE), *pti = ike_find(m, PL_TSI),
 			    *ptr = ike_find(m, PL_TSR), *pke = ike_find(m, PL_KE);
 	const struct ike_conn *c = sa->conn;
@@ -260,7 +260,8 @@ ike_child_create_request(struct ike_engine *e, struct ike_sa *sa, const struct i
 		const struct ike_ts *wl = old ? &old->ts_l : p ? &c->more_l[p - 1] : &c->local_ts;
 		const struct ike_ts *wr = old ? &old->ts_r : p ? &c->more_r[p - 1] : &c->remote_ts;
 		for (unsigned i = 0; i < ni && !ts_ok; i++)
-			if (ike_ts_narrow(&tsi[i], wr, &nc->ts_r))
+			if (ike_ts_narrow(&tsi[i], old ? wr : ike_peer_ts(sa, &tsi[i], wr, &vts),
+					  &nc->ts_r))
 				for (unsigned j = 0; j < nrn && !ts_ok; j++)
 					ts_ok = ike_ts_narrow(&tsr[j], wl, &nc->ts_l);
 	}

@@ -269,11 +269,36 @@ void ike_ra_release(struct ike_sa *sa);
 /* the selector a peer with a virtual IP of family fam is held to (false: none) */
 bool ike_ra_vip_ts(const struct ike_sa *sa, int fam, struct ike_ts *ts);
 void ike_ra_free(struct ike_engine *e);
+/* what a peer may ask for as its selector: its virtual IP where it has
+ * one of asked's family (written to vts), else conf */
+const struct ike_ts *ike_peer_ts(const struct ike_sa *sa, const struct ike_ts *asked,
+				 const struct ike_ts *conf, struct ike_ts *vts);
+/* an IKE SA's successor takes over its user, identity and leases */
+void ike_ra_move(struct ike_sa *to, struct ike_sa *from);
 
 /* CHILD_SAs of sa carrying traffic or able to (not rekeyed or going) */
 unsigned ike_live_children(const struct ike_sa *sa);
 /* a peer found dead: the connection's dpd_action (exch_init.c) */
 void ike_dpd_action(struct ike_engine *e, const struct ike_conn *c);
+
+/* the configuration payload (cp.c): decoded; the client's request; the
+ * server's leases for a request and its reply; the client takes its
+ * address of family fam from a reply (-1: none) */
+#define IKE_MAX_CP_ATTRS 32
+struct ike_cp_attr {
+	uint16_t type, len;
+	const uint8_t *val;
+};
+struct ike_cp {
+	uint8_t type;
+	unsigned n;
+	struct ike_cp_attr a[IKE_MAX_CP_ATTRS];
+};
+int ike_cp_parse(const struct ike_pl *p, struct ike_cp *c);
+void ike_cp_request(struct ike_buf *b, int fam);
+void ike_cp_lease(struct ike_engine *e, struct ike_sa *sa, const struct ike_pl *p);
+void ike_cp_reply(struct ike_buf *b, const struct ike_sa *sa);
+int ike_cp_take(struct ike_sa *sa, const struct ike_pl *p, int fam);
 
 /* uniqueness (unique.c): no other IKE SA of sa's connection with its
  * peer (we send INITIAL_CONTACT then); INITIAL_CONTACT and the `unique`

@@ -144,3 +144,23 @@ ike_ra_vip_ts(const struct ike_sa *sa, int fam, struct ike_ts *ts)
 	ike_ts_of_prefix(&p, ts);
 	return true;
 }
+
+const struct ike_ts *
+ike_peer_ts(const struct ike_sa *sa, const struct ike_ts *asked, const struct ike_ts *conf,
+	    struct ike_ts *vts)
+{
+	return ike_ra_vip_ts(sa, asked->type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET, vts) ?
+	       vts : conf;
+}
+
+void
+ike_ra_move(struct ike_sa *to, struct ike_sa *from)
+{
+	memcpy(to->user, from->user, sizeof(to->user));
+	to->peer_ident = from->peer_ident;
+	to->own_vip = from->own_vip;
+	for (int k = 0; k < 2; k++) {
+		to->vip[k] = from->vip[k];
+		from->vip[k].pool = NULL;
+	}
+}

@@ -537,6 +537,7 @@ ike_successor(struct ike_engine *e, struct ike_sa *old, bool initiator, uint64_t
 	}
 	memcpy(sa->ch, old->ch, sizeof(sa->ch));
 	memset(old->ch, 0, sizeof(old->ch));
+	ike_ra_move(sa, old);
 	/* the old one only waits for its Delete exchange now */
 	old->state = S_DELETING;
 	ike_sched(e, old);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "control/ike/ike.h"
+#include "control/ike/ike_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct ike_proposal p[IKE_MAX_PROPOSALS];
 			struct ike_ts ts[IKE_MAX_TS];
 			struct ike_notify_pl n;
+			struct ike_cp cp;
 			struct ike_delete_pl d;
 			const uint8_t *x;
 			size_t xl;
@@ -71,6 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case PL_DELETE: ike_delete_parse(&m.pl[i], &d, &er); break;
 			case PL_KE: ike_ke_parse(&m.pl[i], &g, &x, &xl, &er); break;
 			case PL_IDI: case PL_AUTH: ike_typed_parse(&m.pl[i], &t, &x, &xl, &er); break;
+			case PL_CP: ike_cp_parse(&m.pl[i], &cp); break;
 			}
 		}
 	}

@@ -509,6 +509,90 @@ def ipv6(start):
             os.unlink(H.SOCK)
 
 
+def vip_load(v6):
+    """charon asks for a virtual IP (IKEv2 CP) of its tunnel's family"""
+    a, b = ("fd00::1", "fd00::2") if v6 else ("198.18.0.1", "198.18.0.2")
+    C.swanctl_load("""connections {
+  gw {
+    version = 2
+    local_addrs = %s
+    remote_addrs = %s
+    proposals = aes128gcm16-prfsha256-x25519
+    vips = %s
+    local { auth = psk
+      id = %s }
+    remote { auth = psk
+      id = %s }
+    children { net { remote_ts = %s
+      esp_proposals = aes128gcm16 } }
+  }
+}
+secrets { ike-gw { id-a = %s
+  id-b = %s
+  secret = "%s" } }
+""" % (b, a, "::" if v6 else "0.0.0.0", b, a, "fd00:1::/64" if v6 else "198.18.1.0/24", a, b,
+       PSK))
+
+
+def virtual_ip(v6):
+    """IKEv2 configuration payload (RFC 7296 3.15): charon asks for a
+    virtual IP in IKE_AUTH, espgw gives the pool's first address; it is the
+    CHILD_SA's peer selector, traffic to it flows, `show ike pools` lists
+    the lease, a CHILD_SA rekey keeps it, the delete puts it offline"""
+    tag = "vip/" + ("ipv6" if v6 else "ipv4")
+    vip = "fd00:7::1" if v6 else "198.18.7.1"
+    cfg = config("none", """    pools: rw
+pools:
+  - { name: rw, addrs: %s, dns: %s }
+""" % ("fd00:7::/112" if v6 else "198.18.7.0/24", "fd00:7::53" if v6 else "198.18.7.53"))
+    if v6:
+        cfg = cfg.replace("local: 198.18.0.1", 'local: "fd00::1"').replace(
+            "remote: 198.18.0.2", 'remote: "fd00::2"').replace(
+            "local_ts: 198.18.1.0/24", 'local_ts: "fd00:1::/64"').replace(
+            "remote_ts: 198.18.2.0/24", 'remote_ts: "fd00:2::/64"')
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", tag)
+        s = wait_up()
+        check(s is not None and s.get("virtual_ips") == [vip],
+              "%s: up, virtual IP %s given (%s)" % (tag, vip, s and s.get("virtual_ips")))
+        if s is None:
+            print("\n".join(C.charon_log().splitlines()[-40:]))
+            return
+        ch = s["children"][0] if s["children"] else {}
+        check(ch.get("remote_ts") == vip + ("/128" if v6 else "/32"),
+              "%s: the CHILD_SA's peer selector is the virtual IP: %s" % (tag,
+                                                                        ch.get("remote_ts")))
+        check("installing new virtual IP %s" % vip in C.charon_log(),
+              "%s: charon installed %s" % (tag, vip))
+        n = (ping_to(vip, 5) if not v6 else
+             int(" 5 received" in subprocess.run(
+                 ["ip", "netns", "exec", H.NS_H, "ping", "-6", "-c", "5", "-i", "0.2", "-W",
+                  "2", vip], capture_output=True, text=True).stdout) * 5)
+        check(n == 5, "%s: ping to the virtual IP through the tunnel %d/5" % (tag, n))
+        rc, out, _ = ctl("show", "ike", "pools", "--json")
+        pools = json.loads(out) if rc == 0 else []
+        check(pools and pools[0]["online"] == 1 and pools[0]["leases"][0]["address"] == vip,
+              "%s: show ike pools lists the lease: %s" % (tag, pools and pools[0]["leases"]))
+        check(ctl("ike", "rekey", "gw", "child")[0] == 0, "%s: CHILD_SA rekey" % tag)
+        time.sleep(2)
+        st = ike_state()
+        check(st and st[0].get("virtual_ips") == [vip] and
+              all(c["remote_ts"].startswith(vip) for c in st[0]["children"]),
+              "%s: the rekeyed CHILD_SA keeps the virtual IP" % tag)
+        check(C.swanctl("--terminate", "--ike", "gw", "--timeout", "5").returncode == 0,
+              "%s: charon ends the tunnel" % tag)
+        time.sleep(0.5)
+        rc, out, _ = ctl("show", "ike", "pools", "--json")
+        pools = json.loads(out) if rc == 0 else []
+        check(pools and pools[0]["online"] == 0 and pools[0]["offline"] == 1,
+              "%s: after the delete the lease is offline" % tag)
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
 def ike_sa_init(spi):
     """a valid IKE_SA_INIT request: AES-GCM-128, PRF-SHA256, X25519 (any 32
     bytes are a public value), a nonce"""
@@ -776,8 +860,14 @@ def with_charon(test, *args, load=psk_load):
 def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
-    if os.environ.get("IKE_GW_ONLY") == "initial_contact":     # for development
+    only = os.environ.get("IKE_GW_ONLY")     # for development
+    if only == "initial_contact":
         with_charon(initial_contact)
+        return H.summary()
+    if only == "virtual_ip":
+        subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"])
+        for v6 in (False, True):
+            with_charon(virtual_ip, v6, load=lambda: vip_load(v6))
         return H.summary()
     for start in ("start", "none"):
         with_charon(run, start)
@@ -786,6 +876,8 @@ def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"], check=True)
     for start in ("start", "none"):
         with_charon(ipv6, start, load=v6_load)
+    for v6 in (False, True):
+        with_charon(virtual_ip, v6, load=lambda v6=v6: vip_load(v6))
     with_charon(lambda: (reload_conns(), trap()))
     with_charon(flood)
     # IP fragments die on the way to charon, as behind many firewalls

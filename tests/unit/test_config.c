@@ -110,7 +110,7 @@ static const struct bad {
 	{ PORTS RA_USERS RA_CONN "    pools: a, b, c\n", "pools: at most two" },
 	{ PORTS RA_USERS "connections:\n  - name: rw\n    local: 1.1.1.1\n    psk: x\n"
 	  "    local_ts: 10.0.0.0/8\n    remote_ts: 0.0.0.0/0\n    xauth: server\n",
-	  "IKEv1's for now" },
+	  "xauth is IKEv1's" },
 	{ PORTS RA_CONN "    xauth: server\n", "xauth server needs users" },
 	{ PORTS RA_USERS RA_CONN "    xauth: client\n    xauth_user: u\n",
 	  "xauth client needs xauth_user and xauth_password" },

@@ -401,6 +401,92 @@ test_pool_exhausted(void)
 	teardown();
 }
 
+static int v2_fam;
+
+/* IKEv2: c0 asks for a virtual IP of v2_fam, c1 has a pool of it */
+static void
+v2_vip(int side, struct conn_desc *c)
+{
+	if (side == 0) {
+		c->vip = true;
+		ip_prefix_parse(v2_fam == AF_INET6 ? "::/0" : "0.0.0.0/0", &c->local_ts);
+		ip_prefix_parse(v2_fam == AF_INET6 ? "fd00:2::/64" : "198.18.2.0/24",
+				&c->remote_ts);
+	} else {
+		strcpy(c->pools[0], "v2");
+		ip_prefix_parse(v2_fam == AF_INET6 ? "fd00:2::/64" : "198.18.2.0/24",
+				&c->local_ts);
+		ip_prefix_parse(v2_fam == AF_INET6 ? "::/0" : "0.0.0.0/0", &c->remote_ts);
+	}
+}
+
+static unsigned
+online(int k)
+{
+	struct ike_pool_view pv;
+	const struct ike_pool *p;
+
+	return ike_pool_at(eng[k], 0, &pv, &p) ? pv.online : 99;
+}
+
+/*
+ * IKEv2 configuration payload (RFC 7296 3.15), IPv4 and IPv6: the client
+ * asks in IKE_AUTH, gets the pool's first address, both sides hold it as
+ * the client's selector; CHILD_SA rekeys from each side and an IKE_SA
+ * rekey keep it (the lease moves to the new IKE SA: one online lease
+ * throughout); the delete puts it offline; back again, the same address.
+ */
+static void
+test_v2_cp(void)
+{
+	for (v2_fam = AF_INET; v2_fam; v2_fam = v2_fam == AF_INET ? AF_INET6 : 0) {
+		struct pool_desc pool = { .name = "v2" };
+		uint64_t now = 1000;
+		char err[100], t[IP_ADDR_STRLEN];
+		const char *want = v2_fam == AF_INET6 ? "fd00:9::1" : "10.9.0.1";
+		struct ra_view a, b;
+
+		ip_addr_parse(v2_fam == AF_INET6 ? "fd00:9::1" : "10.9.0.1", &pool.first);
+		ip_addr_parse(v2_fam == AF_INET6 ? "fd00:9::ff" : "10.9.0.99", &pool.last);
+		link_version = 2;
+		link_tweak = v2_vip;
+		link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+		link_tweak = NULL;
+		CU_ASSERT_EQUAL(ike_set_remote_access(eng[1], NULL, 0, &pool, 1), 0);
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+		link_run(&now, 3000);
+		a = ra_view(0);
+		b = ra_view(1);
+		CU_ASSERT_EQUAL(ups[0], 1);
+		CU_ASSERT_EQUAL(ups[1], 1);
+		CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&a.own_vip, t, sizeof(t)), want);
+		if (v2_fam == AF_INET)
+			CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&b.vip, t, sizeof(t)), want);
+		CU_ASSERT_EQUAL(memcmp(up[0].local_ts.lo, a.own_vip.a, ip_alen(v2_fam)), 0);
+		CU_ASSERT_EQUAL(memcmp(up[0].local_ts.hi, a.own_vip.a, ip_alen(v2_fam)), 0);
+		CU_ASSERT_EQUAL(memcmp(up[1].remote_ts.lo, a.own_vip.a, ip_alen(v2_fam)), 0);
+		CU_ASSERT_EQUAL(memcmp(up[1].remote_ts.hi, a.own_vip.a, ip_alen(v2_fam)), 0);
+		CU_ASSERT_EQUAL(online(1), 1);
+		for (int round = 0; round < 3; round++) {
+			CU_ASSERT_EQUAL(ike_rekey(eng[round & 1], round & 1 ? "c1" : "c0",
+						  round == 2, now), 1);
+			link_run(&now, 5000);
+			CU_ASSERT_EQUAL(memcmp(up[1].remote_ts.lo, a.own_vip.a, ip_alen(v2_fam)), 0);
+			CU_ASSERT_EQUAL(online(1), 1);
+			CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+		}
+		CU_ASSERT_EQUAL(ra_view(1).sas, 1);
+		CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+		link_run(&now, 2000);
+		CU_ASSERT_EQUAL(online(1), 0);
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+		link_run(&now, 3000);
+		a = ra_view(0);
+		CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&a.own_vip, t, sizeof(t)), want);
+		link_teardown();
+	}
+}
+
 int
 main(void)
 {
@@ -414,6 +500,8 @@ main(void)
 		{ "XAUTH with a wrong password or user: no tunnel", test_xauth_wrong },
 		{ "XAUTH not proposed, or never answered: nothing stays", test_xauth_mute },
 		{ "pool exhausted", test_pool_exhausted },
+		{ "IKEv2 configuration payload: IPv4 and IPv6 virtual IPs through rekeys",
+		  test_v2_cp },
 		{ NULL, NULL },
 	};
 
