@@ -126,6 +126,8 @@ enum conn_xauth { CONN_XAUTH_NONE, CONN_XAUTH_SERVER, CONN_XAUTH_CLIENT };
 enum conn_unique { CONN_UNIQUE_NO, CONN_UNIQUE_NEVER, CONN_UNIQUE_REPLACE, CONN_UNIQUE_KEEP };
 /* what a peer found dead (DPD, or no answer) leaves behind */
 enum conn_dpd_action { CONN_DPD_CLEAR, CONN_DPD_RESTART, CONN_DPD_TRAP };
+/* RFC 6023: an IKE SA without a CHILD_SA from IKE_AUTH */
+enum conn_childless { CONN_CHILDLESS_ALLOW, CONN_CHILDLESS_FORCE, CONN_CHILDLESS_NEVER };
 #define USER_NAME_LEN 128
 #define USER_PASS_LEN 129
 
@@ -160,6 +162,7 @@ struct conn_desc {
 	enum conn_unique unique;
 	enum conn_dpd_action dpd_action;
 	uint32_t max_children;		/* CHILD_SAs at once on an IKE SA (rekeys aside) */
+	enum conn_childless childless;
 };
 
 /* A user of remote access (XAUTH; EAP later), `users:` in YAML. */

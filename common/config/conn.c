@@ -69,6 +69,11 @@ static const struct cfg_word dpd_action_words[] = {
 	{ NULL, 0 },
 };
 
+static const struct cfg_word childless_words[] = {
+	{ "allow", CONN_CHILDLESS_ALLOW }, { "force", CONN_CHILDLESS_FORCE },
+	{ "never", CONN_CHILDLESS_NEVER }, { NULL, 0 },
+};
+
 static const struct cfg_word start_words[] = {
 	{ "none", CONN_START_NONE }, { "start", CONN_START_START }, { "trap", CONN_START_TRAP },
 	{ NULL, 0 },
@@ -130,6 +135,12 @@ const struct cfg_key cfg_conn_keys[] = {
 	  .def = "8", .help = "CHILD_SAs one IKE SA may hold at once (their rekeys aside): a "
 			      "peer asking for more gets NO_ADDITIONAL_SAS (IKEv1: its quick "
 			      "mode is refused)" },
+	{ "childless", K_WORD, C_OFF(childless), .size = sizeof(enum conn_childless),
+	  .words = childless_words, .def = "allow",
+	  .help = "IKEv2 IKE SAs without a CHILD_SA from IKE_AUTH (RFC 6023): `allow` announces "
+		  "support and accepts them as responder; `force` also initiates so (the "
+		  "CHILD_SAs then follow in CREATE_CHILD_SA; a peer without support is "
+		  "refused); `never` neither" },
 	C_SECONDS("keepalive", keepalive, 0, 3600, false, "20",
 		  "behind a NAT, send a NAT keepalive (RFC 3948 2.3) this often, in seconds "
 		  "(0 = off)"),

@@ -60,7 +60,9 @@ psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, siz
 
 /* IDx, [CERT], [CERTREQ, IDr], AUTH, then the CHILD_SA (SA, TSi, TSr), or
  * as a response whose CHILD_SA failed, child_err's notify in its place
- * (1.2: the IKE SA is still created) */
+ * (1.2: the IKE SA is still created), or (NO_CHILD) neither: a childless
+ * IKE SA (RFC 6023) */
+#define NO_CHILD 0xffff
 static size_t
 build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t child_err,
 		 bool initial_contact)
@@ -118,7 +120,8 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t c
 	else if (!request)
 		ike_cp_reply(ib, sa);
 	if (child_err) {
-		ike_put_notify(ib, 0, child_err, NULL, 0, NULL, 0);
+		if (child_err != NO_CHILD)
+			ike_put_notify(ib, 0, child_err, NULL, 0, NULL, 0);
 		return ib->overflow ? 0 : ib->len;
 	}
 	if (c->d.transport)
@@ -146,10 +149,13 @@ ike_send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 	struct dgrams d;
 	size_t n;
 
-	sa->ch[0].spi_in = ike_child_spi_new(e);
+	/* childless (RFC 6023): the CHILD_SAs follow in CREATE_CHILD_SA */
+	sa->first_child = sa->childless && sa->conn->d.childless == CONN_CHILDLESS_FORCE;
+	if (!sa->first_child)
+		sa->ch[0].spi_in = ike_child_spi_new(e);
 	ike_buf_init(&ib, inner, sizeof(inner));
-	n = build_auth_inner(sa, &ib, true, 0, sa->conn->d.unique != CONN_UNIQUE_NEVER &&
-				     ike_first_contact(e, sa));
+	n = build_auth_inner(sa, &ib, true, sa->first_child ? NO_CHILD : 0,
+			     sa->conn->d.unique != CONN_UNIQUE_NEVER && ike_first_contact(e, sa));
 	if (n == 0 || ike_seal(sa, &d, IKE_AUTH, false, sa->my_id, inner, n, PL_IDI) < 0) {
 		ike_sa_kill(e, sa, "cannot build IKE_AUTH");
 		return;
@@ -235,8 +241,9 @@ auth_response_without_child(struct ike_engine *e, struct ike_sa *sa, const struc
 	struct ike_buf ib;
 	size_t len;
 
-	log_info("ike %s: IKE_SA up without its CHILD_SA: %s", sa->conn->d.name,
-		 ike_notify_name(err));
+	if (err != NO_CHILD)
+		log_info("ike %s: IKE_SA up without its CHILD_SA: %s", sa->conn->d.name,
+			 ike_notify_name(err));
 	memset(&sa->ch[0], 0, sizeof(sa->ch[0]));
 	ike_buf_init(&ib, inner, sizeof(inner));
 	len = build_auth_inner(sa, &ib, false, err, false);
@@ -267,6 +274,20 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 		log_warn("ike %s: peer authentication failed", c->d.name);
 		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_AUTHENTICATION_FAILED);
 		ike_sa_kill(e, sa, "authentication failed");
+		return;
+	}
+	if (psa == NULL && pti == NULL && ptr == NULL && sa->childless) {
+		/* a childless IKE SA (RFC 6023): authenticated, no CHILD_SA */
+		if (ike_unique(e, sa, ike_has_notify(m, N_INITIAL_CONTACT)) < 0) {
+			ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id,
+						 N_AUTHENTICATION_FAILED);
+			ike_sa_kill(e, sa, "refused: the peer has an IKE_SA (unique: keep)");
+			return;
+		}
+		ike_established(e, sa);
+		ike_cp_lease(e, sa, ike_find(m, PL_CP));
+		log_info("ike %s: childless IKE_SA (RFC 6023)", c->d.name);
+		auth_response_without_child(e, sa, m, NO_CHILD);
 		return;
 	}
 	if (psa == NULL || pti == NULL || ptr == NULL ||
@@ -378,7 +399,8 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 		ike_sa_terminate(e, sa);
 		return;
 	}
-	auth_response_child(e, sa, m);
+	if (!sa->first_child)
+		auth_response_child(e, sa, m);
 	ike_more_children(e, sa);
 }
 

@@ -88,7 +88,11 @@ ike_more_children(struct ike_engine *e, struct ike_sa *sa)
 {
 	const struct ike_conn *c = sa->conn;
 
-	if (sa->more_next < c->n_more && sa->req == NULL && sa->state == S_ESTABLISHED) {
+	if (sa->first_child && sa->req == NULL && sa->state == S_ESTABLISHED) {
+		/* a childless IKE SA's first CHILD_SA (RFC 6023) */
+		sa->first_child = false;
+		send_create_child(e, sa, NULL, &c->local_ts, &c->remote_ts);
+	} else if (sa->more_next < c->n_more && sa->req == NULL && sa->state == S_ESTABLISHED) {
 		unsigned k = sa->more_next++;
 		send_create_child(e, sa, NULL, &c->more_l[k], &c->more_r[k]);
 	}

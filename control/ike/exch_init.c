@@ -315,6 +315,8 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 	sa->natt = ike_nat_detected(m, sa);
 	sa->frag = c->d.fragment_size && ike_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	sa->digsig = ike_has_notify(m, N_SIGNATURE_HASH_ALGORITHMS);
+	/* RFC 6023: the responder announces it, the initiator may use it */
+	sa->childless = c->d.childless != CONN_CHILDLESS_NEVER;
 	/* response: SAr1, KEr, Nr, NAT detection */
 	ike_hdr_for(sa, &h, IKE_SA_INIT, true, 0);
 	ike_buf_init(&b, mem, sizeof(mem));
@@ -335,6 +337,8 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 	ike_put_certreq(&b, c);
 	if (sa->frag)
 		ike_put_notify(&b, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
+	if (c->d.childless != CONN_CHILDLESS_NEVER)
+		ike_put_notify(&b, 0, N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0, NULL, 0);
 	if (ike_msg_finish(&b) == 0 || derive_keys(e, sa, &x.a, x.ke, x.kelen) < 0) {
 		/* (a bad KE: INVALID_SYNTAX, no state) */
 		ike_send_init_error(e, &m->h, local, remote, N_INVALID_SYNTAX, NULL, 0);
@@ -421,6 +425,12 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 	sa->natt = ike_nat_detected(m, sa);
 	sa->frag = sa->conn->d.fragment_size && ike_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	sa->digsig = ike_has_notify(m, N_SIGNATURE_HASH_ALGORITHMS);
+	sa->childless = sa->conn->d.childless != CONN_CHILDLESS_NEVER &&
+			ike_has_notify(m, N_CHILDLESS_IKEV2_SUPPORTED);
+	if (sa->conn->d.childless == CONN_CHILDLESS_FORCE && !sa->childless) {
+		ike_sa_kill(e, sa, "the peer does not take childless IKE SAs (childless: force)");
+		return;
+	}
 	if (sa->natt) {
 		/* 2.23: float to 4500 from IKE_AUTH on */
 		sa->local.port = IKE_NATT_PORT;

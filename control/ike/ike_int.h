@@ -129,6 +129,8 @@ struct ike_sa {
 	uint64_t keepalive_at;		/* ms, the next NAT keepalive */
 	bool frag;			/* both sides announced RFC 7383 fragmentation */
 	bool digsig;			/* the peer takes RFC 7427 signatures */
+	bool childless;			/* both announced RFC 6023 childless IKE SAs */
+	bool first_child;		/* initiator, childless: the first CHILD_SA to ask */
 	struct frag_rx *frx;		/* a fragmented message coming in */
 	struct ike_dh *dh;
 	uint16_t dh_group;

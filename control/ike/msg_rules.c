@@ -32,7 +32,8 @@ static const struct {
 				   { PL_VENDOR, 0, MANY }) },
 	{ IKE_AUTH, false, RULES({ PL_IDI, 1, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
 				 { PL_IDR, 0, 1 }, { PL_AUTH, 1, 1 }, { PL_CP, 0, 1 },
-				 { PL_SA, 1, 1 }, { PL_TSI, 1, 1 }, { PL_TSR, 1, 1 },
+				 /* (none of the three: childless, RFC 6023) */
+				 { PL_SA, 0, 1 }, { PL_TSI, 0, 1 }, { PL_TSR, 0, 1 },
 				 { PL_NOTIFY, 0, MANY }, { PL_VENDOR, 0, MANY }) },
 	{ IKE_AUTH, true, RULES({ PL_IDR, 1, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
 				{ PL_AUTH, 1, 1 },

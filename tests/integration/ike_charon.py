@@ -32,6 +32,7 @@ SIG_AUTH = "yes"           # "no": charon without RFC 7427 (classic AUTH methods
 VERSION = 2                # ike_charon_v1.py: charon and espgw-ike on IKEv1
 AGGRESSIVE = "no"          # charon's IKEv1 aggressive mode
 UNIQUE = "no"              # charon's uniqueness policy (replace: it sends INITIAL_CONTACT)
+CHILDLESS = "allow"        # charon's RFC 6023 childless IKE SAs (force: it initiates so)
 TOOL_ARGS = []             # always passed to espgw-ike
 CERT_IKE, CERT_ESP = "aes128gcm16-prfsha256-x25519", "aes128gcm16"   # charon_load_cert's
 IP_A, IP_B = "198.18.0.1", "198.18.0.2"
@@ -155,6 +156,7 @@ def charon_load(ike, esp, psk=PSK, start=False):
     version = %d
     aggressive = %s
     unique = %s
+    childless = %s
     local_addrs = %s
     remote_addrs = %s
     proposals = %s
@@ -178,7 +180,7 @@ secrets {
     secret = "%s"
   }
 }
-""" % (VERSION, AGGRESSIVE, UNIQUE, IP_B, REMOTE_ADDRS or IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp,
+""" % (VERSION, AGGRESSIVE, UNIQUE, CHILDLESS, IP_B, REMOTE_ADDRS or IP_A, ike, IP_B, IP_A, NET_B, NET_A, esp,
        IP_A, IP_B, psk)
     swanctl_load(conf)
 

@@ -841,6 +841,21 @@ def initial_contact(extra=""):
         H.stop_espgw(gw, logp)
 
 
+def childless():
+    """charon initiates a childless IKE SA (RFC 6023, childless = force):
+    IKE_AUTH without a CHILD_SA, which follows in CREATE_CHILD_SA"""
+    gw, _, logp = H.start_espgw(ESPGW, config("none"))
+    try:
+        charon_initiates("none", "childless")
+        s = wait_up()
+        check(s is not None and len(s["children"]) == 1, "childless: IKE SA and its CHILD_SA up")
+        check("childless IKE_SA (RFC 6023)" in open(logp).read(),
+              "childless: espgw took an IKE_AUTH without a CHILD_SA")
+        check(ping(3) == 3, "childless: traffic through the CHILD_SA")
+    finally:
+        H.stop_espgw(gw, logp)
+
+
 def psk_load():
     C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
 
@@ -864,6 +879,10 @@ def main():
     if only == "initial_contact":
         with_charon(initial_contact)
         return H.summary()
+    if only == "childless":
+        C.CHILDLESS = "force"
+        with_charon(childless)
+        return H.summary()
     if only == "virtual_ip":
         subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"])
         for v6 in (False, True):
@@ -873,6 +892,9 @@ def main():
         with_charon(run, start)
     with_charon(dead_peer)
     with_charon(initial_contact)
+    C.CHILDLESS = "force"
+    with_charon(childless)
+    C.CHILDLESS = "allow"
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"], check=True)
     for start in ("start", "none"):
         with_charon(ipv6, start, load=v6_load)

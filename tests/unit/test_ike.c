@@ -214,10 +214,12 @@ test_payload_rules(void)
 		/* each payload left out: refused where it is required */
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t t = ok[k].types[i];
-			bool required = (t == PL_SA && !(ok[k].x == IKE_AUTH && resp)) || t == PL_NONCE || t == PL_IDI || t == PL_AUTH ||
+			/* (IKE_AUTH's SA, TSi and TSr may be left out together:
+			 * a childless IKE SA, RFC 6023; the exchange checks that) */
+			bool required = (t == PL_SA && ok[k].x != IKE_AUTH) || t == PL_NONCE ||
+					t == PL_IDI || t == PL_AUTH ||
 					(t == PL_KE && ok[k].x == IKE_SA_INIT) ||
-					(t == PL_IDR && ok[k].x == IKE_AUTH && resp) ||
-					((t == PL_TSI || t == PL_TSR) && ok[k].x == IKE_AUTH && !resp);
+					(t == PL_IDR && ok[k].x == IKE_AUTH && resp);
 			if (t == PL_SK)
 				continue;
 			memcpy(ty, ok[k].types, i);

@@ -569,6 +569,59 @@ test_dpd_restart(void)
 	link_teardown();
 }
 
+static int childless_resp;
+
+static void
+childless(int side, struct conn_desc *c)
+{
+	c->childless = side == 0 ? CONN_CHILDLESS_FORCE : (enum conn_childless)childless_resp;
+}
+
+/*
+ * Childless IKE SAs (RFC 6023): the initiator forces one, the responder
+ * allows it: IKE_AUTH carries no CHILD_SA, the CHILD_SAs (the first and
+ * two more) follow in CREATE_CHILD_SA and carry traffic, rekey as usual.
+ * A responder that never takes them makes the initiator give up (it does
+ * not announce support).
+ */
+static void
+test_childless(void)
+{
+	for (childless_resp = CONN_CHILDLESS_ALLOW; childless_resp <= CONN_CHILDLESS_NEVER;
+	     childless_resp += CONN_CHILDLESS_NEVER - CONN_CHILDLESS_ALLOW) {
+		uint64_t now = 1000;
+		char err[100];
+		struct view v;
+
+		link_more = true;
+		link_tweak = childless;
+		link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+		link_tweak = NULL;
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+		link_run(&now, 4000);
+		memset(&v, 0, sizeof(v));
+		ike_foreach(eng[1], view_fn, &v);
+		if (childless_resp == CONN_CHILDLESS_NEVER) {
+			CU_ASSERT_EQUAL(ike_ups[0] + ups[0] + ups[1], 0);
+			link_more = false;
+			link_teardown();
+			continue;
+		}
+		CU_ASSERT_EQUAL(ike_ups[0], 1);
+		CU_ASSERT_EQUAL(ike_ups[1], 1);
+		CU_ASSERT_EQUAL(v.children, 3);
+		CU_ASSERT_EQUAL(ups[0], 3);
+		CU_ASSERT_EQUAL(routes[0] - unroutes[0], 3);
+		CU_ASSERT_EQUAL(routes[1] - unroutes[1], 3);
+		CU_ASSERT_EQUAL(ike_rekey(eng[1], "c1", false, now), 1);
+		link_run(&now, 6000);
+		CU_ASSERT_EQUAL(ups[0], 6);
+		CU_ASSERT_EQUAL(routes[0] - unroutes[0], 3);
+		link_more = false;
+		link_teardown();
+	}
+}
+
 /*
  * Hard lifetimes: a CHILD_SA and an IKE_SA that are not rekeyed are
  * deleted when theirs ends; rekeyed in time (rekey 4 s, life 4.4 s), they
@@ -816,6 +869,8 @@ main(void)
 		{ "max_children refuses a third CHILD_SA; one CHILD_SA deleted by its SPI",
 		  test_max_children },
 		{ "dpd_action restart: a dead peer's IKE SA initiated anew", test_dpd_restart },
+		{ "childless IKE SAs (RFC 6023): CHILD_SAs in CREATE_CHILD_SA; refused unless "
+		  "announced", test_childless },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
 		{ "three CHILD_SAs on one IKE_SA: set up, rekeyed, moved, deleted",
