@@ -163,6 +163,8 @@ struct conn_desc {
 	enum conn_dpd_action dpd_action;
 	uint32_t max_children;		/* CHILD_SAs at once on an IKE SA (rekeys aside) */
 	enum conn_childless childless;
+	struct ip_addr redirect_to;	/* responder: new clients go there (RFC 5685) */
+	bool redirect_ignore;		/* initiator: a gateway's REDIRECT is not followed */
 };
 
 /* A user of remote access (XAUTH; EAP later), `users:` in YAML. */

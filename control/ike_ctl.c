@@ -589,6 +589,25 @@ ctl_ike_terminate_child(const char *conn, uint32_t spi, char *err, size_t el)
 }
 
 int
+ctl_ike_redirect(const char *conn, const char *to, char *err, size_t el)
+{
+	struct ip_addr a;
+	int n;
+
+	if (ip_addr_parse(to, &a) < 0) {
+		snprintf(err, el, "'%s' is not an address", to);
+		return -1;
+	}
+	n = eng ? ike_redirect(eng, conn, &a, ike_now_ms()) : 0;
+	if (n == 0) {
+		snprintf(err, el, "no IKE_SA of connection %s takes a redirect", conn);
+		return -1;
+	}
+	next_timer = 0;
+	return n;
+}
+
+int
 ctl_ike_terminate(const char *conn, char *err, size_t el)
 {
 	if (eng == NULL || ike_terminate(eng, conn, ike_now_ms()) == 0) {

@@ -25,6 +25,8 @@ struct ike_engine *ctl_ike_engine(void);
 char *ctl_ike_show(const char *what, bool json, char *err, size_t el);
 int ctl_ike_initiate(const char *conn, char *err, size_t el);
 int ctl_ike_terminate(const char *conn, char *err, size_t el);
+/* RFC 5685: the connection's IKE SAs sent to gateway `to`: how many */
+int ctl_ike_redirect(const char *conn, const char *to, char *err, size_t el);
 /* one CHILD_SA, by its inbound or outbound SPI */
 int ctl_ike_terminate_child(const char *conn, uint32_t spi, char *err, size_t el);
 int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);

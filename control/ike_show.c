@@ -158,7 +158,7 @@ stats_json(void)
 	if (ctl_ike_engine())
 		ike_get_stats(ctl_ike_engine(), &st);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "rx_dropped", (json_int_t)st.rx_dropped,
@@ -176,7 +176,8 @@ stats_json(void)
 			 "xauth_ok", (json_int_t)st.xauth_ok,
 			 "xauth_failed", (json_int_t)st.xauth_failed,
 			 "pool_exhausted", (json_int_t)st.pool_exhausted,
-			 "invalid_ke", (json_int_t)st.invalid_ke);
+			 "invalid_ke", (json_int_t)st.invalid_ke,
+			 "redirects", (json_int_t)st.redirects);
 }
 
 /* the pools with their leases */

@@ -413,6 +413,7 @@ cmd_help(struct sbuf *b)
 		  "show ike [conns|stats|pools] [--json]\n"
 		  "ike initiate|terminate CONNECTION\n"
 		  "ike terminate CONNECTION child SPI\n"
+		  "ike redirect CONNECTION ADDRESS\n"
 		  "ike rekey CONNECTION ike|child\n");
 	help_keys(b, "sa add", cfg_sa_keys);
 	mgmt_printf(b, "sa del NAME\n");
@@ -709,6 +710,14 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 		if (ctl_ike_terminate_child(argv[2], (uint32_t)spi, err, el) < 0)
 			return -1;
 		mgmt_printf(b, "deleting CHILD_SA %08lx of %s\n", spi, argv[2]);
+		return 0;
+	}
+	if (!strcmp(argv[0], "ike") && argc == 4 && !strcmp(argv[1], "redirect")) {
+		int n = ctl_ike_redirect(argv[2], argv[3], err, el);
+		if (n < 0)
+			return -1;
+		mgmt_printf(b, "redirecting %d IKE_SA%s of %s to %s\n", n, n == 1 ? "" : "s",
+			    argv[2], argv[3]);
 		return 0;
 	}
 	if (!strcmp(argv[0], "ike") && argc == 3) {

@@ -74,6 +74,10 @@ static const struct cfg_word childless_words[] = {
 	{ "never", CONN_CHILDLESS_NEVER }, { NULL, 0 },
 };
 
+static const struct cfg_word redirect_words[] = {
+	{ "follow", 0 }, { "ignore", 1 }, { NULL, 0 },
+};
+
 static const struct cfg_word start_words[] = {
 	{ "none", CONN_START_NONE }, { "start", CONN_START_START }, { "trap", CONN_START_TRAP },
 	{ NULL, 0 },
@@ -141,6 +145,15 @@ const struct cfg_key cfg_conn_keys[] = {
 		  "support and accepts them as responder; `force` also initiates so (the "
 		  "CHILD_SAs then follow in CREATE_CHILD_SA; a peer without support is "
 		  "refused); `never` neither" },
+	{ "redirect_to", K_ADDR, C_OFF(redirect_to), .def = "none",
+	  .help = "responder (RFC 5685): a client that announces REDIRECT_SUPPORTED is sent "
+		  "to this gateway in IKE_SA_INIT, before any state (one sent here by another "
+		  "gateway, REDIRECTED_FROM, is taken); `espgwctl ike redirect` moves "
+		  "established ones" },
+	{ "redirect", K_WORD, C_OFF(redirect_ignore), .size = sizeof(bool), .words = redirect_words,
+	  .def = "follow", .help = "initiator: `follow` a gateway's REDIRECT (in IKE_SA_INIT, or "
+				   "to an established IKE SA: the new one replaces it once up; "
+				   "at most 5 in a row), or `ignore` it" },
 	C_SECONDS("keepalive", keepalive, 0, 3600, false, "20",
 		  "behind a NAT, send a NAT keepalive (RFC 3948 2.3) this often, in seconds "
 		  "(0 = off)"),

@@ -402,5 +402,10 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 	if (!sa->first_child)
 		auth_response_child(e, sa, m);
 	ike_more_children(e, sa);
+	/* a redirected IKE SA's predecessor goes now (RFC 5685 5) */
+	for (struct ike_sa *o = sa->redirected_from.family ? e->sas : NULL; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->retire_on_redirect &&
+		    o->state == S_ESTABLISHED)
+			ike_sa_terminate(e, o);
 }
 

@@ -58,8 +58,17 @@ ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 		}
 	}
 	ike_send_encrypted_response(e, sa, INFORMATIONAL, m->h.msg_id, inner, ib.len, first);
-	if (kill)
+	if (kill) {
 		ike_sa_kill(e, sa, "deleted by the peer");
+		return;
+	}
+	/* the gateway sends us elsewhere (RFC 5685 5): a new IKE SA there
+	 * replaces this one once up */
+	struct ike_notify_pl n;
+	struct ip_addr to;
+	if (sa->initiator && !sa->conn->d.redirect_ignore && !sa->retire_on_redirect &&
+	    ike_find_notify(m, N_REDIRECT, &n) && ike_redirect_parse(&n, NULL, 0, &to) == 0)
+		ike_follow_redirect(e, sa, &to);
 }
 
 /* an INFORMATIONAL request with one Delete: of CHILD_SA c, or (NULL) the IKE_SA */

@@ -40,6 +40,7 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 	ike_put_sig_hashes(&b);
 	if (sa->conn->d.fragment_size)
 		ike_put_notify(&b, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
+	ike_put_redirect_info(&b, sa);
 	n = ike_msg_finish(&b);
 	if (n == 0)
 		return -1;
@@ -55,11 +56,40 @@ send_init_request(struct ike_engine *e, struct ike_sa *sa, const uint8_t *cookie
 	return 0;
 }
 
+/* a new IKE SA of c to `to` (redirected there by the peer of `from`, or
+ * NULL): its IKE_SA_INIT sent */
+static struct ike_sa *
+start_to(struct ike_engine *e, const struct ike_conn *c, const struct ip_addr *to,
+	 const struct ike_sa *from)
+{
+	struct ike_sa *sa = ike_sa_new(e, c, true);
+
+	if (sa == NULL)
+		return NULL;
+	ike_sa_index(e, sa);
+	sa->local = (struct ike_ep){ c->d.local, IKE_PORT };
+	sa->remote = (struct ike_ep){ *to, IKE_PORT };
+	if (from) {
+		sa->redirected_from = from->remote.addr;
+		sa->redirects = from->redirects + 1;
+	}
+	for (unsigned i = 0; i < c->ike[0].n; i++)
+		if (c->ike[0].t[i].type == TT_DH) {
+			sa->dh_group = c->ike[0].t[i].id;
+			break;
+		}
+	if (send_init_request(e, sa, NULL, 0) < 0) {
+		sa->state = S_DEAD;
+		return NULL;
+	}
+	log_info("ike %s: initiating IKE_SA %016lx", c->d.name, (unsigned long)sa->spi_i);
+	return sa;
+}
+
 int
 ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, size_t el)
 {
 	const struct ike_conn *c = ike_conn_by_name(e, name);
-	struct ike_sa *sa;
 
 	e->now = now;
 	if (c == NULL || c->d.remote.family == 0) {
@@ -78,24 +108,31 @@ ike_initiate(struct ike_engine *e, const char *name, uint64_t now, char *err, si
 			 "or no PSK", name);
 		return -1;
 	}
-	sa = ike_sa_new(e, c, true);
-	if (sa == NULL)
-		return -1;
-	ike_sa_index(e, sa);
-	sa->local = (struct ike_ep){ c->d.local, IKE_PORT };
-	sa->remote = (struct ike_ep){ c->d.remote, IKE_PORT };
-	for (unsigned i = 0; i < c->ike[0].n; i++)
-		if (c->ike[0].t[i].type == TT_DH) {
-			sa->dh_group = c->ike[0].t[i].id;
-			break;
-		}
-	if (send_init_request(e, sa, NULL, 0) < 0) {
+	if (start_to(e, c, &c->d.remote, NULL) == NULL) {
 		snprintf(err, el, "cannot build IKE_SA_INIT");
-		sa->state = S_DEAD;
 		return -1;
 	}
-	log_info("ike %s: initiating IKE_SA %016lx", c->d.name, (unsigned long)sa->spi_i);
 	return 0;
+}
+
+void
+ike_follow_redirect(struct ike_engine *e, struct ike_sa *sa, const struct ip_addr *to)
+{
+	const struct ike_conn *c = sa->conn;
+	char a[IP_ADDR_STRLEN];
+
+	if (sa->redirects >= 5 || to->family != c->d.local.family) {
+		ike_sa_kill(e, sa, sa->redirects >= 5 ? "redirected too often" :
+				   "redirected to another address family");
+		return;
+	}
+	log_info("ike %s: redirected to %s (RFC 5685)", c->d.name,
+		 ip_addr_fmt(to, a, sizeof(a)));
+	start_to(e, c, to, sa);
+	if (sa->state == S_ESTABLISHED)
+		sa->retire_on_redirect = true;	/* until its successor is up */
+	else
+		ike_sa_kill(e, sa, "redirected");
 }
 
 static int
@@ -276,6 +313,8 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 		e->st.half_open_refused++;
 		return;
 	}
+	if (ike_redirect_init(e, c, m, local, remote))
+		return;
 	rc = init_payloads(m, c, &x);
 	if (rc == INIT_NO_PROPOSAL) {
 		ike_send_init_error(e, &m->h, local, remote, N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -317,6 +356,7 @@ ike_init_request(struct ike_engine *e, const struct ike_msg *m, const struct ike
 	sa->digsig = ike_has_notify(m, N_SIGNATURE_HASH_ALGORITHMS);
 	/* RFC 6023: the responder announces it, the initiator may use it */
 	sa->childless = c->d.childless != CONN_CHILDLESS_NEVER;
+	sa->redirect_ok = ike_has_notify(m, N_REDIRECT_SUPPORTED);
 	/* response: SAr1, KEr, Nr, NAT detection */
 	ike_hdr_for(sa, &h, IKE_SA_INIT, true, 0);
 	ike_buf_init(&b, mem, sizeof(mem));
@@ -366,6 +406,15 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 	struct init_pls x;
 	struct ike_err er;
 
+	if (ike_find_notify(m, N_REDIRECT, &n)) {
+		/* (a REDIRECT must carry our nonce: else forged or stale) */
+		struct ip_addr to;
+		if (sa->conn->d.redirect_ignore || ike_redirect_parse(&n, sa->ni, sa->nilen, &to) < 0)
+			ike_sa_kill(e, sa, "redirected (not followed)");
+		else
+			ike_follow_redirect(e, sa, &to);
+		return;
+	}
 	if (ike_find_notify(m, N_COOKIE, &n) && n.data_len >= 1 && n.data_len <= 64) {
 		uint8_t cookie[64];
 		if (++sa->cookie_tries > 3) {

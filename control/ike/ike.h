@@ -123,6 +123,9 @@ int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
 /* deletes the CHILD_SA of the connection whose inbound or outbound SPI is
  * spi (a Delete to the peer): 1, or 0 when it has none such */
 int ike_child_terminate(struct ike_engine *e, const char *conn, uint32_t spi, uint64_t now_ms);
+/* sends the connection's established IKE SAs (those whose peer takes it)
+ * to another gateway (RFC 5685 REDIRECT): how many */
+int ike_redirect(struct ike_engine *e, const char *conn, const struct ip_addr *to, uint64_t now);
 /* rekey the connection's IKE_SA (ike) or its CHILD_SAs now */
 int ike_rekey(struct ike_engine *e, const char *conn, bool ike, uint64_t now_ms);
 
@@ -170,6 +173,7 @@ struct ike_stats {
 	uint64_t xauth_ok, xauth_failed;	/* users checked (XAUTH server) */
 	uint64_t pool_exhausted;	/* a virtual IP asked for, none left */
 	uint64_t invalid_ke;		/* key exchange values refused */
+	uint64_t redirects;		/* REDIRECTs sent (RFC 5685) */
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);

@@ -130,6 +130,10 @@ struct ike_sa {
 	bool frag;			/* both sides announced RFC 7383 fragmentation */
 	bool digsig;			/* the peer takes RFC 7427 signatures */
 	bool childless;			/* both announced RFC 6023 childless IKE SAs */
+	bool redirect_ok;		/* responder: the peer takes REDIRECT (RFC 5685) */
+	struct ip_addr redirected_from;	/* initiator: the gateway that sent us here */
+	unsigned redirects;		/* initiator: redirects that led to this SA */
+	bool retire_on_redirect;	/* redirected: ends when its successor is up */
 	bool first_child;		/* initiator, childless: the first CHILD_SA to ask */
 	struct frag_rx *frx;		/* a fragmented message coming in */
 	struct ike_dh *dh;
@@ -301,6 +305,19 @@ void ike_cp_request(struct ike_buf *b, int fam);
 void ike_cp_lease(struct ike_engine *e, struct ike_sa *sa, const struct ike_pl *p);
 void ike_cp_reply(struct ike_buf *b, const struct ike_sa *sa);
 int ike_cp_take(struct ike_sa *sa, const struct ike_pl *p, int fam);
+
+/* redirect (redirect.c, RFC 5685): our REDIRECT_SUPPORTED (and
+ * REDIRECTED_FROM) in an IKE_SA_INIT request; a responder's redirect of an
+ * IKE_SA_INIT request (true: sent, no state); a REDIRECT's gateway (with
+ * the nonce it must carry, or NULL); REDIRECT to a connection's IKE SAs */
+void ike_put_redirect_info(struct ike_buf *b, const struct ike_sa *sa);
+bool ike_redirect_init(struct ike_engine *e, const struct ike_conn *c, const struct ike_msg *m,
+	const struct ike_ep *local, const struct ike_ep *remote);
+int ike_redirect_parse(const struct ike_notify_pl *n, const uint8_t *nonce, size_t nlen,
+	struct ip_addr *to);
+/* exch_init.c: a new IKE SA of sa's connection to gateway `to`, sent there
+ * by sa's peer (at most 5 redirects in a row) */
+void ike_follow_redirect(struct ike_engine *e, struct ike_sa *sa, const struct ip_addr *to);
 
 /* uniqueness (unique.c): no other IKE SA of sa's connection with its
  * peer (we send INITIAL_CONTACT then); INITIAL_CONTACT and the `unique`

@@ -51,7 +51,8 @@ static const struct {
 				     { PL_CP, 0, 1 }, { PL_VENDOR, 0, MANY }) },
 };
 
-/* an error notify (or a cookie) makes a response one that stands alone */
+/* an error notify (or a cookie, or a redirect) makes a response one that
+ * stands alone */
 static bool
 standalone_notify(const struct ike_msg *m)
 {
@@ -60,7 +61,7 @@ standalone_notify(const struct ike_msg *m)
 
 	for (unsigned i = 0; i < m->n; i++)
 		if (m->pl[i].type == PL_NOTIFY && ike_notify_parse(&m->pl[i], &n, &er) == 0 &&
-		    (n.type <= N_ERROR_MAX || n.type == N_COOKIE))
+		    (n.type <= N_ERROR_MAX || n.type == N_COOKIE || n.type == N_REDIRECT))
 			return true;
 	return false;
 }

@@ -856,6 +856,38 @@ def childless():
         H.stop_espgw(gw, logp)
 
 
+def redirect():
+    """RFC 5685: espgw's gateway address .1 sends charon to .3 (another
+    address of espgw, another connection) in IKE_SA_INIT; charon follows
+    with REDIRECTED_FROM and the tunnel comes up there, carrying traffic"""
+    cfg = config("none", """    redirect_to: 198.18.0.3
+  - name: gw3
+    local: 198.18.0.3
+    remote: 198.18.0.2
+    local_id: 198.18.0.1
+    psk: "%s"
+    proposals: "aes128gcm16-prfsha256-x25519"
+    esp_proposals: "aes128gcm16"
+    local_ts: 198.18.1.0/24
+    remote_ts: 198.18.2.0/24
+""" % PSK).replace("addresses: [198.18.0.1/24,", "addresses: [198.18.0.1/24, 198.18.0.3/24,")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", "redirect")
+        s = wait_up()
+        check(s is not None and s["connection"] == "gw3" and s["local"].startswith("198.18.0.3"),
+              "redirect: charon redirected to 198.18.0.3 and up there (%s %s)" %
+              (s and s["connection"], s and s["local"]))
+        log = C.charon_log()
+        check("redirected to 198.18.0.3" in log or "redirecting to" in log.lower() or
+              "REDIRECT" in log, "redirect: charon logs the redirect")
+        rc, out, _ = ctl("show", "ike", "stats", "--json")
+        check(rc == 0 and json.loads(out).get("redirects") == 1, "redirect: counted once")
+        check(ping(3) == 3, "redirect: traffic through the tunnel at the new gateway")
+    finally:
+        H.stop_espgw(gw, logp)
+
+
 def psk_load():
     C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
 
@@ -879,6 +911,9 @@ def main():
     if only == "initial_contact":
         with_charon(initial_contact)
         return H.summary()
+    if only == "redirect":
+        with_charon(redirect)
+        return H.summary()
     if only == "childless":
         C.CHILDLESS = "force"
         with_charon(childless)
@@ -895,6 +930,7 @@ def main():
     C.CHILDLESS = "force"
     with_charon(childless)
     C.CHILDLESS = "allow"
+    with_charon(redirect)
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"], check=True)
     for start in ("start", "none"):
         with_charon(ipv6, start, load=v6_load)

@@ -622,6 +622,92 @@ test_childless(void)
 	}
 }
 
+static void
+redirect_at(int side, struct conn_desc *c)
+{
+	if (side == 1)
+		ip_addr_parse("198.18.0.3", &c->redirect_to);
+}
+
+/* engine 1 as the gateways at .3 and .4 too: c1 with another local address */
+static void
+add_gateway(const char *name, const char *addr)
+{
+	struct conn_desc d;
+	char err[100];
+
+	link_conn_desc(1, "aes128gcm16-prfsha256-x25519", "aes128gcm16", &d);
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	ip_addr_parse(addr, &d.local);
+	CU_ASSERT_EQUAL(ike_conn_add(eng[1], ike_conn_new(&d, err, sizeof(err)), err,
+				     sizeof(err)), 0);
+}
+
+struct where {
+	unsigned n;
+	char remote[IP_ADDR_STRLEN + 8];
+};
+
+static void
+where_fn(void *ctx, const struct ike_sa_info *i)
+{
+	struct where *w = ctx;
+	char a[IP_ADDR_STRLEN];
+
+	if (strcmp(i->state, "established"))
+		return;
+	w->n++;
+	snprintf(w->remote, sizeof(w->remote), "%s", ip_addr_fmt(&i->remote.addr, a, sizeof(a)));
+}
+
+/*
+ * Redirect (RFC 5685): the gateway at .2 sends a new client to .3 in
+ * IKE_SA_INIT (no state of it stays); the client follows with
+ * REDIRECTED_FROM and is taken there (not redirected again). Then the
+ * operator redirects the established IKE SA to .4: the client sets up a
+ * new IKE SA there, which replaces the old one (deleted at both ends);
+ * its CHILD_SA carries on.
+ */
+static void
+test_redirect(void)
+{
+	uint64_t now = 1000;
+	struct ike_stats st;
+	struct where w;
+	char err[100];
+
+	link_tweak = redirect_at;
+	link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	link_tweak = NULL;
+	add_gateway("c1-3", "198.18.0.3");
+	add_gateway("c1-4", "198.18.0.4");
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	link_run(&now, 3000);
+	memset(&w, 0, sizeof(w));
+	ike_foreach(eng[0], where_fn, &w);
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT_STRING_EQUAL(w.remote, "198.18.0.3");
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.redirects, 1);
+	CU_ASSERT_EQUAL(st.ike_sas, 1);
+	CU_ASSERT_EQUAL(ups[0], 1);
+	/* established: to .4 */
+	struct ip_addr to4;
+	ip_addr_parse("198.18.0.4", &to4);
+	CU_ASSERT_EQUAL(ike_redirect(eng[1], "c1-3", &to4, now), 1);
+	memset(&w, 0, sizeof(w));
+	link_run(&now, 4000);
+	ike_foreach(eng[0], where_fn, &w);
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT_STRING_EQUAL(w.remote, "198.18.0.4");
+	ike_timer(eng[1], now);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(st.ike_sas, 1);
+	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
+	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
+	link_teardown();
+}
+
 /*
  * Hard lifetimes: a CHILD_SA and an IKE_SA that are not rekeyed are
  * deleted when theirs ends; rekeyed in time (rekey 4 s, life 4.4 s), they
@@ -871,6 +957,8 @@ main(void)
 		{ "dpd_action restart: a dead peer's IKE SA initiated anew", test_dpd_restart },
 		{ "childless IKE SAs (RFC 6023): CHILD_SAs in CREATE_CHILD_SA; refused unless "
 		  "announced", test_childless },
+		{ "redirect (RFC 5685) in IKE_SA_INIT and of an established IKE SA",
+		  test_redirect },
 		{ "simultaneous CHILD_SA and IKE_SA rekeys resolved by nonces", test_collisions },
 		{ "hard lifetimes end SAs not rekeyed in time, never rekeyed ones", test_lifetimes },
 		{ "three CHILD_SAs on one IKE_SA: set up, rekeyed, moved, deleted",
