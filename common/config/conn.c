@@ -74,6 +74,10 @@ static const struct cfg_word childless_words[] = {
 	{ "never", CONN_CHILDLESS_NEVER }, { NULL, 0 },
 };
 
+static const struct cfg_word eap_words[] = {
+	{ "no", 0 }, { "mschapv2", 1 }, { NULL, 0 },
+};
+
 static const struct cfg_word redirect_words[] = {
 	{ "follow", 0 }, { "ignore", 1 }, { NULL, 0 },
 };
@@ -145,6 +149,14 @@ const struct cfg_key cfg_conn_keys[] = {
 		  "support and accepts them as responder; `force` also initiates so (the "
 		  "CHILD_SAs then follow in CREATE_CHILD_SA; a peer without support is "
 		  "refused); `never` neither" },
+	{ "eap", K_WORD, C_OFF(eap), .size = sizeof(bool), .words = eap_words, .def = "no",
+	  .help = "IKEv2 server: `mschapv2` has the peer authenticate with EAP-MSCHAPv2 "
+		  "(RFC 7296 2.16) against `users` instead of an AUTH of its own; espgw "
+		  "proves itself with its `psk` or certificate" },
+	C_TEXT("eap_user", eap_user, "IKEv2 client: authenticate with EAP-MSCHAPv2 as this "
+	       "user (with `eap_password`)", "none"),
+	C_TEXT("eap_password", eap_password, "IKEv2 client: the EAP-MSCHAPv2 password",
+	       "none"),
 	{ "redirect_to", K_ADDR, C_OFF(redirect_to), .def = "none",
 	  .help = "responder (RFC 5685): a client that announces REDIRECT_SUPPORTED is sent "
 		  "to this gateway in IKE_SA_INIT, before any state (one sent here by another "

@@ -160,6 +160,12 @@ config_check_remote(const struct espgw_config *cfg, const struct conn_desc *c, c
 	if (c->xauth != CONN_XAUTH_NONE && c->version == 2)
 		return cfg_fail(err, el, "connection %s: xauth is IKEv1's (version: 1 or 0)",
 				c->name);
+	if ((c->eap || c->eap_user[0]) && c->version == 1)
+		return cfg_fail(err, el, "connection %s: EAP is IKEv2's (IKEv1: xauth)", c->name);
+	if (c->eap && cfg->n_users == 0)
+		return cfg_fail(err, el, "connection %s: eap needs users", c->name);
+	if (c->eap_user[0] && !c->eap_password[0])
+		return cfg_fail(err, el, "connection %s: eap_user needs eap_password", c->name);
 	if (c->xauth == CONN_XAUTH_SERVER && cfg->n_users == 0)
 		return cfg_fail(err, el, "connection %s: xauth server needs users", c->name);
 	if (c->xauth == CONN_XAUTH_CLIENT && (!c->xauth_user[0] || !c->xauth_password[0]))

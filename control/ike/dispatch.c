@@ -67,8 +67,13 @@ exchange(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 
 	switch (m->h.exchange) {
 	case IKE_AUTH:
-		if (!response && sa->state == S_INIT_DONE)
+		/* (with EAP, 2.16, several rounds before the AUTH payloads) */
+		if (!response && sa->state == S_INIT_DONE && ike_eap_wanted(sa, m))
+			ike_eap_request(e, sa, m);
+		else if (!response && sa->state == S_INIT_DONE)
 			ike_auth_request(e, sa, m);
+		else if (response && sa->state == S_AUTH_SENT && sa->eap)
+			ike_eap_response(e, sa, m);
 		else if (response && sa->state == S_AUTH_SENT)
 			ike_auth_response(e, sa, m);
 		else

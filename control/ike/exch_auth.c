@@ -33,9 +33,11 @@ signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body
 	return mlen + nlen + sa->keys.prf_len;
 }
 
+/* prf(prf(key, "Key Pad for IKEv2"), <signed octets>): the PSK, or with
+ * EAP the MSK (2.15, 2.16) */
 static int
-psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
-	 uint8_t *out)
+key_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
+	 const uint8_t *key, size_t keylen, uint8_t *out)
 {
 	static const char pad[] = "Key Pad for IKEv2";
 	uint16_t prf = sa->keys.a.prf;
@@ -51,11 +53,27 @@ psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, siz
 
 	if (ike_prf(prf, of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
 		    &vid, 1, macid) < 0 ||
-	    ike_prf(prf, (const uint8_t *)sa->conn->d.psk, sa->conn->psk_len, &v1, 1, kp) < 0)
+	    ike_prf(prf, key, keylen, &v1, 1, kp) < 0)
 		return -1;
 	rc = ike_prf(prf, kp, sa->keys.prf_len, v, 3, out);
 	ike_wipe(kp, sizeof(kp));
 	return rc;
+}
+
+static int
+psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
+	 uint8_t *out)
+{
+	return key_auth(sa, of_initiator, id_body, id_len, (const uint8_t *)sa->conn->d.psk,
+			sa->conn->psk_len, out);
+}
+
+/* the first payload of our IKE_AUTH response: IDr, or with EAP's last
+ * round (2.16) AUTH */
+static uint8_t
+resp_first(const struct ike_sa *sa)
+{
+	return sa->eap && sa->eap->have_msk ? PL_AUTH : PL_IDR;
 }
 
 /* IDx, [CERT], [CERTREQ, IDr], AUTH, then the CHILD_SA (SA, TSi, TSr), or
@@ -76,8 +94,27 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t c
 	idb[0] = c->local_id.type;
 	memset(idb + 1, 0, 3);
 	memcpy(idb + 4, c->local_id.data, c->local_id.len);
-	ike_put_id(ib, sa->initiator ? PL_IDI : PL_IDR, &c->local_id);
-	if (auth_by_cert(c)) {
+	if (sa->eap && sa->eap->have_msk) {
+		/* EAP's last round (2.16): AUTH keyed with the MSK, alone in a
+		 * request, before the CHILD_SA in the response */
+		if (key_auth(sa, sa->initiator, idb, 4u + c->local_id.len, sa->eap->msk,
+			     sizeof(sa->eap->msk), auth) < 0)
+			return 0;
+		ike_put_auth(ib, auth, sa->keys.prf_len);
+		ike_wipe(auth, sizeof(auth));
+		if (request)
+			return ib->overflow ? 0 : ib->len;
+	} else {
+		ike_put_id(ib, sa->initiator ? PL_IDI : PL_IDR, &c->local_id);
+	}
+	if (sa->eap && sa->eap->have_msk) {
+		/* (done above) */
+	} else if (request && c->d.eap_user[0]) {
+		/* an EAP client: no AUTH of its own in the first request */
+		ike_put_certreq(ib, c);
+		if (c->remote_id.type)
+			ike_put_id(ib, PL_IDR, &c->remote_id);
+	} else if (auth_by_cert(c)) {
 		/* CERT (X.509, encoding 4), then a digital signature AUTH (RFC 7427) */
 		static uint8_t der[8192], octets[MSG_CAP + 2 * IKE_MAX_NONCE], sig[1024];
 		size_t dl = ike_cert_der(&c->creds, der, sizeof(der)), on, sl, off;
@@ -141,6 +178,12 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t c
 	return n;
 }
 
+size_t
+ike_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, bool childless)
+{
+	return build_auth_inner(sa, ib, request, childless ? NO_CHILD : 0, false);
+}
+
 void
 ike_send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 {
@@ -149,6 +192,10 @@ ike_send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 	struct dgrams d;
 	size_t n;
 
+	if (sa->conn->d.eap_user[0] && sa->eap == NULL && (sa->eap = ike_eap_new()) == NULL) {
+		ike_sa_kill(e, sa, "out of memory");
+		return;
+	}
 	/* childless (RFC 6023): the CHILD_SAs follow in CREATE_CHILD_SA */
 	sa->first_child = sa->childless && sa->conn->d.childless == CONN_CHILDLESS_FORCE;
 	if (!sa->first_child)
@@ -164,9 +211,30 @@ ike_send_auth_request(struct ike_engine *e, struct ike_sa *sa)
 	ike_send_request(e, sa, &d);
 }
 
+bool
+ike_auth_verify_msk(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_pl *pa = ike_find(m, PL_AUTH);
+	struct ike_eap *x = sa->eap;
+	uint8_t want[IKE_MAX_PRF], method;
+	const uint8_t *auth;
+	size_t alen;
+	struct ike_err er;
+	bool ok;
+
+	if (pa == NULL || ike_typed_parse(pa, &method, &auth, &alen, &er) < 0 ||
+	    method != AUTH_PSK || alen != sa->keys.prf_len || !x->have_msk ||
+	    key_auth(sa, !sa->initiator, x->peer_idb, x->peer_idb_len, x->msk, sizeof(x->msk),
+		     want) < 0)
+		return false;
+	ok = CRYPTO_memcmp(want, auth, alen) == 0;
+	ike_wipe(want, sizeof(want));
+	return ok;
+}
+
 /* check the peer's ID and AUTH payloads; the ID body for AUTH */
-static bool
-verify_auth(struct ike_sa *sa, const struct ike_msg *m)
+bool
+ike_auth_verify(struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_pl *pid = ike_find(m, sa->initiator ? PL_IDR : PL_IDI),
 			    *pa = ike_find(m, PL_AUTH);
@@ -250,11 +318,26 @@ auth_response_without_child(struct ike_engine *e, struct ike_sa *sa, const struc
 	if (len == 0)
 		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, err);
 	else
-		ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);
+		ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, resp_first(sa));
 }
 
 void
 ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	if (!ike_auth_verify(sa, m)) {
+		e->st.auth_failed++;
+		log_warn("ike %s: peer authentication failed", sa->conn->d.name);
+		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_AUTHENTICATION_FAILED);
+		ike_sa_kill(e, sa, "authentication failed");
+		return;
+	}
+	ike_auth_request_tail(e, sa, m);
+}
+
+/* the peer is authenticated (m: its request with the CHILD_SA, CP and
+ * notifies; with EAP its first one): the IKE SA up, the answer */
+void
+ike_auth_request_tail(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_proposal props[IKE_MAX_PROPOSALS];
 	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS], vts;
@@ -269,13 +352,6 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	size_t len;
 	bool ts_ok = false;
 
-	if (!verify_auth(sa, m)) {
-		e->st.auth_failed++;
-		log_warn("ike %s: peer authentication failed", c->d.name);
-		ike_send_notify_response(e, sa, IKE_AUTH, m->h.msg_id, N_AUTHENTICATION_FAILED);
-		ike_sa_kill(e, sa, "authentication failed");
-		return;
-	}
 	if (psa == NULL && pti == NULL && ptr == NULL && sa->childless) {
 		/* a childless IKE SA (RFC 6023): authenticated, no CHILD_SA */
 		if (ike_unique(e, sa, ike_has_notify(m, N_INITIAL_CONTACT)) < 0) {
@@ -333,7 +409,7 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	len = build_auth_inner(sa, &ib, false, 0, false);
 	if (len == 0)
 		return;
-	ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, PL_IDR);
+	ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, len, resp_first(sa));
 	sa->ch[0].state = CH_CREATING;
 	sa->ch[0].initiator = false;
 	if (ike_child_install(e, sa, &sa->ch[0], NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen) == 0)
@@ -385,12 +461,19 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 {
 	struct ike_notify_pl n;
 
-	if (!verify_auth(sa, m)) {
+	if (!ike_auth_verify(sa, m)) {
 		e->st.auth_failed++;
 		ike_sa_kill(e, sa, ike_find_notify(m, N_AUTHENTICATION_FAILED, &n) ?
 			"peer refused our authentication" : "peer authentication failed");
 		return;
 	}
+	ike_auth_response_tail(e, sa, m);
+}
+
+/* the responder is authenticated (m: its last IKE_AUTH response) */
+void
+ike_auth_response_tail(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
 	ike_established(e, sa);
 	if (sa->conn->d.vip &&
 	    ike_cp_take(sa, ike_find(m, PL_CP), sa->conn->local_ts.type == TS_IPV6_ADDR_RANGE ?

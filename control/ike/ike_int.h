@@ -174,6 +174,7 @@ struct ike_sa {
 	/* remote access (remote.c): the user the peer proved, the virtual
 	 * IPs leased to it ([0] IPv4, [1] IPv6); as a client, ours */
 	struct ike_id peer_ident;	/* type 0 until authenticated */
+	struct ike_eap *eap;		/* EAP in IKE_AUTH (eap.c), NULL: none */
 	char user[USER_NAME_LEN];
 	struct ike_lease vip[2];
 	struct ip_addr own_vip;
@@ -305,6 +306,45 @@ void ike_cp_request(struct ike_buf *b, int fam);
 void ike_cp_lease(struct ike_engine *e, struct ike_sa *sa, const struct ike_pl *p);
 void ike_cp_reply(struct ike_buf *b, const struct ike_sa *sa);
 int ike_cp_take(struct ike_sa *sa, const struct ike_pl *p, int fam);
+
+/* IKE_AUTH (exch_auth.c) for its EAP rounds (exch_eap.c): the peer's ID and
+ * AUTH; its AUTH keyed with the MSK; what follows authentication on each
+ * side; our message (as ike_send_auth_request builds it) */
+bool ike_auth_verify(struct ike_sa *sa, const struct ike_msg *m);
+bool ike_auth_verify_msk(struct ike_sa *sa, const struct ike_msg *m);
+void ike_auth_request_tail(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+void ike_auth_response_tail(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+size_t ike_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, bool childless);
+/* exch_eap.c: an IKE_AUTH of the EAP rounds, request or response */
+bool ike_eap_wanted(const struct ike_sa *sa, const struct ike_msg *m);
+void ike_eap_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+void ike_eap_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+
+/* EAP-MSCHAPv2 in IKE_AUTH (eap.c) */
+enum { EAP_S_NONE, EAP_S_CHALLENGE, EAP_S_SUCCESS_SENT, EAP_S_DONE, EAP_S_FAILED };
+struct ike_eap {
+	uint8_t state, id, ms_id;
+	uint8_t ac[16], pc[16], nt_resp[24];
+	char want_s[43];		/* peer: the server's proof to come */
+	uint8_t msk[64];
+	bool have_msk;
+	bool server_ok;			/* peer: the server's own AUTH verified */
+	uint8_t *first;			/* server: the first request's payloads */
+	size_t first_len;
+	uint8_t peer_idb[4 + 255];	/* the peer's ID payload body, for AUTH */
+	size_t peer_idb_len;
+};
+struct ike_eap *ike_eap_new(void);
+void ike_eap_free(struct ike_eap *x);
+/* server: the first request (an MS-CHAPv2 challenge); its length, 0: none */
+size_t ike_eap_challenge(struct ike_eap *x, uint8_t *out, size_t cap);
+/* server: the peer's packet p in; the next packet out (0: p refused);
+ * user: the name it gave */
+size_t ike_eap_server(struct ike_eap *x, const struct ike_users *users, const uint8_t *p,
+	size_t n, uint8_t *out, size_t cap, char *user, size_t ulen);
+/* peer: the server's packet p in; our answer out (0: none: done or failed) */
+size_t ike_eap_peer(struct ike_eap *x, const char *user, const char *password,
+	const uint8_t *p, size_t n, uint8_t *out, size_t cap);
 
 /* redirect (redirect.c, RFC 5685): our REDIRECT_SUPPORTED (and
  * REDIRECTED_FROM) in an IKE_SA_INIT request; a responder's redirect of an

@@ -30,13 +30,15 @@ static const struct {
 	{ IKE_SA_INIT, true, RULES({ PL_SA, 1, 1 }, { PL_KE, 1, 1 }, { PL_NONCE, 1, 1 },
 				   { PL_CERTREQ, 0, MANY }, { PL_NOTIFY, 0, MANY },
 				   { PL_VENDOR, 0, MANY }) },
-	{ IKE_AUTH, false, RULES({ PL_IDI, 1, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
-				 { PL_IDR, 0, 1 }, { PL_AUTH, 1, 1 }, { PL_CP, 0, 1 },
+	/* (IKE_AUTH with EAP, 2.16: the EAP rounds carry EAP alone, the last
+	 * AUTH alone; the exchange checks what each round needs) */
+	{ IKE_AUTH, false, RULES({ PL_IDI, 0, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
+				 { PL_IDR, 0, 1 }, { PL_AUTH, 0, 1 }, { PL_EAP, 0, 1 }, { PL_CP, 0, 1 },
 				 /* (none of the three: childless, RFC 6023) */
 				 { PL_SA, 0, 1 }, { PL_TSI, 0, 1 }, { PL_TSR, 0, 1 },
 				 { PL_NOTIFY, 0, MANY }, { PL_VENDOR, 0, MANY }) },
-	{ IKE_AUTH, true, RULES({ PL_IDR, 1, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
-				{ PL_AUTH, 1, 1 },
+	{ IKE_AUTH, true, RULES({ PL_IDR, 0, 1 }, { PL_CERT, 0, 8 }, { PL_CERTREQ, 0, MANY },
+				{ PL_AUTH, 0, 1 }, { PL_EAP, 0, 1 },
 				{ PL_CP, 0, 1 }, { PL_SA, 0, 1 }, { PL_TSI, 0, 1 }, { PL_TSR, 0, 1 },
 				{ PL_NOTIFY, 0, MANY }, { PL_VENDOR, 0, MANY }) },
 	{ CREATE_CHILD_SA, false, RULES({ PL_SA, 1, 1 }, { PL_NONCE, 1, 1 }, { PL_KE, 0, 1 },

@@ -130,6 +130,7 @@ ike_sa_free(struct ike_sa *sa)
 	ike_wipe(sa->ch, sizeof(sa->ch));
 	v1_free(sa->v1);
 	ike_ra_release(sa);
+	ike_eap_free(sa->eap);
 	free(sa);
 }
 

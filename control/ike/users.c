@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "control/ike/mschapv2.h"
 #include "control/ike/users.h"
 
 struct ike_users {
@@ -73,4 +74,23 @@ ike_users_check(const struct ike_users *s, const uint8_t *name, size_t nlen, con
 	ok &= CRYPTO_memcmp(given, (hit ? hit : &nobody)->password, USER_PASS_LEN) == 0;
 	OPENSSL_cleanse(given, sizeof(given));
 	return ok;
+}
+
+int
+ike_users_nt_hash(const struct ike_users *s, const char *name, uint8_t out[16])
+{
+	struct user_desc key;
+	const struct user_desc *hit = NULL;
+
+	memset(&key, 0, sizeof(key));
+	if (s && strlen(name) < sizeof(key.name)) {
+		strcpy(key.name, name);
+		hit = bsearch(&key, s->u, s->n, sizeof(s->u[0]), by_name);
+	}
+	/* (an unknown name costs the same hash) */
+	if (mschapv2_nt_hash(hit ? hit->password : "no such user", out) < 0 || hit == NULL) {
+		OPENSSL_cleanse(out, 16);
+		return -1;
+	}
+	return 0;
 }

@@ -23,4 +23,8 @@ unsigned ike_users_count(const struct ike_users *u);
 bool ike_users_check(const struct ike_users *u, const uint8_t *name, size_t nlen,
 		     const uint8_t *pw, size_t plen);
 
+/* the NT hash (MD4 of the UTF-16 password) of name's password: MS-CHAPv2
+ * needs it; -1 for an unknown name */
+int ike_users_nt_hash(const struct ike_users *u, const char *name, uint8_t out[16]);
+
 #endif

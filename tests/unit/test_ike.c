@@ -215,11 +215,10 @@ test_payload_rules(void)
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t t = ok[k].types[i];
 			/* (IKE_AUTH's SA, TSi and TSr may be left out together:
-			 * a childless IKE SA, RFC 6023; the exchange checks that) */
+			 * a childless IKE SA, RFC 6023; IDi, IDr and AUTH in the
+			 * rounds of EAP, 2.16: the exchange checks them) */
 			bool required = (t == PL_SA && ok[k].x != IKE_AUTH) || t == PL_NONCE ||
-					t == PL_IDI || t == PL_AUTH ||
-					(t == PL_KE && ok[k].x == IKE_SA_INIT) ||
-					(t == PL_IDR && ok[k].x == IKE_AUTH && resp);
+					(t == PL_KE && ok[k].x == IKE_SA_INIT);
 			if (t == PL_SK)
 				continue;
 			memcpy(ty, ok[k].types, i);

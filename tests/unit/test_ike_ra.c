@@ -487,6 +487,82 @@ test_v2_cp(void)
 	}
 }
 
+static const char *eap_pw;
+
+static void
+eap_sides(int side, struct conn_desc *c)
+{
+	if (side == 0) {
+		strcpy(c->eap_user, "alice");
+		snprintf(c->eap_password, sizeof(c->eap_password), "%s", eap_pw);
+		c->vip = true;
+		ip_prefix_parse("0.0.0.0/0", &c->local_ts);
+	} else {
+		c->eap = true;
+		strcpy(c->pools[0], "v2");
+		ip_prefix_parse("0.0.0.0/0", &c->remote_ts);
+		c->retransmit_tries = 2;
+	}
+}
+
+/*
+ * EAP-MSCHAPv2 in IKE_AUTH (RFC 7296 2.16) between two engines: alice
+ * proves her password in EAP rounds, both sides key the last AUTH with
+ * the MSK, her virtual IP is leased to "alice" (the EAP user), and the
+ * tunnel rekeys; lossy and duplicating links; a wrong password gets
+ * EAP-Failure and no IKE SA on either side.
+ */
+static void
+test_eap_mschapv2(void)
+{
+	static const unsigned loss[][2] = { { 0, 0 }, { 0x00a52948u, 0 }, { 0, 3 } };
+	struct user_desc users[2] = { { "alice", "alice-pw" }, { "bob", "bob-pw" } };
+	struct pool_desc pool = { .name = "v2" };
+
+	ip_addr_parse("10.9.0.1", &pool.first);
+	ip_addr_parse("10.9.0.9", &pool.last);
+	for (int k = 0; k < 4; k++) {
+		uint64_t now = 1000;
+		char err[100], t[IP_ADDR_STRLEN];
+		struct ike_stats st;
+		struct ra_view b;
+
+		eap_pw = k == 3 ? "not-alices" : "alice-pw";
+		drop_mask = loss[k % 3][0];
+		dup_every = loss[k % 3][1];
+		link_version = 2;
+		link_tweak = eap_sides;
+		link_setup("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+		link_tweak = NULL;
+		CU_ASSERT_EQUAL(ike_set_remote_access(eng[1], users, 2, &pool, 1), 0);
+		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+		link_run(&now, 10000);
+		b = ra_view(1);
+		if (k == 3) {
+			CU_ASSERT_EQUAL(ike_ups[0] + ike_ups[1] + ups[0] + ups[1], 0);
+			ike_get_stats(eng[1], &st);
+			CU_ASSERT(st.auth_failed >= 1);
+			CU_ASSERT_EQUAL(st.ike_sas, 0);
+			link_teardown();
+			continue;
+		}
+		CU_ASSERT_EQUAL(ike_ups[0], 1);
+		CU_ASSERT_EQUAL(ike_ups[1], 1);
+		CU_ASSERT_EQUAL(ups[0], 1);
+		CU_ASSERT_EQUAL(ups[1], 1);
+		CU_ASSERT_STRING_EQUAL(b.user, "alice");
+		CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&b.vip, t, sizeof(t)), "10.9.0.1");
+		CU_ASSERT(memcmp(up[0].key_in, up[1].key_out, up[0].key_len) == 0);
+		drop_mask = 0;
+		CU_ASSERT_EQUAL(ike_rekey(eng[0], "c0", true, now), 1);
+		link_run(&now, 5000);
+		CU_ASSERT_EQUAL(ra_view(1).sas, 1);
+		CU_ASSERT_STRING_EQUAL(ra_view(1).user, "alice");
+		CU_ASSERT_EQUAL(online(1), 1);
+		link_teardown();
+	}
+}
+
 int
 main(void)
 {
@@ -502,6 +578,8 @@ main(void)
 		{ "pool exhausted", test_pool_exhausted },
 		{ "IKEv2 configuration payload: IPv4 and IPv6 virtual IPs through rekeys",
 		  test_v2_cp },
+		{ "EAP-MSCHAPv2 in IKE_AUTH: user, MSK-keyed AUTH, virtual IP; a wrong password",
+		  test_eap_mschapv2 },
 		{ NULL, NULL },
 	};
 
