@@ -4,6 +4,8 @@
  * draft-kamath-pppext-eap-mschapv2, RFC 2759), both roles:
  *
  *   server                                   peer
+ *   Request/Identity                ->
+ *                                   <-       Response/Identity (the user)
  *   Request/MSCHAPv2 Challenge      ->
  *                                   <-       Response/MSCHAPv2 Response
  *   Request/MSCHAPv2 Success (S=..) ->                (NT-Response)
@@ -11,9 +13,9 @@
  *   EAP-Success                     ->
  *
  * after which both hold the MSK that keys the final AUTH payloads. A
- * wrong name or password gets EAP-Failure. The user's name is the one in
- * the peer's Response (its IKE identity may differ), checked against the
- * users of remote.c.
+ * wrong name or password gets EAP-Failure. The user is the EAP identity
+ * (its IKE identity may differ; MS-CHAPv2's name must be the same),
+ * checked against the users of remote.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@
 #include "control/ike/mschapv2.h"
 
 enum { EAP_REQUEST = 1, EAP_RESPONSE = 2, EAP_SUCCESS = 3, EAP_FAILURE = 4 };
-enum { EAP_MSCHAPV2 = 26 };
+enum { EAP_IDENTITY = 1, EAP_MSCHAPV2 = 26 };
 enum { MS_CHALLENGE = 1, MS_RESPONSE = 2, MS_SUCCESS = 3, MS_FAILURE = 4 };
 
 static const char server_name[] = "espgw";
@@ -75,7 +77,19 @@ ike_eap_free(struct ike_eap *x)
 }
 
 size_t
-ike_eap_challenge(struct ike_eap *x, uint8_t *out, size_t cap)
+ike_eap_identity(struct ike_eap *x, uint8_t *out, size_t cap)
+{
+	uint8_t t = EAP_IDENTITY;
+
+	if (cap < 5)
+		return 0;
+	ike_random(&x->id, 1);
+	x->state = EAP_S_IDENTITY;
+	return eap_put(out, EAP_REQUEST, x->id, &t, 1);
+}
+
+static size_t
+challenge(struct ike_eap *x, uint8_t *out, size_t cap)
 {
 	uint8_t ms[1 + 4 + 1 + 16 + sizeof(server_name)], v[1 + 16 + sizeof(server_name)];
 	size_t n;
@@ -83,7 +97,7 @@ ike_eap_challenge(struct ike_eap *x, uint8_t *out, size_t cap)
 	if (cap < 4 + sizeof(ms))
 		return 0;
 	ike_random(x->ac, 16);
-	ike_random(&x->id, 1);
+	x->id++;
 	ike_random(&x->ms_id, 1);
 	v[0] = 16;
 	memcpy(v + 1, x->ac, 16);
@@ -103,7 +117,16 @@ ike_eap_server(struct ike_eap *x, const struct ike_users *users, const uint8_t *
 	size_t len, ml;
 
 	if (cap < 64 || n < 5 || p[0] != EAP_RESPONSE || p[1] != x->id ||
-	    (size_t)(p[2] << 8 | p[3]) != n || p[4] != EAP_MSCHAPV2)
+	    (size_t)(p[2] << 8 | p[3]) != n)
+		return 0;
+	if (x->state == EAP_S_IDENTITY && p[4] == EAP_IDENTITY) {
+		if (n - 5 == 0 || n - 5 >= ulen || memchr(p + 5, 0, n - 5))
+			return 0;
+		memcpy(user, p + 5, n - 5);
+		user[n - 5] = '\0';
+		return challenge(x, out, cap);
+	}
+	if (p[4] != EAP_MSCHAPV2)
 		return 0;
 	if (x->state == EAP_S_CHALLENGE && n >= 10 + 49 && p[5] == MS_RESPONSE &&
 	    p[6] == x->ms_id && p[9] == 49 && (size_t)(p[7] << 8 | p[8]) == n - 5) {
@@ -111,12 +134,11 @@ ike_eap_server(struct ike_eap *x, const struct ike_users *users, const uint8_t *
 		const uint8_t *pc = p + 10, *resp = p + 10 + 24;
 		size_t nl = n - 10 - 49;
 		bool ok;
-		if (nl == 0 || nl >= ulen || memchr(p + 59, 0, nl)) {
+		/* MS-CHAPv2's name: the EAP identity's */
+		if (nl != strlen(user) || memcmp(p + 59, user, nl) != 0) {
 			x->state = EAP_S_FAILED;
 			return eap_put(out, EAP_FAILURE, ++x->id, NULL, 0);
 		}
-		memcpy(user, p + 59, nl);
-		user[nl] = '\0';
 		ok = ike_users_nt_hash(users, user, nt) == 0 &&
 		     mschapv2_nt_response(x->ac, pc, user, nt, want) == 0 &&
 		     CRYPTO_memcmp(want, resp, 24) == 0;
@@ -155,6 +177,17 @@ ike_eap_peer(struct ike_eap *x, const char *user, const char *password, const ui
 		x->state = EAP_S_DONE;
 		x->have_msk = true;
 		return 0;
+	}
+	if (n == 5 && p[0] == EAP_REQUEST && p[4] == EAP_IDENTITY && p[2] == 0 && p[3] == 5 &&
+	    x->state == EAP_S_NONE && cap >= 5 + ul) {
+		x->id = p[1];
+		out[0] = EAP_RESPONSE;
+		out[1] = x->id;
+		out[2] = (uint8_t)((5 + ul) >> 8);
+		out[3] = (uint8_t)(5 + ul);
+		out[4] = EAP_IDENTITY;
+		memcpy(out + 5, user, ul);
+		return 5 + ul;
 	}
 	if (n < 4 || p[0] != EAP_REQUEST || (size_t)(p[2] << 8 | p[3]) != n || n < 10 ||
 	    p[4] != EAP_MSCHAPV2 || cap < 4 + 5 + sizeof(v) || ul >= USER_NAME_LEN) {

@@ -107,9 +107,9 @@ ike_eap_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m
 		sa->peer_ident = got;
 		memcpy(x->peer_idb, pid->body, pid->len);
 		x->peer_idb_len = pid->len;
-		/* our ID and AUTH, and the MS-CHAPv2 challenge */
+		/* our ID and AUTH, and EAP-Identity */
 		n = ike_auth_inner(sa, &ib, false, true);
-		if (n == 0 || (n = ike_eap_challenge(x, pkt, sizeof(pkt))) == 0) {
+		if (n == 0 || (n = ike_eap_identity(x, pkt, sizeof(pkt))) == 0) {
 			refuse(e, sa, m, "cannot answer");
 			return;
 		}

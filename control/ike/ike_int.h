@@ -321,7 +321,8 @@ void ike_eap_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 void ike_eap_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
 
 /* EAP-MSCHAPv2 in IKE_AUTH (eap.c) */
-enum { EAP_S_NONE, EAP_S_CHALLENGE, EAP_S_SUCCESS_SENT, EAP_S_DONE, EAP_S_FAILED };
+enum { EAP_S_NONE, EAP_S_IDENTITY, EAP_S_CHALLENGE, EAP_S_SUCCESS_SENT, EAP_S_DONE,
+       EAP_S_FAILED };
 struct ike_eap {
 	uint8_t state, id, ms_id;
 	uint8_t ac[16], pc[16], nt_resp[24];
@@ -336,8 +337,8 @@ struct ike_eap {
 };
 struct ike_eap *ike_eap_new(void);
 void ike_eap_free(struct ike_eap *x);
-/* server: the first request (an MS-CHAPv2 challenge); its length, 0: none */
-size_t ike_eap_challenge(struct ike_eap *x, uint8_t *out, size_t cap);
+/* server: the first request (EAP-Identity); its length, 0: none */
+size_t ike_eap_identity(struct ike_eap *x, uint8_t *out, size_t cap);
 /* server: the peer's packet p in; the next packet out (0: p refused);
  * user: the name it gave */
 size_t ike_eap_server(struct ike_eap *x, const struct ike_users *users, const uint8_t *p,

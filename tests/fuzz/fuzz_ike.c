@@ -44,6 +44,28 @@ engine(void)
 	return e;
 }
 
+/* an EAP packet into each state of both roles' machines */
+static void
+eap_all(const uint8_t *p, size_t n)
+{
+	static const uint8_t states[] = { EAP_S_NONE, EAP_S_IDENTITY, EAP_S_CHALLENGE,
+					  EAP_S_SUCCESS_SENT, EAP_S_DONE };
+	struct ike_eap x;
+	uint8_t out[512];
+	char user[USER_NAME_LEN];
+
+	for (size_t k = 0; k < sizeof(states); k++) {
+		memset(&x, 0, sizeof(x));
+		x.state = states[k];
+		x.id = n > 1 ? p[1] : 0;
+		strcpy(user, "alice");
+		ike_eap_server(&x, NULL, p, n, out, sizeof(out), user, sizeof(user));
+		memset(&x, 0, sizeof(x));
+		x.state = states[k];
+		ike_eap_peer(&x, "alice", "alice-pw", p, n, out, sizeof(out));
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -73,6 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case PL_KE: ike_ke_parse(&m.pl[i], &g, &x, &xl, &er); break;
 			case PL_IDI: case PL_AUTH: ike_typed_parse(&m.pl[i], &t, &x, &xl, &er); break;
 			case PL_CP: ike_cp_parse(&m.pl[i], &cp); break;
+			case PL_EAP: eap_all(m.pl[i].body, m.pl[i].len); break;
 			}
 		}
 	}

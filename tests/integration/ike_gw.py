@@ -888,6 +888,78 @@ def redirect():
         H.stop_espgw(gw, logp)
 
 
+def eap_load(password="alice-pw"):
+    """charon as a road warrior: EAP-MSCHAPv2 as alice, espgw proves itself
+    with the PSK, a virtual IP asked for"""
+    C.swanctl_load("""connections {
+  gw {
+    version = 2
+    local_addrs = 198.18.0.2
+    remote_addrs = 198.18.0.1
+    proposals = aes128gcm16-prfsha256-x25519
+    vips = 0.0.0.0
+    local { auth = eap-mschapv2
+      eap_id = alice }
+    remote { auth = psk
+      id = 198.18.0.1 }
+    children { net { remote_ts = 198.18.1.0/24
+      esp_proposals = aes128gcm16 } }
+  }
+}
+secrets {
+  ike-gw { id-a = 198.18.0.1
+    id-b = 198.18.0.2
+    secret = "%s" }
+  eap-alice { id = alice
+    secret = "%s" }
+}
+""" % (PSK, password))
+
+
+def eap_mschapv2():
+    """EAP-MSCHAPv2 (RFC 7296 2.16) against users, charon as the client:
+    alice's IKE SA up with her virtual IP, traffic to it; a wrong password
+    gets no IKE SA and is counted"""
+    cfg = config("none", """    eap: mschapv2
+    pools: rw
+users:
+  - { name: alice, password: "alice-pw" }
+pools:
+  - { name: rw, addrs: 198.18.7.0/24 }
+""")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", "eap-mschapv2")
+        s = wait_up()
+        check(s is not None and s.get("user") == "alice" and
+              s.get("virtual_ips") == ["198.18.7.1"],
+              "eap-mschapv2: up, user alice, virtual IP 198.18.7.1 (%s %s)" %
+              (s and s.get("user"), s and s.get("virtual_ips")))
+        if s is None:
+            print("\n".join(C.charon_log().splitlines()[-40:]))
+            return
+        log = C.charon_log()
+        check("EAP method EAP_MSCHAPV2 succeeded" in log or "EAP_MSCHAPV2 succeeded" in log,
+              "eap-mschapv2: charon's EAP method succeeded")
+        check("authentication of '198.18.0.1' with pre-shared key successful" in log,
+              "eap-mschapv2: charon verified espgw's PSK authentication")
+        check(ping_to("198.18.7.1", 3) == 3, "eap-mschapv2: traffic to the virtual IP")
+        check(C.swanctl("--terminate", "--ike", "gw", "--timeout", "5").returncode == 0,
+              "eap-mschapv2: charon ends the tunnel")
+        eap_load("not-alices-password")
+        r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
+        check(r.returncode != 0, "eap-mschapv2: a wrong password fails at charon")
+        time.sleep(0.5)
+        rc, out, _ = ctl("show", "ike", "stats", "--json")
+        st = json.loads(out) if rc == 0 else {}
+        check(st.get("auth_failed", 0) >= 1 and not [x for x in ike_state()
+                                                     if x["state"] == "established"],
+              "eap-mschapv2: counted (auth_failed %s), nothing established" %
+              st.get("auth_failed"))
+    finally:
+        H.stop_espgw(gw, logp)
+
+
 def psk_load():
     C.charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
 
@@ -911,6 +983,9 @@ def main():
     if only == "initial_contact":
         with_charon(initial_contact)
         return H.summary()
+    if only == "eap":
+        with_charon(eap_mschapv2, load=eap_load)
+        return H.summary()
     if only == "redirect":
         with_charon(redirect)
         return H.summary()
@@ -931,6 +1006,7 @@ def main():
     with_charon(childless)
     C.CHILDLESS = "allow"
     with_charon(redirect)
+    with_charon(eap_mschapv2, load=eap_load)
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "fd00:2::1/128", "dev", "lo"], check=True)
     for start in ("start", "none"):
         with_charon(ipv6, start, load=v6_load)
