@@ -154,6 +154,8 @@ for r in $(seq $REPS); do
 	# IKEv1 main + quick mode against IKEv2 with the same algorithms
 	python3 bench/ike_setup.py "$BUILD" 2000 "$CSV" 2 aes128-sha256-x25519
 	python3 bench/ike_setup.py "$BUILD" 2000 "$CSV" 1 aes128-sha256-x25519
+	# 10k road warriors: EAP-MSCHAPv2 and a virtual IP each, PSK as reference
+	python3 bench/ike_setup.py "$BUILD" 10000 "$CSV" eap
 done
 ike 100000
 for r in $(seq $REPS); do

@@ -11,8 +11,10 @@
  *             [--initiate] [--terminate-after S] [--dpd S] [--seconds S]
  *             [--frag SIZE (RFC 7383 fragment size, 0 = off; default 1280)]
  *             [--version 1|2] [--aggressive] [--rekey S] [--child-rekey S] [--count N]
- *   IKEv1 remote access, client: [--xauth-user NAME --xauth-password PW] [--vip]
- *                        server: [--xauth-server] [--user NAME:PW]... [--pool FIRST-LAST]
+ *   remote access, client: [--xauth-user NAME --xauth-password PW] (IKEv1)
+ *                          [--eap-user NAME --eap-password PW] (IKEv2) [--vip]
+ *                  server: [--xauth-server | --eap-server] [--user NAME:PW]...
+ *                          [--pool FIRST-LAST]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -244,6 +246,9 @@ main(int argc, char **argv)
 		{ "xauth-password", required_argument, NULL, 'p' },
 		{ "vip", no_argument, NULL, 'P' },
 		{ "xauth-server", no_argument, NULL, 'S' },
+		{ "eap-user", required_argument, NULL, 'E' },
+		{ "eap-password", required_argument, NULL, 'W' },
+		{ "eap-server", no_argument, NULL, 'X' },
 		{ "user", required_argument, NULL, 'U' },
 		{ "pool", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
@@ -305,6 +310,9 @@ main(int argc, char **argv)
 		case 'p': rc = str_set(c.xauth_password, sizeof(c.xauth_password), optarg); break;
 		case 'P': c.vip = true; break;
 		case 'S': c.xauth = CONN_XAUTH_SERVER; break;
+		case 'E': rc = str_set(c.eap_user, sizeof(c.eap_user), optarg); break;
+		case 'W': rc = str_set(c.eap_password, sizeof(c.eap_password), optarg); break;
+		case 'X': c.eap = true; break;
 		case 'U':
 			colon = strchr(optarg, ':');
 			rc = colon == NULL || n_users == 16 ? -1 : 0;
