@@ -59,6 +59,20 @@ info_response(struct ike_engine *e, struct ike_sa *sa)
 		ike_sa_kill(e, sa, "deleted");
 }
 
+/* the gateway sends an established IKE SA of ours elsewhere (RFC 5685
+ * 5): a new IKE SA there replaces it once up */
+static void
+redirected(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_notify_pl n;
+	struct ip_addr to;
+
+	if (sa->state == S_ESTABLISHED && sa->initiator && !sa->conn->d.redirect_ignore &&
+	    !sa->retire_on_redirect && ike_find_notify(m, N_REDIRECT, &n) &&
+	    ike_redirect_parse(&n, NULL, 0, &to) == 0)
+		ike_follow_redirect(e, sa, &to);
+}
+
 /* a decrypted message that passed its rules, to its exchange */
 static void
 exchange(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
@@ -80,8 +94,10 @@ exchange(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 			e->st.rx_dropped++;
 		break;
 	case INFORMATIONAL:
-		if (!response && (sa->state == S_ESTABLISHED || sa->state == S_DELETING))
+		if (!response && (sa->state == S_ESTABLISHED || sa->state == S_DELETING)) {
 			ike_info_request(e, sa, m);
+			redirected(e, sa, m);
+		}
 		else if (response)
 			info_response(e, sa);
 		break;

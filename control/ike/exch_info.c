@@ -58,59 +58,8 @@ ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 		}
 	}
 	ike_send_encrypted_response(e, sa, INFORMATIONAL, m->h.msg_id, inner, ib.len, first);
-	if (kill) {
+	if (kill)
 		ike_sa_kill(e, sa, "deleted by the peer");
-		return;
-	}
-	/* the gateway sends us elsewhere (RFC 5685 5): a new IKE SA there
-	 * replaces this one once up */
-	struct ike_notify_pl n;
-	struct ip_addr to;
-	if (sa->initiator && !sa->conn->d.redirect_ignore && !sa->retire_on_redirect &&
-	    ike_find_notify(m, N_REDIRECT, &n) && ike_redirect_parse(&n, NULL, 0, &to) == 0)
-		ike_follow_redirect(e, sa, &to);
-}
-
-/* an INFORMATIONAL request with one Delete: of CHILD_SA c, or (NULL) the IKE_SA */
-static void
-send_delete(struct ike_engine *e, struct ike_sa *sa, const struct child *c)
-{
-	uint8_t inner[16];
-	struct ike_buf ib;
-
-	ike_buf_init(&ib, inner, sizeof(inner));
-	ib.np_off = (size_t)-1;
-	ike_put_delete(&ib, c);
-	ike_send_informational(e, sa, inner, ib.len, PL_DELETE);
-}
-
-void
-ike_send_child_delete(struct ike_engine *e, struct ike_sa *sa, struct child *c)
-{
-	sa->pend = P_DELETE_CHILD;
-	sa->pend_old = (int)(c - sa->ch);
-	sa->pend_child_spi = c->spi_in;
-	c->state = CH_DELETING;
-	send_delete(e, sa, c);
-}
-
-/* the IKE_SA's Delete (its CHILD_SAs go with it) */
-void
-ike_send_ike_delete(struct ike_engine *e, struct ike_sa *sa)
-{
-	sa->state = S_DELETING;
-	send_delete(e, sa, NULL);
-}
-
-/* a Delete to the peer where one can go, else gone at once */
-void
-ike_sa_terminate(struct ike_engine *e, struct ike_sa *sa)
-{
-	if (sa->state != S_ESTABLISHED || sa->req != NULL)
-		ike_sa_kill(e, sa, "terminated");
-	else
-		ike_send_ike_delete(e, sa);
-	ike_sched(e, sa);
 }
 
 int

@@ -153,23 +153,6 @@ derive_keys(struct ike_engine *e, struct ike_sa *sa, const struct ike_algs *a,
 	return rc;
 }
 
-void
-ike_send_init_error(struct ike_engine *e, const struct ike_hdr *rh, const struct ike_ep *local,
-		const struct ike_ep *remote, uint16_t type, const void *data, size_t len)
-{
-	uint8_t mem[256];
-	struct ike_buf b;
-	struct ike_hdr h = { .spi_i = rh->spi_i, .spi_r = rh->spi_r, .exchange = rh->exchange,
-			     .msg_id = rh->msg_id, .flags = IKE_FLAG_R };
-
-	ike_buf_init(&b, mem, sizeof(mem));
-	ike_hdr_put(&b, &h);
-	ike_put_notify(&b, 0, type, NULL, 0, data, len);
-	if (ike_msg_finish(&b)) {
-		e->st.tx++;
-		e->ops->send(e->ctx, local, remote, mem, b.len);
-	}
-}
 
 /* SA, KE and Nonce of an IKE_SA_INIT message, matched against c's proposals */
 struct init_pls {
