@@ -509,29 +509,40 @@ def ipv6(start):
             os.unlink(H.SOCK)
 
 
-def vip_load(v6):
-    """charon asks for a virtual IP (IKEv2 CP) of its tunnel's family"""
+def rw_load(version=2, local="local { auth = psk\n      id = 198.18.0.2 }",
+            secret="", v6=False, proposals="aes128gcm16-prfsha256-x25519",
+            esp="aes128gcm16"):
+    """charon as a road warrior asking for a virtual IP of its tunnel's
+    family: its own authentication rounds (local), espgw's by PSK, a
+    further secret (EAP, XAUTH) where it needs one"""
     a, b = ("fd00::1", "fd00::2") if v6 else ("198.18.0.1", "198.18.0.2")
     C.swanctl_load("""connections {
   gw {
-    version = 2
+    version = %d
     local_addrs = %s
     remote_addrs = %s
-    proposals = aes128gcm16-prfsha256-x25519
+    proposals = %s
     vips = %s
-    local { auth = psk
-      id = %s }
+    %s
     remote { auth = psk
       id = %s }
     children { net { remote_ts = %s
-      esp_proposals = aes128gcm16 } }
+      esp_proposals = %s } }
   }
 }
-secrets { ike-gw { id-a = %s
-  id-b = %s
-  secret = "%s" } }
-""" % (b, a, "::" if v6 else "0.0.0.0", b, a, "fd00:1::/64" if v6 else "198.18.1.0/24", a, b,
-       PSK))
+secrets {
+  ike-gw { id-a = %s
+    id-b = %s
+    secret = "%s" }
+  %s
+}
+""" % (version, b, a, proposals, "::" if v6 else "0.0.0.0", local.replace("198.18.0.2", b), a,
+       "fd00:1::/64" if v6 else "198.18.1.0/24", esp, a, b, PSK, secret))
+
+
+def vip_load(v6):
+    """charon asks for a virtual IP (IKEv2 CP) of its tunnel's family"""
+    rw_load(v6=v6)
 
 
 def virtual_ip(v6):
@@ -891,29 +902,8 @@ def redirect():
 def eap_load(password="alice-pw"):
     """charon as a road warrior: EAP-MSCHAPv2 as alice, espgw proves itself
     with the PSK, a virtual IP asked for"""
-    C.swanctl_load("""connections {
-  gw {
-    version = 2
-    local_addrs = 198.18.0.2
-    remote_addrs = 198.18.0.1
-    proposals = aes128gcm16-prfsha256-x25519
-    vips = 0.0.0.0
-    local { auth = eap-mschapv2
-      eap_id = alice }
-    remote { auth = psk
-      id = 198.18.0.1 }
-    children { net { remote_ts = 198.18.1.0/24
-      esp_proposals = aes128gcm16 } }
-  }
-}
-secrets {
-  ike-gw { id-a = 198.18.0.1
-    id-b = 198.18.0.2
-    secret = "%s" }
-  eap-alice { id = alice
-    secret = "%s" }
-}
-""" % (PSK, password))
+    rw_load(local="local { auth = eap-mschapv2\n      eap_id = alice }",
+            secret='eap-alice { id = alice\n    secret = "%s" }' % password)
 
 
 def eap_mschapv2():

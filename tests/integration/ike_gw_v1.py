@@ -202,31 +202,10 @@ pools:
 
 def ra_load(password="alice-pw"):
     """charon as a road warrior: PSK, then XAUTH as alice, a virtual IP"""
-    C.swanctl_load("""connections {
-  gw {
-    version = 1
-    local_addrs = 198.18.0.2
-    remote_addrs = 198.18.0.1
-    proposals = aes256-sha256-modp2048
-    vips = 0.0.0.0
-    local { auth = psk
-      id = 198.18.0.2 }
-    local-xauth { auth = xauth
-      xauth_id = alice }
-    remote { auth = psk
-      id = 198.18.0.1 }
-    children { net { remote_ts = 198.18.1.0/24
-      esp_proposals = aes256-sha256 } }
-  }
-}
-secrets {
-  ike-gw { id-a = 198.18.0.1
-    id-b = 198.18.0.2
-    secret = "%s" }
-  xauth-alice { id = alice
-    secret = "%s" }
-}
-""" % (G.PSK, password))
+    G.rw_load(version=1, local="local { auth = psk\n      id = 198.18.0.2 }\n"
+              "    local-xauth { auth = xauth\n      xauth_id = alice }",
+              secret='xauth-alice { id = alice\n    secret = "%s" }' % password,
+              proposals="aes256-sha256-modp2048", esp="aes256-sha256")
 
 
 def remote_access():
