@@ -41,7 +41,8 @@ eap_put(uint8_t *out, uint8_t code, uint8_t id, const uint8_t *data, size_t n)
 	out[1] = id;
 	out[2] = (uint8_t)(len >> 8);
 	out[3] = (uint8_t)len;
-	memcpy(out + 4, data, n);
+	if (n)
+		memcpy(out + 4, data, n);
 	return len;
 }
 
