@@ -552,7 +552,7 @@ test_eap_mschapv2(void)
 		CU_ASSERT_EQUAL(ups[1], 1);
 		CU_ASSERT_STRING_EQUAL(b.user, "alice");
 		CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&b.vip, t, sizeof(t)), "10.9.0.1");
-		CU_ASSERT(memcmp(up[0].key_in, up[1].key_out, up[0].key_len) == 0);
+		CU_ASSERT(memcmp(upkeys[0][0], upkeys[1][1], up[0].key_len) == 0);
 		drop_mask = 0;
 		CU_ASSERT_EQUAL(ike_rekey(eng[0], "c0", true, now), 1);
 		link_run(&now, 5000);
