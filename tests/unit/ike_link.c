@@ -273,3 +273,17 @@ link_run(uint64_t *now, uint64_t ms)
 	}
 }
 
+void
+link_view_fn(void *ctx, const struct ike_sa_info *i)
+{
+	struct link_view *v = ctx;
+
+	v->ike_sas++;
+	v->children += i->children;
+	if (i->child_up) {
+		v->spi_in = i->spi_in;
+		v->spi_out = i->spi_out;
+		v->spi_i = i->spi_i;
+		v->spi_r = i->spi_r;
+	}
+}

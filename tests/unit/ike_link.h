@@ -59,4 +59,13 @@ void link_teardown(void);
 /* deliver everything queued, run timers, for ms of simulated time */
 void link_run(uint64_t *now, uint64_t ms);
 
+/* one side's view (ike_foreach with link_view_fn): its IKE_SAs, installed
+ * CHILD_SAs, the routed pair */
+struct link_view {
+	unsigned ike_sas, children;
+	uint32_t spi_in, spi_out;
+	uint64_t spi_i, spi_r;
+};
+void link_view_fn(void *ctx, const struct ike_sa_info *i);
+
 #endif
