@@ -18,13 +18,13 @@ refused.
 
 usage: ike_gw_v1.py ESPGW ESPGWCTL   (run by in_netns.sh)
 """
-import json
 import os
 import subprocess
 import sys
 import time
 
 import ike_gw as G
+import ike_gw_ra as GR
 from ike_gw import C, H, check, ctl
 
 V1 = "    version: 1\n"
@@ -202,7 +202,7 @@ pools:
 
 def ra_load(password="alice-pw"):
     """charon as a road warrior: PSK, then XAUTH as alice, a virtual IP"""
-    G.rw_load(version=1, local="local { auth = psk\n      id = 198.18.0.2 }\n"
+    GR.rw_load(version=1, local="local { auth = psk\n      id = 198.18.0.2 }\n"
               "    local-xauth { auth = xauth\n      xauth_id = alice }",
               secret='xauth-alice { id = alice\n    secret = "%s" }' % password,
               proposals="aes256-sha256-modp2048", esp="aes256-sha256")
@@ -235,11 +235,10 @@ def remote_access():
               " ".join(r.stdout.split())[-160:])
         n = G.ping_to("198.18.7.1", 5)
         check(n == 5, "xauth: ping to the virtual IP through the tunnel %d/5" % n)
-        rc, out, _ = ctl("show", "ike", "pools", "--json")
-        pools = json.loads(out) if rc == 0 else []
+        pools = G.show_json("ike", "pools") or []
         check(pools and pools[0]["online"] == 1 and pools[0]["leases"] ==
               [{"address": "198.18.7.1", "owner": "alice", "state": "online"}],
-              "xauth: show ike pools: alice holds 198.18.7.1: %s" % (pools[0] if pools else out))
+              "xauth: show ike pools: alice holds 198.18.7.1: %s" % pools)
         rc, out, _ = ctl("show", "ike", "pools")
         check(rc == 0 and "rw4 198.18.7.1-198.18.7.254: 254 addresses, 1 online" in out,
               "xauth: show ike pools as text: %s" % out.strip().replace("\n", " | "))
@@ -253,18 +252,16 @@ def remote_access():
             if not G.ike_state():
                 break
             time.sleep(0.1)
-        rc, out, _ = ctl("show", "ike", "pools", "--json")
-        pools = json.loads(out) if rc == 0 else []
+        pools = G.show_json("ike", "pools") or []
         check(not G.ike_state() and pools and pools[0]["offline"] == 1 and
               pools[0]["online"] == 0, "xauth: after the delete the lease is offline: %s" %
-              (pools[0] if pools else out))
+              pools)
         # a wrong password: charon fails, espgw counts it, nothing stays
         ra_load("not-alices-password")
         r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
         check(r.returncode != 0, "xauth: a wrong password fails at charon")
         time.sleep(1)
-        rc, out, _ = ctl("show", "ike", "stats", "--json")
-        st = json.loads(out) if rc == 0 else {}
+        st = G.show_json("ike", "stats") or {}
         check(st.get("xauth_failed") == 1 and st.get("xauth_ok") == 1,
               "xauth: espgw counted one failed and one good XAUTH: %s/%s" %
               (st.get("xauth_failed"), st.get("xauth_ok")))

@@ -268,6 +268,16 @@ view(int k)
 
 #define teardown link_teardown
 
+/* IKEv1 engines over a clean link with the usual proposals */
+static void
+v1_setup(void)
+{
+	link_version = 1;
+	drop_mask = 0;
+	dup_every = 0;
+	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+}
+
 /*
  * Up, quick mode rekeys from each side, phase 1 re-established from each
  * side (the phase 2 SA moves over, nothing goes down), a rekey on the new
@@ -376,10 +386,7 @@ test_frag(void)
 	link_frag = 200;
 	v1_case("aes128-sha256-modp2048", "aes128gcm16-modp2048", false, 0, 0);
 	v1_case("aes128-sha256-modp2048", "aes128gcm16", false, 0x24, 3);
-	link_version = 1;
-	drop_mask = 0;
-	dup_every = 0;
-	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	v1_setup();
 	{
 		uint64_t now = 1000;
 		char err[100];
@@ -400,10 +407,7 @@ test_aggressive_refused(void)
 	char err[100];
 	struct ike_stats st;
 
-	link_version = 1;
-	drop_mask = 0;
-	dup_every = 0;
-	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	v1_setup();
 	/* the initiator asks for aggressive mode, the responder does not allow it */
 	ike_engine_free(eng[0]);
 	{
@@ -454,10 +458,7 @@ test_lifetimes(void)
 		uint64_t now = 1000;
 		char err[100];
 
-		link_version = 1;
-		drop_mask = 0;
-		dup_every = 0;
-		link_setup("aes128-sha256-modp2048", "aes128gcm16");
+		v1_setup();
 		replace_side(dir ? 0 : 1, 0, 100);
 		replace_side(dir ? 1 : 0, 500, 600);
 		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
@@ -484,10 +485,7 @@ test_initial_contact(void)
 	uint64_t now = 1000;
 	char err[100];
 
-	link_version = 1;
-	drop_mask = 0;
-	dup_every = 0;
-	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	v1_setup();
 	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
 	link_run(&now, 3000);
 	CU_ASSERT_EQUAL_FATAL(ups[1], 1);
@@ -514,10 +512,7 @@ test_parallel(void)
 	uint64_t now = 1000;
 	char err[100];
 
-	link_version = 1;
-	drop_mask = 0;
-	dup_every = 0;
-	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	v1_setup();
 	for (int i = 0; i < 8; i++)
 		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
 	link_run(&now, 5000);
@@ -535,10 +530,7 @@ test_dead_peer(void)
 	uint64_t now = 1000;
 	char err[100];
 
-	link_version = 1;
-	drop_mask = 0;
-	dup_every = 0;
-	link_setup("aes128-sha256-modp2048", "aes128gcm16");
+	v1_setup();
 	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
 	link_run(&now, 3000);
 	CU_ASSERT_EQUAL(ups[0], 1);

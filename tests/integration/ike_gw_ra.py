@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""espgw as an IKEv2 remote-access concentrator against strongSwan's charon,
+in the topology and with the helpers of ike_gw.py: virtual IPs from pools
+(the configuration payload, RFC 7296 3.15) over IPv4 and IPv6, EAP-MSCHAPv2
+against users (2.16), childless IKE SAs (RFC 6023), redirect to another
+gateway (RFC 5685). (IKEv1's XAUTH and Mode Config: ike_gw_v1.py.)
+
+usage: ike_gw_ra.py ESPGW ESPGWCTL   (run by in_netns.sh)
+"""
+import os
+import subprocess
+import sys
+import time
+
+from ike_gw import C, H, check, ctl, config, charon_initiates, wait_up, ike_state, \
+    show_json, ping, ping_to, with_charon, PSK, ESPGW
+
+
+def rw_load(version=2, local="local { auth = psk\n      id = 198.18.0.2 }",
+            secret="", v6=False, proposals="aes128gcm16-prfsha256-x25519",
+            esp="aes128gcm16"):
+    """charon as a road warrior asking for a virtual IP of its tunnel's
+    family: its own authentication rounds (local), espgw's by PSK, a
+    further secret (EAP, XAUTH) where it needs one"""
+    a, b = ("fd00::1", "fd00::2") if v6 else ("198.18.0.1", "198.18.0.2")
+    C.swanctl_load("""connections {
+  gw {
+    version = %d
+    local_addrs = %s
+    remote_addrs = %s
+    proposals = %s
+    vips = %s
+    %s
+    remote { auth = psk
+      id = %s }
+    children { net { remote_ts = %s
+      esp_proposals = %s } }
+  }
+}
+secrets {
+  ike-gw { id-a = %s
+    id-b = %s
+    secret = "%s" }
+  %s
+}
+""" % (version, b, a, proposals, "::" if v6 else "0.0.0.0", local.replace("198.18.0.2", b), a,
+       "fd00:1::/64" if v6 else "198.18.1.0/24", esp, a, b, PSK, secret))
+
+
+def vip_load(v6):
+    """charon asks for a virtual IP (IKEv2 CP) of its tunnel's family"""
+    rw_load(v6=v6)
+
+
+def virtual_ip(v6):
+    """IKEv2 configuration payload (RFC 7296 3.15): charon asks for a
+    virtual IP in IKE_AUTH, espgw gives the pool's first address; it is the
+    CHILD_SA's peer selector, traffic to it flows, `show ike pools` lists
+    the lease, a CHILD_SA rekey keeps it, the delete puts it offline"""
+    tag = "vip/" + ("ipv6" if v6 else "ipv4")
+    vip = "fd00:7::1" if v6 else "198.18.7.1"
+    cfg = config("none", """    pools: rw
+pools:
+  - { name: rw, addrs: %s, dns: %s }
+""" % ("fd00:7::/112" if v6 else "198.18.7.0/24", "fd00:7::53" if v6 else "198.18.7.53"))
+    if v6:
+        cfg = cfg.replace("local: 198.18.0.1", 'local: "fd00::1"').replace(
+            "remote: 198.18.0.2", 'remote: "fd00::2"').replace(
+            "local_ts: 198.18.1.0/24", 'local_ts: "fd00:1::/64"').replace(
+            "remote_ts: 198.18.2.0/24", 'remote_ts: "fd00:2::/64"')
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", tag)
+        s = wait_up()
+        check(s is not None and s.get("virtual_ips") == [vip],
+              "%s: up, virtual IP %s given (%s)" % (tag, vip, s and s.get("virtual_ips")))
+        if s is None:
+            print("\n".join(C.charon_log().splitlines()[-40:]))
+            return
+        ch = s["children"][0] if s["children"] else {}
+        check(ch.get("remote_ts") == vip + ("/128" if v6 else "/32"),
+              "%s: the CHILD_SA's peer selector is the virtual IP: %s" % (tag,
+                                                                        ch.get("remote_ts")))
+        check("installing new virtual IP %s" % vip in C.charon_log(),
+              "%s: charon installed %s" % (tag, vip))
+        n = (ping_to(vip, 5) if not v6 else
+             int(" 5 received" in subprocess.run(
+                 ["ip", "netns", "exec", H.NS_H, "ping", "-6", "-c", "5", "-i", "0.2", "-W",
+                  "2", vip], capture_output=True, text=True).stdout) * 5)
+        check(n == 5, "%s: ping to the virtual IP through the tunnel %d/5" % (tag, n))
+        pools = show_json("ike", "pools") or []
+        check(pools and pools[0]["online"] == 1 and pools[0]["leases"][0]["address"] == vip,
+              "%s: show ike pools lists the lease: %s" % (tag, pools and pools[0]["leases"]))
+        check(ctl("ike", "rekey", "gw", "child")[0] == 0, "%s: CHILD_SA rekey" % tag)
+        time.sleep(2)
+        st = ike_state()
+        check(st and st[0].get("virtual_ips") == [vip] and
+              all(c["remote_ts"].startswith(vip) for c in st[0]["children"]),
+              "%s: the rekeyed CHILD_SA keeps the virtual IP" % tag)
+        check(C.swanctl("--terminate", "--ike", "gw", "--timeout", "5").returncode == 0,
+              "%s: charon ends the tunnel" % tag)
+        time.sleep(0.5)
+        pools = show_json("ike", "pools") or []
+        check(pools and pools[0]["online"] == 0 and pools[0]["offline"] == 1,
+              "%s: after the delete the lease is offline" % tag)
+    finally:
+        H.stop_espgw(gw, logp)
+        if os.path.exists(H.SOCK):
+            os.unlink(H.SOCK)
+
+
+def childless():
+    """charon initiates a childless IKE SA (RFC 6023, childless = force):
+    IKE_AUTH without a CHILD_SA, which follows in CREATE_CHILD_SA"""
+    gw, _, logp = H.start_espgw(ESPGW, config("none"))
+    try:
+        charon_initiates("none", "childless")
+        s = wait_up()
+        check(s is not None and len(s["children"]) == 1, "childless: IKE SA and its CHILD_SA up")
+        check("childless IKE_SA (RFC 6023)" in open(logp).read(),
+              "childless: espgw took an IKE_AUTH without a CHILD_SA")
+        check(ping(3) == 3, "childless: traffic through the CHILD_SA")
+    finally:
+        H.stop_espgw(gw, logp)
+
+
+def redirect():
+    """RFC 5685: espgw's gateway address .1 sends charon to .3 (another
+    address of espgw, another connection) in IKE_SA_INIT; charon follows
+    with REDIRECTED_FROM and the tunnel comes up there, carrying traffic"""
+    cfg = config("none", """    redirect_to: 198.18.0.3
+  - name: gw3
+    local: 198.18.0.3
+    remote: 198.18.0.2
+    local_id: 198.18.0.1
+    psk: "%s"
+    proposals: "aes128gcm16-prfsha256-x25519"
+    esp_proposals: "aes128gcm16"
+    local_ts: 198.18.1.0/24
+    remote_ts: 198.18.2.0/24
+""" % PSK).replace("addresses: [198.18.0.1/24,", "addresses: [198.18.0.1/24, 198.18.0.3/24,")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", "redirect")
+        s = wait_up()
+        check(s is not None and s["connection"] == "gw3" and s["local"].startswith("198.18.0.3"),
+              "redirect: charon redirected to 198.18.0.3 and up there (%s %s)" %
+              (s and s["connection"], s and s["local"]))
+        log = C.charon_log()
+        check("redirected to 198.18.0.3" in log or "redirecting to" in log.lower() or
+              "REDIRECT" in log, "redirect: charon logs the redirect")
+        check((show_json("ike", "stats") or {}).get("redirects") == 1, "redirect: counted once")
+        check(ping(3) == 3, "redirect: traffic through the tunnel at the new gateway")
+    finally:
+        H.stop_espgw(gw, logp)
+
+
+def eap_load(password="alice-pw"):
+    """charon as a road warrior: EAP-MSCHAPv2 as alice, espgw proves itself
+    with the PSK, a virtual IP asked for"""
+    rw_load(local="local { auth = eap-mschapv2\n      eap_id = alice }",
+            secret='eap-alice { id = alice\n    secret = "%s" }' % password)
+
+
+def eap_mschapv2():
+    """EAP-MSCHAPv2 (RFC 7296 2.16) against users, charon as the client:
+    alice's IKE SA up with her virtual IP, traffic to it; a wrong password
+    gets no IKE SA and is counted"""
+    cfg = config("none", """    eap: mschapv2
+    pools: rw
+users:
+  - { name: alice, password: "alice-pw" }
+pools:
+  - { name: rw, addrs: 198.18.7.0/24 }
+""")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", "eap-mschapv2")
+        s = wait_up()
+        check(s is not None and s.get("user") == "alice" and
+              s.get("virtual_ips") == ["198.18.7.1"],
+              "eap-mschapv2: up, user alice, virtual IP 198.18.7.1 (%s %s)" %
+              (s and s.get("user"), s and s.get("virtual_ips")))
+        if s is None:
+            print("\n".join(C.charon_log().splitlines()[-40:]))
+            return
+        log = C.charon_log()
+        check("EAP method EAP_MSCHAPV2 succeeded" in log or "EAP_MSCHAPV2 succeeded" in log,
+              "eap-mschapv2: charon's EAP method succeeded")
+        check("authentication of '198.18.0.1' with pre-shared key successful" in log,
+              "eap-mschapv2: charon verified espgw's PSK authentication")
+        check(ping_to("198.18.7.1", 3) == 3, "eap-mschapv2: traffic to the virtual IP")
+        check(C.swanctl("--terminate", "--ike", "gw", "--timeout", "5").returncode == 0,
+              "eap-mschapv2: charon ends the tunnel")
+        eap_load("not-alices-password")
+        r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
+        check(r.returncode != 0, "eap-mschapv2: a wrong password fails at charon")
+        time.sleep(0.5)
+        st = show_json("ike", "stats") or {}
+        check(st.get("auth_failed", 0) >= 1 and not [x for x in ike_state()
+                                                     if x["state"] == "established"],
+              "eap-mschapv2: counted (auth_failed %s), nothing established" %
+              st.get("auth_failed"))
+    finally:
+        H.stop_espgw(gw, logp)
+
+
+def main():
+    subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
+    H.setns(H.NS_GW)
+    for v6 in (False, True):
+        with_charon(virtual_ip, v6, load=lambda v6=v6: vip_load(v6))
+    with_charon(eap_mschapv2, load=eap_load)
+    C.CHILDLESS = "force"
+    with_charon(childless)
+    C.CHILDLESS = "allow"
+    with_charon(redirect)
+    C.shutil.rmtree(C.W, ignore_errors=True)
+    return H.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
