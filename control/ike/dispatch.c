@@ -278,27 +278,7 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		ike_sched(e, sa);
 		return;
 	}
-	if (n == OPEN_UNREADABLE) {
-		/* authentic: the window moves on, a request is answered */
-		e->st.rx_dropped++;
-		sa->last_heard = now;
-		if (!response) {
-			sa->peer_id++;
-			sa->have_resp = false;
-			refuse_request(e, sa, &m, &er);
-		} else {
-			log_info("ike %s: %s response refused: %s", sa->conn->d.name,
-				 ike_exchange_name(m.h.exchange), er.why);
-			free(sa->req);
-			sa->req = NULL;
-			sa->my_id++;
-			m.n = m.n_plain;	/* a refusal: none of its payloads is read */
-			exchange(e, sa, &m);
-		}
-		ike_sched(e, sa);
-		return;
-	}
-	if (n < 0) {
+	if (n < 0 && n != OPEN_UNREADABLE) {
 		/* integrity failure: drop silently (2.21.2) */
 		e->st.rx_dropped++;
 		return;
@@ -318,8 +298,11 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		sa->req = NULL;
 		sa->my_id++;
 	}
-	if (ike_msg_check(&m, &er) < 0) {
+	/* authentic but unreadable (an unknown critical payload), or against
+	 * its exchange's payload rules: refused */
+	if (n == OPEN_UNREADABLE || ike_msg_check(&m, &er) < 0) {
 		e->st.rx_dropped++;
+		n = n < 0 ? 0 : n;	/* (an unreadable one's plaintext is wiped) */
 		if (!response) {
 			refuse_request(e, sa, &m, &er);
 			ike_wipe(plain, (size_t)n);
