@@ -172,7 +172,6 @@ ike_eap_peer(struct ike_eap *x, const char *user, const char *password, const ui
 {
 	uint8_t ms[128], v[49 + USER_NAME_LEN], nt[16];
 	size_t ul = strlen(user), ml;
-	char s[43];
 
 	if (n >= 4 && p[0] == EAP_SUCCESS && x->state == EAP_S_SUCCESS_SENT) {
 		x->state = EAP_S_DONE;
@@ -182,13 +181,9 @@ ike_eap_peer(struct ike_eap *x, const char *user, const char *password, const ui
 	if (n == 5 && p[0] == EAP_REQUEST && p[4] == EAP_IDENTITY && p[2] == 0 && p[3] == 5 &&
 	    x->state == EAP_S_NONE && cap >= 5 + ul) {
 		x->id = p[1];
-		out[0] = EAP_RESPONSE;
-		out[1] = x->id;
-		out[2] = (uint8_t)((5 + ul) >> 8);
-		out[3] = (uint8_t)(5 + ul);
-		out[4] = EAP_IDENTITY;
-		memcpy(out + 5, user, ul);
-		return 5 + ul;
+		v[0] = EAP_IDENTITY;
+		memcpy(v + 1, user, ul);
+		return eap_put(out, EAP_RESPONSE, x->id, v, 1 + ul);
 	}
 	if (n < 4 || p[0] != EAP_REQUEST || (size_t)(p[2] << 8 | p[3]) != n || n < 10 ||
 	    p[4] != EAP_MSCHAPV2 || cap < 4 + 5 + sizeof(v) || ul >= USER_NAME_LEN) {
@@ -223,16 +218,10 @@ ike_eap_peer(struct ike_eap *x, const char *user, const char *password, const ui
 	}
 	if (p[5] == MS_SUCCESS && x->state == EAP_S_CHALLENGE && n >= 9 + 42 &&
 	    CRYPTO_memcmp(p + 9, x->want_s, 42) == 0) {
-		uint8_t ok[1] = { EAP_MSCHAPV2 };
-		(void)s;
+		/* the server proved the password too: Success-Response */
+		static const uint8_t ok[2] = { EAP_MSCHAPV2, MS_SUCCESS };
 		x->state = EAP_S_SUCCESS_SENT;
-		out[0] = EAP_RESPONSE;
-		out[1] = x->id;
-		out[2] = 0;
-		out[3] = 6;
-		out[4] = ok[0];
-		out[5] = MS_SUCCESS;
-		return 6;
+		return eap_put(out, EAP_RESPONSE, x->id, ok, sizeof(ok));
 	}
 	x->state = EAP_S_FAILED;
 	return 0;

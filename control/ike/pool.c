@@ -35,13 +35,13 @@ static uint32_t
 span(const struct pool_desc *d)
 {
 	unsigned alen = ip_alen(d->first.family);
-	uint32_t a = 0, b = 0;
+	uint64_t a = 0, b = 0;
 
 	for (unsigned i = alen - 4; i < alen; i++) {
 		a = a << 8 | d->first.a[i];
 		b = b << 8 | d->last.a[i];
 	}
-	return b - a + 1 > POOL_MAX_SIZE || b < a ? POOL_MAX_SIZE : b - a + 1;
+	return b < a ? 0 : b - a + 1 > POOL_MAX_SIZE ? POOL_MAX_SIZE : (uint32_t)(b - a + 1);
 }
 
 static uint32_t
@@ -65,6 +65,13 @@ ike_pool_new(const struct pool_desc *d)
 	p->d = *d;
 	p->size = span(d);
 	p->off_head = p->off_tail = NIL;
+	return p;
+}
+
+struct ike_pool *
+ike_pool_get(struct ike_pool *p)
+{
+	p->refs++;
 	return p;
 }
 

@@ -27,6 +27,8 @@ struct ike_lease {
 };
 
 struct ike_pool *ike_pool_new(const struct pool_desc *d);
+/* another reference (a reload keeping the pool); one less */
+struct ike_pool *ike_pool_get(struct ike_pool *p);
 void ike_pool_put(struct ike_pool *p);
 const struct pool_desc *ike_pool_desc(const struct ike_pool *p);
 /* same name and addresses: a reload keeps the pool (and its leases) */

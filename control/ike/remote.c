@@ -23,15 +23,15 @@ ike_set_remote_access(struct ike_engine *e, const struct user_desc *u, unsigned 
 	if (users == NULL || pools == NULL)
 		goto fail;
 	for (; n < np; n++) {
+		/* (a kept pool is referenced by both lists until the old goes) */
 		for (unsigned j = 0; j < e->n_pools && pools[n] == NULL; j++)
-			if (e->pools[j] && ike_pool_same(e->pools[j], &p[n])) {
-				pools[n] = e->pools[j];
-				e->pools[j] = NULL;	/* moved */
-				ike_pool_set_dns(pools[n], &p[n]);
-			}
+			if (ike_pool_same(e->pools[j], &p[n]))
+				pools[n] = ike_pool_get(e->pools[j]);
 		if (pools[n] == NULL && (pools[n] = ike_pool_new(&p[n])) == NULL)
 			goto fail;
 	}
+	for (unsigned i = 0; i < np; i++)
+		ike_pool_set_dns(pools[i], &p[i]);
 	ike_ra_free(e);
 	e->users = users;
 	e->pools = pools;
@@ -40,7 +40,7 @@ ike_set_remote_access(struct ike_engine *e, const struct user_desc *u, unsigned 
 fail:
 	ike_users_free(users);
 	for (unsigned i = 0; pools && i < n; i++)
-		ike_pool_put(pools[i]);		/* (a moved one: lost with its leases' refs kept) */
+		ike_pool_put(pools[i]);
 	free(pools);
 	return -1;
 }

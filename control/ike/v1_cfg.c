@@ -114,7 +114,7 @@ xauth_reply(struct ike_engine *e, struct ike_sa *sa, const struct v1_cfg_pl *c)
 {
 	const struct v1_cattr *u = v1_cfg_attr(c, XA_USER_NAME), *p = v1_cfg_attr(c, XA_USER_PASSWORD);
 	bool ok = u && p && ike_users_check(e->users, u->val, u->len, p->val, p->len);
-	char name[USER_NAME_LEN];
+	char name[USER_NAME_LEN], a[IP_ADDR_STRLEN];
 
 	snprintf(name, sizeof(name), "%.*s", u && u->len < sizeof(name) ? (int)u->len : 0,
 		 u ? (const char *)u->val : "");
@@ -129,7 +129,7 @@ xauth_reply(struct ike_engine *e, struct ike_sa *sa, const struct v1_cfg_pl *c)
 		e->st.xauth_failed++;
 		e->st.auth_failed++;
 		log_warn("ike %s: XAUTH user '%s' from %s: wrong name or password", sa->conn->d.name,
-			 name, "the peer");
+			 name, ip_addr_fmt(&sa->remote.addr, a, sizeof(a)));
 	}
 	xauth_status(e, sa, ok);
 }

@@ -467,6 +467,9 @@ test_v2_cp(void)
 		CU_ASSERT_EQUAL(memcmp(up[1].remote_ts.lo, a.own_vip.a, ip_alen(v2_fam)), 0);
 		CU_ASSERT_EQUAL(memcmp(up[1].remote_ts.hi, a.own_vip.a, ip_alen(v2_fam)), 0);
 		CU_ASSERT_EQUAL(online(1), 1);
+		/* a reload with the same pool keeps it and the lease */
+		CU_ASSERT_EQUAL(ike_set_remote_access(eng[1], NULL, 0, &pool, 1), 0);
+		CU_ASSERT_EQUAL(online(1), 1);
 		for (int round = 0; round < 3; round++) {
 			CU_ASSERT_EQUAL(ike_rekey(eng[round & 1], round & 1 ? "c1" : "c0",
 						  round == 2, now), 1);
