@@ -238,7 +238,7 @@ secret_word(const char *w, char *out, size_t cap)
 static const char *const words[] = {
 	"show", "version", "ports", "workers", "policies", "sas", "counters",
 	"drops", "stats", "sa", "policy", "add", "del", "reload", "help", "--json",
-	"all", "quit", "ike", "conns", "initiate", "terminate", "rekey", "child", "pools", "redirect", NULL,
+	"all", "quit", "ike", "conns", "initiate", "terminate", "rekey", "child", "pools", "redirect", "move", NULL,
 };
 
 static char *

@@ -206,6 +206,9 @@ add_sa(const struct ike_child_info *c, bool in, const char *name, const char *al
 	d.remote = c->remote.addr;
 	d.esn = c->esp.esn;
 	if (in) {
+		/* our SPIs are unique: found by SPI alone, the SA stays where
+		 * it is when either side moves (MOBIKE) */
+		d.lookup = SAD_SPI;
 		d.replay_window = 1024;
 		if (ts_selector(c, false, &d.sel) < 0)
 			return -1;
@@ -311,6 +314,22 @@ child_down(void *ctx, const struct ike_child_info *c)
 			 c->spi_in, c->spi_out);
 }
 
+/* MOBIKE or a NAT that moved: both SAs follow the IKE SA in place */
+static void
+child_move(void *ctx, const struct ike_child_info *c)
+{
+	char err[160];
+	uint16_t sp = c->encap ? c->local.port : 0, dp = c->encap ? c->remote.port : 0;
+
+	(void)ctx;
+	if (ctl_sa_move(c->sa_ids[1], &c->local.addr, &c->remote.addr, sp, dp, err,
+			sizeof(err)) < 0 ||
+	    ctl_sa_move(c->sa_ids[0], &c->local.addr, &c->remote.addr, 0, 0, err,
+			sizeof(err)) < 0)
+		log_warn("ike %s: CHILD_SA %08x/%08x not moved: %s", c->conn, c->spi_in,
+			 c->spi_out, err);
+}
+
 /* ---- connections ---- */
 
 /*
@@ -348,7 +367,7 @@ conn_build(const struct conn_desc *d, char *err, size_t el)
 
 static const struct ike_ops ops = {
 	.send = ike_send, .child_up = child_up, .child_route = child_route,
-	.child_unroute = child_unroute, .child_down = child_down,
+	.child_unroute = child_unroute, .child_down = child_down, .child_move = child_move,
 };
 
 static const struct conn_desc *
@@ -601,6 +620,33 @@ ctl_ike_redirect(const char *conn, const char *to, char *err, size_t el)
 	n = eng ? ike_redirect(eng, conn, &a, ike_now_ms()) : 0;
 	if (n == 0) {
 		snprintf(err, el, "no IKE_SA of connection %s takes a redirect", conn);
+		return -1;
+	}
+	next_timer = 0;
+	return n;
+}
+
+int
+ctl_ike_move(const char *conn, const char *to, char *err, size_t el)
+{
+	struct ip_addr a;
+	bool ours = false;
+	int n;
+
+	if (ip_addr_parse(to, &a) < 0) {
+		snprintf(err, el, "'%s' is not an address", to);
+		return -1;
+	}
+	for (unsigned i = 0; i < dp_n_ports() && !ours; i++)
+		ours = ctl_port_has_addr((uint16_t)i, a.family, a.a);
+	if (!ours) {
+		snprintf(err, el, "%s is not an address of a port", to);
+		return -1;
+	}
+	n = eng ? ike_move(eng, conn, &a, ike_now_ms()) : 0;
+	if (n <= 0) {
+		snprintf(err, el, "no IKE_SA of connection %s moves (MOBIKE, as its initiator, "
+			 "to an address of the same family)", conn);
 		return -1;
 	}
 	next_timer = 0;

@@ -27,6 +27,8 @@ int ctl_ike_initiate(const char *conn, char *err, size_t el);
 int ctl_ike_terminate(const char *conn, char *err, size_t el);
 /* RFC 5685: the connection's IKE SAs sent to gateway `to`: how many */
 int ctl_ike_redirect(const char *conn, const char *to, char *err, size_t el);
+/* MOBIKE: the connection's IKE SAs we initiated move to our address to */
+int ctl_ike_move(const char *conn, const char *to, char *err, size_t el);
 /* one CHILD_SA, by its inbound or outbound SPI */
 int ctl_ike_terminate_child(const char *conn, uint32_t spi, char *err, size_t el);
 int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);

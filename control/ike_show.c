@@ -89,6 +89,14 @@ sa_json(void *ctx, const struct ike_sa_info *i)
 		      "child", "up", i->child_up, "spi_in", x, "spi_out", y, "algorithms", ea,
 		      "children", chs);
 	json_object_set_new(o, "version", json_integer(i->version));
+	if (i->version == 2)
+		json_object_set_new(o, "mobike", json_boolean(i->mobike));
+	for (unsigned k = 0; k < i->n_peer_addrs; k++) {
+		json_t *a = json_object_get(o, "peer_addresses");
+		if (a == NULL)
+			json_object_set_new(o, "peer_addresses", a = json_array());
+		json_array_append_new(a, json_string(ip_addr_fmt(&i->peer_addrs[k], l, sizeof(l))));
+	}
 	if (i->user && i->user[0])
 		json_object_set_new(o, "user", json_string(i->user));
 	for (int k = 0; k < 2; k++)
@@ -158,7 +166,7 @@ stats_json(void)
 	if (ctl_ike_engine())
 		ike_get_stats(ctl_ike_engine(), &st);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "rx_dropped", (json_int_t)st.rx_dropped,
@@ -177,7 +185,8 @@ stats_json(void)
 			 "xauth_failed", (json_int_t)st.xauth_failed,
 			 "pool_exhausted", (json_int_t)st.pool_exhausted,
 			 "invalid_ke", (json_int_t)st.invalid_ke,
-			 "redirects", (json_int_t)st.redirects);
+			 "redirects", (json_int_t)st.redirects,
+			 "mobike_moves", (json_int_t)st.mobike_moves);
 }
 
 /* the pools with their leases */
@@ -238,11 +247,12 @@ sas_text(FILE *f, json_t *arr)
 				js(o, "mode"), ji(o, "phase"));
 		else
 			fprintf(f, "%s: ", js(o, "connection"));
-		fprintf(f, "%s %s_%s %s %s <-> %s%s%s %s, %lds",
+		fprintf(f, "%s %s_%s %s %s <-> %s%s%s%s %s, %lds",
 			js(o, "state"), js(o, "spi_i"), js(o, "spi_r"), js(o, "role"),
 			js(o, "local"), js(o, "remote"),
 			json_is_true(json_object_get(o, "nat_t")) ? " NAT-T" : "",
 			json_is_true(json_object_get(o, "fragmentation")) ? " frag" : "",
+			json_is_true(json_object_get(o, "mobike")) ? " MOBIKE" : "",
 			js(o, "algorithms"), ji(o, "age_s"));
 		if (ji(o, "rekey_in_s") >= 0)
 			fprintf(f, ", rekey in %lds", ji(o, "rekey_in_s"));

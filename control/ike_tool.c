@@ -156,6 +156,20 @@ tool_child_down(void *ctx, const struct ike_child_info *c)
 }
 
 static void
+tool_child_move(void *ctx, const struct ike_child_info *c)
+{
+	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+
+	(void)ctx;
+	printf("{\"event\":\"child_move\",\"conn\":\"%s\",\"spi_in\":\"%08x\","
+	       "\"spi_out\":\"%08x\",\"local\":\"%s\",\"remote\":\"%s\",\"encap\":%s,"
+	       "\"local_port\":%u,\"remote_port\":%u}\n", c->conn, c->spi_in, c->spi_out,
+	       ip_addr_fmt(&c->local.addr, l, sizeof(l)), ip_addr_fmt(&c->remote.addr, r, sizeof(r)),
+	       c->encap ? "true" : "false", c->local.port, c->remote.port);
+	fflush(stdout);
+}
+
+static void
 tool_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 {
 	(void)ctx;
@@ -251,11 +265,14 @@ main(int argc, char **argv)
 		{ "eap-server", no_argument, NULL, 'X' },
 		{ "user", required_argument, NULL, 'U' },
 		{ "pool", required_argument, NULL, 'o' },
+		{ "move-to", required_argument, NULL, 'm' },
+		{ "move-after", required_argument, NULL, 'M' },
+		{ "no-mobike", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct ike_ops ops = {
 		.send = tool_send, .child_up = tool_child_up, .child_down = tool_child_down,
-		.ike_up = tool_ike_up, .ike_down = tool_ike_down,
+		.ike_up = tool_ike_up, .ike_down = tool_ike_down, .child_move = tool_child_move,
 	};
 	struct conn_desc c;
 	struct user_desc users[16];
@@ -265,7 +282,8 @@ main(int argc, char **argv)
 	struct ike_conn *conn;
 	struct ike_engine *e;
 	bool initiate = false;
-	double seconds = 60, term_after = 0;
+	double seconds = 60, term_after = 0, move_after = 0;
+	struct ip_addr move_to = { 0 };
 	uint64_t start, next = 0;
 	unsigned long started = 0;
 	char err[256];
@@ -313,6 +331,9 @@ main(int argc, char **argv)
 		case 'E': rc = str_set(c.eap_user, sizeof(c.eap_user), optarg); break;
 		case 'W': rc = str_set(c.eap_password, sizeof(c.eap_password), optarg); break;
 		case 'X': c.eap = true; break;
+		case 'm': rc = ip_addr_parse(optarg, &move_to); break;
+		case 'M': move_after = atof(optarg); break;
+		case 'N': c.mobike_off = true; break;
 		case 'U':
 			colon = strchr(optarg, ':');
 			rc = colon == NULL || n_users == 16 ? -1 : 0;
@@ -387,6 +408,17 @@ main(int argc, char **argv)
 		uint64_t t = ike_now_ms();
 		if (t >= next)
 			next = t + ike_timer(e, t);
+		if (move_to.family && move_after > 0 && t - start >= move_after * 1000) {
+			/* MOBIKE: our address changes; the IKE SA follows */
+			close(sock[0]);
+			close(sock[1]);
+			local_addr = move_to;
+			sock[0] = open_sock(IKE_PORT);
+			sock[1] = open_sock(IKE_NATT_PORT);
+			printf("{\"event\":\"moved\",\"ike_sas\":%d}\n", ike_move(e, c.name, &move_to, t));
+			fflush(stdout);
+			move_after = 0;
+		}
 		if (term_after > 0 && t - start >= term_after * 1000) {
 			ike_terminate(e, c.name, t);
 			term_after = 0;
@@ -428,9 +460,9 @@ main(int argc, char **argv)
 		}
 		printf("{\"event\":\"stats\",\"rx\":%lu,\"tx\":%lu,\"rx_dropped\":%lu,"
 		       "\"retransmits\":%lu,\"ike_up\":%lu,\"child_up\":%lu,\"auth_failed\":%lu,"
-		       "\"frags_tx\":%lu,\"frags_rx\":%lu}\n",
+		       "\"frags_tx\":%lu,\"frags_rx\":%lu,\"mobike_moves\":%lu}\n",
 		       st.rx, st.tx, st.rx_dropped, st.retransmits, st.ike_up, st.child_up,
-		       st.auth_failed, st.frags_tx, st.frags_rx);
+		       st.auth_failed, st.frags_tx, st.frags_rx, st.mobike_moves);
 	}
 	ike_engine_free(e);	/* with the connection's credentials */
 	return 0;

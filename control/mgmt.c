@@ -414,6 +414,7 @@ cmd_help(struct sbuf *b)
 		  "ike initiate|terminate CONNECTION\n"
 		  "ike terminate CONNECTION child SPI\n"
 		  "ike redirect CONNECTION ADDRESS\n"
+		  "ike move CONNECTION LOCAL-ADDRESS\n"
 		  "ike rekey CONNECTION ike|child\n");
 	help_keys(b, "sa add", cfg_sa_keys);
 	mgmt_printf(b, "sa del NAME\n");
@@ -717,6 +718,14 @@ mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *er
 		if (n < 0)
 			return -1;
 		mgmt_printf(b, "redirecting %d IKE_SA%s of %s to %s\n", n, n == 1 ? "" : "s",
+			    argv[2], argv[3]);
+		return 0;
+	}
+	if (!strcmp(argv[0], "ike") && argc == 4 && !strcmp(argv[1], "move")) {
+		int n = ctl_ike_move(argv[2], argv[3], err, el);
+		if (n < 0)
+			return -1;
+		mgmt_printf(b, "moving %d IKE_SA%s of %s to %s\n", n, n == 1 ? "" : "s",
 			    argv[2], argv[3]);
 		return 0;
 	}

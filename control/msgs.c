@@ -38,6 +38,8 @@ on_ack(struct dp_msg *m)
 		dp_spd_free(m->old);
 	else if (m->type == MSG_RT_SWAP)
 		dp_rt_free(m->old);
+	else if (m->type == MSG_SA_MOVE)
+		dp_sa_path_free(m->old);
 	if (m->done)
 		m->done(m);
 	ctl.in_flight--;

@@ -334,6 +334,38 @@ ctl_sa_add(const struct sa_desc *d, char *err, size_t el)
 	return id;
 }
 
+int
+ctl_sa_move(uint32_t id, const struct ip_addr *local, const struct ip_addr *remote,
+	    uint16_t sport, uint16_t dport, char *err, size_t el)
+{
+	struct sa_desc *d;
+	void *old = NULL;
+
+	if (id >= ctl.max_sas || ctl.sa[id].dp == NULL || ctl.sa[id].deleting) {
+		snprintf(err, el, "no SA of id %u", id);
+		return -1;
+	}
+	d = &ctl.sa[id].desc;
+	if (d->dir == SA_DIR_INBOUND) {
+		/* found by SPI alone, it needs nothing new; by its
+		 * destination, it would need indexing anew */
+		if (d->lookup != SAD_SPI && !ip_addr_eq(&d->local, local)) {
+			snprintf(err, el, "SA %s is looked up by its destination", d->name);
+			return -1;
+		}
+	} else {
+		if (dp_sa_repoint(ctl.sa[id].dp, local, remote, sport, dport, &old, err, el) < 0)
+			return -1;
+		/* old goes once every worker has let go of it (msgs.c) */
+		ctl_post(MSG_SA_MOVE, ctl.sa[id].dp, old);
+		d->encap_sport = sport;
+		d->encap_dport = dport;
+	}
+	d->local = *local;
+	d->remote = *remote;
+	return 0;
+}
+
 /* Retire an SA: first make the SPD stop pointing at it, then remove it. */
 static void
 retire(int id, bool spd_done)

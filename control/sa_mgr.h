@@ -15,6 +15,10 @@ int ctl_sa_add(const struct sa_desc *d, char *err, size_t el);
 int ctl_sa_del(const char *name, char *err, size_t el);
 /* by id: -1 when there is no live SA of that id */
 int ctl_sa_del_id(uint32_t id);
+/* an SA's tunnel moves (MOBIKE): outbound, new outer addresses and UDP
+ * encapsulation ports (0: plain ESP) from the next packet on */
+int ctl_sa_move(uint32_t id, const struct ip_addr *local, const struct ip_addr *remote,
+		uint16_t sport, uint16_t dport, char *err, size_t el);
 int ctl_policy_add(const struct policy_desc *p, char *err, size_t el);
 int ctl_policy_del(const char *name, char *err, size_t el);
 int ctl_find_sa(const char *name);

@@ -19,6 +19,21 @@
 
 /* ---- SA ---- */
 
+/*
+ * Where an SA's packets go out: the outer header and its route. An SA
+ * that moves (MOBIKE, RFC 4555) gets a new one whole (dp_sa_repoint);
+ * the old one is freed once every worker has acknowledged a message
+ * posted after the swap, so a packet never mixes the two.
+ */
+struct dp_sa_path {
+	uint8_t outer_family;		/* tunnel: the outer header's; else the inner */
+	uint8_t tun_hdr_len;
+	rte_be16_t encap_sport, encap_dport;	/* RFC 3948; 0: plain ESP */
+	uint16_t overhead;		/* worst-case bytes ESP adds */
+	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
+	struct ip_addr route_dst;	/* outer destination (tunnel) */
+	uint8_t tun_hdr[40];		/* tunnel: outer header template */
+};
 
 /*
  * One SA. Hot fields first: the native engine's packets read lines 0-1
@@ -30,22 +45,18 @@
 struct dp_sa {
 	uint32_t id;			/* index into per-worker counters */
 	uint32_t spi;
-	uint8_t dir, mode, outer_family, inner_family;
+	uint8_t dir, mode, inner_family;
 	uint8_t icv_len, sqh_len;
 	uint8_t iv_len;			/* ESP IV bytes: 16 CBC, 8 otherwise */
-	rte_be16_t encap_sport, encap_dport;	/* RFC 3948; 0: plain ESP */
 	bool esn;
 	bool check_life;		/* lim has a limit */
 	volatile bool expired;		/* hard limit hit: drop everything */
-	uint16_t overhead;		/* worst-case bytes ESP adds */
-	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
+	struct dp_sa_path *path;	/* where it sends: dp_sa_path_get() */
 	struct esp_nkey *nk;		/* native engine: expanded keys, else NULL */
 	uint32_t nk_lines;		/* the cache lines of *nk its cipher reads */
 	rte_be32_t spi_be;
 	uint8_t next_proto;		/* tunnel: IPPROTO_IPIP or IPPROTO_IPV6 */
-	uint8_t tun_hdr_len;
-	uint8_t tun_hdr[40];		/* tunnel: outer header template */
-	struct ip_addr route_dst;	/* outer destination (tunnel) */
+	struct dp_sa_path path0;	/* the path it was made with (where the hot lines are) */
 	struct replay_win *rw;		/* inbound with a window: ours */
 	struct selector sel;		/* inbound: inner packet check */
 	struct sa_limits lim;
@@ -62,6 +73,13 @@ struct dp_sa {
 	uint8_t dev_id;
 	struct rte_ipsec_sa *isa;
 };
+
+/* the path in force; a worker reads it once per packet and keeps it */
+static inline const struct dp_sa_path *
+dp_sa_path_get(const struct dp_sa *sa)
+{
+	return __atomic_load_n(&sa->path, __ATOMIC_ACQUIRE);
+}
 
 /* ---- SPD (outbound policy, rte_acl) ---- */
 

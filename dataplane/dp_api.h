@@ -40,6 +40,17 @@ void dp_sa_free(struct dp_sa *sa);
 uint32_t dp_sa_id(const struct dp_sa *sa);
 /* the anti-replay window in force (an ESN window is at least 64) */
 uint32_t dp_sa_replay_window(const struct dp_sa *sa);
+/*
+ * An outbound tunnel SA moves (MOBIKE, RFC 4555): new outer addresses and
+ * UDP encapsulation ports (0: plain ESP), in force from the next packet.
+ * The path it replaces comes back in *old, to be freed (dp_sa_path_free)
+ * once every worker acknowledged a message posted after this (MSG_SA_MOVE);
+ * NULL when there is nothing to free. The outer family changes with the
+ * native engine only (librte_ipsec's SAs keep the one they were made with).
+ */
+int dp_sa_repoint(struct dp_sa *sa, const struct ip_addr *local, const struct ip_addr *remote,
+		  uint16_t sport, uint16_t dport, void **old, char *err, size_t el);
+void dp_sa_path_free(void *old);
 
 /* ---- SPD (outbound policy, rte_acl) ---- */
 
@@ -122,6 +133,7 @@ struct dp_port {
 enum dp_msg_type {
 	MSG_SA_ADD, MSG_SA_DEL, MSG_SPD_SWAP, MSG_RT_SWAP, MSG_QUIT,
 	MSG_DPOL_ADD, MSG_DPOL_DEL,	/* obj: struct dp_dpol */
+	MSG_SA_MOVE,			/* obj: the SA; old: its previous path */
 };
 
 struct dp_msg {

@@ -66,9 +66,9 @@ esp_crypto(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
  * IPv6 computes it (RFC 8200 8.1).
  */
 static int
-udp_encap(struct dp_sa *sa, struct rte_mbuf *m)
+udp_encap(const struct dp_sa_path *pa, struct rte_mbuf *m)
 {
-	uint32_t hl = sa->outer_family == AF_INET ? sizeof(struct rte_ipv4_hdr) :
+	uint32_t hl = pa->outer_family == AF_INET ? sizeof(struct rte_ipv4_hdr) :
 		      sizeof(struct rte_ipv6_hdr);
 	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct rte_udp_hdr));
@@ -80,11 +80,11 @@ udp_encap(struct dp_sa *sa, struct rte_mbuf *m)
 	memmove(h, old, hl);
 	len = rte_pktmbuf_pkt_len(m);
 	u = (struct rte_udp_hdr *)(h + hl);
-	u->src_port = sa->encap_sport;
-	u->dst_port = sa->encap_dport;
+	u->src_port = pa->encap_sport;
+	u->dst_port = pa->encap_dport;
 	u->dgram_len = rte_cpu_to_be_16(len - hl);
 	u->dgram_cksum = 0;
-	if (sa->outer_family == AF_INET) {
+	if (pa->outer_family == AF_INET) {
 		struct rte_ipv4_hdr *ip = (void *)h;
 		ip->total_length = rte_cpu_to_be_16(len);
 		ip->next_proto_id = IPPROTO_UDP;
@@ -96,6 +96,18 @@ udp_encap(struct dp_sa *sa, struct rte_mbuf *m)
 		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
 	}
 	return 0;
+}
+
+/* the outer addresses of a tunnel SA that moved (dp_sa_repoint keeps its family) */
+static void
+repoint_hdr(const struct dp_sa_path *pa, uint8_t *h)
+{
+	if (pa->outer_family == AF_INET)
+		memcpy(h + offsetof(struct rte_ipv4_hdr, src_addr),
+		       pa->tun_hdr + offsetof(struct rte_ipv4_hdr, src_addr), 8);
+	else
+		memcpy(h + offsetof(struct rte_ipv6_hdr, src_addr),
+		       pa->tun_hdr + offsetof(struct rte_ipv6_hdr, src_addr), 32);
 }
 
 /* Why did librte_ipsec's process() reject a decrypted packet? */
@@ -130,9 +142,11 @@ esp_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
 	uint16_t k, r, g = 0;
 	struct rte_mbuf *bad[DP_BURST];
 	uint8_t bw[DP_BURST], nb = 0;
+	const struct dp_sa_path *pa;
 
 	if (sa->nk != NULL)
 		return esp_native_seal(w, sa, m, n, why);
+	pa = dp_sa_path_get(sa);
 	k = esp_crypto(w, sa, m, n);
 	for (uint16_t i = k; i < n; i++) {
 		bw[nb] = rte_errno == EOVERFLOW ? ESPGW_DROP_SEQ_OVERFLOW : ESPGW_DROP_ENCAP_FAILED;
@@ -145,8 +159,10 @@ esp_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
 	}
 	for (uint16_t i = 0; i < r; i++) {
 		uint8_t *h = rte_pktmbuf_mtod(m[i], uint8_t *);
-		if (sa->encap_sport) {
-			if (udp_encap(sa, m[i]) < 0) {
+		if (pa != &sa->path0)	/* moved: librte_ipsec's template is the first path's */
+			repoint_hdr(pa, h);
+		if (pa->encap_sport) {
+			if (udp_encap(pa, m[i]) < 0) {
 				bw[nb] = ESPGW_DROP_ENCAP_FAILED;
 				bad[nb++] = m[i];
 				continue;
@@ -156,7 +172,7 @@ esp_seal(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m, uint16_t n,
 			struct rte_ipv4_hdr *ip = (void *)h;
 			if (sa->mode == SA_MODE_TUNNEL) {
 				/* the template's sum plus the two that change */
-				uint32_t sum = sa->tun_sum + ip->total_length +
+				uint32_t sum = pa->tun_sum + ip->total_length +
 					       ip->packet_id;
 				sum = (sum & 0xffff) + (sum >> 16);
 				sum = (sum & 0xffff) + (sum >> 16);

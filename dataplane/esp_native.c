@@ -53,6 +53,7 @@ struct njob {
 	uint8_t *esp;			/* ESP header */
 	uint8_t *icv_at;		/* where the ICV is in the packet */
 	uint8_t *out;			/* where the computed ICV goes */
+	const struct dp_sa_path *pa;	/* seal: the SA's path, read once */
 	uint32_t ct_off;		/* cipher start, from esp */
 	uint32_t ct_len, auth_len;	/* auth_len: what HMAC covers from esp */
 	uint8_t aad_len;
@@ -395,8 +396,9 @@ seal_frame(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
 	uint32_t blk = cbc ? 16 : 4, hl = tun ? 0 : m->l3_len;
 	uint32_t len = rte_pktmbuf_pkt_len(m) - hl;	/* what ESP carries */
 	uint32_t pad = (blk - (len + 2) % blk) % blk;
-	uint32_t encap = sa->encap_sport ? sizeof(struct rte_udp_hdr) : 0;
-	uint32_t outer = tun ? sa->tun_hdr_len : hl;
+	const struct dp_sa_path *pa = x->pa = dp_sa_path_get(sa);
+	uint32_t encap = pa->encap_sport ? sizeof(struct rte_udp_hdr) : 0;
+	uint32_t outer = tun ? pa->tun_hdr_len : hl;
 	uint32_t add = outer - hl + encap + 8 + sa->iv_len;
 	uint64_t s = rte_cpu_to_be_64(seq);
 	uint8_t *p, *esp, *t, nh;
@@ -414,7 +416,7 @@ seal_frame(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
 	}
 	if (tun) {
 		nh = sa->next_proto;
-		rte_memcpy(p, sa->tun_hdr, outer);
+		rte_memcpy(p, pa->tun_hdr, outer);
 	} else {
 		memmove(p, p + add, hl);
 		nh = p[nh_off(p, hl)];
@@ -460,33 +462,34 @@ seal_frame(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
 static void
 seal_finish(struct dp_sa *sa, struct rte_mbuf *m, struct njob *x, uint64_t seq)
 {
+	const struct dp_sa_path *pa = x->pa;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	uint32_t hl = sa->mode == SA_MODE_TUNNEL ? sa->tun_hdr_len : m->l3_len;
+	uint32_t hl = sa->mode == SA_MODE_TUNNEL ? pa->tun_hdr_len : m->l3_len;
 
 	if (sa->esn && sa->nk->cipher == IMB_CIPHER_CBC)
 		memcpy(x->icv_at, x->tag, 16);
-	if (sa->mode == SA_MODE_TUNNEL && sa->outer_family == AF_INET) {
+	if (sa->mode == SA_MODE_TUNNEL && pa->outer_family == AF_INET) {
 		/* the template's sum plus the two fields that change */
 		struct rte_ipv4_hdr *ip = (void *)p;
 		uint32_t sum;
 		ip->total_length = rte_cpu_to_be_16(len);
 		ip->packet_id = rte_cpu_to_be_16((uint16_t)seq);
-		sum = sa->tun_sum + ip->total_length + ip->packet_id;
+		sum = pa->tun_sum + ip->total_length + ip->packet_id;
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
 		ip->hdr_checksum = (uint16_t)~sum;
 	} else {
 		ip_set_len(p, len);
 	}
-	if (sa->encap_sport) {
+	if (pa->encap_sport) {
 		/* RFC 3948 2.1: zero checksum over IPv4; IPv6 needs one */
 		struct rte_udp_hdr *u = (void *)(p + hl);
-		u->src_port = sa->encap_sport;
-		u->dst_port = sa->encap_dport;
+		u->src_port = pa->encap_sport;
+		u->dst_port = pa->encap_dport;
 		u->dgram_len = rte_cpu_to_be_16(len - hl);
 		u->dgram_cksum = 0;
-		if (sa->outer_family == AF_INET6)
+		if (pa->outer_family == AF_INET6)
 			u->dgram_cksum = rte_ipv6_udptcp_cksum((void *)p, u);
 	}
 }

@@ -199,10 +199,11 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 	uint16_t cnt = 0, tmtu = 0;
 	struct w_hop hop;
 	bool tun = sa->mode == SA_MODE_TUNNEL;
+	const struct dp_sa_path *pa = dp_sa_path_get(sa);
 
 	/* a tunnel SA's packets all leave the same way: resolve it once, and
 	 * once per burst for SAs to the same peer */
-	if (tun && w_hop_memo(w, &w->out_memo, sa->outer_family, sa->route_dst.a, &hop) == 0 &&
+	if (tun && w_hop_memo(w, &w->out_memo, pa->outer_family, pa->route_dst.a, &hop) == 0 &&
 	    !hop.local)
 		tmtu = dp.port[hop.port].mtu;
 	for (uint16_t i = 0; i < n; i++) {
@@ -212,8 +213,8 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		uint16_t mtu = tmtu;
 
 		if (sa->mode == SA_MODE_TRANSPORT)
-			mtu = egress_mtu(w, sa->outer_family,
-					 h + (sa->outer_family == AF_INET ? 16 : 24));
+			mtu = egress_mtu(w, pa->outer_family,
+					 h + (pa->outer_family == AF_INET ? 16 : 24));
 		if (mtu == 0) {
 			w_drop(w, p, ESPGW_DROP_NO_ROUTE);
 			continue;
@@ -223,18 +224,18 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 			w_drop_notify(w, p, ESPGW_DROP_TTL_EXPIRED, PUNT_TTL);
 			continue;
 		}
-		if (len + sa->overhead > mtu) {
+		if (len + pa->overhead > mtu) {
 			struct rte_ipv4_hdr *ip = (void *)h;
 			if ((h[0] >> 4) == 4 && sa->mode == SA_MODE_TUNNEL &&
 			    !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
-				unsigned f = ipv4_fragment(w, p, mtu - sa->overhead,
+				unsigned f = ipv4_fragment(w, p, mtu - pa->overhead,
 							   m + cnt, RTE_DIM(m) - cnt);
 				if (f == 0 && cnt > 0) {
 					/* no room for its fragments: the group's
 					 * packets so far go first */
 					group_emit(w, sa, m, plen, cnt, tun ? &hop : NULL);
 					cnt = 0;
-					f = ipv4_fragment(w, p, mtu - sa->overhead, m, RTE_DIM(m));
+					f = ipv4_fragment(w, p, mtu - pa->overhead, m, RTE_DIM(m));
 				}
 				if (f == 0) {
 					w_drop(w, p, ESPGW_DROP_FRAG_FAILED);
@@ -246,7 +247,7 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 				continue;
 			}
 			/* RFC 4301 8.2.1: report the MTU left after ESP */
-			dp_meta(p)->mtu = mtu - sa->overhead;
+			dp_meta(p)->mtu = mtu - pa->overhead;
 			w_drop_notify(w, p, ESPGW_DROP_MTU_EXCEEDED, PUNT_MTU);
 			continue;
 		}

@@ -82,16 +82,16 @@ fill_xforms(const struct sa_desc *d, struct rte_crypto_sym_xform *x)
 
 /* outer header template for tunnel mode */
 static unsigned
-fill_tunnel_hdr(const struct sa_desc *d, uint8_t *h)
+fill_tunnel_hdr(const struct ip_addr *local, const struct ip_addr *remote, uint8_t *h)
 {
-	if (d->local.family == AF_INET) {
+	if (local->family == AF_INET) {
 		struct rte_ipv4_hdr *ip = (void *)h;
 		memset(ip, 0, sizeof(*ip));
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
 		ip->time_to_live = 64;
 		ip->next_proto_id = IPPROTO_ESP;
-		memcpy(&ip->src_addr, d->local.a, 4);
-		memcpy(&ip->dst_addr, d->remote.a, 4);
+		memcpy(&ip->src_addr, local->a, 4);
+		memcpy(&ip->dst_addr, remote->a, 4);
 		return sizeof(*ip);
 	}
 	struct rte_ipv6_hdr *ip6 = (void *)h;
@@ -99,9 +99,45 @@ fill_tunnel_hdr(const struct sa_desc *d, uint8_t *h)
 	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
 	ip6->proto = IPPROTO_ESP;
 	ip6->hop_limits = 64;
-	memcpy(ip6->src_addr, d->local.a, 16);
-	memcpy(ip6->dst_addr, d->remote.a, 16);
+	memcpy(ip6->src_addr, local->a, 16);
+	memcpy(ip6->dst_addr, remote->a, 16);
 	return sizeof(*ip6);
+}
+
+/* sa's way out between local and remote (a tunnel), or its transport one */
+static void
+fill_path(const struct dp_sa *sa, struct dp_sa_path *p, const struct ip_addr *local,
+	  const struct ip_addr *remote, uint16_t sport, uint16_t dport)
+{
+	memset(p, 0, sizeof(*p));
+	/* ESP header + IV + worst padding + pad len/next header + ICV */
+	p->overhead = 8 + sa->iv_len + (sa->iv_len == 16 ? 15 : 3) + 2 + sa->icv_len;
+	if (sa->mode != SA_MODE_TUNNEL) {
+		p->outer_family = sa->inner_family;
+		return;
+	}
+	p->tun_hdr_len = (uint8_t)fill_tunnel_hdr(local, remote, p->tun_hdr);
+	p->outer_family = local->family;
+	p->route_dst = *remote;
+	p->overhead += p->tun_hdr_len;
+	if (sport) {
+		/* the UDP header: after librte_ipsec (esp_crypto.c) or in
+		 * the native engine's template */
+		p->encap_sport = rte_cpu_to_be_16(sport);
+		p->encap_dport = rte_cpu_to_be_16(dport);
+		p->overhead += sizeof(struct rte_udp_hdr);
+		/* the native engine's template names UDP right away */
+		if (dp.engine == ENGINE_NATIVE)
+			p->tun_hdr[local->family == AF_INET ?
+				   offsetof(struct rte_ipv4_hdr, next_proto_id) :
+				   offsetof(struct rte_ipv6_hdr, proto)] = IPPROTO_UDP;
+	}
+	/* per packet only length and id change: sum the rest now */
+	if (local->family == AF_INET) {
+		const uint16_t *w16 = (const void *)p->tun_hdr;
+		for (unsigned i = 0; i < p->tun_hdr_len / 2u; i++)
+			p->tun_sum += w16[i];
+	}
 }
 
 int
@@ -164,35 +200,10 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 	sa->dev_id = dev;
 
 	sa->spi_be = rte_cpu_to_be_32(d->spi);
-	if (d->mode == SA_MODE_TUNNEL) {
-		sa->tun_hdr_len = fill_tunnel_hdr(d, sa->tun_hdr);
+	if (d->mode == SA_MODE_TUNNEL)
 		sa->next_proto = d->inner_family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
-		sa->outer_family = d->local.family;
-		sa->route_dst = d->remote;
-		sa->overhead = sa->tun_hdr_len;
-		if (d->encap_sport) {
-			/* the UDP header: after librte_ipsec (esp_crypto.c) or in
-			 * the native engine's template */
-			sa->encap_sport = rte_cpu_to_be_16(d->encap_sport);
-			sa->encap_dport = rte_cpu_to_be_16(d->encap_dport);
-			sa->overhead += sizeof(struct rte_udp_hdr);
-		}
-		/* the native engine's template names UDP right away */
-		if (d->encap_sport && dp.engine == ENGINE_NATIVE)
-			sa->tun_hdr[d->local.family == AF_INET ?
-				    offsetof(struct rte_ipv4_hdr, next_proto_id) :
-				    offsetof(struct rte_ipv6_hdr, proto)] = IPPROTO_UDP;
-		/* per packet only length and id change: sum the rest now */
-		if (d->local.family == AF_INET) {
-			const uint16_t *w16 = (const void *)sa->tun_hdr;
-			for (unsigned i = 0; i < sa->tun_hdr_len / 2u; i++)
-				sa->tun_sum += w16[i];
-		}
-	} else {
-		sa->outer_family = d->inner_family;
-	}
-	/* ESP header + IV + worst padding + pad len/next header + ICV */
-	sa->overhead += 8 + (aead ? 8 : 16) + (aead ? 3 : 15) + 2 + ai->icv_len;
+	fill_path(sa, &sa->path0, &d->local, &d->remote, d->encap_sport, d->encap_dport);
+	sa->path = &sa->path0;
 	if (d->dir == SA_DIR_INBOUND && d->replay_window > 0) {
 		/* checked before crypto, updated after the ICV (esp_inbound.c) */
 		sa->rw = rte_zmalloc("replay", replay_size(d->replay_window),
@@ -241,9 +252,9 @@ dp_sa_create(const struct sa_desc *d, uint32_t id, struct dp_sa **out,
 		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
 		prm.ipsec_xform.tunnel.type = d->local.family == AF_INET ?
 			RTE_SECURITY_IPSEC_TUNNEL_IPV4 : RTE_SECURITY_IPSEC_TUNNEL_IPV6;
-		prm.tun.hdr_len = sa->tun_hdr_len;
+		prm.tun.hdr_len = sa->path0.tun_hdr_len;
 		prm.tun.hdr_l3_off = 0;
-		prm.tun.hdr = sa->tun_hdr;
+		prm.tun.hdr = sa->path0.tun_hdr;
 		prm.tun.next_proto = sa->next_proto;
 	} else {
 		prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TRANSPORT;
@@ -309,11 +320,51 @@ dp_sa_replay_window(const struct dp_sa *sa)
 	return sa->replay_window;
 }
 
+int
+dp_sa_repoint(struct dp_sa *sa, const struct ip_addr *local, const struct ip_addr *remote,
+	      uint16_t sport, uint16_t dport, void **old, char *err, size_t el)
+{
+	struct dp_sa_path *p;
+
+	*old = NULL;
+	if (sa->dir != SA_DIR_OUTBOUND || sa->mode != SA_MODE_TUNNEL ||
+	    local->family != remote->family) {
+		snprintf(err, el, "only an outbound tunnel SA moves, between two addresses "
+			 "of one family");
+		return -1;
+	}
+	if (sa->isa != NULL && local->family != sa->path0.outer_family) {
+		snprintf(err, el, "the %s engine keeps an SA's outer address family",
+			 crypto_engine_name(dp.engine));
+		return -1;
+	}
+	p = rte_malloc("dp_sa_path", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL) {
+		snprintf(err, el, "out of memory for the SA's new path");
+		return -1;
+	}
+	fill_path(sa, p, local, remote, sport, dport);
+	if (sa->path != &sa->path0)
+		*old = sa->path;
+	__atomic_store_n(&sa->path, p, __ATOMIC_RELEASE);
+	sa->local = *local;
+	sa->remote = *remote;
+	return 0;
+}
+
+void
+dp_sa_path_free(void *old)
+{
+	rte_free(old);
+}
+
 void
 dp_sa_free(struct dp_sa *sa)
 {
 	if (sa == NULL)
 		return;
+	if (sa->path != &sa->path0)
+		rte_free(sa->path);
 	esp_native_sa_free(sa);
 	if (sa->crypto_sess != NULL)
 		rte_cryptodev_sym_session_free(sa->dev_id, sa->crypto_sess);

@@ -258,6 +258,7 @@ worker_handle_msg(struct dp_worker *w, struct dp_msg *m)
 	case MSG_DPOL_DEL:
 		dp_dyn_del(w->dyn, m->obj, &m->spare[w->idx]);
 		break;
+	case MSG_SA_MOVE:	/* the swap is done: the ack says we let go of the old path */
 	case MSG_QUIT:
 		break;
 	}

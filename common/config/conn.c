@@ -74,6 +74,10 @@ static const struct cfg_word childless_words[] = {
 	{ "never", CONN_CHILDLESS_NEVER }, { NULL, 0 },
 };
 
+static const struct cfg_word mobike_words[] = {
+	{ "yes", 0 }, { "no", 1 }, { NULL, 0 },
+};
+
 static const struct cfg_word eap_words[] = {
 	{ "no", 0 }, { "mschapv2", 1 }, { NULL, 0 },
 };
@@ -166,6 +170,13 @@ const struct cfg_key cfg_conn_keys[] = {
 	  .def = "follow", .help = "initiator: `follow` a gateway's REDIRECT (in IKE_SA_INIT, or "
 				   "to an established IKE SA: the new one replaces it once up; "
 				   "at most 5 in a row), or `ignore` it" },
+	{ "mobike", K_WORD, C_OFF(mobike_off), .size = sizeof(bool), .words = mobike_words,
+	  .def = "yes",
+	  .help = "IKEv2 (RFC 4555): announce MOBIKE. A road warrior that changes its address "
+		  "moves its IKE SA and CHILD_SAs with UPDATE_SA_ADDRESSES (the data plane's SAs "
+		  "are re-pointed in place) and its NAT is detected anew; espgw as initiator "
+		  "moves with `espgwctl ike move`. With MOBIKE, the addresses change only so, "
+		  "not by following a NAT" },
 	C_SECONDS("keepalive", keepalive, 0, 3600, false, "20",
 		  "behind a NAT, send a NAT keepalive (RFC 3948 2.3) this often, in seconds "
 		  "(0 = off)"),

@@ -191,6 +191,8 @@ ike_conn_add(struct ike_engine *e, struct ike_conn *c, char *err, size_t el)
 	} else if (ike_conn_by_name(e, c->d.name) != NULL) {
 		snprintf(err, el, "connection %s exists already", c->d.name);
 	} else {
+		/* an embedder that cannot move SAs gets no MOBIKE */
+		c->d.mobike_off |= e->ops->child_move == NULL;
 		e->conn[e->n_conn++] = c;
 		return 0;
 	}

@@ -46,8 +46,10 @@ create_child_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_m
 
 /* an INFORMATIONAL response: the exchange it ends */
 static void
-info_response(struct ike_engine *e, struct ike_sa *sa)
+info_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
+	if (sa->pend == P_MOBIKE)
+		ike_mobike_response(e, sa, m);
 	if (sa->pend == P_DELETE_CHILD) {
 		/* the old CHILD_SA of a rekey: both sides are done with it */
 		struct child *c = &sa->ch[sa->pend_old];
@@ -81,6 +83,7 @@ exchange(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 
 	switch (m->h.exchange) {
 	case IKE_AUTH:
+		ike_mobike_auth(sa, m);
 		/* (with EAP, 2.16, several rounds before the AUTH payloads) */
 		if (!response && sa->state == S_INIT_DONE && ike_eap_wanted(sa, m))
 			ike_eap_request(e, sa, m);
@@ -99,7 +102,7 @@ exchange(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 			redirected(e, sa, m);
 		}
 		else if (response)
-			info_response(e, sa);
+			info_response(e, sa, m);
 		break;
 	case CREATE_CHILD_SA:
 		if (!response && sa->state == S_ESTABLISHED)
@@ -284,10 +287,13 @@ ike_input(struct ike_engine *e, const struct ike_ep *local, const struct ike_ep 
 		return;
 	}
 	sa->last_heard = now;
-	/* a peer that moved behind a NAT: follow it (2.23) */
-	if (remote->port == IKE_NATT_PORT || local->port == IKE_NATT_PORT) {
+	/* a peer that moved behind a NAT: follow it, its CHILD_SAs too
+	 * (2.23); with MOBIKE only an update moves an SA (RFC 4555 3.5) */
+	if ((remote->port == IKE_NATT_PORT || local->port == IKE_NATT_PORT) && !sa->mobike &&
+	    (memcmp(&sa->local, local, sizeof(*local)) || memcmp(&sa->remote, remote, sizeof(*remote)))) {
 		sa->local = *local;
 		sa->remote = *remote;
+		ike_children_move(e, sa);
 	}
 	if (!response) {
 		sa->peer_id++;

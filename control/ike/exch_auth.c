@@ -151,6 +151,7 @@ build_auth_inner(struct ike_sa *sa, struct ike_buf *ib, bool request, uint16_t c
 	}
 	if (initial_contact)
 		ike_put_notify(ib, 0, N_INITIAL_CONTACT, NULL, 0, NULL, 0);
+	ike_mobike_put(ib, sa, request);
 	/* virtual IPs: the client asks, the server answers (3.15) */
 	if (request && c->d.vip)
 		ike_cp_request(ib, c->local_ts.type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET);

@@ -20,6 +20,8 @@ ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 
 	ike_buf_init(&ib, inner, sizeof(inner));
 	ib.np_off = (size_t)-1;
+	if (ike_mobike_request(e, sa, m, &ib))
+		first = PL_NOTIFY;
 	for (unsigned i = 0; i < m->n; i++) {
 		struct ike_delete_pl d;
 		struct ike_err er;

@@ -463,8 +463,9 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg 
 		ike_sa_kill(e, sa, "the peer does not take childless IKE SAs (childless: force)");
 		return;
 	}
-	if (sa->natt) {
-		/* 2.23: float to 4500 from IKE_AUTH on */
+	if (sa->natt || ike_mobike_wanted(sa)) {
+		/* 2.23: float to 4500 from IKE_AUTH on; with MOBIKE too, for
+		 * a NAT that may come later (RFC 4555 3.3) */
 		sa->local.port = IKE_NATT_PORT;
 		sa->remote.port = IKE_NATT_PORT;
 	}

@@ -78,6 +78,10 @@ struct ike_ops {
 	int (*child_route)(void *ctx, const struct ike_child_info *c);
 	void (*child_unroute)(void *ctx, const struct ike_child_info *c);
 	void (*child_down)(void *ctx, const struct ike_child_info *c);
+	/* the CHILD_SA's addresses or UDP encapsulation changed (MOBIKE, a
+	 * NAT that moved): its SAs follow in place. Without it the engine
+	 * does not announce MOBIKE */
+	void (*child_move)(void *ctx, const struct ike_child_info *c);
 	void (*ike_up)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r);
 	void (*ike_down)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r,
 			 const char *why);
@@ -126,6 +130,9 @@ int ike_child_terminate(struct ike_engine *e, const char *conn, uint32_t spi, ui
 /* sends the connection's established IKE SAs (those whose peer takes it)
  * to another gateway (RFC 5685 REDIRECT): how many */
 int ike_redirect(struct ike_engine *e, const char *conn, const struct ip_addr *to, uint64_t now);
+/* MOBIKE initiator: the connection's IKE SAs (those we initiated, with
+ * MOBIKE) move to our new address local: how many */
+int ike_move(struct ike_engine *e, const char *conn, const struct ip_addr *local, uint64_t now);
 /* rekey the connection's IKE_SA (ike) or its CHILD_SAs now */
 int ike_rekey(struct ike_engine *e, const char *conn, bool ike, uint64_t now_ms);
 
@@ -159,6 +166,9 @@ struct ike_sa_info {
 	const char *user;		/* the user XAUTH proved ("" none) */
 	struct ip_addr vip[2];		/* virtual IPs leased to the peer (family 0: none) */
 	struct ip_addr own_vip;		/* the one we were given as a client */
+	bool mobike;			/* both announced MOBIKE */
+	struct ip_addr peer_addrs[4];	/* the peer's additional addresses (MOBIKE) */
+	unsigned n_peer_addrs;
 };
 void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),
 		 void *ctx);
@@ -174,6 +184,7 @@ struct ike_stats {
 	uint64_t pool_exhausted;	/* a virtual IP asked for, none left */
 	uint64_t invalid_ke;		/* key exchange values refused */
 	uint64_t redirects;		/* REDIRECTs sent (RFC 5685) */
+	uint64_t mobike_moves;		/* IKE SAs moved to new addresses (RFC 4555) */
 	unsigned ike_sas, half_open;
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *s);

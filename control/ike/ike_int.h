@@ -106,10 +106,11 @@ struct dgrams {
 
 /* the exchange we have outstanding, beyond IKE_SA_INIT/IKE_AUTH */
 enum pending {
-	P_NONE, P_REKEY_CHILD, P_NEW_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER,
+	P_NONE, P_REKEY_CHILD, P_NEW_CHILD, P_DELETE_CHILD, P_REKEY_IKE, P_OTHER, P_MOBIKE,
 };
 
 #define IKE_NOT_QUEUED UINT32_MAX
+#define IKE_MAX_PEER_ADDRS 4
 
 struct ike_sa {
 	struct ike_sa *next, *prev;	/* all SAs */
@@ -135,6 +136,13 @@ struct ike_sa {
 	unsigned redirects;		/* initiator: redirects that led to this SA */
 	bool retire_on_redirect;	/* redirected: ends when its successor is up */
 	bool first_child;		/* initiator, childless: the first CHILD_SA to ask */
+	/* MOBIKE (mobike.c) */
+	bool mobike;			/* both announced it (RFC 4555) */
+	bool mobike_move;		/* initiator: an UPDATE_SA_ADDRESSES to send */
+	uint8_t cookie2[16];		/* initiator: the one our update carries */
+	uint32_t mobike_last_id;	/* responder: the newest update's message ID + 1 */
+	struct ip_addr peer_addrs[IKE_MAX_PEER_ADDRS];	/* its ADDITIONAL_*_ADDRESSes */
+	uint8_t n_peer_addrs;
 	struct frag_rx *frx;		/* a fragmented message coming in */
 	struct ike_dh *dh;
 	uint16_t dh_group;
@@ -478,6 +486,17 @@ const char *v1_mode_name(const struct ike_sa *sa);
 unsigned v1_quick_modes(const struct ike_sa *sa);
 /* a version 1 connection can run: an IKEv1 proposal, a PSK */
 int v1_conn_check(const struct ike_conn *c, char *err, size_t el);
+
+/* MOBIKE (mobike.c) */
+bool ike_mobike_wanted(const struct ike_sa *sa);
+void ike_mobike_put(struct ike_buf *b, const struct ike_sa *sa, bool request);
+void ike_mobike_auth(struct ike_sa *sa, const struct ike_msg *m);
+bool ike_mobike_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+			struct ike_buf *ib);
+void ike_mobike_send(struct ike_engine *e, struct ike_sa *sa);
+void ike_mobike_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);
+/* the IKE SA's addresses or NAT state changed: its CHILD_SAs follow (sa.c) */
+void ike_children_move(struct ike_engine *e, struct ike_sa *sa);
 
 /* INFORMATIONAL (exch_info.c) */
 void ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m);

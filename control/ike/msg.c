@@ -510,6 +510,8 @@ ike_notify_name(uint16_t n)
 	case N_INVALID_SELECTORS: return "INVALID_SELECTORS";
 	case N_TEMPORARY_FAILURE: return "TEMPORARY_FAILURE";
 	case N_CHILD_SA_NOT_FOUND: return "CHILD_SA_NOT_FOUND";
+	case N_UNACCEPTABLE_ADDRESSES: return "UNACCEPTABLE_ADDRESSES";
+	case N_UNEXPECTED_NAT_DETECTED: return "UNEXPECTED_NAT_DETECTED";
 	case N_COOKIE: return "COOKIE";
 	default: return "notify";
 	}

@@ -196,6 +196,18 @@ ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct child *c)
 	ike_wipe(c, sizeof(*c));
 }
 
+void
+ike_children_move(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_child_info ci;
+
+	for (int i = 0; i < MAX_CHILD; i++)
+		if (child_up(&sa->ch[i]) && e->ops->child_move) {
+			child_info(sa, &sa->ch[i], &ci, NULL);
+			e->ops->child_move(e->ctx, &ci);
+		}
+}
+
 /* a successor of c is up: it takes the route, then c may go */
 void
 ike_child_switch(struct ike_engine *e, struct ike_sa *sa, struct child *nc, struct child *old)
@@ -335,8 +347,10 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 			.remote = sa->remote, .ike = sa->keys.a, .esp = c->esp,
 			.spi_in = c->spi_in, .spi_out = c->spi_out,
 			.age_ms = sa->established_at ? e->now - sa->established_at : 0,
-			.user = sa->user, .own_vip = sa->own_vip,
+			.user = sa->user, .own_vip = sa->own_vip, .mobike = sa->mobike,
+			.n_peer_addrs = sa->n_peer_addrs,
 		};
+		memcpy(i.peer_addrs, sa->peer_addrs, sizeof(sa->peer_addrs));
 		for (int k = 0; k < 2; k++)
 			if (sa->vip[k].pool)
 				i.vip[k] = sa->vip[k].addr;

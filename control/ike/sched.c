@@ -27,6 +27,8 @@ ike_sa_due(const struct ike_engine *e, const struct ike_sa *sa)
 		return sa->last_heard + IKE_HALF_OPEN_MS + 1;
 	if (sa->state != S_ESTABLISHED)
 		return IKE_NEVER;
+	if (sa->mobike_move)
+		return e->now;
 	due = ike_min_at(due, sa->expire_at);
 	due = ike_min_at(due, sa->rekey_at);
 	for (int i = 0; i < MAX_CHILD; i++) {

@@ -61,6 +61,8 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		sa->req_sent = now;
 		sa->req_timeout *= 2;
 		ike_xmit(e, sa, sa->req, sa->req_len);
+	} else if (sa->state == S_ESTABLISHED && sa->mobike_move) {
+		ike_mobike_send(e, sa);
 	} else if (sa->state == S_ESTABLISHED && sa->expire_at && now >= sa->expire_at) {
 		/* not rekeyed in time: the hard lifetime ends it */
 		e->st.expired++;

@@ -57,6 +57,8 @@ link_send(void *ctx, const struct ike_ep *local, const struct ike_ep *remote, co
 	}
 	if (muted == me)
 		return;
+	if (link_nat[me].addr.family)
+		local = &link_nat[me];	/* a NAT in front of that side */
 	for (int copies = dup_every && k % dup_every == 0 ? 2 : 1; copies > 0; copies--) {
 		struct dgram *d = malloc(sizeof(*d));
 		if (qn == QMAX) {
@@ -117,6 +119,21 @@ link_child_down(void *ctx, const struct ike_child_info *c)
 	downs[(int)(intptr_t)ctx]++;
 }
 
+struct ike_ep link_nat[2];
+struct ike_child_info move_last[2];
+int moves[2];
+
+static void
+link_child_move(void *ctx, const struct ike_child_info *c)
+{
+	int me = (int)(intptr_t)ctx;
+
+	CU_ASSERT_EQUAL(c->sa_ids[0], c->spi_in ^ 0x5a5a5a5au);
+	CU_ASSERT_EQUAL(c->sa_ids[1], c->spi_out ^ 0xa5a5a5a5u);
+	move_last[me] = *c;
+	moves[me]++;
+}
+
 static void
 link_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 {
@@ -131,7 +148,7 @@ link_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 const struct ike_ops link_ops = {
 	.send = link_send, .child_up = link_child_up, .child_down = link_child_down,
 	.child_route = link_child_route, .child_unroute = link_child_unroute,
-	.ike_up = link_ike_up,
+	.ike_up = link_ike_up, .child_move = link_child_move,
 };
 
 bool resp_any;		/* the responder takes any peer address */
@@ -251,6 +268,9 @@ link_teardown(void)
 	link_mute_on_up = -1;
 	drop_mask = 0;
 	dup_every = 0;
+	memset(link_nat, 0, sizeof(link_nat));
+	memset(moves, 0, sizeof(moves));
+	memset(move_last, 0, sizeof(move_last));
 }
 
 /* deliver everything queued, run timers, for `ms` of simulated time */

@@ -32,6 +32,11 @@ extern struct ike_engine *eng[2];
 extern struct ike_child_info up[2];
 extern uint8_t upkeys[2][2][IKE_MAX_KEY];
 extern int ups[2], downs[2], ike_ups[2], routes[2], unroutes[2];
+/* MOBIKE or a moved NAT: the CHILD_SAs each side re-pointed, the last one */
+extern int moves[2];
+extern struct ike_child_info move_last[2];
+/* a NAT in front of a side: its datagrams arrive from there (family 0: none) */
+extern struct ike_ep link_nat[2];
 extern struct dgram *cap[CAP_MAX];
 extern unsigned ncap;
 extern bool capturing;
