@@ -33,6 +33,7 @@ VERSION = 2                # ike_charon_v1.py: charon and espgw-ike on IKEv1
 AGGRESSIVE = "no"          # charon's IKEv1 aggressive mode
 UNIQUE = "no"              # charon's uniqueness policy (replace: it sends INITIAL_CONTACT)
 CHILDLESS = "allow"        # charon's RFC 6023 childless IKE SAs (force: it initiates so)
+EXTRA_CONF = ""            # more lines for the charon section of strongswan.conf
 TOOL_ARGS = []             # always passed to espgw-ike
 CERT_IKE, CERT_ESP = "aes128gcm16-prfsha256-x25519", "aes128gcm16"   # charon_load_cert's
 IP_A, IP_B = "198.18.0.1", "198.18.0.2"
@@ -89,6 +90,7 @@ def charon_conf():
   i_dont_care_about_security_and_use_aggressive_mode_psk = %s
   retransmit_tries = 2
   retransmit_timeout = 1
+  %s
   filelog {
     log {
       path = %s/charon.log
@@ -103,7 +105,7 @@ def charon_conf():
     vici { socket = unix://%s/charon.vici }
   }
 }
-""" % (INSTALL_ROUTES, SIG_AUTH, AGGRESSIVE, W, W))
+""" % (INSTALL_ROUTES, SIG_AUTH, AGGRESSIVE, EXTRA_CONF, W, W))
 
 
 def charon_start():

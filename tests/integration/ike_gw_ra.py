@@ -3,7 +3,8 @@
 in the topology and with the helpers of ike_gw.py: virtual IPs from pools
 (the configuration payload, RFC 7296 3.15) over IPv4 and IPv6, EAP-MSCHAPv2
 against users (2.16), childless IKE SAs (RFC 6023), redirect to another
-gateway (RFC 5685). (IKEv1's XAUTH and Mode Config: ike_gw_v1.py.)
+gateway (RFC 5685), MOBIKE (RFC 4555) under traffic. (IKEv1's XAUTH and
+Mode Config: ike_gw_v1.py.)
 
 usage: ike_gw_ra.py ESPGW ESPGWCTL   (run by in_netns.sh)
 """
@@ -13,7 +14,7 @@ import sys
 import time
 
 from ike_gw import C, H, check, ctl, config, charon_initiates, wait_up, ike_state, \
-    show_json, ping, ping_to, with_charon, PSK, ESPGW
+    show_json, ping, ping_to, with_charon, dynamic_sas, PSK, ESPGW
 
 
 def rw_load(version=2, local="local { auth = psk\n      id = 198.18.0.2 }",
@@ -205,6 +206,95 @@ pools:
         H.stop_espgw(gw, logp)
 
 
+def mobike_load():
+    """charon as a road warrior without a fixed local address, MOBIKE on"""
+    C.swanctl_load("""connections {
+  gw {
+    version = 2
+    remote_addrs = 198.18.0.1
+    proposals = aes128gcm16-prfsha256-x25519
+    mobike = yes
+    local { auth = psk
+      id = 198.18.0.2 }
+    remote { auth = psk
+      id = 198.18.0.1 }
+    children { net { local_ts = 198.18.2.0/24
+      remote_ts = 198.18.1.0/24
+      esp_proposals = aes128gcm16 } }
+  }
+}
+secrets {
+  ike-gw { id-a = 198.18.0.1
+    id-b = 198.18.0.2
+    secret = "%s" }
+}
+""" % PSK)
+
+
+def mobike():
+    """MOBIKE (RFC 4555): charon, the road warrior, gets a second address
+    and makes it its preferred source while a ping runs every 20 ms; its
+    UPDATE_SA_ADDRESSES moves the IKE SA, and the data plane's SAs are
+    re-pointed in place: espgw drops nothing, and no ping is lost but
+    (at most) one: charon's kernel-libipsec cannot update its own SAs
+    (strongSwan's update_sa there answers NOT_SUPPORTED), so charon rekeys
+    its CHILD_SA right after the move, and its own switch to the new SA may
+    cost one. Then the old address goes and traffic goes on."""
+    r = lambda *a: subprocess.run(["ip", "-n", H.NS_R] + list(a), capture_output=True,
+                                  text=True)
+    gw, _, logp = H.start_espgw(ESPGW, config("none"))
+    try:
+        charon_initiates("none", "mobike")
+        s = wait_up()
+        check(s is not None and s.get("mobike") is True and s["remote"] == "198.18.0.2[4500]",
+              "mobike: negotiated, IKE on 4500 (%s %s)" % (s and s.get("mobike"),
+                                                         s and s["remote"]))
+        check(ping(2) == 2, "mobike: traffic before the move")
+        subprocess.run(["ip", "netns", "exec", H.NS_R, "sysctl", "-qw",
+                        "net.ipv4.conf.r0.promote_secondaries=1"], check=True)
+        r("addr", "add", "198.18.0.5/24", "dev", "r0")
+        d0 = H.drops()
+        p = subprocess.Popen(["ip", "netns", "exec", H.NS_H, "ping", "-c", "200", "-i", "0.02",
+                              "-W", "1", "198.18.2.1"], stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        r("route", "replace", "198.18.0.0/24", "dev", "r0", "proto", "kernel", "scope", "link",
+          "src", "198.18.0.5")
+        moved = None
+        for _ in range(30):
+            st = ike_state()
+            if st and st[0]["remote"].startswith("198.18.0.5"):
+                moved = st[0]
+                break
+            time.sleep(0.1)
+        out = p.communicate(timeout=30)[0]
+        got = [int(l.split(",")[1].split()[0]) for l in out.splitlines() if "received" in l]
+        d1 = H.drops()
+        dd = {k: d1[k] - d0.get(k, 0) for k in d1 if d1[k] != d0.get(k, 0)}
+        check(moved is not None and moved["remote"] == "198.18.0.5[4500]" and
+              moved["spi_i"] == s["spi_i"],
+              "mobike: the same IKE SA moved to 198.18.0.5 (%s)" % (moved and moved["remote"]))
+        check(dd == {}, "mobike: espgw dropped nothing across the move: %s" % dd)
+        check(got and got[0] >= 199, "mobike: a ping every 20 ms across the move: %s/200 "
+              "answered" % (got[0] if got else 0))
+        out_sa = [x for x in dynamic_sas() if x.get("direction", x.get("dir")) == "outbound"]
+        check(out_sa and all(x.get("remote") == "198.18.0.5" for x in out_sa),
+              "mobike: the data plane's outbound SA re-pointed in place: %s" %
+              [(x["name"], x.get("remote")) for x in out_sa])
+        check((show_json("ike", "stats") or {}).get("mobike_moves") == 1,
+              "mobike: one move counted")
+        check("UPDATE_SA_ADDRESSES" in C.charon_log() or "N(UPD_SA_ADDR)" in C.charon_log(),
+              "mobike: charon sent UPDATE_SA_ADDRESSES")
+        r("addr", "del", "198.18.0.2/24", "dev", "r0")
+        time.sleep(0.5)
+        check(ping(5) == 5, "mobike: traffic once the old address is gone")
+        check(len(ike_state()) == 1 and len(dynamic_sas()) == 2,
+              "mobike: still one IKE SA and one SA pair")
+    finally:
+        r("addr", "del", "198.18.0.5/24", "dev", "r0")
+        r("addr", "add", "198.18.0.2/24", "dev", "r0")
+        H.stop_espgw(gw, logp)
+
+
 def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
@@ -215,6 +305,9 @@ def main():
     with_charon(childless)
     C.CHILDLESS = "allow"
     with_charon(redirect)
+    C.EXTRA_CONF = "prefer_best_path = yes"
+    with_charon(mobike, load=mobike_load)
+    C.EXTRA_CONF = ""
     C.shutil.rmtree(C.W, ignore_errors=True)
     return H.summary()
 
