@@ -513,6 +513,39 @@ def wrong_psk():
         charon_stop()
 
 
+def mobike_initiator():
+    """MOBIKE (RFC 4555) with espgw's engine as the initiator that moves:
+    espgw-ike comes up from 198.18.0.1, then moves to 198.18.0.11; charon
+    takes its UPDATE_SA_ADDRESSES (with NAT detection and COOKIE2) and
+    moves the same IKE SA, and espgw-ike's CHILD_SA follows"""
+    charon_start()
+    sh("ip", "-n", A, "addr", "add", "198.18.0.11/24", "dev", "a0")
+    try:
+        charon_load("aes128gcm16-prfsha256-x25519", "aes128gcm16")
+        p = tool(True, ["aes128gcm16-prfsha256-x25519"], ["aes128gcm16"], 6,
+                 extra=("--move-to", "198.18.0.11", "--move-after", "2"))
+        time.sleep(4)
+        sas = swanctl("--list-sas").stdout
+        evs, _ = events(p)
+        up = [e for e in evs if e["event"] == "ike_up"]
+        mv = [e for e in evs if e["event"] == "moved"]
+        cm = [e for e in evs if e["event"] == "child_move"]
+        st = [e for e in evs if e["event"] == "stats"]
+        check(up and mv and mv[0]["ike_sas"] == 1, "mobike: espgw-ike up, then moved its IKE SA")
+        check(cm and cm[-1]["local"] == "198.18.0.11" and cm[-1]["remote"] == IP_B,
+              "mobike: espgw-ike's CHILD_SA follows to 198.18.0.11 (%s)" % (cm and cm[-1]))
+        check(st and st[0]["mobike_moves"] == 1, "mobike: one move counted")
+        spi = up[0]["spi_i"] if up else "?"
+        check("198.18.0.11" in sas and spi in sas,
+              "mobike: charon's IKE SA %s now with 198.18.0.11" % spi)
+        if "198.18.0.11" not in sas:
+            print(sas)
+            print("\n".join(charon_log().splitlines()[-30:]))
+    finally:
+        sh("ip", "-n", A, "addr", "del", "198.18.0.11/24", "dev", "a0", check=False)
+        charon_stop()
+
+
 def main():
     if not os.path.exists("/usr/lib/ipsec/charon"):
         raise SystemExit("strongSwan charon is not installed (.ci/setup installs it)")
@@ -542,6 +575,7 @@ def main():
         cert_cases()
         frag_cases()
         wrong_psk()
+        mobike_initiator()
     finally:
         cleanup()
     print("%d passed, %d failed" % (passed, failed))
