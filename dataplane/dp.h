@@ -26,13 +26,13 @@
  * posted after the swap, so a packet never mixes the two.
  */
 struct dp_sa_path {
-	uint8_t outer_family;		/* tunnel: the outer header's; else the inner */
-	uint8_t tun_hdr_len;
+	uint8_t tun_hdr[40];		/* tunnel: outer header template (first: aligned) */
+	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
 	rte_be16_t encap_sport, encap_dport;	/* RFC 3948; 0: plain ESP */
 	uint16_t overhead;		/* worst-case bytes ESP adds */
-	uint32_t tun_sum;		/* IPv4 tunnel: header sum without len/id */
+	uint8_t outer_family;		/* tunnel: the outer header's; else the inner */
+	uint8_t tun_hdr_len;
 	struct ip_addr route_dst;	/* outer destination (tunnel) */
-	uint8_t tun_hdr[40];		/* tunnel: outer header template */
 };
 
 /*
