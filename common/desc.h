@@ -126,6 +126,9 @@ enum conn_xauth { CONN_XAUTH_NONE, CONN_XAUTH_SERVER, CONN_XAUTH_CLIENT };
 enum conn_unique { CONN_UNIQUE_NO, CONN_UNIQUE_NEVER, CONN_UNIQUE_REPLACE, CONN_UNIQUE_KEEP };
 /* what a peer found dead (DPD, or no answer) leaves behind */
 enum conn_dpd_action { CONN_DPD_CLEAR, CONN_DPD_RESTART, CONN_DPD_TRAP };
+/* EAP in IKE_AUTH as a server: from `users`, or through RADIUS */
+enum conn_eap { CONN_EAP_NONE, CONN_EAP_MSCHAPV2, CONN_EAP_RADIUS };
+
 /* RFC 6023: an IKE SA without a CHILD_SA from IKE_AUTH */
 enum conn_childless { CONN_CHILDLESS_ALLOW, CONN_CHILDLESS_FORCE, CONN_CHILDLESS_NEVER };
 #define USER_NAME_LEN 128
@@ -166,8 +169,21 @@ struct conn_desc {
 	struct ip_addr redirect_to;	/* responder: new clients go there (RFC 5685) */
 	bool redirect_ignore;		/* initiator: a gateway's REDIRECT is not followed */
 	bool mobike_off;		/* IKEv2: no MOBIKE (RFC 4555) */
-	bool eap;			/* server: the peer proves a user by EAP-MSCHAPv2 */
+	enum conn_eap eap;		/* server: the peer proves a user by EAP */
 	char eap_user[USER_NAME_LEN], eap_password[USER_PASS_LEN];	/* client */
+};
+
+/* The RADIUS server remote access uses (`radius:` in YAML): EAP passed
+ * through (RFC 3579) and accounting (RFC 2866). Reached over the host's
+ * own network stack (the management network), not the DPDK ports. */
+struct radius_desc {
+	struct ip_addr server;		/* family 0: none */
+	uint32_t port, acct_port;
+	char secret[129];
+	uint32_t timeout, retries;	/* seconds per try, tries */
+	char nas_identifier[64];
+	bool accounting;
+	uint32_t interim;		/* seconds between interim updates, 0: none */
 };
 
 /* A user of remote access (XAUTH; EAP later), `users:` in YAML. */
@@ -215,6 +231,7 @@ struct espgw_config {
 	/* IKE anti-DoS (RFC 7296 2.6): cookies above this many half-open
 	 * IKE_SAs; at most this many half-open from one address */
 	unsigned ike_cookie_threshold, ike_half_open_per_source;
+	struct radius_desc radius;
 	unsigned n_ports, n_routes, n_policies, n_sas, n_conns, n_users, n_pools;
 	struct conn_desc *conns;
 	struct user_desc *users;

@@ -79,7 +79,8 @@ static const struct cfg_word mobike_words[] = {
 };
 
 static const struct cfg_word eap_words[] = {
-	{ "no", 0 }, { "mschapv2", 1 }, { NULL, 0 },
+	{ "no", CONN_EAP_NONE }, { "mschapv2", CONN_EAP_MSCHAPV2 }, { "radius", CONN_EAP_RADIUS },
+	{ NULL, 0 },
 };
 
 static const struct cfg_word redirect_words[] = {
@@ -153,10 +154,13 @@ const struct cfg_key cfg_conn_keys[] = {
 		  "support and accepts them as responder; `force` also initiates so (the "
 		  "CHILD_SAs then follow in CREATE_CHILD_SA; a peer without support is "
 		  "refused); `never` neither" },
-	{ "eap", K_WORD, C_OFF(eap), .size = sizeof(bool), .words = eap_words, .def = "no",
-	  .help = "IKEv2 server: `mschapv2` has the peer authenticate with EAP-MSCHAPv2 "
-		  "(RFC 7296 2.16) against `users` instead of an AUTH of its own; espgw "
-		  "proves itself with its `psk` or certificate" },
+	{ "eap", K_WORD, C_OFF(eap), .size = sizeof(enum conn_eap), .words = eap_words,
+	  .def = "no",
+	  .help = "IKEv2 server: the peer authenticates with EAP (RFC 7296 2.16) instead of an "
+		  "AUTH of its own; espgw proves itself with its `psk` or certificate. "
+		  "`mschapv2`: EAP-MSCHAPv2 against `users`; `radius`: every EAP packet goes to "
+		  "the `radius` server and back (RFC 3579), so any method it runs works, and its "
+		  "Access-Accept's MPPE keys are the MSK" },
 	C_TEXT("eap_user", eap_user, "IKEv2 client: authenticate with EAP-MSCHAPv2 as this "
 	       "user (with `eap_password`)", "none"),
 	C_TEXT("eap_password", eap_password, "IKEv2 client: the EAP-MSCHAPv2 password",

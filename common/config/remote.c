@@ -162,8 +162,11 @@ config_check_remote(const struct espgw_config *cfg, const struct conn_desc *c, c
 				c->name);
 	if ((c->eap || c->eap_user[0]) && c->version == 1)
 		return cfg_fail(err, el, "connection %s: EAP is IKEv2's (IKEv1: xauth)", c->name);
-	if (c->eap && cfg->n_users == 0)
-		return cfg_fail(err, el, "connection %s: eap needs users", c->name);
+	if (c->eap == CONN_EAP_MSCHAPV2 && cfg->n_users == 0)
+		return cfg_fail(err, el, "connection %s: eap: mschapv2 needs users", c->name);
+	if (c->eap == CONN_EAP_RADIUS && cfg->radius.server.family == 0)
+		return cfg_fail(err, el, "connection %s: eap: radius needs a radius server",
+				c->name);
 	if (c->eap_user[0] && !c->eap_password[0])
 		return cfg_fail(err, el, "connection %s: eap_user needs eap_password", c->name);
 	if (c->xauth == CONN_XAUTH_SERVER && cfg->n_users == 0)
@@ -179,3 +182,32 @@ config_check_remote(const struct espgw_config *cfg, const struct conn_desc *c, c
 				"each other", c->name);
 	return 0;
 }
+
+#define R_OFF(f) offsetof(struct espgw_config, radius.f)
+
+const struct cfg_key cfg_radius_keys[] = {
+	{ "server", K_ADDR, R_OFF(server), .def = "none",
+	  .help = "the RADIUS server's address, reached through the host's own network "
+		  "stack (not the DPDK ports)" },
+	{ "port", K_UINT, R_OFF(port), .size = 4, .min = 1, .max = 65535, .def = "1812",
+	  .help = "its authentication port" },
+	{ "acct_port", K_UINT, R_OFF(acct_port), .size = 4, .min = 1, .max = 65535,
+	  .def = "1813", .help = "its accounting port" },
+	{ "secret", K_TEXT, R_OFF(secret), .size = sizeof(((struct radius_desc *)0)->secret),
+	  .min = 1, .def = "required with a server",
+	  .help = "the shared secret (keep the file mode 0600)" },
+	{ "timeout", K_UINT, R_OFF(timeout), .size = 4, .min = 1, .max = 60, .def = "3",
+	  .help = "seconds to wait for an answer before trying again" },
+	{ "retries", K_UINT, R_OFF(retries), .size = 4, .min = 1, .max = 10, .def = "3",
+	  .help = "tries per request; then the client's authentication fails" },
+	{ "nas_identifier", K_TEXT, R_OFF(nas_identifier),
+	  .size = sizeof(((struct radius_desc *)0)->nas_identifier), .min = 1,
+	  .def = "`espgw`", .help = "NAS-Identifier in every request" },
+	{ "accounting", K_BOOL, R_OFF(accounting), .def = "false",
+	  .help = "send Accounting-Request Start when an EAP-RADIUS user's IKE SA is up, "
+		  "Interim-Update every `interim` seconds and Stop when it ends, with the data "
+		  "plane's byte and packet counts of its CHILD_SAs (RFC 2866)" },
+	{ "interim", K_UINT, R_OFF(interim), .size = 4, .max = 86400, .zero_ok = true,
+	  .def = "600", .help = "seconds between Interim-Updates (0: none)" },
+	{ .name = NULL },
+};

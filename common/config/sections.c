@@ -65,6 +65,7 @@ const struct cfg_key cfg_top_keys[] = {
 	STRUCTURE("connections", "list", "a list of IKE connections"),
 	STRUCTURE("users", "list", "a list of remote-access users"),
 	STRUCTURE("pools", "list", "a list of virtual IP pools"),
+	STRUCTURE("radius", "mapping", "a mapping: the `radius.` keys"),
 	{ .name = NULL },
 };
 
@@ -142,5 +143,6 @@ const struct cfg_section cfg_sections[] = {
 	{ "connections", "connection", cfg_conn_keys, "" },
 	{ "users", "user", cfg_user_keys, "" },
 	{ "pools", "pool", cfg_pool_keys, "" },
+	{ "radius", "radius", cfg_radius_keys, "radius." },
 	{ .name = NULL },
 };

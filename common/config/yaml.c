@@ -183,6 +183,12 @@ ike_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_
 	return table_map(L, cfg_ike_keys, "ike", obj, key, kn, vn);
 }
 
+static int
+radius_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
+{
+	return table_map(L, cfg_radius_keys, "radius", obj, key, kn, vn);
+}
+
 /* Parse a list whose items are mappings into a growing array. */
 static int
 walk_list(struct loader *L, yaml_node_t *n, const char *what, void **arr,
@@ -316,6 +322,8 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 		return walk_map(L, vn, "eal", c, eal_kv);
 	if (!strcmp(key, "ike"))
 		return walk_map(L, vn, "ike", c, ike_kv);
+	if (!strcmp(key, "radius"))
+		return walk_map(L, vn, "radius", c, radius_kv);
 	if (!strcmp(key, "ports"))
 		return walk_list(L, vn, "ports", (void **)&c->ports, &c->n_ports,
 				 sizeof(struct port_desc), port_init, port_kv);
@@ -427,6 +435,8 @@ cross_check_remote(struct loader *L)
 			if (!strcmp(c->users[i].name, c->users[j].name))
 				return lfail(L, n, "duplicate user '%s'", c->users[i].name);
 	}
+	if (c->radius.server.family && !c->radius.secret[0])
+		return lfail(L, NULL, "radius: a server needs its secret");
 	for (unsigned i = 0; i < c->n_pools; i++) {
 		yaml_node_t *n = list_item_node(L, "pools", i);
 		if (config_check_pool(&c->pools[i], msg, sizeof(msg)) < 0)
@@ -567,6 +577,12 @@ config_defaults(struct espgw_config *c)
 	c->idle_sleep_us = 100;
 	c->ike_cookie_threshold = 64;
 	c->ike_half_open_per_source = 8;
+	c->radius.port = 1812;
+	c->radius.acct_port = 1813;
+	c->radius.timeout = 3;
+	c->radius.retries = 3;
+	strcpy(c->radius.nas_identifier, "espgw");
+	c->radius.interim = 600;
 }
 
 static struct espgw_config *
@@ -657,5 +673,6 @@ config_free(struct espgw_config *c)
 		explicit_bzero(c->users, sizeof(*c->users) * c->n_users);
 	free(c->users);
 	free(c->pools);
+	explicit_bzero(&c->radius, sizeof(c->radius));	/* its secret */
 	free(c);
 }

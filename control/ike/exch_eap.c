@@ -7,7 +7,8 @@
  * send AUTH keyed with the MSK, the server with the CHILD_SA of the
  * client's first request. The server keeps that first request's payloads
  * until then; the user the client proved is the IKE SA's (for its virtual
- * IP's lease and uniqueness).
+ * IP's lease and uniqueness). With `eap: radius` the server's EAP is the
+ * AAA server's (eap_aaa.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,10 @@ ike_eap_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m
 		}
 		put_eap(&ib, pkt, n);
 		ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, ib.len, PL_IDR);
+		return;
+	}
+	if (peap && x->state != EAP_S_DONE && sa->conn->d.eap == CONN_EAP_RADIUS) {
+		ike_eap_aaa_forward(e, sa, m, peap->body, peap->len);
 		return;
 	}
 	if (peap && x->state != EAP_S_DONE) {

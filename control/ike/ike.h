@@ -62,6 +62,30 @@ struct ike_child_info {
 					 * outbound SA, as child_up gave them */
 };
 
+/* EAP through an AAA server (a connection with eap: radius): one packet
+ * of the peer's, to go there; the answer comes back by ike_aaa_done */
+struct ike_aaa_req {
+	const char *conn;
+	uint64_t spi_i, spi_r;		/* the IKE SA it is for */
+	const char *identity;		/* the EAP identity the peer gave */
+	const uint8_t *eap;		/* the peer's EAP packet */
+	size_t eap_len;
+	const uint8_t *state;		/* the server's state from its last answer */
+	size_t state_len;
+	struct ike_ep local, remote;
+};
+enum ike_aaa_code { IKE_AAA_CHALLENGE, IKE_AAA_ACCEPT, IKE_AAA_REJECT };
+struct ike_aaa_result {
+	enum ike_aaa_code code;
+	const uint8_t *eap;		/* the server's EAP packet (accept, reject: optional) */
+	size_t eap_len;
+	const uint8_t *state;		/* challenge: to send back with the next packet */
+	size_t state_len;
+	const uint8_t *msk;		/* accept: the MSK (at most 64 bytes) */
+	size_t msk_len;
+	const char *user;		/* accept: the user's name (NULL: the EAP identity) */
+};
+
 struct ike_ops {
 	/* one datagram; from port 4500 it takes the non-ESP marker, except a
 	 * NAT keepalive (one 0xff byte, RFC 3948 2.3), which goes as it is */
@@ -82,6 +106,9 @@ struct ike_ops {
 	 * NAT that moved): its SAs follow in place. Without it the engine
 	 * does not announce MOBIKE */
 	void (*child_move)(void *ctx, const struct ike_child_info *c);
+	/* an EAP packet for the AAA server: 0 once it is on its way (the
+	 * answer may come at any later time, or never) */
+	int (*aaa_eap)(void *ctx, const struct ike_aaa_req *r);
 	void (*ike_up)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r);
 	void (*ike_down)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r,
 			 const char *why);
@@ -133,6 +160,10 @@ int ike_redirect(struct ike_engine *e, const char *conn, const struct ip_addr *t
 /* MOBIKE initiator: the connection's IKE SAs (those we initiated, with
  * MOBIKE) move to our new address local: how many */
 int ike_move(struct ike_engine *e, const char *conn, const struct ip_addr *local, uint64_t now);
+/* the AAA server's answer to the packet aaa_eap gave for IKE SA (spi_i,
+ * spi_r): the peer gets it; -1 when that SA no longer waits for one */
+int ike_aaa_done(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r,
+		 const struct ike_aaa_result *r, uint64_t now);
 /* rekey the connection's IKE_SA (ike) or its CHILD_SAs now */
 int ike_rekey(struct ike_engine *e, const char *conn, bool ike, uint64_t now_ms);
 

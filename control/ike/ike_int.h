@@ -342,6 +342,13 @@ struct ike_eap {
 	size_t first_len;
 	uint8_t peer_idb[4 + 255];	/* the peer's ID payload body, for AUTH */
 	size_t peer_idb_len;
+	/* server through an AAA server (eap_aaa.c) */
+	bool aaa_pending;		/* a packet of the peer's is out there */
+	uint32_t aaa_msg_id;		/* the IKE_AUTH request it came in */
+	uint8_t aaa_eap_id;		/* its EAP identifier */
+	char identity[USER_NAME_LEN];	/* the EAP identity the peer gave */
+	uint8_t aaa_state[253];		/* the server's opaque state (RADIUS State) */
+	uint8_t aaa_state_len;
 };
 struct ike_eap *ike_eap_new(void);
 void ike_eap_free(struct ike_eap *x);
@@ -351,6 +358,9 @@ size_t ike_eap_identity(struct ike_eap *x, uint8_t *out, size_t cap);
  * user: the name it gave */
 size_t ike_eap_server(struct ike_eap *x, const struct ike_users *users, const uint8_t *p,
 	size_t n, uint8_t *out, size_t cap, char *user, size_t ulen);
+/* server through an AAA server (eap_aaa.c): the peer's packet p goes there */
+void ike_eap_aaa_forward(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+			 const uint8_t *p, size_t n);
 /* peer: the server's packet p in; our answer out (0: none: done or failed) */
 size_t ike_eap_peer(struct ike_eap *x, const char *user, const char *password,
 	const uint8_t *p, size_t n, uint8_t *out, size_t cap);

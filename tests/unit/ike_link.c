@@ -134,6 +134,14 @@ link_child_move(void *ctx, const struct ike_child_info *c)
 	moves[me]++;
 }
 
+int (*link_aaa)(int side, const struct ike_aaa_req *r);
+
+static int
+link_aaa_eap(void *ctx, const struct ike_aaa_req *r)
+{
+	return link_aaa ? link_aaa((int)(intptr_t)ctx, r) : -1;
+}
+
 static void
 link_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 {
@@ -148,7 +156,7 @@ link_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 const struct ike_ops link_ops = {
 	.send = link_send, .child_up = link_child_up, .child_down = link_child_down,
 	.child_route = link_child_route, .child_unroute = link_child_unroute,
-	.ike_up = link_ike_up, .child_move = link_child_move,
+	.ike_up = link_ike_up, .child_move = link_child_move, .aaa_eap = link_aaa_eap,
 };
 
 bool resp_any;		/* the responder takes any peer address */
@@ -269,6 +277,7 @@ link_teardown(void)
 	drop_mask = 0;
 	dup_every = 0;
 	memset(link_nat, 0, sizeof(link_nat));
+	link_aaa = NULL;
 	memset(moves, 0, sizeof(moves));
 	memset(move_last, 0, sizeof(move_last));
 }

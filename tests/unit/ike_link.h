@@ -35,6 +35,8 @@ extern int ups[2], downs[2], ike_ups[2], routes[2], unroutes[2];
 /* MOBIKE or a moved NAT: the CHILD_SAs each side re-pointed, the last one */
 extern int moves[2];
 extern struct ike_child_info move_last[2];
+/* an AAA server for eap: radius connections (NULL: none can be asked) */
+extern int (*link_aaa)(int side, const struct ike_aaa_req *r);
 /* a NAT in front of a side: its datagrams arrive from there (family 0: none) */
 extern struct ike_ep link_nat[2];
 extern struct dgram *cap[CAP_MAX];
