@@ -21,6 +21,7 @@
 #include "control/ctl.h"
 #include "control/ike_ctl.h"
 #include "control/punt.h"
+#include "control/radius.h"
 #include "control/sa_mgr.h"
 #include "control/ike/ike.h"
 
@@ -330,6 +331,23 @@ child_move(void *ctx, const struct ike_child_info *c)
 			 c->spi_out, err);
 }
 
+/* EAP for the RADIUS server (eap: radius) */
+static int
+aaa_eap(void *ctx, const struct ike_aaa_req *r)
+{
+	(void)ctx;
+	return radius_eap(r);
+}
+
+static void
+aaa_done(uint64_t spi_i, uint64_t spi_r, const struct ike_aaa_result *r)
+{
+	if (eng == NULL || ike_aaa_done(eng, spi_i, spi_r, r, ike_now_ms()) < 0)
+		log_info("radius: an answer for IKE_SA %016lx_%016lx, which no longer waits",
+			 (unsigned long)spi_i, (unsigned long)spi_r);
+	next_timer = 0;
+}
+
 /* ---- connections ---- */
 
 /*
@@ -368,6 +386,7 @@ conn_build(const struct conn_desc *d, char *err, size_t el)
 static const struct ike_ops ops = {
 	.send = ike_send, .child_up = child_up, .child_route = child_route,
 	.child_unroute = child_unroute, .child_down = child_down, .child_move = child_move,
+	.aaa_eap = aaa_eap,
 };
 
 static const struct conn_desc *
@@ -518,6 +537,8 @@ ctl_ike_sync(const struct espgw_config *old, const struct espgw_config *nc, char
 			goto out;
 		n++;
 	}
+	if (radius_configure(&nc->radius, err, el) < 0)
+		goto out;
 	if (eng == NULL && nc->n_conns) {
 		eng = ike_engine_new(&ops, NULL);
 		if (eng == NULL) {
@@ -572,6 +593,7 @@ ctl_ike_timer(void)
 {
 	uint64_t t = ike_now_ms();
 
+	radius_poll(aaa_done);
 	if (eng != NULL && t >= next_timer)
 		next_timer = t + ike_timer(eng, t);
 }
@@ -579,6 +601,7 @@ ctl_ike_timer(void)
 void
 ctl_ike_fini(void)
 {
+	radius_stop();
 	if (eng != NULL) {
 		ike_engine_free(eng);
 		eng = NULL;
