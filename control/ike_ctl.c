@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ike_ctl.h"
+#include "control/acct.h"
 #include "control/punt.h"
 #include "control/radius.h"
 #include "control/sa_mgr.h"
@@ -258,6 +259,7 @@ child_up(void *ctx, const struct ike_child_info *c, uint32_t sa_ids[2])
 	}
 	sa_ids[0] = (uint32_t)id_in;
 	sa_ids[1] = (uint32_t)id_out;
+	acct_child(c->session, sa_ids[0], sa_ids[1], true);
 	log_info("ike %s: installed %s, %s", c->conn, in, out);
 	return 0;
 fail:
@@ -310,6 +312,7 @@ static void
 child_down(void *ctx, const struct ike_child_info *c)
 {
 	(void)ctx;
+	acct_child(c->session, c->sa_ids[0], c->sa_ids[1], false);
 	if (ctl_sa_del_id(c->sa_ids[1]) < 0 || ctl_sa_del_id(c->sa_ids[0]) < 0)
 		log_warn("ike %s: removing the CHILD_SA %08x/%08x: no such SA", c->conn,
 			 c->spi_in, c->spi_out);
@@ -346,6 +349,21 @@ aaa_done(uint64_t spi_i, uint64_t spi_r, const struct ike_aaa_result *r)
 		log_info("radius: an answer for IKE_SA %016lx_%016lx, which no longer waits",
 			 (unsigned long)spi_i, (unsigned long)spi_r);
 	next_timer = 0;
+}
+
+static const struct conn_desc *conn_find(const struct espgw_config *c, const char *name);
+
+/* sessions of connections whose users RADIUS knows are accounted there */
+static void
+session(void *ctx, const struct ike_session *s, bool up)
+{
+	const struct conn_desc *d = conn_find(ctl.cfg, s->conn);
+
+	(void)ctx;
+	/* (an end is passed on whatever the connection became: only the
+	 * sessions that began there are known) */
+	if (!up || (d && d->eap == CONN_EAP_RADIUS))
+		acct_session(s, up);
 }
 
 /* ---- connections ---- */
@@ -386,7 +404,7 @@ conn_build(const struct conn_desc *d, char *err, size_t el)
 static const struct ike_ops ops = {
 	.send = ike_send, .child_up = child_up, .child_route = child_route,
 	.child_unroute = child_unroute, .child_down = child_down, .child_move = child_move,
-	.aaa_eap = aaa_eap,
+	.aaa_eap = aaa_eap, .session = session,
 };
 
 static const struct conn_desc *
@@ -593,7 +611,13 @@ ctl_ike_timer(void)
 {
 	uint64_t t = ike_now_ms();
 
+	static uint64_t tick;
+
 	radius_poll(aaa_done);
+	if (t >= tick + 1000) {
+		tick = t;
+		acct_tick();
+	}
 	if (eng != NULL && t >= next_timer)
 		next_timer = t + ike_timer(eng, t);
 }
@@ -601,11 +625,12 @@ ctl_ike_timer(void)
 void
 ctl_ike_fini(void)
 {
-	radius_stop();
 	if (eng != NULL) {
 		ike_engine_free(eng);
 		eng = NULL;
 	}
+	acct_fini();
+	radius_stop();
 }
 
 int

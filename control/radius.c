@@ -33,6 +33,7 @@ static const char ms_dict[] =
 
 struct job {
 	struct job *next;
+	struct radius_acct *acct;	/* an Accounting-Request, else EAP */
 	uint64_t spi_i, spi_r;
 	char user[USER_NAME_LEN];
 	char calling[IP_ADDR_STRLEN], called[IP_ADDR_STRLEN];
@@ -63,6 +64,7 @@ job_free(struct job *j)
 {
 	if (j) {
 		free(j->eap);
+		free(j->acct);
 		OPENSSL_cleanse(j, sizeof(*j));
 		free(j);
 	}
@@ -215,6 +217,55 @@ out:
 	OPENSSL_cleanse(eap, sizeof(eap));
 }
 
+/* one Accounting-Request (the thread, unlocked); 64-bit counts in gigawords */
+static void
+account(const struct radius_acct *a)
+{
+	VALUE_PAIR *send = NULL;
+	uint32_t v[11] = {
+		a->type, PW_VIRTUAL, (uint32_t)a->in_bytes, (uint32_t)(a->in_bytes >> 32),
+		(uint32_t)a->out_bytes, (uint32_t)(a->out_bytes >> 32),
+		(uint32_t)(a->in_pkts > UINT32_MAX ? UINT32_MAX : a->in_pkts),
+		(uint32_t)(a->out_pkts > UINT32_MAX ? UINT32_MAX : a->out_pkts), a->seconds,
+		a->cause, 1 /* Acct-Authentic: RADIUS */,
+	};
+	static const int attr[11] = {
+		PW_ACCT_STATUS_TYPE, PW_NAS_PORT_TYPE, PW_ACCT_INPUT_OCTETS,
+		PW_ACCT_INPUT_GIGAWORDS, PW_ACCT_OUTPUT_OCTETS, PW_ACCT_OUTPUT_GIGAWORDS,
+		PW_ACCT_INPUT_PACKETS, PW_ACCT_OUTPUT_PACKETS, PW_ACCT_SESSION_TIME,
+		PW_ACCT_TERMINATE_CAUSE, PW_ACCT_AUTHENTIC,
+	};
+	bool ok = rc_avpair_add(R.rh, &send, PW_USER_NAME, a->user, -1, 0) &&
+		  rc_avpair_add(R.rh, &send, PW_ACCT_SESSION_ID, a->session_id, -1, 0) &&
+		  rc_avpair_add(R.rh, &send, PW_CALLING_STATION_ID, a->calling, -1, 0) &&
+		  rc_avpair_add(R.rh, &send, PW_CALLED_STATION_ID, a->called, -1, 0) &&
+		  rc_avpair_add(R.rh, &send, PW_NAS_IDENTIFIER, R.d.nas_identifier, -1, 0);
+	int rc;
+
+	for (int i = 0; i < 11 && ok; i++) {
+		/* a start has no counts; only a stop has a cause */
+		if ((a->type == RADIUS_ACCT_START && i >= 2 && i <= 8) ||
+		    (a->type != RADIUS_ACCT_STOP && i == 9))
+			continue;
+		ok = rc_avpair_add(R.rh, &send, attr[i], &v[i], 0, 0) != NULL;
+	}
+	if (ok && a->vip.family == AF_INET) {
+		uint32_t ip = (uint32_t)a->vip.a[0] << 24 | a->vip.a[1] << 16 | a->vip.a[2] << 8 |
+			      a->vip.a[3];
+		ok = rc_avpair_add(R.rh, &send, PW_FRAMED_IP_ADDRESS, &ip, 0, 0) != NULL;
+	}
+	rc = ok ? rc_acct(R.rh, 0, send) : ERROR_RC;
+	rc_avpair_free(send);
+	pthread_mutex_lock(&R.mu);
+	R.st.acct_sent += rc == OK_RC;
+	R.st.acct_failed += rc != OK_RC;
+	pthread_mutex_unlock(&R.mu);
+	if (rc != OK_RC)
+		log_warn("radius: accounting %s for session %s of '%s' not answered (%d)",
+			 a->type == RADIUS_ACCT_START ? "start" :
+			 a->type == RADIUS_ACCT_STOP ? "stop" : "update", a->session_id, a->user, rc);
+}
+
 static void *
 worker(void *arg)
 {
@@ -230,6 +281,12 @@ worker(void *arg)
 		if (R.todo == NULL)
 			R.todo_tail = NULL;
 		pthread_mutex_unlock(&R.mu);
+		if (j->acct) {
+			account(j->acct);
+			job_free(j);
+			pthread_mutex_lock(&R.mu);
+			continue;
+		}
 		ask(j);
 		pthread_mutex_lock(&R.mu);
 		j->next = R.done;
@@ -330,6 +387,40 @@ radius_configure(const struct radius_desc *d, char *err, size_t el)
 	return 0;
 }
 
+static void
+enqueue(struct job *j)
+{
+	pthread_mutex_lock(&R.mu);
+	if (R.todo_tail)
+		R.todo_tail->next = j;
+	else
+		R.todo = j;
+	R.todo_tail = j;
+	pthread_cond_signal(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+}
+
+bool
+radius_acct_on(unsigned *interim)
+{
+	*interim = R.d.interim;
+	return R.running && R.d.accounting;
+}
+
+int
+radius_accounting(const struct radius_acct *a)
+{
+	struct job *j = R.running ? calloc(1, sizeof(*j)) : NULL;
+
+	if (j == NULL || (j->acct = malloc(sizeof(*a))) == NULL) {
+		free(j);
+		return -1;
+	}
+	*j->acct = *a;
+	enqueue(j);
+	return 0;
+}
+
 int
 radius_eap(const struct ike_aaa_req *q)
 {
@@ -352,13 +443,8 @@ radius_eap(const struct ike_aaa_req *q)
 	}
 	pthread_mutex_lock(&R.mu);
 	R.st.requests++;
-	if (R.todo_tail)
-		R.todo_tail->next = j;
-	else
-		R.todo = j;
-	R.todo_tail = j;
-	pthread_cond_signal(&R.cv);
 	pthread_mutex_unlock(&R.mu);
+	enqueue(j);
 	return 0;
 }
 

@@ -60,6 +60,20 @@ struct ike_child_info {
 	uint32_t priority;		/* child_route: above its predecessor's */
 	uint32_t sa_ids[2];		/* the embedder's ids of the inbound and
 					 * outbound SA, as child_up gave them */
+	uint64_t session;		/* its IKE SA's session (struct ike_session) */
+};
+
+/*
+ * A session: an IKE SA from its establishment to its end, across IKE SA
+ * rekeys (which keep its id), for accounting. Its CHILD_SAs carry its id.
+ */
+struct ike_session {
+	uint64_t id;
+	const char *conn;
+	const char *user;		/* the user the peer proved ("" none) */
+	struct ike_ep local, remote;
+	struct ip_addr vip;		/* the virtual IP leased to the peer (family 0: none) */
+	const char *why;		/* its end: why */
 };
 
 /* EAP through an AAA server (a connection with eap: radius): one packet
@@ -109,6 +123,8 @@ struct ike_ops {
 	/* an EAP packet for the AAA server: 0 once it is on its way (the
 	 * answer may come at any later time, or never) */
 	int (*aaa_eap)(void *ctx, const struct ike_aaa_req *r);
+	/* a session begins (its IKE SA is up) or ends (up false) */
+	void (*session)(void *ctx, const struct ike_session *s, bool up);
 	void (*ike_up)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r);
 	void (*ike_down)(void *ctx, const char *conn, uint64_t spi_i, uint64_t spi_r,
 			 const char *why);

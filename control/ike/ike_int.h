@@ -184,6 +184,7 @@ struct ike_sa {
 	struct ike_id peer_ident;	/* type 0 until authenticated */
 	struct ike_eap *eap;		/* EAP in IKE_AUTH (eap.c), NULL: none */
 	char user[USER_NAME_LEN];
+	uint64_t session;		/* its session id (0: none, or moved on by a rekey) */
 	struct ike_lease vip[2];
 	struct ip_addr own_vip;
 };
@@ -228,6 +229,7 @@ struct ike_engine {
 	uint8_t secret[2][32];		/* cookie secrets: current, previous */
 	uint8_t secret_ver;
 	uint64_t secret_at;
+	uint64_t sessions;		/* session ids given */
 	struct ike_users *users;	/* remote access (remote.c) */
 	struct ike_pool **pools;
 	unsigned n_pools;

@@ -157,6 +157,8 @@ void
 ike_ra_move(struct ike_sa *to, struct ike_sa *from)
 {
 	memcpy(to->user, from->user, sizeof(to->user));
+	to->session = from->session;	/* a rekey: the same session goes on */
+	from->session = 0;
 	to->peer_ident = from->peer_ident;
 	to->own_vip = from->own_vip;
 	for (int k = 0; k < 2; k++) {

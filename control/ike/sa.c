@@ -165,6 +165,23 @@ child_info(const struct ike_sa *sa, const struct child *c, struct ike_child_info
 	ci->remote_ts = c->ts_r;
 	ci->priority = sa->route_prio;
 	memcpy(ci->sa_ids, c->sa_ids, sizeof(ci->sa_ids));
+	ci->session = sa->session;
+}
+
+/* sa's session begins or ends, for the embedder's accounting */
+static void
+session_event(struct ike_engine *e, const struct ike_sa *sa, bool up, const char *why)
+{
+	struct ike_session s = {
+		.id = sa->session, .conn = sa->conn->d.name, .user = sa->user,
+		.local = sa->local, .remote = sa->remote, .why = why,
+	};
+
+	for (int k = 0; k < 2 && s.vip.family == 0; k++)
+		if (sa->vip[k].pool)
+			s.vip = sa->vip[k].addr;
+	if (e->ops->session)
+		e->ops->session(e->ctx, &s, up);
 }
 
 /* the child takes the outbound policy for its selectors */
@@ -262,6 +279,9 @@ ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 	if (sa->state == S_ESTABLISHED || sa->state == S_DELETING) {
 		if (e->ops->ike_down)
 			e->ops->ike_down(e->ctx, sa->conn->d.name, sa->spi_i, sa->spi_r, why);
+		if (sa->session)	/* (none after a rekey: its successor has it) */
+			session_event(e, sa, false, why);
+		sa->session = 0;
 	}
 	log_info("ike %s: IKE_SA %016lx_%016lx closed: %s", sa->conn->d.name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, why);
@@ -521,6 +541,8 @@ ike_established(struct ike_engine *e, struct ike_sa *sa)
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
 	if (e->ops->ike_up)
 		e->ops->ike_up(e->ctx, sa->conn->d.name, sa->spi_i, sa->spi_r);
+	sa->session = ++e->sessions;
+	session_event(e, sa, true, NULL);
 }
 
 /*

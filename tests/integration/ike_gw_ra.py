@@ -253,6 +253,21 @@ def radius_log():
     return open(C.W + "/radius.log").read()
 
 
+def acct_records():
+    """FreeRADIUS's detail file of espgw's accounting: one dict per record"""
+    recs, d = [], C.W + "/radlog/radacct/127.0.0.1"
+    for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        for block in open(os.path.join(d, f)).read().split("\n\n"):
+            r = {}
+            for line in block.splitlines():
+                if " = " in line:
+                    k, v = line.strip().split(" = ", 1)
+                    r[k] = v.strip('"')
+            if r:
+                recs.append(r)
+    return recs
+
+
 def eap_radius():
     """EAP passed through to FreeRADIUS (RFC 3579): charon as alice with
     EAP-MSCHAPv2, espgw (`eap: radius`) relays each EAP packet to
@@ -261,7 +276,8 @@ def eap_radius():
     traffic flows. A wrong password: Access-Reject, nothing established."""
     cfg = config("none", """    eap: radius
     pools: rw
-radius: { server: 127.0.0.1, secret: "%s", timeout: 2, retries: 2 }
+radius: { server: 127.0.0.1, secret: "%s", timeout: 2, retries: 2, accounting: true,
+          interim: 2 }
 pools:
   - { name: rw, addrs: 198.18.7.0/24 }
 """ % RAD_SECRET)
@@ -286,8 +302,30 @@ pools:
         check("EAP method EAP_MSCHAPV2 succeeded" in C.charon_log(),
               "eap-radius: charon's EAP method succeeded, MSK AUTH verified")
         check(ping_to("198.18.7.1", 3) == 3, "eap-radius: traffic to the virtual IP")
+        time.sleep(2.5)
         check(C.swanctl("--terminate", "--ike", "gw", "--timeout", "5").returncode == 0,
               "eap-radius: charon ends the tunnel")
+        time.sleep(1)
+        recs = acct_records()
+        kinds = [r.get("Acct-Status-Type") for r in recs]
+        stop = [r for r in recs if r.get("Acct-Status-Type") == "Stop"]
+        check(kinds[:1] == ["Start"] and "Interim-Update" in kinds and len(stop) == 1,
+              "eap-radius: accounting Start, Interim-Update, Stop at FreeRADIUS: %s" % kinds)
+        check(all(r.get("User-Name") == "alice" and
+                  r.get("Acct-Session-Id") == recs[0].get("Acct-Session-Id") for r in recs),
+              "eap-radius: one session of alice's: %s" %
+              sorted(set((r.get("User-Name"), r.get("Acct-Session-Id")) for r in recs)))
+        st = stop[0] if stop else {}
+        check(int(st.get("Acct-Input-Packets", 0)) >= 3 and
+              int(st.get("Acct-Output-Packets", 0)) >= 3 and
+              int(st.get("Acct-Output-Octets", 0)) >= 3 * 84 and
+              st.get("Acct-Terminate-Cause") == "User-Request",
+              "eap-radius: the stop counts the data plane's packets and bytes both ways: "
+              "in %s/%s out %s/%s, cause %s" % (st.get("Acct-Input-Packets"),
+                                               st.get("Acct-Input-Octets"),
+                                               st.get("Acct-Output-Packets"),
+                                               st.get("Acct-Output-Octets"),
+                                               st.get("Acct-Terminate-Cause")))
         eap_load("not-alices-password")
         r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
         time.sleep(0.5)
