@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "control/radius.h"
 #include "control/ctl.h"
 #include "control/ike_ctl.h"
 #include "control/sa_mgr.h"
@@ -162,10 +163,13 @@ static json_t *
 stats_json(void)
 {
 	struct ike_stats st = { 0 };
+	struct radius_stats rs;
+	json_t *o;
 
 	if (ctl_ike_engine())
 		ike_get_stats(ctl_ike_engine(), &st);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+	radius_get_stats(&rs);
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ike_sas", (json_int_t)st.ike_sas, "half_open", (json_int_t)st.half_open,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
@@ -187,6 +191,14 @@ stats_json(void)
 			 "invalid_ke", (json_int_t)st.invalid_ke,
 			 "redirects", (json_int_t)st.redirects,
 			 "mobike_moves", (json_int_t)st.mobike_moves);
+	json_object_set_new(o, "radius", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"requests", (json_int_t)rs.requests, "challenges", (json_int_t)rs.challenges,
+		"accepts", (json_int_t)rs.accepts, "rejects", (json_int_t)rs.rejects,
+		"timeouts", (json_int_t)rs.timeouts, "errors", (json_int_t)rs.errors,
+		"accounting_sent", (json_int_t)rs.acct_sent,
+		"accounting_failed", (json_int_t)rs.acct_failed));
+	return o;
 }
 
 /* the pools with their leases */
@@ -340,8 +352,17 @@ ctl_ike_show(const char *what, bool json, char *err, size_t el)
 	} else {
 		const char *k;
 		json_t *v;
-		json_object_foreach(j, k, v)
-			fprintf(f, "%-18s %lld\n", k, (long long)json_integer_value(v));
+		json_object_foreach(j, k, v) {
+			const char *k2;
+			json_t *v2;
+			if (!json_is_object(v)) {
+				fprintf(f, "%-18s %lld\n", k, (long long)json_integer_value(v));
+				continue;
+			}
+			json_object_foreach(v, k2, v2)	/* radius.requests ... */
+				fprintf(f, "%s.%-*s %lld\n", k, (int)(17 - strlen(k)), k2,
+					(long long)json_integer_value(v2));
+		}
 	}
 	fclose(f);
 	json_decref(j);

@@ -84,7 +84,7 @@ def charon_conf():
     os.makedirs(W + "/run", exist_ok=True)
     with open(W + "/strongswan.conf", "w") as f:
         f.write("""charon {
-  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici xauth-generic eap-identity eap-mschapv2
+  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici xauth-generic eap-identity eap-mschapv2 eap-tls
   install_routes = %s
   signature_authentication = %s
   i_dont_care_about_security_and_use_aggressive_mode_psk = %s

@@ -210,11 +210,11 @@ pools:
 RAD_SECRET = "rad-secret-4-espgw"
 
 
-def freeradius_start():
+def freeradius_start(tls=None):
     """FreeRADIUS 3.2 (Debian's) in espgw's namespace on 127.0.0.1: its own
     configuration copied to a temporary directory, with EAP-MSCHAPv2 and
-    MD5 only (no TLS certificates), user alice, espgw as a client, and
-    accounting into a detail file there"""
+    MD5 (and EAP-TLS with the certificates in directory tls), user alice,
+    espgw as a client, and accounting into a detail file there"""
     d = os.path.join(C.W, "raddb")
     shutil.rmtree(d, ignore_errors=True)
     shutil.copytree("/etc/freeradius/3.0", d, symlinks=True)
@@ -222,7 +222,14 @@ def freeradius_start():
     with open(os.path.join(d, "mods-enabled", "eap"), "w") as f:
         f.write("eap {\n default_eap_type = mschapv2\n timer_expire = 60\n"
                 " ignore_unknown_eap_types = no\n max_sessions = ${max_requests}\n"
-                " md5 {\n }\n mschapv2 {\n }\n}\n")
+                " md5 {\n }\n mschapv2 {\n }\n")
+        if tls:
+            f.write(" tls-config tls-common {\n  private_key_file = %s/radius.key\n"
+                    "  certificate_file = %s/radius.crt\n  ca_file = %s/ca.crt\n"
+                    "  tls_min_version = \"1.2\"\n  tls_max_version = \"1.2\"\n"
+                    "  ecdh_curve = \"prime256v1\"\n }\n tls {\n  tls = tls-common\n }\n"
+                    % (tls, tls, tls))
+        f.write("}\n")
     conf = open(os.path.join(d, "radiusd.conf")).read()
     for k, v in (("raddbdir", d), ("logdir", C.W + "/radlog"), ("run_dir", C.W + "/radrun")):
         conf = "\n".join(("%s = %s" % (k, v)) if l.startswith(k + " =") else l
@@ -326,12 +333,107 @@ pools:
                                                st.get("Acct-Output-Packets"),
                                                st.get("Acct-Output-Octets"),
                                                st.get("Acct-Terminate-Cause")))
+        rs = (show_json("ike", "stats") or {}).get("radius", {})
+        check(rs.get("accepts") == 1 and rs.get("challenges", 0) >= 2 and
+              rs.get("accounting_sent", 0) >= 3 and rs.get("timeouts") == 0,
+              "eap-radius: show ike stats counts the RADIUS exchanges: %s" % rs)
         eap_load("not-alices-password")
         r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
         time.sleep(0.5)
         check(r.returncode != 0 and "Sent Access-Reject" in radius_log() and
               not [x for x in ike_state() if x["state"] == "established"],
               "eap-radius: a wrong password is rejected by FreeRADIUS, nothing established")
+    finally:
+        H.stop_espgw(gw, logp)
+        rad.terminate()
+        rad.wait()
+
+
+def tls_certs():
+    """a CA, FreeRADIUS's server certificate and alice's client certificate
+    (ECDSA P-256, made with strongSwan's pki)"""
+    d = os.path.join(C.W, "eap-tls")
+    os.makedirs(d, exist_ok=True)
+
+    def pki(*args, out=None, inp=None):
+        r = subprocess.run(["pki"] + list(args), input=inp, capture_output=True, check=True)
+        if out:
+            open(os.path.join(d, out), "wb").write(r.stdout)
+        return r.stdout
+    pki("--gen", "--type", "ecdsa", "--size", "256", "--outform", "pem", out="ca.key")
+    pki("--self", "--ca", "--lifetime", "30", "--in", d + "/ca.key", "--type", "ecdsa",
+        "--dn", "C=CH, O=espgw-test, CN=EAP CA", "--outform", "pem", out="ca.crt")
+    for n, dn, san in (("radius", "C=CH, O=espgw-test, CN=radius.espgw.test",
+                        "radius.espgw.test"),
+                       ("alice", "C=CH, O=espgw-test, CN=alice@espgw.test", "alice@espgw.test")):
+        pki("--gen", "--type", "ecdsa", "--size", "256", "--outform", "pem", out=n + ".key")
+        pub = pki("--pub", "--in", "%s/%s.key" % (d, n), "--type", "ecdsa")
+        pki("--issue", "--lifetime", "30", "--cacert", d + "/ca.crt", "--cakey", d + "/ca.key",
+            "--dn", dn, "--san", san, "--flag", "serverAuth" if n == "radius" else
+            "clientAuth", "--outform", "pem", inp=pub, out=n + ".crt")
+    for sub, f in (("x509ca", "ca.crt"), ("x509", "alice.crt"), ("ecdsa", "alice.key")):
+        os.makedirs(os.path.join(C.W, sub), exist_ok=True)
+        shutil.copy(os.path.join(d, f), os.path.join(C.W, sub, f))
+    return d
+
+
+def eap_tls_load():
+    """charon as alice with EAP-TLS (her certificate), FreeRADIUS's
+    certificate checked against the CA as the AAA identity"""
+    C.swanctl_load("""connections {
+  gw {
+    version = 2
+    local_addrs = 198.18.0.2
+    remote_addrs = 198.18.0.1
+    proposals = aes128gcm16-prfsha256-x25519
+    vips = 0.0.0.0
+    local { auth = eap-tls
+      certs = alice.crt
+      id = alice@espgw.test
+      aaa_id = radius.espgw.test }
+    remote { auth = psk
+      id = 198.18.0.1 }
+    children { net { remote_ts = 198.18.1.0/24
+      esp_proposals = aes128gcm16 } }
+  }
+}
+secrets {
+  ike-gw { id-a = 198.18.0.1
+    id-b = alice@espgw.test
+    secret = "%s" }
+}
+""" % PSK)
+
+
+def eap_tls():
+    """EAP-TLS through FreeRADIUS (RFC 3579 pass-through, a method espgw
+    does not run itself): charon proves alice's certificate to FreeRADIUS
+    over TLS carried in espgw's IKE_AUTH rounds (EAP-Message attributes
+    split at 253 bytes), FreeRADIUS proves its own; the MPPE keys of the
+    Access-Accept are the MSK; the user is the EAP identity"""
+    cfg = config("none", """    eap: radius
+    pools: rw
+radius: { server: 127.0.0.1, secret: "%s" }
+pools:
+  - { name: rw, addrs: 198.18.7.0/24 }
+""" % RAD_SECRET)
+    rad = freeradius_start(tls=C.W + "/eap-tls")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", "eap-tls")
+        s = wait_up()
+        log = C.charon_log()
+        check(s is not None and s.get("user") == "alice@espgw.test" and
+              s.get("virtual_ips") == ["198.18.7.1"],
+              "eap-tls: up through FreeRADIUS, user alice@espgw.test (%s %s)" %
+              (s and s.get("user"), s and s.get("virtual_ips")))
+        check("EAP method EAP_TLS succeeded" in log,
+              "eap-tls: charon's EAP-TLS succeeded (FreeRADIUS's certificate accepted)")
+        if s is None:
+            print("\n".join(log.splitlines()[-30:]))
+            print("\n".join(radius_log().splitlines()[-40:]))
+            return
+        check(ping_to("198.18.7.1", 3) == 3, "eap-tls: traffic to the virtual IP")
     finally:
         H.stop_espgw(gw, logp)
         rad.terminate()
@@ -436,6 +538,8 @@ def main():
         with_charon(virtual_ip, v6, load=lambda v6=v6: vip_load(v6))
     with_charon(eap_mschapv2, load=eap_load)
     with_charon(eap_radius, load=eap_load)
+    tls_certs()
+    with_charon(eap_tls, load=eap_tls_load)
     C.CHILDLESS = "force"
     with_charon(childless)
     C.CHILDLESS = "allow"
