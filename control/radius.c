@@ -7,8 +7,9 @@
  * station ids), waits out radcli's timeouts and retries, and queues the
  * answer: Access-Challenge (EAP-Message and State), Access-Accept (the MSK
  * from MS-MPPE-Recv-Key and MS-MPPE-Send-Key, RFC 2548 2.4, decrypted with
- * the secret and the request's authenticator), Access-Reject, or nothing
- * (a reject). radius_poll hands the answers to the IKE engine.
+ * the secret and the request's authenticator; Framed-IP-Address as the
+ * peer's virtual IP), Access-Reject, or nothing (a reject). Accounting
+ * requests (acct.c) go the same way, their answers only counted. radius_poll hands the answers to the IKE engine.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ struct job {
 	uint8_t msk[64];
 	size_t msk_len;
 	char ruser[USER_NAME_LEN];
+	struct ip_addr framed;		/* Framed-IP-Address (family 0: none) */
 };
 
 static struct {
@@ -191,8 +193,18 @@ ask(struct job *j)
 		VALUE_PAIR *u = rc_avpair_get(recv, PW_USER_NAME, 0);
 		char *p;
 		unsigned l;
+		VALUE_PAIR *f = rc_avpair_get(recv, PW_FRAMED_IP_ADDRESS, 0);
+		uint32_t ip;
 		accept_msk(j, recv, ctx);
 		j->code = IKE_AAA_ACCEPT;
+		/* RFC 2865 5.8: 255.255.255.254 and .255 leave the choice to us */
+		if (f && rc_avpair_get_uint32(f, &ip) == 0 && ip < 0xfffffffeu && ip != 0) {
+			j->framed.family = AF_INET;
+			j->framed.a[0] = (uint8_t)(ip >> 24);
+			j->framed.a[1] = (uint8_t)(ip >> 16);
+			j->framed.a[2] = (uint8_t)(ip >> 8);
+			j->framed.a[3] = (uint8_t)ip;
+		}
 		if (u && rc_avpair_get_raw(u, &p, &l) == 0 && l > 0 && l < sizeof(j->ruser)) {
 			memcpy(j->ruser, p, l);
 			j->ruser[l] = '\0';
@@ -465,7 +477,7 @@ radius_poll(void (*fn)(uint64_t spi_i, uint64_t spi_r, const struct ike_aaa_resu
 			.code = j->code, .eap = j->eap, .eap_len = j->eap_len,
 			.state = j->state, .state_len = j->state_len,
 			.msk = j->msk_len ? j->msk : NULL, .msk_len = j->msk_len,
-			.user = j->ruser[0] ? j->ruser : NULL,
+			.user = j->ruser[0] ? j->ruser : NULL, .framed = j->framed,
 		};
 		list = j->next;
 		fn(j->spi_i, j->spi_r, &r);

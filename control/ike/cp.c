@@ -77,8 +77,9 @@ ike_cp_lease(struct ike_engine *e, struct ike_sa *sa, const struct ike_pl *p)
 	char owner[USER_NAME_LEN], txt[IP_ADDR_STRLEN];
 	struct ike_cp c;
 
+	/* (without pools, only an address the AAA server gave is handed out) */
 	if (p == NULL || ike_cp_parse(p, &c) < 0 || c.type != CFG_REQUEST ||
-	    !sa->conn->d.pools[0][0])
+	    (!sa->conn->d.pools[0][0] && !sa->vip[0].fixed && !sa->vip[1].fixed))
 		return;
 	ike_ra_owner(sa, owner, sizeof(owner));
 	for (int k = 0; k < 2; k++) {
@@ -96,7 +97,7 @@ ike_cp_reply(struct ike_buf *b, const struct ike_sa *sa)
 {
 	size_t off;
 
-	if (sa->vip[0].pool == NULL && sa->vip[1].pool == NULL)
+	if (!ike_lease_held(&sa->vip[0]) && !ike_lease_held(&sa->vip[1]))
 		return;
 	off = ike_pl_begin(b, PL_CP);
 	ike_put8(b, CFG_REPLY);
@@ -105,7 +106,7 @@ ike_cp_reply(struct ike_buf *b, const struct ike_sa *sa)
 		const struct ike_lease *l = &sa->vip[k];
 		const struct pool_desc *d;
 		uint8_t v6[17];
-		if (l->pool == NULL)
+		if (!ike_lease_held(l))
 			continue;
 		if (k) {
 			/* the address and a prefix length (3.15.1): the pool's own
@@ -116,8 +117,8 @@ ike_cp_reply(struct ike_buf *b, const struct ike_sa *sa)
 		} else {
 			attr(b, IP4_ADDRESS, l->addr.a, 4);
 		}
-		d = ike_pool_desc(l->pool);
-		for (unsigned i = 0; i < d->n_dns; i++)
+		d = l->pool ? ike_pool_desc(l->pool) : NULL;
+		for (unsigned i = 0; d && i < d->n_dns; i++)
 			if (d->dns[i].family == (k ? AF_INET6 : AF_INET))
 				attr(b, k ? IP6_DNS : IP4_DNS, d->dns[i].a, k ? 16 : 4);
 	}

@@ -131,6 +131,13 @@ ike_aaa_done(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r,
 		x->have_msk = true;
 		x->state = EAP_S_DONE;
 		snprintf(sa->user, sizeof(sa->user), "%s", r->user ? r->user : x->identity);
+		if (r->framed.family == AF_INET || r->framed.family == AF_INET6) {
+			/* its virtual IP is the AAA server's choice, not a pool's */
+			struct ike_lease *l = &sa->vip[r->framed.family == AF_INET6];
+			ike_pool_release(l);
+			l->fixed = true;
+			l->addr = r->framed;
+		}
 		if (eap_ok(r->eap, r->eap_len, EAP_SUCCESS)) {
 			put_eap(&ib, r->eap, r->eap_len);
 		} else {

@@ -361,8 +361,9 @@ ike_auth_request_tail(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 			ike_sa_kill(e, sa, "refused: the peer has an IKE_SA (unique: keep)");
 			return;
 		}
-		ike_established(e, sa);
+		/* (the lease first: the session begins with its virtual IP) */
 		ike_cp_lease(e, sa, ike_find(m, PL_CP));
+		ike_established(e, sa);
 		log_info("ike %s: childless IKE_SA (RFC 6023)", c->d.name);
 		auth_response_without_child(e, sa, m, NO_CHILD);
 		return;
@@ -383,8 +384,8 @@ ike_auth_request_tail(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 		return;
 	}
 	/* the IKE SA is up once AUTH verified, even if no CHILD_SA results */
-	ike_established(e, sa);
 	ike_cp_lease(e, sa, ike_find(m, PL_CP));
+	ike_established(e, sa);
 	if ((ike_find_notify(m, N_USE_TRANSPORT_MODE, &n) != NULL) != c->d.transport ||
 	    ike_proposal_select(props, np, c->esp, c->n_esp, true, true, &sa->ch[0].esp,
 				&chosen) < 0) {

@@ -98,6 +98,7 @@ struct ike_aaa_result {
 	const uint8_t *msk;		/* accept: the MSK (at most 64 bytes) */
 	size_t msk_len;
 	const char *user;		/* accept: the user's name (NULL: the EAP identity) */
+	struct ip_addr framed;		/* accept: the peer's virtual IP (family 0: a pool's) */
 };
 
 struct ike_ops {

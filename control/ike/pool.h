@@ -21,10 +21,18 @@ struct ike_pool;
 
 /* a lease held: its pool (a reference) and its index in it */
 struct ike_lease {
-	struct ike_pool *pool;		/* NULL: none */
+	struct ike_pool *pool;		/* NULL: none, or fixed */
+	bool fixed;			/* an address given from outside (RADIUS), no pool's */
 	uint32_t idx;
 	struct ip_addr addr;
 };
+
+/* the lease holds an address (of a pool, or fixed) */
+static inline bool
+ike_lease_held(const struct ike_lease *l)
+{
+	return l->pool != NULL || l->fixed;
+}
 
 struct ike_pool *ike_pool_new(const struct pool_desc *d);
 /* another reference (a reload keeping the pool); one less */

@@ -105,7 +105,7 @@ ike_ra_lease(struct ike_engine *e, struct ike_sa *sa, int fam, const char *owner
 {
 	struct ike_lease *l = &sa->vip[fam == AF_INET6];
 
-	if (l->pool)
+	if (ike_lease_held(l))		/* (or given by the AAA server) */
 		return l;
 	for (unsigned k = 0; k < 2; k++) {
 		const char *want = sa->conn->d.pools[k];
@@ -127,8 +127,10 @@ ike_ra_lease(struct ike_engine *e, struct ike_sa *sa, int fam, const char *owner
 void
 ike_ra_release(struct ike_sa *sa)
 {
-	ike_pool_release(&sa->vip[0]);
-	ike_pool_release(&sa->vip[1]);
+	for (int k = 0; k < 2; k++) {
+		ike_pool_release(&sa->vip[k]);
+		sa->vip[k].fixed = false;
+	}
 }
 
 bool
@@ -137,7 +139,7 @@ ike_ra_vip_ts(const struct ike_sa *sa, int fam, struct ike_ts *ts)
 	const struct ike_lease *l = &sa->vip[fam == AF_INET6];
 	struct ip_prefix p;
 
-	if (l->pool == NULL)
+	if (!ike_lease_held(l))
 		return false;
 	p.addr = l->addr;
 	p.len = (uint8_t)(ip_alen(fam) * 8);
@@ -164,5 +166,6 @@ ike_ra_move(struct ike_sa *to, struct ike_sa *from)
 	for (int k = 0; k < 2; k++) {
 		to->vip[k] = from->vip[k];
 		from->vip[k].pool = NULL;
+		from->vip[k].fixed = false;
 	}
 }

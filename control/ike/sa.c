@@ -178,7 +178,7 @@ session_event(struct ike_engine *e, const struct ike_sa *sa, bool up, const char
 	};
 
 	for (int k = 0; k < 2 && s.vip.family == 0; k++)
-		if (sa->vip[k].pool)
+		if (ike_lease_held(&sa->vip[k]))
 			s.vip = sa->vip[k].addr;
 	if (e->ops->session)
 		e->ops->session(e->ctx, &s, up);
@@ -372,7 +372,7 @@ ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info
 		};
 		memcpy(i.peer_addrs, sa->peer_addrs, sizeof(sa->peer_addrs));
 		for (int k = 0; k < 2; k++)
-			if (sa->vip[k].pool)
+			if (ike_lease_held(&sa->vip[k]))
 				i.vip[k] = sa->vip[k].addr;
 		for (int k = 0; k < MAX_CHILD; k++) {
 			const struct child *x = &sa->ch[k];

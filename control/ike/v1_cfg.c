@@ -161,7 +161,8 @@ modecfg_reply(struct ike_engine *e, struct ike_sa *sa, struct v1_qm *q, const st
 		if ((l = ike_ra_lease(e, sa, fam, owner)) == NULL)
 			continue;
 		v1_put_tlv(&m.b, k ? CA_IP6_ADDRESS : CA_IP4_ADDRESS, l->addr.a, ip_alen(fam));
-		put_dns(&m.b, ike_pool_desc(l->pool), fam);
+		if (l->pool)
+			put_dns(&m.b, ike_pool_desc(l->pool), fam);
 		log_info("ike %s: virtual IP %s for %s", sa->conn->d.name,
 			 ip_addr_fmt(&l->addr, txt, sizeof(txt)), owner);
 	}

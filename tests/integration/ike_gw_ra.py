@@ -237,7 +237,8 @@ def freeradius_start(tls=None):
     open(os.path.join(d, "radiusd.conf"), "w").write(conf)
     auth = os.path.join(d, "mods-config", "files", "authorize")
     users = open(auth).read()
-    open(auth, "w").write('alice Cleartext-Password := "alice-pw"\n' + users)
+    open(auth, "w").write('alice Cleartext-Password := "alice-pw"\n'
+                          '\tFramed-IP-Address = 198.18.7.99\n' + users)
     cl = os.path.join(d, "clients.conf")      # its localhost client is espgw
     text = open(cl).read().replace("testing123", RAD_SECRET)
     open(cl, "w").write(text)
@@ -279,8 +280,11 @@ def eap_radius():
     """EAP passed through to FreeRADIUS (RFC 3579): charon as alice with
     EAP-MSCHAPv2, espgw (`eap: radius`) relays each EAP packet to
     FreeRADIUS on 127.0.0.1 and back; FreeRADIUS's Access-Accept's MPPE
-    keys are the MSK that keys both AUTHs; alice gets her virtual IP and
-    traffic flows. A wrong password: Access-Reject, nothing established."""
+    keys are the MSK that keys both AUTHs; alice gets the virtual IP
+    FreeRADIUS gives her (Framed-IP-Address, not the pool's) and traffic
+    flows; accounting Start, Interim-Update and Stop with the data plane's
+    counts reach FreeRADIUS. A wrong password: Access-Reject, nothing
+    established."""
     cfg = config("none", """    eap: radius
     pools: rw
 radius: { server: 127.0.0.1, secret: "%s", timeout: 2, retries: 2, accounting: true,
@@ -295,8 +299,8 @@ pools:
         charon_initiates("none", "eap-radius")
         s = wait_up()
         check(s is not None and s.get("user") == "alice" and
-              s.get("virtual_ips") == ["198.18.7.1"],
-              "eap-radius: up, user alice, virtual IP 198.18.7.1 (%s %s)" %
+              s.get("virtual_ips") == ["198.18.7.99"],
+              "eap-radius: up, user alice, FreeRADIUS's virtual IP 198.18.7.99 (%s %s)" %
               (s and s.get("user"), s and s.get("virtual_ips")))
         rl = radius_log()
         check("Sent Access-Challenge" in rl and "Sent Access-Accept" in rl,
@@ -308,7 +312,7 @@ pools:
             return
         check("EAP method EAP_MSCHAPV2 succeeded" in C.charon_log(),
               "eap-radius: charon's EAP method succeeded, MSK AUTH verified")
-        check(ping_to("198.18.7.1", 3) == 3, "eap-radius: traffic to the virtual IP")
+        check(ping_to("198.18.7.99", 3) == 3, "eap-radius: traffic to the virtual IP")
         time.sleep(2.5)
         check(C.swanctl("--terminate", "--ike", "gw", "--timeout", "5").returncode == 0,
               "eap-radius: charon ends the tunnel")
@@ -326,13 +330,15 @@ pools:
         check(int(st.get("Acct-Input-Packets", 0)) >= 3 and
               int(st.get("Acct-Output-Packets", 0)) >= 3 and
               int(st.get("Acct-Output-Octets", 0)) >= 3 * 84 and
-              st.get("Acct-Terminate-Cause") == "User-Request",
+              st.get("Acct-Terminate-Cause") == "User-Request" and
+              all(r.get("Framed-IP-Address") == "198.18.7.99" for r in recs),
               "eap-radius: the stop counts the data plane's packets and bytes both ways: "
-              "in %s/%s out %s/%s, cause %s" % (st.get("Acct-Input-Packets"),
+              "in %s/%s out %s/%s, cause %s, Framed-IP-Address %s" % (st.get("Acct-Input-Packets"),
                                                st.get("Acct-Input-Octets"),
                                                st.get("Acct-Output-Packets"),
                                                st.get("Acct-Output-Octets"),
-                                               st.get("Acct-Terminate-Cause")))
+                                               st.get("Acct-Terminate-Cause"),
+                                               [r.get("Framed-IP-Address") for r in recs]))
         rs = (show_json("ike", "stats") or {}).get("radius", {})
         check(rs.get("accepts") == 1 and rs.get("challenges", 0) >= 2 and
               rs.get("accounting_sent", 0) >= 3 and rs.get("timeouts") == 0,
