@@ -17,10 +17,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <radcli/radcli.h>
 
 #include "common/log.h"
+#include "control/mppe.h"
 #include "control/radius.h"
 
 #define MS_MPPE_SEND_KEY 16
@@ -72,44 +72,6 @@ job_free(struct job *j)
 	}
 }
 
-/*
- * RFC 2548 2.4.2: salt (2), then 16-byte blocks c(i) = p(i) xor b(i) with
- * b(1) = MD5(secret + request authenticator + salt), b(i) = MD5(secret +
- * c(i-1)); the plaintext is the key's length, the key, padding
- */
-static int
-mppe_key(const uint8_t *v, size_t n, const char *secret, const uint8_t *vector,
-	 uint8_t *out, size_t cap)
-{
-	uint8_t plain[256], b[16];
-	size_t k;
-
-	if (n < 2 + 16 || (n - 2) % 16 != 0 || n - 2 > sizeof(plain))
-		return -1;
-	for (size_t i = 2; i < n; i += 16) {
-		EVP_MD_CTX *c = EVP_MD_CTX_new();
-		int ok = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) &&
-			 EVP_DigestUpdate(c, secret, strlen(secret)) &&
-			 (i == 2 ? EVP_DigestUpdate(c, vector, 16) && EVP_DigestUpdate(c, v, 2) :
-				   EVP_DigestUpdate(c, v + i - 16, 16)) &&
-			 EVP_DigestFinal_ex(c, b, NULL);
-		EVP_MD_CTX_free(c);
-		if (!ok)
-			return -1;
-		for (size_t j = 0; j < 16; j++)
-			plain[i - 2 + j] = v[i + j] ^ b[j];
-	}
-	k = plain[0];
-	if (k == 0 || k > n - 3 || k > cap) {
-		OPENSSL_cleanse(plain, sizeof(plain));
-		return -1;
-	}
-	memcpy(out, plain + 1, k);
-	OPENSSL_cleanse(plain, sizeof(plain));
-	OPENSSL_cleanse(b, sizeof(b));
-	return (int)k;
-}
-
 /* all attributes of one type, concatenated in order: their length */
 static size_t
 gather(VALUE_PAIR *vp, int attr, uint8_t *out, size_t cap)
@@ -141,9 +103,9 @@ accept_msk(struct job *j, VALUE_PAIR *recv, RC_AAA_CTX *ctx)
 	if (r == NULL || s == NULL || rc_avpair_get_raw(r, &rv, &rl) < 0 ||
 	    rc_avpair_get_raw(s, &sv, &sl) < 0)
 		return;
-	a = mppe_key((uint8_t *)rv, rl, rc_aaa_ctx_get_secret(ctx), rc_aaa_ctx_get_vector(ctx),
+	a = radius_mppe_key((uint8_t *)rv, rl, rc_aaa_ctx_get_secret(ctx), rc_aaa_ctx_get_vector(ctx),
 		     j->msk, 32);
-	b = a < 0 ? -1 : mppe_key((uint8_t *)sv, sl, rc_aaa_ctx_get_secret(ctx),
+	b = a < 0 ? -1 : radius_mppe_key((uint8_t *)sv, sl, rc_aaa_ctx_get_secret(ctx),
 				  rc_aaa_ctx_get_vector(ctx), j->msk + a, sizeof(j->msk) - (size_t)a);
 	if (a > 0 && b > 0)
 		j->msk_len = (size_t)(a + b);
