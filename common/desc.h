@@ -169,6 +169,7 @@ struct conn_desc {
 	struct ip_addr redirect_to;	/* responder: new clients go there (RFC 5685) */
 	bool redirect_ignore;		/* initiator: a gateway's REDIRECT is not followed */
 	bool mobike_off;		/* IKEv2: no MOBIKE (RFC 4555) */
+	bool eap_only;			/* server: EAP-only authentication (RFC 5998) */
 	enum conn_eap eap;		/* server: the peer proves a user by EAP */
 	char eap_user[USER_NAME_LEN], eap_password[USER_PASS_LEN];	/* client */
 };

@@ -161,6 +161,12 @@ const struct cfg_key cfg_conn_keys[] = {
 		  "`mschapv2`: EAP-MSCHAPv2 against `users`; `radius`: every EAP packet goes to "
 		  "the `radius` server and back (RFC 3579), so any method it runs works, and its "
 		  "Access-Accept's MPPE keys are the MSK" },
+	{ "eap_only", K_BOOL, C_OFF(eap_only), .def = "false",
+	  .help = "IKEv2 server with `eap: radius`: EAP-only authentication (RFC 5998). A "
+		  "client that announces EAP_ONLY_AUTHENTICATION gets espgw's ID without an AUTH "
+		  "of its own: the EAP method (it must be one that authenticates the server and "
+		  "makes keys, such as EAP-TLS; the client checks) and the MSK-keyed AUTH prove "
+		  "the gateway, so no `psk` or certificate is needed. Other clients are refused" },
 	C_TEXT("eap_user", eap_user, "IKEv2 client: authenticate with EAP-MSCHAPv2 as this "
 	       "user (with `eap_password`)", "none"),
 	C_TEXT("eap_password", eap_password, "IKEv2 client: the EAP-MSCHAPv2 password",
@@ -256,8 +262,9 @@ config_check_conn(const struct conn_desc *c, char *err, size_t el)
 		return cfg_fail(err, el, "connection %s: local and remote differ in family", c->name);
 	if ((c->cert[0] != '\0') != (c->key[0] != '\0'))
 		return cfg_fail(err, el, "connection %s: cert and key go together", c->name);
-	if (c->psk[0] == '\0' && (c->cert[0] == '\0' || c->ca[0] == '\0'))
-		return cfg_fail(err, el, "connection %s needs a psk, or cert, key and ca", c->name);
+	if (c->psk[0] == '\0' && (c->cert[0] == '\0' || c->ca[0] == '\0') && !c->eap_only)
+		return cfg_fail(err, el, "connection %s needs a psk, or cert, key and ca (or "
+				"eap_only)", c->name);
 	if (c->local_ts.addr.family == 0 || c->remote_ts.addr.family == 0)
 		return cfg_fail(err, el, "connection %s needs local_ts and remote_ts", c->name);
 	if (c->local_ts.addr.family != c->remote_ts.addr.family)

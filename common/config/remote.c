@@ -167,6 +167,9 @@ config_check_remote(const struct espgw_config *cfg, const struct conn_desc *c, c
 	if (c->eap == CONN_EAP_RADIUS && cfg->radius.server.family == 0)
 		return cfg_fail(err, el, "connection %s: eap: radius needs a radius server",
 				c->name);
+	if (c->eap_only && c->eap != CONN_EAP_RADIUS)
+		return cfg_fail(err, el, "connection %s: eap_only needs eap: radius (EAP-MSCHAPv2 "
+				"is not a method RFC 5998 allows)", c->name);
 	if (c->eap_user[0] && !c->eap_password[0])
 		return cfg_fail(err, el, "connection %s: eap_user needs eap_password", c->name);
 	if (c->xauth == CONN_XAUTH_SERVER && cfg->n_users == 0)

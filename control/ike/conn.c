@@ -97,9 +97,10 @@ ike_conn_new(const struct conn_desc *d, char *err, size_t el)
 	if (proposals(d->proposals, false, c->ike, &c->n_ike, d->name, err, el) < 0 ||
 	    proposals(d->esp_proposals, true, c->esp, &c->n_esp, d->name, err, el) < 0)
 		goto fail;
-	if (d->local.family == 0 || (c->psk_len == 0 && (!auth_by_cert(c) || c->creds.ca == NULL))) {
+	if (d->local.family == 0 || (c->psk_len == 0 && (!auth_by_cert(c) || c->creds.ca == NULL) &&
+				     !d->eap_only)) {
 		snprintf(err, el, "connection %s: needs a local address, and a PSK "
-			 "or a certificate, key and CA", d->name);
+			 "or a certificate, key and CA (or eap_only)", d->name);
 		goto fail;
 	}
 	if (d->version == 1 && v1_conn_check(c, err, el) < 0)

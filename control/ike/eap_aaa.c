@@ -26,13 +26,17 @@ eap_ok(const uint8_t *p, size_t n, uint8_t code)
 	return n >= 4 && n <= MSG_CAP / 2 && p[0] == code && ((size_t)p[2] << 8 | p[3]) == n;
 }
 
+/* the server's final packet of this code, or one made here with the
+ * identifier of the peer's last response (RFC 3748 4.2) */
 static void
-put_eap(struct ike_buf *ib, const uint8_t *p, size_t n)
+put_final(struct ike_buf *ib, const struct ike_aaa_result *r, uint8_t code, uint8_t id)
 {
-	size_t off = ike_pl_begin(ib, PL_EAP);
+	uint8_t pkt[4] = { code, id, 0, 4 };
 
-	ike_put(ib, p, n);
-	ike_pl_end(ib, off);
+	if (eap_ok(r->eap, r->eap_len, code))
+		ike_put_eap(ib, r->eap, r->eap_len);
+	else
+		ike_put_eap(ib, pkt, sizeof(pkt));
 }
 
 static void
@@ -97,7 +101,7 @@ ike_aaa_done(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r,
 	     const struct ike_aaa_result *r, uint64_t now)
 {
 	struct ike_sa *sa = ike_sa_by_our_spi(e, spi_r);
-	uint8_t inner[MSG_CAP], pkt[4];
+	uint8_t inner[MSG_CAP];
 	struct ike_eap *x;
 	struct ike_buf ib;
 
@@ -118,7 +122,7 @@ ike_aaa_done(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r,
 		x->aaa_state_len = (uint8_t)r->state_len;
 		if (r->state_len)
 			memcpy(x->aaa_state, r->state, r->state_len);
-		put_eap(&ib, r->eap, r->eap_len);
+		ike_put_eap(&ib, r->eap, r->eap_len);
 		ike_send_encrypted_response(e, sa, IKE_AUTH, x->aaa_msg_id, inner, ib.len, PL_EAP);
 		break;
 	case IKE_AAA_ACCEPT:
@@ -138,30 +142,14 @@ ike_aaa_done(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r,
 			l->fixed = true;
 			l->addr = r->framed;
 		}
-		if (eap_ok(r->eap, r->eap_len, EAP_SUCCESS)) {
-			put_eap(&ib, r->eap, r->eap_len);
-		} else {
-			pkt[0] = EAP_SUCCESS;
-			pkt[1] = x->aaa_eap_id;
-			pkt[2] = 0;
-			pkt[3] = 4;
-			put_eap(&ib, pkt, 4);
-		}
+		put_final(&ib, r, EAP_SUCCESS, x->aaa_eap_id);
 		log_info("ike %s: EAP user '%s' accepted by the AAA server", sa->conn->d.name,
 			 sa->user);
 		ike_send_encrypted_response(e, sa, IKE_AUTH, x->aaa_msg_id, inner, ib.len, PL_EAP);
 		break;
 	default:
 		/* EAP-Failure, then the IKE SA goes (2.16) */
-		if (eap_ok(r->eap, r->eap_len, EAP_FAILURE)) {
-			put_eap(&ib, r->eap, r->eap_len);
-		} else {
-			pkt[0] = EAP_FAILURE;
-			pkt[1] = x->aaa_eap_id;
-			pkt[2] = 0;
-			pkt[3] = 4;
-			put_eap(&ib, pkt, 4);
-		}
+		put_final(&ib, r, EAP_FAILURE, x->aaa_eap_id);
 		ike_send_encrypted_response(e, sa, IKE_AUTH, x->aaa_msg_id, inner, ib.len, PL_EAP);
 		e->st.auth_failed++;
 		log_warn("ike %s: EAP user '%s' rejected by the AAA server", sa->conn->d.name,

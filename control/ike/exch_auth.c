@@ -64,6 +64,9 @@ static int
 psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
 	 uint8_t *out)
 {
+	/* (no PSK, EAP-only: never an AUTH keyed with nothing) */
+	if (sa->conn->psk_len == 0)
+		return -1;
 	return key_auth(sa, of_initiator, id_body, id_len, (const uint8_t *)sa->conn->d.psk,
 			sa->conn->psk_len, out);
 }

@@ -23,15 +23,6 @@ ike_eap_wanted(const struct ike_sa *sa, const struct ike_msg *m)
 	return sa->eap != NULL || (sa->conn->d.eap && ike_find(m, PL_AUTH) == NULL);
 }
 
-static void
-put_eap(struct ike_buf *ib, const uint8_t *p, size_t n)
-{
-	size_t off = ike_pl_begin(ib, PL_EAP);
-
-	ike_put(ib, p, n);
-	ike_pl_end(ib, off);
-}
-
 /* the inner payloads of m, each as type, length (2), body */
 static int
 keep_first(struct ike_eap *x, const struct ike_msg *m)
@@ -108,13 +99,25 @@ ike_eap_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m
 		sa->peer_ident = got;
 		memcpy(x->peer_idb, pid->body, pid->len);
 		x->peer_idb_len = pid->len;
-		/* our ID and AUTH, and EAP-Identity */
-		n = ike_auth_inner(sa, &ib, false, true);
+		/* our ID and AUTH (EAP-only, RFC 5998: the ID alone), and
+		 * EAP-Identity */
+		if (sa->conn->d.eap_only) {
+			if (!ike_has_notify(m, N_EAP_ONLY_AUTHENTICATION)) {
+				refuse(e, sa, m, "the client does not take EAP-only "
+				       "authentication (RFC 5998), and we have no AUTH of our own");
+				return;
+			}
+			ib.np_off = (size_t)-1;
+			ike_put_id(&ib, PL_IDR, &sa->conn->local_id);
+			n = ib.overflow ? 0 : ib.len;
+		} else {
+			n = ike_auth_inner(sa, &ib, false, true);
+		}
 		if (n == 0 || (n = ike_eap_identity(x, pkt, sizeof(pkt))) == 0) {
 			refuse(e, sa, m, "cannot answer");
 			return;
 		}
-		put_eap(&ib, pkt, n);
+		ike_put_eap(&ib, pkt, n);
 		ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, ib.len, PL_IDR);
 		return;
 	}
@@ -130,7 +133,7 @@ ike_eap_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m
 			return;
 		}
 		ib.np_off = (size_t)-1;
-		put_eap(&ib, pkt, n);
+		ike_put_eap(&ib, pkt, n);
 		ike_send_encrypted_response(e, sa, IKE_AUTH, m->h.msg_id, inner, ib.len, PL_EAP);
 		if (x->state == EAP_S_FAILED) {
 			e->st.auth_failed++;
@@ -198,7 +201,7 @@ ike_eap_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 	ike_buf_init(&ib, inner, sizeof(inner));
 	ib.np_off = (size_t)-1;
 	if (n > 0) {
-		put_eap(&ib, pkt, n);
+		ike_put_eap(&ib, pkt, n);
 	} else if (x->state == EAP_S_DONE) {
 		/* EAP-Success: our AUTH keyed with the MSK */
 		if ((n = ike_auth_inner(sa, &ib, true, false)) == 0) {

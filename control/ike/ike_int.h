@@ -399,6 +399,7 @@ uint16_t ike_error_notify(const struct ike_msg *m);
 bool ike_has_notify(const struct ike_msg *m, uint16_t type);
 bool ike_nat_detected(const struct ike_msg *m, struct ike_sa *sa);
 void ike_put_auth(struct ike_buf *b, const uint8_t *a, size_t n);
+void ike_put_eap(struct ike_buf *b, const uint8_t *p, size_t n);
 void ike_put_certreq(struct ike_buf *b, const struct ike_conn *c);
 void ike_put_delete(struct ike_buf *b, const struct child *c);
 void ike_put_esp_chosen(struct ike_buf *ib, const struct child *c);

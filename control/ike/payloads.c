@@ -85,6 +85,15 @@ ike_nat_detected(const struct ike_msg *m, struct ike_sa *sa)
 }
 
 void
+ike_put_eap(struct ike_buf *b, const uint8_t *p, size_t n)
+{
+	size_t off = ike_pl_begin(b, PL_EAP);
+
+	ike_put(b, p, n);
+	ike_pl_end(b, off);
+}
+
+void
 ike_put_ke_of(struct ike_buf *b, uint16_t group, struct ike_dh *dh)
 {
 	uint8_t pub[2 * 66 + 256];

@@ -446,6 +446,62 @@ pools:
         rad.wait()
 
 
+def eap_only_load():
+    """charon as alice with EAP-TLS and no PSK at all: the gateway too is
+    authenticated by EAP-TLS alone (RFC 5998)"""
+    C.swanctl_load("""connections {
+  gw {
+    version = 2
+    local_addrs = 198.18.0.2
+    remote_addrs = 198.18.0.1
+    proposals = aes128gcm16-prfsha256-x25519
+    vips = 0.0.0.0
+    local { auth = eap-tls
+      certs = alice.crt
+      id = alice@espgw.test
+      aaa_id = radius.espgw.test }
+    remote { auth = eap-tls
+      id = 198.18.0.1 }
+    children { net { remote_ts = 198.18.1.0/24
+      esp_proposals = aes128gcm16 } }
+  }
+}
+""")
+
+
+def eap_only():
+    """EAP-only authentication (RFC 5998) with EAP-TLS through FreeRADIUS:
+    espgw's connection has no PSK and no certificate (`eap_only: yes`);
+    charon announces EAP_ONLY_AUTHENTICATION, gets espgw's ID without an
+    AUTH, and allows it because EAP-TLS authenticated the server side"""
+    cfg = config("none", """    eap: radius
+    eap_only: yes
+    pools: rw
+radius: { server: 127.0.0.1, secret: "%s" }
+pools:
+  - { name: rw, addrs: 198.18.7.0/24 }
+""" % RAD_SECRET)
+    cfg = "\n".join(l for l in cfg.splitlines() if not l.strip().startswith("psk:")) + "\n"
+    rad = freeradius_start(tls=C.W + "/eap-tls")
+    gw, _, logp = H.start_espgw(ESPGW, cfg)
+    try:
+        charon_initiates("none", "eap-only")
+        s = wait_up()
+        log = C.charon_log()
+        check(s is not None and s.get("user") == "alice@espgw.test",
+              "eap-only: up with no PSK anywhere, user %s" % (s and s.get("user")))
+        check("allow mutual EAP-only authentication" in log,
+              "eap-only: charon allowed mutual EAP-only authentication")
+        if s is None:
+            print("\n".join(log.splitlines()[-30:]))
+            return
+        check(ping_to("198.18.7.1", 3) == 3, "eap-only: traffic to the virtual IP")
+    finally:
+        H.stop_espgw(gw, logp)
+        rad.terminate()
+        rad.wait()
+
+
 def mobike_load():
     """charon as a road warrior without a fixed local address, MOBIKE on"""
     C.swanctl_load("""connections {
@@ -546,6 +602,7 @@ def main():
     with_charon(eap_radius, load=eap_load)
     tls_certs()
     with_charon(eap_tls, load=eap_tls_load)
+    with_charon(eap_only, load=eap_only_load)
     C.CHILDLESS = "force"
     with_charon(childless)
     C.CHILDLESS = "allow"

@@ -244,6 +244,37 @@ test_no_aaa(void)
 	done();
 }
 
+static void
+eap_only_server(int side, struct conn_desc *c)
+{
+	good_pw(side, c);
+	if (side == 1) {
+		c->eap_only = true;
+		c->psk[0] = '\0';
+	}
+}
+
+/* an EAP-only server (RFC 5998, no PSK of its own) and a client that does
+ * not announce EAP_ONLY_AUTHENTICATION (espgw's own, whose only method,
+ * EAP-MSCHAPv2, RFC 5998 does not allow): refused before any EAP */
+static void
+test_eap_only_refused(void)
+{
+	uint64_t now = 1000;
+	char err[100];
+	struct ike_stats st;
+
+	setup(AAA_GOOD, eap_only_server);
+	CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);
+	run(&now, 5000);
+	ike_get_stats(eng[1], &st);
+	CU_ASSERT_EQUAL(ups[0] + ups[1], 0);
+	CU_ASSERT_EQUAL(st.ike_sas, 0);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	CU_ASSERT_EQUAL(aaa.asked, 0);
+	done();
+}
+
 int
 main(void)
 {
@@ -253,6 +284,8 @@ main(void)
 		{ "rejected, mute, garbage, no MSK: nothing left; a late answer finds nothing",
 		  test_failures },
 		{ "no AAA server to ask: refused", test_no_aaa },
+		{ "EAP-only server, a client that does not announce it: refused",
+		  test_eap_only_refused },
 		{ NULL, NULL },
 	};
 
