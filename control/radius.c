@@ -411,7 +411,7 @@ radius_eap(const struct ike_aaa_req *q)
 	ip_addr_fmt(&q->local.addr, j->called, sizeof(j->called));
 	memcpy(j->eap, q->eap, q->eap_len);
 	j->eap_len = q->eap_len;
-	if (q->state_len <= sizeof(j->state)) {
+	if (q->state_len && q->state_len <= sizeof(j->state)) {
 		memcpy(j->state, q->state, q->state_len);
 		j->state_len = q->state_len;
 	}
