@@ -5,6 +5,7 @@
  * conn.c), and the list of all sections for the docs.
  */
 #include <stddef.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "common/config.h"
@@ -80,6 +81,27 @@ set_hugepages(void *o, const char *v, char *err, size_t el)
 	return 0;
 }
 
+/* extra EAL arguments, except what espgw sets itself: the lcores */
+static int
+set_eal_args(void *o, const char *v, char *err, size_t el)
+{
+	struct espgw_config *c = o;
+	char buf[sizeof(c->eal_args)], *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return cfg_fail(err, el, "args: too long (at most %zu characters)", sizeof(buf) - 1);
+	strcpy(buf, v);
+	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (!strncmp(w, "-l", 2) || !strncmp(w, "-c", 2) || !strncmp(w, "--lcores", 8) ||
+		    !strncmp(w, "--main-lcore", 12) || !strncmp(w, "--master-lcore", 14))
+			return cfg_fail(err, el, "args: '%s' sets lcores, which espgw sets itself "
+					"(one per worker from `workers`, on the CPUs it may run on): "
+					"choose the CPUs with taskset or a cpuset instead, e.g. "
+					"`taskset -c 2-5 espgw -c FILE`", w);
+	strcpy(c->eal_args, v);
+	return 0;
+}
+
 const struct cfg_key cfg_eal_keys[] = {
 	{ "file_prefix", K_NAME, TOP(file_prefix), .def = "`espgw`",
 	  .help = "DPDK file prefix (unique per process)" },
@@ -88,8 +110,10 @@ const struct cfg_key cfg_eal_keys[] = {
 	{ "memory_mb", K_UINT, TOP(mem_mb), .size = sizeof(unsigned), .min = 64, .max = 1u << 20,
 	  .def = "768", .help = "EAL memory (the IPv4 LPM alone takes 64 MB per table, two "
 				"during a swap)" },
-	{ "args", K_TEXT, TOP(eal_args), .size = sizeof(((struct espgw_config *)0)->eal_args),
-	  .def = "\"\"", .help = "extra EAL arguments, space separated" },
+	{ "args", K_FN, .fn = set_eal_args, .type = "text", .def = "\"\"",
+	  .help = "extra EAL arguments, space separated; not `-l`, `-c`, `--lcores` or "
+		  "`--main-lcore`: espgw sets the lcores itself (one per worker, on the CPUs it "
+		  "may run on: choose them with taskset or a cpuset)" },
 	{ .name = NULL },
 };
 

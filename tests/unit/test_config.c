@@ -66,6 +66,32 @@ test_remote_access(void)
 	config_free(c);
 }
 
+/* the radius section: as written, the rest its defaults; eap: radius and eap_only */
+static void
+test_radius(void)
+{
+	char err[256] = "", a[IP_ADDR_STRLEN];
+	struct espgw_config *c = config_load_string(
+		PORTS "radius: { server: \"fd00::5\", secret: s3, acct_port: 1646, accounting: true }\n"
+		"connections:\n  - name: rw\n    local: 1.1.1.1\n"
+		"    local_ts: 10.0.0.0/8\n    remote_ts: 0.0.0.0/0\n    eap: radius\n"
+		"    eap_only: yes\n", "t", err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(ip_addr_fmt(&c->radius.server, a, sizeof(a)), "fd00::5");
+	CU_ASSERT_STRING_EQUAL(c->radius.secret, "s3");
+	CU_ASSERT_EQUAL(c->radius.port, 1812);
+	CU_ASSERT_EQUAL(c->radius.acct_port, 1646);
+	CU_ASSERT_EQUAL(c->radius.timeout, 3);
+	CU_ASSERT_EQUAL(c->radius.retries, 3);
+	CU_ASSERT_EQUAL(c->radius.interim, 600);
+	CU_ASSERT_TRUE(c->radius.accounting);
+	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, "espgw");
+	CU_ASSERT_EQUAL(c->conns[0].eap, CONN_EAP_RADIUS);
+	CU_ASSERT_TRUE(c->conns[0].eap_only);
+	config_free(c);
+}
+
 static const struct bad {
 	const char *yaml;
 	const char *want;	/* expected prefix "t:LINE: ..." substring */
@@ -117,6 +143,21 @@ static const struct bad {
 	{ PORTS RA_USERS RA_CONN "    xauth: server\n    start: trap\n    remote: 1.1.1.2\n",
 	  "an xauth server waits for its clients" },
 	{ PORTS RA_USERS RA_CONN "    xauth: maybe\n", "xauth must be no, server or client" },
+	/* EAL's lcores are espgw's (issue 16: `-l` made EAL print its usage) */
+	{ PORTS "eal:\n  args: \"--no-telemetry -l 0-3\"\n", "t:4: args: '-l' sets lcores" },
+	{ PORTS "eal:\n  args: --lcores=0@1\n", "t:4: args: '--lcores=0@1' sets lcores" },
+	{ PORTS "eal:\n  args: -c 0x3\n", "taskset" },
+	/* RADIUS */
+	{ PORTS "radius: { server: 127.0.0.1 }\n", "radius: a server needs its secret" },
+	{ PORTS "radius: { server: 127.0.0.1, secret: s, port: 0 }\n", "t:3: port must be" },
+	{ PORTS "connections:\n  - name: rw\n    local: 1.1.1.1\n    psk: x\n"
+	  "    local_ts: 10.0.0.0/8\n    remote_ts: 0.0.0.0/0\n    eap: radius\n",
+	  "eap: radius needs a radius server" },
+	{ PORTS RA_USERS "connections:\n  - name: rw\n    local: 1.1.1.1\n"
+	  "    local_ts: 10.0.0.0/8\n    remote_ts: 0.0.0.0/0\n    eap: mschapv2\n"
+	  "    eap_only: yes\n", "eap_only needs eap: radius" },
+	{ PORTS "connections:\n  - name: rw\n    local: 1.1.1.1\n"
+	  "    local_ts: 10.0.0.0/8\n    remote_ts: 0.0.0.0/0\n", "needs a psk, or cert" },
 	{ "workers: 0\n" PORTS, "t:1: workers must be" },
 	{ "wrkers: 1\n" PORTS, "t:1: unknown top-level key 'wrkers'" },
 	{ "workers: 1\nworkers: 2\n" PORTS, "t:2: configuration: duplicate key" },
@@ -225,6 +266,7 @@ main(void)
 		{ "CLI key=value words", test_words },
 		{ "prefixes", test_prefix },
 		{ "remote access: users, pools, xauth", test_remote_access },
+		{ "radius section, eap: radius, eap_only", test_radius },
 		{ NULL, NULL },
 	};
 
