@@ -47,6 +47,14 @@ ctl_port_addr(uint16_t port, int family)
 #define HOLD_MAX 64
 #define HOLD_PER_ADDR 4
 
+/* the addresses asked for lately (ctl_resolve) */
+static struct pending_res {
+	uint16_t port;
+	uint8_t family;
+	uint8_t a[16];
+	struct timespec at;
+} recent[64];
+
 static struct held {
 	struct rte_mbuf *m;		/* L3 at data start; NULL = free slot */
 	uint16_t port;
@@ -116,6 +124,32 @@ ctl_neigh_expire(void)
 		}
 }
 
+/*
+ * a we have an entry for, or are resolving (packets held for it, or asked
+ * for in the last second): an ARP or NA not meant for us may update it
+ * (RFC 826's merge, RFC 5227's announcements, RFC 4861 7.2.5), nothing
+ * else is learned from one (no poisoning with addresses we never wanted)
+ */
+static bool
+wanted(uint16_t port, int family, const uint8_t *a, struct rte_ether_addr *known)
+{
+	struct timespec now;
+
+	if (dp_neigh_get(port, family, a, known))
+		return true;
+	memset(known, 0, sizeof(*known));
+	for (unsigned i = 0; i < HOLD_MAX; i++)
+		if (held[i].m && held[i].port == port && held[i].family == family &&
+		    !memcmp(held[i].a, a, ip_alen(family)))
+			return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (unsigned i = 0; i < RTE_DIM(recent); i++)
+		if (recent[i].family == family && recent[i].port == port &&
+		    !memcmp(recent[i].a, a, ip_alen(family)) && now.tv_sec - recent[i].at.tv_sec <= 1)
+			return true;
+	return false;
+}
+
 void
 neigh_learn(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *mac)
 {
@@ -142,8 +176,13 @@ neigh_arp_input(uint16_t port, struct rte_mbuf *m)
 		return;
 	}
 	ctl.st.punt_arp++;
-	/* RFC 826 merge: learn the sender when the request is for us */
+	/* RFC 826 merge: learn the sender when the request is for us; one that
+	 * is not (a gratuitous ARP, RFC 5227) only updates a sender we want */
 	if (!ctl_port_has_addr(port, AF_INET, (const uint8_t *)&arp->arp_data.arp_tip)) {
+		struct rte_ether_addr known;
+		if (wanted(port, AF_INET, (const uint8_t *)&arp->arp_data.arp_sip, &known))
+			neigh_learn(port, AF_INET, (const uint8_t *)&arp->arp_data.arp_sip,
+				    &arp->arp_data.arp_sha);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -270,7 +309,14 @@ neigh_nd_input(uint16_t port, struct rte_mbuf *m, struct rte_ipv6_hdr *ip6,
 		      &ll) < 0)
 		goto drop;
 	if (type == ND_NEIGHBOR_ADVERT) {
-		neigh_learn(port, AF_INET6, target, &ll);
+		/* RFC 4861 7.2.5: an NA for no entry of ours is discarded; one
+		 * without the Override flag does not change a known address */
+		struct rte_ether_addr known;
+		bool override = icmp[4] & 0x20;
+		if (wanted(port, AF_INET6, target, &known) &&
+		    (override || rte_is_zero_ether_addr(&known) ||
+		     rte_is_same_ether_addr(&known, &ll)))
+			neigh_learn(port, AF_INET6, target, &ll);
 		goto drop;
 	}
 	if (!ctl_port_has_addr(port, AF_INET6, target))
@@ -290,18 +336,10 @@ drop:
 }
 
 
-struct pending_res {
-	uint16_t port;
-	uint8_t family;
-	uint8_t a[16];
-	struct timespec at;
-};
-
 /* Ask for a next hop at most every 200 ms: misses come in bursts. */
 void
 ctl_resolve(uint16_t port, int family, const uint8_t *a)
 {
-	static struct pending_res recent[64];
 	static unsigned next;
 	struct timespec now;
 

@@ -12,6 +12,9 @@
 - Malformed management requests get ERR and change nothing.
 - reload: a bad file changes nothing; a good one keeps unchanged SAs
   (their counters) and adds the new ones.
+- Neighbours: a gratuitous ARP (RFC 5227 announcement) from a host espgw
+  is resolving answers its ARP; one for an address espgw never asked for
+  teaches it nothing.
 """
 import json
 import os
@@ -20,7 +23,7 @@ import sys
 import threading
 import time
 
-from scapy.all import IP, IPv6, UDP, ICMP, Raw, IPerror, ICMPv6PacketTooBig
+from scapy.all import ARP, Ether, IP, IPv6, UDP, ICMP, Raw, IPerror, ICMPv6PacketTooBig
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 import harness as H
@@ -98,6 +101,36 @@ def test_first_packet(n):
           "first packet to an unresolved neighbour delivered after ARP")
     check(st1["neigh_held"] == st0["neigh_held"] + 1 and
           st1["neigh_released"] == st0["neigh_released"] + 1, "held once, released once")
+
+
+def test_gratuitous_arp(n):
+    """198.18.1.4 exists on no host: a packet for it is held while espgw
+    asks, and a gratuitous ARP for .4 (sender = target, a host announcing
+    itself, as pktgen or a failover pair does) is learned and releases it.
+    Before, only ARP aimed at espgw's own address was learned, so the packet
+    was lost as neigh-miss. A gratuitous ARP for .5, which espgw never
+    asked for, is not learned: the next packet for .5 is held again."""
+    def garp(ip):
+        n.hs.send(Ether(src=n.hmac, dst="ff:ff:ff:ff:ff:ff") /
+                  ARP(op=1, hwsrc=n.hmac, psrc=ip, hwdst="00:00:00:00:00:00", pdst=ip))
+
+    st0 = json.loads(ctl("show", "stats", "--json")[1])
+    garp("198.18.1.5")          # not wanted: not learned
+    time.sleep(0.2)
+    inner = IP(src="198.18.2.2", dst="198.18.1.4") / UDP(sport=7, dport=9) / Raw(b"garp-4")
+    n.from_remote(sa_i4().encrypt(inner, seq_num=3001))
+    time.sleep(0.1)
+    garp("198.18.1.4")
+    got = recv_match(n.hs, lambda p: Raw in p and bytes(p[Raw]) == b"garp-4")
+    check(got is not None and got[Ether].dst == n.hmac,
+          "a held packet released by a gratuitous ARP from the host espgw asked for")
+    inner5 = IP(src="198.18.2.2", dst="198.18.1.5") / UDP(sport=7, dport=9) / Raw(b"garp-5")
+    n.from_remote(sa_i4().encrypt(inner5, seq_num=3002))
+    time.sleep(0.2)
+    st1 = json.loads(ctl("show", "stats", "--json")[1])
+    check(st1["neigh_held"] == st0["neigh_held"] + 2,
+          "the announcement nobody asked for taught nothing: .5's packet held too (%d held)"
+          % (st1["neigh_held"] - st0["neigh_held"]))
 
 
 def test_mtu(n):
@@ -390,7 +423,8 @@ def test_telemetry():
 
 def main():
     return H.run_suite(ESPGW, config(), (
-        lambda n, _: test_first_packet(n), lambda n, _: test_mtu(n),
+        lambda n, _: test_first_packet(n), lambda n, _: test_gratuitous_arp(n),
+        lambda n, _: test_mtu(n),
         lambda n, _: test_lifetimes(n),
         (lambda n, _: test_seq_exhaustion(n)) if HOOKS else None,
         lambda n, _: test_churn(n), lambda n, _: test_bad_requests(),
