@@ -285,9 +285,9 @@ cmd_sas(struct sbuf *b, bool js)
 	time_t now = time(NULL);
 
 	if (!js)
-		mgmt_printf(b, "%-14s %-4s %-10s %-9s %-18s %-16s %-16s %12s %14s %8s %6s\n",
+		mgmt_printf(b, "%-14s %-4s %-10s %-9s %-18s %-16s %-16s %12s %14s %8s %6s  %s\n",
 			  "SA", "DIR", "SPI", "MODE", "ALGORITHM", "LOCAL", "REMOTE",
-			  "PACKETS", "BYTES", "ERRORS", "AGE");
+			  "PACKETS", "BYTES", "ERRORS", "AGE", "FRAGMENTED");
 	for (unsigned i = 0; i < ctl.max_sas; i++) {
 		const struct ctl_sa *s = &ctl.sa[i];
 		const struct sa_desc *d;
@@ -301,13 +301,15 @@ cmd_sas(struct sbuf *b, bool js)
 		ip_addr_fmt(&d->remote, r, sizeof(r));
 		if (js) {
 			json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:i,"
-					      " s:I, s:I, s:I, s:I, s:o}",
+					      " s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 				"name", d->name, "direction", sa_dir_name(d->dir),
 				"spi", (json_int_t)d->spi, "mode", sa_mode_name(d->mode),
 				"algorithm", alg_name(d->alg), "local", l, "remote", r,
 				"esn", d->esn, "replay_window", dp_sa_replay_window(s->dp),
 				"packets", (json_int_t)c.pkts, "bytes", (json_int_t)c.bytes,
 				"errors", (json_int_t)c.errors,
+				"fragmented", (json_int_t)c.fragmented,
+				"fragments", (json_int_t)c.fragments,
 				"age_s", (json_int_t)(now - s->added),
 				"selector", sel_json(&d->sel));
 			if (d->encap_sport)
@@ -324,10 +326,14 @@ cmd_sas(struct sbuf *b, bool js)
 			json_array_append_new(arr, o);
 			continue;
 		}
-		mgmt_printf(b, "%-14s %-4s 0x%08x %-9s %-18s %-16s %-16s %12lu %14lu %8lu %5lds\n",
+		mgmt_printf(b, "%-14s %-4s 0x%08x %-9s %-18s %-16s %-16s %12lu %14lu %8lu %5lds",
 			  d->name, d->dir == SA_DIR_INBOUND ? "in" : "out", d->spi,
 			  sa_mode_name(d->mode), alg_name(d->alg), l, r, c.pkts, c.bytes,
 			  c.errors, (long)(now - s->added));
+		/* packets split before ESP, into fragments (each one of PACKETS) */
+		if (c.fragmented)
+			mgmt_printf(b, "  %lu into %lu", c.fragmented, c.fragments);
+		mgmt_printf(b, "\n");
 	}
 	if (js)
 		sb_json(b, arr);

@@ -151,6 +151,8 @@ dp_sum_sa(uint32_t id, struct dp_sa_ctr *o)
 		o->pkts += ld(&c->pkts);
 		o->bytes += ld(&c->bytes);
 		o->errors += ld(&c->errors);
+		o->fragmented += ld(&c->fragmented);
+		o->fragments += ld(&c->fragments);
 	}
 }
 

@@ -195,7 +195,8 @@ struct dp_port_ctr {
 } __rte_cache_aligned;
 
 struct dp_sa_ctr {
-	uint64_t pkts, bytes, errors;
+	uint64_t pkts, bytes, errors;	/* pkts: ESP packets, each fragment one */
+	uint64_t fragmented, fragments;	/* outbound IPv4 split before ESP, into */
 };
 
 /* Pipeline stages timed with -Dstage_cycles=true (zero otherwise). */

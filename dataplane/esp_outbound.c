@@ -243,6 +243,9 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 				}
 				for (unsigned j = 0; j < f; j++)
 					plen[cnt + j] = rte_pktmbuf_pkt_len(m[cnt + j]);
+				/* (each fragment is an ESP packet of the SA's count) */
+				w->sa_ctr[sa->id].fragmented++;
+				w->sa_ctr[sa->id].fragments += f;
 				cnt += f;
 				continue;
 			}
