@@ -115,6 +115,14 @@ struct route_desc {
 	char port[NAME_MAX_LEN];
 };
 
+/* A static neighbour (`neighbours:`): its MAC is never learned over */
+struct neigh_desc {
+	struct ip_addr addr;
+	uint8_t mac[6];
+	bool have_mac;
+	char port[NAME_MAX_LEN];
+};
+
 /*
  * An IKEv2 connection, the one type for it: the engine builds what it
  * runs from this (ike_conn_new in control/ike/conn.c parses the proposals,
@@ -233,7 +241,8 @@ struct espgw_config {
 	 * IKE_SAs; at most this many half-open from one address */
 	unsigned ike_cookie_threshold, ike_half_open_per_source;
 	struct radius_desc radius;
-	unsigned n_ports, n_routes, n_policies, n_sas, n_conns, n_users, n_pools;
+	unsigned n_ports, n_routes, n_policies, n_sas, n_conns, n_users, n_pools, n_neighs;
+	struct neigh_desc *neighs;
 	struct conn_desc *conns;
 	struct user_desc *users;
 	struct pool_desc *pools;

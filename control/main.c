@@ -78,7 +78,8 @@ usage(FILE *f)
 		"      --check-config FILE  validate FILE and exit (0 = good)\n"
 		"      --print-default      print the built-in configuration\n"
 		"      --print-keys SECTION the keys of a section (top, eal, ike, ports, routes,\n"
-		"                           sas, policies, connections) as a markdown table\n"
+		"                           neighbours, sas, policies, connections, users,\n"
+		"                           pools, radius) as a markdown table\n"
 		"  -s, --socket PATH        management socket (overrides the file)\n"
 		"  -v / -q                  more / less logging\n");
 }

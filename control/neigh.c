@@ -4,6 +4,7 @@
  * answered and learned, requests sent, packets held while their next hop
  * is resolved. The control thread is the neighbour table's only writer.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -150,13 +151,67 @@ wanted(uint16_t port, int family, const uint8_t *a, struct rte_ether_addr *known
 	return false;
 }
 
+/* the static neighbours in force (`neighbours:`), with their ports */
+static struct neigh_desc *statics;
+static uint16_t *static_port;
+static unsigned n_statics;
+
+static const struct neigh_desc *
+static_of(uint16_t port, int family, const uint8_t *a)
+{
+	for (unsigned i = 0; i < n_statics; i++)
+		if (static_port[i] == port && statics[i].addr.family == family &&
+		    !memcmp(statics[i].addr.a, a, ip_alen(family)))
+			return &statics[i];
+	return NULL;
+}
+
+void
+ctl_neigh_static(const struct espgw_config *c)
+{
+	struct neigh_desc *s = calloc(c->n_neighs + 1, sizeof(*s));
+	uint16_t *p = calloc(c->n_neighs + 1, sizeof(*p));
+
+	if (s == NULL || p == NULL) {
+		free(s);
+		free(p);
+		log_err("static neighbours: out of memory");
+		return;
+	}
+	free(statics);
+	free(static_port);
+	statics = s;
+	static_port = p;
+	n_statics = 0;
+	for (unsigned i = 0; i < c->n_neighs; i++) {
+		const struct neigh_desc *d = &c->neighs[i];
+		struct rte_ether_addr mac;
+		int port = config_find_port(c, d->port);
+		if (port < 0)
+			continue;
+		memcpy(mac.addr_bytes, d->mac, 6);
+		statics[n_statics] = *d;
+		static_port[n_statics++] = (uint16_t)port;
+		dp_neigh_set((uint16_t)port, &d->addr, &mac);
+		release((uint16_t)port, d->addr.family, d->addr.a, &mac);
+	}
+}
+
 void
 neigh_learn(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *mac)
 {
 	struct ip_addr ip = { .family = family };
+	const struct neigh_desc *st = static_of(port, family, a);
 
 	if (rte_is_zero_ether_addr(mac) || rte_is_multicast_ether_addr(mac))
 		return;
+	if (st != NULL) {
+		/* configured: no ARP or NA changes it */
+		struct rte_ether_addr sm;
+		memcpy(sm.addr_bytes, st->mac, 6);
+		release(port, family, a, &sm);
+		return;
+	}
 	memcpy(ip.a, a, ip_alen(family));
 	dp_neigh_set(port, &ip, mac);
 	release(port, family, a, mac);

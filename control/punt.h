@@ -29,6 +29,9 @@ bool ctl_port_has_addr(uint16_t port, int family, const uint8_t *a);
 const uint8_t *ctl_port_addr(uint16_t port, int family);
 void neigh_hold(struct rte_mbuf *m, uint16_t port, int family, const uint8_t *a);
 void neigh_learn(uint16_t port, int family, const uint8_t *a, const struct rte_ether_addr *mac);
+/* the configuration's static neighbours into the table (a reload's too;
+ * one it no longer has is learned like any other from then on) */
+void ctl_neigh_static(const struct espgw_config *c);
 void neigh_arp_input(uint16_t port, struct rte_mbuf *m);
 void neigh_nd_input(uint16_t port, struct rte_mbuf *m, struct rte_ipv6_hdr *ip6, uint8_t *icmp,
 		    uint32_t len, const struct rte_ether_addr *smac);

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/msgs.h"
+#include "control/punt.h"
 #include "control/sa_mgr.h"
 #include "control/tpol.h"
 
@@ -277,6 +278,7 @@ ctl_init_tables(struct espgw_config *c, char *err, size_t el)
 	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || ctl_tpol_init(c->max_sas) < 0)
 		return -1;
 	dp_set_tables(ctl.spd, ctl.rt);
+	ctl_neigh_static(c);
 	ctl.started = time(NULL);
 	return 0;
 }
@@ -639,6 +641,7 @@ ctl_apply(const struct espgw_config *nc, char *err, size_t el)
 		ctl.rt = rt;
 		ctl_post(MSG_RT_SWAP, rt, old);
 	}
+	ctl_neigh_static(nc);
 	free(ctl.policies);
 	ctl.policies = pol;
 	ctl.n_policies = n_pol;

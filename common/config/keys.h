@@ -68,7 +68,7 @@ void cfg_keys_markdown(const struct cfg_section *s, FILE *f);
 /* every section, ending with a NULL name (keys.c) */
 extern const struct cfg_section cfg_sections[];
 extern const struct cfg_key cfg_sa_keys[], cfg_policy_keys[], cfg_conn_keys[];
-extern const struct cfg_key cfg_top_keys[], cfg_eal_keys[], cfg_ike_keys[];
+extern const struct cfg_key cfg_top_keys[], cfg_eal_keys[], cfg_ike_keys[], cfg_neigh_keys[];
 extern const struct cfg_key cfg_port_keys[], cfg_route_keys[];
 extern const struct cfg_key cfg_user_keys[], cfg_pool_keys[], cfg_radius_keys[];
 

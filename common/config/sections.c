@@ -5,6 +5,7 @@
  * conn.c), and the list of all sections for the docs.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -61,6 +62,7 @@ const struct cfg_key cfg_top_keys[] = {
 	STRUCTURE("ike", "mapping", "a mapping: the `ike.` keys"),
 	STRUCTURE("ports", "list", "a list of ports"),
 	STRUCTURE("routes", "list", "a list of routes"),
+	STRUCTURE("neighbours", "list", "a list of static neighbours"),
 	STRUCTURE("sas", "list", "a list of static SAs"),
 	STRUCTURE("policies", "list", "a list of policies (the outbound SPD)"),
 	STRUCTURE("connections", "list", "a list of IKE connections"),
@@ -146,6 +148,38 @@ const struct cfg_key cfg_port_keys[] = {
 	{ .name = NULL },
 };
 
+static int
+set_mac(void *o, const char *v, char *err, size_t el)
+{
+	struct neigh_desc *d = o;
+	unsigned m[6];
+	char tail;
+
+	if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+		   &tail) != 6)
+		return cfg_fail(err, el, "'%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", v);
+	for (int i = 0; i < 6; i++)
+		d->mac[i] = (uint8_t)m[i];
+	if (d->mac[0] & 1)
+		return cfg_fail(err, el, "mac '%s' is a multicast address", v);
+	if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return cfg_fail(err, el, "mac '%s' is all zeros", v);
+	d->have_mac = true;
+	return 0;
+}
+
+const struct cfg_key cfg_neigh_keys[] = {
+	{ "address", K_ADDR, offsetof(struct neigh_desc, addr), .def = "required",
+	  .help = "the neighbour's IPv4 or IPv6 address (a next hop, or a host on a port's "
+		  "subnet)" },
+	{ "mac", K_FN, .fn = set_mac, .type = "MAC", .def = "required",
+	  .help = "its MAC address, `aa:bb:cc:dd:ee:ff`; espgw never asks for it and no ARP or "
+		  "NA changes it" },
+	{ "port", K_NAME, offsetof(struct neigh_desc, port), .def = "required",
+	  .help = "the port it is on" },
+	{ .name = NULL },
+};
+
 const struct cfg_key cfg_route_keys[] = {
 	{ "prefix", K_PREFIX, offsetof(struct route_desc, prefix), .def = "required",
 	  .help = "the destination prefix" },
@@ -162,6 +196,7 @@ const struct cfg_section cfg_sections[] = {
 	{ "ike", "ike", cfg_ike_keys, "ike." },
 	{ "ports", "port", cfg_port_keys, "" },
 	{ "routes", "route", cfg_route_keys, "" },
+	{ "neighbours", "neighbour", cfg_neigh_keys, "" },
 	{ "sas", "SA", cfg_sa_keys, "" },
 	{ "policies", "policy", cfg_policy_keys, "" },
 	{ "connections", "connection", cfg_conn_keys, "" },

@@ -311,6 +311,13 @@ static void sa_init(void *o) { config_sa_defaults(o); }
 static void policy_init(void *o) { config_policy_defaults(o); }
 static void port_init(void *o) { memset(o, 0, sizeof(struct port_desc)); ((struct port_desc *)o)->mtu = 1500; }
 static void route_init(void *o) { memset(o, 0, sizeof(struct route_desc)); }
+static void neigh_init(void *o) { memset(o, 0, sizeof(struct neigh_desc)); }
+
+static int
+neigh_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn, yaml_node_t *vn)
+{
+	return table_map(L, cfg_neigh_keys, "neighbour", obj, key, kn, vn);
+}
 
 static int
 top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
@@ -330,6 +337,9 @@ top_kv(struct loader *L, void *obj, const char *key, yaml_node_t *kn,
 	if (!strcmp(key, "routes"))
 		return walk_list(L, vn, "routes", (void **)&c->routes, &c->n_routes,
 				 sizeof(struct route_desc), route_init, route_kv);
+	if (!strcmp(key, "neighbours"))
+		return walk_list(L, vn, "neighbours", (void **)&c->neighs, &c->n_neighs,
+				 sizeof(struct neigh_desc), neigh_init, neigh_kv);
 	if (!strcmp(key, "policies"))
 		return walk_list(L, vn, "policies", (void **)&c->policies,
 				 &c->n_policies, sizeof(struct policy_desc),
@@ -478,6 +488,18 @@ cross_check(struct loader *L)
 			return lfail(L, n, "route refers to unknown port '%s'", r->port);
 		if (r->via.family && r->via.family != r->prefix.addr.family)
 			return lfail(L, n, "route via is not the prefix's family");
+	}
+	for (unsigned i = 0; i < c->n_neighs; i++) {
+		yaml_node_t *n = list_item_node(L, "neighbours", i);
+		const struct neigh_desc *d = &c->neighs[i];
+		if (d->addr.family == 0 || !d->have_mac || d->port[0] == '\0')
+			return lfail(L, n, "a neighbour needs address, mac and port");
+		if (config_find_port(c, d->port) < 0)
+			return lfail(L, n, "neighbour refers to unknown port '%s'", d->port);
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(c->neighs[j].port, d->port) &&
+			    ip_addr_eq(&c->neighs[j].addr, &d->addr))
+				return lfail(L, n, "duplicate neighbour on port '%s'", d->port);
 	}
 	/* names and inbound SPIs are checked through sorted indexes: a file
 	 * with 100 000 SAs must not take n^2 comparisons */
@@ -673,6 +695,7 @@ config_free(struct espgw_config *c)
 		explicit_bzero(c->users, sizeof(*c->users) * c->n_users);
 	free(c->users);
 	free(c->pools);
+	free(c->neighs);
 	explicit_bzero(&c->radius, sizeof(c->radius));	/* its secret */
 	free(c);
 }

@@ -10,8 +10,8 @@ import re
 import subprocess
 import sys
 
-SECTIONS = ["top", "eal", "ike", "ports", "routes", "sas", "policies", "connections", "users",
-            "pools"]
+SECTIONS = ["top", "eal", "ike", "ports", "routes", "neighbours", "sas", "policies",
+            "connections", "users", "pools", "radius"]
 build = sys.argv[1]
 update = len(sys.argv) > 2 and sys.argv[2] == "--update"
 espgw = os.path.join(build, "control", "espgw")

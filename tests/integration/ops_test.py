@@ -14,7 +14,8 @@
   (their counters) and adds the new ones.
 - Neighbours: a gratuitous ARP (RFC 5227 announcement) from a host espgw
   is resolving answers its ARP; one for an address espgw never asked for
-  teaches it nothing.
+  teaches it nothing; a static neighbour is used at once and no ARP
+  changes it.
 """
 import json
 import os
@@ -58,6 +59,8 @@ eal: { file_prefix: %s, hugepages: false, memory_mb: 768 }
 %s
 %s
 %s
+neighbours:
+  - { address: 198.18.1.6, mac: "02:00:00:00:00:66", port: inside }
 policies:
   - { name: p4, src: 198.18.1.0/24, dst: 198.18.2.0/24, action: protect, sa: o4 }
   - { name: p6, src: "fd00:1::/64", dst: "fd00:2::/64", action: protect, sa: o6 }
@@ -131,6 +134,27 @@ def test_gratuitous_arp(n):
     check(st1["neigh_held"] == st0["neigh_held"] + 2,
           "the announcement nobody asked for taught nothing: .5's packet held too (%d held)"
           % (st1["neigh_held"] - st0["neigh_held"]))
+
+
+def test_static_neighbour(n):
+    """198.18.1.6 is a static neighbour (02:00:00:00:00:66): its first
+    packet leaves at once with that MAC (nothing held, no ARP), and a
+    gratuitous ARP claiming .6 for h0's MAC changes nothing."""
+    st0 = json.loads(ctl("show", "stats", "--json")[1])
+    for k, seq in ((0, 3003), (1, 3004)):
+        if k:
+            n.hs.send(Ether(src=n.hmac, dst="ff:ff:ff:ff:ff:ff") /
+                      ARP(op=1, hwsrc=n.hmac, psrc="198.18.1.6", pdst="198.18.1.6"))
+            time.sleep(0.2)
+        tag = b"static-%d" % k
+        inner = IP(src="198.18.2.2", dst="198.18.1.6") / UDP(sport=7, dport=9) / Raw(tag)
+        n.from_remote(sa_i4().encrypt(inner, seq_num=seq))
+        got = recv_match(n.hs, lambda p, t=tag: Raw in p and bytes(p[Raw]) == t)
+        check(got is not None and got[Ether].dst == "02:00:00:00:00:66",
+              "static neighbour: packet %d to its configured MAC (%s)" %
+              (k, got and got[Ether].dst))
+    st1 = json.loads(ctl("show", "stats", "--json")[1])
+    check(st1["neigh_held"] == st0["neigh_held"], "static neighbour: nothing held for it")
 
 
 def test_mtu(n):
@@ -431,6 +455,7 @@ def test_telemetry():
 def main():
     return H.run_suite(ESPGW, config(), (
         lambda n, _: test_first_packet(n), lambda n, _: test_gratuitous_arp(n),
+        lambda n, _: test_static_neighbour(n),
         lambda n, _: test_mtu(n),
         lambda n, _: test_lifetimes(n),
         (lambda n, _: test_seq_exhaustion(n)) if HOOKS else None,

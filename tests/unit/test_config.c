@@ -147,6 +147,18 @@ static const struct bad {
 	{ PORTS "eal:\n  args: \"--no-telemetry -l 0-3\"\n", "t:4: args: '-l' sets lcores" },
 	{ PORTS "eal:\n  args: --lcores=0@1\n", "t:4: args: '--lcores=0@1' sets lcores" },
 	{ PORTS "eal:\n  args: -c 0x3\n", "taskset" },
+	/* static neighbours */
+	{ PORTS "neighbours:\n  - { address: 10.0.0.9, mac: \"02:00:00:00:00:0g\", port: a }\n",
+	  "t:4: '02:00:00:00:00:0g' is not a MAC address" },
+	{ PORTS "neighbours:\n  - { address: 10.0.0.9, mac: \"01:00:5e:00:00:01\", port: a }\n",
+	  "multicast" },
+	{ PORTS "neighbours:\n  - { address: 10.0.0.9, mac: \"02:00:00:00:00:09\", port: b }\n",
+	  "t:4: neighbour refers to unknown port 'b'" },
+	{ PORTS "neighbours:\n  - { address: 10.0.0.9, port: a }\n",
+	  "t:4: a neighbour needs address, mac and port" },
+	{ PORTS "neighbours:\n  - { address: 10.0.0.9, mac: \"02:00:00:00:00:09\", port: a }\n"
+	  "  - { address: 10.0.0.9, mac: \"02:00:00:00:00:0a\", port: a }\n",
+	  "t:5: duplicate neighbour on port 'a'" },
 	/* RADIUS */
 	{ PORTS "radius: { server: 127.0.0.1 }\n", "radius: a server needs its secret" },
 	{ PORTS "radius: { server: 127.0.0.1, secret: s, port: 0 }\n", "t:3: port must be" },
