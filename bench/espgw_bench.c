@@ -45,9 +45,11 @@ static struct {
 	double seconds;
 	const char *pcap;		/* write the frames here and exit */
 	unsigned pcap_count;
+	uint8_t smac[6], dmac[6];	/* the pcap's Ethernet addresses */
 	bool tunnel_table;		/* the policies as IKE's (per-tunnel table) */
 	unsigned workers;		/* pipelines at once, each on its own CPU */
-} o = { "outbound", "aes-gcm-128", "uniform", "native", 64, 1, 32, 2.0, NULL, 64, false, 1 };
+} o = { "outbound", "aes-gcm-128", "uniform", "native", 64, 1, 32, 2.0, NULL, 64,
+	{ 2, 0, 0, 0, 0, 2 }, { 2, 0, 0, 0, 0, 1 }, false, 1 };
 
 #define NTEMPL 4096		/* prebuilt frames, cycled */
 struct tmpl {
@@ -240,61 +242,125 @@ refill(struct rte_mempool *mp, struct rte_mbuf **m, unsigned n, unsigned *t,
  * Make the inbound templates: encrypt plain frames from each remote host
  * with the twin of inbound SA i (same SPI and key) through the engine.
  */
+/* the peer's outbound SA of flow f: its outer header comes to us */
+static struct dp_sa *
+twin_of(unsigned f)
+{
+	struct sa_desc d = *config_find_sa(ctl.cfg, "o0");
+	struct dp_sa *twin;
+	char err[200];
+
+	snprintf(d.name, sizeof(d.name), "twin");
+	d.spi = 0x20000 + f;
+	d.local = ctl.sa[ctl_find_sa("o0")].desc.remote;
+	d.remote = ctl.sa[ctl_find_sa("o0")].desc.local;
+	if (dp_sa_create(&d, 0, &twin, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		exit(1);
+	}
+	return twin;
+}
+
+/* one ESP frame of flow f sealed by twin (its next sequence number) into
+ * out, Ethernet addresses as given: its length */
+static unsigned
+seal_inbound(struct dp_worker *w, struct dp_sa *twin, unsigned f, unsigned len, uint8_t *out,
+	     const uint8_t *smac, const uint8_t *dmac)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	uint8_t why[1];
+	unsigned n;
+
+	build_plain(rte_pktmbuf_mtod(m, uint8_t *), len, 0);
+	{
+		/* inner packet: remote host -> inside host */
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, void *, 14);
+		ip->src_addr = rte_cpu_to_be_32(remote_ip(f));
+		ip->dst_addr = rte_cpu_to_be_32((198u << 24) | (18u << 16) | (1u << 8) | 2);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	m->data_len = m->pkt_len = len;
+	rte_pktmbuf_adj(m, 14);
+	m->l2_len = 0;
+	m->l3_len = 20;
+	if (esp_seal(w, twin, &m, 1, why) != 1) {
+		log_err("cannot build an inbound frame");
+		exit(1);
+	}
+	{
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	memcpy(out, dmac, 6);
+	memcpy(out + 6, smac, 6);
+	out[12] = RTE_ETHER_TYPE_IPV4 >> 8;
+	out[13] = RTE_ETHER_TYPE_IPV4 & 0xff;
+	n = rte_pktmbuf_pkt_len(m);
+	memcpy(out + 14, rte_pktmbuf_mtod(m, uint8_t *), n);
+	n += 14;
+	rte_pktmbuf_free(m);
+	return n;
+}
+
 static void
 build_inbound(struct dp_worker *w)
 {
-	struct tmpl *templ = tin;
+	static const uint8_t zero[6];
+	uint8_t buf[2048];
 
 	for (unsigned t = 0; t < NTEMPL; t++) {
-		unsigned f = flow_of(t);
-		struct sa_desc d = *config_find_sa(ctl.cfg, "o0");
-		struct dp_sa *twin;
-		struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
-		char err[200];
-		unsigned len = frame_size(t);
-
-		snprintf(d.name, sizeof(d.name), "twin");
-		d.spi = 0x20000 + f;
-		/* the peer's outbound SA: its outer header comes to us */
-		d.local = ctl.sa[ctl_find_sa("o0")].desc.remote;
-		d.remote = ctl.sa[ctl_find_sa("o0")].desc.local;
-		if (dp_sa_create(&d, 0, &twin, err, sizeof(err)) < 0) {
-			log_err("%s", err);
-			exit(1);
-		}
-		build_plain(rte_pktmbuf_mtod(m, uint8_t *), len, 0);
-		{
-			/* inner packet: remote host -> inside host */
-			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, void *, 14);
-			ip->src_addr = rte_cpu_to_be_32(remote_ip(f));
-			ip->dst_addr = rte_cpu_to_be_32((198u << 24) | (18u << 16) | (1u << 8) | 2);
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-		}
-		m->data_len = m->pkt_len = len;
-		rte_pktmbuf_adj(m, 14);
-		m->l2_len = 0;
-		m->l3_len = 20;
-		uint8_t why[1];
-		if (esp_seal(w, twin, &m, 1, why) != 1) {
-			log_err("cannot build inbound template");
-			exit(1);
-		}
-		{
-			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-		}
-		struct rte_ether_hdr *eh = (void *)rte_pktmbuf_prepend(m, 14);
-		memset(eh, 0, 14);
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		templ[t].len = rte_pktmbuf_pkt_len(m);
-		templ[t].plain = len;
-		templ[t].data = malloc(templ[t].len);
-		memcpy(templ[t].data, eh, templ[t].len);
-		rte_pktmbuf_free(m);
+		unsigned f = flow_of(t), len = frame_size(t);
+		struct dp_sa *twin = twin_of(f);
+		tin[t].len = (uint16_t)seal_inbound(w, twin, f, len, buf, zero, zero);
+		tin[t].plain = (uint16_t)len;
+		tin[t].data = malloc(tin[t].len);
+		memcpy(tin[t].data, buf, tin[t].len);
 		dp_sa_free(twin);
 	}
+}
+
+/*
+ * For pktgen's replay (docs/pktgen.md): pcap_count ESP frames made one by
+ * one, each flow's SA numbering its packets 1, 2, 3, ... as a real peer
+ * does (so espgw's replay window stays on), with the given MACs; written
+ * as they are made, so a file may be as long as a run needs.
+ */
+static void
+write_inbound_pcap(struct dp_worker *w)
+{
+	FILE *f = fopen(o.pcap, "wb");
+	const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	struct dp_sa **twin = calloc(o.sas, sizeof(*twin));
+	uint8_t buf[2048];
+
+	if (f == NULL || twin == NULL) {
+		perror(o.pcap);
+		exit(1);
+	}
+	fwrite(hdr, sizeof(hdr), 1, f);
+	for (unsigned k = 0; k < o.pcap_count; k++) {
+		unsigned fl = flow_of(k % NTEMPL);
+		unsigned n;
+		uint32_t rec[4];
+		if (twin[fl] == NULL)
+			twin[fl] = twin_of(fl);
+		n = seal_inbound(w, twin[fl], fl, frame_size(k % NTEMPL), buf, o.smac, o.dmac);
+		rec[0] = k / 1000000;
+		rec[1] = k % 1000000;
+		rec[2] = rec[3] = n;
+		fwrite(rec, sizeof(rec), 1, f);
+		fwrite(buf, n, 1, f);
+	}
+	for (unsigned i = 0; i < o.sas; i++)
+		dp_sa_free(twin[i]);
+	free(twin);
+	if (fclose(f) != 0) {
+		perror(o.pcap);
+		exit(1);
+	}
+	exit(0);
 }
 
 static void
@@ -309,7 +375,8 @@ build_outbound(void)
 	}
 }
 
-/* The frames this run would use, as a pcap for pktgen (docs/pktgen.md). */
+/* The plain frames this run would use (at most NTEMPL: pktgen replays
+ * them in a loop), as a pcap for pktgen (docs/pktgen.md). */
 static void
 write_pcap(const struct tmpl *templ)
 {
@@ -324,7 +391,10 @@ write_pcap(const struct tmpl *templ)
 	for (unsigned t = 0; t < o.pcap_count && t < NTEMPL; t++) {
 		const uint32_t rec[4] = { 0, t, templ[t].len, templ[t].len };
 		fwrite(rec, sizeof(rec), 1, f);
-		fwrite(templ[t].data, templ[t].len, 1, f);
+		/* the given MACs: pktgen's port to espgw's */
+		fwrite(o.dmac, 6, 1, f);
+		fwrite(o.smac, 6, 1, f);
+		fwrite(templ[t].data + 12, templ[t].len - 12u, 1, f);
 	}
 	fclose(f);
 	exit(0);
@@ -627,6 +697,8 @@ main(int argc, char **argv)
 		{ "tunnel-table", no_argument, NULL, 'T' },
 		{ "pcap-count", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'W' },
+		{ "pcap-src-mac", required_argument, NULL, 'S' },
+		{ "pcap-dst-mac", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct espgw_config *c;
@@ -647,12 +719,25 @@ main(int argc, char **argv)
 		case 'W': o.workers = atoi(optarg); break;
 		case 'w': o.pcap = optarg; break;
 		case 'T': o.tunnel_table = true; break;
-		case 'c': o.pcap_count = atoi(optarg); break;
+		case 'c': o.pcap_count = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'S':
+		case 'D': {
+			unsigned m[6];
+			uint8_t *to = opt == 'S' ? o.smac : o.dmac;
+			if (sscanf(optarg, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3],
+				   &m[4], &m[5]) != 6) {
+				fprintf(stderr, "espgw-bench: '%s' is not a MAC address\n", optarg);
+				return 2;
+			}
+			for (int i = 0; i < 6; i++)
+				to[i] = (uint8_t)m[i];
+			break;
+		}
 		default:
 			fprintf(stderr, "usage: espgw-bench --mode M [--alg A] [--size N|imix] "
 				"[--sas N] [--dist uniform|zipf] [--engine native|cpu|lookaside] "
-				"[--seconds S] [--burst N] [--write-pcap FILE [--pcap-count N]] "
-				"[--tunnel-table]\n");
+				"[--seconds S] [--burst N] [--write-pcap FILE [--pcap-count N] "
+				"[--pcap-src-mac M] [--pcap-dst-mac M]] [--tunnel-table]\n");
 			return 2;
 		}
 	}
@@ -723,7 +808,7 @@ main(int argc, char **argv)
 	} else if (!strcmp(o.mode, "inbound") || !strcmp(o.mode, "ipsec-in")) {
 		build_inbound(w);
 		if (o.pcap)
-			write_pcap(tin);
+			write_inbound_pcap(w);
 		if (!strcmp(o.mode, "inbound"))
 			report("inbound", run_workers(1), NULL);
 		else

@@ -81,6 +81,26 @@ if [ $SMOKE = 1 ]; then
 	python3 bench/ike_setup.py "$BUILD" 50 "$CSV"
 	python3 bench/ike_setup.py "$BUILD" 50 "$CSV" 1
 	python3 bench/report.py "$CSV" "$OUT" --no-docs
+	# the inbound pcap for pktgen: as long as asked, each SA's numbers 1, 2, ..., real MACs
+	"$BENCH" --mode inbound --size 64 --sas 3 --write-pcap "$OUT/in.pcap" --pcap-count 10000 \
+		--pcap-src-mac 02:00:00:00:00:0a --pcap-dst-mac 02:00:00:00:00:0b >/dev/null 2>&1 ||
+		{ echo "FAILED: espgw-bench --write-pcap"; exit 1; }
+	python3 - "$OUT/in.pcap" <<'PY' || { echo "FAILED: the inbound pcap"; exit 1; }
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+off, n, last = 24, 0, {}
+while off < len(d):
+    incl = struct.unpack_from("<I", d, off + 8)[0]
+    f = d[off + 16:off + 16 + incl]
+    assert f[:12] == bytes.fromhex("02000000000b02000000000a"), "MACs"
+    spi, seq = struct.unpack_from(">II", f, 14 + 20)
+    assert seq == last.get(spi, 0) + 1, "sequence %d after %d" % (seq, last.get(spi, 0))
+    last[spi] = seq
+    off += 16 + incl
+    n += 1
+assert n == 10000 and len(last) == 3, (n, len(last))
+print("inbound pcap: %d frames, %d SAs numbered 1..%d" % (n, len(last), max(last.values())))
+PY
 	echo "smoke OK: $CSV"
 	exit 0
 fi
