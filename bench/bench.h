@@ -3,6 +3,7 @@
 #ifndef ESPGW_BENCH_H
 #define ESPGW_BENCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct result {
@@ -21,5 +22,9 @@ bench_frame_size(int size, unsigned i)
 /* bench_raw.c: Intel IPsec-MB alone on the same sizes and algorithm */
 struct result bench_raw(const char *alg, int size, double seconds, const uint8_t *key_out,
 			const uint8_t *auth_key);
+
+/* bench_ctl.c: the control plane's modes; extra gets the CSV's extra fields */
+struct result bench_install(unsigned sas, char *extra, size_t el);
+struct result bench_tunnels(unsigned sas, char *extra, size_t el);
 
 #endif

@@ -383,9 +383,11 @@ def tls_certs():
     return d
 
 
-def eap_tls_load():
+def eap_tls_load(eap_only=False):
     """charon as alice with EAP-TLS (her certificate), FreeRADIUS's
-    certificate checked against the CA as the AAA identity"""
+    certificate checked against the CA as the AAA identity; espgw proves
+    itself with the PSK, or (eap_only) by EAP-TLS alone, with no PSK at
+    all (RFC 5998)"""
     C.swanctl_load("""connections {
   gw {
     version = 2
@@ -397,105 +399,59 @@ def eap_tls_load():
       certs = alice.crt
       id = alice@espgw.test
       aaa_id = radius.espgw.test }
-    remote { auth = psk
+    remote { auth = %s
       id = 198.18.0.1 }
     children { net { remote_ts = 198.18.1.0/24
       esp_proposals = aes128gcm16 } }
   }
 }
-secrets {
+%s""" % (("eap-tls", "") if eap_only else ("psk", """secrets {
   ike-gw { id-a = 198.18.0.1
     id-b = alice@espgw.test
     secret = "%s" }
 }
-""" % PSK)
+""" % PSK)))
 
 
-def eap_tls():
+def eap_tls(eap_only=False):
     """EAP-TLS through FreeRADIUS (RFC 3579 pass-through, a method espgw
     does not run itself): charon proves alice's certificate to FreeRADIUS
     over TLS carried in espgw's IKE_AUTH rounds (EAP-Message attributes
     split at 253 bytes), FreeRADIUS proves its own; the MPPE keys of the
-    Access-Accept are the MSK; the user is the EAP identity"""
+    Access-Accept are the MSK; the user is the EAP identity. eap_only
+    (RFC 5998): espgw's connection has no PSK and no certificate
+    (`eap_only: yes`); charon announces EAP_ONLY_AUTHENTICATION, gets
+    espgw's ID without an AUTH, and allows it because EAP-TLS authenticated
+    the server side"""
+    tag = "eap-only" if eap_only else "eap-tls"
     cfg = config("none", """    eap: radius
-    pools: rw
+%s    pools: rw
 radius: { server: 127.0.0.1, secret: "%s" }
 pools:
   - { name: rw, addrs: 198.18.7.0/24 }
-""" % RAD_SECRET)
+""" % ("    eap_only: yes\n" if eap_only else "", RAD_SECRET))
+    if eap_only:
+        cfg = "\n".join(l for l in cfg.splitlines() if not l.strip().startswith("psk:")) + "\n"
     rad = freeradius_start(tls=C.W + "/eap-tls")
     gw, _, logp = H.start_espgw(ESPGW, cfg)
     try:
-        charon_initiates("none", "eap-tls")
+        charon_initiates("none", tag)
         s = wait_up()
         log = C.charon_log()
         check(s is not None and s.get("user") == "alice@espgw.test" and
               s.get("virtual_ips") == ["198.18.7.1"],
-              "eap-tls: up through FreeRADIUS, user alice@espgw.test (%s %s)" %
-              (s and s.get("user"), s and s.get("virtual_ips")))
+              "%s: up through FreeRADIUS, user alice@espgw.test (%s %s)" %
+              (tag, s and s.get("user"), s and s.get("virtual_ips")))
         check("EAP method EAP_TLS succeeded" in log,
-              "eap-tls: charon's EAP-TLS succeeded (FreeRADIUS's certificate accepted)")
+              "%s: charon's EAP-TLS succeeded (FreeRADIUS's certificate accepted)" % tag)
+        if eap_only:
+            check("allow mutual EAP-only authentication" in log,
+                  "eap-only: charon allowed mutual EAP-only authentication, no PSK anywhere")
         if s is None:
             print("\n".join(log.splitlines()[-30:]))
             print("\n".join(radius_log().splitlines()[-40:]))
             return
-        check(ping_to("198.18.7.1", 3) == 3, "eap-tls: traffic to the virtual IP")
-    finally:
-        H.stop_espgw(gw, logp)
-        rad.terminate()
-        rad.wait()
-
-
-def eap_only_load():
-    """charon as alice with EAP-TLS and no PSK at all: the gateway too is
-    authenticated by EAP-TLS alone (RFC 5998)"""
-    C.swanctl_load("""connections {
-  gw {
-    version = 2
-    local_addrs = 198.18.0.2
-    remote_addrs = 198.18.0.1
-    proposals = aes128gcm16-prfsha256-x25519
-    vips = 0.0.0.0
-    local { auth = eap-tls
-      certs = alice.crt
-      id = alice@espgw.test
-      aaa_id = radius.espgw.test }
-    remote { auth = eap-tls
-      id = 198.18.0.1 }
-    children { net { remote_ts = 198.18.1.0/24
-      esp_proposals = aes128gcm16 } }
-  }
-}
-""")
-
-
-def eap_only():
-    """EAP-only authentication (RFC 5998) with EAP-TLS through FreeRADIUS:
-    espgw's connection has no PSK and no certificate (`eap_only: yes`);
-    charon announces EAP_ONLY_AUTHENTICATION, gets espgw's ID without an
-    AUTH, and allows it because EAP-TLS authenticated the server side"""
-    cfg = config("none", """    eap: radius
-    eap_only: yes
-    pools: rw
-radius: { server: 127.0.0.1, secret: "%s" }
-pools:
-  - { name: rw, addrs: 198.18.7.0/24 }
-""" % RAD_SECRET)
-    cfg = "\n".join(l for l in cfg.splitlines() if not l.strip().startswith("psk:")) + "\n"
-    rad = freeradius_start(tls=C.W + "/eap-tls")
-    gw, _, logp = H.start_espgw(ESPGW, cfg)
-    try:
-        charon_initiates("none", "eap-only")
-        s = wait_up()
-        log = C.charon_log()
-        check(s is not None and s.get("user") == "alice@espgw.test",
-              "eap-only: up with no PSK anywhere, user %s" % (s and s.get("user")))
-        check("allow mutual EAP-only authentication" in log,
-              "eap-only: charon allowed mutual EAP-only authentication")
-        if s is None:
-            print("\n".join(log.splitlines()[-30:]))
-            return
-        check(ping_to("198.18.7.1", 3) == 3, "eap-only: traffic to the virtual IP")
+        check(ping_to("198.18.7.1", 3) == 3, "%s: traffic to the virtual IP" % tag)
     finally:
         H.stop_espgw(gw, logp)
         rad.terminate()
@@ -602,7 +558,7 @@ def main():
     with_charon(eap_radius, load=eap_load)
     tls_certs()
     with_charon(eap_tls, load=eap_tls_load)
-    with_charon(eap_only, load=eap_only_load)
+    with_charon(eap_tls, True, load=lambda: eap_tls_load(True))
     C.CHILDLESS = "force"
     with_charon(childless)
     C.CHILDLESS = "allow"
