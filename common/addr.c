@@ -133,3 +133,12 @@ selector_match(const struct selector *s, int fam, const uint8_t *src,
 	}
 	return true;
 }
+
+void
+ip_prefix_mask(struct ip_prefix *p)
+{
+	unsigned bits = ip_alen(p->addr.family) * 8;
+
+	for (unsigned i = p->len; i < bits; i++)
+		p->addr.a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+}

@@ -33,6 +33,8 @@ int ip_prefix_parse(const char *s, struct ip_prefix *p);
 const char *ip_addr_fmt(const struct ip_addr *a, char *buf, size_t len);
 const char *ip_prefix_fmt(const struct ip_prefix *p, char *buf, size_t len);
 bool ip_addr_eq(const struct ip_addr *x, const struct ip_addr *y);
+/* the host bits of p cleared: the network it names */
+void ip_prefix_mask(struct ip_prefix *p);
 /* true when addr (of family fam, raw bytes) lies inside p; p.family 0 matches all */
 bool ip_prefix_contains(const struct ip_prefix *p, int fam, const uint8_t *addr);
 void selector_any(struct selector *s);

@@ -8,6 +8,7 @@
  * still up. Input is what the peer sent (our inbound SAs), output what it
  * got. The requests go through radius.c's thread.
  */
+#define LOG_SUBSYS LOG_SS_RADIUS
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -28,6 +28,7 @@ struct ctl_sa {
 	bool deleting;
 	bool soft_logged;
 	bool dynamic;			/* made by IKE: a reload keeps it */
+	char conn[NAME_MAX_LEN];	/* IKE's: its connection ("" static) */
 };
 
 struct ctl_stats {

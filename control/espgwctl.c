@@ -77,13 +77,15 @@ conn(void)
 	return 0;
 }
 
+static volatile sig_atomic_t interrupted;	/* Ctrl-C in monitor or log follow */
+
 /* 0, or the errno of the failure (0 bytes read: EPIPE) */
 static int
 read_n(char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR && !interrupted)
 			continue;
 		if (k <= 0)
 			return k == 0 ? EPIPE : errno;
@@ -109,9 +111,10 @@ lost(int e)
 	return 2;
 }
 
-/* Read one framed reply and print it: 0 OK, 1 ERR, -errno when none came. */
+/* Read one framed reply: 0 OK, 1 ERR, -errno when none came; the body
+ * printed, or kept in *keep (malloc'd) when keep is not NULL. */
 static int
-read_reply(void)
+read_reply_body(char **keep)
 {
 	char hdr[32], *body;
 	size_t i = 0, len;
@@ -142,9 +145,20 @@ read_reply(void)
 		return -e;
 	}
 	body[len] = '\0';
+	if (keep != NULL) {
+		*keep = body;
+		return is_err;
+	}
 	fputs(body, is_err ? stderr : stdout);
+	fflush(stdout);
 	free(body);
 	return is_err;
+}
+
+static int
+read_reply(void)
+{
+	return read_reply_body(NULL);
 }
 
 static bool
@@ -235,24 +249,37 @@ secret_word(const char *w, char *out, size_t cap)
 	return 0;
 }
 
-static const char *const words[] = {
-	"show", "version", "ports", "workers", "policies", "sas", "counters",
-	"drops", "stats", "sa", "policy", "add", "del", "reload", "help", "--json",
-	"all", "quit", "ike", "conns", "initiate", "terminate", "rekey", "child", "pools", "redirect", "move", NULL,
-};
+/*
+ * Completion asks espgw: `complete w=WORD...` with the words before the
+ * cursor's answers every word that may come next (commands from its
+ * table, names of SAs, connections, policies, log subsystems, keys), one
+ * per line; the shell keeps those that begin with what is typed. The
+ * shell's own words (quit, exit, monitor) are added here.
+ */
+static char *cands;		/* the daemon's answer, lines */
+static bool first_word;		/* completing a request's first word */
+static const char *const shell_words[] = { "quit", "exit", "monitor", NULL };
 
 static char *
 gen(const char *text, int state)
 {
-	static int i;
-	static size_t len;
+	static char *p;
+	static int sw;
+	size_t len = strlen(text);
 
 	if (state == 0) {
-		i = 0;
-		len = strlen(text);
+		p = cands;
+		sw = 0;
 	}
-	while (words[i] != NULL) {
-		const char *w = words[i++];
+	while (p && *p) {
+		char *nl = strchr(p, '\n'), *w = p;
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		p = nl ? nl + 1 : p + n;
+		if (n >= len && strncmp(w, text, len) == 0)
+			return strndup(w, n);
+	}
+	while (first_word && shell_words[sw]) {
+		const char *w = shell_words[sw++];
 		if (strncmp(w, text, len) == 0)
 			return strdup(w);
 	}
@@ -262,9 +289,97 @@ gen(const char *text, int state)
 static char **
 complete(const char *text, int start, int end)
 {
-	(void)start;
+	char req[8192] = "complete", *copy, *tok, *save;
+	char **m;
+
 	(void)end;
-	return rl_completion_matches(text, gen);
+	rl_attempted_completion_over = 1;	/* never file names */
+	first_word = strspn(rl_line_buffer, " \t") >= (size_t)start;
+	free(cands);
+	cands = NULL;
+	copy = strndup(rl_line_buffer, (size_t)start);
+	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+		if (strlen(req) + strlen(tok) + 4 < sizeof(req))
+			strcat(strcat(req, " w="), tok);
+	free(copy);
+	if (conn() == 0 && send_line(req) && read_reply_body(&cands) != 0) {
+		free(cands);
+		cands = NULL;
+	}
+	m = rl_completion_matches(text, gen);
+	/* KEY= waits for its value */
+	rl_completion_append_character = m && m[1] == NULL && m[0][strlen(m[0]) - 1] == '=' ?
+					 '\0' : ' ';
+	return m;
+}
+
+static void
+on_int(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* monitor [SECONDS]: show rates again each interval until Ctrl-C */
+static int
+monitor(const char *arg)
+{
+	double every = arg ? strtod(arg, NULL) : 1;
+	struct sigaction sa = { .sa_handler = on_int }, old;
+	int rc = 0;
+
+	if (!(every >= 0.2 && every <= 3600)) {
+		fprintf(stderr, "espgwctl: monitor [SECONDS] (0.2 .. 3600)\n");
+		return 1;
+	}
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old);
+	while (!interrupted && rc == 0) {
+		if (isatty(1))
+			fputs("\033[H\033[2J", stdout);
+		rc = request("show rates");
+		if (rc == 0 && !interrupted) {
+			struct timespec ts = { (time_t)every, (long)((every - (time_t)every) * 1e9) };
+			nanosleep(&ts, NULL);
+		}
+	}
+	sigaction(SIGINT, &old, NULL);
+	return rc;
+}
+
+/* after `log follow`: every framed reply is a log line, until Ctrl-C */
+static int
+follow(void)
+{
+	struct sigaction sa = { .sa_handler = on_int }, old;
+	struct timeval tv = { 0, 0 };
+	int r = 0;
+
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));	/* no timeout */
+	while (!interrupted && (r = read_reply()) == 0)
+		;
+	sigaction(SIGINT, &old, NULL);
+	close(fd);			/* espgw stops sending when it sees us go */
+	fd = -1;
+	return interrupted ? 0 : r < 0 ? lost(-r) : r;
+}
+
+/* a request as the user typed it: the shell's own commands, or one for espgw */
+static int
+run(const char *line)
+{
+	char w1[32] = "", w2[32] = "";
+	int rc;
+
+	sscanf(line, "%31s %31s", w1, w2);
+	if (!strcmp(w1, "monitor"))
+		return monitor(w2[0] ? w2 : NULL);
+	rc = request(line);
+	if (rc == 0 && !strcmp(w1, "log") && !strcmp(w2, "follow"))
+		return follow();
+	return rc;
 }
 
 static int
@@ -288,7 +403,7 @@ shell(void)
 		}
 		if (*p) {
 			add_history(p);
-			request(p);
+			run(p);
 		}
 		free(line);
 	}
@@ -318,9 +433,14 @@ main(int argc, char **argv)
 				fprintf(stderr, "espgwctl: --timeout takes seconds (0 < s <= 86400)\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("espgwctl %s\n", ESPGW_VERSION);
+			return 0;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: espgwctl [-s SOCKET] [-t SECONDS] [--json] [COMMAND...]\n"
 			       "without COMMAND: interactive shell; 'help' lists commands\n"
+			       "  monitor [SECONDS]  show rates again every SECONDS (1) until Ctrl-C\n"
+			       "  -V, --version     print the version\n"
 			       "  -t, --timeout S   wait at most S seconds for espgw (default 10)\n"
 			       "  key=@FILE, auth_key=@FILE, key=-   read a key from a file or stdin\n");
 			return 0;
@@ -351,5 +471,5 @@ main(int argc, char **argv)
 	}
 	if (json && off + 8 < sizeof(line))
 		strcat(line, " --json");
-	return request(line);
+	return run(line);
 }

@@ -4,6 +4,7 @@
  * big" for packets the tunnel cannot carry (RFC 4301 8.2), "time
  * exceeded" (RFC 1812 5.3.1, RFC 4443 3.3), rate-limited.
  */
+#define LOG_SUBSYS LOG_SS_NET
 #include <string.h>
 #include <time.h>
 

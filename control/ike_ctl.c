@@ -7,6 +7,7 @@
  * in the data plane, through the same SA manager as configured SAs, with
  * UDP encapsulation when NAT-T was negotiated.
  */
+#define LOG_SUBSYS LOG_SS_IKE
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -223,8 +224,10 @@ add_sa(const struct ike_child_info *c, bool in, const char *name, const char *al
 	}
 	config_sa_finish(&d);
 	rc = config_check_sa(&d, err, el) < 0 ? -1 : ctl_sa_add(&d, err, el);
-	if (rc >= 0)	/* IKE owns it: a reload leaves it alone */
+	if (rc >= 0) {	/* IKE owns it: a reload leaves it alone */
 		ctl.sa[rc].dynamic = true;
+		snprintf(ctl.sa[rc].conn, sizeof(ctl.sa[rc].conn), "%s", c->conn);
+	}
 	ike_wipe(&d, sizeof(d));
 	return rc;
 }

@@ -22,7 +22,7 @@ void ctl_ike_fini(void);
 /* the engine, for listings (ike_show.c) */
 struct ike_engine *ctl_ike_engine(void);
 /* show ike [sas|conns|stats]: text or JSON, malloc'd; NULL with err */
-char *ctl_ike_show(const char *what, bool json, char *err, size_t el);
+char *ctl_ike_show(const char *what, const char *conn, bool json, char *err, size_t el);
 int ctl_ike_initiate(const char *conn, char *err, size_t el);
 int ctl_ike_terminate(const char *conn, char *err, size_t el);
 /* RFC 5685: the connection's IKE SAs sent to gateway `to`: how many */
@@ -32,5 +32,13 @@ int ctl_ike_move(const char *conn, const char *to, char *err, size_t el);
 /* one CHILD_SA, by its inbound or outbound SPI */
 int ctl_ike_terminate_child(const char *conn, uint32_t spi, char *err, size_t el);
 int ctl_ike_rekey(const char *conn, bool ike, char *err, size_t el);
+/* the IKE SA a CHILD_SA (one of its SPIs) belongs to, for `show sa NAME` */
+struct ctl_child_owner {
+	uint8_t version;
+	uint64_t spi_i, spi_r;
+	const char *state;		/* the CHILD_SA's */
+	int64_t rekey_in_s;		/* -1: none planned */
+};
+bool ctl_ike_child_owner(const char *conn, uint32_t spi, struct ctl_child_owner *o);
 
 #endif

@@ -3,6 +3,7 @@
  * espgwctl show ike [sas|conns|stats]: the engine's IKE_SAs, connections
  * and counters as JSON or text, with each CHILD_SA's data-plane counters.
  */
+#define LOG_SUBSYS LOG_SS_IKE
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "common/log.h"
 #include "control/radius.h"
 #include "control/ctl.h"
+#include "control/ctrs.h"
 #include "control/ike_ctl.h"
 #include "control/sa_mgr.h"
 #include "control/ike/ike.h"
@@ -47,17 +49,26 @@ sa_ctr(const char *conn, char dir, uint32_t spi)
 	snprintf(n, sizeof(n), "%.18s-%c%08x", conn, dir, spi);
 	id = ctl_find_sa(n);
 	if (id >= 0)
-		dp_sum_sa((uint32_t)id, &c);
+		ctrs_sa((uint32_t)id, &c);
 	return json_pack("{s:I, s:I}", "packets", (json_int_t)c.pkts, "bytes", (json_int_t)c.bytes);
 }
 
+struct sas_ctx {
+	json_t *arr;
+	const char *conn;		/* NULL: every connection's */
+};
+
 static void
-sa_json(void *ctx, const struct ike_sa_info *i)
+sa_json(void *ctx_, const struct ike_sa_info *i)
 {
+	struct sas_ctx *ctx = ctx_;
 	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN], le[IP_ADDR_STRLEN + 8], re[IP_ADDR_STRLEN + 8];
 	char si[17], sr[17], algs[128], ea[96], x[9], y[9];
-	json_t *o, *chs = json_array();
+	json_t *o, *chs;
 
+	if (ctx->conn && strcmp(ctx->conn, i->conn))
+		return;
+	chs = json_array();
 	snprintf(le, sizeof(le), "%s[%u]", ip_addr_fmt(&i->local.addr, l, sizeof(l)), i->local.port);
 	snprintf(re, sizeof(re), "%s[%u]", ip_addr_fmt(&i->remote.addr, r, sizeof(r)),
 		 i->remote.port);
@@ -116,15 +127,81 @@ sa_json(void *ctx, const struct ike_sa_info *i)
 		json_object_set_new(o, "phase", json_integer(i->phase));
 		json_object_set_new(o, "quick_modes", json_integer(i->quick_modes));
 	}
-	json_array_append_new(ctx, o);
+	json_array_append_new(ctx->arr, o);
 }
 
+struct owner_ctx {
+	const char *conn;
+	uint32_t spi;
+	struct ctl_child_owner *o;
+	bool found;
+};
+
+static void
+owner_of(void *ctx, const struct ike_sa_info *i)
+{
+	struct owner_ctx *x = ctx;
+
+	if (x->found || strcmp(i->conn, x->conn))
+		return;
+	for (unsigned k = 0; k < i->n_ch; k++)
+		if (i->ch[k].spi_in == x->spi || i->ch[k].spi_out == x->spi) {
+			*x->o = (struct ctl_child_owner){
+				.version = i->version, .spi_i = i->spi_i, .spi_r = i->spi_r,
+				.state = i->ch[k].state,
+				.rekey_in_s = i->ch[k].rekey_in_ms < 0 ? -1 :
+					      i->ch[k].rekey_in_ms / 1000,
+			};
+			x->found = true;
+		}
+}
+
+bool
+ctl_ike_child_owner(const char *conn, uint32_t spi, struct ctl_child_owner *o)
+{
+	struct owner_ctx x = { conn, spi, o, false };
+
+	if (ctl_ike_engine())
+		ike_foreach(ctl_ike_engine(), owner_of, &x);
+	return x.found;
+}
+
+/* per connection: [IKE SAs in any state, established ones] */
 static void
 count_sas(void *ctx, const struct ike_sa_info *i)
 {
 	json_t *n = json_object_get(ctx, i->conn);
 
-	json_object_set_new(ctx, i->conn, json_integer(n ? json_integer_value(n) + 1 : 1));
+	if (n == NULL)
+		json_object_set_new(ctx, i->conn, n = json_pack("[i,i]", 0, 0));
+	json_array_set_new(n, 0, json_integer(json_integer_value(json_array_get(n, 0)) + 1));
+	if (!strcmp(i->state, "established"))
+		json_array_set_new(n, 1, json_integer(json_integer_value(json_array_get(n, 1)) + 1));
+}
+
+/* up (an IKE SA established), connecting, or down with why the last one ended */
+static void
+health_json(json_t *o, const char *name, json_t *count)
+{
+	struct ike_conn_health h;
+	uint64_t now = ike_now_ms();
+	long all = (long)json_integer_value(json_array_get(count, 0));
+	long up = (long)json_integer_value(json_array_get(count, 1));
+
+	json_object_set_new(o, "status", json_string(up ? "up" : all ? "connecting" : "down"));
+	if (!ctl_ike_engine() || !ike_conn_health(ctl_ike_engine(), name, &h))
+		return;
+	if (h.last_end[0]) {
+		json_object_set_new(o, "last_end", json_string(h.last_end));
+		json_object_set_new(o, "last_end_s_ago",
+				    json_integer((json_int_t)((now - h.last_end_ms) / 1000)));
+		json_object_set_new(o, "last_end_at",
+				    json_integer((json_int_t)(time(NULL) -
+							      (now - h.last_end_ms) / 1000)));
+	}
+	if (h.last_up_ms)
+		json_object_set_new(o, "last_up_s_ago",
+				    json_integer((json_int_t)((now - h.last_up_ms) / 1000)));
 }
 
 static json_t *
@@ -138,8 +215,8 @@ conns_json(void)
 	for (unsigned k = 0; c && k < c->n_conns; k++) {
 		const struct conn_desc *d = &c->conns[k];
 		char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN], lt[IP_PREFIX_STRLEN], rt[IP_PREFIX_STRLEN];
-		json_t *n = json_object_get(count, d->name);
-		json_array_append_new(arr, json_pack(
+		json_t *n = json_object_get(count, d->name), *o;
+		o = json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}",
 			"name", d->name, "local", ip_addr_fmt(&d->local, l, sizeof(l)),
 			"remote", d->remote.family ? ip_addr_fmt(&d->remote, r, sizeof(r)) : "any",
@@ -153,7 +230,9 @@ conns_json(void)
 			"rekey_time", (json_int_t)d->rekey_time,
 			"child_rekey_time", (json_int_t)d->child_rekey_time,
 			"dpd", (json_int_t)d->dpd_delay,
-			"ike_sas", (json_int_t)(n ? json_integer_value(n) : 0)));
+			"ike_sas", (json_int_t)(n ? json_integer_value(json_array_get(n, 0)) : 0));
+		health_json(o, d->name, n);
+		json_array_append_new(arr, o);
 	}
 	json_decref(count);
 	return arr;
@@ -293,7 +372,7 @@ sas_text(FILE *f, json_t *arr)
 }
 
 char *
-ctl_ike_show(const char *what, bool json, char *err, size_t el)
+ctl_ike_show(const char *what, const char *conn, bool json, char *err, size_t el)
 {
 	json_t *j;
 	char *out = NULL;
@@ -301,9 +380,15 @@ ctl_ike_show(const char *what, bool json, char *err, size_t el)
 	FILE *f;
 
 	if (what == NULL || !strcmp(what, "sas")) {
-		j = json_array();
+		struct sas_ctx x = { json_array(), conn };
+		if (conn && (!ctl_ike_engine() || ike_conn_sas(ctl_ike_engine(), conn) < 0)) {
+			json_decref(x.arr);
+			snprintf(err, el, "no connection %s (show ike conns lists them)", conn);
+			return NULL;
+		}
 		if (ctl_ike_engine())
-			ike_foreach(ctl_ike_engine(), sa_json, j);
+			ike_foreach(ctl_ike_engine(), sa_json, &x);
+		j = x.arr;
 	} else if (!strcmp(what, "conns")) {
 		j = conns_json();
 	} else if (!strcmp(what, "stats")) {
@@ -330,12 +415,20 @@ ctl_ike_show(const char *what, bool json, char *err, size_t el)
 	} else if (!strcmp(what, "conns")) {
 		size_t k;
 		json_t *o;
-		fprintf(f, "%-16s %-15s %-15s %-11s %-5s %-18s %-18s %s\n", "CONNECTION", "LOCAL",
-			"REMOTE", "AUTH", "START", "LOCAL-TS", "REMOTE-TS", "IKE_SAS");
-		json_array_foreach(j, k, o)
-			fprintf(f, "%-16s %-15s %-15s %-11s %-5s %-18s %-18s %ld\n", js(o, "name"),
-				js(o, "local"), js(o, "remote"), js(o, "auth"), js(o, "start"),
-				js(o, "local_ts"), js(o, "remote_ts"), ji(o, "ike_sas"));
+		fprintf(f, "%-16s %-15s %-15s %-11s %-5s %-18s %-18s %-7s %-10s %s\n",
+			"CONNECTION", "LOCAL", "REMOTE", "AUTH", "START", "LOCAL-TS", "REMOTE-TS",
+			"IKE_SAS", "STATUS", "LAST-END");
+		json_array_foreach(j, k, o) {
+			fprintf(f, "%-16s %-15s %-15s %-11s %-5s %-18s %-18s %-7ld %-10s ",
+				js(o, "name"), js(o, "local"), js(o, "remote"), js(o, "auth"),
+				js(o, "start"), js(o, "local_ts"), js(o, "remote_ts"),
+				ji(o, "ike_sas"), js(o, "status"));
+			if (json_object_get(o, "last_end"))
+				fprintf(f, "%lds ago: %s\n", ji(o, "last_end_s_ago"),
+					js(o, "last_end"));
+			else
+				fprintf(f, "-\n");
+		}
 	} else if (!strcmp(what, "pools")) {
 		size_t k, n;
 		json_t *o, *x;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Routing and sending the packets the control thread originates. */
+#define LOG_SUBSYS LOG_SS_NET
 #include <string.h>
 #include <time.h>
 

@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/ctrs.h"
 #include "control/ike_ctl.h"
 #include "control/msgs.h"
 #include "control/punt.h"
@@ -239,6 +240,7 @@ main(int argc, char **argv)
 					ctl_neigh_expire();
 					ctl_sa_tick();
 					mgmt_tick();
+					ctrs_tick();
 				}
 			} else {
 				mgmt_client_event(fd, ev[i].events);

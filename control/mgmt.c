@@ -1,34 +1,33 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Management socket: one request line in, one framed reply out
- * ("OK <len>\n" or "ERR <len>\n", then len bytes). Human tables by
- * default, JSON with --json. Every request is parsed as untrusted input.
+ * Management commands: one table binds each command's syntax to its
+ * handler, whether it changes the gateway (admins only, audited) and its
+ * help line. The same table answers `help`, matches requests (with a
+ * usage line when one does not match) and completes the shell's words
+ * (`complete`), so the three cannot disagree. Syntax words: literal,
+ * a|b|c (one of them), NAME placeholders (SA, CONN, POLICY, ADDR, SPI,
+ * FILE, SUBSYS, LEVEL), and KEY=VALUE... (any number of such words).
+ * Every request is untrusted input.
  */
+#define LOG_SUBSYS LOG_SS_MGMT
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <limits.h>
 #include <unistd.h>
-
-#include <jansson.h>
-#include <rte_ethdev.h>
-#include <rte_version.h>
 
 #include "common/config/keys.h"
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ike_ctl.h"
-#include "control/sa_mgr.h"
-#include "control/telemetry.h"
-#include "control/tpol.h"
 #include "control/mgmt.h"
+#include "control/mgmt_cmds.h"
+#include "control/sa_mgr.h"
+#include "control/tpol.h"
 
 #define MAX_WORDS 64
 
@@ -56,378 +55,6 @@ mgmt_printf(struct sbuf *b, const char *fmt, ...)
 		b->p = p;
 		b->cap = cap;
 	}
-}
-
-static void
-sb_json(struct sbuf *b, json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	if (s)
-		mgmt_printf(b, "%s\n", s);
-	free(s);
-	json_decref(j);
-}
-
-static const char *
-alg_name(enum esp_alg a)
-{
-	return esp_alg_info[a].name;
-}
-
-static void
-cmd_version(struct sbuf *b, bool js)
-{
-	time_t up = time(NULL) - ctl.started;
-
-	if (js) {
-		sb_json(b, json_pack("{s:s, s:s, s:i, s:s, s:I}", "version", ESPGW_VERSION,
-				     "dpdk", rte_version(), "workers", dp_n_workers(),
-				     "crypto_engine", crypto_engine_name(dp_engine()),
-				     "uptime_s", (json_int_t)up));
-		return;
-	}
-	mgmt_printf(b, "espgw %s\n%s\nworkers %u, crypto engine %s, up %lds\n",
-		  ESPGW_VERSION, rte_version(), dp_n_workers(),
-		  crypto_engine_name(dp_engine()), (long)up);
-}
-
-static void
-cmd_ports(struct sbuf *b, bool js)
-{
-	json_t *arr = json_array();
-
-	if (!js)
-		mgmt_printf(b, "%-10s %-4s %-17s %-5s %12s %14s %12s %14s %10s  %s\n",
-			  "PORT", "ID", "MAC", "MTU", "RX-PKTS", "RX-BYTES", "TX-PKTS",
-			  "TX-BYTES", "NIC-MISSED", "ADDRESSES");
-	for (unsigned i = 0; i < dp_n_ports(); i++) {
-		const struct dp_port *p = dp_port_get(i);
-		struct dp_port_ctr c;
-		struct rte_eth_stats es = { 0 };
-		char mac[RTE_ETHER_ADDR_FMT_SIZE], addrs[400] = "", a[IP_PREFIX_STRLEN];
-		json_t *ja = json_array();
-
-		dp_sum_port(i, &c);
-		rte_eth_stats_get(p->port_id, &es);
-		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
-		for (unsigned k = 0; k < p->n_addrs; k++) {
-			ip_prefix_fmt(&p->addrs[k], a, sizeof(a));
-			snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs),
-				 "%s%s", k ? "," : "", a);
-			json_array_append_new(ja, json_string(a));
-		}
-		if (js)
-			json_array_append_new(arr, json_pack(
-				"{s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o}",
-				"name", p->name, "port_id", p->port_id, "mac", mac,
-				"mtu", p->mtu, "rx_packets", (json_int_t)c.rx_pkts,
-				"rx_bytes", (json_int_t)c.rx_bytes,
-				"tx_packets", (json_int_t)c.tx_pkts,
-				"tx_bytes", (json_int_t)c.tx_bytes,
-				"nic_missed", (json_int_t)es.imissed,
-				"nic_errors", (json_int_t)(es.ierrors + es.oerrors),
-				"inline_ipsec", p->inline_ipsec,
-				"addresses", ja));
-		else {
-			json_decref(ja);
-			mgmt_printf(b, "%-10s %-4u %-17s %-5u %12lu %14lu %12lu %14lu %10lu  %s\n",
-				  p->name, p->port_id, mac, p->mtu, c.rx_pkts, c.rx_bytes,
-				  c.tx_pkts, c.tx_bytes, es.imissed, addrs);
-		}
-	}
-	if (js)
-		sb_json(b, arr);
-	else
-		json_decref(arr);
-}
-
-static uint64_t
-drops_total(const struct dp_worker_ctr *c)
-{
-	uint64_t t = 0;
-
-	for (int d = 0; d < ESPGW_DROP_MAX; d++)
-		t += c->drops[d];
-	return t;
-}
-
-static void
-cmd_workers(struct sbuf *b, bool js)
-{
-	json_t *arr = json_array();
-
-	if (!js)
-		mgmt_printf(b, "%-6s %-5s %12s %12s %10s %12s %12s %12s %10s %10s\n",
-			  "WORKER", "LCORE", "POLLS", "IDLE-POLLS", "SLEEPS", "ESP-IN",
-			  "ESP-OUT", "BYPASS", "PUNTED", "DROPS");
-	for (unsigned i = 0; i < dp_n_workers(); i++) {
-		struct dp_worker_ctr c;
-		dp_sum_worker(i, &c);
-		if (js) {
-			json_t *o = json_pack(
-				"{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-				"worker", i, "lcore", dp_worker_lcore(i),
-				"polls", (json_int_t)c.polls,
-				"idle_polls", (json_int_t)c.idle_polls,
-				"sleeps", (json_int_t)c.sleeps,
-				"esp_in", (json_int_t)c.esp_in, "esp_out", (json_int_t)c.esp_out,
-				"bypass", (json_int_t)c.plain_fwd, "punted", (json_int_t)c.punted,
-				"drops", (json_int_t)drops_total(&c),
-				"l4_checksums_completed", (json_int_t)c.l4_csum_completed);
-			/* a -Dstage_cycles=true build: TSC cycles per pipeline stage */
-			uint64_t any = 0;
-			for (int st = 0; st < ST_MAX; st++)
-				any |= c.cycles[st];
-			if (any) {
-				json_t *cy = json_object();
-				for (int st = 0; st < ST_MAX; st++)
-					json_object_set_new(cy, dp_stage_name[st],
-							    json_integer((json_int_t)c.cycles[st]));
-				json_object_set_new(o, "stage_cycles", cy);
-			}
-			json_array_append_new(arr, o);
-		} else
-			mgmt_printf(b, "%-6u %-5u %12lu %12lu %10lu %12lu %12lu %12lu %10lu %10lu\n",
-				  i, dp_worker_lcore(i), c.polls, c.idle_polls, c.sleeps,
-				  c.esp_in, c.esp_out, c.plain_fwd, c.punted, drops_total(&c));
-	}
-	if (js)
-		sb_json(b, arr);
-	else
-		json_decref(arr);
-}
-
-static void
-cmd_drops(struct sbuf *b, bool js, bool all)
-{
-	uint64_t tot[ESPGW_DROP_MAX];
-	json_t *obj = json_object();
-
-	memcpy(tot, ctl.st.drops, sizeof(tot));	/* the control thread's own */
-	for (unsigned i = 0; i < dp_n_workers(); i++) {
-		struct dp_worker_ctr c;
-		dp_sum_worker(i, &c);
-		for (int d = 0; d < ESPGW_DROP_MAX; d++)
-			tot[d] += c.drops[d];
-	}
-	if (!js)
-		mgmt_printf(b, "%-16s %14s  %s\n", "REASON", "PACKETS", "MEANING");
-	for (int d = 0; d < ESPGW_DROP_MAX; d++) {
-		if (js)
-			json_object_set_new(obj, espgw_drop_name[d], json_integer(tot[d]));
-		else if (tot[d] || all)
-			mgmt_printf(b, "%-16s %14lu  %s\n", espgw_drop_name[d], tot[d],
-				  espgw_drop_help[d]);
-	}
-	if (js)
-		sb_json(b, obj);
-	else
-		json_decref(obj);
-}
-
-static void
-sel_fmt(const struct selector *s, char *buf, size_t len)
-{
-	char a[IP_PREFIX_STRLEN], c[IP_PREFIX_STRLEN];
-
-	snprintf(buf, len, "%s > %s proto %u sport %u-%u dport %u-%u",
-		 ip_prefix_fmt(&s->src, a, sizeof(a)), ip_prefix_fmt(&s->dst, c, sizeof(c)),
-		 s->proto, s->sport_lo, s->sport_hi, s->dport_lo, s->dport_hi);
-}
-
-static json_t *
-sel_json(const struct selector *s)
-{
-	char a[IP_PREFIX_STRLEN], c[IP_PREFIX_STRLEN];
-
-	return json_pack("{s:s, s:s, s:i, s:[i,i], s:[i,i]}",
-			 "src", ip_prefix_fmt(&s->src, a, sizeof(a)),
-			 "dst", ip_prefix_fmt(&s->dst, c, sizeof(c)), "proto", s->proto,
-			 "sport", s->sport_lo, s->sport_hi, "dport", s->dport_lo, s->dport_hi);
-}
-
-static void
-cmd_policies(struct sbuf *b, bool js)
-{
-	json_t *arr = json_array();
-
-	if (!js)
-		mgmt_printf(b, "%-16s %-8s %-8s %-16s %s\n", "POLICY", "PRIO", "ACTION",
-			  "SA", "SELECTOR");
-	for (unsigned i = 0; i < ctl.n_policies + ctl_tunnel_policies(); i++) {
-		const struct policy_desc *p = i < ctl.n_policies ? &ctl.policies[i] :
-					      ctl_tunnel_policy(i - ctl.n_policies);
-		char sel[200];
-		if (js) {
-			/* table: the rte_acl SPD, or the per-tunnel table (IKE's) */
-			json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s, s:s, s:o}",
-				"name", p->name, "priority", p->priority,
-				"action", spd_action_name(p->action), "sa", p->sa,
-				"table", i >= ctl.n_policies ? "tunnel" : "acl",
-				"selector", sel_json(&p->sel)));
-			continue;
-		}
-		sel_fmt(&p->sel, sel, sizeof(sel));
-		mgmt_printf(b, "%-16s %-8u %-8s %-16s %s\n", p->name, p->priority,
-			  spd_action_name(p->action), p->sa[0] ? p->sa : "-", sel);
-	}
-	if (js)
-		sb_json(b, arr);
-	else
-		json_decref(arr);
-}
-
-static void
-cmd_sas(struct sbuf *b, bool js)
-{
-	json_t *arr = json_array();
-	time_t now = time(NULL);
-
-	if (!js)
-		mgmt_printf(b, "%-14s %-4s %-10s %-9s %-18s %-16s %-16s %12s %14s %8s %6s  %s\n",
-			  "SA", "DIR", "SPI", "MODE", "ALGORITHM", "LOCAL", "REMOTE",
-			  "PACKETS", "BYTES", "ERRORS", "AGE", "FRAGMENTED");
-	for (unsigned i = 0; i < ctl.max_sas; i++) {
-		const struct ctl_sa *s = &ctl.sa[i];
-		const struct sa_desc *d;
-		struct dp_sa_ctr c;
-		char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
-		if (s->dp == NULL || s->deleting)
-			continue;
-		d = &s->desc;
-		dp_sum_sa(i, &c);
-		ip_addr_fmt(&d->local, l, sizeof(l));
-		ip_addr_fmt(&d->remote, r, sizeof(r));
-		if (js) {
-			json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:i,"
-					      " s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-				"name", d->name, "direction", sa_dir_name(d->dir),
-				"spi", (json_int_t)d->spi, "mode", sa_mode_name(d->mode),
-				"algorithm", alg_name(d->alg), "local", l, "remote", r,
-				"esn", d->esn, "replay_window", dp_sa_replay_window(s->dp),
-				"packets", (json_int_t)c.pkts, "bytes", (json_int_t)c.bytes,
-				"errors", (json_int_t)c.errors,
-				"fragmented", (json_int_t)c.fragmented,
-				"fragments", (json_int_t)c.fragments,
-				"age_s", (json_int_t)(now - s->added),
-				"selector", sel_json(&d->sel));
-			if (d->encap_sport)
-				json_object_set_new(o, "udp_encap", json_pack("{s:i, s:i}",
-					"sport", d->encap_sport, "dport", d->encap_dport));
-			json_object_set_new(o, "lifetime", json_pack(
-				"{s:I, s:I, s:I, s:I, s:I, s:I}",
-				"soft_bytes", (json_int_t)d->life.soft_bytes,
-				"hard_bytes", (json_int_t)d->life.hard_bytes,
-				"soft_packets", (json_int_t)d->life.soft_packets,
-				"hard_packets", (json_int_t)d->life.hard_packets,
-				"soft_seconds", (json_int_t)d->life.soft_seconds,
-				"hard_seconds", (json_int_t)d->life.hard_seconds));
-			json_array_append_new(arr, o);
-			continue;
-		}
-		mgmt_printf(b, "%-14s %-4s 0x%08x %-9s %-18s %-16s %-16s %12lu %14lu %8lu %5lds",
-			  d->name, d->dir == SA_DIR_INBOUND ? "in" : "out", d->spi,
-			  sa_mode_name(d->mode), alg_name(d->alg), l, r, c.pkts, c.bytes,
-			  c.errors, (long)(now - s->added));
-		/* packets split before ESP, into fragments (each one of PACKETS) */
-		if (c.fragmented)
-			mgmt_printf(b, "  %lu into %lu", c.fragmented, c.fragments);
-		mgmt_printf(b, "\n");
-	}
-	if (js)
-		sb_json(b, arr);
-	else
-		json_decref(arr);
-}
-
-static void
-cmd_stats(struct sbuf *b, bool js)
-{
-	const struct ctl_stats *s = &ctl.st;
-
-	if (js) {
-		sb_json(b, json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"messages_posted", (json_int_t)s->msgs_posted,
-			"messages_acked", (json_int_t)s->msgs_acked,
-			"in_flight", ctl.in_flight,
-			"soft_events", (json_int_t)s->soft_events,
-			"hard_events", (json_int_t)s->hard_events,
-			"arp", (json_int_t)s->punt_arp, "nd", (json_int_t)s->punt_nd,
-			"icmp_echo", (json_int_t)s->punt_icmp,
-			"punt_other", (json_int_t)s->punt_other,
-			"icmp_errors_sent", (json_int_t)s->icmp_errors_sent,
-			"icmp_errors_rate_limited", (json_int_t)s->icmp_errors_limited,
-			"mgmt_requests", (json_int_t)s->mgmt_requests,
-			"mgmt_errors", (json_int_t)s->mgmt_errors,
-			"mgmt_refused", (json_int_t)s->mgmt_refused,
-			"mgmt_dropped", (json_int_t)s->mgmt_dropped,
-			"loop_max_us", (json_int_t)(s->loop_max_ns / 1000),
-			"loop_max_10s_us", (json_int_t)(ctl_loop_recent_max(10) / 1000),
-			"ack_latency_ns_last", (json_int_t)s->ack_lat_ns_last,
-			"ack_latency_ns_max", (json_int_t)s->ack_lat_ns_max,
-			"neigh_held", (json_int_t)s->neigh_held,
-			"neigh_released", (json_int_t)s->neigh_released,
-			"crypto_sessions", (json_int_t)dp_sessions_in_use()));
-		return;
-	}
-	mgmt_printf(b, "messages posted %lu, acked %lu, in flight %u\n"
-		  "ack latency last %lu ns, max %lu ns\n"
-		  "lifetime events soft %lu, hard %lu\n"
-		  "punted: arp %lu, nd %lu, icmp echo %lu, other %lu; icmp errors sent %lu, "
-		  "rate-limited %lu\n"
-		  "held for an unresolved next hop %lu, released %lu\n"
-		  "crypto sessions in use %u\n"
-		  "management requests %lu, errors %lu; clients refused %lu, dropped %lu\n"
-		  "control loop longest pass %lu us (last 10 s: %lu us)\n",
-		  s->msgs_posted, s->msgs_acked, ctl.in_flight, s->ack_lat_ns_last,
-		  s->ack_lat_ns_max, s->soft_events, s->hard_events, s->punt_arp,
-		  s->punt_nd, s->punt_icmp, s->punt_other, s->icmp_errors_sent,
-		  s->icmp_errors_limited,
-		  s->neigh_held, s->neigh_released,
-		  dp_sessions_in_use(),
-		  s->mgmt_requests, s->mgmt_errors, s->mgmt_refused, s->mgmt_dropped,
-		  s->loop_max_ns / 1000, ctl_loop_recent_max(10) / 1000);
-}
-
-/* "KEY=VALUE ... (keys: a b c ...)", wrapped, from the key table (keys.h) */
-static void
-help_keys(struct sbuf *b, const char *cmd, const struct cfg_key *keys)
-{
-	unsigned col;
-
-	mgmt_printf(b, "%s KEY=VALUE ...; keys:", cmd);
-	col = strlen(cmd) + 22;
-	for (; keys->name; keys++) {
-		if (keys->type && (!strcmp(keys->type, "list") || !strcmp(keys->type, "mapping")))
-			continue;
-		if (col + strlen(keys->name) + 1 > 78) {
-			mgmt_printf(b, "\n      ");
-			col = 6;
-		}
-		mgmt_printf(b, " %s", keys->name);
-		col += strlen(keys->name) + 1;
-	}
-	mgmt_printf(b, "\n");
-}
-
-static void
-cmd_help(struct sbuf *b)
-{
-	mgmt_printf(b, "show version|ports|workers|policies|sas|counters|drops [all]|stats [--json]\n"
-		  "show ike [conns|stats|pools] [--json]\n"
-		  "ike initiate|terminate CONNECTION\n"
-		  "ike terminate CONNECTION child SPI\n"
-		  "ike redirect CONNECTION ADDRESS\n"
-		  "ike move CONNECTION LOCAL-ADDRESS\n"
-		  "ike rekey CONNECTION ike|child\n");
-	help_keys(b, "sa add", cfg_sa_keys);
-	mgmt_printf(b, "sa del NAME\n");
-	help_keys(b, "policy add", cfg_policy_keys);
-	mgmt_printf(b, "policy del NAME\n"
-		  "reload [FILE]\n"
-		  "help (the keys: docs/configuration.md, espgw --print-keys sas|policies)\n");
 }
 
 static char reload_path[PATH_MAX];	/* the running configuration's file */
@@ -514,16 +141,6 @@ mgmt_reload(const char *path, struct sbuf *b, char *err, size_t el)
 	return 0;
 }
 
-static int
-cmd_reload(struct sbuf *b, int argc, char **argv, char *err, size_t el)
-{
-	if (argc > 1) {
-		snprintf(err, el, "usage: reload [FILE]");
-		return -1;
-	}
-	return mgmt_reload(argc ? argv[0] : NULL, b, err, el);
-}
-
 void
 mgmt_set_reload_path(const char *p)
 {
@@ -588,170 +205,338 @@ audit(const struct mgmt_caller *who, int argc, char **argv)
 	log_info("mgmt: uid %u pid %d: %s", (unsigned)who->uid, (int)who->pid, line);
 }
 
+static int cmd_help(struct mgmt_req *r);
+static int cmd_reload(struct mgmt_req *r);
+static int cmd_complete(struct mgmt_req *r);
+
+enum { C_ADMIN = 1, C_SHELL = 2 /* the shell's own, not sent */ };
+enum key_set { K_NONE, K_SA, K_POLICY, K_FILTER };
+
+struct mgmt_cmd {
+	const char *syntax;
+	int (*fn)(struct mgmt_req *r);
+	unsigned flags;
+	enum key_set keys;		/* what KEY=VALUE... completes from */
+	const char *help;
+};
+
+static const struct mgmt_cmd cmds[] = {
+	{ "show version", show_version, 0, K_NONE, "version, DPDK, workers, crypto engine, uptime" },
+	{ "show ports", show_ports, 0, K_NONE, "per port: MAC, MTU, packets, bytes, addresses" },
+	{ "show workers", show_workers, 0, K_NONE, "per worker: polls, sleeps, ESP in/out, drops" },
+	{ "show policies", show_policies, 0, K_NONE, "the SPD, static and IKE's" },
+	{ "show sas", show_sas, 0, K_NONE, "every SA with its counters" },
+	{ "show sas KEY=VALUE...", show_sas, 0, K_FILTER,
+	  "the SAs of conn=CONN, peer=ADDR, dir=in|out" },
+	{ "show counters", show_sas, 0, K_NONE, "the same as show sas" },
+	{ "show sa SA", show_sa, 0, K_NONE,
+	  "one SA: sequence numbers, replay window, lifetimes left, last use, rate, IKE SA" },
+	{ "show drops", show_drops, 0, K_NONE, "drop reasons that counted" },
+	{ "show drops all", show_drops_all, 0, K_NONE, "every drop reason, with its meaning" },
+	{ "show stats", show_stats, 0, K_NONE, "control plane counters" },
+	{ "show routes", show_routes, 0, K_NONE, "connected prefixes and configured routes" },
+	{ "show neigh", show_neigh, 0, K_NONE, "ARP/ND neighbours: static, learned, incomplete" },
+	{ "show rates", show_rates, 0, K_NONE,
+	  "packets and bits per second over the last second: ports, SAs" },
+	{ "show ike", cmd_show_ike, 0, K_NONE, "every IKE_SA and its CHILD_SAs" },
+	{ "show ike CONN", cmd_show_ike, 0, K_NONE, "the IKE_SAs of one connection" },
+	{ "show ike conns", cmd_show_ike, 0, K_NONE,
+	  "configured connections: status, last error and when" },
+	{ "show ike stats", cmd_show_ike, 0, K_NONE, "the IKE engine's counters" },
+	{ "show ike pools", cmd_show_ike, 0, K_NONE, "address pools and their leases" },
+	{ "show log", cmd_log_show, 0, K_NONE, "each log subsystem's level" },
+	{ "sa add KEY=VALUE...", cmd_sa_add, C_ADMIN, K_SA, "add an SA" },
+	{ "sa del SA", cmd_sa_del, C_ADMIN, K_NONE, "delete an SA" },
+	{ "policy add KEY=VALUE...", cmd_policy_add, C_ADMIN, K_POLICY, "add a policy" },
+	{ "policy del POLICY", cmd_policy_del, C_ADMIN, K_NONE, "delete a policy" },
+	{ "ike initiate CONN", cmd_ike_initiate, C_ADMIN, K_NONE, "start an IKE_SA" },
+	{ "ike terminate CONN", cmd_ike_terminate, C_ADMIN, K_NONE,
+	  "delete the connection's IKE_SAs" },
+	{ "ike terminate CONN child SPI", cmd_ike_terminate_child, C_ADMIN, K_NONE,
+	  "delete one CHILD_SA" },
+	{ "ike rekey CONN ike|child|both", cmd_ike_rekey, C_ADMIN, K_NONE,
+	  "rekey the IKE_SA, the CHILD_SAs or both now" },
+	{ "ike redirect CONN ADDR", cmd_ike_redirect, C_ADMIN, K_NONE,
+	  "send the peers to another gateway (RFC 5685)" },
+	{ "ike move CONN ADDR", cmd_ike_move, C_ADMIN, K_NONE,
+	  "move our IKE_SAs to our address ADDR (MOBIKE)" },
+	{ "clear counters", cmd_clear_counters, C_ADMIN, K_NONE,
+	  "zero what show displays: ports, workers, drops, SAs" },
+	{ "clear counters drops", cmd_clear_counters, C_ADMIN, K_NONE, "zero the drop counts" },
+	{ "clear counters SA", cmd_clear_counters, C_ADMIN, K_NONE, "zero one SA's counters" },
+	{ "log level SUBSYS|all err|warn|info|debug", cmd_log_level, C_ADMIN, K_NONE,
+	  "set a subsystem's log level (all: every one)" },
+	{ "log follow", cmd_log_follow, C_ADMIN, K_NONE, "stream the log (info and up)" },
+	{ "log follow err|warn|info|debug", cmd_log_follow, C_ADMIN, K_NONE,
+	  "stream the log at that level" },
+	{ "reload", cmd_reload, C_ADMIN, K_NONE, "load the configuration file again" },
+	{ "reload FILE", cmd_reload, C_ADMIN, K_NONE,
+	  "load FILE (in the running configuration's directory)" },
+	{ "complete", cmd_complete, 0, K_NONE, "the shell's completions of the next word" },
+	{ "complete KEY=VALUE...", cmd_complete, 0, K_NONE, "" },
+	{ "help", cmd_help, 0, K_NONE, "this list" },
+	{ "quit", NULL, C_SHELL, K_NONE, "leave the shell (also exit, Ctrl-D)" },
+};
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* the syntax's words, split (at most MAX_WORDS) */
+static int
+syn_words(const char *syntax, char w[][48])
+{
+	int n = 0;
+
+	for (const char *p = syntax; *p && n < MAX_WORDS;) {
+		size_t k = strcspn(p, " ");
+		snprintf(w[n++], 48, "%.*s", (int)k, p);
+		p += k;
+		p += strspn(p, " ");
+	}
+	return n;
+}
+
+static bool
+is_rest(const char *t)
+{
+	return !strcmp(t, "KEY=VALUE...");
+}
+
+static bool
+is_placeholder(const char *t)
+{
+	return t[0] >= 'A' && t[0] <= 'Z' && !strchr(t, '|') && !is_rest(t);
+}
+
+/* word w fits syntax word t (a choice's placeholder alternative, "SUBSYS|all", too) */
+static bool
+fits(const char *t, const char *w)
+{
+	if (strchr(t, '|')) {
+		char alt[48];
+		for (const char *p = t; *p;) {
+			size_t k = strcspn(p, "|");
+			snprintf(alt, sizeof(alt), "%.*s", (int)k, p);
+			if (is_placeholder(alt) || !strcmp(alt, w))
+				return true;
+			p += k + (p[k] == '|');
+		}
+		return false;
+	}
+	return is_placeholder(t) || !strcmp(t, w);
+}
+
+/*
+ * How far words fit a command: the number of them that fit in order, with
+ * *whole set when all do and the syntax has no more; open words (all but
+ * literals) go to args.
+ */
+static int
+match(const struct mgmt_cmd *c, int argc, char **argv, bool *whole, char **args, int *nargs)
+{
+	char t[MAX_WORDS][48];
+	int nt = syn_words(c->syntax, t), i = 0, k = 0;
+
+	*nargs = 0;
+	*whole = false;
+	for (; k < nt && i <= argc; k++) {
+		if (is_rest(t[k])) {
+			for (; i < argc && strchr(argv[i], '=') && argv[i][0] != '='; i++)
+				args[(*nargs)++] = argv[i];
+			*whole = i == argc && k == nt - 1;
+			return i;
+		}
+		if (i == argc || !fits(t[k], argv[i]))
+			return i;
+		if (strchr(t[k], '|') || is_placeholder(t[k]))
+			args[(*nargs)++] = argv[i];
+		i++;
+	}
+	*whole = k == nt && i == argc;
+	return i;
+}
+
+static int
+cmd_help(struct mgmt_req *r)
+{
+	for (size_t i = 0; i < N_CMDS; i++)
+		if (cmds[i].help[0])
+			mgmt_printf(r->b, "%-42s %s\n", cmds[i].syntax, cmds[i].help);
+	mgmt_printf(r->b, "show commands take --json. SA add/policy add keys: "
+		    "espgw --print-keys sas|policies, docs/configuration.md\n");
+	return 0;
+}
+
+/* candidates for a placeholder, into the reply, one per line */
+static void
+complete_names(struct sbuf *b, const char *t, enum key_set ks)
+{
+	const struct cfg_key *keys = ks == K_SA ? cfg_sa_keys : ks == K_POLICY ?
+				     cfg_policy_keys : NULL;
+	if (!strcmp(t, "SA")) {
+		for (unsigned i = 0; i < ctl.max_sas; i++)
+			if (ctl.sa[i].dp && !ctl.sa[i].deleting)
+				mgmt_printf(b, "%s\n", ctl.sa[i].desc.name);
+	} else if (!strcmp(t, "CONN")) {
+		for (unsigned i = 0; ctl.cfg && i < ctl.cfg->n_conns; i++)
+			mgmt_printf(b, "%s\n", ctl.cfg->conns[i].name);
+	} else if (!strcmp(t, "POLICY")) {
+		for (unsigned i = 0; i < ctl.n_policies; i++)
+			mgmt_printf(b, "%s\n", ctl.policies[i].name);
+	} else if (!strcmp(t, "SUBSYS")) {
+		for (int i = 0; i < LOG_SS_MAX; i++)
+			mgmt_printf(b, "%s\n", log_subsys_name[i]);
+	} else if (is_rest(t) && ks == K_FILTER) {
+		mgmt_printf(b, "conn=\npeer=\ndir=\n");
+	} else if (is_rest(t)) {
+		for (; keys && keys->name; keys++)
+			if (!keys->type || (strcmp(keys->type, "list") && strcmp(keys->type, "mapping")))
+				mgmt_printf(b, "%s=\n", keys->name);
+	}
+}
+
+/*
+ * complete WORD...: every word that may follow WORD... (the shell filters
+ * them by what is typed). Words are passed as "w=WORD" (KEY=VALUE form).
+ */
+static int
+cmd_complete(struct mgmt_req *r)
+{
+	char *words[MAX_WORDS], *args[MAX_WORDS], t[MAX_WORDS][48];
+	struct sbuf seen = { 0 };
+	int n = 0, nargs;
+	bool whole;
+
+	for (int i = 0; i < r->argc; i++)
+		words[n++] = r->argv[i] + 2;	/* "w=" */
+	for (size_t c = 0; c < N_CMDS; c++) {
+		int nt = syn_words(cmds[c].syntax, t);
+		int got = match(&cmds[c], n, words, &whole, args, &nargs);
+		if (!cmds[c].help[0] || got != n)
+			continue;
+		/* the syntax word at position n (a rest stays the rest) */
+		int k = 0, i = 0;
+		for (; k < nt && i < n && !is_rest(t[k]); k++)
+			i++;
+		if (k == nt) {
+			if (!strcmp(cmds[c].syntax, "show") || strncmp(cmds[c].syntax, "show ", 5) ||
+			    (n && !strcmp(words[n - 1], "--json")))
+				continue;
+			mgmt_printf(&seen, "--json\n");
+			continue;
+		}
+		if (strchr(t[k], '|')) {
+			for (char *p = t[k]; *p;) {
+				size_t len = strcspn(p, "|");
+				char alt[48];
+				snprintf(alt, sizeof(alt), "%.*s", (int)len, p);
+				if (is_placeholder(alt))
+					complete_names(&seen, alt, cmds[c].keys);
+				else
+					mgmt_printf(&seen, "%s\n", alt);
+				p += len + (p[len] == '|');
+			}
+		} else if (is_placeholder(t[k]) || is_rest(t[k])) {
+			complete_names(&seen, t[k], cmds[c].keys);
+		} else {
+			mgmt_printf(&seen, "%s\n", t[k]);
+		}
+	}
+	/* each candidate once */
+	for (char *p = seen.p, *nl; p && p < seen.p + seen.len; p = nl + 1) {
+		nl = memchr(p, '\n', seen.p + seen.len - p);
+		*nl = '\0';
+		char *q = seen.p;
+		for (; q < p; q += strlen(q) + 1)
+			if (!strcmp(q, p))
+				break;
+		if (q == p)
+			mgmt_printf(r->b, "%s\n", p);
+	}
+	free(seen.p);
+	return 0;
+}
+
+static int
+cmd_reload(struct mgmt_req *r)
+{
+	return mgmt_reload(r->argc ? r->argv[0] : NULL, r->b, r->err, r->el);
+}
+
+/* no command fits: the usage of those that share the most words */
+static void
+usage(int argc, char **argv, char *err, size_t el)
+{
+	char *args[MAX_WORDS];
+	int best = 0, nargs;
+	bool whole;
+	size_t off;
+
+	for (size_t c = 0; c < N_CMDS; c++)
+		if (cmds[c].help[0]) {
+			int got = match(&cmds[c], argc, argv, &whole, args, &nargs);
+			best = got > best ? got : best;
+		}
+	if (best == 0) {
+		snprintf(err, el, "unknown command '%s' (try help)", argc ? argv[0] : "");
+		return;
+	}
+	off = (size_t)snprintf(err, el, "usage:");
+	for (size_t c = 0; c < N_CMDS && off < el; c++)
+		if (cmds[c].help[0] && match(&cmds[c], argc, argv, &whole, args, &nargs) == best)
+			off += (size_t)snprintf(err + off, el - off, " %s%s", off > 6 ? "| " : "",
+						cmds[c].syntax);
+}
+
 /* Run one request; returns 0 (OK) or -1 (ERR, text in err). */
 int
-mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b, char *err,
+mgmt_execute(char *line, const struct mgmt_caller *who, int client, struct sbuf *b, char *err,
 	     size_t el)
 {
-	char *argv[MAX_WORDS];
+	char *argv[MAX_WORDS], *args[MAX_WORDS];
 	int argc = tokenize(line, argv, err, el);
-	bool js = false;
-	int n = 0;
+	struct mgmt_req r = { .b = b, .err = err, .el = el, .who = who, .client = client };
+	int n = 0, nargs;
+	bool whole;
 
 	if (argc < 0)
 		return -1;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
-			js = true;
+			r.js = true;
 		else
 			argv[n++] = argv[i];
 	}
 	argc = n;
-	if (argc > 0 && strcmp(argv[0], "show") && strcmp(argv[0], "help")) {
-		/* everything but show and help changes state: admins only, audited */
-		if (!who->admin) {
-			log_warn("mgmt: uid %u pid %d refused (read-only): %s", (unsigned)who->uid,
-				 (int)who->pid, argv[0]);
-			snprintf(err, el, "permission denied: '%s' changes the gateway; "
-				 "uid %u may only use show and help (mgmt_admin_group)",
-				 argv[0], (unsigned)who->uid);
-			return -1;
-		}
-		audit(who, argc, argv);
-	}
-	if (argc == 0 || !strcmp(argv[0], "help")) {
-		cmd_help(b);
-		return 0;
-	}
-	if (!strcmp(argv[0], "show") && argc >= 2) {
-		const char *w = argv[1];
-		if (argc > 3 || (argc == 3 && strcmp(w, "drops") && strcmp(w, "ike"))) {
-			snprintf(err, el, "show %s takes no arguments", w);
-			return -1;
-		}
-		if (!strcmp(w, "version"))
-			cmd_version(b, js);
-		else if (!strcmp(w, "ports"))
-			cmd_ports(b, js);
-		else if (!strcmp(w, "workers"))
-			cmd_workers(b, js);
-		else if (!strcmp(w, "policies"))
-			cmd_policies(b, js);
-		else if (!strcmp(w, "sas") || !strcmp(w, "counters"))
-			cmd_sas(b, js);
-		else if (!strcmp(w, "drops")) {
-			if (argc == 3 && strcmp(argv[2], "all")) {
-				snprintf(err, el, "usage: show drops [all]");
+	if (argc == 0)
+		return cmd_help(&r);
+	for (size_t c = 0; c < N_CMDS; c++) {
+		if (cmds[c].fn == NULL || match(&cmds[c], argc, argv, &whole, args, &nargs) != argc ||
+		    !whole)
+			continue;
+		if (cmds[c].flags & C_ADMIN) {
+			/* it changes state: admins only, audited */
+			if (!who->admin) {
+				log_warn("mgmt: uid %u pid %d refused (read-only): %s",
+					 (unsigned)who->uid, (int)who->pid, argv[0]);
+				snprintf(err, el, "permission denied: '%s' changes the gateway; "
+					 "uid %u may only use show and help (mgmt_admin_group)",
+					 argv[0], (unsigned)who->uid);
 				return -1;
 			}
-			cmd_drops(b, js, argc == 3);
-		} else if (!strcmp(w, "stats")) {
-			cmd_stats(b, js);
-		} else if (!strcmp(w, "ike")) {
-			char *out = ctl_ike_show(argc == 3 ? argv[2] : NULL, js, err, el);
-			if (out == NULL || argc > 3) {
-				free(out);
-				if (argc > 3)
-					snprintf(err, el, "usage: show ike [conns|stats|pools] [--json]");
-				return -1;
-			}
-			mgmt_printf(b, "%s%s", out, js ? "\n" : "");
-			free(out);
-		} else {
-			snprintf(err, el, "unknown: show %s (try help)", w);
+			audit(who, argc, argv);
+		}
+		if (r.js && strcmp(argv[0], "show")) {
+			snprintf(err, el, "--json is for show commands");
 			return -1;
 		}
-		return 0;
+		r.argc = nargs;
+		r.argv = args;
+		return cmds[c].fn(&r);
 	}
-	if (!strcmp(argv[0], "sa") && argc >= 2) {
-		if (!strcmp(argv[1], "add")) {
-			struct sa_desc d;
-			int rc = config_parse_sa_words(argc - 2, argv + 2, &d, err, el);
-			if (rc == 0)
-				rc = ctl_sa_add(&d, err, el);
-			explicit_bzero(&d, sizeof(d));
-			if (rc < 0)
-				return -1;
-			mgmt_printf(b, "SA added\n");
-			return 0;
-		}
-		if (!strcmp(argv[1], "del") && argc == 3) {
-			if (ctl_sa_del(argv[2], err, el) < 0)
-				return -1;
-			mgmt_printf(b, "SA %s deleted\n", argv[2]);
-			return 0;
-		}
-	}
-	if (!strcmp(argv[0], "policy") && argc >= 2) {
-		if (!strcmp(argv[1], "add")) {
-			struct policy_desc p;
-			if (config_parse_policy_words(argc - 2, argv + 2, &p, err, el) < 0 ||
-			    ctl_policy_add(&p, err, el) < 0)
-				return -1;
-			mgmt_printf(b, "policy added\n");
-			return 0;
-		}
-		if (!strcmp(argv[1], "del") && argc == 3) {
-			if (ctl_policy_del(argv[2], err, el) < 0)
-				return -1;
-			mgmt_printf(b, "policy %s deleted\n", argv[2]);
-			return 0;
-		}
-	}
-	if (!strcmp(argv[0], "ike") && argc == 4 && !strcmp(argv[1], "rekey") &&
-	    (!strcmp(argv[3], "ike") || !strcmp(argv[3], "child"))) {
-		if (ctl_ike_rekey(argv[2], !strcmp(argv[3], "ike"), err, el) < 0)
-			return -1;
-		mgmt_printf(b, "rekeying %s (%s)\n", argv[2], argv[3]);
-		return 0;
-	}
-	if (!strcmp(argv[0], "ike") && argc == 5 && !strcmp(argv[1], "terminate") &&
-	    !strcmp(argv[3], "child")) {
-		char *end;
-		unsigned long spi = strtoul(argv[4], &end, 16);
-		if (*end || end == argv[4] || spi == 0 || spi > 0xffffffffu) {
-			snprintf(err, el, "usage: ike terminate CONNECTION child SPI (hex, as "
-				 "show ike gives it)");
-			return -1;
-		}
-		if (ctl_ike_terminate_child(argv[2], (uint32_t)spi, err, el) < 0)
-			return -1;
-		mgmt_printf(b, "deleting CHILD_SA %08lx of %s\n", spi, argv[2]);
-		return 0;
-	}
-	if (!strcmp(argv[0], "ike") && argc == 4 && !strcmp(argv[1], "redirect")) {
-		int n = ctl_ike_redirect(argv[2], argv[3], err, el);
-		if (n < 0)
-			return -1;
-		mgmt_printf(b, "redirecting %d IKE_SA%s of %s to %s\n", n, n == 1 ? "" : "s",
-			    argv[2], argv[3]);
-		return 0;
-	}
-	if (!strcmp(argv[0], "ike") && argc == 4 && !strcmp(argv[1], "move")) {
-		int n = ctl_ike_move(argv[2], argv[3], err, el);
-		if (n < 0)
-			return -1;
-		mgmt_printf(b, "moving %d IKE_SA%s of %s to %s\n", n, n == 1 ? "" : "s",
-			    argv[2], argv[3]);
-		return 0;
-	}
-	if (!strcmp(argv[0], "ike") && argc == 3) {
-		if (!strcmp(argv[1], "initiate") && ctl_ike_initiate(argv[2], err, el) == 0) {
-			mgmt_printf(b, "initiating %s\n", argv[2]);
-			return 0;
-		}
-		if (!strcmp(argv[1], "terminate") && ctl_ike_terminate(argv[2], err, el) == 0) {
-			mgmt_printf(b, "terminating %s\n", argv[2]);
-			return 0;
-		}
-		if (strcmp(argv[1], "initiate") && strcmp(argv[1], "terminate"))
-			snprintf(err, el, "usage: ike initiate|terminate CONNECTION, "
-				 "ike rekey CONNECTION ike|child");
+	if (!strcmp(argv[0], "quit") || !strcmp(argv[0], "exit")) {
+		snprintf(err, el, "%s leaves espgwctl's shell; there is nothing to quit here",
+			 argv[0]);
 		return -1;
 	}
-	if (!strcmp(argv[0], "reload"))
-		return cmd_reload(b, argc - 1, argv + 1, err, el);
-	snprintf(err, el, "unknown command '%s' (try help)", argv[0]);
+	usage(argc, argv, err, el);
 	return -1;
 }
-

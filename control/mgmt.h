@@ -24,8 +24,21 @@ struct mgmt_caller {
 	bool admin;		/* may change state; else show/help only */
 };
 
+/* One request as a command's handler sees it: the words its syntax left
+ * open (placeholders, choices, KEY=VALUE words), in order. */
+struct mgmt_req {
+	int argc;
+	char **argv;
+	bool js;			/* --json */
+	struct sbuf *b;
+	char *err;
+	size_t el;
+	const struct mgmt_caller *who;
+	int client;			/* the asking client's socket (log follow) */
+};
+
 /* Run one request line (modified in place); 0 = OK, -1 = ERR (err). */
-int mgmt_execute(char *line, const struct mgmt_caller *who, struct sbuf *b,
+int mgmt_execute(char *line, const struct mgmt_caller *who, int client, struct sbuf *b,
 		 char *err, size_t el);
 /* The file `reload` reads, and the directory other reload files must be in. */
 void mgmt_set_reload_path(const char *p);
@@ -43,6 +56,8 @@ void mgmt_accept(void);
 void mgmt_client_event(int fd, uint32_t events);
 bool mgmt_is_client(int fd);
 void mgmt_tick(void);
+/* the client streams log lines of level <= lvl from now on (log follow) */
+int mgmt_follow(int client, int lvl);
 extern int mgmt_epfd;
 
 #endif

@@ -14,6 +14,7 @@
  * Wire format: one request line in, "OK <len>\n" or "ERR <len>\n" and
  * len bytes out.
  */
+#define LOG_SUBSYS LOG_SS_MGMT
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
@@ -52,7 +53,11 @@ struct client {
 	char *out;			/* reply not yet sent: out[out_off..out_len) */
 	size_t out_len, out_off;
 	bool closing;			/* close once out has gone */
+	int follow;			/* log follow: the level it wants; -1 none */
+	uint64_t lost;			/* log lines not queued (out was full) */
 };
+/* a follower's queue: lines past this are counted, not queued */
+#define FOLLOW_MAX (1u << 20)
 static struct client *clients;
 
 static uint64_t
@@ -156,13 +161,25 @@ mgmt_open(const struct espgw_config *c)
 	if (clients == NULL)
 		return -1;
 	for (unsigned i = 0; i < lim.max_clients; i++)
-		clients[i].fd = -1;
+		clients[i].fd = -1, clients[i].follow = -1;
 	mgmt_epfd = epoll_create1(EPOLL_CLOEXEC);
 	ev.data.fd = lfd;
 	return epoll_ctl(mgmt_epfd, EPOLL_CTL_ADD, lfd, &ev);
 }
 
 int mgmt_fd(void) { return lfd; }
+
+/* the hook wants the most verbose level any follower asked for */
+static void
+follow_levels(void)
+{
+	int lvl = -1;
+
+	for (unsigned i = 0; clients != NULL && i < lim.max_clients; i++)
+		if (clients[i].fd >= 0 && clients[i].follow > lvl)
+			lvl = clients[i].follow;
+	log_hook_level = lvl;
+}
 
 static void
 client_close(struct client *c, const char *why)
@@ -177,6 +194,10 @@ client_close(struct client *c, const char *why)
 	c->out_len = c->out_off = c->in_len = 0;
 	c->closing = false;
 	c->fd = -1;
+	if (c->follow >= 0) {
+		c->follow = -1;
+		follow_levels();
+	}
 }
 
 void
@@ -187,6 +208,8 @@ mgmt_close(void)
 			client_close(&clients[i], NULL);
 	free(clients);
 	clients = NULL;
+	log_hook = NULL;
+	log_hook_level = -1;
 	if (lfd >= 0) {
 		close(lfd);
 		if (sock_path[0])
@@ -234,6 +257,8 @@ mgmt_accept(void)
 		if (c->fd >= 0)
 			continue;
 		c->fd = fd;
+		c->follow = -1;
+		c->lost = 0;
 		c->who = (struct mgmt_caller){ cr.uid, cr.pid, caller_is_admin(fd, &cr) };
 		c->last_ms = now_ms();
 		ev.data.fd = fd;
@@ -322,16 +347,55 @@ reply(struct client *c, int rc, struct sbuf *b)
 		mgmt_printf(b, "reply too large (over %u MB): ask for less\n", MAX_REPLY >> 20);
 	}
 	hl = snprintf(hdr, sizeof(hdr), "%s %zu\n", rc < 0 ? "ERR" : "OK", b->len);
-	c->out = malloc(hl + b->len);
-	if (c->out == NULL) {
+	/* appended: a follower may have log lines queued before it */
+	char *o = realloc(c->out, c->out_len + hl + b->len);
+	if (o == NULL) {
 		client_close(c, "out of memory for a reply");
 		return;
 	}
-	memcpy(c->out, hdr, hl);
+	c->out = o;
+	memcpy(c->out + c->out_len, hdr, hl);
 	if (b->len)
-		memcpy(c->out + hl, b->p, b->len);
-	c->out_len = hl + b->len;
-	c->out_off = 0;
+		memcpy(c->out + c->out_len + hl, b->p, b->len);
+	c->out_len += hl + b->len;
+}
+
+/* the log hook: each follower gets the line as one framed reply */
+static void
+follow_line(enum log_subsys s, enum log_level l, const char *line)
+{
+	for (unsigned i = 0; clients != NULL && i < lim.max_clients; i++) {
+		struct client *c = &clients[i];
+		struct sbuf b = { 0 };
+		if (c->fd < 0 || c->follow < (int)l)
+			continue;
+		if (c->out_len - c->out_off > FOLLOW_MAX) {
+			c->lost++;
+			continue;
+		}
+		if (c->lost)
+			mgmt_printf(&b, "[%lu log lines lost: the client read too slowly]\n",
+				    (unsigned long)c->lost);
+		c->lost = 0;
+		mgmt_printf(&b, "%s %s: %s\n", log_level_name[l], log_subsys_name[s], line);
+		reply(c, 0, &b);
+		free(b.p);
+		if (c->fd >= 0)
+			want(c, EPOLLOUT);	/* sent from the event loop, never from here */
+	}
+}
+
+int
+mgmt_follow(int fd, int lvl)
+{
+	struct client *c = client_of(fd);
+
+	if (c == NULL)
+		return -1;
+	c->follow = lvl;
+	log_hook = follow_line;
+	follow_levels();
+	return 0;
 }
 
 /* Run the complete request lines read so far, while replies drain. */
@@ -351,7 +415,7 @@ run_requests(struct client *c)
 		if (nl > c->in && nl[-1] == '\r')
 			nl[-1] = '\0';
 		ctl.st.mgmt_requests++;
-		rc = mgmt_execute(c->in, &c->who, &b, err, sizeof(err));
+		rc = mgmt_execute(c->in, &c->who, c->fd, &b, err, sizeof(err));
 		if (rc < 0) {
 			ctl.st.mgmt_errors++;
 			b.len = 0;
@@ -421,7 +485,8 @@ mgmt_tick(void)
 		if (c->out != NULL && now - c->last_ms >= lim.send_timeout * 1000ull) {
 			ctl.st.mgmt_dropped++;
 			client_close(c, "reply not read within mgmt_send_timeout");
-		} else if (c->out == NULL && now - c->last_ms >= lim.idle_timeout * 1000ull) {
+		} else if (c->out == NULL && c->follow < 0 &&
+			   now - c->last_ms >= lim.idle_timeout * 1000ull) {
 			ctl.st.mgmt_dropped++;
 			client_close(c, c->in_len ? "half a request, then silence (mgmt_idle_timeout)" :
 				     "idle past mgmt_idle_timeout");

@@ -6,6 +6,7 @@
  * worker acknowledged it (a message-based grace period, no RCU library).
  * Lifetime events from the workers go to the handler the SA manager set.
  */
+#define LOG_SUBSYS LOG_SS_SA
 #include <stdlib.h>
 
 #include <rte_cycles.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* IPv6 neighbour discovery messages as bytes (nd.h). */
+#define LOG_SUBSYS LOG_SS_NET
 #include <string.h>
 
 #include <rte_arp.h>

@@ -4,6 +4,7 @@
  * answered and learned, requests sent, packets held while their next hop
  * is resolved. The control thread is the neighbour table's only writer.
  */
+#define LOG_SUBSYS LOG_SS_NET
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -194,6 +195,60 @@ ctl_neigh_static(const struct espgw_config *c)
 		static_port[n_statics++] = (uint16_t)port;
 		dp_neigh_set((uint16_t)port, &d->addr, &mac);
 		release((uint16_t)port, d->addr.family, d->addr.a, &mac);
+	}
+}
+
+struct list_ctx {
+	void (*fn)(void *ctx, const struct ctl_neigh_view *n);
+	void *ctx;
+};
+
+static void
+list_one(void *ctx, uint16_t port, const struct ip_addr *a, const struct rte_ether_addr *mac)
+{
+	struct list_ctx *l = ctx;
+	struct ctl_neigh_view v = { .port = port, .addr = *a, .mac = *mac };
+
+	v.state = static_of(port, a->family, a->a) ? "static" : "learned";
+	l->fn(l->ctx, &v);
+}
+
+void
+ctl_neigh_list(void (*fn)(void *ctx, const struct ctl_neigh_view *n), void *ctx)
+{
+	struct list_ctx l = { fn, ctx };
+	struct rte_ether_addr none;
+	struct timespec now;
+
+	dp_neigh_walk(list_one, &l);
+	/* being resolved: held packets or a recent request, no entry yet */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (unsigned i = 0; i < HOLD_MAX + RTE_DIM(recent); i++) {
+		struct ctl_neigh_view v = { .state = "incomplete" };
+		bool dup = false;
+		if (i < HOLD_MAX) {
+			if (held[i].m == NULL)
+				continue;
+			v.port = held[i].port;
+			v.addr.family = held[i].family;
+			memcpy(v.addr.a, held[i].a, 16);
+		} else {
+			const struct pending_res *p = &recent[i - HOLD_MAX];
+			if (p->family == 0 || now.tv_sec - p->at.tv_sec > 1)
+				continue;
+			v.port = p->port;
+			v.addr.family = p->family;
+			memcpy(v.addr.a, p->a, 16);
+		}
+		if (dp_neigh_get(v.port, v.addr.family, v.addr.a, &none))
+			continue;
+		for (unsigned k = 0; k < i && !dup; k++)	/* once per address */
+			dup = k < HOLD_MAX ? held[k].m && held[k].port == v.port &&
+					     !memcmp(held[k].a, v.addr.a, ip_alen(v.addr.family)) :
+					     recent[k - HOLD_MAX].port == v.port &&
+					     !memcmp(recent[k - HOLD_MAX].a, v.addr.a, ip_alen(v.addr.family));
+		if (!dup)
+			fn(ctx, &v);
 	}
 }
 

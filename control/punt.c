@@ -4,6 +4,7 @@
  * (control/punt.h says which file does what); the gateway's own local
  * services: IKE to the engine, ICMP/ICMPv6 echo to our addresses.
  */
+#define LOG_SUBSYS LOG_SS_NET
 #include <string.h>
 #include <time.h>
 

@@ -32,6 +32,15 @@ void neigh_learn(uint16_t port, int family, const uint8_t *a, const struct rte_e
 /* the configuration's static neighbours into the table (a reload's too;
  * one it no longer has is learned like any other from then on) */
 void ctl_neigh_static(const struct espgw_config *c);
+/* one neighbour for listings; state: "static", "learned" or "incomplete"
+ * (being resolved: packets held or asked for, no MAC yet) */
+struct ctl_neigh_view {
+	uint16_t port;
+	struct ip_addr addr;
+	struct rte_ether_addr mac;
+	const char *state;
+};
+void ctl_neigh_list(void (*fn)(void *ctx, const struct ctl_neigh_view *n), void *ctx);
 void neigh_arp_input(uint16_t port, struct rte_mbuf *m);
 void neigh_nd_input(uint16_t port, struct rte_mbuf *m, struct rte_ipv6_hdr *ip6, uint8_t *icmp,
 		    uint32_t len, const struct rte_ether_addr *smac);

@@ -11,6 +11,7 @@
  * peer's virtual IP), Access-Reject, or nothing (a reject). Accounting
  * requests (acct.c) go the same way, their answers only counted. radius_poll hands the answers to the IKE engine.
  */
+#define LOG_SUBSYS LOG_SS_RADIUS
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,6 +8,7 @@
  * A configuration change is built completely before anything is posted,
  * so a change that fails part-way changes nothing.
  */
+#define LOG_SUBSYS LOG_SS_SA
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "control/msgs.h"
 #include "control/punt.h"
 #include "control/sa_mgr.h"
+#include "control/ctrs.h"
 #include "control/tpol.h"
 
 struct ctl ctl;
@@ -136,6 +138,8 @@ slot_fill(uint32_t id, struct dp_sa *dp, const struct sa_desc *d)
 	s->soft_logged = false;
 	s->deleting = false;
 	s->dynamic = false;
+	s->conn[0] = '\0';
+	ctrs_sa_new(id);
 	index_add(id);
 }
 
@@ -275,7 +279,8 @@ ctl_init_tables(struct espgw_config *c, char *err, size_t el)
 	ctl.rt = dp_rt_build(c, err, el);
 	ctl.spd = dp_spd_build(NULL, NULL, 0, err, el);
 	ctl_msgs_init(on_event);
-	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || ctl_tpol_init(c->max_sas) < 0)
+	if (ctl.sa == NULL || ctl.rt == NULL || ctl.spd == NULL || ctl_tpol_init(c->max_sas) < 0 ||
+	    ctrs_init(c->max_sas) < 0)
 		return -1;
 	dp_set_tables(ctl.spd, ctl.rt);
 	ctl_neigh_static(c);

@@ -4,6 +4,7 @@
  * (ahead of the rte_acl SPD): adding or removing one is O(1) however many
  * tunnels there are, and builds no SPD.
  */
+#define LOG_SUBSYS LOG_SS_SA
 #include <stdlib.h>
 #include <string.h>
 

@@ -123,6 +123,25 @@ dp_neigh_get(uint16_t port, int family, const uint8_t *addr,
 	return true;
 }
 
+void
+dp_neigh_walk(void (*fn)(void *ctx, uint16_t port, const struct ip_addr *a,
+			 const struct rte_ether_addr *mac), void *ctx)
+{
+	const void *key;
+	void *v;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(dp.neigh, &key, &v, &it) >= 0) {
+		const struct neigh_key *k = key;
+		struct ip_addr a = { .family = k->family };
+		struct rte_ether_addr mac;
+		uint64_t u = (uintptr_t)v;
+		memcpy(a.a, k->addr, ip_alen(k->family));
+		memcpy(mac.addr_bytes, &u, 6);
+		fn(ctx, k->port, &a, &mac);
+	}
+}
+
 static uint64_t
 ld(const uint64_t *p)
 {

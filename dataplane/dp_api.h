@@ -40,6 +40,16 @@ void dp_sa_free(struct dp_sa *sa);
 uint32_t dp_sa_id(const struct dp_sa *sa);
 /* the anti-replay window in force (an ESN window is at least 64) */
 uint32_t dp_sa_replay_window(const struct dp_sa *sa);
+/* what `show sa NAME` says of an SA's sequence numbers and lifetime use */
+struct dp_sa_state {
+	bool seq_known;			/* librte_ipsec's outbound counter is its own */
+	uint64_t seq;			/* outbound: the last sent; inbound: the highest verified */
+	uint32_t window;		/* anti-replay window (0: none) */
+	uint32_t window_seen;		/* of the window's numbers up to seq, those received */
+	uint64_t life_bytes, life_packets;	/* counted against the lifetime (0: none set) */
+	bool expired;			/* the hard limit was hit */
+};
+void dp_sa_state(const struct dp_sa *sa, struct dp_sa_state *st);
 /*
  * An outbound tunnel SA moves (MOBIKE, RFC 4555): new outer addresses and
  * UDP encapsulation ports (0: plain ESP), in force from the next packet.
@@ -249,6 +259,9 @@ int dp_neigh_set(uint16_t port, const struct ip_addr *a,
 		 const struct rte_ether_addr *mac);
 bool dp_neigh_get(uint16_t port, int family, const uint8_t *addr,
 		  struct rte_ether_addr *mac);
+/* every entry, for listings */
+void dp_neigh_walk(void (*fn)(void *ctx, uint16_t port, const struct ip_addr *a,
+			      const struct rte_ether_addr *mac), void *ctx);
 
 /* Counters, summed over workers. */
 void dp_sum_port(unsigned port, struct dp_port_ctr *out);

@@ -320,6 +320,29 @@ dp_sa_replay_window(const struct dp_sa *sa)
 	return sa->replay_window;
 }
 
+void
+dp_sa_state(const struct dp_sa *sa, struct dp_sa_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->window = sa->replay_window;
+	st->expired = sa->expired;
+	st->life_bytes = __atomic_load_n(&sa->life.bytes, __ATOMIC_RELAXED);
+	st->life_packets = __atomic_load_n(&sa->life.packets, __ATOMIC_RELAXED);
+	if (sa->dir == SA_DIR_OUTBOUND) {
+		st->seq_known = sa->nk != NULL;	/* librte_ipsec keeps its own */
+		st->seq = __atomic_load_n(&sa->sqn, __ATOMIC_RELAXED);
+	} else if (sa->rw != NULL) {
+		/* read while workers may write it: a display, not a decision */
+		const struct replay_win *r = sa->rw;
+		uint64_t top = __atomic_load_n(&r->top, __ATOMIC_RELAXED);
+		st->seq_known = true;
+		st->seq = top;
+		for (uint64_t s = top; s > 0 && top - s < r->size; s--)
+			st->window_seen += (__atomic_load_n(&r->bits[(s / 64) & r->mask],
+							    __ATOMIC_RELAXED) >> (s % 64)) & 1;
+	}
+}
+
 int
 dp_sa_repoint(struct dp_sa *sa, const struct ip_addr *local, const struct ip_addr *remote,
 	      uint16_t sport, uint16_t dport, void **old, char *err, size_t el)

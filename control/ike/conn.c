@@ -75,7 +75,8 @@ ike_conn_new(const struct conn_desc *d, char *err, size_t el)
 {
 	struct ike_conn *c = calloc(1, sizeof(*c));
 
-	if (c == NULL) {
+	if (c == NULL || (c->health = calloc(1, sizeof(*c->health))) == NULL) {
+		free(c);
 		snprintf(err, el, "out of memory");
 		return NULL;
 	}
@@ -137,6 +138,7 @@ ike_conn_free(struct ike_conn *c)
 	if (c == NULL)
 		return;
 	ike_creds_free(&c->creds);
+	free(c->health);
 	ike_wipe(c, sizeof(*c));
 	free(c);
 }
@@ -180,6 +182,19 @@ ike_conn_sas(const struct ike_engine *e, const char *name)
 	const struct ike_conn *c = ike_conn_by_name(e, name);
 
 	return c ? (int)c->refs : -1;
+}
+
+bool
+ike_conn_health(const struct ike_engine *e, const char *name, struct ike_conn_health *h)
+{
+	const struct ike_conn *c = ike_conn_by_name(e, name);
+
+	if (c == NULL)
+		return false;
+	h->last_end = c->health->last_end;
+	h->last_end_ms = c->health->last_end_ms;
+	h->last_up_ms = c->health->last_up_ms;
+	return true;
 }
 
 int

@@ -156,6 +156,13 @@ int ike_conn_add(struct ike_engine *e, struct ike_conn *c, char *err, size_t el)
 /* IKE_SAs of the connection in any state (those just closed until the
  * next ike_timer), -1 if there is no such connection */
 int ike_conn_sas(const struct ike_engine *e, const char *name);
+/* how a connection fares: why its last IKE SA ended and when, when one
+ * last came up (engine ms; 0: never) */
+struct ike_conn_health {
+	const char *last_end;		/* "" none yet */
+	uint64_t last_end_ms, last_up_ms;
+};
+bool ike_conn_health(const struct ike_engine *e, const char *name, struct ike_conn_health *h);
 /* deletes the connection's IKE_SAs (Delete to the peer) and forgets it */
 int ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now);
 /* a datagram from the network (non-ESP marker already stripped) */

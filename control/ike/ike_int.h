@@ -209,6 +209,15 @@ struct ike_conn {
 	unsigned n_more;
 	unsigned refs;
 	bool removed;
+	/* health, changed by its SAs (which hold the connection const) */
+	struct conn_health *health;
+};
+
+/* how a connection's last IKE SA ended and when (engine ms), when one
+ * last came up */
+struct conn_health {
+	char last_end[80];
+	uint64_t last_end_ms, last_up_ms;
 };
 
 struct ike_engine {

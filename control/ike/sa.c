@@ -283,6 +283,8 @@ ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why)
 			session_event(e, sa, false, why);
 		sa->session = 0;
 	}
+	snprintf(sa->conn->health->last_end, sizeof(sa->conn->health->last_end), "%s", why);
+	sa->conn->health->last_end_ms = e->now ? e->now : 1;
 	log_info("ike %s: IKE_SA %016lx_%016lx closed: %s", sa->conn->d.name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, why);
 	sa->state = S_DEAD;
@@ -537,6 +539,7 @@ ike_established(struct ike_engine *e, struct ike_sa *sa)
 		half_open_del(e, sa);
 	up_now(e, sa);
 	e->st.ike_up++;
+	sa->conn->health->last_up_ms = e->now ? e->now : 1;
 	log_info("ike %s: IKE_SA %016lx_%016lx established%s", sa->conn->d.name,
 		 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r, sa->natt ? " (NAT-T)" : "");
 	if (e->ops->ike_up)

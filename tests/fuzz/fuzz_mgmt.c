@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memmove(line + 7, line, size);
 		memcpy(line, "--json ", 7);
 	}
-	rc = mgmt_execute(line, &who, &b, err, sizeof(err));
+	rc = mgmt_execute(line, &who, -1, &b, err, sizeof(err));
 	if (rc != 0 && rc != -1)
 		abort();
 	if (rc < 0 && err[0] == '\0')

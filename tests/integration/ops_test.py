@@ -176,7 +176,7 @@ def test_mtu(n):
     orig = IP(src="198.18.1.2", dst="198.18.2.2", id=4242) / UDP(sport=7, dport=9) / Raw(
         bytes(i % 251 for i in range(1400)))
     orig = IP(bytes(orig))
-    before = [x for x in json.loads(ctl("show", "sas", "--json")[1]) if x["spi"] == 0x1001][0]
+    before = [x for x in json.loads(ctl("show", "sas", "--json")[1]) if x["spi"] == "00001001"][0]
     n.from_host(orig)
     sa = sa_o4()
     frags = []
@@ -187,7 +187,7 @@ def test_mtu(n):
         check(len(got[IP]) <= OUT_MTU, "encrypted fragment fits the MTU (%d)" % len(got[IP]))
         frags.append(sa.decrypt(IP(bytes(got[IP]))))
     check(len(frags) == 2, "IPv4 without DF: two encrypted fragments")
-    after = [x for x in json.loads(ctl("show", "sas", "--json")[1]) if x["spi"] == 0x1001][0]
+    after = [x for x in json.loads(ctl("show", "sas", "--json")[1]) if x["spi"] == "00001001"][0]
     check(after["fragmented"] - before["fragmented"] == 1 and
           after["fragments"] - before["fragments"] == 2 and
           after["packets"] - before["packets"] == 2,
