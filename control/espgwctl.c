@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * espgwctl: the management CLI. With a command it runs it once; without
- * one it opens a shell with line editing, history and completion.
+ * one it opens a shell (espgwctl_shell.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <editline/readline.h>
+#include "control/espgwctl.h"
 
 static const char *sock_path = "/run/espgw/espgw.sock";
 static int fd = -1;
@@ -50,7 +50,7 @@ conn_error(int e)
 	}
 }
 
-static int
+int
 conn(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -113,7 +113,7 @@ lost(int e)
 
 /* Read one framed reply: 0 OK, 1 ERR, -errno when none came; the body
  * printed, or kept in *keep (malloc'd) when keep is not NULL. */
-static int
+int
 read_reply_body(char **keep)
 {
 	char hdr[32], *body;
@@ -161,7 +161,7 @@ read_reply(void)
 	return read_reply_body(NULL);
 }
 
-static bool
+bool
 send_line(const char *line)
 {
 	return send(fd, line, strlen(line), MSG_NOSIGNAL) >= 0 &&
@@ -249,70 +249,6 @@ secret_word(const char *w, char *out, size_t cap)
 	return 0;
 }
 
-/*
- * Completion asks espgw: `complete w=WORD...` with the words before the
- * cursor's answers every word that may come next (commands from its
- * table, names of SAs, connections, policies, log subsystems, keys), one
- * per line; the shell keeps those that begin with what is typed. The
- * shell's own words (quit, exit, monitor) are added here.
- */
-static char *cands;		/* the daemon's answer, lines */
-static bool first_word;		/* completing a request's first word */
-static const char *const shell_words[] = { "quit", "exit", "monitor", NULL };
-
-static char *
-gen(const char *text, int state)
-{
-	static char *p;
-	static int sw;
-	size_t len = strlen(text);
-
-	if (state == 0) {
-		p = cands;
-		sw = 0;
-	}
-	while (p && *p) {
-		char *nl = strchr(p, '\n'), *w = p;
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		p = nl ? nl + 1 : p + n;
-		if (n >= len && strncmp(w, text, len) == 0)
-			return strndup(w, n);
-	}
-	while (first_word && shell_words[sw]) {
-		const char *w = shell_words[sw++];
-		if (strncmp(w, text, len) == 0)
-			return strdup(w);
-	}
-	return NULL;
-}
-
-static char **
-complete(const char *text, int start, int end)
-{
-	char req[8192] = "complete", *copy, *tok, *save;
-	char **m;
-
-	(void)end;
-	rl_attempted_completion_over = 1;	/* never file names */
-	first_word = strspn(rl_line_buffer, " \t") >= (size_t)start;
-	free(cands);
-	cands = NULL;
-	copy = strndup(rl_line_buffer, (size_t)start);
-	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
-		if (strlen(req) + strlen(tok) + 4 < sizeof(req))
-			strcat(strcat(req, " w="), tok);
-	free(copy);
-	if (conn() == 0 && send_line(req) && read_reply_body(&cands) != 0) {
-		free(cands);
-		cands = NULL;
-	}
-	m = rl_completion_matches(text, gen);
-	/* KEY= waits for its value */
-	rl_completion_append_character = m && m[1] == NULL && m[0][strlen(m[0]) - 1] == '=' ?
-					 '\0' : ' ';
-	return m;
-}
-
 static void
 on_int(int sig)
 {
@@ -367,7 +303,7 @@ follow(void)
 }
 
 /* a request as the user typed it: the shell's own commands, or one for espgw */
-static int
+int
 run(const char *line)
 {
 	char w1[32] = "", w2[32] = "";
@@ -380,35 +316,6 @@ run(const char *line)
 	if (rc == 0 && !strcmp(w1, "log") && !strcmp(w2, "follow"))
 		return follow();
 	return rc;
-}
-
-static int
-shell(void)
-{
-	char *line;
-	char hist[512];
-	const char *home = getenv("HOME");
-
-	snprintf(hist, sizeof(hist), "%s/.espgwctl_history", home ? home : "/tmp");
-	rl_attempted_completion_function = complete;
-	using_history();
-	read_history(hist);
-	while ((line = readline("espgw> ")) != NULL) {
-		char *p = line;
-		while (*p == ' ')
-			p++;
-		if (!strcmp(p, "quit") || !strcmp(p, "exit")) {
-			free(line);
-			break;
-		}
-		if (*p) {
-			add_history(p);
-			run(p);
-		}
-		free(line);
-	}
-	write_history(hist);
-	return 0;
 }
 
 int

@@ -410,7 +410,7 @@ cmd_complete(struct mgmt_req *r)
 	for (size_t c = 0; c < N_CMDS; c++) {
 		int nt = syn_words(cmds[c].syntax, t);
 		int got = match(&cmds[c], n, words, &whole, args, &nargs);
-		if (!cmds[c].help[0] || got != n)
+		if (!cmds[c].help[0] || cmds[c].fn == cmd_complete || got != n)
 			continue;
 		/* the syntax word at position n (a rest stays the rest) */
 		int k = 0, i = 0;

@@ -331,7 +331,7 @@ sa_filter_parse(struct mgmt_req *r, struct sa_filter *f)
 			f->conn = w + 5;
 		} else if (!strncmp(w, "peer=", 5) && ip_addr_parse(w + 5, &f->peer) == 0) {
 		} else if (!strcmp(w, "dir=in") || !strcmp(w, "dir=out")) {
-			f->dir = w[5] == 'i' ? SA_DIR_INBOUND : SA_DIR_OUTBOUND;
+			f->dir = w[4] == 'i' ? SA_DIR_INBOUND : SA_DIR_OUTBOUND;
 		} else {
 			snprintf(r->err, r->el, "show sas: '%s' is not a filter (conn=CONNECTION, "
 				 "peer=ADDRESS, dir=in|out)", w);
@@ -604,7 +604,9 @@ neigh_row(void *ctx, const struct ctl_neigh_view *n)
 	char a[IP_ADDR_STRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE] = "-";
 
 	if (n->state[0] != 'i')	/* incomplete: no MAC yet */
-		rte_ether_format_addr(mac, sizeof(mac), &n->mac);
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 n->mac.addr_bytes[0], n->mac.addr_bytes[1], n->mac.addr_bytes[2],
+			 n->mac.addr_bytes[3], n->mac.addr_bytes[4], n->mac.addr_bytes[5]);
 	json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:s}", "address",
 		ip_addr_fmt(&n->addr, a, sizeof(a)), "mac", mac,
 		"port", dp_port_get(n->port)->name, "state", n->state));

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* espgwctl: the transport (espgwctl.c) its shell (espgwctl_shell.c) uses. */
+#ifndef ESPGW_ESPGWCTL_H
+#define ESPGW_ESPGWCTL_H
+
+#include <stdbool.h>
+
+/* connect once (0), or say why not (-1) */
+int conn(void);
+bool send_line(const char *line);
+/* one framed reply: 0 OK, 1 ERR, -errno; the body printed or kept in *keep */
+int read_reply_body(char **keep);
+/* a line as typed: the shell's own commands (monitor) or a request */
+int run(const char *line);
+int shell(void);
+
+#endif

@@ -1,0 +1,299 @@
+#!/usr/bin/python3
+"""espgwctl as an operator uses it, against a running espgw with traffic.
+
+- show sa NAME: sequence numbers, replay window, lifetimes left, last use,
+  rate; show sas filtered by conn=, peer=, dir=; show rates while traffic
+  flows; show routes; show neigh (static, learned).
+- clear counters (all, one SA, drops) zeroes what show displays, and only
+  that.
+- log levels per subsystem at run time; log follow streams lines.
+- The command table: help lists every command, usage errors name the
+  syntax, --json only for show, every JSON SPI is 8 hex digits.
+- The shell: completion of commands, SA names and keys through a pty
+  (libedit, as an operator types), monitor, quit.
+"""
+import json
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from scapy.all import IP, UDP, Raw
+
+import harness as H
+from harness import check, ctl
+import ops_test as O
+
+ESPGW = sys.argv[1]
+H.ESPGWCTL = sys.argv[2]
+
+
+def req(line, replies=1, s=None):
+    """One raw request; the bodies of `replies` framed replies."""
+    own = s is None
+    if own:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(H.SOCK)
+    s.sendall(line.encode() + b"\n")
+    out, buf = [], b""
+    while len(out) < replies:
+        while b"\n" not in buf:
+            c = s.recv(65536)
+            if not c:
+                return out
+            buf += c
+        hdr, buf = buf.split(b"\n", 1)
+        n = int(hdr.split()[1])
+        while len(buf) < n:
+            buf += s.recv(65536)
+        out.append((hdr.split()[0].decode(), buf[:n].decode()))
+        buf = buf[n:]
+    if own:
+        s.close()
+    return out
+
+
+def js(*words):
+    rc, out, err = ctl(*words, "--json")
+    check(rc == 0, "%s --json answers (%s)" % (" ".join(words), err.strip()))
+    return json.loads(out) if rc == 0 else None
+
+
+def inbound(n, seqs, tag=b"cli"):
+    sa = O.sa_i4()
+    for s in seqs:
+        inner = IP(src="198.18.2.2", dst="198.18.1.2") / UDP(sport=7, dport=9) / Raw(tag)
+        n.from_remote(sa.encrypt(inner, seq_num=s))
+
+
+def test_sa_detail(n):
+    inbound(n, range(100, 110))
+    time.sleep(0.3)
+    d = js("show", "sa", "i4")
+    check(d and d["seq_highest"] == 109 and d["replay"]["received_in_window"] >= 10 and
+          d["replay"]["window"] > 0, "show sa i4: highest sequence number and window (%s)"
+          % (d and d.get("replay")))
+    check(d and d["spi"] == "00002001" and d["direction"] == "inbound" and
+          d["lifetime_left"]["hard_bytes"] == -1 and "created" in d,
+          "show sa i4: SPI as 8 hex digits, lifetimes left (-1: none)")
+    rc, out, _ = ctl("show", "sa", "i4")
+    check(rc == 0 and re.search(r"^seq_highest\s+109$", out, re.M) and
+          re.search(r"^replay\.window\s+\d+", out, re.M), "show sa i4 as text: key value lines")
+    time.sleep(1.2)     # a sample has seen the packets
+    d = js("show", "sa", "i4")
+    check(d and 0 <= d["last_used_s_ago"] <= 2, "last use within 2 s (%s)" % (d and d["last_used_s_ago"]))
+    rc, _, err = ctl("show", "sa", "nope")
+    check(rc == 1 and "no SA nope" in err, "show sa of an unknown SA: ERR (%s)" % err.strip())
+    # outbound: the last sequence number sent grows with what went out
+    o0 = js("show", "sa", "o4")
+    for i in range(5):
+        n.from_host(IP(src="198.18.1.2", dst="198.18.2.2") / UDP(sport=7, dport=9) / Raw(b"o"))
+    time.sleep(0.3)
+    o1 = js("show", "sa", "o4")
+    check(o0 and o1 and o1["seq_last_sent"] == o0["seq_last_sent"] + 5,
+          "show sa o4: seq_last_sent grew by 5 (%s -> %s)" % (o0 and o0.get("seq_last_sent"),
+                                                            o1 and o1.get("seq_last_sent")))
+
+
+def test_filters():
+    every = {s["name"] for s in js("show", "sas")}
+    ins = {s["name"] for s in js("show", "sas", "dir=in")}
+    v4 = {s["name"] for s in js("show", "sas", "peer=198.18.0.2")}
+    check(ins == {x for x in every if x.startswith("i")} and ins, "dir=in: the inbound SAs %s" % ins)
+    check(v4 == {"o4", "i4"}, "peer=198.18.0.2: the IPv4 SAs (%s)" % v4)
+    check(js("show", "sas", "conn=nothing", "dir=out") == [], "conn= of no connection: none")
+    rc, _, err = ctl("show", "sas", "colour=red")
+    check(rc == 1 and "not a filter" in err, "an unknown filter: ERR (%s)" % err.strip())
+
+
+def test_rates(n):
+    stop = threading.Event()
+
+    def flow():
+        s = 1000
+        while not stop.is_set():
+            inbound(n, range(s, s + 10))
+            s += 10
+            time.sleep(0.05)
+    t = threading.Thread(target=flow)
+    t.start()
+    time.sleep(2.3)
+    r = js("show", "rates")
+    stop.set()
+    t.join()
+    i4 = [s for s in r["sas"] if s["name"] == "i4"] if r else []
+    out = [p for p in r["ports"] if p["name"] == "outside"] if r else []
+    check(i4 and i4[0]["pps"] > 20 and i4[0]["spi"] == "00002001",
+          "show rates: i4 moves (%s)" % i4)
+    check(out and out[0]["rx_pps"] > 20 and out[0]["rx_bps"] > 8 * out[0]["rx_pps"],
+          "show rates: the outside port receives (%s)" % out)
+    # monitor repeats show rates until Ctrl-C
+    p = subprocess.Popen([H.ESPGWCTL, "-s", H.SOCK, "monitor", "0.3"], stdout=subprocess.PIPE,
+                         text=True)
+    time.sleep(1.2)
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=5)
+    check(p.returncode == 0 and out.count("RX-PPS") >= 3, "monitor 0.3 repeats, Ctrl-C ends (%d, %d)"
+          % (p.returncode, out.count("RX-PPS")))
+
+
+def test_clear():
+    before = {s["name"]: s for s in js("show", "sas")}
+    rc, out, _ = ctl("clear", "counters", "i4")
+    after = {s["name"]: s for s in js("show", "sas")}
+    check(rc == 0 and before["i4"]["packets"] > 0 and after["i4"]["packets"] == 0 and
+          after["o4"]["packets"] == before["o4"]["packets"], "clear counters i4: only i4 zeroed")
+    check(js("show", "sa", "i4")["seq_highest"] > 0, "the sequence state stays (%s)" % out.strip())
+    ctl("clear", "counters", "drops")
+    check(sum(js("show", "drops").values()) == 0, "clear counters drops: every reason 0")
+    ctl("clear", "counters")
+    sas = js("show", "sas")
+    ports = js("show", "ports")
+    check(all(s["packets"] == 0 and s["bytes"] == 0 for s in sas) and
+          all(p["rx_packets"] < 5 for p in ports), "clear counters: SAs and ports from zero")
+    rc, _, err = ctl("clear", "counters", "nope")
+    check(rc == 1 and "no SA nope" in err, "clear counters of an unknown SA: ERR")
+
+
+def test_routes_neigh():
+    routes = js("show", "routes")
+    check(any(r["prefix"] == "198.18.1.0/24" and r["via"] == "connected" for r in routes),
+          "show routes: the inside port's prefix is connected (%s)" % routes)
+    neigh = js("show", "neigh")
+    by = {x["address"]: x for x in neigh or []}
+    check(by.get("198.18.1.6", {}).get("state") == "static" and
+          by["198.18.1.6"]["mac"] == "02:00:00:00:00:66", "show neigh: the static one")
+    check(by.get("198.18.0.2", {}).get("state") == "learned", "show neigh: a learned one (%s)" % neigh)
+
+
+def test_log():
+    lv = js("show", "log")
+    check(lv and lv["ike"] == "info" and "dpdk" in lv, "show log: each subsystem's level")
+    rc, _, _ = ctl("log", "level", "ike", "debug")
+    check(rc == 0 and js("show", "log")["ike"] == "debug" and js("show", "log")["sa"] == "info",
+          "log level ike debug: only ike changes")
+    rc, _, err = ctl("log", "level", "nosuch", "debug")
+    check(rc == 1 and "no log subsystem" in err, "log level of an unknown subsystem: ERR")
+    rc, _, err = ctl("log", "level", "ike", "loud")
+    check(rc == 1 and "usage" in err, "log level with a bad level: usage (%s)" % err.strip())
+    ctl("log", "level", "all", "info")
+    check(js("show", "log")["ike"] == "info", "log level all info")
+    # log follow: lines arrive as framed replies
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(H.SOCK)
+    first = req("log follow", s=s)
+    ctl("clear", "counters", "o4")      # an audited change: one log line
+    got = req("", 0, s=s) if False else None
+    lines, buf, end = [], b"", time.time() + 3
+    while time.time() < end and not any(b"clear counters o4" in l for l in lines):
+        r, _, _ = select.select([s], [], [], 0.5)
+        if r:
+            buf += s.recv(65536)
+            lines = buf.split(b"\n")
+    s.close()
+    check(first and first[0][0] == "OK" and any(b"clear counters o4" in l for l in lines),
+          "log follow streams the audit line of a change (%r)" % buf[-200:])
+    check(ctl("show", "version")[0] == 0, "espgw answers after the follower left")
+
+
+def test_table():
+    rc, helptext, _ = ctl("help")
+    src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                            "control", "mgmt.c")).read()
+    syntaxes = re.findall(r'^\t\{ "([^"]+)", \w+, ', src, re.M)
+    check(rc == 0 and len(syntaxes) > 30 and all(x in helptext for x in syntaxes
+                                                  if x not in ("complete", "complete KEY=VALUE...")),
+          "help lists every command of the table (%d)" % len(syntaxes))
+    check("quit" in helptext, "help says how to leave the shell")
+    for words, want in ((("show", "sa"), "show sa SA"),
+                        (("ike", "rekey", "x", "often"), "ike|child|both"),
+                        (("clear",), "clear counters"), (("frobnicate",), "unknown command")):
+        rc, _, err = ctl(*words)
+        check(rc == 1 and want in err, "%s: %s (%s)" % (" ".join(words), want, err.strip()))
+    rc, _, err = ctl("ike", "rekey", "none", "both")
+    check(rc == 1 and "none" in err, "ike rekey CONN both without such IKE SA: ERR (%s)" % err.strip())
+    rc, _, err = ctl("sa", "del", "nope", "--json")
+    check(rc == 1 and "--json" in err, "--json on a changing command: ERR")
+    rc, _, err = ctl("quit")
+    check(rc == 1 and "shell" in err, "quit outside the shell: says so")
+    rc, _, err = subprocess.run([H.ESPGWCTL, "-s", H.SOCK, "--json"], capture_output=True,
+                                text=True).returncode, None, None
+    check(rc == 2, "--json without a command: an error")
+    # completion, as the shell asks it
+    top = set(req("complete")[0][1].split())
+    check({"show", "sa", "ike", "clear", "log", "reload", "help"} <= top and "complete" not in top,
+          "complete: the first words (%s)" % sorted(top))
+    check({"i4", "o4", "i6", "o6"} <= set(req("complete w=show w=sa")[0][1].split()),
+          "complete show sa: SA names")
+    check({"spi=", "key=", "algorithm="} <= set(req("complete w=sa w=add w=name=x")[0][1].split()),
+          "complete sa add ...: keys")
+    check(set(req("complete w=ike w=rekey w=c")[0][1].split()) == {"ike", "child", "both"},
+          "complete ike rekey CONN: ike, child, both")
+    check("--json" in req("complete w=show w=ports")[0][1].split(), "complete show ports: --json")
+    # every JSON SPI is 8 lowercase hex digits
+    spis = [s["spi"] for s in js("show", "sas")] + [s["spi"] for s in js("show", "rates")["sas"]]
+    check(spis and all(re.fullmatch(r"[0-9a-f]{8}", x) for x in spis), "JSON SPIs: 8 hex digits")
+
+
+def test_pty():
+    """libedit through a pty: tab completes a command, an SA name, a key."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["HOME"] = H.WORK
+        os.execv(H.ESPGWCTL, [H.ESPGWCTL, "-s", H.SOCK])
+    out = b""
+
+    def expect(pat, t=5):
+        nonlocal out
+        end = time.time() + t
+        while time.time() < end:
+            if re.search(pat, out):
+                return True
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return re.search(pat, out) is not None
+
+    ok = expect(rb"espgw> ")
+    os.write(fd, b"sh\tver\t\n")         # show version, typed as sh<TAB>ver<TAB>
+    ok1 = expect(rb"espgw \d+\.\d+")
+    os.write(fd, b"show sa o\t")          # o4 and o6: listed
+    ok2 = expect(rb"o4  o6")
+    os.write(fd, b"4\n")
+    ok3 = expect(rb"seq_last_sent")
+    out = b""
+    os.write(fd, b"show sas di\tin\n")    # dir= waits for its value: show sas dir=in
+    ok4 = expect(rb"\ni4 .*\n") and not re.search(rb"\no4 ", out)
+    bell = b"\x07" in out
+    os.write(fd, b"quit\n")
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        status = -1
+    check(ok and ok1, "pty: sh<TAB>ver<TAB> runs show version")
+    check(ok2 and ok3, "pty: show sa o<TAB> lists o4 and o6, show sa o4 answers")
+    check(ok4 and not bell, "pty: show sas di<TAB>in runs show sas dir=in, no bell (%r)" % out[-300:])
+    check(status == 0, "pty: quit leaves the shell")
+
+
+def main():
+    return H.run_suite(ESPGW, O.config(), (
+        lambda n, _: test_sa_detail(n), lambda n, _: test_filters(),
+        lambda n, _: test_rates(n), lambda n, _: test_clear(),
+        lambda n, _: test_routes_neigh(), lambda n, _: test_log(),
+        lambda n, _: test_table(), lambda n, _: test_pty()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
