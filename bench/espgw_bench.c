@@ -587,6 +587,7 @@ main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'W' },
 		{ "pcap-src-mac", required_argument, NULL, 'S' },
 		{ "pcap-dst-mac", required_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct espgw_config *c;
@@ -596,6 +597,7 @@ main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'v': printf("espgw-bench %s\n", ESPGW_VERSION); return 0;
 		case 'm': o.mode = optarg; break;
 		case 'a': o.alg = optarg; break;
 		case 's': o.size = strcmp(optarg, "imix") ? atoi(optarg) : -1; break;

@@ -37,7 +37,7 @@ import ike_charon as C  # noqa: E402
 
 TOOL = os.path.join(BUILD, "control", "espgw-ike")
 TICK = os.sysconf("SC_CLK_TCK")
-VARGS = ["--version", "1"] if VER == 1 else []
+VARGS = ["--ike-version", "1"] if VER == 1 else []
 SUFFIX = "-v1" if VER == 1 else ""
 
 

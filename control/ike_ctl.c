@@ -626,6 +626,13 @@ ctl_ike_timer(void)
 }
 
 void
+ctl_ike_goodbye(void)
+{
+	for (unsigned i = 0; eng != NULL && ctl.cfg && i < ctl.cfg->n_conns; i++)
+		ike_terminate(eng, ctl.cfg->conns[i].name, ike_now_ms());
+}
+
+void
 ctl_ike_fini(void)
 {
 	if (eng != NULL) {

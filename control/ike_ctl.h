@@ -18,6 +18,8 @@ bool ctl_ike_input(const uint8_t *l3, uint32_t len);
 /* a packet hit a trap policy: start the connection whose selectors it matches */
 void ctl_ike_acquire(const uint8_t *l3, uint32_t len);
 void ctl_ike_timer(void);
+/* at shutdown: every IKE SA is deleted (a Delete to each peer) */
+void ctl_ike_goodbye(void);
 void ctl_ike_fini(void);
 /* the engine, for listings (ike_show.c) */
 struct ike_engine *ctl_ike_engine(void);

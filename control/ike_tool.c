@@ -10,7 +10,7 @@
  *             [--local-ts PREFIX] [--remote-ts PREFIX] [--transport]
  *             [--initiate] [--terminate-after S] [--dpd S] [--seconds S]
  *             [--frag SIZE (RFC 7383 fragment size, 0 = off; default 1280)]
- *             [--version 1|2] [--aggressive] [--rekey S] [--child-rekey S] [--count N]
+ *             [--ike-version 1|2] [--aggressive] [--rekey S] [--child-rekey S] [--count N]
  *   remote access, client: [--xauth-user NAME --xauth-password PW] (IKEv1)
  *                          [--eap-user NAME --eap-password PW] (IKEv2) [--vip]
  *                  server: [--xauth-server | --eap-server] [--user NAME:PW]...
@@ -252,7 +252,8 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "ca", required_argument, NULL, 'A' },
 		{ "frag", required_argument, NULL, 'F' },
-		{ "version", required_argument, NULL, 'V' },
+		{ "ike-version", required_argument, NULL, 'V' },
+		{ "version", no_argument, NULL, 0x100 },
 		{ "aggressive", no_argument, NULL, 'a' },
 		{ "rekey", required_argument, NULL, 'z' },
 		{ "child-rekey", required_argument, NULL, 'Z' },
@@ -319,6 +320,7 @@ main(int argc, char **argv)
 		case 'K': rc = str_set(c.key, sizeof(c.key), optarg); break;
 		case 'A': rc = str_set(c.ca, sizeof(c.ca), optarg); break;
 		case 'F': c.fragment_size = (uint32_t)atoi(optarg); break;
+		case 0x100: printf("espgw-ike %s\n", ESPGW_VERSION); return 0;
 		case 'V': c.version = (uint32_t)atoi(optarg); rc = c.version > 2 ? -1 : 0; break;
 		case 'a': c.aggressive = true; break;
 		case 'z': c.rekey_time = (uint32_t)atoi(optarg); break;

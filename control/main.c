@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ctrs.h"
+#include "control/daemon.h"
 #include "control/ike_ctl.h"
 #include "control/msgs.h"
 #include "control/punt.h"
@@ -62,11 +63,19 @@ reload_on_hup(void)
 	char err[512] = "";
 
 	reload_req = 0;
+	daemon_notify("RELOADING=1");
+	if (log_reopen() < 0)	/* after logrotate moved it */
+		log_err("cannot reopen the log file");
 	log_info("SIGHUP: reloading the configuration");
-	if (mgmt_reload(NULL, &b, err, sizeof(err)) < 0)
+	if (mgmt_reload(NULL, &b, err, sizeof(err)) < 0) {
 		log_err("SIGHUP reload failed, nothing changed: %s", err);
-	else
+		daemon_notifyf("READY=1\nSTATUS=reload failed, running the previous "
+			       "configuration: %.400s", err);
+	} else {
 		log_info("%.*s", (int)(b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len), b.p);
+		daemon_notifyf("READY=1\nSTATUS=%.*s", (int)(b.len && b.p[b.len - 1] == '\n' ?
+							     b.len - 1 : b.len), b.p);
+	}
 	free(b.p);
 }
 
@@ -74,7 +83,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: espgw [-c FILE] [--check-config FILE] [-s SOCKET] [-v] [-q]\n"
+		"usage: espgw [-c FILE] [--check-config FILE] [-s SOCKET] [--pid-file FILE]\n"
+		"             [--log-file FILE | --syslog] [-v] [-q] [-V]\n"
 		"  -c, --config FILE        configuration (default: built-in demo)\n"
 		"      --check-config FILE  validate FILE and exit (0 = good)\n"
 		"      --print-default      print the built-in configuration\n"
@@ -82,7 +92,14 @@ usage(FILE *f)
 		"                           neighbours, sas, policies, connections, users,\n"
 		"                           pools, radius) as a markdown table\n"
 		"  -s, --socket PATH        management socket (overrides the file)\n"
-		"  -v / -q                  more / less logging\n");
+		"      --pid-file FILE      write our pid there, locked: a second espgw\n"
+		"                           with the same file is refused\n"
+		"      --log-file FILE      log there (appending; reopened on SIGHUP)\n"
+		"      --syslog             log to syslog (daemon facility)\n"
+		"  -v / -q                  more / less logging\n"
+		"  -V, --version            print the version\n"
+		"signals: SIGHUP reloads the configuration (and reopens the log file),\n"
+		"SIGTERM and SIGINT stop espgw\n");
 }
 
 int
@@ -94,15 +111,19 @@ main(int argc, char **argv)
 		{ "print-default", no_argument, NULL, 'P' },
 		{ "print-keys", required_argument, NULL, 'K' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "log-file", required_argument, NULL, 'L' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfg_path = NULL, *sock = NULL;
+	const char *cfg_path = NULL, *sock = NULL, *pidfile = NULL;
 	struct espgw_config *c;
 	char err[512];
 	int opt, tfd, rc = 1;
 
-	while ((opt = getopt_long(argc, argv, "c:s:vqh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:vqhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			cfg_path = optarg;
@@ -135,6 +156,21 @@ main(int argc, char **argv)
 		case 's':
 			sock = optarg;
 			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'L':
+			if (log_set_target(LOG_TO_FILE, optarg) < 0) {
+				fprintf(stderr, "espgw: cannot open log file %s: %m\n", optarg);
+				return 1;
+			}
+			break;
+		case 'S':
+			log_set_target(LOG_TO_SYSLOG, NULL);
+			break;
+		case 'V':
+			printf("espgw %s\n", ESPGW_VERSION);
+			return 0;
 		case 'v':
 			espgw_log_level++;
 			break;
@@ -166,10 +202,16 @@ main(int argc, char **argv)
 	mgmt_warn_secrets_mode(cfg_path, c);
 
 	/* before EAL: a second instance must not touch the first one's socket */
-	if (mgmt_open(c) < 0)
+	if (pidfile && daemon_pidfile(pidfile) < 0)
 		return 1;
+	if (mgmt_open(c) < 0) {
+		daemon_pidfile_remove();
+		return 1;
+	}
+	daemon_dpdk_log();
 	if (dp_init(c, argv[0]) < 0) {
 		mgmt_close();
+		daemon_pidfile_remove();
 		return 1;
 	}
 	if (ctl_init_tables(c, err, sizeof(err)) < 0) {
@@ -200,6 +242,8 @@ main(int argc, char **argv)
 		log_info("espgw %s up: %u ports, %u workers, %u SAs, %u policies; "
 			 "management socket %s", ESPGW_VERSION, c->n_ports, c->workers,
 			 c->n_sas, c->n_policies, c->mgmt_socket);
+		daemon_notifyf("READY=1\nSTATUS=up: %u ports, %u workers, %u SAs, %u "
+			       "connections", c->n_ports, c->workers, c->n_sas, c->n_conns);
 		rc = 0;
 		if (ctl_ike_sync(NULL, c, err, sizeof(err)) < 0) {
 			log_err("%s", err);
@@ -254,10 +298,21 @@ main(int argc, char **argv)
 		ctl_loop_stall(ctl_clock_ns() - t0);
 	}
 	log_info("shutting down");
+	daemon_notify("STOPPING=1");
+	/* the peers hear that the SAs are gone: the Deletes leave through the
+	 * workers, still running, while the rings are served a moment longer */
+	ctl_ike_goodbye();
+	for (uint64_t until = ctl_clock_ns() + 200000000ull; ctl_clock_ns() < until;) {
+		ctl_poll_rings();
+		ctl_punt_poll();
+		ctl_ike_timer();
+		usleep(1000);
+	}
 	ctl_ike_fini();
 	ctl_quit();
 	dp_stop();
 	mgmt_close();
 	rte_eal_cleanup();
+	daemon_pidfile_remove();
 	return rc;
 }

@@ -287,8 +287,53 @@ def test_pty():
     check(status == 0, "pty: quit leaves the shell")
 
 
+NOTIFY = os.path.join(H.WORK, "notify")
+PIDFILE = os.path.join(H.WORK, "espgw.pid")
+LOGFILE = os.path.join(H.WORK, "file.log")
+
+
+def notices(sock, t=3.0):
+    got, end = [], time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([sock], [], [], 0.2)
+        if r:
+            got.append(sock.recv(4096).decode())
+        elif got:
+            break
+    return "\n".join(got)
+
+
+def test_daemon(nsock):
+    """systemd's side: READY=1 once up, RELOADING=1 then READY=1 on SIGHUP;
+    the pid file refuses a second espgw; the log file has ISO times and
+    DPDK's own lines through the same logger."""
+    first = notices(nsock)
+    check("READY=1" in first and "STATUS=up" in first, "sd_notify: READY=1 with a status (%r)"
+          % first)
+    pid = int(open(PIDFILE).read())
+    check(os.path.exists("/proc/%d" % pid), "the pid file holds espgw's pid")
+    r = subprocess.run(["ip", "netns", "exec", H.NS_GW, ESPGW, "-c", os.path.join(H.WORK, "espgw.yaml"),
+                        "-s", os.path.join(H.WORK, "second.sock"), "--pid-file", PIDFILE],
+                       capture_output=True, text=True, timeout=20)
+    check(r.returncode == 1 and ("already running (pid %d" % pid) in r.stderr,
+          "a second espgw with the same pid file is refused (%s)" % r.stderr.strip()[-200:])
+    check(int(open(PIDFILE).read()) == pid, "and the pid file is still the first one's")
+    os.kill(pid, signal.SIGHUP)
+    hup = notices(nsock)
+    check("RELOADING=1" in hup and "READY=1" in hup and "reloaded" in hup,
+          "SIGHUP: RELOADING=1, then READY=1 with what the reload did (%r)" % hup)
+    log = open(LOGFILE).read()
+    check(re.search(r"^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z espgw INFO core: espgw .* up", log, re.M)
+          and re.search(r"espgw \w+ dpdk: ", log), "--log-file: ISO times, DPDK's lines as dpdk")
+
+
 def main():
+    nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    nsock.bind(NOTIFY)
+    H.ESPGW_ENV = dict(os.environ, NOTIFY_SOCKET=NOTIFY)
+    H.ESPGW_ARGS = ["--pid-file", PIDFILE, "--log-file", LOGFILE]
     return H.run_suite(ESPGW, O.config(), (
+        lambda n, _: test_daemon(nsock),
         lambda n, _: test_sa_detail(n), lambda n, _: test_filters(),
         lambda n, _: test_rates(n), lambda n, _: test_clear(),
         lambda n, _: test_routes_neigh(), lambda n, _: test_log(),

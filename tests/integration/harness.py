@@ -129,14 +129,19 @@ def dec_ttl(pkt):
     return q.__class__(bytes(q))
 
 
+# more of espgw's command line, and its environment (None: ours)
+ESPGW_ARGS = []
+ESPGW_ENV = None
+
+
 def start_espgw(espgw, cfg_text, name="espgw"):
     """Write cfg_text, start espgw on it in the gateway namespace, wait for
     its socket. Returns (process, config path, log path)."""
     path = os.path.join(WORK, name + ".yaml")
     open(path, "w").write(cfg_text)
     logp = os.path.join(WORK, name + ".log")
-    gw = subprocess.Popen(["ip", "netns", "exec", NS_GW, espgw, "-c", path],
-                          stdout=open(logp, "w"), stderr=subprocess.STDOUT)
+    gw = subprocess.Popen(["ip", "netns", "exec", NS_GW, espgw, "-c", path] + ESPGW_ARGS,
+                          stdout=open(logp, "w"), stderr=subprocess.STDOUT, env=ESPGW_ENV)
     for _ in range(100):
         if os.path.exists(SOCK):
             break

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""IKEv1 interop: espgw's IKE engine (espgw-ike on UDP sockets, --version 1)
+"""IKEv1 interop: espgw's IKE engine (espgw-ike on UDP sockets, --ike-version 1)
 against strongSwan's charon (`version = 1`), each in its own namespace, as
 ike_charon.py does for IKEv2 (whose helpers it uses).
 
@@ -233,7 +233,7 @@ def xauth_cases():
 
 def main():
     C.VERSION = 1
-    C.TOOL_ARGS = ["--version", "1"]
+    C.TOOL_ARGS = ["--ike-version", "1"]
     C.netns_up()
     try:
         if C.os.environ.get("IKE_CHARON_V1_ONLY") != "xauth":      # (for development)
@@ -242,13 +242,13 @@ def main():
                     C.run_case(c[0], c[1], c[2], c[3], c[4], initiates)
             # aggressive mode, enabled on both sides
             C.AGGRESSIVE = "yes"
-            C.TOOL_ARGS = ["--version", "1", "--aggressive"]
+            C.TOOL_ARGS = ["--ike-version", "1", "--aggressive"]
             for initiates in (True, False):
                 C.run_case("am-cbc128-sha256-modp2048", ["aes128-sha256-modp2048"],
                            ["aes128gcm16"],
                            "aes128-sha256-modp2048", "aes128gcm16", initiates)
             C.AGGRESSIVE = "no"
-            C.TOOL_ARGS = ["--version", "1"]
+            C.TOOL_ARGS = ["--ike-version", "1"]
             aggressive_refused()
             wrong_psk()
             cert_cases()
