@@ -234,6 +234,7 @@ struct espgw_config {
 		unsigned send_timeout;	/* s a reply may wait on a reader */
 		char group[64];		/* socket's group: members may show */
 		char admin_group[64];	/* members may also change (root always) */
+		bool key_export;	/* keep keys for `keys esp|ike` (root only) */
 	} mgmt;
 	unsigned max_sas;
 	unsigned idle_sleep_us;		/* worker back-off ceiling */

@@ -29,6 +29,9 @@ struct ctl_sa {
 	bool soft_logged;
 	bool dynamic;			/* made by IKE: a reload keeps it */
 	char conn[NAME_MAX_LEN];	/* IKE's: its connection ("" static) */
+	/* mgmt_key_export: the keys kept for `keys esp` (else NULL) */
+	uint8_t *xkey;			/* enc (with salt) then auth */
+	uint8_t xenc_len, xauth_len;
 };
 
 struct ctl_stats {

@@ -113,8 +113,18 @@ lost(int e)
 
 /* Read one framed reply: 0 OK, 1 ERR, -errno when none came; the body
  * printed, or kept in *keep (malloc'd) when keep is not NULL. */
+static int read_frame(char **keep, char **data, size_t *n);
+
 int
 read_reply_body(char **keep)
+{
+	return read_frame(keep, NULL, NULL);
+}
+
+/* one frame: 0 OK, 1 ERR, 3 DATA (body kept, its length in *n; DATA only
+ * when data is not NULL), -errno */
+static int
+read_frame(char **keep, char **data, size_t *n)
 {
 	char hdr[32], *body;
 	size_t i = 0, len;
@@ -132,6 +142,8 @@ read_reply_body(char **keep)
 		is_err = 0;
 	else if (sscanf(hdr, "ERR %zu", &len) == 1)
 		is_err = 1;
+	else if (data != NULL && sscanf(hdr, "DATA %zu", &len) == 1)
+		is_err = 3;
 	else
 		return -EPROTO;
 	if (len > (64u << 20))
@@ -145,6 +157,11 @@ read_reply_body(char **keep)
 		return -e;
 	}
 	body[len] = '\0';
+	if (is_err == 3) {
+		*data = body;
+		*n = len;
+		return 3;
+	}
 	if (keep != NULL) {
 		*keep = body;
 		return is_err;
@@ -302,6 +319,73 @@ follow(void)
 	return interrupted ? 0 : r < 0 ? lost(-r) : r;
 }
 
+/*
+ * capture ... file=FILE: espgw streams pcapng (DATA frames) after its
+ * first reply; this writes them to FILE ("-": standard output, not a
+ * terminal) until the last frame, which says why it ended, or Ctrl-C.
+ */
+static int
+capture(const char *line)
+{
+	char req[8192] = "", *w, *save, *copy = strdup(line), *body = NULL, *data;
+	const char *file = NULL;
+	struct sigaction sa = { .sa_handler = on_int }, old;
+	struct timeval tv = { 0, 0 };
+	size_t n;
+	FILE *f;
+	int r;
+
+	for (w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (!strncmp(w, "file=", 5))
+			file = w + 5;
+		else if (strlen(req) + strlen(w) + 2 < sizeof(req))
+			strcat(strcat(req, req[0] ? " " : ""), w);
+	}
+	if (file == NULL || file[0] == '\0' || (!strcmp(file, "-") && isatty(1))) {
+		fprintf(stderr, "espgwctl: capture needs file=FILE (pcapng; file=- writes to "
+			"standard output when it is a pipe)\n");
+		free(copy);
+		return 1;
+	}
+	f = !strcmp(file, "-") ? stdout : fopen(file, "w");
+	if (f == NULL) {
+		fprintf(stderr, "espgwctl: %s: %s\n", file, strerror(errno));
+		free(copy);
+		return 1;
+	}
+	free(copy);
+	if (conn() < 0)
+		return 2;
+	if (!send_line(req))
+		return lost(errno);
+	r = read_reply_body(&body);
+	if (r < 0)
+		return lost(-r);
+	fputs(body, stderr);
+	free(body);
+	if (r == 1)
+		return 1;
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));	/* it may take a while */
+	while (!interrupted && (r = read_frame(&body, &data, &n)) == 3) {
+		fwrite(data, 1, n, f);
+		free(data);
+	}
+	sigaction(SIGINT, &old, NULL);
+	if (r == 0 || r == 1) {
+		fputs(body, stderr);
+		free(body);
+	}
+	if (f != stdout)
+		fclose(f);
+	else
+		fflush(f);
+	close(fd);
+	fd = -1;
+	return interrupted ? 0 : r < 0 ? lost(-r) : r;
+}
+
 /* a request as the user typed it: the shell's own commands, or one for espgw */
 int
 run(const char *line)
@@ -312,6 +396,8 @@ run(const char *line)
 	sscanf(line, "%31s %31s", w1, w2);
 	if (!strcmp(w1, "monitor"))
 		return monitor(w2[0] ? w2 : NULL);
+	if (!strcmp(w1, "capture"))
+		return capture(line);
 	rc = request(line);
 	if (rc == 0 && !strcmp(w1, "log") && !strcmp(w2, "follow"))
 		return follow();

@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/capture.h"
 #include "control/ctrs.h"
 #include "control/daemon.h"
 #include "control/ike_ctl.h"
@@ -293,6 +294,7 @@ main(int argc, char **argv)
 		ctl_poll_rings();
 		ctl_punt_poll();
 		ctl_ike_timer();
+		ctl_capture_poll();
 		if (reload_req)
 			reload_on_hup();
 		ctl_loop_stall(ctl_clock_ns() - t0);
@@ -301,6 +303,7 @@ main(int argc, char **argv)
 	daemon_notify("STOPPING=1");
 	/* the peers hear that the SAs are gone: the Deletes leave through the
 	 * workers, still running, while the rings are served a moment longer */
+	ctl_capture_stop_all();
 	ctl_ike_goodbye();
 	for (uint64_t until = ctl_clock_ns() + 200000000ull; ctl_clock_ns() < until;) {
 		ctl_poll_rings();

@@ -32,6 +32,21 @@
 #define MAX_WORDS 64
 
 void
+mgmt_put(struct sbuf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
+		char *q = realloc(b->p, cap);
+		if (q == NULL)
+			return;
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+void
 mgmt_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -210,7 +225,7 @@ static int cmd_reload(struct mgmt_req *r);
 static int cmd_complete(struct mgmt_req *r);
 
 enum { C_ADMIN = 1, C_SHELL = 2 /* the shell's own, not sent */ };
-enum key_set { K_NONE, K_SA, K_POLICY, K_FILTER };
+enum key_set { K_NONE, K_SA, K_POLICY, K_FILTER, K_CAPTURE };
 
 struct mgmt_cmd {
 	const char *syntax;
@@ -269,6 +284,11 @@ static const struct mgmt_cmd cmds[] = {
 	{ "log follow", cmd_log_follow, C_ADMIN, K_NONE, "stream the log (info and up)" },
 	{ "log follow err|warn|info|debug", cmd_log_follow, C_ADMIN, K_NONE,
 	  "stream the log at that level" },
+	{ "capture KEY=VALUE...", cmd_capture, C_ADMIN, K_CAPTURE,
+	  "pcapng from the workers: port= sa= point=rx,tx,drop,plain|all drop= count= seconds="
+	  " snaplen=; espgwctl writes it to file=FILE" },
+	{ "keys esp|ike", cmd_keys, C_ADMIN, K_NONE,
+	  "Wireshark's esp_sa or ikev2_decryption_table lines (root, mgmt_key_export: yes)" },
 	{ "reload", cmd_reload, C_ADMIN, K_NONE, "load the configuration file again" },
 	{ "reload FILE", cmd_reload, C_ADMIN, K_NONE,
 	  "load FILE (in the running configuration's directory)" },
@@ -386,6 +406,8 @@ complete_names(struct sbuf *b, const char *t, enum key_set ks)
 			mgmt_printf(b, "%s\n", log_subsys_name[i]);
 	} else if (is_rest(t) && ks == K_FILTER) {
 		mgmt_printf(b, "conn=\npeer=\ndir=\n");
+	} else if (is_rest(t) && ks == K_CAPTURE) {
+		mgmt_printf(b, "port=\nsa=\npoint=\ndrop=\ncount=\nseconds=\nsnaplen=\nfile=\n");
 	} else if (is_rest(t)) {
 		for (; keys && keys->name; keys++)
 			if (!keys->type || (strcmp(keys->type, "list") && strcmp(keys->type, "mapping")))

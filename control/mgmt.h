@@ -16,6 +16,7 @@ struct sbuf {
 	size_t len, cap;
 };
 void mgmt_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mgmt_put(struct sbuf *b, const void *p, size_t n);
 
 /* Who sent a request (SO_PEERCRED) and what it may do. */
 struct mgmt_caller {
@@ -56,6 +57,14 @@ void mgmt_accept(void);
 void mgmt_client_event(int fd, uint32_t events);
 bool mgmt_is_client(int fd);
 void mgmt_tick(void);
+/* a frame to a client outside the request-reply cycle (kw "DATA" for a
+ * stream's chunks, "OK"/"ERR" to end it): the bytes it has queued, -1
+ * when it is gone */
+long mgmt_send_frame(int client, const char *kw, const void *p, size_t len);
+/* the bytes queued for a client, -1 when it is gone */
+long mgmt_queued(int client);
+/* fn(fd) when a client goes (one watcher: the capture) */
+void mgmt_on_close(void (*fn)(int fd));
 /* the client streams log lines of level <= lvl from now on (log follow) */
 int mgmt_follow(int client, int lvl);
 extern int mgmt_epfd;

@@ -12,7 +12,9 @@
 #include "common/config/keys.h"
 #include "common/log.h"
 #include "control/ctl.h"
+#include "control/capture.h"
 #include "control/ctrs.h"
+#include "control/keyexport.h"
 #include "control/ike_ctl.h"
 #include "control/mgmt.h"
 #include "control/mgmt_cmds.h"
@@ -231,4 +233,25 @@ cmd_log_follow(struct mgmt_req *r)
 	mgmt_printf(r->b, "following the log at level %s (lines from the control thread; "
 		    "Ctrl-C ends)\n", log_level_name[lvl]);
 	return 0;
+}
+
+/* capture KEY=VALUE...: pcapng streamed to this client (espgwctl writes it) */
+int
+cmd_capture(struct mgmt_req *r)
+{
+	struct ctl_capture_req q;
+	char msg[160];
+
+	if (ctl_capture_parse(r->argc, r->argv, &q, r->err, r->el) < 0 ||
+	    ctl_capture_start(&q, r->client, msg, sizeof(msg), r->err, r->el) < 0)
+		return -1;
+	mgmt_printf(r->b, "%s", msg);
+	return 0;
+}
+
+int
+cmd_keys(struct mgmt_req *r)
+{
+	return !strcmp(r->argv[0], "esp") ? ctl_keys_esp(r->who, r->b, r->err, r->el) :
+					    ctl_keys_ike(r->who, r->b, r->err, r->el);
 }

@@ -46,5 +46,7 @@ int cmd_clear_counters(struct mgmt_req *r);
 int cmd_log_show(struct mgmt_req *r);
 int cmd_log_level(struct mgmt_req *r);
 int cmd_log_follow(struct mgmt_req *r);
+int cmd_capture(struct mgmt_req *r);
+int cmd_keys(struct mgmt_req *r);
 
 #endif

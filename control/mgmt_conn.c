@@ -54,6 +54,7 @@ struct client {
 	size_t out_len, out_off;
 	bool closing;			/* close once out has gone */
 	int follow;			/* log follow: the level it wants; -1 none */
+	bool stream;			/* gets a stream (capture): never idle */
 	uint64_t lost;			/* log lines not queued (out was full) */
 };
 /* a follower's queue: lines past this are counted, not queued */
@@ -181,6 +182,14 @@ follow_levels(void)
 	log_hook_level = lvl;
 }
 
+static void (*on_close)(int fd);
+
+void
+mgmt_on_close(void (*fn)(int fd))
+{
+	on_close = fn;
+}
+
 static void
 client_close(struct client *c, const char *why)
 {
@@ -188,6 +197,8 @@ client_close(struct client *c, const char *why)
 		log_warn("mgmt: client uid %u pid %d dropped: %s", (unsigned)c->who.uid,
 			 (int)c->who.pid, why);
 	epoll_ctl(mgmt_epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (on_close)
+		on_close(c->fd);
 	close(c->fd);
 	free(c->out);
 	c->out = NULL;
@@ -258,6 +269,7 @@ mgmt_accept(void)
 			continue;
 		c->fd = fd;
 		c->follow = -1;
+		c->stream = false;
 		c->lost = 0;
 		c->who = (struct mgmt_caller){ cr.uid, cr.pid, caller_is_admin(fd, &cr) };
 		c->last_ms = now_ms();
@@ -334,30 +346,63 @@ flush(struct client *c)
 	return 0;
 }
 
-/* Frame a reply into the client's output. */
+/* Append a frame ("KW <len>\n" and len bytes) to the client's output,
+ * behind what is queued there (log lines, capture data). */
 static void
-reply(struct client *c, int rc, struct sbuf *b)
+frame(struct client *c, const char *kw, const void *p, size_t len)
 {
 	char hdr[32];
-	int hl;
+	int hl = snprintf(hdr, sizeof(hdr), "%s %zu\n", kw, len);
+	char *o;
 
-	if (b->len > MAX_REPLY) {
-		rc = -1;
-		b->len = 0;
-		mgmt_printf(b, "reply too large (over %u MB): ask for less\n", MAX_REPLY >> 20);
+	if (c->out_off > 0 && c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;	/* all sent: start over */
 	}
-	hl = snprintf(hdr, sizeof(hdr), "%s %zu\n", rc < 0 ? "ERR" : "OK", b->len);
-	/* appended: a follower may have log lines queued before it */
-	char *o = realloc(c->out, c->out_len + hl + b->len);
+	o = realloc(c->out, c->out_len + hl + len);
 	if (o == NULL) {
 		client_close(c, "out of memory for a reply");
 		return;
 	}
 	c->out = o;
 	memcpy(c->out + c->out_len, hdr, hl);
-	if (b->len)
-		memcpy(c->out + c->out_len + hl, b->p, b->len);
-	c->out_len += hl + b->len;
+	if (len)
+		memcpy(c->out + c->out_len + hl, p, len);
+	c->out_len += hl + len;
+}
+
+/* Frame a reply into the client's output. */
+static void
+reply(struct client *c, int rc, struct sbuf *b)
+{
+	if (b->len > MAX_REPLY) {
+		rc = -1;
+		b->len = 0;
+		mgmt_printf(b, "reply too large (over %u MB): ask for less\n", MAX_REPLY >> 20);
+	}
+	frame(c, rc < 0 ? "ERR" : "OK", b->p, b->len);
+}
+
+long
+mgmt_queued(int fd)
+{
+	struct client *c = client_of(fd);
+
+	return c ? (long)(c->out_len - c->out_off) : -1;
+}
+
+long
+mgmt_send_frame(int fd, const char *kw, const void *p, size_t len)
+{
+	struct client *c = client_of(fd);
+
+	if (c == NULL)
+		return -1;
+	c->stream = true;
+	frame(c, kw, p, len);
+	if (c->fd < 0)
+		return -1;
+	want(c, EPOLLOUT);	/* sent from the event loop */
+	return (long)(c->out_len - c->out_off);
 }
 
 /* the log hook: each follower gets the line as one framed reply */
@@ -485,7 +530,7 @@ mgmt_tick(void)
 		if (c->out != NULL && now - c->last_ms >= lim.send_timeout * 1000ull) {
 			ctl.st.mgmt_dropped++;
 			client_close(c, "reply not read within mgmt_send_timeout");
-		} else if (c->out == NULL && c->follow < 0 &&
+		} else if (c->out == NULL && c->follow < 0 && !c->stream &&
 			   now - c->last_ms >= lim.idle_timeout * 1000ull) {
 			ctl.st.mgmt_dropped++;
 			client_close(c, c->in_len ? "half a request, then silence (mgmt_idle_timeout)" :

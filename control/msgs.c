@@ -41,6 +41,8 @@ on_ack(struct dp_msg *m)
 		dp_rt_free(m->old);
 	else if (m->type == MSG_SA_MOVE)
 		dp_sa_path_free(m->old);
+	else if (m->type == MSG_CAP_SET)
+		dp_capture_free(m->old);
 	if (m->done)
 		m->done(m);
 	ctl.in_flight--;

@@ -139,6 +139,14 @@ slot_fill(uint32_t id, struct dp_sa *dp, const struct sa_desc *d)
 	s->deleting = false;
 	s->dynamic = false;
 	s->conn[0] = '\0';
+	s->xkey = NULL;
+	if (ctl.cfg && ctl.cfg->mgmt.key_export &&
+	    (s->xkey = malloc(sizeof(d->enc_key) + sizeof(d->auth_key))) != NULL) {
+		memcpy(s->xkey, d->enc_key, d->enc_key_len);
+		memcpy(s->xkey + d->enc_key_len, d->auth_key, d->auth_key_len);
+		s->xenc_len = d->enc_key_len;
+		s->xauth_len = d->auth_key_len;
+	}
 	ctrs_sa_new(id);
 	index_add(id);
 }
@@ -171,6 +179,10 @@ sa_deleted(struct dp_msg *m)
 	uint32_t id = dp_sa_id(m->obj);
 
 	dp_sa_free(m->obj);
+	if (ctl.sa[id].xkey) {
+		OPENSSL_cleanse(ctl.sa[id].xkey, ctl.sa[id].xenc_len + ctl.sa[id].xauth_len);
+		free(ctl.sa[id].xkey);
+	}
 	memset(&ctl.sa[id], 0, sizeof(ctl.sa[id]));
 	id_put(id);
 }

@@ -144,6 +144,7 @@ enum dp_msg_type {
 	MSG_SA_ADD, MSG_SA_DEL, MSG_SPD_SWAP, MSG_RT_SWAP, MSG_QUIT,
 	MSG_DPOL_ADD, MSG_DPOL_DEL,	/* obj: struct dp_dpol */
 	MSG_SA_MOVE,			/* obj: the SA; old: its previous path */
+	MSG_CAP_SET,			/* obj: the capture now (or NULL); old: the one before */
 };
 
 struct dp_msg {
@@ -197,6 +198,51 @@ dp_meta(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, dp_meta_off, struct dp_punt_meta *);
 }
+
+/*
+ * ---- capture (espgwctl capture) ----
+ * Workers copy the packets a capture wants (a point, a port, an SA, a drop
+ * reason) into its own mempool and ring; the control thread reads them
+ * out and writes pcapng. A worker finds its capture through MSG_CAP_SET;
+ * with none, each hook is one predictable branch.
+ */
+enum dp_cap_point {
+	CAP_RX = 1,			/* a frame as received */
+	CAP_TX = 2,			/* a frame as sent */
+	CAP_DROP = 4,			/* a packet a worker dropped */
+	CAP_PLAIN = 8,			/* an SA's plaintext: decrypted, or before encryption */
+};
+struct dp_capture_spec {
+	unsigned points;		/* CAP_* */
+	int port;			/* -1: any */
+	const struct dp_sa *sa;		/* NULL: any; RX/TX: its ESP by SPI */
+	int drop;			/* -1: any reason */
+	uint32_t snaplen;		/* bytes kept of each packet */
+	uint32_t count;			/* packets at most */
+};
+/* what a copy says of where it came from (rte_mbuf_to_priv of a copy) */
+struct dp_cap_rec {
+	uint64_t tsc;
+	uint32_t orig_len;
+	uint32_t sa_id;			/* CAP_PLAIN: the SA's id */
+	uint16_t port;
+	uint8_t point;			/* CAP_* */
+	uint8_t drop;			/* CAP_DROP: the reason */
+	uint8_t l2;			/* starts with its Ethernet header */
+	uint8_t outbound;		/* CAP_PLAIN: before encryption */
+};
+struct dp_capture;
+struct dp_capture *dp_capture_new(const struct dp_capture_spec *s, char *err, size_t el);
+/* after every worker acknowledged the MSG_CAP_SET that took it away */
+void dp_capture_free(struct dp_capture *c);
+unsigned dp_capture_dequeue(struct dp_capture *c, struct rte_mbuf **m, unsigned n);
+static inline const struct dp_cap_rec *
+dp_cap_rec(struct rte_mbuf *m)
+{
+	return (const struct dp_cap_rec *)rte_mbuf_to_priv(m);
+}
+/* packets taken, and those its ring or pool had no room for */
+void dp_capture_counts(const struct dp_capture *c, uint64_t *taken, uint64_t *missed);
 
 /* ---- counters ---- */
 

@@ -169,6 +169,7 @@ inbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **m,
 	w_drop_expired(w, sa, fwd, ok, good);
 	for (unsigned i = 0; i < ok; i++) {
 		w->sa_ctr[sa->id].bytes += rte_pktmbuf_pkt_len(fwd[i]);
+		w_cap(w, fwd[i], CAP_PLAIN, fwd[i]->port, sa);
 		w_forward_memo(w, fwd[i], &fpi[i], &memo);
 	}
 	w->sa_ctr[sa->id].pkts += ok;

@@ -257,6 +257,8 @@ outbound_group(struct dp_worker *w, struct dp_sa *sa, struct rte_mbuf **in,
 		plen[cnt] = len;
 		m[cnt++] = p;
 	}
+	for (unsigned i = 0; unlikely(w->cap != NULL) && i < cnt; i++)
+		w_cap(w, m[i], CAP_PLAIN, m[i]->port, sa);
 	group_emit(w, sa, m, plen, cnt, tun ? &hop : NULL);
 }
 

@@ -212,6 +212,7 @@ worker_flush(struct dp_worker *w)
 		uint16_t sent = 0;
 		if (t->n == 0)
 			continue;
+		w_cap_burst(w, t->m, t->n, CAP_TX, (uint16_t)p);
 		while (sent < t->n) {
 			uint16_t k = rte_eth_tx_burst(dp.port[p].port_id, w->idx,
 						      t->m + sent, t->n - sent);
@@ -257,6 +258,9 @@ worker_handle_msg(struct dp_worker *w, struct dp_msg *m)
 		break;
 	case MSG_DPOL_DEL:
 		dp_dyn_del(w->dyn, m->obj, &m->spare[w->idx]);
+		break;
+	case MSG_CAP_SET:
+		w->cap = m->obj;
 		break;
 	case MSG_SA_MOVE:	/* the swap is done: the ack says we let go of the old path */
 	case MSG_QUIT:

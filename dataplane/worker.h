@@ -78,6 +78,7 @@ struct dp_worker {
 	struct dp_worker_ctr ctr;
 	struct dp_port_ctr pctr[DP_MAX_PORTS];
 	struct dp_sa_ctr *sa_ctr;	/* [max_sas], this worker's only */
+	struct dp_capture *cap;		/* espgwctl capture; NULL: none (MSG_CAP_SET) */
 	struct neigh_cache ncache[NCACHE];
 	uint64_t st_t;			/* stage clock (stage_cycles builds) */
 };
@@ -136,9 +137,41 @@ ip4_set_cksum(struct rte_ipv4_hdr *ip)
 	ip->hdr_checksum = (uint16_t)~ip4_hdr_sum(ip, ip->version_ihl & 0xf);
 }
 
+/* capture.c: a copy of m, when the capture wants it (l2: m starts with
+ * its Ethernet header) */
+void dp_capture_one(struct dp_capture *c, struct rte_mbuf *m, unsigned point, uint16_t port,
+		    const struct dp_sa *sa, int drop, bool l2);
+
+static inline void
+w_cap(struct dp_worker *w, struct rte_mbuf *m, unsigned point, uint16_t port,
+      const struct dp_sa *sa)
+{
+	if (unlikely(w->cap != NULL))
+		dp_capture_one(w->cap, m, point, port, sa, -1, point != CAP_PLAIN);
+}
+
+static inline void
+w_cap_burst(struct dp_worker *w, struct rte_mbuf **m, unsigned n, unsigned point, uint16_t port)
+{
+	if (unlikely(w->cap != NULL))
+		for (unsigned i = 0; i < n; i++)
+			dp_capture_one(w->cap, m[i], point, port, NULL, -1, true);
+}
+
+/* a dropped packet: its Ethernet header is still on before classification
+ * (l2-malformed) and on the way out (tx-full), gone in between */
+static inline void
+w_cap_drop(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why)
+{
+	if (unlikely(w->cap != NULL))
+		dp_capture_one(w->cap, m, CAP_DROP, m->port, NULL, why,
+			       why == ESPGW_DROP_L2_MALFORMED || why == ESPGW_DROP_TX_FULL);
+}
+
 static inline void
 w_drop(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why)
 {
+	w_cap_drop(w, m, why);
 	w->ctr.drops[why]++;
 	rte_pktmbuf_free(m);
 }
@@ -154,6 +187,7 @@ w_drop_notify(struct dp_worker *w, struct rte_mbuf *m, enum espgw_drop why,
 {
 	struct dp_punt_meta *md = dp_meta(m);
 
+	w_cap_drop(w, m, why);
 	w->ctr.drops[why]++;
 	md->reason = why_punt;
 	md->port = m->port;

@@ -76,6 +76,7 @@ worker_main(void *arg)
 			if (n == 0)
 				continue;
 			w->pctr[port].rx_pkts += n;
+			w_cap_burst(w, pkts, n, CAP_RX, port);
 			stage_mark(w, ST_RX);
 			worker_burst(w, port, pkts, n);
 			work += n;

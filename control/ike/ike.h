@@ -228,6 +228,18 @@ struct ike_sa_info {
 void ike_foreach(struct ike_engine *e, void (*fn)(void *ctx, const struct ike_sa_info *),
 		 void *ctx);
 
+/* An established IKEv2 SA's keys, for a key export an operator asked for
+ * (Wireshark's IKEv2 decryption table). */
+struct ike_sa_keys_view {
+	const char *conn;
+	uint64_t spi_i, spi_r;
+	struct ike_algs a;
+	const uint8_t *sk_ei, *sk_er, *sk_ai, *sk_ar;
+	size_t ekey_len, akey_len;
+};
+void ike_foreach_keys(const struct ike_engine *e,
+		      void (*fn)(void *ctx, const struct ike_sa_keys_view *), void *ctx);
+
 struct ike_stats {
 	uint64_t rx, tx, rx_dropped, retransmits, ike_up, child_up, auth_failed;
 	uint64_t ike_rekeyed, child_rekeyed;

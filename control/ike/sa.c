@@ -609,3 +609,20 @@ ike_dh_peer(struct ike_engine *e, const struct ike_sa *sa, struct ike_dh *dh, co
 		 ike_dh_group(dh));
 	return -1;
 }
+
+void
+ike_foreach_keys(const struct ike_engine *e,
+		 void (*fn)(void *ctx, const struct ike_sa_keys_view *), void *ctx)
+{
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state != S_ESTABLISHED || sa->v1 != NULL)
+			continue;
+		struct ike_sa_keys_view v = {
+			.conn = sa->conn->d.name, .spi_i = sa->spi_i, .spi_r = sa->spi_r,
+			.a = sa->keys.a, .sk_ei = sa->keys.sk_ei, .sk_er = sa->keys.sk_er,
+			.sk_ai = sa->keys.sk_ai, .sk_ar = sa->keys.sk_ar,
+			.ekey_len = sa->keys.ekey_len, .akey_len = sa->keys.akey_len,
+		};
+		fn(ctx, &v);
+	}
+}

@@ -31,6 +31,7 @@ from harness import check, ctl
 import ops_test as O
 
 ESPGW = sys.argv[1]
+K_OUT_HEX = O.K_OUT.hex()
 H.ESPGWCTL = sys.argv[2]
 
 
@@ -327,13 +328,96 @@ def test_daemon(nsock):
           and re.search(r"espgw \w+ dpdk: ", log), "--log-file: ISO times, DPDK's lines as dpdk")
 
 
+def tshark(pcap, *args, home=None):
+    r = subprocess.run(["tshark", "-r", pcap] + list(args), capture_output=True, text=True,
+                       timeout=60, env=dict(os.environ, HOME=home or H.WORK))
+    return r.returncode, r.stdout, r.stderr
+
+
+def capture(*words, wait=None):
+    """espgwctl capture ... in the background; returns the process."""
+    p = subprocess.Popen([H.ESPGWCTL, "-s", H.SOCK, "capture"] + list(words),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(wait or 0.5)
+    return p
+
+
+def test_capture(n):
+    """pcapng from the workers: an SA's plaintext and its ESP, as tshark
+    reads them, decrypted by tshark with the keys `keys esp` exported; a
+    drop with its reason; the ends (count, time, Ctrl-C)."""
+    f1 = os.path.join(H.WORK, "sa.pcapng")
+    p = capture("sa=o4", "point=tx,plain", "count=4", "seconds=10", "file=" + f1)
+    for i in range(2):
+        n.from_host(IP(src="198.18.1.2", dst="198.18.2.2") / UDP(sport=40000, dport=40000) /
+                    Raw(b"cap-%d" % i))
+    out, err = p.communicate(timeout=15)
+    check(p.returncode == 0 and "count reached" in err and "4 packets written" in err,
+          "capture sa=o4 count=4 ends by its count (%s)" % err.strip())
+    rc, out, err = tshark(f1, "-T", "fields", "-e", "frame.interface_name", "-e", "esp.spi",
+                          "-e", "frame.comment")
+    rows = [l.split("\t") for l in out.splitlines()]
+    plain = [r for r in rows if "plaintext before encryption" in r[-1]]
+    esp = [r for r in rows if r[1] == "0x00001001"]
+    check(rc == 0 and len(rows) == 4 and len(plain) == 2 and len(esp) == 2 and
+          all(r[0] == "outside" for r in esp) and all(r[0] == "inside-ip" for r in plain),
+          "tshark reads 2 plaintext (inside-ip) and 2 ESP (outside, SPI 0x1001) packets (%s %s)"
+          % (rows, err.strip()[-200:]))
+    # tshark decrypts the ESP with the exported keys
+    rc, keys, err = ctl("keys", "esp")
+    home = os.path.join(H.WORK, "home")
+    os.makedirs(os.path.join(home, ".config", "wireshark"), exist_ok=True)
+    open(os.path.join(home, ".config", "wireshark", "esp_sa"), "w").write(keys)
+    check(rc == 0 and '"0x00001001"' in keys and K_OUT_HEX in keys,
+          "keys esp: the esp_sa line of o4 with its key")
+    rc, out, err = tshark(f1, "-o", "esp.enable_encryption_decode:TRUE", "-Y", "esp",
+                          "-T", "fields", "-e", "data.data", home=home)
+    got = sorted(bytes.fromhex(x.replace(":", "")) for x in out.split())
+    check(got == [b"cap-0", b"cap-1"], "tshark decrypts the captured ESP with the exported "
+          "keys (%s %s)" % (got, err.strip()[-200:]))
+    # a drop and its reason: a corrupted ESP packet to i4
+    f2 = os.path.join(H.WORK, "drop.pcapng")
+    p = capture("point=drop", "drop=esp-icv", "count=1", "file=" + f2)
+    bad = bytearray(bytes(O.sa_i4().encrypt(IP(src="198.18.2.2", dst="198.18.1.2") /
+                                            UDP(sport=7, dport=9) / Raw(b"x" * 20),
+                                            seq_num=50000)))
+    bad[-1] ^= 1
+    n.from_remote(IP(bytes(bad)))
+    out, err = p.communicate(timeout=15)
+    rc, out, _ = tshark(f2, "-T", "fields", "-e", "frame.comment", "-e", "esp.spi")
+    check(p.returncode == 0 and out.split("\t")[0] == "drop: esp-icv" and "0x00002001" in out,
+          "capture drop=esp-icv: the corrupted packet, its reason as the comment (%r)" % out)
+    # ends by time, and by Ctrl-C; then the next one may start
+    t0 = time.time()
+    p = capture("port=inside", "point=rx", "seconds=1", "file=" + os.path.join(H.WORK, "t.pcapng"))
+    out, err = p.communicate(timeout=15)
+    check(p.returncode == 0 and "time is up" in err and time.time() - t0 < 4,
+          "capture seconds=1 ends in time (%s)" % err.strip())
+    p = capture("seconds=60", "file=" + os.path.join(H.WORK, "i.pcapng"))
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=10)
+    time.sleep(0.2)
+    p2 = capture("seconds=1", "file=" + os.path.join(H.WORK, "j.pcapng"))
+    out, err = p2.communicate(timeout=15)
+    check(p.returncode == 0 and p2.returncode == 0 and "time is up" in err,
+          "Ctrl-C ends a capture; the next one starts (%s)" % err.strip())
+    for words, want in ((("capture", "point=sideways", "file=x"), "rx, tx, drop"),
+                        (("capture", "sa=nope", "file=x"), "no SA nope"),
+                        (("capture", "count=5"), "needs file="),
+                        (("capture", "colour=red", "file=x"), "no key 'colour'")):
+        rc, _, err = ctl(*words)
+        check(rc == 1 and want in err, "%s: %s (%s)" % (" ".join(words), want, err.strip()))
+    rc, _, _ = ctl("show", "version")
+    check(rc == 0, "espgw answers after the captures")
+
+
 def main():
     nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     nsock.bind(NOTIFY)
     H.ESPGW_ENV = dict(os.environ, NOTIFY_SOCKET=NOTIFY)
     H.ESPGW_ARGS = ["--pid-file", PIDFILE, "--log-file", LOGFILE]
-    return H.run_suite(ESPGW, O.config(), (
-        lambda n, _: test_daemon(nsock),
+    return H.run_suite(ESPGW, "mgmt_key_export: true\n" + O.config(), (
+        lambda n, _: test_daemon(nsock), lambda n, _: test_capture(n),
         lambda n, _: test_sa_detail(n), lambda n, _: test_filters(),
         lambda n, _: test_rates(n), lambda n, _: test_clear(),
         lambda n, _: test_routes_neigh(), lambda n, _: test_log(),
