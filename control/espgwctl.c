@@ -98,6 +98,11 @@ read_n(char *p, size_t n)
 static int
 lost(int e)
 {
+	if (interrupted) {		/* Ctrl-C in monitor, log follow, capture */
+		close(fd);
+		fd = -1;
+		return 0;
+	}
 	if (e == EAGAIN || e == EWOULDBLOCK)
 		fprintf(stderr, "espgwctl: no reply from espgw within %g s (busy or stuck?); "
 			"--timeout SECONDS waits longer\n", timeout_s);

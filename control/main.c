@@ -220,6 +220,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ctl_telemetry_init();
+	ctl_telemetry_show_init(c->mgmt_socket);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -152,26 +152,35 @@ cmd_ike_move(struct mgmt_req *r)
 	return 0;
 }
 
-/* clear counters [sa NAME | drops]: a baseline; lifetimes and accounting
- * keep counting from the SA's start */
+/* clear counters [drops | SA]: a baseline; lifetimes and accounting keep
+ * counting from the SA's start */
 int
 cmd_clear_counters(struct mgmt_req *r)
 {
-	if (r->argc == 0) {
-		ctrs_clear_all();
-		mgmt_printf(r->b, "counters cleared (ports, workers, drops, SAs)\n");
-	} else if (!strcmp(r->argv[0], "drops")) {
-		ctrs_clear_drops();
-		mgmt_printf(r->b, "drop counters cleared\n");
-	} else {
-		int id = ctl_find_sa(r->argv[0]);
-		if (id < 0) {
-			snprintf(r->err, r->el, "no SA %s (show sas lists them)", r->argv[0]);
-			return -1;
-		}
-		ctrs_clear_sa((uint32_t)id);
-		mgmt_printf(r->b, "counters of SA %s cleared\n", r->argv[0]);
+	ctrs_clear_all();
+	mgmt_printf(r->b, "counters cleared (ports, workers, drops, SAs)\n");
+	return 0;
+}
+
+int
+cmd_clear_drops(struct mgmt_req *r)
+{
+	ctrs_clear_drops();
+	mgmt_printf(r->b, "drop counters cleared\n");
+	return 0;
+}
+
+int
+cmd_clear_sa(struct mgmt_req *r)
+{
+	int id = ctl_find_sa(r->argv[0]);
+
+	if (id < 0) {
+		snprintf(r->err, r->el, "no SA %s (show sas lists them)", r->argv[0]);
+		return -1;
 	}
+	ctrs_clear_sa((uint32_t)id);
+	mgmt_printf(r->b, "counters of SA %s cleared\n", r->argv[0]);
 	return 0;
 }
 

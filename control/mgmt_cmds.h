@@ -43,6 +43,8 @@ int cmd_ike_rekey(struct mgmt_req *r);
 int cmd_ike_redirect(struct mgmt_req *r);
 int cmd_ike_move(struct mgmt_req *r);
 int cmd_clear_counters(struct mgmt_req *r);
+int cmd_clear_drops(struct mgmt_req *r);
+int cmd_clear_sa(struct mgmt_req *r);
 int cmd_log_show(struct mgmt_req *r);
 int cmd_log_level(struct mgmt_req *r);
 int cmd_log_follow(struct mgmt_req *r);

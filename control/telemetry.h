@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 void ctl_telemetry_init(void);
+/* telemetry_show.c: SAs, IKE, pools, stats, rates, asked over mgmt_socket */
+void ctl_telemetry_show_init(const char *mgmt_socket);
 uint64_t ctl_clock_ns(void);
 /* account one pass of the control loop that took ns */
 void ctl_loop_stall(uint64_t ns);

@@ -55,7 +55,7 @@ const struct cfg_key cfg_top_keys[] = {
 		  "client is disconnected" },
 	{ "mgmt_key_export", K_BOOL, TOP(mgmt.key_export), .def = "false",
 	  .help = "keep SA and IKE keys so that root may export them for Wireshark "
-		  "(`espgwctl keys esp|ike`); off, keys are wiped once the crypto session has them" },
+		  "(`espgwctl keys esp`, `keys ike`); off, keys are wiped once the crypto session has them" },
 	{ "max_sas", K_UINT, TOP(max_sas), .size = sizeof(unsigned), .min = 16, .max = 1u << 22,
 	  .def = "8192", .help = "size of the SA tables (SAD, counters, session pool)" },
 	{ "idle_sleep_us", K_UINT, TOP(idle_sleep_us), .size = sizeof(unsigned), .max = 100000,

@@ -152,8 +152,10 @@ def test_clear():
     check(rc == 0 and before["i4"]["packets"] > 0 and after["i4"]["packets"] == 0 and
           after["o4"]["packets"] == before["o4"]["packets"], "clear counters i4: only i4 zeroed")
     check(js("show", "sa", "i4")["seq_highest"] > 0, "the sequence state stays (%s)" % out.strip())
+    o4 = js("show", "sa", "o4")["packets"]
     ctl("clear", "counters", "drops")
-    check(sum(js("show", "drops").values()) == 0, "clear counters drops: every reason 0")
+    check(sum(js("show", "drops").values()) == 0 and js("show", "sa", "o4")["packets"] == o4 > 0,
+          "clear counters drops: every reason 0, the SAs' counters kept")
     ctl("clear", "counters")
     sas = js("show", "sas")
     ports = js("show", "ports")
@@ -244,6 +246,52 @@ def test_table():
     check(spis and all(re.fullmatch(r"[0-9a-f]{8}", x) for x in spis), "JSON SPIs: 8 hex digits")
 
 
+HEX8 = re.compile(r"^[0-9a-f]{8}$")
+# what each show command's JSON holds: {key: type} for an object, [schema]
+# for an array of them; a compiled pattern is a string that must match it
+SCHEMAS = {
+    ("show", "version"): {"version": str, "dpdk": str, "workers": int, "crypto_engine": str,
+                          "uptime_s": int},
+    ("show", "ports"): [{"name": str, "port_id": int, "mac": str, "mtu": int, "rx_packets": int,
+                         "rx_bytes": int, "tx_packets": int, "tx_bytes": int, "nic_missed": int,
+                         "addresses": list}],
+    ("show", "workers"): [{"worker": int, "lcore": int, "polls": int, "drops": int}],
+    ("show", "sas"): [{"name": str, "direction": str, "spi": HEX8, "mode": str, "algorithm": str,
+                       "local": str, "remote": str, "packets": int, "bytes": int, "errors": int,
+                       "age_s": int, "selector": dict, "lifetime": dict}],
+    ("show", "sa", "i4"): {"name": str, "spi": HEX8, "seq_highest": int, "replay": dict,
+                           "lifetime_left": dict, "rate": dict, "last_used_s_ago": int,
+                           "created": int, "expired": bool},
+    ("show", "policies"): [{"name": str, "priority": int, "action": str, "table": str}],
+    ("show", "drops"): {"esp-icv": int, "no-route": int},
+    ("show", "stats"): {"messages_posted": int, "crypto_sessions": int, "loop_max_us": int},
+    ("show", "routes"): [{"prefix": str, "via": str, "port": str, "source": str}],
+    ("show", "neigh"): [{"address": str, "mac": str, "port": str, "state": str}],
+    ("show", "rates"): {"ports": [{"name": str, "rx_pps": int, "rx_bps": int, "tx_pps": int,
+                                   "tx_bps": int}], "sas": list},
+    ("show", "log"): {"core": str, "ike": str, "dpdk": str},
+    ("show", "ike"): list, ("show", "ike", "conns"): list, ("show", "ike", "pools"): list,
+    ("show", "ike", "stats"): {"ike_sas": int, "half_open": int},
+}
+
+
+def conforms(v, schema):
+    if isinstance(schema, re.Pattern):
+        return isinstance(v, str) and schema.match(v) is not None
+    if isinstance(schema, type):
+        return isinstance(v, schema) and not (schema is int and isinstance(v, bool))
+    if isinstance(schema, list):
+        return isinstance(v, list) and all(conforms(x, schema[0]) for x in v)
+    return isinstance(v, dict) and all(k in v and conforms(v[k], t) for k, t in schema.items())
+
+
+def test_schemas():
+    """every show command's JSON has the keys and types the docs name"""
+    for words, schema in SCHEMAS.items():
+        v = js(*words)
+        check(v is not None and conforms(v, schema), "%s --json: schema" % " ".join(words))
+
+
 def test_pty():
     """libedit through a pty: tab completes a command, an SA name, a key."""
     pid, fd = pty.fork()
@@ -277,6 +325,14 @@ def test_pty():
     os.write(fd, b"show sas di\tin\n")    # dir= waits for its value: show sas dir=in
     ok4 = expect(rb"\ni4 .*\n") and not re.search(rb"\no4 ", out)
     bell = b"\x07" in out
+    # commands in the shell as one-shot: their text views
+    for line, want in ((b"show rates", rb"RX-PPS"), (b"show routes", rb"198\.18\.1\.0/24"),
+                       (b"show neigh", rb"static"), (b"show log", rb"dataplane"),
+                       (b"clear counters drops", rb"drop counters cleared"),
+                       (b"show ike conns", rb"CONNECTION"), (b"help", rb"capture KEY=VALUE")):
+        out = b""
+        os.write(fd, line + b"\n")
+        check(expect(want), "pty: %s in the shell (%r)" % (line.decode(), out[-200:]))
     os.write(fd, b"quit\n")
     try:
         _, status = os.waitpid(pid, 0)
@@ -411,6 +467,40 @@ def test_capture(n):
     check(rc == 0, "espgw answers after the captures")
 
 
+def test_telemetry():
+    """What espgwctl --json shows, through DPDK telemetry (its v2 socket):
+    SAs (paged), one SA in detail, control and IKE stats, pools, rates."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % H.EGP)
+    json.loads(s.recv(16384))
+
+    def q(cmd):
+        s.send(cmd.encode())
+        return json.loads(s.recv(1 << 20)).get(cmd.split(",")[0])
+
+    sas = q("/espgw/sas")
+    mine = {x["name"]: x for x in js("show", "sas")}
+    check(sas and sas["total"] == len(mine) and set(mine) <= set(sas) and
+          sas["i4"]["spi"] == "00002001" and sas["i4"]["packets"] >= mine["i4"]["packets"],
+          "telemetry /espgw/sas: every SA with its counters (%s)" % (sas and sorted(sas)))
+    page = q("/espgw/sas,2")
+    check(page and page["total"] == len(mine) and len([k for k in page if k != "total"]) ==
+          len(mine) - 2, "telemetry /espgw/sas,2: from the third SA on")
+    one = q("/espgw/sa,i4")
+    check(one and one["seq_highest"] == js("show", "sa", "i4")["seq_highest"] and
+          one["lifetime_left_hard_bytes"] == -1 and one["selector_src"] == "198.18.2.0/24",
+          "telemetry /espgw/sa,i4: the detail, nested keys flattened (%s)" % one)
+    st = q("/espgw/stats")
+    check(st and st["messages_posted"] > 0 and "crypto_sessions" in st, "telemetry /espgw/stats")
+    check(q("/espgw/ike_stats") is not None and q("/espgw/pools") is not None and
+          q("/espgw/ike") == {"total": 0}, "telemetry /espgw/ike_stats, /espgw/pools, /espgw/ike")
+    r = q("/espgw/rates")
+    check(r and "ports_outside" in r and "rx_pps" in r["ports_outside"], "telemetry /espgw/rates")
+    check(q("/espgw/sa,nope") is None, "telemetry /espgw/sa of no SA: an error, not a crash")
+    s.close()
+
+
 def main():
     nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     nsock.bind(NOTIFY)
@@ -421,7 +511,8 @@ def main():
         lambda n, _: test_sa_detail(n), lambda n, _: test_filters(),
         lambda n, _: test_rates(n), lambda n, _: test_clear(),
         lambda n, _: test_routes_neigh(), lambda n, _: test_log(),
-        lambda n, _: test_table(), lambda n, _: test_pty()))
+        lambda n, _: test_table(), lambda n, _: test_schemas(), lambda n, _: test_telemetry(),
+        lambda n, _: test_pty()))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import sys
 import time
 
 import ike_gw as G
+import ike_gw_nat
 import ike_gw_ra as GR
 from ike_gw import C, H, check, ctl
 
@@ -288,13 +289,7 @@ def main():
     G.with_charon(both_versions, load=both_load)
     G.with_charon(remote_access, load=ra_load)
     # espgw behind a masquerading NAT (RFC 3947 NAT-D, the float to 4500)
-    nat = G.nat_rewire()
-    try:
-        C.IP_B = "198.18.3.2"
-        C.REMOTE_ADDRS = "%any"
-        G.with_charon(G.behind_nat, nat, V1, load=v1_load)
-    finally:
-        subprocess.run(["ip", "netns", "del", nat], capture_output=True)
+    ike_gw_nat.run(G, V1, load=v1_load)
     C.shutil.rmtree(C.W, ignore_errors=True)
     return H.summary()
 
