@@ -209,7 +209,7 @@ def ike_keys_decrypt(role):
     _, cerr = cap.communicate(timeout=15)
 
     def nonces(h):
-        r = subprocess.run(["tshark", "-r", pcap, "-Y", "isakmp.exchtype == 36 && isakmp.nonce",
+        r = subprocess.run(["tshark", "-r", pcap, "-Y", "isakmp.exchangetype == 36 && isakmp.nonce",
                             "-T", "fields", "-e", "isakmp.nonce"], capture_output=True,
                            text=True, env=dict(os.environ, HOME=h), timeout=60)
         return [x for x in r.stdout.split() if x]
@@ -754,6 +754,9 @@ def with_charon(test, *args, load=psk_load):
 def main():
     subprocess.run(["ip", "-n", H.NS_R, "addr", "add", "198.18.2.1/32", "dev", "lo"], check=True)
     H.setns(H.NS_GW)
+    if os.environ.get("IKE_GW_ONLY") == "run":     # for development
+        with_charon(run, "start")
+        return H.summary()
     if os.environ.get("IKE_GW_ONLY") == "initial_contact":     # for development
         with_charon(initial_contact)
         return H.summary()
