@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* espgwctl: the transport (espgwctl.c) its shell (espgwctl_shell.c) uses. */
+/*
+ * espgwctl: the transport and the requests that stream (espgwctl.c),
+ * used by the shell (espgwctl_shell.c) and the command line
+ * (espgwctl_main.c).
+ */
 #ifndef ESPGW_ESPGWCTL_H
 #define ESPGW_ESPGWCTL_H
 
 #include <stdbool.h>
 
+extern const char *sock_path;	/* the daemon's socket (-s) */
+extern double timeout_s;	/* the longest wait on it (-t) */
 /* connect once (0), or say why not (-1) */
 int conn(void);
 bool send_line(const char *line);

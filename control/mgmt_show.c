@@ -82,6 +82,34 @@ reply_one(struct mgmt_req *r, json_t *o)
 	json_decref(o);
 }
 
+/* one column of a text table: its header, the JSON key, its width
+ * (negative: left-aligned, as for names; numbers align right) */
+struct col {
+	const char *head, *key;
+	int width;
+};
+
+/* an array of objects as a text table, one row each */
+static void
+table(struct sbuf *b, json_t *arr, const struct col *cols)
+{
+	size_t i;
+	json_t *o;
+
+	for (const struct col *c = cols; c->head; c++)
+		mgmt_printf(b, "%*s%s", c->width, c->head, c[1].head ? " " : "\n");
+	json_array_foreach(arr, i, o)
+		for (const struct col *c = cols; c->head; c++) {
+			json_t *v = json_object_get(o, c->key);
+			if (json_is_integer(v))
+				mgmt_printf(b, "%*lld", c->width, (long long)json_integer_value(v));
+			else
+				mgmt_printf(b, "%*s", c->width, json_is_string(v) ?
+					    json_string_value(v) : "-");
+			mgmt_printf(b, "%s", c[1].head ? " " : "\n");
+		}
+}
+
 /* ESP SPIs in every JSON output: 8 lowercase hex digits, as `show ike` */
 json_t *
 mgmt_spi_json(uint32_t spi)
@@ -585,15 +613,9 @@ show_routes(struct mgmt_req *r)
 		mgmt_json(r->b, arr);
 		return 0;
 	}
-	mgmt_printf(r->b, "%-43s %-39s %-10s %s\n", "PREFIX", "VIA", "PORT", "SOURCE");
-	size_t i;
-	json_t *o;
-	json_array_foreach(arr, i, o)
-		mgmt_printf(r->b, "%-43s %-39s %-10s %s\n",
-			    json_string_value(json_object_get(o, "prefix")),
-			    json_string_value(json_object_get(o, "via")),
-			    json_string_value(json_object_get(o, "port")),
-			    json_string_value(json_object_get(o, "source")));
+	table(r->b, arr, (const struct col[]){ { "PREFIX", "prefix", -43 }, { "VIA", "via", -39 },
+					      { "PORT", "port", -10 }, { "SOURCE", "source", 0 },
+					      { NULL, NULL, 0 } });
 	json_decref(arr);
 	return 0;
 }
@@ -622,15 +644,9 @@ show_neigh(struct mgmt_req *r)
 		mgmt_json(r->b, arr);
 		return 0;
 	}
-	mgmt_printf(r->b, "%-39s %-17s %-10s %s\n", "ADDRESS", "MAC", "PORT", "STATE");
-	size_t i;
-	json_t *o;
-	json_array_foreach(arr, i, o)
-		mgmt_printf(r->b, "%-39s %-17s %-10s %s\n",
-			    json_string_value(json_object_get(o, "address")),
-			    json_string_value(json_object_get(o, "mac")),
-			    json_string_value(json_object_get(o, "port")),
-			    json_string_value(json_object_get(o, "state")));
+	table(r->b, arr, (const struct col[]){ { "ADDRESS", "address", -39 }, { "MAC", "mac", -17 },
+					      { "PORT", "port", -10 }, { "STATE", "state", 0 },
+					      { NULL, NULL, 0 } });
 	json_decref(arr);
 	return 0;
 }
@@ -664,25 +680,12 @@ show_rates(struct mgmt_req *r)
 		mgmt_json(r->b, json_pack("{s:o, s:o}", "ports", ports, "sas", sas));
 		return 0;
 	}
-	size_t i;
-	json_t *o;
-	mgmt_printf(r->b, "%-10s %12s %14s %12s %14s\n", "PORT", "RX-PPS", "RX-BPS", "TX-PPS",
-		    "TX-BPS");
-	json_array_foreach(ports, i, o)
-		mgmt_printf(r->b, "%-10s %12lld %14lld %12lld %14lld\n",
-			    json_string_value(json_object_get(o, "name")),
-			    json_integer_value(json_object_get(o, "rx_pps")),
-			    json_integer_value(json_object_get(o, "rx_bps")),
-			    json_integer_value(json_object_get(o, "tx_pps")),
-			    json_integer_value(json_object_get(o, "tx_bps")));
-	mgmt_printf(r->b, "%-14s %-4s %-8s %12s %14s\n", "SA", "DIR", "SPI", "PPS", "BPS");
-	json_array_foreach(sas, i, o)
-		mgmt_printf(r->b, "%-14s %-4s %-8s %12lld %14lld\n",
-			    json_string_value(json_object_get(o, "name")),
-			    json_string_value(json_object_get(o, "direction")),
-			    json_string_value(json_object_get(o, "spi")),
-			    json_integer_value(json_object_get(o, "pps")),
-			    json_integer_value(json_object_get(o, "bps")));
+	table(r->b, ports, (const struct col[]){ { "PORT", "name", -10 }, { "RX-PPS", "rx_pps", 12 },
+						{ "RX-BPS", "rx_bps", 14 }, { "TX-PPS", "tx_pps", 12 },
+						{ "TX-BPS", "tx_bps", 14 }, { NULL, NULL, 0 } });
+	table(r->b, sas, (const struct col[]){ { "SA", "name", -14 }, { "DIR", "direction", -8 },
+					      { "SPI", "spi", -8 }, { "PPS", "pps", 12 },
+					      { "BPS", "bps", 14 }, { NULL, NULL, 0 } });
 	json_decref(ports);
 	json_decref(sas);
 	return 0;
