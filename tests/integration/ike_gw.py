@@ -549,6 +549,11 @@ def ipv6(start):
         check(len(ch) == 1 and ch[0]["remote_ts"] == "fd00:2::/64" and
               ch[0]["out"]["packets"] >= 5 and ch[0]["in"]["packets"] >= 5,
               "ipv6/%s: the CHILD_SA carried it: %s" % (role, ch and (ch[0]["in"], ch[0]["out"])))
+        # espgw stopping deletes its IKE SA at the peer (SIGTERM: Deletes first)
+        H.stop_espgw(gw, logp)
+        time.sleep(0.5)
+        check("received DELETE for IKE_SA" in C.charon_log(),
+              "ipv6/%s: stopping espgw sends charon a Delete" % role)
     finally:
         H.stop_espgw(gw, logp)
         if os.path.exists(H.SOCK):

@@ -1,0 +1,66 @@
+-- pktgen script for bench/pktgen/run.sh: one run of the matrix.
+-- Everything comes from the environment run.sh sets:
+--   PG_SIZE     frame size in bytes (64, 512, 1420, ...) or "imix" (7:4:1 of
+--               64/576/1500, pktgen's sequence mode: 7+4+1 packets per round)
+--   PG_TX       which ports send: "0" (plain into the gateway's inside,
+--               outbound), "1" (port 1 replays its pcap into the outside,
+--               inbound), "0,1" (both)
+--   PG_DMAC0, PG_DMAC1  the gateway's MACs of the two ports
+--   PG_SECONDS  measured seconds (after one second to settle)
+--   PG_RESULT   file for the result line:
+--               "tx0 rx0 tx1 rx1" packets per second over the measured time
+local size = os.getenv("PG_SIZE") or "64"
+local tx = os.getenv("PG_TX") or "0"
+local secs = tonumber(os.getenv("PG_SECONDS") or "5")
+local out = os.getenv("PG_RESULT") or "/tmp/pg-result"
+local dmac = { [0] = os.getenv("PG_DMAC0"), [1] = os.getenv("PG_DMAC1") }
+
+-- port 0: UDP 198.18.1.2:1234 -> 198.18.2.2:5678, to the gateway's inside
+pktgen.set_mac("0", "dst", dmac[0])
+pktgen.set_ipaddr("0", "src", "198.18.1.2/24")
+pktgen.set_ipaddr("0", "dst", "198.18.2.2")
+pktgen.set_proto("0", "udp")
+pktgen.set("0", "sport", 1234)
+pktgen.set("0", "dport", 5678)
+pktgen.set_mac("1", "dst", dmac[1])
+pktgen.set_ipaddr("1", "src", "198.18.0.2/24")
+pktgen.set_ipaddr("1", "dst", "198.18.0.1")
+pktgen.set("all", "rate", 100)
+pktgen.set("all", "burst", 32)
+
+if size == "imix" then
+	local sizes = { 64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500 }
+	for i, sz in ipairs(sizes) do
+		pktgen.seqTable(i - 1, "0", {
+			["eth_dst_addr"] = dmac[0], ["eth_src_addr"] = "02:00:00:00:01:00",
+			["ip_dst_addr"] = "198.18.2.2", ["ip_src_addr"] = "198.18.1.2/24",
+			["sport"] = 1234, ["dport"] = 5678, ["ethType"] = "ipv4",
+			["ipProto"] = "udp", ["vlanid"] = 1, ["pktSize"] = sz - 4,
+			["gtpu_teid"] = 0 })
+	end
+	pktgen.set("0", "seq_cnt", #sizes)
+else
+	-- pktgen's size excludes the 4-byte FCS
+	pktgen.set("0", "size", tonumber(size) - 4)
+end
+if string.find(tx, "1") then
+	pktgen.pcap("1", "on")
+end
+
+local function snap()
+	local s = pktgen.portStats("all", "port")
+	return { s[0].opackets, s[0].ipackets, s[1].opackets, s[1].ipackets }
+end
+
+pktgen.start(tx)
+pktgen.delay(1000)
+local a = snap()
+pktgen.delay(secs * 1000)
+local b = snap()
+pktgen.stop("all")
+local f = io.open(out, "w")
+f:write(string.format("%d %d %d %d\n", (b[1] - a[1]) / secs, (b[2] - a[2]) / secs,
+		      (b[3] - a[3]) / secs, (b[4] - a[4]) / secs))
+f:close()
+pktgen.delay(200)
+pktgen.quit()

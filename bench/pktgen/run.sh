@@ -1,0 +1,158 @@
+#!/bin/bash
+# The pktgen matrix: Pktgen-DPDK in front of espgw, and in front of
+# dpdk-testpmd forwarding (io mode) as the harness's own ceiling, over memif
+# on this machine, in the same run. Prints one table row per gateway,
+# direction and frame size: what pktgen sent, what came back, and who
+# limited the rate.
+#
+#   bench/pktgen/run.sh [--pktgen BIN] [--seconds S] [--sizes "64 512 1420 imix"]
+#                       [--dirs "out in both"] [--targets "testpmd espgw"] [BUILD_DIR]
+#
+#   --pktgen  the binary bench/pktgen/build.sh made (default
+#             /tmp/espgw-pktgen/build/app/pktgen)
+#   out: pktgen port 0 sends UDP 198.18.1.2 -> 198.18.2.2 into the
+#        gateway's inside; espgw encrypts (SA o0) and sends ESP out of
+#        its outside to pktgen port 1.
+#   in:  pktgen port 1 replays an ESP pcap (espgw-bench --write-pcap: SA
+#        i0, sequence numbers 1..N, N = 200000, looped) into the outside;
+#        espgw decrypts and sends the inner packets to pktgen port 0. A
+#        looped pcap repeats its sequence numbers, so i0 has no replay
+#        window here (espgw-gen in bench/memif.sh makes fresh ESP for a
+#        run with the window on).
+#   both: the two at once.
+# CPUs: pktgen's main, RX and TX lcores all on CPU 0 (--lcores 0@0,1@0,2@0),
+# the gateway (espgw's worker and control thread; testpmd's forwarding
+# lcore) on CPU 1. On a machine with more CPUs change PKTGEN_CPU/GW_CPU.
+set -eu
+cd "$(dirname "$0")/../.."
+PKTGEN=/tmp/espgw-pktgen/build/app/pktgen SECS=5 SIZES="64 512 1420 imix" DIRS="out in both"
+TARGETS="testpmd espgw" BUILD=build PKTGEN_CPU=${PKTGEN_CPU:-0} GW_CPU=${GW_CPU:-1}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--pktgen) PKTGEN=$2; shift ;;
+	--seconds) SECS=$2; shift ;;
+	--sizes) SIZES=$2; shift ;;
+	--dirs) DIRS=$2; shift ;;
+	--targets) TARGETS=$2; shift ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	*) BUILD=$1 ;;
+	esac
+	shift
+done
+[ -x "$PKTGEN" ] || { echo "no pktgen at $PKTGEN: bench/pktgen/build.sh builds it" >&2; exit 2; }
+ESPGW=$BUILD/control/espgw CTL=$BUILD/control/espgwctl BENCH=$BUILD/bench/espgw-bench
+TESTPMD=$(command -v dpdk-testpmd) || { echo "no dpdk-testpmd (Debian package dpdk)" >&2; exit 2; }
+LUA=$(pwd)/bench/pktgen/espgw.lua
+D=$(mktemp -d /tmp/espgw-pktgen-run.XXXXXX)
+GWPID="" PGPID=""
+cleanup() {
+	[ -n "$PGPID" ] && kill "$PGPID" 2>/dev/null
+	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
+	wait 2>/dev/null || true
+	rm -rf "$D"
+}
+trap cleanup EXIT
+# fixed MACs: the gateway's ports ...:00:0P, pktgen's ...:01:0P
+GWMAC0=02:00:00:00:00:01 GWMAC1=02:00:00:00:00:02 PGMAC0=02:00:00:00:01:01 PGMAC1=02:00:00:00:01:02
+memif() {	# memif PORT ROLE MAC
+	echo "net_memif$1,role=$2,id=$1,socket=$D/memif-$1.sock,socket-abstract=no,rsize=14,mac=$3"
+}
+cat > "$D/espgw.yaml" <<YAML
+workers: 1
+mgmt_socket: $D/espgw.sock
+eal: { file_prefix: espgw-pg, hugepages: false, memory_mb: 1024 }
+ports:
+  - { name: inside, devargs: "$(memif 0 server $GWMAC0)", mtu: 2000, addresses: [198.18.1.1/24] }
+  - { name: outside, devargs: "$(memif 1 server $GWMAC1)", mtu: 2000, addresses: [198.18.0.1/24] }
+routes:
+  - { prefix: 198.18.2.0/23, via: 198.18.0.2, port: outside }
+neighbours:
+  - { address: 198.18.1.2, mac: "$PGMAC0", port: inside }
+  - { address: 198.18.0.2, mac: "$PGMAC1", port: outside }
+sas:
+  - { name: o0, direction: outbound, spi: 0x10000, algorithm: aes-gcm-128,
+      key: 0x0102030405060708090a0b0c0d0e0f1011121314, local: 198.18.0.1, remote: 198.18.0.2 }
+  - { name: i0, direction: inbound, spi: 0x20000, algorithm: aes-gcm-128,
+      key: 0x0102030405060708090a0b0c0d0e0f1011121314, local: 198.18.0.1, remote: 198.18.0.2,
+      replay_window: 0, selector: { dst: 198.18.1.0/24 } }
+policies:
+  - { name: p0, src: 198.18.1.0/24, dst: 198.18.2.0/23, action: protect, sa: o0 }
+YAML
+chmod 600 "$D/espgw.yaml"
+
+start_gw() {	# start_gw TARGET
+	rm -f "$D"/memif-*.sock "$D/espgw.sock"
+	if [ "$1" = espgw ]; then
+		taskset -c "$GW_CPU" "$ESPGW" -q -c "$D/espgw.yaml" > "$D/gw.log" 2>&1 &
+	else
+		# io forwarding between the two ports: the harness without a gateway
+		sleep 100000 | taskset -c "$GW_CPU" "$TESTPMD" -l "$GW_CPU" --file-prefix testpmd-pg \
+			--no-pci --no-huge -m 1024 --vdev "$(memif 0 server $GWMAC0)" \
+			--vdev "$(memif 1 server $GWMAC1)" -- --forward-mode=io --auto-start \
+			--nb-cores=1 --rxq=1 --txq=1 > "$D/gw.log" 2>&1 &
+	fi
+	GWPID=$!
+	for _ in $(seq 100); do
+		[ -S "$D/memif-0.sock" ] && [ -S "$D/memif-1.sock" ] && return 0
+		kill -0 "$GWPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "FAILED: $1 did not start"; tail -20 "$D/gw.log"; exit 1
+}
+stop_gw() {
+	kill "$GWPID" 2>/dev/null || { echo "FAILED: the gateway died during the run"; tail "$D/gw.log"; }
+	pkill -P "$GWPID" 2>/dev/null || true
+	wait "$GWPID" 2>/dev/null || true
+	GWPID=""
+	pkill -f "sleep 100000" 2>/dev/null || true
+}
+# the inbound pcaps: ESP of SA i0 as pktgen port 1 sends it
+pcap() {	# pcap SIZE -> file
+	local f="$D/esp-$1.pcap"
+	[ -f "$f" ] || "$BENCH" --mode inbound --size "$1" --sas 1 --write-pcap "$f" \
+		--pcap-count 200000 --pcap-src-mac "$PGMAC1" --pcap-dst-mac "$GWMAC1" > /dev/null
+	echo "$f"
+}
+run_pktgen() {	# run_pktgen SIZE TX [PCAP]
+	local s=()
+	[ -n "${3:-}" ] && s=(-s "1:$3")
+	rm -f "$D/result"
+	PG_SIZE=$1 PG_TX=$2 PG_SECONDS=$SECS PG_RESULT=$D/result PG_DMAC0=$GWMAC0 PG_DMAC1=$GWMAC1 \
+	timeout $((SECS + 40)) script -qfec "$PKTGEN --lcores 0@$PKTGEN_CPU,1@$PKTGEN_CPU,2@$PKTGEN_CPU \
+		--file-prefix pktgen-pg --no-pci --no-huge -m 1024 \
+		--vdev $(memif 0 client $PGMAC0) --vdev $(memif 1 client $PGMAC1) \
+		-- -P -T -m 1.0 -m 2.1 ${s[*]} -f $LUA" /dev/null > "$D/pktgen.log" 2>&1 || true
+	[ -s "$D/result" ] || { echo "FAILED: pktgen gave no result"; tail -c 2000 "$D/pktgen.log" | tr -d '\033'; return 1; }
+	cat "$D/result"
+}
+printf "%-8s %-5s %-5s %12s %12s %8s  %s\n" GATEWAY DIR SIZE TX-PPS DELIVERED LOSS LIMIT
+for t in $TARGETS; do
+	for dir in $DIRS; do
+		for size in $SIZES; do
+			case $dir in
+			out) tx=0 file="" ;;
+			in) tx=1 file=$(pcap "${size/imix/576}") ;;
+			both) tx=0,1 file=$(pcap "${size/imix/576}") ;;
+			esac
+			start_gw "$t"
+			r=$(run_pktgen "$size" "$tx" "$file") || { stop_gw; continue; }
+			drops=""
+			[ "$t" = espgw ] && drops=$("$CTL" -s "$D/espgw.sock" show drops |
+				awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "," }')
+			stop_gw
+			read -r tx0 rx0 tx1 rx1 <<<"$r"
+			sent=0 got=0
+			case $dir in
+			out) sent=$tx0 got=$rx1 ;;
+			in) sent=$tx1 got=$rx0 ;;
+			both) sent=$((tx0 + tx1)) got=$((rx0 + rx1)) ;;
+			esac
+			loss=$(awk -v s="$sent" -v g="$got" 'BEGIN { printf "%.1f%%", s ? 100 * (s - g) / s : 0 }')
+			# who limited: the gateway drops (or does not keep up), or the generator
+			limit=pktgen
+			awk -v s="$sent" -v g="$got" 'BEGIN { exit !(s && g < 0.99 * s) }' && limit=gateway
+			[ -n "$drops" ] && limit="gateway ($drops)"
+			printf "%-8s %-5s %-5s %12d %12d %8s  %s\n" "$t" "$dir" "$size" "$sent" "$got" "$loss" "$limit"
+		done
+	done
+done
