@@ -49,6 +49,12 @@ sed -i 's/^int rte_thread_set_name(pthread_t id, const char \*name);$//;
 	s/rte_thread_set_name(\*pthread,/rte_thread_setname(*pthread,/;
 	0,/#include "lua_config.h"/s//#include <rte_lcore.h>\n#include "lua_config.h"/' \
 	lib/lua/lua_socket.c
+# 3. The pcap loader keeps the port's NUMA socket in a uint16_t: a vdev
+#    (memif) has none, rte_eth_dev_socket_id() says -1 (SOCKET_ID_ANY),
+#    stored as 65535 every allocation on it fails ("Cannot create mbuf
+#    pool (pcap-1) ... socket_id 65535"), and -s PORT:FILE exits at start.
+sed -i '0,/^    uint16_t sid;$/s//    int sid;/' app/pktgen-pcap.c
+grep -q '^    int sid;$' app/pktgen-pcap.c || { echo "patch 3 did not apply" >&2; exit 1; }
 grep -q rte_eth_bond_members_get app/pktgen-cmds.c && { echo "patch 1 did not apply" >&2; exit 1; }
 grep -q 'rte_thread_set_name(' lib/lua/lua_socket.c && { echo "patch 2 did not apply" >&2; exit 1; }
 

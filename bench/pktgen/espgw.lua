@@ -15,6 +15,11 @@ local secs = tonumber(os.getenv("PG_SECONDS") or "5")
 local out = os.getenv("PG_RESULT") or "/tmp/pg-result"
 local dmac = { [0] = os.getenv("PG_DMAC0"), [1] = os.getenv("PG_DMAC1") }
 
+-- rate and burst first: pktgen's single-packet settings switch a port
+-- back to single mode, so port 1 (its pcap, loaded with -s) is left alone
+-- when it replays, and the sequence (imix) comes last
+pktgen.set("all", "rate", 100)
+pktgen.set("all", "burst", 32)
 -- port 0: UDP 198.18.1.2:1234 -> 198.18.2.2:5678, to the gateway's inside
 pktgen.set_mac("0", "dst", dmac[0])
 pktgen.set_ipaddr("0", "src", "198.18.1.2/24")
@@ -22,11 +27,11 @@ pktgen.set_ipaddr("0", "dst", "198.18.2.2")
 pktgen.set_proto("0", "udp")
 pktgen.set("0", "sport", 1234)
 pktgen.set("0", "dport", 5678)
-pktgen.set_mac("1", "dst", dmac[1])
-pktgen.set_ipaddr("1", "src", "198.18.0.2/24")
-pktgen.set_ipaddr("1", "dst", "198.18.0.1")
-pktgen.set("all", "rate", 100)
-pktgen.set("all", "burst", 32)
+if not string.find(tx, "1") then
+	pktgen.set_mac("1", "dst", dmac[1])
+	pktgen.set_ipaddr("1", "src", "198.18.0.2/24")
+	pktgen.set_ipaddr("1", "dst", "198.18.0.1")
+end
 
 if size == "imix" then
 	local sizes = { 64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500 }
@@ -35,16 +40,13 @@ if size == "imix" then
 			["eth_dst_addr"] = dmac[0], ["eth_src_addr"] = "02:00:00:00:01:00",
 			["ip_dst_addr"] = "198.18.2.2", ["ip_src_addr"] = "198.18.1.2/24",
 			["sport"] = 1234, ["dport"] = 5678, ["ethType"] = "ipv4",
-			["ipProto"] = "udp", ["vlanid"] = 1, ["pktSize"] = sz - 4,
+			["ipProto"] = "udp", ["vlanid"] = 1, ["pktSize"] = sz,
 			["gtpu_teid"] = 0 })
 	end
 	pktgen.set("0", "seq_cnt", #sizes)
 else
 	-- pktgen's size excludes the 4-byte FCS
 	pktgen.set("0", "size", tonumber(size) - 4)
-end
-if string.find(tx, "1") then
-	pktgen.pcap("1", "on")
 end
 
 local function snap()
@@ -59,8 +61,10 @@ pktgen.delay(secs * 1000)
 local b = snap()
 pktgen.stop("all")
 local f = io.open(out, "w")
-f:write(string.format("%d %d %d %d\n", (b[1] - a[1]) / secs, (b[2] - a[2]) / secs,
-		      (b[3] - a[3]) / secs, (b[4] - a[4]) / secs))
+local function pps(i)
+	return math.floor((b[i] - a[i]) / secs)
+end
+f:write(string.format("%d %d %d %d\n", pps(1), pps(2), pps(3), pps(4)))
 f:close()
 pktgen.delay(200)
 pktgen.quit()

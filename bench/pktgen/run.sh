@@ -1,12 +1,15 @@
 #!/bin/bash
-# The pktgen matrix: Pktgen-DPDK in front of espgw, and in front of
-# dpdk-testpmd forwarding (io mode) as the harness's own ceiling, over memif
-# on this machine, in the same run. Prints one table row per gateway,
+# The pktgen matrix: Pktgen-DPDK in front of espgw, and in front of DPDK's
+# own port-to-port forwarder as the harness's ceiling (basicfwd, the
+# skeleton example: rx burst on one port, tx burst on the other, what
+# testpmd's io mode does; Debian 12 ships no dpdk-testpmd, so it is built
+# from the dpdk-doc package's examples), over memif on this machine, in the
+# same run. Prints one table row per gateway,
 # direction and frame size: what pktgen sent, what came back, and who
 # limited the rate.
 #
 #   bench/pktgen/run.sh [--pktgen BIN] [--seconds S] [--sizes "64 512 1420 imix"]
-#                       [--dirs "out in both"] [--targets "testpmd espgw"] [BUILD_DIR]
+#                       [--dirs "out in both"] [--targets "fwd espgw"] [BUILD_DIR]
 #
 #   --pktgen  the binary bench/pktgen/build.sh made (default
 #             /tmp/espgw-pktgen/build/app/pktgen)
@@ -14,19 +17,19 @@
 #        gateway's inside; espgw encrypts (SA o0) and sends ESP out of
 #        its outside to pktgen port 1.
 #   in:  pktgen port 1 replays an ESP pcap (espgw-bench --write-pcap: SA
-#        i0, sequence numbers 1..N, N = 200000, looped) into the outside;
+#        i0, sequence numbers 1..N, N = 8192, looped) into the outside;
 #        espgw decrypts and sends the inner packets to pktgen port 0. A
 #        looped pcap repeats its sequence numbers, so i0 has no replay
 #        window here (espgw-gen in bench/memif.sh makes fresh ESP for a
 #        run with the window on).
 #   both: the two at once.
 # CPUs: pktgen's main, RX and TX lcores all on CPU 0 (--lcores 0@0,1@0,2@0),
-# the gateway (espgw's worker and control thread; testpmd's forwarding
-# lcore) on CPU 1. On a machine with more CPUs change PKTGEN_CPU/GW_CPU.
+# the gateway (espgw's worker and control thread; basicfwd's one lcore) on
+# CPU 1. On a machine with more CPUs change PKTGEN_CPU/GW_CPU.
 set -eu
 cd "$(dirname "$0")/../.."
 PKTGEN=/tmp/espgw-pktgen/build/app/pktgen SECS=5 SIZES="64 512 1420 imix" DIRS="out in both"
-TARGETS="testpmd espgw" BUILD=build PKTGEN_CPU=${PKTGEN_CPU:-0} GW_CPU=${GW_CPU:-1}
+TARGETS="fwd espgw" BUILD=build PKTGEN_CPU=${PKTGEN_CPU:-0} GW_CPU=${GW_CPU:-1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--pktgen) PKTGEN=$2; shift ;;
@@ -41,7 +44,14 @@ while [ $# -gt 0 ]; do
 done
 [ -x "$PKTGEN" ] || { echo "no pktgen at $PKTGEN: bench/pktgen/build.sh builds it" >&2; exit 2; }
 ESPGW=$BUILD/control/espgw CTL=$BUILD/control/espgwctl BENCH=$BUILD/bench/espgw-bench
-TESTPMD=$(command -v dpdk-testpmd) || { echo "no dpdk-testpmd (Debian package dpdk)" >&2; exit 2; }
+FWD_DIR=$(cd "$(dirname "$PKTGEN")/../.." && pwd)/basicfwd FWD=$FWD_DIR/build/basicfwd
+if [ ! -x "$FWD" ]; then	# DPDK's skeleton example, next to the pktgen build
+	dpkg-query -W -f='${Status}' dpdk-doc 2>/dev/null | grep -q "install ok installed" ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dpdk-doc
+	ex=$(dpkg -L dpdk-doc | grep '/examples/skeleton$' | head -1)
+	rm -rf "$FWD_DIR" && cp -r "$ex" "$FWD_DIR"
+	make -s -C "$FWD_DIR" > /dev/null
+fi
 LUA=$(pwd)/bench/pktgen/espgw.lua
 D=$(mktemp -d /tmp/espgw-pktgen-run.XXXXXX)
 GWPID="" PGPID=""
@@ -49,7 +59,7 @@ cleanup() {
 	[ -n "$PGPID" ] && kill "$PGPID" 2>/dev/null
 	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
 	wait 2>/dev/null || true
-	rm -rf "$D"
+	[ -n "${PG_KEEP:-}" ] || rm -rf "$D"
 }
 trap cleanup EXIT
 # fixed MACs: the gateway's ports ...:00:0P, pktgen's ...:01:0P
@@ -85,11 +95,10 @@ start_gw() {	# start_gw TARGET
 	if [ "$1" = espgw ]; then
 		taskset -c "$GW_CPU" "$ESPGW" -q -c "$D/espgw.yaml" > "$D/gw.log" 2>&1 &
 	else
-		# io forwarding between the two ports: the harness without a gateway
-		sleep 100000 | taskset -c "$GW_CPU" "$TESTPMD" -l "$GW_CPU" --file-prefix testpmd-pg \
-			--no-pci --no-huge -m 1024 --vdev "$(memif 0 server $GWMAC0)" \
-			--vdev "$(memif 1 server $GWMAC1)" -- --forward-mode=io --auto-start \
-			--nb-cores=1 --rxq=1 --txq=1 > "$D/gw.log" 2>&1 &
+		# port 0 <-> port 1 as they come: the harness without a gateway
+		"$FWD" -l "$GW_CPU" --file-prefix fwd-pg --no-pci --no-huge -m 1024 \
+			--vdev "$(memif 0 server $GWMAC0)" --vdev "$(memif 1 server $GWMAC1)" \
+			> "$D/gw.log" 2>&1 &
 	fi
 	GWPID=$!
 	for _ in $(seq 100); do
@@ -104,13 +113,12 @@ stop_gw() {
 	pkill -P "$GWPID" 2>/dev/null || true
 	wait "$GWPID" 2>/dev/null || true
 	GWPID=""
-	pkill -f "sleep 100000" 2>/dev/null || true
 }
 # the inbound pcaps: ESP of SA i0 as pktgen port 1 sends it
 pcap() {	# pcap SIZE -> file
 	local f="$D/esp-$1.pcap"
 	[ -f "$f" ] || "$BENCH" --mode inbound --size "$1" --sas 1 --write-pcap "$f" \
-		--pcap-count 200000 --pcap-src-mac "$PGMAC1" --pcap-dst-mac "$GWMAC1" > /dev/null
+		--pcap-count 8192 --pcap-src-mac "$PGMAC1" --pcap-dst-mac "$GWMAC1" > /dev/null 2>&1
 	echo "$f"
 }
 run_pktgen() {	# run_pktgen SIZE TX [PCAP]
@@ -119,12 +127,17 @@ run_pktgen() {	# run_pktgen SIZE TX [PCAP]
 	rm -f "$D/result"
 	PG_SIZE=$1 PG_TX=$2 PG_SECONDS=$SECS PG_RESULT=$D/result PG_DMAC0=$GWMAC0 PG_DMAC1=$GWMAC1 \
 	timeout $((SECS + 40)) script -qfec "$PKTGEN --lcores 0@$PKTGEN_CPU,1@$PKTGEN_CPU,2@$PKTGEN_CPU \
-		--file-prefix pktgen-pg --no-pci --no-huge -m 1024 \
+		--file-prefix pktgen-pg --no-pci --no-huge -m 3072 \
 		--vdev $(memif 0 client $PGMAC0) --vdev $(memif 1 client $PGMAC1) \
 		-- -P -T -m 1.0 -m 2.1 ${s[*]} -f $LUA" /dev/null > "$D/pktgen.log" 2>&1 || true
-	[ -s "$D/result" ] || { echo "FAILED: pktgen gave no result"; tail -c 2000 "$D/pktgen.log" | tr -d '\033'; return 1; }
+	if [ ! -s "$D/result" ]; then
+		{ echo "FAILED: pktgen gave no result ($1 B, ports $2); its log's end:"
+		  tail -c 1500 "$D/pktgen.log" | tr -d '\033'; echo; } >&2
+		return 1
+	fi
 	cat "$D/result"
 }
+declare -A CEIL	# the ceiling's delivered rate per direction and size
 printf "%-8s %-5s %-5s %12s %12s %8s  %s\n" GATEWAY DIR SIZE TX-PPS DELIVERED LOSS LIMIT
 for t in $TARGETS; do
 	for dir in $DIRS; do
@@ -135,6 +148,10 @@ for t in $TARGETS; do
 			both) tx=0,1 file=$(pcap "${size/imix/576}") ;;
 			esac
 			start_gw "$t"
+			if [ -n "${PG_CAPTURE:-}" ] && [ "$t" = espgw ]; then	# what espgw receives
+				"$CTL" -s "$D/espgw.sock" capture point=rx count=20 seconds=5 \
+					file="$PG_CAPTURE-$dir-$size.pcapng" 2>/dev/null &
+			fi
 			r=$(run_pktgen "$size" "$tx" "$file") || { stop_gw; continue; }
 			drops=""
 			[ "$t" = espgw ] && drops=$("$CTL" -s "$D/espgw.sock" show drops |
@@ -148,10 +165,26 @@ for t in $TARGETS; do
 			both) sent=$((tx0 + tx1)) got=$((rx0 + rx1)) ;;
 			esac
 			loss=$(awk -v s="$sent" -v g="$got" 'BEGIN { printf "%.1f%%", s ? 100 * (s - g) / s : 0 }')
-			# who limited: the gateway drops (or does not keep up), or the generator
-			limit=pktgen
-			awk -v s="$sent" -v g="$got" 'BEGIN { exit !(s && g < 0.99 * s) }' && limit=gateway
-			[ -n "$drops" ] && limit="gateway ($drops)"
+			# who limited the delivered rate
+			key=$dir-$size
+			if [ "$t" = fwd ]; then
+				CEIL[$key]=$got
+				limit="harness ceiling"
+			elif [[ "$drops" == *spd-no-match* ]] || [[ "$drops" == *punt-full* ]]; then
+				# checked with espgwctl capture (PG_CAPTURE=PREFIX): pktgen
+				# 24.07.1 sends its default single packet in pcap and sequence mode
+				what="its pcap"
+				[ "$size" = imix ] && what="its imix sequence${file:+ or pcap}"
+				limit="pktgen sent its default packet, not $what ($drops)"
+			elif awk -v g="$got" -v c="${CEIL[$key]:-0}" 'BEGIN { exit !(c && g >= 0.95 * c) }'; then
+				limit="harness (as the ceiling)${drops:+; espgw: $drops}"
+			elif [[ "$drops" == tx-full* ]] && [[ "$drops" != *,* ]]; then
+				limit="pktgen RX (espgw tx-full: its memif ring to pktgen full)"
+			elif [ -n "$drops" ]; then
+				limit="espgw ($drops)"
+			else
+				limit=espgw
+			fi
 			printf "%-8s %-5s %-5s %12d %12d %8s  %s\n" "$t" "$dir" "$size" "$sent" "$got" "$loss" "$limit"
 		done
 	done
