@@ -35,6 +35,13 @@ static struct {
 	bool hook_thread_set;
 } lg = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+void
+log_hook_thread(void)
+{
+	lg.hook_thread = pthread_self();
+	lg.hook_thread_set = true;
+}
+
 int
 log_level_of(enum log_subsys s)
 {
@@ -119,11 +126,6 @@ espgw_vlog(enum log_subsys s, enum log_level lvl, const char *fmt, va_list ap)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pthread_mutex_lock(&lg.lock);
-	if (!lg.hook_thread_set) {
-		/* the first thread to log is the main one (the control thread) */
-		lg.hook_thread = pthread_self();
-		lg.hook_thread_set = true;
-	}
 	if (out) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
@@ -138,7 +140,7 @@ espgw_vlog(enum log_subsys s, enum log_level lvl, const char *fmt, va_list ap)
 	}
 	pthread_mutex_unlock(&lg.lock);
 	/* outside the lock: the hook may log itself (a client it drops) */
-	if (hook && pthread_equal(pthread_self(), lg.hook_thread))
+	if (hook && lg.hook_thread_set && pthread_equal(pthread_self(), lg.hook_thread))
 		log_hook(s, lvl, msg);
 }
 

@@ -44,6 +44,9 @@ int log_reopen(void);
  * when the hook asks for it (the level the hook wants, -1: none) */
 extern void (*log_hook)(enum log_subsys s, enum log_level l, const char *line);
 extern int log_hook_level;
+/* the calling thread's lines (and only its) go to the hook: the control
+ * thread calls it first thing */
+void log_hook_thread(void);
 
 void espgw_log_ss(enum log_subsys s, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

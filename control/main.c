@@ -124,6 +124,7 @@ main(int argc, char **argv)
 	char err[512];
 	int opt, tfd, rc = 1;
 
+	log_hook_thread();	/* this is the control thread */
 	while ((opt = getopt_long(argc, argv, "c:s:vqhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
