@@ -49,6 +49,14 @@ else
 	pktgen.set("0", "size", tonumber(size) - 4)
 end
 
+-- port 1 replays the pcap loaded with -s 1:FILE: pcap mode is switched on
+-- last (any single-packet setting switches a port back) and its rate set
+-- after it (enabling pcap mode leaves the port idle until then)
+if string.find(tx, "1") then
+	pktgen.pcap("1", "on")
+	pktgen.set("1", "rate", 100)
+end
+
 local function snap()
 	local s = pktgen.portStats("all", "port")
 	return { s[0].opackets, s[0].ipackets, s[1].opackets, s[1].ipackets }
