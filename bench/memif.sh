@@ -69,7 +69,9 @@ start_secgw() {
 }
 # a fresh espgw per run: the generator's ESP starts at sequence number 1
 start_espgw() {
-	rm -f "$D/espgw.sock"
+	# a gateway that died (DPDK 22.11's memif PMD can crash a server whose
+	# client leaves mid-poll) leaves its sockets: the next one needs them
+	rm -f "$D/espgw.sock" "$D"/memif-*.sock
 	"$ESPGW" -q -c "$D/espgw.yaml" > "$D/espgw.log" 2>&1 &
 	PID=$!
 	for i in $(seq 100); do
