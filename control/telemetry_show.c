@@ -117,6 +117,22 @@ key_of(json_t *o, char *buf, size_t n, size_t idx)
 	return buf;
 }
 
+/* o as a container of d, named prefix_KEY (its name, SPI or index i) */
+static int
+put_row(struct rte_tel_data *d, const char *prefix, json_t *o, size_t i)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	char key[64], name[RTE_TEL_MAX_STRING_LEN];
+
+	if (c == NULL)
+		return -1;
+	rte_tel_data_start_dict(c);
+	put_object(c, "", o);
+	tel_name(name, sizeof(name), prefix, key_of(o, key, sizeof(key), i));
+	rte_tel_data_add_dict_container(d, name, c, 0);
+	return 0;
+}
+
 static int
 reply(const char *req, const char *params, struct rte_tel_data *d)
 {
@@ -134,35 +150,22 @@ reply(const char *req, const char *params, struct rte_tel_data *d)
 		json_object_foreach(j, k, v) {
 			if (!json_is_array(v))
 				continue;
-			json_array_foreach(v, i, o) {
-				struct rte_tel_data *c = rte_tel_data_alloc();
-				char key[64], name[RTE_TEL_MAX_STRING_LEN];
-				if (c == NULL || i >= TEL_PAGE)
+			json_array_foreach(v, i, o)
+				if (i >= TEL_PAGE || put_row(d, k, o, i) < 0)
 					break;
-				rte_tel_data_start_dict(c);
-				put_object(c, "", o);
-				tel_name(name, sizeof(name), k, key_of(o, key, sizeof(key), i));
-				rte_tel_data_add_dict_container(d, name, c, 0);
-			}
 		}
 		put_object(d, "", j);
 	} else if (json_is_array(j)) {
 		rte_tel_data_add_dict_u64(d, "total", json_array_size(j));
 		json_array_foreach(j, i, o) {
-			struct rte_tel_data *c;
-			char key[64], name[RTE_TEL_MAX_STRING_LEN];
 			if (i < from)
 				continue;
 			if (i >= from + TEL_PAGE) {
 				rte_tel_data_add_dict_u64(d, "next", i);
 				break;
 			}
-			if ((c = rte_tel_data_alloc()) == NULL)
+			if (put_row(d, "", o, i) < 0)
 				break;
-			rte_tel_data_start_dict(c);
-			put_object(c, "", o);
-			tel_name(name, sizeof(name), "", key_of(o, key, sizeof(key), i));
-			rte_tel_data_add_dict_container(d, name, c, 0);
 		}
 	}
 	json_decref(j);
