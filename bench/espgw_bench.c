@@ -632,7 +632,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (esp_alg_by_name(o.alg) < 0 || o.sas == 0 || o.sas > 130000 ||
-	    o.burst == 0 || o.burst > DP_BURST || (o.size > 0 && (o.size < 64 || o.size > 1500))) {
+	    o.burst == 0 || o.burst > DP_BURST || (o.size > 0 && (o.size < 60 || o.size > 1500))) {
 		fprintf(stderr, "espgw-bench: bad arguments\n");
 		return 2;
 	}

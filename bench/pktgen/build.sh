@@ -54,9 +54,34 @@ sed -i 's/^int rte_thread_set_name(pthread_t id, const char \*name);$//;
 #    stored as 65535 every allocation on it fails ("Cannot create mbuf
 #    pool (pcap-1) ... socket_id 65535"), and -s PORT:FILE exits at start.
 sed -i '0,/^    uint16_t sid;$/s//    int sid;/' app/pktgen-pcap.c
+# 4. -s PORT:FILE is read while the options are parsed, but a port becomes
+#    known (l2p ports[].pid) only when the -m mappings are parsed after
+#    them; l2p_set_pcap_info() refused every port then, its result was not
+#    checked, and the pcap was silently dropped: pcap mode ("pcap on") was
+#    refused as well and the port sent its default single packet. The pcap
+#    is kept for any valid port number (l2p_get_pcap still checks the port).
+perl -0pi -e 's/(l2p_set_pcap_info\(uint16_t pid, pcap_info_t \*pcap_info\)\n\{\n.*?\n)    if \(pid >= RTE_MAX_ETHPORTS \|\| l2p->ports\[pid\]\.pid >= RTE_MAX_ETHPORTS\)/$1    if (pid >= RTE_MAX_ETHPORTS)/s' app/l2p.h
 grep -q '^    int sid;$' app/pktgen-pcap.c || { echo "patch 3 did not apply" >&2; exit 1; }
 grep -q rte_eth_bond_members_get app/pktgen-cmds.c && { echo "patch 1 did not apply" >&2; exit 1; }
 grep -q 'rte_thread_set_name(' lib/lua/lua_socket.c && { echo "patch 2 did not apply" >&2; exit 1; }
+grep -A4 '^l2p_set_pcap_info' app/l2p.h | grep -q 'if (pid >= RTE_MAX_ETHPORTS)$' ||
+	{ echo "patch 4 did not apply" >&2; exit 1; }
+# 5. The Lua binding's pktgen_get_portlist(L, index) parses argument 1
+#    whatever index it is given: pktgen.seqTable(N, "0", {...}) set
+#    sequence packet N on port N (port 0 only for N = 0; no port at all
+#    from N = 2 on), so a sequence (IMIX) sent pktgen's default packet.
+sed -i 's/portlist_parse(luaL_checkstring(L, 1), pktgen.nb_ports, &portlist)/portlist_parse(luaL_checkstring(L, index), pktgen.nb_ports, \&portlist)/' app/lpktgenlib.c
+grep -q 'portlist_parse(luaL_checkstring(L, index)' app/lpktgenlib.c ||
+	{ echo "patch 5 did not apply" >&2; exit 1; }
+# 6. A pcap's rate is paced by its largest frame plus the 128 B of mbuf
+#    headroom, rounded up to a cache line (pcap->max_pkt_size is the pool's
+#    buffer size): 100 % of a small-frame or IMIX pcap is far below line
+#    rate on a real NIC. It is paced by the pcap's mean frame instead.
+sed -i 's/^\(    uint32_t max_pkt_size; .*\)$/\1\n    uint64_t pkt_bytes; \/**< espgw: sum of the frame sizes *\//' app/pktgen-pcap.h
+sed -i 's/^        pcap->pkt_count++;$/&\n        pcap->pkt_bytes += hdr.incl_len;/' app/pktgen-pcap.c
+sed -i 's/^        size = WIRE_SIZE(pcap->max_pkt_size, uint64_t);$/        size = WIRE_SIZE(pcap->pkt_bytes \/ RTE_MAX(pcap->pkt_count, 1u), uint64_t);/' app/pktgen.c
+grep -q 'pkt_bytes += hdr.incl_len' app/pktgen-pcap.c && grep -q 'uint64_t pkt_bytes;' app/pktgen-pcap.h &&
+	grep -q 'WIRE_SIZE(pcap->pkt_bytes' app/pktgen.c || { echo "patch 6 did not apply" >&2; exit 1; }
 
 rm -rf "$OUT/build"
 if ! { meson setup "$OUT/build" -Denable_lua=true --buildtype=release &&

@@ -45,8 +45,9 @@ if size == "imix" then
 	end
 	pktgen.set("0", "seq_cnt", #sizes)
 else
-	-- pktgen's size excludes the 4-byte FCS
-	pktgen.set("0", "size", tonumber(size) - 4)
+	-- pktgen's sizes count the 4-byte FCS (64: a 60-byte frame plus FCS),
+	-- as RFC 2544 does, and so do seqTable's pktSize values above
+	pktgen.set("0", "size", tonumber(size))
 end
 
 -- port 1 replays the pcap loaded with -s 1:FILE: pcap mode is switched on
