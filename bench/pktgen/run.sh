@@ -9,7 +9,7 @@
 # limited the rate.
 #
 #   bench/pktgen/run.sh [--pktgen BIN] [--seconds S] [--sizes "64 512 1420 imix"]
-#                       [--dirs "out in both"] [--targets "fwd espgw"] [BUILD_DIR]
+#                       [--dirs "out in both"] [--targets "fwd espgw"] [--arp] [BUILD_DIR]
 #
 #   --pktgen  the binary bench/pktgen/build.sh made (default
 #             /tmp/espgw-pktgen/build/app/pktgen)
@@ -23,13 +23,18 @@
 #        window here (espgw-gen in bench/memif.sh makes fresh ESP for a
 #        run with the window on).
 #   both: the two at once.
+#   --arp: espgw has no static neighbours for pktgen's ports: pktgen
+#        answers espgw's ARP requests (its ports' process mode) and a
+#        first run of 64 packets makes espgw ask; espgw's drop counters
+#        are cleared after it, and the row fails unless espgw learned the
+#        next hops it needed. The forwarder needs no next hop.
 # CPUs: pktgen's main, RX and TX lcores all on CPU 0 (--lcores 0@0,1@0,2@0),
 # the gateway (espgw's worker and control thread; basicfwd's one lcore) on
 # CPU 1. On a machine with more CPUs change PKTGEN_CPU/GW_CPU.
 set -eu
 cd "$(dirname "$0")/../.."
 PKTGEN=/tmp/espgw-pktgen/build/app/pktgen SECS=5 SIZES="64 512 1420 imix" DIRS="out in both"
-TARGETS="fwd espgw" BUILD=build PKTGEN_CPU=${PKTGEN_CPU:-0} GW_CPU=${GW_CPU:-1}
+TARGETS="fwd espgw" BUILD=build ARP=0 PKTGEN_CPU=${PKTGEN_CPU:-0} GW_CPU=${GW_CPU:-1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--pktgen) PKTGEN=$2; shift ;;
@@ -37,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--sizes) SIZES=$2; shift ;;
 	--dirs) DIRS=$2; shift ;;
 	--targets) TARGETS=$2; shift ;;
+	--arp) ARP=1 ;;
 	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) BUILD=$1 ;;
 	esac
@@ -76,9 +82,12 @@ ports:
   - { name: outside, devargs: "$(memif 1 server $GWMAC1)", mtu: 2000, addresses: [198.18.0.1/24] }
 routes:
   - { prefix: 198.18.2.0/23, via: 198.18.0.2, port: outside }
+$([ "$ARP" = 1 ] || cat <<NEIGH
 neighbours:
   - { address: 198.18.1.2, mac: "$PGMAC0", port: inside }
   - { address: 198.18.0.2, mac: "$PGMAC1", port: outside }
+NEIGH
+)
 sas:
   - { name: o0, direction: outbound, spi: 0x10000, algorithm: aes-gcm-128,
       key: 0x0102030405060708090a0b0c0d0e0f1011121314, local: 198.18.0.1, remote: 198.18.0.2 }
@@ -124,11 +133,13 @@ pcap() {	# pcap SIZE -> file
 		--pcap-count 8192 --pcap-src-mac "$PGMAC1" --pcap-dst-mac "$GWMAC1" > /dev/null 2>&1
 	echo "$f"
 }
-run_pktgen() {	# run_pktgen SIZE TX [PCAP]
-	local s=()
-	[ -n "${3:-}" ] && s=(-s "1:$3")
+run_pktgen() {	# run_pktgen TARGET SIZE TX [PCAP]
+	local s=() after=""
+	[ -n "${4:-}" ] && s=(-s "1:$4")
+	[ "$1" = espgw ] && after="$CTL -s $D/espgw.sock clear counters drops > /dev/null"
+	shift
 	rm -f "$D/result"
-	PG_SIZE=$1 PG_TX=$2 PG_SECONDS=$SECS PG_RESULT=$D/result PG_DMAC0=$GWMAC0 PG_DMAC1=$GWMAC1 \
+	PG_ARP=$ARP PG_AFTER_ARP=$after PG_SIZE=$1 PG_TX=$2 PG_SECONDS=$SECS PG_RESULT=$D/result PG_DMAC0=$GWMAC0 PG_DMAC1=$GWMAC1 \
 	timeout $((SECS + 40)) script -qfec "$PKTGEN --lcores 0@$PKTGEN_CPU,1@$PKTGEN_CPU,2@$PKTGEN_CPU \
 		--file-prefix pktgen-pg --no-pci --no-huge -m 3072 \
 		--vdev $(memif 0 client $PGMAC0) --vdev $(memif 1 client $PGMAC1) \
@@ -155,10 +166,17 @@ for t in $TARGETS; do
 				"$CTL" -s "$D/espgw.sock" capture point=rx count=20 seconds=5 \
 					file="$PG_CAPTURE-$dir-$size.pcapng" 2>/dev/null &
 			fi
-			r=$(run_pktgen "$size" "$tx" "$file") || { stop_gw; continue; }
-			drops=""
+			r=$(run_pktgen "$t" "$size" "$tx" "$file") || { stop_gw; continue; }
+			drops="" unresolved=""
 			[ "$t" = espgw ] && drops=$("$CTL" -s "$D/espgw.sock" show drops |
 				awk 'NR > 1 && $2 > 0 { printf "%s%s:%s", sep, $1, $2; sep = "," }')
+			if [ "$t" = espgw ] && [ "$ARP" = 1 ]; then	# the next hops espgw learned
+				neigh=$("$CTL" -s "$D/espgw.sock" show neigh)
+				case $dir in out) need=198.18.0.2 ;; in) need=198.18.1.2 ;; *) need="198.18.0.2 198.18.1.2" ;; esac
+				for a in $need; do
+					grep -Eq "^$a +[0-9a-f:]{17} .* learned" <<<"$neigh" || unresolved="$unresolved $a"
+				done
+			fi
 			stop_gw
 			read -r tx0 rx0 tx1 rx1 <<<"$r"
 			sent=0 got=0
@@ -173,6 +191,8 @@ for t in $TARGETS; do
 			if [ "$t" = fwd ]; then
 				CEIL[$key]=$got
 				limit="harness ceiling"
+			elif [ -n "$unresolved" ]; then
+				limit="ARP: espgw did not learn$unresolved"
 			elif [[ "$drops" == *spd-no-match* ]] || [[ "$drops" == *punt-full* ]]; then
 				# what unpatched pktgen 24.07.1 did in pcap and sequence
 				# mode (build.sh patches 4 and 5); see it with PG_CAPTURE
