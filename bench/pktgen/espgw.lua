@@ -7,8 +7,13 @@
 --               inbound), "0,1" (both)
 --   PG_DMAC0, PG_DMAC1  the gateway's MACs of the two ports
 --   PG_SECONDS  measured seconds (after one second to settle)
---   PG_RESULT   file for the result line:
---               "tx0 rx0 tx1 rx1" packets per second over the measured time
+--   PG_RESULT   file for the result line: "tx0 rx0 tx1 rx1 FULL RATE":
+--               packets per second each port sent and received in the
+--               reported trial, FULL 1 when the 100 % trial lost no more
+--               than PG_SEARCH allows, RATE that trial's rate (% of link)
+--   PG_SEARCH   a loss in percent (0, 0.01, ...): search the highest rate
+--               with at most that loss (PG_SEARCH_STEPS bisections, 6);
+--               unset: one trial at 100 %
 --   PG_ARP      "1": the gateway has no static neighbours for pktgen's
 --               ports; pktgen answers its ARP requests (process on) and a
 --               first run of 64 packets per sending port makes the gateway
@@ -22,6 +27,9 @@ local secs = tonumber(os.getenv("PG_SECONDS") or "5")
 local out = os.getenv("PG_RESULT") or "/tmp/pg-result"
 local dmac = { [0] = os.getenv("PG_DMAC0"), [1] = os.getenv("PG_DMAC1") }
 local arp = os.getenv("PG_ARP") == "1"
+local search = os.getenv("PG_SEARCH")	-- the loss allowed, in percent
+local maxloss = tonumber(search or "100")
+local search_steps = tonumber(os.getenv("PG_SEARCH_STEPS") or "6")
 
 -- rate and burst first; pcap mode and the sequence (imix) come after the
 -- single-packet settings, which pcap mode ("pcap on") leaves unused but
@@ -65,9 +73,38 @@ if string.find(tx, "1") then
 	pktgen.set("1", "rate", 100)
 end
 
+-- pktgen's port counters (portStats) are sampled once a second by its
+-- timer thread, so a trial is measured from idle to idle: counters read
+-- before it starts, TX for PG_SECONDS, then stopped, and read again once
+-- the rings have drained and a new sample was taken. Every packet of the
+-- trial is in both readings, so the loss is exact.
 local function snap()
 	local s = pktgen.portStats("all", "port")
 	return { s[0].opackets, s[0].ipackets, s[1].opackets, s[1].ipackets }
+end
+
+-- one trial at RATE % of the link: packets per second sent and delivered
+-- (ports 0 -> 1, 1 -> 0, or both summed) and the four port rates
+local function trial(rate, seconds)
+	pktgen.set(tx, "rate", rate)
+	local a = snap()
+	pktgen.start(tx)
+	pktgen.delay(math.floor(seconds * 1000))
+	pktgen.stop(tx)
+	pktgen.delay(1500)
+	local b = snap()
+	local r = {}
+	for i = 1, 4 do
+		r[i] = math.floor((b[i] - a[i]) / seconds)
+	end
+	local sent, got = 0, 0
+	if string.find(tx, "0") then sent, got = sent + r[1], got + r[4] end
+	if string.find(tx, "1") then sent, got = sent + r[3], got + r[2] end
+	return sent, got, r
+end
+
+local function lossy(sent, got)
+	return sent == 0 or 100 * (sent - got) / sent > maxloss
 end
 
 if arp then
@@ -84,17 +121,35 @@ if arp then
 	end
 end
 
-pktgen.start(tx)
-pktgen.delay(1000)
-local a = snap()
-pktgen.delay(secs * 1000)
-local b = snap()
-pktgen.stop("all")
-local f = io.open(out, "w")
-local function pps(i)
-	return math.floor((b[i] - a[i]) / secs)
+pktgen.delay(1200)	-- a first counter sample
+local best, sent, got, r = 100, trial(100, secs)
+local full = not lossy(sent, got)
+if search and not full then
+	-- RFC 2544 throughput: the highest offered rate whose loss is at most
+	-- PG_SEARCH percent, by bisection between 0 and what pktgen sent at
+	-- 100 % (pktgen's rate is a percentage of the link: calibrated by one
+	-- short trial at 0.1 %)
+	local top, rt = sent, r
+	local p = trial(0.1, 1)
+	local per_pct = p * 10	-- packets per second for 1 %
+	local lo, hi = 0, top
+	best, r = 0, nil
+	for _ = 1, search_steps do
+		local mid = (lo + hi) / 2
+		local pct = mid / per_pct
+		local s2, g2, r2 = trial(pct, secs)
+		if lossy(s2, g2) then
+			hi = mid
+		else
+			lo, best, r = mid, pct, r2
+		end
+	end
+	if r == nil then	-- nothing passed: report the 100 % trial
+		best, r = 0, rt
+	end
 end
-f:write(string.format("%d %d %d %d\n", pps(1), pps(2), pps(3), pps(4)))
+local f = io.open(out, "w")
+f:write(string.format("%d %d %d %d %s %.4f\n", r[1], r[2], r[3], r[4], full and 1 or 0, best))
 f:close()
 pktgen.delay(200)
 pktgen.quit()

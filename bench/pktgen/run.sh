@@ -9,7 +9,8 @@
 # limited the rate.
 #
 #   bench/pktgen/run.sh [--pktgen BIN] [--seconds S] [--sizes "64 512 1420 imix"]
-#                       [--dirs "out in both"] [--targets "fwd espgw"] [--arp] [BUILD_DIR]
+#                       [--dirs "out in both"] [--targets "fwd espgw"] [--arp]
+#                       [--search LOSS [--steps N]] [BUILD_DIR]
 #
 #   --pktgen  the binary bench/pktgen/build.sh made (default
 #             /tmp/espgw-pktgen/build/app/pktgen)
@@ -28,13 +29,17 @@
 #        first run of 64 packets makes espgw ask; espgw's drop counters
 #        are cleared after it, and the row fails unless espgw learned the
 #        next hops it needed. The forwarder needs no next hop.
+#   --search LOSS: RFC 2544 throughput instead of one trial at 100 %: the
+#        highest rate whose loss is at most LOSS percent (0 is zero loss),
+#        found by N bisections (default 6) between 0 and what pktgen sent
+#        at 100 %; each trial lasts --seconds.
 # CPUs: pktgen's main, RX and TX lcores all on CPU 0 (--lcores 0@0,1@0,2@0),
 # the gateway (espgw's worker and control thread; basicfwd's one lcore) on
 # CPU 1. On a machine with more CPUs change PKTGEN_CPU/GW_CPU.
 set -eu
 cd "$(dirname "$0")/../.."
 PKTGEN=/tmp/espgw-pktgen/build/app/pktgen SECS=5 SIZES="64 512 1420 imix" DIRS="out in both"
-TARGETS="fwd espgw" BUILD=build ARP=0 PKTGEN_CPU=${PKTGEN_CPU:-0} GW_CPU=${GW_CPU:-1}
+TARGETS="fwd espgw" BUILD=build ARP=0 SEARCH="" STEPS=6 PKTGEN_CPU=${PKTGEN_CPU:-0} GW_CPU=${GW_CPU:-1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--pktgen) PKTGEN=$2; shift ;;
@@ -43,6 +48,8 @@ while [ $# -gt 0 ]; do
 	--dirs) DIRS=$2; shift ;;
 	--targets) TARGETS=$2; shift ;;
 	--arp) ARP=1 ;;
+	--search) SEARCH=$2; shift ;;
+	--steps) STEPS=$2; shift ;;
 	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) BUILD=$1 ;;
 	esac
@@ -139,8 +146,8 @@ run_pktgen() {	# run_pktgen TARGET SIZE TX [PCAP]
 	[ "$1" = espgw ] && after="$CTL -s $D/espgw.sock clear counters drops > /dev/null"
 	shift
 	rm -f "$D/result"
-	PG_ARP=$ARP PG_AFTER_ARP=$after PG_SIZE=$1 PG_TX=$2 PG_SECONDS=$SECS PG_RESULT=$D/result PG_DMAC0=$GWMAC0 PG_DMAC1=$GWMAC1 \
-	timeout $((SECS + 40)) script -qfec "$PKTGEN --lcores 0@$PKTGEN_CPU,1@$PKTGEN_CPU,2@$PKTGEN_CPU \
+	PG_ARP=$ARP PG_AFTER_ARP=$after PG_SEARCH=$SEARCH PG_SEARCH_STEPS=$STEPS PG_SIZE=$1 PG_TX=$2 PG_SECONDS=$SECS PG_RESULT=$D/result PG_DMAC0=$GWMAC0 PG_DMAC1=$GWMAC1 \
+	timeout $(( (SECS + 2) * (${SEARCH:+STEPS + 2} + 1) + 40 )) script -qfec "$PKTGEN --lcores 0@$PKTGEN_CPU,1@$PKTGEN_CPU,2@$PKTGEN_CPU \
 		--file-prefix pktgen-pg --no-pci --no-huge -m 3072 \
 		--vdev $(memif 0 client $PGMAC0) --vdev $(memif 1 client $PGMAC1) \
 		-- -P -T -m 1.0 -m 2.1 ${s[*]} -f $LUA" /dev/null > "$D/pktgen.log" 2>&1 || true
@@ -152,7 +159,7 @@ run_pktgen() {	# run_pktgen TARGET SIZE TX [PCAP]
 	cat "$D/result"
 }
 declare -A CEIL	# the ceiling's delivered rate per direction and size
-printf "%-8s %-5s %-5s %12s %12s %8s  %s\n" GATEWAY DIR SIZE TX-PPS DELIVERED LOSS LIMIT
+printf "%-8s %-5s %-5s %8s %12s %12s %8s  %s\n" GATEWAY DIR SIZE RATE% TX-PPS DELIVERED LOSS LIMIT
 for t in $TARGETS; do
 	for dir in $DIRS; do
 		for size in $SIZES; do
@@ -178,14 +185,14 @@ for t in $TARGETS; do
 				done
 			fi
 			stop_gw
-			read -r tx0 rx0 tx1 rx1 <<<"$r"
+			read -r tx0 rx0 tx1 rx1 full rate <<<"$r"
 			sent=0 got=0
 			case $dir in
 			out) sent=$tx0 got=$rx1 ;;
 			in) sent=$tx1 got=$rx0 ;;
 			both) sent=$((tx0 + tx1)) got=$((rx0 + rx1)) ;;
 			esac
-			loss=$(awk -v s="$sent" -v g="$got" 'BEGIN { printf "%.1f%%", s ? 100 * (s - g) / s : 0 }')
+			loss=$(awk -v s="$sent" -v g="$got" 'BEGIN { printf "%.3f%%", s ? 100 * (s - g) / s : 0 }')
 			# who limited the delivered rate
 			key=$dir-$size
 			if [ "$t" = fwd ]; then
@@ -199,6 +206,10 @@ for t in $TARGETS; do
 				limit="pktgen sent packets the script did not set ($drops)"
 			elif awk -v g="$got" -v c="${CEIL[$key]:-0}" 'BEGIN { exit !(c && g >= 0.95 * c) }'; then
 				limit="harness (as the ceiling)${drops:+; espgw: $drops}"
+			elif [ -n "$SEARCH" ] && [ "$full" = 1 ]; then
+				limit="pktgen TX (no loss at all it could send)"
+			elif [ -n "$SEARCH" ] && [[ "$drops" == tx-full* ]] && [[ "$drops" != *,* ]]; then
+				limit="pktgen RX (above it espgw tx-full: its memif ring to pktgen full)"
 			elif [[ "$drops" == tx-full* ]] && [[ "$drops" != *,* ]]; then
 				limit="pktgen RX (espgw tx-full: its memif ring to pktgen full)"
 			elif [ -n "$drops" ]; then
@@ -206,7 +217,7 @@ for t in $TARGETS; do
 			else
 				limit=espgw
 			fi
-			printf "%-8s %-5s %-5s %12d %12d %8s  %s\n" "$t" "$dir" "$size" "$sent" "$got" "$loss" "$limit"
+			printf "%-8s %-5s %-5s %8s %12d %12d %8s  %s\n" "$t" "$dir" "$size" "$rate" "$sent" "$got" "$loss" "$limit"
 		done
 	done
 done
