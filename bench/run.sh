@@ -101,6 +101,22 @@ while off < len(d):
 assert n == 10000 and len(last) == 3, (n, len(last))
 print("inbound pcap: %d frames, %d SAs numbered 1..%d" % (n, len(last), max(last.values())))
 PY
+	# pktgen's IMIX replay (bench/pktgen/run.sh): 7:4:1 frames of three sizes;
+	# and its 64-byte rows: 60-byte frames (pktgen counts the FCS)
+	"$BENCH" --mode inbound --size imix --sas 1 --write-pcap "$OUT/imix.pcap" --pcap-count 1200 \
+		>/dev/null 2>&1 && "$BENCH" --mode inbound --size 60 --sas 1 --write-pcap "$OUT/60.pcap" \
+		--pcap-count 10 >/dev/null 2>&1 || { echo "FAILED: espgw-bench --write-pcap imix, 60"; exit 1; }
+	python3 - "$OUT/imix.pcap" <<'PY' || { echo "FAILED: the IMIX pcap"; exit 1; }
+import collections, struct, sys
+d = open(sys.argv[1], "rb").read()
+off, sizes = 24, collections.Counter()
+while off < len(d):
+    incl = struct.unpack_from("<I", d, off + 8)[0]
+    sizes[incl] += 1
+    off += 16 + incl
+assert sorted(sizes.values()) == [100, 400, 700], sizes
+print("IMIX pcap: %s" % dict(sizes))
+PY
 	echo "smoke OK: $CSV"
 	exit 0
 fi

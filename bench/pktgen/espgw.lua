@@ -28,6 +28,9 @@ local out = os.getenv("PG_RESULT") or "/tmp/pg-result"
 local dmac = { [0] = os.getenv("PG_DMAC0"), [1] = os.getenv("PG_DMAC1") }
 local arp = os.getenv("PG_ARP") == "1"
 local search = os.getenv("PG_SEARCH")	-- the loss allowed, in percent
+if search == "" then
+	search = nil
+end
 local maxloss = tonumber(search or "100")
 local search_steps = tonumber(os.getenv("PG_SEARCH_STEPS") or "6")
 
@@ -107,49 +110,61 @@ local function lossy(sent, got)
 	return sent == 0 or 100 * (sent - got) / sent > maxloss
 end
 
-if arp then
-	-- pktgen answers ARP requests for each port's source address
-	pktgen.process("all", "on")
-	pktgen.set(tx, "count", 64)
-	pktgen.start(tx)
-	pktgen.delay(1000)
-	pktgen.stop(tx)
-	pktgen.set(tx, "count", 0)
-	local cmd = os.getenv("PG_AFTER_ARP")
-	if cmd then
-		os.execute(cmd)
-	end
-end
-
-pktgen.delay(1200)	-- a first counter sample
-local best, sent, got, r = 100, trial(100, secs)
-local full = not lossy(sent, got)
-if search and not full then
-	-- RFC 2544 throughput: the highest offered rate whose loss is at most
-	-- PG_SEARCH percent, by bisection between 0 and what pktgen sent at
-	-- 100 % (pktgen's rate is a percentage of the link: calibrated by one
-	-- short trial at 0.1 %)
-	local top, rt = sent, r
-	local p = trial(0.1, 1)
-	local per_pct = p * 10	-- packets per second for 1 %
-	local lo, hi = 0, top
-	best, r = 0, nil
-	for _ = 1, search_steps do
-		local mid = (lo + hi) / 2
-		local pct = mid / per_pct
-		local s2, g2, r2 = trial(pct, secs)
-		if lossy(s2, g2) then
-			hi = mid
-		else
-			lo, best, r = mid, pct, r2
+local function measure()
+	if arp then
+		-- pktgen answers ARP requests for each port's source address
+		pktgen.process("all", "on")
+		pktgen.set(tx, "count", 64)
+		pktgen.start(tx)
+		pktgen.delay(1000)
+		pktgen.stop(tx)
+		pktgen.set(tx, "count", 0)
+		local cmd = os.getenv("PG_AFTER_ARP")
+		if cmd then
+			os.execute(cmd)
 		end
 	end
-	if r == nil then	-- nothing passed: report the 100 % trial
-		best, r = 0, rt
+
+	pktgen.delay(1200)	-- a first counter sample
+	local best, sent, got, r = 100, trial(100, secs)
+	local full = not lossy(sent, got)
+	if search and not full then
+		-- RFC 2544 throughput: the highest offered rate whose loss is at most
+		-- PG_SEARCH percent, by bisection between 0 and what pktgen sent at
+		-- 100 % (pktgen's rate is a percentage of the link: calibrated by one
+		-- short trial at 0.1 %)
+		local top, rt = sent, r
+		local p = trial(0.1, 1)
+		local per_pct = p * 10	-- packets per second for 1 %
+		local lo, hi = 0, top
+		best, r = 0, nil
+		for _ = 1, search_steps do
+			local mid = (lo + hi) / 2
+			local pct = mid / per_pct
+			local s2, g2, r2 = trial(pct, secs)
+			if lossy(s2, g2) then
+				hi = mid
+			else
+				lo, best, r = mid, pct, r2
+			end
+		end
+		if r == nil then	-- nothing passed: report the 100 % trial
+			best, r = 0, rt
+		end
 	end
+	local f = io.open(out, "w")
+	f:write(string.format("%d %d %d %d %s %.4f\n", r[1], r[2], r[3], r[4], full and 1 or 0, best))
+	f:close()
 end
-local f = io.open(out, "w")
-f:write(string.format("%d %d %d %d %s %.4f\n", r[1], r[2], r[3], r[4], full and 1 or 0, best))
-f:close()
+
+-- an error must not leave pktgen sending: it is written next to the result
+-- (run.sh prints it) and pktgen stops and quits all the same
+local ok, err = pcall(measure)
+if not ok then
+	local f = io.open(out .. ".err", "w")
+	f:write(tostring(err) .. "\n")
+	f:close()
+end
+pktgen.stop("all")
 pktgen.delay(200)
 pktgen.quit()

@@ -145,13 +145,14 @@ run_pktgen() {	# run_pktgen TARGET SIZE TX [PCAP]
 	[ -n "${4:-}" ] && s=(-s "1:$4")
 	[ "$1" = espgw ] && after="$CTL -s $D/espgw.sock clear counters drops > /dev/null"
 	shift
-	rm -f "$D/result"
+	rm -f "$D/result" "$D/result.err"
 	PG_ARP=$ARP PG_AFTER_ARP=$after PG_SEARCH=$SEARCH PG_SEARCH_STEPS=$STEPS PG_SIZE=$1 PG_TX=$2 PG_SECONDS=$SECS PG_RESULT=$D/result PG_DMAC0=$GWMAC0 PG_DMAC1=$GWMAC1 \
 	timeout $(( (SECS + 2) * (${SEARCH:+STEPS + 2} + 1) + 40 )) script -qfec "$PKTGEN --lcores 0@$PKTGEN_CPU,1@$PKTGEN_CPU,2@$PKTGEN_CPU \
 		--file-prefix pktgen-pg --no-pci --no-huge -m 3072 \
 		--vdev $(memif 0 client $PGMAC0) --vdev $(memif 1 client $PGMAC1) \
 		-- -P -T -m 1.0 -m 2.1 ${s[*]} -f $LUA" /dev/null > "$D/pktgen.log" 2>&1 || true
 	if [ ! -s "$D/result" ]; then
+		[ -s "$D/result.err" ] && { echo "FAILED: espgw.lua ($1 B, ports $2): $(cat "$D/result.err")" >&2; return 1; }
 		{ echo "FAILED: pktgen gave no result ($1 B, ports $2); its log's end:"
 		  tail -c 1500 "$D/pktgen.log" | tr -d '\033'; echo; } >&2
 		return 1
