@@ -21,6 +21,8 @@
 --   PG_AFTER_ARP  a shell command run after that first run (run.sh: clear
 --               espgw's drop counters, so that what resolving dropped is
 --               not counted against the measured run)
+--   PG_AFTER_RUN  a shell command run after the measurement, before pktgen
+--               leaves (run.sh: read espgw's drops and neighbours)
 local size = os.getenv("PG_SIZE") or "64"
 local tx = os.getenv("PG_TX") or "0"
 local secs = tonumber(os.getenv("PG_SECONDS") or "5")
@@ -120,7 +122,7 @@ local function measure()
 		pktgen.stop(tx)
 		pktgen.set(tx, "count", 0)
 		local cmd = os.getenv("PG_AFTER_ARP")
-		if cmd then
+		if cmd and cmd ~= "" then
 			os.execute(cmd)
 		end
 	end
@@ -160,6 +162,9 @@ end
 -- an error must not leave pktgen sending: it is written next to the result
 -- (run.sh prints it) and pktgen stops and quits all the same
 local ok, err = pcall(measure)
+if ok and (os.getenv("PG_AFTER_RUN") or "") ~= "" then
+	os.execute(os.getenv("PG_AFTER_RUN"))	-- run.sh reads espgw's counters
+end
 if not ok then
 	local f = io.open(out .. ".err", "w")
 	f:write(tostring(err) .. "\n")
