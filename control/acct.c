@@ -70,6 +70,24 @@ send_acct(struct sess *s, enum radius_acct_type t, uint32_t cause)
 		log_warn("radius: accounting for '%s' not queued", s->user);
 }
 
+uint32_t
+acct_terminate_cause(enum ike_end end)
+{
+	switch (end) {
+	case IKE_END_DEAD:
+		return 3;	/* Lost-Service (as strongSwan's eap-radius) */
+	case IKE_END_LIFETIME:
+		return 5;	/* Session-Timeout */
+	case IKE_END_ADMIN:
+		return 6;	/* Admin-Reset */
+	case IKE_END_SHUTDOWN:
+		return 7;	/* Admin-Reboot: the operator stops the NAS */
+	case IKE_END_PEER:
+		break;
+	}
+	return 1;		/* User-Request: the peer's Delete */
+}
+
 void
 acct_session(const struct ike_session *e, bool up)
 {
@@ -90,11 +108,7 @@ acct_session(const struct ike_session *e, bool up)
 		bucket[e->id % BUCKETS] = s;
 		send_acct(s, RADIUS_ACCT_START, 0);
 	} else if (!up && s != NULL) {
-		/* RFC 2866 5.10: 1 User-Request (a Delete), 4 Idle-Timeout (dead
-		 * peer), 5 Session-Timeout (hard lifetime), 6 Admin-Reset */
-		uint32_t cause = !e->why ? 1 : strstr(e->why, "dead") || strstr(e->why, "answer") ? 4 :
-				 strstr(e->why, "lifetime") ? 5 : strstr(e->why, "terminated") ? 6 : 1;
-		send_acct(s, RADIUS_ACCT_STOP, cause);
+		send_acct(s, RADIUS_ACCT_STOP, acct_terminate_cause(e->end));
 		*p = s->next;
 		free(s);
 	}

@@ -629,7 +629,7 @@ void
 ctl_ike_goodbye(void)
 {
 	for (unsigned i = 0; eng != NULL && ctl.cfg && i < ctl.cfg->n_conns; i++)
-		ike_terminate(eng, ctl.cfg->conns[i].name, ike_now_ms());
+		ike_terminate(eng, ctl.cfg->conns[i].name, IKE_END_SHUTDOWN, ike_now_ms());
 }
 
 void
@@ -714,7 +714,7 @@ ctl_ike_move(const char *conn, const char *to, char *err, size_t el)
 int
 ctl_ike_terminate(const char *conn, char *err, size_t el)
 {
-	if (eng == NULL || ike_terminate(eng, conn, ike_now_ms()) == 0) {
+	if (eng == NULL || ike_terminate(eng, conn, IKE_END_ADMIN, ike_now_ms()) == 0) {
 		snprintf(err, el, "no IKE_SA of connection %s", conn);
 		return -1;
 	}

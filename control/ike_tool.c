@@ -422,7 +422,7 @@ main(int argc, char **argv)
 			move_after = 0;
 		}
 		if (term_after > 0 && t - start >= term_after * 1000) {
-			ike_terminate(e, c.name, t);
+			ike_terminate(e, c.name, IKE_END_ADMIN, t);
 			term_after = 0;
 		}
 		if (poll(p, 2, (int)(next - t < 100 ? next - t : 100)) <= 0)

@@ -65,7 +65,7 @@ ike_info_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *
 }
 
 int
-ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
+ike_terminate(struct ike_engine *e, const char *name, enum ike_end why, uint64_t now)
 {
 	int n = 0;
 
@@ -74,6 +74,7 @@ ike_terminate(struct ike_engine *e, const char *name, uint64_t now)
 		if (sa->state == S_DEAD || strcmp(sa->conn->d.name, name))
 			continue;
 		n++;
+		ike_sa_end_as(sa, why);
 		if (sa->v1)
 			v1_terminate(e, sa);
 		else
@@ -127,6 +128,7 @@ ike_conn_remove(struct ike_engine *e, const char *name, uint64_t now)
 	c->refs++;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		if (sa->conn == c && sa->state != S_DEAD) {
+			ike_sa_end_as(sa, IKE_END_ADMIN);
 			if (sa->v1)
 				v1_terminate(e, sa);
 			else

@@ -63,6 +63,17 @@ struct ike_child_info {
 	uint64_t session;		/* its IKE SA's session (struct ike_session) */
 };
 
+/* why an IKE SA ended, for the embedder's accounting (the first reason
+ * given wins: a Delete the operator asked for that the peer never answers
+ * is still the operator's) */
+enum ike_end {
+	IKE_END_PEER,		/* the peer deleted it, or nothing below */
+	IKE_END_DEAD,		/* the peer stopped answering (retransmits, DPD) */
+	IKE_END_LIFETIME,	/* its hard lifetime ran out */
+	IKE_END_ADMIN,		/* the operator: terminate, a connection removed */
+	IKE_END_SHUTDOWN,	/* the gateway is stopping */
+};
+
 /*
  * A session: an IKE SA from its establishment to its end, across IKE SA
  * rekeys (which keep its id), for accounting. Its CHILD_SAs carry its id.
@@ -73,7 +84,8 @@ struct ike_session {
 	const char *user;		/* the user the peer proved ("" none) */
 	struct ike_ep local, remote;
 	struct ip_addr vip;		/* the virtual IP leased to the peer (family 0: none) */
-	const char *why;		/* its end: why */
+	const char *why;		/* its end: why, for people */
+	enum ike_end end;		/* its end: why, for accounting */
 };
 
 /* EAP through an AAA server (a connection with eap: radius): one packet
@@ -174,7 +186,8 @@ uint64_t ike_timer(struct ike_engine *e, uint64_t now_ms);
  * (a missed reschedule); 0 when the timer heap is right */
 unsigned ike_timer_audit(const struct ike_engine *e);
 int ike_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms, char *err, size_t el);
-int ike_terminate(struct ike_engine *e, const char *conn, uint64_t now_ms);
+/* the connection's IKE SAs are deleted (why: IKE_END_ADMIN or _SHUTDOWN) */
+int ike_terminate(struct ike_engine *e, const char *conn, enum ike_end why, uint64_t now_ms);
 /* deletes the CHILD_SA of the connection whose inbound or outbound SPI is
  * spi (a Delete to the peer): 1, or 0 when it has none such */
 int ike_child_terminate(struct ike_engine *e, const char *conn, uint32_t spi, uint64_t now_ms);

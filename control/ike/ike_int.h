@@ -122,6 +122,7 @@ struct ike_sa {
 	bool indexed;
 	const struct ike_conn *conn;
 	enum ike_state state;
+	enum ike_end end;		/* why it ends, once one is known */
 	bool initiator;			/* the original initiator */
 	uint64_t spi_i, spi_r;
 	struct ike_ep local, remote;
@@ -280,6 +281,13 @@ void ike_sa_free(struct ike_sa *sa);
 int ike_dh_peer(struct ike_engine *e, const struct ike_sa *sa, struct ike_dh *dh, const uint8_t *ke,
 	size_t kelen, uint8_t *out, size_t *olen);
 void ike_sa_index(struct ike_engine *e, struct ike_sa *sa);
+/* the first reason for sa's end is the one accounting gets */
+static inline void
+ike_sa_end_as(struct ike_sa *sa, enum ike_end why)
+{
+	if (sa->end == IKE_END_PEER)
+		sa->end = why;
+}
 void ike_sa_kill(struct ike_engine *e, struct ike_sa *sa, const char *why);
 struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *c, bool initiator);
 void ike_sa_unindex(struct ike_engine *e, struct ike_sa *sa);

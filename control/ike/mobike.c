@@ -105,7 +105,7 @@ ike_mobike_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 {
 	struct ike_notify_pl ck;
 	struct ike_ep old_l = sa->local, old_r = sa->remote;
-	bool had = ib->len > 0, natt, behind, was_natt = sa->natt, natd;
+	bool had = ib->len > 0, natt, behind, was_natt = sa->natt, natd, no_nat;
 
 	if (!sa->mobike)
 		return false;
@@ -129,16 +129,12 @@ ike_mobike_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg
 	natt = natd ? ike_nat_detected(m, sa) : sa->natt;
 	if (natd)
 		ike_put_nat_notifies(ib, sa);
-	if (natt && ike_has_notify(m, N_NO_NATS_ALLOWED)) {
-		/* 3.9: the initiator wants no NAT between us; addresses stay */
+	no_nat = natt && ike_has_notify(m, N_NO_NATS_ALLOWED);
+	if (no_nat)	/* 3.9: the initiator wants no NAT between us */
 		ike_put_notify(ib, 0, N_UNEXPECTED_NAT_DETECTED, NULL, 0, NULL, 0);
-		sa->local = old_l;
-		sa->remote = old_r;
-		sa->behind_nat = behind;
-		return ib->len > 0 && !had;
-	}
-	if (m->h.msg_id + 1 < sa->mobike_last_id) {
-		/* an older update overtaken by a newer one (3.5): answered only */
+	if (no_nat || m->h.msg_id + 1 < sa->mobike_last_id) {
+		/* the addresses stay: no NAT wanted (3.9), or an older update
+		 * overtaken by a newer one (3.5), answered only */
 		sa->local = old_l;
 		sa->remote = old_r;
 		sa->behind_nat = behind;

@@ -174,7 +174,7 @@ session_event(struct ike_engine *e, const struct ike_sa *sa, bool up, const char
 {
 	struct ike_session s = {
 		.id = sa->session, .conn = sa->conn->d.name, .user = sa->user,
-		.local = sa->local, .remote = sa->remote, .why = why,
+		.local = sa->local, .remote = sa->remote, .why = why, .end = sa->end,
 	};
 
 	for (int k = 0; k < 2 && s.vip.family == 0; k++)

@@ -51,6 +51,7 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 			return;
 		if (++sa->req_tries > c->d.retransmit_tries) {
 			bool up = sa->state == S_ESTABLISHED;
+			ike_sa_end_as(sa, IKE_END_DEAD);
 			ike_sa_kill(e, sa, up ? "peer dead (no answer)" : "no answer from the peer");
 			/* (restart: an initiation without an answer tries again) */
 			if (up || sa->initiator)
@@ -66,6 +67,7 @@ sa_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	} else if (sa->state == S_ESTABLISHED && sa->expire_at && now >= sa->expire_at) {
 		/* not rekeyed in time: the hard lifetime ends it */
 		e->st.expired++;
+		ike_sa_end_as(sa, IKE_END_LIFETIME);
 		log_warn("ike %s: IKE_SA %016lx_%016lx reached its hard lifetime", c->d.name,
 			 (unsigned long)sa->spi_i, (unsigned long)sa->spi_r);
 		ike_sa_terminate(e, sa);

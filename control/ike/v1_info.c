@@ -334,6 +334,7 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		if (now - sa->req_sent < sa->req_timeout)
 			return;
 		if (++sa->req_tries > c->d.retransmit_tries) {
+			ike_sa_end_as(sa, IKE_END_DEAD);
 			ike_sa_kill(e, sa, "no answer from the peer");
 			if (sa->initiator)
 				ike_dpd_action(e, c);
@@ -356,6 +357,7 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		v1_terminate(e, sa);
 	} else if (sa->expire_at && now >= sa->expire_at) {
 		e->st.expired++;
+		ike_sa_end_as(sa, IKE_END_LIFETIME);
 		log_warn("ike %s: ISAKMP SA reached its hard lifetime", c->d.name);
 		v1_terminate(e, sa);
 	} else if ((x = child_at(sa, now, false)) != NULL) {
@@ -387,6 +389,7 @@ v1_step(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	} else if (c->d.dpd_delay && v->dpd_vid) {
 		if (v->dpd_out && now - v->dpd_sent >= c->d.retransmit_ms) {
 			if (++v->dpd_tries > c->d.retransmit_tries) {
+				ike_sa_end_as(sa, IKE_END_DEAD);
 				ike_sa_kill(e, sa, "peer dead (DPD)");
 				ike_dpd_action(e, c);
 				return;

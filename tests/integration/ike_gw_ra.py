@@ -343,6 +343,19 @@ pools:
         check(rs.get("accepts") == 1 and rs.get("challenges", 0) >= 2 and
               rs.get("accounting_sent", 0) >= 3 and rs.get("timeouts") == 0,
               "eap-radius: show ike stats counts the RADIUS exchanges: %s" % rs)
+        # a session the operator ends: Acct-Terminate-Cause Admin-Reset
+        charon_initiates("none", "eap-radius again")
+        check(wait_up() is not None, "eap-radius: alice up again")
+        time.sleep(0.5)
+        check(ctl("ike", "terminate", "gw")[0] == 0, "eap-radius: espgwctl ike terminate gw")
+        for _ in range(30):
+            stop = [r for r in acct_records() if r.get("Acct-Status-Type") == "Stop"]
+            if len(stop) >= 2:
+                break
+            time.sleep(0.1)
+        check([r.get("Acct-Terminate-Cause") for r in stop] == ["User-Request", "Admin-Reset"],
+              "eap-radius: the operator's terminate is an Admin-Reset (the peer's a "
+              "User-Request): %s" % [r.get("Acct-Terminate-Cause") for r in stop])
         eap_load("not-alices-password")
         r = C.swanctl("--initiate", "--child", "net", "--timeout", "10")
         time.sleep(0.5)

@@ -153,10 +153,27 @@ link_ike_up(void *ctx, const char *conn, uint64_t i, uint64_t r)
 		muted = link_mute_on_up;
 }
 
+int session_ups[2], session_downs[2];
+enum ike_end session_end[2];
+
+static void
+link_session(void *ctx, const struct ike_session *s, bool up)
+{
+	int side = (int)(intptr_t)ctx;
+
+	if (up) {
+		session_ups[side]++;
+	} else {
+		session_downs[side]++;
+		session_end[side] = s->end;
+	}
+}
+
 const struct ike_ops link_ops = {
 	.send = link_send, .child_up = link_child_up, .child_down = link_child_down,
 	.child_route = link_child_route, .child_unroute = link_child_unroute,
 	.ike_up = link_ike_up, .child_move = link_child_move, .aaa_eap = link_aaa_eap,
+	.session = link_session,
 };
 
 bool resp_any;		/* the responder takes any peer address */
@@ -243,6 +260,9 @@ link_setup(const char *ike_prop, const char *esp_prop)
 	memset(ike_ups, 0, sizeof(ike_ups));
 	memset(routes, 0, sizeof(routes));
 	memset(unroutes, 0, sizeof(unroutes));
+	memset(session_ups, 0, sizeof(session_ups));
+	memset(session_downs, 0, sizeof(session_downs));
+	memset(session_end, 0, sizeof(session_end));
 	for (int i = 0; i < 2; i++) {
 		struct conn_desc c;
 		link_conn_desc(i, ike_prop, esp_prop, &c);
@@ -315,4 +335,30 @@ link_view_fn(void *ctx, const struct ike_sa_info *i)
 		v->spi_i = i->spi_i;
 		v->spi_r = i->spi_r;
 	}
+}
+
+unsigned
+link_replay_mutated(uint64_t now, const struct ip_addr *elsewhere)
+{
+	unsigned inputs = 0;
+
+	for (unsigned i = 0; i < ncap; i++) {
+		struct dgram *d = cap[i];
+		struct ike_ep from = d->from;
+		uint8_t m[IKE_MAX_MSG];
+		for (size_t pos = 0; pos < d->len; pos++) {
+			memcpy(m, d->b, d->len);
+			m[pos] ^= 0x5a;
+			ike_input(eng[d->to], &d->dst, &d->from, m, d->len, now);
+			ike_input(eng[d->to], &d->dst, &d->from, d->b, pos, now);
+			inputs += 2;
+		}
+		if (elsewhere != NULL)
+			from.addr = *elsewhere;
+		ike_input(eng[d->to], &d->dst, &from, d->b, d->len, now);
+	}
+	/* the responses they drew go nowhere */
+	while (qn)
+		free(q[--qn]);
+	return inputs;
 }

@@ -32,6 +32,9 @@ extern struct ike_engine *eng[2];
 extern struct ike_child_info up[2];
 extern uint8_t upkeys[2][2][IKE_MAX_KEY];
 extern int ups[2], downs[2], ike_ups[2], routes[2], unroutes[2];
+/* sessions (IKE SAs across their rekeys) begun and ended, and the last end's reason */
+extern int session_ups[2], session_downs[2];
+extern enum ike_end session_end[2];
 /* MOBIKE or a moved NAT: the CHILD_SAs each side re-pointed, the last one */
 extern int moves[2];
 extern struct ike_child_info move_last[2];
@@ -74,5 +77,10 @@ struct link_view {
 	uint64_t spi_i, spi_r;
 };
 void link_view_fn(void *ctx, const struct ike_sa_info *i);
+
+/* every captured datagram to its engine with each byte flipped in turn,
+ * cut at each length, then once as it was (from elsewhere's address when
+ * not NULL); what they draw is discarded. Returns the mutated inputs. */
+unsigned link_replay_mutated(uint64_t now, const struct ip_addr *elsewhere);
 
 #endif

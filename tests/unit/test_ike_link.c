@@ -78,10 +78,17 @@ link_case(const char *ike_prop, const char *esp_prop, unsigned drops, unsigned d
 	CU_ASSERT_EQUAL(downs[0], 3);
 	CU_ASSERT_EQUAL(downs[1], 3);
 	drop_mask = 0;
-	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 	link_run(&now, 2000);
 	CU_ASSERT_EQUAL(downs[0], 4);
 	CU_ASSERT_EQUAL(downs[1], 4);
+	/* one session a side across the rekeys; it ended by the operator's
+	 * terminate here, by the peer's Delete there */
+	CU_ASSERT_EQUAL(session_ups[0], 1);
+	CU_ASSERT_EQUAL(session_downs[0], 1);
+	CU_ASSERT_EQUAL(session_downs[1], 1);
+	CU_ASSERT_EQUAL(session_end[0], IKE_END_ADMIN);
+	CU_ASSERT_EQUAL(session_end[1], IKE_END_PEER);
 	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
 	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
 	ike_get_stats(eng[1], &st);
@@ -141,6 +148,8 @@ test_link_dead_peer(void)
 	eng[1] = ike_engine_new(&link_ops, (void *)(intptr_t)1);
 	link_run(&now, 5000 + 500 * 127 + 1000);
 	CU_ASSERT_EQUAL(downs[0], 1);
+	CU_ASSERT_EQUAL(session_downs[0], 1);
+	CU_ASSERT_EQUAL(session_end[0], IKE_END_DEAD);
 	ike_engine_free(eng[0]);
 	ike_engine_free(eng[1]);
 	while (qn)
@@ -204,7 +213,7 @@ test_collisions(void)
 	ike_get_stats(eng[0], &st);
 	CU_ASSERT(st.child_rekeyed >= 8);
 	CU_ASSERT(st.ike_rekeyed >= 4);
-	CU_ASSERT_EQUAL(ike_terminate(eng[1], "c1", now), 1);
+	CU_ASSERT_EQUAL(ike_terminate(eng[1], "c1", IKE_END_ADMIN, now), 1);
 	link_run(&now, 2000);
 	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
 	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
@@ -281,7 +290,7 @@ test_more_children(void)
 			CU_ASSERT_EQUAL(ike_rekey(eng[round], round ? "c1" : "c0", round == 1, now), 1);
 		link_run(&now, 6000);
 	}
-	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 	link_run(&now, 2000);
 	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
 	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
@@ -329,6 +338,11 @@ test_lifetimes(void)
 	CU_ASSERT_EQUAL(st0.ike_sas, 0);
 	CU_ASSERT_EQUAL(st1.ike_sas, 0);
 	CU_ASSERT(st0.expired + st1.expired >= 2);
+	/* the side whose hard lifetime ran out first ended it; the other had
+	 * the Delete, or ran out too */
+	CU_ASSERT_EQUAL(session_downs[0] + session_downs[1], 2);
+	CU_ASSERT(session_end[0] == IKE_END_LIFETIME || session_end[1] == IKE_END_LIFETIME);
+	CU_ASSERT(session_end[0] != IKE_END_ADMIN && session_end[1] != IKE_END_ADMIN);
 	ike_engine_free(eng[0]);
 	ike_engine_free(eng[1]);
 	while (qn)
@@ -473,22 +487,7 @@ mutation_case(void)
 	CU_ASSERT(ncap >= 16);
 	CU_ASSERT_EQUAL(ups[0], 3);
 	int ups0 = ups[0], ups1 = ups[1], downs0 = downs[0], downs1 = downs[1];
-	for (unsigned i = 0; i < ncap; i++) {
-		struct dgram *d = cap[i];
-		uint8_t m[IKE_MAX_MSG];
-		for (size_t pos = 0; pos < d->len; pos++) {
-			memcpy(m, d->b, d->len);
-			m[pos] ^= 0x5a;
-			ike_input(eng[d->to], &d->dst, &d->from, m, d->len, now);
-			ike_input(eng[d->to], &d->dst, &d->from, d->b, pos, now);
-			inputs += 2;
-		}
-		/* and the original, replayed as is */
-		ike_input(eng[d->to], &d->dst, &d->from, d->b, d->len, now);
-	}
-	/* the responses they drew go nowhere */
-	while (qn)
-		free(q[--qn]);
+	inputs = link_replay_mutated(now, NULL);
 	CU_ASSERT(inputs > 4000);
 	CU_ASSERT_EQUAL(ups[0], ups0);
 	CU_ASSERT_EQUAL(ups[1], ups1);
@@ -502,7 +501,7 @@ mutation_case(void)
 	CU_ASSERT_EQUAL(ups[0], ups0 + 1);
 	CU_ASSERT_EQUAL(up[0].spi_in, up[1].spi_out);
 	CU_ASSERT(memcmp(upkeys[0][0], upkeys[1][1], up[0].key_len) == 0);
-	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 	link_run(&now, 2000);
 	ike_get_stats(eng[0], &st0);
 	ike_get_stats(eng[1], &st1);

@@ -306,21 +306,7 @@ test_move_mutated(void)
 	CU_ASSERT(n0 >= 2);
 	m0 = moves[0];
 	m1 = moves[1];
-	for (unsigned i = 0; i < ncap; i++) {
-		struct dgram *d = cap[i];
-		struct ike_ep from = d->from;
-		uint8_t m[IKE_MAX_MSG];
-		for (size_t pos = 0; pos < d->len; pos++) {
-			memcpy(m, d->b, d->len);
-			m[pos] ^= 0x5a;
-			ike_input(eng[d->to], &d->dst, &d->from, m, d->len, now);
-			ike_input(eng[d->to], &d->dst, &d->from, d->b, pos, now);
-		}
-		from.addr = elsewhere;
-		ike_input(eng[d->to], &d->dst, &from, d->b, d->len, now);
-	}
-	while (qn)
-		free(q[--qn]);
+	link_replay_mutated(now, &elsewhere);
 	CU_ASSERT_EQUAL(moves[0], m0);
 	CU_ASSERT_EQUAL(moves[1], m1);
 	b = sa_of(1);

@@ -91,7 +91,7 @@ test_response_to_source(void)
 		if (x == 0)
 			ike_timer(eng[0], now);
 		else
-			CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+			CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 		CU_ASSERT_EQUAL_FATAL(qn, 1);		/* not delivered yet */
 		struct dgram *d = q[0];
 		qn = 0;

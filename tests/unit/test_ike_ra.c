@@ -250,7 +250,7 @@ ra_case(unsigned drops, unsigned dup)
 	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 1);
 	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
 	/* the end: the lease offline, alice's */
-	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 	link_run(&now, 3000);
 	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
 	struct ike_pool_view pv;
@@ -479,7 +479,7 @@ test_v2_cp(void)
 			CU_ASSERT_EQUAL(routes[1] - unroutes[1], 1);
 		}
 		CU_ASSERT_EQUAL(ra_view(1).sas, 1);
-		CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+		CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 		link_run(&now, 2000);
 		CU_ASSERT_EQUAL(online(1), 0);
 		CU_ASSERT_EQUAL(ike_initiate(eng[0], "c0", now, err, sizeof(err)), 0);

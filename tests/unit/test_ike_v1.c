@@ -338,7 +338,7 @@ v1_case(const char *ike_prop, const char *esp_prop, bool aggr, unsigned drops, u
 	CU_ASSERT_EQUAL(downs[1], 3);
 	agree();
 	drop_mask = 0;
-	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 	link_run(&now, 2000);
 	CU_ASSERT_EQUAL(downs[0], 4);
 	CU_ASSERT_EQUAL(downs[1], 4);
@@ -543,29 +543,6 @@ test_dead_peer(void)
 	teardown();
 }
 
-/* every captured datagram, each byte flipped and cut at each length */
-static unsigned
-replay_mutated(uint64_t now)
-{
-	unsigned inputs = 0;
-
-	for (unsigned i = 0; i < ncap; i++) {
-		struct dgram *d = cap[i];
-		uint8_t m[IKE_MAX_MSG];
-		for (size_t pos = 0; pos < d->len; pos++) {
-			memcpy(m, d->b, d->len);
-			m[pos] ^= 0x5a;
-			ike_input(eng[d->to], &d->dst, &d->from, m, d->len, now);
-			ike_input(eng[d->to], &d->dst, &d->from, d->b, pos, now);
-			inputs += 2;
-		}
-		ike_input(eng[d->to], &d->dst, &d->from, d->b, d->len, now);
-	}
-	while (qn)
-		free(q[--qn]);
-	return inputs;
-}
-
 /*
  * After main mode, quick modes, a rekey and DPD: every message replayed as
  * it was, flipped and cut. No CHILD_SA comes or goes (a replayed quick mode
@@ -592,7 +569,7 @@ test_mutation_after(void)
 	capturing = false;
 	CU_ASSERT(ncap >= 14);
 	int ups0 = ups[0], ups1 = ups[1], downs0 = downs[0], downs1 = downs[1];
-	CU_ASSERT(replay_mutated(now) > 3000);
+	CU_ASSERT(link_replay_mutated(now, NULL) > 3000);
 	CU_ASSERT_EQUAL(ups[0], ups0);
 	CU_ASSERT_EQUAL(ups[1], ups1);
 	CU_ASSERT_EQUAL(downs[0], downs0);
@@ -605,7 +582,7 @@ test_mutation_after(void)
 	link_run(&now, 5000);
 	CU_ASSERT_EQUAL(ups[0], ups0 + 1);
 	agree();
-	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", now), 1);
+	CU_ASSERT_EQUAL(ike_terminate(eng[0], "c0", IKE_END_ADMIN, now), 1);
 	link_run(&now, 2000);
 	CU_ASSERT_EQUAL(routes[0] - unroutes[0], 0);
 	CU_ASSERT_EQUAL(routes[1] - unroutes[1], 0);
