@@ -7,10 +7,11 @@
 --               inbound), "0,1" (both)
 --   PG_DMAC0, PG_DMAC1  the gateway's MACs of the two ports
 --   PG_SECONDS  measured seconds (after one second to settle)
---   PG_RESULT   file for the result line: "tx0 rx0 tx1 rx1 FULL RATE":
+--   PG_RESULT   file for the result line: "tx0 rx0 tx1 rx1 FULL RATE SENT100":
 --               packets per second each port sent and received in the
 --               reported trial, FULL 1 when the 100 % trial lost no more
---               than PG_SEARCH allows, RATE that trial's rate (% of link)
+--               than PG_SEARCH allows, RATE that trial's rate (% of link),
+--               SENT100 what the sending ports sent per second at 100 %
 --   PG_SEARCH   a loss in percent (0, 0.01, ...): search the highest rate
 --               with at most that loss (PG_SEARCH_STEPS bisections, 6);
 --               unset: one trial at 100 %
@@ -129,7 +130,7 @@ local function measure()
 
 	pktgen.delay(1200)	-- a first counter sample
 	local best, sent, got, r = 100, trial(100, secs)
-	local full = not lossy(sent, got)
+	local full, sent100 = not lossy(sent, got), sent
 	if search and not full then
 		-- RFC 2544 throughput: the highest offered rate whose loss is at most
 		-- PG_SEARCH percent, by bisection between 0 and what pktgen sent at
@@ -155,7 +156,8 @@ local function measure()
 		end
 	end
 	local f = io.open(out, "w")
-	f:write(string.format("%d %d %d %d %s %.4f\n", r[1], r[2], r[3], r[4], full and 1 or 0, best))
+	f:write(string.format("%d %d %d %d %s %.4f %d\n", r[1], r[2], r[3], r[4], full and 1 or 0,
+		best, sent100))
 	f:close()
 end
 

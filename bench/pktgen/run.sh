@@ -165,7 +165,9 @@ run_pktgen() {	# run_pktgen TARGET SIZE TX [PCAP]
 	fi
 	cat "$D/result"
 }
-declare -A CEIL CEIL_TX	# the ceiling's delivered and sent rates per direction and size
+# the ceiling's delivered and sent rates per direction and size, and what
+# pktgen could send it at 100 %
+declare -A CEIL CEIL_TX CEIL_100
 printf "%-8s %-5s %-5s %8s %12s %12s %8s  %s\n" GATEWAY DIR SIZE RATE% TX-PPS DELIVERED LOSS LIMIT
 for t in $TARGETS; do
 	for dir in $DIRS; do
@@ -192,7 +194,7 @@ for t in $TARGETS; do
 				done
 			fi
 			stop_gw
-			read -r tx0 rx0 tx1 rx1 full rate <<<"$r"
+			read -r tx0 rx0 tx1 rx1 full rate sent100 <<<"$r"
 			sent=0 got=0
 			case $dir in
 			out) sent=$tx0 got=$rx1 ;;
@@ -206,8 +208,9 @@ for t in $TARGETS; do
 			# does not drain makes espgw count tx-full.
 			key=$dir-$size
 			near() { awk -v a="$1" -v c="${2:-0}" 'BEGIN { exit !(c && a >= 0.95 * c) }'; }
+			pct() { awk -v a="$1" -v c="$2" 'BEGIN { printf "%.0f", 100 * a / c }'; }
 			if [ "$t" = fwd ]; then
-				CEIL[$key]=$got CEIL_TX[$key]=$sent
+				CEIL[$key]=$got CEIL_TX[$key]=$sent CEIL_100[$key]=$sent100
 				limit="harness ceiling"
 			elif [ -n "$unresolved" ]; then
 				limit="ARP: espgw did not learn$unresolved"
@@ -215,23 +218,28 @@ for t in $TARGETS; do
 				# what unpatched pktgen 24.07.1 did in pcap and sequence
 				# mode (build.sh patches 4 and 5); see it with PG_CAPTURE
 				limit="pktgen sent packets the script did not set ($drops)"
+			elif [ -n "$SEARCH" ] && [ "$full" = 1 ] && [ -n "${CEIL_100[$key]:-}" ] &&
+			     ! near "$sent100" "${CEIL_100[$key]}"; then
+				limit="espgw (no loss at 100 %: pktgen could send it $(pct "$sent100" "${CEIL_100[$key]}") % of what it sent the ceiling)"
+			elif [ -n "$SEARCH" ] && [ "$full" = 1 ]; then
+				limit="pktgen TX (no loss at 100 %)"
 			elif near "$got" "${CEIL[$key]:-}"; then
 				limit="harness (as the ceiling)${drops:+; espgw: $drops}"
 			elif [ -n "$SEARCH" ]; then	# the drops are those of the lossy trials above
-				if [ "$full" = 1 ]; then
-					limit="espgw (no loss at 100 %: pktgen's TX waited on it)"
-				elif [[ "$drops" == tx-full* ]] && [[ "$drops" != *,* ]]; then
+				if [[ "$drops" == tx-full* ]] && [[ "$drops" != *,* ]]; then
 					limit="pktgen RX (above this rate espgw tx-full: its memif ring to pktgen full)"
 				else
 					limit="espgw (above this rate: ${drops:-no drops counted})"
 				fi
 			elif [ -n "${CEIL_TX[$key]:-}" ] && ! near "$sent" "${CEIL_TX[$key]}"; then
 				# pktgen sent less than to the forwarder: it waited on espgw
-				limit="espgw (took $(awk -v s="$sent" -v c="${CEIL_TX[$key]}" 'BEGIN { printf "%.0f", 100 * s / c }') % of what the ceiling took)${drops:+; espgw: $drops}"
+				limit="espgw (took $(pct "$sent" "${CEIL_TX[$key]}") % of what the ceiling took)${drops:+; espgw: $drops}"
 			elif [[ "$drops" == tx-full* ]] && [[ "$drops" != *,* ]]; then
 				limit="pktgen RX (espgw tx-full: its memif ring to pktgen full)"
 			elif [ -n "$drops" ]; then
 				limit="espgw ($drops)"
+			elif [ -z "${CEIL[$key]:-}" ]; then
+				limit="no loss counted (no ceiling in this run to compare with)"
 			else
 				limit=espgw
 			fi
