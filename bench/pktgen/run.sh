@@ -126,10 +126,15 @@ start_gw() {	# start_gw TARGET
 }
 DIED=""
 stop_gw() {	# sets DIED when the gateway was no longer running
+	local rc=0
 	DIED=""
-	kill "$GWPID" 2>/dev/null || DIED=$(grep -a -m1 -i "fault\|panic\|error" "$D/gw.log" || echo "exited")
-	pkill -P "$GWPID" 2>/dev/null || true
-	wait "$GWPID" 2>/dev/null || true
+	if kill "$GWPID" 2>/dev/null; then
+		wait "$GWPID" 2>/dev/null || true
+	else
+		wait "$GWPID" 2>/dev/null || rc=$?
+		DIED="exit status $rc"
+		[ "$rc" -gt 128 ] && DIED="killed by signal $((rc - 128))$([ "$rc" = 139 ] && echo ": SIGSEGV")"
+	fi
 	GWPID=""
 }
 # the inbound pcaps: ESP of SA i0 as pktgen port 1 sends it. espgw-bench's
