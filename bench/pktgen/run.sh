@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
 	--arp) ARP=1 ;;
 	--search) SEARCH=$2; shift ;;
 	--steps) STEPS=$2; shift ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,38p' "$0"; exit 0 ;;
 	*) BUILD=$1 ;;
 	esac
 	shift
