@@ -18,6 +18,43 @@
 #include "control/nd.h"
 #include "control/punt.h"
 
+/*
+ * ICMPv6 a gateway that is neither an advertising router nor a multicast
+ * router takes no part in, silently discarded (not counted as a drop: a
+ * host's Router Solicitations at link up and its MLD reports are normal
+ * on every IPv6 link): Router Solicitation (RFC 4861 6.2.6: only an
+ * advertising interface answers), Router Advertisement and Redirect
+ * (espgw's routes are configured), MLDv1 query, report and done (RFC
+ * 2710) and MLDv2 report (RFC 3810).
+ */
+static bool
+link_control_ignored(const uint8_t *l3, uint32_t len)
+{
+	const struct rte_ipv6_hdr *ip6 = (const void *)l3;
+	const uint8_t *p = l3 + sizeof(*ip6);
+	uint8_t nh = ip6->proto;
+
+	if (len < sizeof(*ip6) + 8)
+		return false;
+	len -= sizeof(*ip6);
+	if (nh == IPPROTO_HOPOPTS) {	/* MLD comes with a Router Alert option */
+		uint32_t hl = (p[1] + 1u) * 8;
+		if (len < hl + 8)
+			return false;
+		nh = p[0];
+		p += hl;
+	}
+	if (nh != IPPROTO_ICMPV6)
+		return false;
+	switch (p[0]) {
+	case 130: case 131: case 132:	/* MLDv1 */
+	case 133: case 134: case 137:	/* RS, RA, Redirect */
+	case 143:			/* MLDv2 report */
+		return true;
+	}
+	return false;
+}
+
 /* Echo reply in place; the Ethernet header is still in the headroom. */
 static void
 handle_local_ip(uint16_t port, struct rte_mbuf *m)
@@ -60,6 +97,11 @@ handle_local_ip(uint16_t port, struct rte_mbuf *m)
 	} else {
 		struct rte_ipv6_hdr *ip6 = (void *)l3;
 		uint8_t *ic = l3 + sizeof(*ip6);
+		if (link_control_ignored(l3, len)) {
+			/* not a drop: every IPv6 neighbour sends them */
+			ctl.st.punt_other++;
+			goto drop;
+		}
 		if (ip6->proto != IPPROTO_ICMPV6 || len < sizeof(*ip6) + 8)
 			goto other;
 		if (ic[0] == ND_NEIGHBOR_SOLICIT || ic[0] == ND_NEIGHBOR_ADVERT) {
