@@ -70,7 +70,8 @@ send_acct(struct sess *s, enum radius_acct_type t, uint32_t cause)
 		log_warn("radius: accounting for '%s' not queued", s->user);
 }
 
-uint32_t
+/* RFC 2866 5.10's Acct-Terminate-Cause for a session's end */
+static uint32_t
 acct_terminate_cause(enum ike_end end)
 {
 	switch (end) {

@@ -12,8 +12,6 @@
 void acct_session(const struct ike_session *s, bool up);
 /* a CHILD_SA of a session, by its two SA ids: up, or going (its counts kept) */
 void acct_child(uint64_t session, uint32_t id_in, uint32_t id_out, bool up);
-/* RFC 2866 5.10's Acct-Terminate-Cause for a session's end */
-uint32_t acct_terminate_cause(enum ike_end end);
 /* once a second: the interim updates due */
 void acct_tick(void);
 void acct_fini(void);
