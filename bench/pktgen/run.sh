@@ -173,6 +173,8 @@ run_pktgen() {	# run_pktgen TARGET SIZE TX [PCAP]
 # the ceiling's delivered and sent rates per direction and size, and what
 # pktgen could send it at 100 %
 declare -A CEIL CEIL_TX CEIL_100
+near() { awk -v a="$1" -v c="${2:-0}" 'BEGIN { exit !(c && a >= 0.95 * c) }'; }	# a >= 95 % of c
+pct() { awk -v a="$1" -v c="$2" 'BEGIN { printf "%.0f", 100 * a / c }'; }	# a as % of c
 printf "%-8s %-5s %-5s %8s %12s %12s %8s  %s\n" GATEWAY DIR SIZE RATE% TX-PPS DELIVERED LOSS LIMIT
 for t in $TARGETS; do
 	for dir in $DIRS; do
@@ -212,8 +214,6 @@ for t in $TARGETS; do
 			# ring to the gateway is full), and a ring to pktgen that its RX
 			# does not drain makes espgw count tx-full.
 			key=$dir-$size
-			near() { awk -v a="$1" -v c="${2:-0}" 'BEGIN { exit !(c && a >= 0.95 * c) }'; }
-			pct() { awk -v a="$1" -v c="$2" 'BEGIN { printf "%.0f", 100 * a / c }'; }
 			if [ "$t" = fwd ]; then
 				CEIL[$key]=$got CEIL_TX[$key]=$sent CEIL_100[$key]=$sent100
 				limit="harness ceiling"
